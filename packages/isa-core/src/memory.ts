@@ -1,0 +1,503 @@
+/**
+ * Guest memory: a sparse 64-bit address space of 4 KiB pages.
+ *
+ * Mappings are kept as a sorted list of regions (start, end, permissions);
+ * page storage is allocated lazily, zero-filled, on first touch, so a large
+ * mmap costs nothing until used. Hot accesses go through three small
+ * direct-mapped TLBs (read, write, execute) that cache the page's bytes and
+ * a DataView; a miss falls back to a binary search over the regions.
+ *
+ * Faults are thrown as {@link GuestMemoryFault} (a plain object, no stack
+ * capture) so that interpreters can catch them at the run-loop boundary and
+ * turn them into a trap; callers that want a result instead of an exception
+ * use the `try*` helpers.
+ */
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 4096;
+export const PAGE_MASK = PAGE_SIZE - 1;
+
+/** Permission bits; the values match Linux PROT_* so callers can pass them through. */
+export const PERM_READ = 1;
+export const PERM_WRITE = 2;
+export const PERM_EXEC = 4;
+export type Perm = number;
+
+export type AccessKind = "read" | "write" | "exec";
+export type FaultReason = "unmapped" | "protection";
+
+/** Thrown by memory accessors; caught by the CPU run loop and by the kernel's copy helpers. */
+export class GuestMemoryFault {
+  constructor(
+    readonly addr: number,
+    readonly access: AccessKind,
+    readonly reason: FaultReason,
+  ) {}
+  toString(): string {
+    return `guest ${this.access} fault at 0x${this.addr.toString(16)} (${this.reason})`;
+  }
+}
+
+export interface Region {
+  start: number;
+  end: number; // exclusive
+  perm: Perm;
+}
+
+/** Listener told which pages lost their cached code (written, unmapped or reprotected). */
+export type CodeInvalidationListener = (firstPage: number, lastPage: number) => void;
+
+const TLB_BITS = 8;
+const TLB_SIZE = 1 << TLB_BITS;
+const TLB_INDEX_MASK = TLB_SIZE - 1;
+
+/** Highest address a guest can use: 2^53 keeps every address an exact JS number. */
+export const MAX_GUEST_ADDRESS = 2 ** 53;
+
+class Tlb {
+  readonly tag = new Float64Array(TLB_SIZE).fill(-1);
+  readonly bytes: (Uint8Array | undefined)[] = new Array(TLB_SIZE).fill(undefined);
+  readonly view: (DataView | undefined)[] = new Array(TLB_SIZE).fill(undefined);
+  flush(): void {
+    this.tag.fill(-1);
+  }
+  flushPage(pn: number): void {
+    const i = pn & TLB_INDEX_MASK;
+    if (this.tag[i] === pn) this.tag[i] = -1;
+  }
+}
+
+export class GuestMemory {
+  private regions: Region[] = [];
+  private readonly pages = new Map<number, Uint8Array>();
+  private readonly views = new Map<number, DataView>();
+  /** Pages some decoder has cached instructions from; writes to them notify listeners. */
+  private readonly codePages = new Set<number>();
+  private readonly listeners: CodeInvalidationListener[] = [];
+  private readonly rTlb = new Tlb();
+  private readonly wTlb = new Tlb();
+  private readonly xTlb = new Tlb();
+
+  /** Bytes of page storage actually allocated (touched pages × 4 KiB). */
+  get residentBytes(): number {
+    return this.pages.size * PAGE_SIZE;
+  }
+
+  // ---------------------------------------------------------------- mapping
+
+  /** Map [addr, addr+len) with `perm`, replacing whatever was there (like MAP_FIXED). Contents become zero. */
+  map(addr: number, len: number, perm: Perm): void {
+    checkRange(addr, len);
+    if (len === 0) return;
+    this.unmap(addr, len);
+    const region: Region = { start: addr, end: addr + len, perm };
+    const i = this.regionInsertionIndex(addr);
+    this.regions.splice(i, 0, region);
+    this.coalesce();
+  }
+
+  /** Remove [addr, addr+len) from the address space; its contents are dropped. */
+  unmap(addr: number, len: number): void {
+    checkRange(addr, len);
+    if (len === 0) return;
+    const end = addr + len;
+    this.splitAt(addr);
+    this.splitAt(end);
+    this.regions = this.regions.filter((r) => r.end <= addr || r.start >= end);
+    const first = Math.floor(addr / PAGE_SIZE);
+    const last = Math.floor((end - 1) / PAGE_SIZE);
+    for (let pn = first; pn <= last; pn++) {
+      this.pages.delete(pn);
+      this.views.delete(pn);
+    }
+    this.invalidate(first, last);
+  }
+
+  /** Change permissions of [addr, addr+len). Returns false if part of the range is unmapped (ENOMEM in Linux). */
+  protect(addr: number, len: number, perm: Perm): boolean {
+    checkRange(addr, len);
+    if (len === 0) return true;
+    const end = addr + len;
+    if (!this.isMapped(addr, len)) return false;
+    this.splitAt(addr);
+    this.splitAt(end);
+    for (const r of this.regions) if (r.start >= addr && r.end <= end) r.perm = perm;
+    this.coalesce();
+    this.invalidate(Math.floor(addr / PAGE_SIZE), Math.floor((end - 1) / PAGE_SIZE));
+    return true;
+  }
+
+  /** True when every byte of [addr, addr+len) is mapped (any permission). */
+  isMapped(addr: number, len: number): boolean {
+    let cursor = addr;
+    const end = addr + len;
+    while (cursor < end) {
+      const r = this.findRegion(cursor);
+      if (!r) return false;
+      cursor = r.end;
+    }
+    return true;
+  }
+
+  /** The region containing `addr`, or undefined. */
+  findRegion(addr: number): Region | undefined {
+    const rs = this.regions;
+    let lo = 0;
+    let hi = rs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = rs[mid]!;
+      if (addr < r.start) hi = mid - 1;
+      else if (addr >= r.end) lo = mid + 1;
+      else return r;
+    }
+    return undefined;
+  }
+
+  /** A snapshot of the mapped regions, sorted by address. */
+  listRegions(): readonly Readonly<Region>[] {
+    return this.regions.map((r) => ({ ...r }));
+  }
+
+  /** Deep copy (used for fork): same regions, copied page contents. */
+  clone(): GuestMemory {
+    const m = new GuestMemory();
+    m.regions = this.regions.map((r) => ({ ...r }));
+    for (const [pn, bytes] of this.pages) m.pages.set(pn, bytes.slice());
+    return m;
+  }
+
+  // ------------------------------------------------------- code invalidation
+
+  onCodeInvalidated(listener: CodeInvalidationListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** A decoder calls this when it caches instructions from page `pn`; later writes to it will invalidate. */
+  markCodePage(pn: number): void {
+    if (!this.codePages.has(pn)) {
+      this.codePages.add(pn);
+      this.wTlb.flushPage(pn);
+    }
+  }
+
+  private invalidate(first: number, last: number): void {
+    this.rTlb.flush();
+    this.wTlb.flush();
+    this.xTlb.flush();
+    let any = false;
+    if (last - first < 4096) {
+      for (let pn = first; pn <= last; pn++) if (this.codePages.delete(pn)) any = true;
+    } else {
+      for (const pn of [...this.codePages]) if (pn >= first && pn <= last) { this.codePages.delete(pn); any = true; }
+    }
+    if (any) for (const l of this.listeners) l(first, last);
+  }
+
+  // ------------------------------------------------------------ translation
+
+  /** Resolve the page holding `addr` for `access`, filling the TLB; throws GuestMemoryFault. */
+  private page(addr: number, access: AccessKind): Uint8Array {
+    const pn = Math.floor(addr / PAGE_SIZE);
+    const r = addr >= 0 && addr < MAX_GUEST_ADDRESS ? this.findRegion(addr) : undefined;
+    if (!r) throw new GuestMemoryFault(addr, access, "unmapped");
+    const need = access === "read" ? PERM_READ : access === "write" ? PERM_WRITE : PERM_EXEC;
+    // The MMUs of both ISAs cannot map a page write-only: PROT_WRITE implies readable.
+    const readable = access === "read" && (r.perm & PERM_WRITE) !== 0;
+    if ((r.perm & need) === 0 && !readable) throw new GuestMemoryFault(addr, access, "protection");
+    let bytes = this.pages.get(pn);
+    if (!bytes) {
+      bytes = new Uint8Array(PAGE_SIZE);
+      this.pages.set(pn, bytes);
+    }
+    let view = this.views.get(pn);
+    if (!view) {
+      view = new DataView(bytes.buffer);
+      this.views.set(pn, view);
+    }
+    const i = pn & TLB_INDEX_MASK;
+    if (access === "write") {
+      if (this.codePages.has(pn)) {
+        // Self-modifying code: drop cached decodes of this page, then allow the write.
+        this.codePages.delete(pn);
+        for (const l of this.listeners) l(pn, pn);
+      }
+      this.wTlb.tag[i] = pn;
+      this.wTlb.bytes[i] = bytes;
+      this.wTlb.view[i] = view;
+    } else {
+      const tlb = access === "read" ? this.rTlb : this.xTlb;
+      tlb.tag[i] = pn;
+      tlb.bytes[i] = bytes;
+      tlb.view[i] = view;
+    }
+    return bytes;
+  }
+
+  // --------------------------------------------------------------- accessors
+
+  read8(addr: number): number {
+    const pn = Math.floor(addr / PAGE_SIZE);
+    const i = pn & TLB_INDEX_MASK;
+    if (this.rTlb.tag[i] === pn) return this.rTlb.bytes[i]![addr & PAGE_MASK]!;
+    return this.page(addr, "read")[addr & PAGE_MASK]!;
+  }
+
+  read16(addr: number): number {
+    const off = addr & PAGE_MASK;
+    if (off <= PAGE_SIZE - 2) {
+      const pn = Math.floor(addr / PAGE_SIZE);
+      const i = pn & TLB_INDEX_MASK;
+      if (this.rTlb.tag[i] !== pn) this.page(addr, "read");
+      return this.rTlb.view[i]!.getUint16(off, true);
+    }
+    return this.read8(addr) | (this.read8(addr + 1) << 8);
+  }
+
+  read32(addr: number): number {
+    const off = addr & PAGE_MASK;
+    if (off <= PAGE_SIZE - 4) {
+      const pn = Math.floor(addr / PAGE_SIZE);
+      const i = pn & TLB_INDEX_MASK;
+      if (this.rTlb.tag[i] !== pn) this.page(addr, "read");
+      return this.rTlb.view[i]!.getUint32(off, true);
+    }
+    return (this.read16(addr) | (this.read16(addr + 2) << 16)) >>> 0;
+  }
+
+  read64(addr: number): bigint {
+    const off = addr & PAGE_MASK;
+    if (off <= PAGE_SIZE - 8) {
+      const pn = Math.floor(addr / PAGE_SIZE);
+      const i = pn & TLB_INDEX_MASK;
+      if (this.rTlb.tag[i] !== pn) this.page(addr, "read");
+      return this.rTlb.view[i]!.getBigUint64(off, true);
+    }
+    return BigInt(this.read32(addr)) | (BigInt(this.read32(addr + 4)) << 32n);
+  }
+
+  write8(addr: number, value: number): void {
+    const pn = Math.floor(addr / PAGE_SIZE);
+    const i = pn & TLB_INDEX_MASK;
+    if (this.wTlb.tag[i] !== pn) this.page(addr, "write");
+    this.wTlb.bytes[i]![addr & PAGE_MASK] = value;
+  }
+
+  write16(addr: number, value: number): void {
+    const off = addr & PAGE_MASK;
+    if (off <= PAGE_SIZE - 2) {
+      const pn = Math.floor(addr / PAGE_SIZE);
+      const i = pn & TLB_INDEX_MASK;
+      if (this.wTlb.tag[i] !== pn) this.page(addr, "write");
+      this.wTlb.view[i]!.setUint16(off, value, true);
+      return;
+    }
+    this.checkWritable(addr, 2);
+    this.write8(addr, value & 0xff);
+    this.write8(addr + 1, (value >>> 8) & 0xff);
+  }
+
+  write32(addr: number, value: number): void {
+    const off = addr & PAGE_MASK;
+    if (off <= PAGE_SIZE - 4) {
+      const pn = Math.floor(addr / PAGE_SIZE);
+      const i = pn & TLB_INDEX_MASK;
+      if (this.wTlb.tag[i] !== pn) this.page(addr, "write");
+      this.wTlb.view[i]!.setUint32(off, value >>> 0, true);
+      return;
+    }
+    this.checkWritable(addr, 4);
+    this.write16(addr, value & 0xffff);
+    this.write16(addr + 2, (value >>> 16) & 0xffff);
+  }
+
+  write64(addr: number, value: bigint): void {
+    const off = addr & PAGE_MASK;
+    if (off <= PAGE_SIZE - 8) {
+      const pn = Math.floor(addr / PAGE_SIZE);
+      const i = pn & TLB_INDEX_MASK;
+      if (this.wTlb.tag[i] !== pn) this.page(addr, "write");
+      this.wTlb.view[i]!.setBigUint64(off, BigInt.asUintN(64, value), true);
+      return;
+    }
+    this.checkWritable(addr, 8);
+    this.write32(addr, Number(value & 0xffffffffn));
+    this.write32(addr + 4, Number((value >> 32n) & 0xffffffffn));
+  }
+
+  /** Read 128 bits as [low, high] 64-bit halves. */
+  read128(addr: number): [bigint, bigint] {
+    return [this.read64(addr), this.read64(addr + 8)];
+  }
+
+  write128(addr: number, lo: bigint, hi: bigint): void {
+    this.checkWritable(addr, 16);
+    this.write64(addr, lo);
+    this.write64(addr + 8, hi);
+  }
+
+  /** Instruction fetch of one byte (execute permission). */
+  fetch8(addr: number): number {
+    const pn = Math.floor(addr / PAGE_SIZE);
+    const i = pn & TLB_INDEX_MASK;
+    if (this.xTlb.tag[i] === pn) return this.xTlb.bytes[i]![addr & PAGE_MASK]!;
+    return this.page(addr, "exec")[addr & PAGE_MASK]!;
+  }
+
+  /** Instruction fetch of a 32-bit little-endian word (execute permission). */
+  fetch32(addr: number): number {
+    const off = addr & PAGE_MASK;
+    if (off <= PAGE_SIZE - 4) {
+      const pn = Math.floor(addr / PAGE_SIZE);
+      const i = pn & TLB_INDEX_MASK;
+      if (this.xTlb.tag[i] !== pn) this.page(addr, "exec");
+      return this.xTlb.view[i]!.getUint32(off, true);
+    }
+    return (this.fetch8(addr) | (this.fetch8(addr + 1) << 8) | (this.fetch8(addr + 2) << 16) | (this.fetch8(addr + 3) << 24)) >>> 0;
+  }
+
+  /** The executable page's bytes, for decoders that scan ahead within a page. Throws on fault. */
+  fetchPage(addr: number): Uint8Array {
+    const pn = Math.floor(addr / PAGE_SIZE);
+    const i = pn & TLB_INDEX_MASK;
+    if (this.xTlb.tag[i] === pn) return this.xTlb.bytes[i]!;
+    return this.page(addr, "exec");
+  }
+
+  /** Copy guest bytes out. Throws GuestMemoryFault at the first inaccessible byte. */
+  readBytes(addr: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const a = addr + done;
+      const off = a & PAGE_MASK;
+      const n = Math.min(len - done, PAGE_SIZE - off);
+      const page = this.page(a, "read");
+      out.set(page.subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Copy bytes into the guest. Checks the whole range first so a fault leaves memory unchanged. */
+  writeBytes(addr: number, data: Uint8Array): void {
+    this.checkWritable(addr, data.length);
+    let done = 0;
+    while (done < data.length) {
+      const a = addr + done;
+      const off = a & PAGE_MASK;
+      const n = Math.min(data.length - done, PAGE_SIZE - off);
+      const page = this.page(a, "write");
+      page.set(data.subarray(done, done + n), off);
+      done += n;
+    }
+  }
+
+  /** Write bytes ignoring permissions (loader and kernel use: filling read-only or exec-only pages). */
+  poke(addr: number, data: Uint8Array): void {
+    let done = 0;
+    while (done < data.length) {
+      const a = addr + done;
+      const pn = Math.floor(a / PAGE_SIZE);
+      if (!this.findRegion(a)) throw new GuestMemoryFault(a, "write", "unmapped");
+      let page = this.pages.get(pn);
+      if (!page) {
+        page = new Uint8Array(PAGE_SIZE);
+        this.pages.set(pn, page);
+      }
+      const off = a & PAGE_MASK;
+      const n = Math.min(data.length - done, PAGE_SIZE - off);
+      page.set(data.subarray(done, done + n), off);
+      done += n;
+      if (this.codePages.delete(pn)) for (const l of this.listeners) l(pn, pn);
+    }
+  }
+
+  /** Read a NUL-terminated string of at most `max` bytes (without the NUL). Returns undefined if no NUL within max. */
+  readCString(addr: number, max = 4096): Uint8Array | undefined {
+    const bytes: number[] = [];
+    for (let i = 0; i < max; i++) {
+      const b = this.read8(addr + i);
+      if (b === 0) return Uint8Array.from(bytes);
+      bytes.push(b);
+    }
+    return undefined;
+  }
+
+  /** Non-throwing read: the bytes, or the fault. */
+  tryReadBytes(addr: number, len: number): Uint8Array | GuestMemoryFault {
+    try {
+      return this.readBytes(addr, len);
+    } catch (e) {
+      if (e instanceof GuestMemoryFault) return e;
+      throw e;
+    }
+  }
+
+  /** Non-throwing write: undefined on success, or the fault (memory unchanged). */
+  tryWriteBytes(addr: number, data: Uint8Array): GuestMemoryFault | undefined {
+    try {
+      this.writeBytes(addr, data);
+      return undefined;
+    } catch (e) {
+      if (e instanceof GuestMemoryFault) return e;
+      throw e;
+    }
+  }
+
+  /** Throws the fault the first inaccessible byte of the range would raise on write. */
+  checkWritable(addr: number, len: number): void {
+    let cursor = addr;
+    const end = addr + len;
+    while (cursor < end) {
+      const r = cursor >= 0 && cursor < MAX_GUEST_ADDRESS ? this.findRegion(cursor) : undefined;
+      if (!r) throw new GuestMemoryFault(cursor, "write", "unmapped");
+      if ((r.perm & PERM_WRITE) === 0) throw new GuestMemoryFault(cursor, "write", "protection");
+      cursor = r.end;
+    }
+  }
+
+  // ---------------------------------------------------------------- regions
+
+  private regionInsertionIndex(addr: number): number {
+    let lo = 0;
+    let hi = this.regions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.regions[mid]!.start < addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private splitAt(addr: number): void {
+    const r = this.findRegion(addr);
+    if (!r || r.start === addr) return;
+    const i = this.regions.indexOf(r);
+    this.regions.splice(i + 1, 0, { start: addr, end: r.end, perm: r.perm });
+    r.end = addr;
+  }
+
+  private coalesce(): void {
+    const out: Region[] = [];
+    for (const r of this.regions) {
+      const prev = out[out.length - 1];
+      if (prev && prev.end === r.start && prev.perm === r.perm) prev.end = r.end;
+      else out.push(r);
+    }
+    this.regions = out;
+  }
+}
+
+function checkRange(addr: number, len: number): void {
+  if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(len) || addr < 0 || len < 0 || addr + len > MAX_GUEST_ADDRESS) {
+    throw new RangeError(`bad guest range 0x${addr.toString(16)}+0x${len.toString(16)}`);
+  }
+  if ((addr & PAGE_MASK) !== 0 || (len & PAGE_MASK) !== 0) {
+    throw new RangeError(`guest range 0x${addr.toString(16)}+0x${len.toString(16)} is not page aligned`);
+  }
+}
