@@ -1,0 +1,141 @@
+import { type Arch, UapiError, checkArch } from "./arch.js";
+import { ARM64_NUMBERS, X86_64_NUMBERS } from "./generated/syscall-numbers.js";
+import { ARITY, SIGNATURES } from "./signatures.js";
+
+/**
+ * How a tracer should print one syscall argument (strace conventions):
+ * - int/uint/long/ulong decimal; hex `0x…`; ptr `0x…` or NULL; size/off decimal; mode octal `0644`
+ * - fd / dirfd (AT_FDCWD) / pid / uid / gid decimal with the special values named
+ * - path / string: C string read from guest memory; buf: `len` names the argument holding its length
+ * - flags / enum: `table` names an entry of FLAG_TABLES / ENUM_TABLES
+ * - struct: `struct` names a LAYOUTS entry; sigset: a kernel sigset_t pointer; iovec: array, length in `len`
+ * - strarray: NULL-terminated array of C strings (argv, envp)
+ * `out` marks memory the kernel writes: strace prints it on the syscall's exit, not its entry.
+ */
+export type ArgKind =
+  | "int" | "uint" | "long" | "ulong" | "hex" | "ptr" | "size" | "off" | "mode"
+  | "fd" | "dirfd" | "pid" | "uid" | "gid" | "signal"
+  | "path" | "string" | "buf" | "iovec" | "strarray"
+  | "flags" | "enum" | "struct" | "sigset";
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly kind: ArgKind;
+  /** FLAG_TABLES / ENUM_TABLES key, for kind "flags" | "enum". */
+  readonly table?: string;
+  /** LAYOUTS key, for kind "struct". */
+  readonly struct?: string;
+  /** Index of the argument that holds the length/count, for "buf" | "string" | "iovec". */
+  readonly len?: number;
+  /** Written by the kernel: print on exit. */
+  readonly out?: boolean;
+}
+
+/** How to print the return value: errno on -1..-4095 always; otherwise as this kind. "none": never returns. */
+export type RetKind = "int" | "uint" | "hex" | "fd" | "pid" | "size" | "off" | "uid" | "gid" | "none";
+
+export interface SyscallInfo {
+  readonly nr: number;
+  readonly name: string;
+  readonly args: readonly ArgSpec[];
+  readonly ret: RetKind;
+  /** true when args come from a hand-written signature, false when they are generic (hex) by arity. */
+  readonly detailed: boolean;
+  /** The number is reserved but the kernel returns -ENOSYS (sys_ni_syscall / no entry point). */
+  readonly ni: boolean;
+}
+
+// Rows with no entry point or sys_ni_syscall on current kernels (syscall_64.tbl, scripts/syscall.tbl):
+// always -ENOSYS.
+const NI: Readonly<Record<Arch, ReadonlySet<string>>> = {
+  x86_64: new Set([
+    "uselib", "_sysctl", "create_module", "get_kernel_syms", "query_module", "nfsservctl", "getpmsg", "putpmsg",
+    "afs_syscall", "tuxcall", "security", "set_thread_area", "get_thread_area", "epoll_ctl_old", "epoll_wait_old",
+    "vserver", "lookup_dcookie",
+  ]),
+  arm64: new Set(["lookup_dcookie"]),
+};
+
+const KIND_TOKENS: ReadonlySet<string> = new Set<ArgKind>([
+  "int", "uint", "long", "ulong", "hex", "ptr", "size", "off", "mode", "fd", "dirfd", "pid", "uid", "gid",
+  "signal", "path", "string", "buf", "iovec", "strarray", "sigset",
+]);
+
+/**
+ * Parses the signature mini-language of signatures.ts, one argument per comma:
+ *   `[>]kind[/lenIndex] name`, `[>]flags:table name`, `enum:table name`, `[>]*struct name`.
+ * `>` marks an output argument.
+ */
+export function parseArgs(sig: string): ArgSpec[] {
+  if (sig.trim() === "") return [];
+  return sig.split(",").map((part) => {
+    const m = /^\s*(>?)(\S+)\s+(\w+)\s*$/.exec(part);
+    if (!m) throw new UapiError(`bad signature argument ${JSON.stringify(part)} in ${JSON.stringify(sig)}`);
+    const [, outMark, type, name] = m as unknown as [string, string, string, string];
+    const out = outMark === ">" ? { out: true } : {};
+    if (type.startsWith("*")) return { name, kind: "struct", struct: type.slice(1), ...out };
+    const colon = /^(flags|enum):(\w+)$/.exec(type);
+    if (colon) return { name, kind: colon[1] as "flags" | "enum", table: colon[2]!, ...out };
+    const slash = /^(\w+)(?:\/(\d))?$/.exec(type);
+    if (!slash || !KIND_TOKENS.has(slash[1]!)) throw new UapiError(`unknown argument kind ${JSON.stringify(type)}`);
+    return { name, kind: slash[1] as ArgKind, ...(slash[2] !== undefined ? { len: Number(slash[2]) } : {}), ...out };
+  });
+}
+
+function genericArgs(n: number): ArgSpec[] {
+  return Array.from({ length: n }, (_, i) => ({ name: `arg${i}`, kind: "hex" as const }));
+}
+
+function build(arch: Arch, numbers: readonly (readonly [number, string])[]): readonly SyscallInfo[] {
+  return Object.freeze(
+    numbers.map(([nr, name]) => {
+      const sig = SIGNATURES[`${name}@${arch}`] ?? SIGNATURES[name];
+      const ni = NI[arch].has(name);
+      if (sig) return Object.freeze({ nr, name, args: Object.freeze(parseArgs(sig[1])), ret: sig[0], detailed: true, ni });
+      const arity = ARITY[name];
+      if (arity === undefined) throw new UapiError(`no arity for syscall ${name}`);
+      return Object.freeze({ nr, name, args: Object.freeze(genericArgs(arity)), ret: "int" as const, detailed: false, ni });
+    }),
+  );
+}
+
+interface Table {
+  readonly list: readonly SyscallInfo[];
+  readonly byName: ReadonlyMap<string, SyscallInfo>;
+  readonly byNr: readonly (SyscallInfo | undefined)[];
+}
+const TABLES = new Map<Arch, Table>();
+
+function table(arch: Arch): Table {
+  let t = TABLES.get(arch);
+  if (!t) {
+    const list = build(arch, arch === "x86_64" ? X86_64_NUMBERS : ARM64_NUMBERS);
+    const byNr: (SyscallInfo | undefined)[] = [];
+    for (const s of list) byNr[s.nr] = s;
+    t = { list, byName: new Map(list.map((s) => [s.name, s])), byNr };
+    TABLES.set(arch, t);
+  }
+  return t;
+}
+
+/** Every syscall of the arch's 64-bit native ABI, sorted by number. */
+export function syscalls(arch: Arch): readonly SyscallInfo[] {
+  return table(checkArch(arch)).list;
+}
+
+/** Look up by name (e.g. "openat", "newfstatat"); undefined if the arch has no such syscall. */
+export function syscallByName(arch: Arch, name: string): SyscallInfo | undefined {
+  return table(checkArch(arch)).byName.get(name);
+}
+
+/** Look up by number; undefined for holes and out-of-range numbers. */
+export function syscallByNr(arch: Arch, nr: number): SyscallInfo | undefined {
+  return table(checkArch(arch)).byNr[nr];
+}
+
+/** Number of a syscall that must exist (throws UapiError otherwise): handy for kernel tables. */
+export function syscallNr(arch: Arch, name: string): number {
+  const s = syscallByName(arch, name);
+  if (!s) throw new UapiError(`${arch} has no syscall ${JSON.stringify(name)}`);
+  return s.nr;
+}
