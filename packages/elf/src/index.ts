@@ -1,1 +1,15 @@
-export {};
+export * from "./constants.js";
+export { ElfError, type ElfErrorCode } from "./errors.js";
+export { elfHash, gnuHash } from "./hash.js";
+export { Bin } from "./bin.js";
+export {
+  readElf, ElfFile, walkVerdefs, walkVerneeds, parseNotes, sysvHashFind, gnuHashTable, gnuHashFind, gnuHashSymbolCount,
+  SYMBOL_TYPE_NAMES, SYMBOL_BINDING_NAMES,
+  type ElfHeader, type ProgramHeader, type Section, type DynamicEntry, type ElfSymbol, type SymbolVersion,
+  type VerdefEntry, type VerneedEntry, type VernauxEntry, type ElfNote, type GnuHashTable,
+} from "./reader.js";
+export {
+  writeElf, ehFrameFdes,
+  type ElfWriterInput, type WriterSection, type WriterSymbol, type WriterVersion, type SymbolType, type SymbolBinding,
+  type ElfImage, type WrittenSymbol, type PlacedSection, type Layout,
+} from "./writer.js";
