@@ -1,0 +1,98 @@
+/**
+ * Table lookup: the compiled rows are bucketed by twelve instruction bits
+ * (bits 29..22 and 13..10, the split dynarmic uses), each bucket ordered by
+ * specificity so that the explicitly allowed overlaps resolve to the more
+ * specific row. Decoding is a bucket index plus a short mask/match scan.
+ */
+import { COMPILED_TABLE, type CompiledRow } from "./table.js";
+
+/** Decoded fields by name (all unsigned). */
+export type Fields = Record<string, number>;
+
+export interface Decoded {
+  readonly row: CompiledRow;
+  readonly f: Fields;
+}
+
+const KEY_HI_SHIFT = 22; // bits 29..22
+const KEY_LO_SHIFT = 10; // bits 13..10
+const KEY_BITS = ((0xff << KEY_HI_SHIFT) | (0xf << KEY_LO_SHIFT)) >>> 0;
+
+function keyOf(word: number): number {
+  return (((word >>> KEY_HI_SHIFT) & 0xff) << 4) | ((word >>> KEY_LO_SHIFT) & 0xf);
+}
+function wordOfKey(key: number): number {
+  return ((((key >>> 4) & 0xff) << KEY_HI_SHIFT) | ((key & 0xf) << KEY_LO_SHIFT)) >>> 0;
+}
+
+const BUCKETS: CompiledRow[][] = Array.from({ length: 4096 }, (_, key) => {
+  const w = wordOfKey(key);
+  return COMPILED_TABLE.filter((r) => (((w ^ r.match) & r.mask & KEY_BITS) >>> 0) === 0).sort((a, b) => b.fixedBits - a.fixedBits);
+});
+
+/** The row a word belongs to, or undefined when no row's fixed bits match (unallocated). */
+export function matchRow(word: number): CompiledRow | undefined {
+  const bucket = BUCKETS[keyOf(word)]!;
+  for (let i = 0; i < bucket.length; i++) {
+    const r = bucket[i]!;
+    if (((word & r.mask) >>> 0) === r.match) return r;
+  }
+  return undefined;
+}
+
+export function extractFields(row: CompiledRow, word: number): Fields {
+  const f: Fields = {};
+  for (const fs of row.fields) f[fs.name] = (word >>> fs.shift) & (fs.width === 32 ? 0xffffffff : (1 << fs.width) - 1);
+  return f;
+}
+
+/** Decode a 32-bit word into its class and fields; undefined when the encoding is unallocated. */
+export function decode(word: number): Decoded | undefined {
+  const row = matchRow(word >>> 0);
+  return row ? { row, f: extractFields(row, word >>> 0) } : undefined;
+}
+
+/** Sign-extend the low `bits` of v. */
+export function sext(v: number, bits: number): number {
+  const s = 32 - bits;
+  return bits >= 32 ? v | 0 : ((v << s) >> s);
+}
+
+/**
+ * DecodeBitMasks from the Arm ARM (shared/functions/bitmasks): the logical
+ * immediate as [lo32, hi32] (wmask) or undefined when reserved.
+ * `immediate` is true for logical-immediate (all-ones element is reserved).
+ */
+export function decodeBitMasks(n: number, imms: number, immr: number, is64: boolean): [number, number] | undefined {
+  const combined = (n << 6) | (~imms & 0x3f);
+  if (combined === 0) return undefined;
+  const len = 31 - Math.clz32(combined);
+  if (len < 1) return undefined;
+  if (!is64 && len === 6) return undefined;
+  const esize = 1 << len;
+  const levels = esize - 1;
+  const s = imms & levels;
+  const r = immr & levels;
+  if (s === levels) return undefined; // all-ones element is reserved for logical immediates
+  // element: (s+1) ones rotated right by r, within esize bits; replicate to 64.
+  let elo = 0;
+  let ehi = 0;
+  for (let i = 0; i <= s; i++) {
+    const bit = (i - r + esize) % esize; // ROR by r moves bit i to i-r
+    if (bit < 32) elo |= 1 << bit;
+    else ehi |= 1 << (bit - 32);
+  }
+  let lo = 0;
+  let hi = 0;
+  if (esize === 64) {
+    lo = elo;
+    hi = ehi;
+  } else {
+    for (let p = 0; p < 64; p += esize) {
+      if (p < 32) lo |= elo << p;
+      else hi |= elo << (p - 32);
+    }
+  }
+  if (!is64) hi = 0;
+  return [lo | 0, hi | 0];
+}

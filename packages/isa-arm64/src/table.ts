@@ -1,0 +1,154 @@
+/**
+ * The A64 encoding table: one row per instruction class, written as a bit string
+ * from bit 31 down to bit 0 with named fields (the idea of QEMU's decodetree and
+ * dynarmic's `a64.inc`). `compileTable` turns it into mask/match pairs and field
+ * extractors; `decode.ts` buckets them for fast lookup.
+ *
+ * Pattern syntax: space-separated tokens, each either literal bits (`0`, `1`, `x`
+ * for "either") or a field `name:width`. Tokens must add up to 32 bits.
+ *
+ * Rows are instruction *classes* (e.g. every add/sub immediate). Aliases (mov,
+ * cmp, lsl, …) are chosen by the disassembler, not by extra rows, so that rows do
+ * not overlap. Reserved values of a field inside a class are rejected by the
+ * class's interpreter/disassembler functions, which then report "unallocated".
+ * Section names follow the Arm ARM (DDI 0487) "A64 instruction set encoding".
+ */
+
+export interface RowSpec {
+  readonly name: string;
+  readonly pattern: string;
+}
+
+export const A64_TABLE: readonly RowSpec[] = [
+  // ---- Data processing -- immediate
+  { name: "ADR", pattern: "op:1 immlo:2 10000 immhi:19 rd:5" },
+  { name: "ADDSUB_IMM", pattern: "sf:1 op:1 S:1 100010 sh:1 imm12:12 rn:5 rd:5" },
+  { name: "LOGIC_IMM", pattern: "sf:1 opc:2 100100 N:1 immr:6 imms:6 rn:5 rd:5" },
+  { name: "MOVEWIDE", pattern: "sf:1 opc:2 100101 hw:2 imm16:16 rd:5" },
+  { name: "BITFIELD", pattern: "sf:1 opc:2 100110 N:1 immr:6 imms:6 rn:5 rd:5" },
+  { name: "EXTR", pattern: "sf:1 00 100111 N:1 0 rm:5 imms:6 rn:5 rd:5" },
+
+  // ---- Branches, exception generation and system
+  { name: "B", pattern: "op:1 00101 imm26:26" },
+  { name: "B_COND", pattern: "01010100 imm19:19 0 cond:4" },
+  { name: "CBZ", pattern: "sf:1 011010 op:1 imm19:19 rt:5" },
+  { name: "TBZ", pattern: "b5:1 011011 op:1 b40:5 imm14:14 rt:5" },
+  { name: "SVC", pattern: "11010100 000 imm16:16 00001" },
+  { name: "BRK", pattern: "11010100 001 imm16:16 00000" },
+  { name: "UDF", pattern: "0000000000000000 imm16:16" },
+  { name: "HINT", pattern: "11010101000000110010 crm:4 op2:3 11111" },
+  { name: "BARRIER", pattern: "11010101000000110011 crm:4 op2:3 11111" },
+  { name: "SYS", pattern: "1101010100001 op1:3 crn:4 crm:4 op2:3 rt:5" },
+  { name: "SYSREG", pattern: "1101010100 L:1 1 o0:1 op1:3 crn:4 crm:4 op2:3 rt:5" },
+  { name: "BR", pattern: "110101100 opc:2 11111000000 rn:5 00000" },
+
+  // ---- Loads and stores
+  { name: "LDST_EXCL", pattern: "size:2 001000 o2:1 L:1 o1:1 rs:5 o0:1 rt2:5 rn:5 rt:5" },
+  { name: "LDR_LIT", pattern: "opc:2 011 V:1 00 imm19:19 rt:5" },
+  { name: "LDSTP", pattern: "opc:2 101 V:1 0 mode:2 L:1 imm7:7 rt2:5 rn:5 rt:5" },
+  { name: "LDST_IMM9", pattern: "size:2 111 V:1 00 opc:2 0 imm9:9 idx:2 rn:5 rt:5" },
+  { name: "LDST_REGOFF", pattern: "size:2 111 V:1 00 opc:2 1 rm:5 option:3 S:1 10 rn:5 rt:5" },
+  { name: "LDST_UIMM", pattern: "size:2 111 V:1 01 opc:2 imm12:12 rn:5 rt:5" },
+  { name: "LDST_MULT", pattern: "0 Q:1 0011000 L:1 000000 opcode:4 size:2 rn:5 rt:5" },
+  { name: "LDST_MULT_POST", pattern: "0 Q:1 0011001 L:1 0 rm:5 opcode:4 size:2 rn:5 rt:5" },
+
+  // ---- Data processing -- register
+  { name: "LOGIC_SREG", pattern: "sf:1 opc:2 01010 shift:2 N:1 rm:5 imm6:6 rn:5 rd:5" },
+  { name: "ADDSUB_SREG", pattern: "sf:1 op:1 S:1 01011 shift:2 0 rm:5 imm6:6 rn:5 rd:5" },
+  { name: "ADDSUB_EREG", pattern: "sf:1 op:1 S:1 01011 opt:2 1 rm:5 option:3 imm3:3 rn:5 rd:5" },
+  { name: "ADC", pattern: "sf:1 op:1 S:1 11010000 rm:5 000000 rn:5 rd:5" },
+  { name: "CCMP", pattern: "sf:1 op:1 1 11010010 rm:5 cond:4 i:1 0 rn:5 0 nzcv:4" },
+  { name: "CSEL", pattern: "sf:1 op:1 S:1 11010100 rm:5 cond:4 0 o2:1 rn:5 rd:5" },
+  { name: "DP2", pattern: "sf:1 0 S:1 11010110 rm:5 opcode:6 rn:5 rd:5" },
+  { name: "DP1", pattern: "sf:1 1 S:1 11010110 opcode2:5 opcode:6 rn:5 rd:5" },
+  { name: "DP3", pattern: "sf:1 op54:2 11011 op31:3 rm:5 o0:1 ra:5 rn:5 rd:5" },
+
+  // ---- Scalar floating point
+  { name: "FP_DP1", pattern: "00011110 ftype:2 1 opcode:6 10000 rn:5 rd:5" },
+  { name: "FP_DP2", pattern: "00011110 ftype:2 1 rm:5 opcode:4 10 rn:5 rd:5" },
+  { name: "FP_CMP", pattern: "00011110 ftype:2 1 rm:5 op:2 1000 rn:5 opc:5" },
+  { name: "FP_CSEL", pattern: "00011110 ftype:2 1 rm:5 cond:4 11 rn:5 rd:5" },
+  { name: "FP_CCMP", pattern: "00011110 ftype:2 1 rm:5 cond:4 01 rn:5 op:1 nzcv:4" },
+  { name: "FP_IMM", pattern: "00011110 ftype:2 1 imm8:8 100 imm5:5 rd:5" },
+  { name: "FP_INT", pattern: "sf:1 0 S:1 11110 ftype:2 1 rmode:2 opcode:3 000000 rn:5 rd:5" },
+  { name: "FP_DP3", pattern: "00011111 ftype:2 o1:1 rm:5 o0:1 ra:5 rn:5 rd:5" },
+
+  // ---- Advanced SIMD
+  { name: "SIMD_3SAME", pattern: "0 Q:1 U:1 01110 size:2 1 rm:5 opcode:5 1 rn:5 rd:5" },
+  { name: "SIMD_3DIFF", pattern: "0 Q:1 U:1 01110 size:2 1 rm:5 opcode:4 00 rn:5 rd:5" },
+  { name: "SIMD_2MISC", pattern: "0 Q:1 U:1 01110 size:2 10000 opcode:5 10 rn:5 rd:5" },
+  { name: "SIMD_ACROSS", pattern: "0 Q:1 U:1 01110 size:2 11000 opcode:5 10 rn:5 rd:5" },
+  { name: "SIMD_COPY", pattern: "0 Q:1 op:1 01110000 imm5:5 0 imm4:4 1 rn:5 rd:5" },
+  { name: "SIMD_MODIMM", pattern: "0 Q:1 op:1 0111100000 abc:3 cmode:4 o2:1 1 defgh:5 rd:5" },
+  { name: "SIMD_SHIFT", pattern: "0 Q:1 U:1 011110 immh:4 immb:3 opcode:5 1 rn:5 rd:5" },
+  { name: "SIMD_EXT", pattern: "0 Q:1 101110 op2:2 0 rm:5 0 imm4:4 0 rn:5 rd:5" },
+  { name: "SIMD_PERM", pattern: "0 Q:1 001110 size:2 0 rm:5 0 opcode:3 10 rn:5 rd:5" },
+  { name: "SIMD_TBL", pattern: "0 Q:1 001110 op2:2 0 rm:5 0 len:2 op:1 00 rn:5 rd:5" },
+  { name: "SIMD_SCALAR_PAIR", pattern: "01 U:1 11110 size:2 11000 opcode:5 10 rn:5 rd:5" },
+];
+
+/**
+ * Deliberate overlaps: [winner, loser]. The winner has strictly more fixed bits,
+ * and the loser's encodings that the winner covers are not part of the loser's class.
+ */
+export const ALLOWED_OVERLAPS: readonly (readonly [string, string])[] = [
+  // Advanced SIMD modified immediate is the immh == 0000 corner of the shift-by-immediate space.
+  ["SIMD_MODIMM", "SIMD_SHIFT"],
+];
+
+export interface FieldSpec {
+  readonly name: string;
+  readonly shift: number;
+  readonly width: number;
+}
+
+export interface CompiledRow {
+  readonly index: number;
+  readonly name: string;
+  readonly mask: number;
+  readonly match: number;
+  readonly fields: readonly FieldSpec[];
+  /** Number of fixed bits (specificity). */
+  readonly fixedBits: number;
+}
+
+export class TableError extends Error {
+  override name = "TableError";
+}
+
+export function compileRow(spec: RowSpec, index: number): CompiledRow {
+  let bit = 32;
+  let mask = 0;
+  let match = 0;
+  const fields: FieldSpec[] = [];
+  for (const tok of spec.pattern.split(/\s+/).filter(Boolean)) {
+    const m = /^([A-Za-z][A-Za-z0-9]*):(\d+)$/.exec(tok);
+    if (m) {
+      const width = Number(m[2]);
+      bit -= width;
+      fields.push({ name: m[1]!, shift: bit, width });
+      continue;
+    }
+    if (!/^[01x]+$/.test(tok)) throw new TableError(`${spec.name}: bad token "${tok}"`);
+    for (const ch of tok) {
+      bit--;
+      if (ch !== "x") {
+        mask |= 1 << bit;
+        if (ch === "1") match |= 1 << bit;
+      }
+    }
+  }
+  if (bit !== 0) throw new TableError(`${spec.name}: pattern covers ${32 - bit} bits, not 32`);
+  const names = new Set(fields.map((f) => f.name));
+  if (names.size !== fields.length) throw new TableError(`${spec.name}: duplicate field name`);
+  let fixed = 0;
+  for (let i = 0; i < 32; i++) if ((mask >>> i) & 1) fixed++;
+  return { index, name: spec.name, mask: mask >>> 0, match: match >>> 0, fields, fixedBits: fixed };
+}
+
+export const COMPILED_TABLE: readonly CompiledRow[] = A64_TABLE.map(compileRow);
+
+/** True when some 32-bit word matches both rows. */
+export function rowsOverlap(a: CompiledRow, b: CompiledRow): boolean {
+  return (((a.mask & b.mask) & (a.match ^ b.match)) >>> 0) === 0;
+}
