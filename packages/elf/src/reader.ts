@@ -588,8 +588,9 @@ export function parseNotes(b: Bin, off: number, size: number, align: number): El
   while (o + 12 <= end) {
     const namesz = b.u32(o), descsz = b.u32(o + 4), type = b.u32(o + 8);
     const nameAt = o + 12;
-    const descAt = nameAt + roundUp(namesz, pad);
-    const next = descAt + roundUp(descsz, pad);
+    // Padding is relative to the note start: with 8-byte notes, "GNU\0" after the 12-byte header needs none.
+    const descAt = o + roundUp(12 + namesz, pad);
+    const next = o + roundUp(descAt - o + descsz, pad);
     if (descAt + descsz > end || namesz > size || descsz > size) throw new ElfError("bad-note", o, "note record runs past its table");
     let name = "";
     if (namesz > 0) name = b.cstr(nameAt, nameAt + namesz, "note name");

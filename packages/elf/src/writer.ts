@@ -214,7 +214,7 @@ export function writeElf(input: ElfWriterInput): ElfImage {
   });
   for (const v of versions) if (v.parent !== undefined && !verIndex.has(v.parent)) throw bad(`version ${v.name}: unknown parent ${v.parent}`);
   const versioned = wantDynamic && versions.length > 0;
-  if (versioned && input.soname === undefined) throw bad("version definitions need a soname (the BASE definition)");
+  if (versions.length > 0 && input.soname === undefined) throw bad("version definitions need a soname (the BASE definition)");
 
   // ---- dynamic symbols, sorted for .gnu.hash (by bucket, stable) after the null symbol
   const dsyms: DynSym[] = [];

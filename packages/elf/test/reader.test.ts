@@ -94,6 +94,13 @@ describe("readElf against recorded readelf output", () => {
     const id = /Build ID: ([0-9a-f]+)/.exec(fixtureText("start-aarch64.notes.txt"))![1];
     expect(a64.buildId).toBe(id);
     expect(a64.symbols.find((s) => s.name === "_start")?.value).toBe(a64.entry);
+    const exe = readElf(fixture("usever"));
+    const notesText = fixtureText("usever.notes.txt");
+    expect(exe.notes.map((n) => [n.name, n.type, n.desc.length])).toEqual(
+      [...notesText.matchAll(/^\s+(\w+)\s+0x([0-9a-f]+)\s+NT_\w+/gm)].map((m) => [m[1], expect.any(Number), parseInt(m[2]!, 16)]),
+    );
+    expect(exe.notes.map((n) => n.type)).toEqual([5, 3, 1]); // GNU property (8-byte padded), build-id, ABI tag
+    expect(exe.buildId).toBe(/Build ID: ([0-9a-f]+)/.exec(notesText)![1]);
     const musl = readElf(fixture("hello-x86_64-musl"));
     expect(musl.symbols.some((s) => s.name === "main" && s.type === STT.FUNC)).toBe(true);
   });
