@@ -12,11 +12,15 @@ export interface FlagTable {
   readonly bits: readonly (readonly [bigint, string])[];
   readonly zero?: string;
   readonly fields?: readonly FlagField[];
+  /** How leftover bits print: hex (default, strace's unknown-flag style) or octal (st_mode permissions). */
+  readonly rest?: "hex" | "octal";
 }
 export interface FlagField {
   readonly mask: bigint;
   /** Names of the field's values, or "signal" to print the value as a signal name. */
   readonly values: ReadonlyMap<bigint, string> | "signal";
+  /** Print after the bits (clone's exit signal: `CLONE_VM|…|SIGCHLD`) instead of first. */
+  readonly last?: boolean;
 }
 
 /** An enumeration printed by name, with optional modifier bits appended ("FUTEX_WAIT_PRIVATE", "…|FUTEX_CLOCK_REALTIME"). */
@@ -27,14 +31,15 @@ export interface EnumTable {
   readonly unknown?: "dec" | "hex";
 }
 
-function flags(prefix: string, group: Readonly<Record<string, number | bigint>>, opts: { skip?: string[]; zero?: string; fields?: FlagField[] } = {}): FlagTable {
+function flags(prefix: string, group: Readonly<Record<string, number | bigint>>, opts: { skip?: string[]; zero?: string; fields?: FlagField[]; rest?: "octal" } = {}): FlagTable {
   const bits: [bigint, string][] = [];
   for (const [k, v] of Object.entries(group)) {
     if (opts.skip?.includes(k)) continue;
     const b = BigInt.asUintN(64, BigInt(v));
     if (b !== 0n && (b & (b - 1n)) === 0n) bits.push([b, prefix + k]);
   }
-  return Object.freeze({ bits, ...(opts.zero ? { zero: opts.zero } : {}), ...(opts.fields ? { fields: opts.fields } : {}) });
+  bits.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+  return Object.freeze({ bits, ...(opts.zero ? { zero: opts.zero } : {}), ...(opts.fields ? { fields: opts.fields } : {}), ...(opts.rest ? { rest: opts.rest } : {}) });
 }
 
 function enumOf(prefix: string, group: Readonly<Record<string, number | bigint>>, opts: { skip?: string[]; unknown?: "dec" | "hex"; modifiers?: FlagTable } = {}): EnumTable {
@@ -83,7 +88,7 @@ function commonFlagTables(o: C.OpenFlags): Record<string, FlagTable> {
     mremap_flags: flags("MREMAP_", C.MREMAP, { zero: "0" }),
     msync_flags: flags("MS_", C.MSYNC),
     mlockall_flags: flags("MCL_", C.MCL),
-    clone_flags: flags("CLONE_", C.CLONE, { skip: ["CSIGNAL", "NEWTIME"], fields: [{ mask: 0xffn, values: "signal" }] }),
+    clone_flags: flags("CLONE_", C.CLONE, { skip: ["CSIGNAL", "NEWTIME"], fields: [{ mask: 0xffn, values: "signal", last: true }] }),
     sa_flags: flags("SA_", C.SA, { zero: "0" }),
     ss_flags: flags("SS_", C.SS, { zero: "0" }),
     seccomp_filter_flags: flags("SECCOMP_FILTER_FLAG_", Object.fromEntries(Object.entries(C.SECCOMP).filter(([k]) => k.startsWith("FILTER_FLAG_")).map(([k, v]) => [k.slice(12), v]))),
@@ -104,8 +109,9 @@ function commonFlagTables(o: C.OpenFlags): Record<string, FlagTable> {
     socket_type: flags("SOCK_", { NONBLOCK: o.NONBLOCK, CLOEXEC: o.CLOEXEC }, {
       fields: [field(0xf, { STREAM: 1, DGRAM: 2, RAW: 3, RDM: 4, SEQPACKET: 5, DCCP: 6, PACKET: 10 }, "SOCK_")],
     }),
-    st_mode: flags("S_", C.S, {
-      skip: ["IFMT", "IFSOCK", "IFLNK", "IFREG", "IFBLK", "IFDIR", "IFCHR", "IFIFO", "IRWXU", "IRWXG", "IRWXO"],
+    // strace prints st_mode as the file type then the permission bits in octal: S_IFREG|0644.
+    st_mode: flags("S_", {}, {
+      rest: "octal",
       fields: [field(0o170000, { IFSOCK: 0o140000, IFLNK: 0o120000, IFREG: 0o100000, IFBLK: 0o60000, IFDIR: 0o40000, IFCHR: 0o20000, IFIFO: 0o10000 }, "S_")],
     }),
   };
@@ -155,23 +161,31 @@ function withBit(t: FlagTable, bit: bigint, name: string): FlagTable {
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
+/** C's "%#03o" (strace's st_mode permissions): 0644 → "0644", 0 → "000". */
+const octal = (v: bigint) => (v === 0n ? "0" : `0${v.toString(8)}`).padStart(3, "0");
+
+/**
+ * Flag words as unsigned: a bigint is taken as 64 bits; a negative JS number in int32 range is the result of
+ * JS bitwise operators on a 32-bit C flag word (`0x100 | 0x80000000`), so it is taken as uint32.
+ */
+function flagWord(value: number | bigint): bigint {
+  if (typeof value === "number" && value < 0 && value >= -0x80000000) return BigInt(value >>> 0);
+  return BigInt.asUintN(64, BigInt(value));
+}
+
 /** strace-style flag formatting: `O_RDONLY|O_CLOEXEC`, `PROT_READ|PROT_WRITE`, `CLONE_VM|…|SIGCHLD`, unknown bits `0x…`. */
 export function formatFlags(table: FlagTable, value: number | bigint): string {
-  let v = BigInt.asUintN(64, BigInt(value));
+  let v = flagWord(value);
   const parts: string[] = [];
+  const tail: string[] = [];
   for (const f of table.fields ?? []) {
     const fv = v & f.mask;
-    if (f.values === "signal") {
-      if (fv !== 0n) {
-        parts.push(signalName(Number(fv)) ?? hex(fv));
-        v &= ~f.mask;
-      }
-      continue;
-    }
-    const name = f.values.get(fv);
+    const name = f.values === "signal" ? (fv === 0n ? undefined : signalName(Number(fv)) ?? hex(fv)) : f.values.get(fv);
     if (name !== undefined) {
-      parts.push(name);
+      (f.last ? tail : parts).push(name);
       v &= ~f.mask;
+    } else if (f.values === "signal") {
+      v &= ~f.mask; // exit signal 0: nothing to print
     }
   }
   for (const [bit, name] of table.bits) {
@@ -180,7 +194,8 @@ export function formatFlags(table: FlagTable, value: number | bigint): string {
       v &= ~bit;
     }
   }
-  if (v !== 0n) parts.push(hex(v));
+  if (v !== 0n || (table.rest === "octal" && parts.length > 0)) parts.push(table.rest === "octal" ? octal(v) : hex(v));
+  parts.push(...tail);
   if (parts.length === 0) return table.zero ?? "0";
   return parts.join("|");
 }
