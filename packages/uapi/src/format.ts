@@ -4,9 +4,11 @@ import { ERRNO } from "./errno.js";
 import { signalName } from "./signals.js";
 
 /**
- * A flag set as strace prints it: named bits joined by "|", remaining bits as hex, `zero` when nothing is set.
- * `fields` are multi-bit sub-fields printed first (O_ACCMODE's O_RDONLY/O_WRONLY/O_RDWR, MAP_TYPE, clone's
- * exit signal in CSIGNAL).
+ * A flag set as strace prints it. `bits` are tried in order, like strace's xlat tables: an entry matches when
+ * all its bits are set (entries may be multi-bit, e.g. O_SYNC = __O_SYNC|O_DSYNC), and its bits are then
+ * consumed. Remaining bits print as hex (or octal); `zero` is printed when nothing is set. `fields` are
+ * multi-bit sub-fields: O_ACCMODE's O_RDONLY/O_WRONLY/O_RDWR and MAP_TYPE print first, clone's exit signal
+ * and mmap's huge-page size (`N<<MAP_HUGE_SHIFT`) last.
  */
 export interface FlagTable {
   readonly bits: readonly (readonly [bigint, string])[];
@@ -17,9 +19,12 @@ export interface FlagTable {
 }
 export interface FlagField {
   readonly mask: bigint;
-  /** Names of the field's values, or "signal" to print the value as a signal name. */
-  readonly values: ReadonlyMap<bigint, string> | "signal";
-  /** Print after the bits (clone's exit signal: `CLONE_VM|…|SIGCHLD`) instead of first. */
+  /**
+   * Names of the field's values; "signal" prints the value as a signal name; `{ shift, name }` prints
+   * `value<<NAME` (strace's MAP_HUGE_SHIFT spelling).
+   */
+  readonly values: ReadonlyMap<bigint, string> | "signal" | { readonly shift: number; readonly name: string };
+  /** Print after the bits instead of first. */
   readonly last?: boolean;
 }
 
@@ -31,18 +36,28 @@ export interface EnumTable {
   readonly unknown?: "dec" | "hex";
 }
 
-function flags(prefix: string, group: Readonly<Record<string, number | bigint>>, opts: { skip?: string[]; zero?: string; fields?: FlagField[]; rest?: "octal" } = {}): FlagTable {
-  const bits: [bigint, string][] = [];
-  for (const [k, v] of Object.entries(group)) {
-    if (opts.skip?.includes(k)) continue;
-    const b = BigInt.asUintN(64, BigInt(v));
-    if (b !== 0n && (b & (b - 1n)) === 0n) bits.push([b, prefix + k]);
-  }
-  bits.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+type Group = Readonly<Record<string, number | bigint>>;
+
+/** Flag table from `names` (keys of `group`, in strace's print order), each printed as prefix + key. */
+function flags(prefix: string, group: Group, names: readonly string[], opts: { zero?: string; fields?: FlagField[]; rest?: "octal"; rename?: Readonly<Record<string, string>> } = {}): FlagTable {
+  const bits = names.map((k) => {
+    const v = group[k];
+    if (v === undefined) throw new Error(`flag table ${prefix}: no ${k}`);
+    return [BigInt.asUintN(64, BigInt(v)), opts.rename?.[k] ?? prefix + k] as const;
+  });
   return Object.freeze({ bits, ...(opts.zero ? { zero: opts.zero } : {}), ...(opts.fields ? { fields: opts.fields } : {}), ...(opts.rest ? { rest: opts.rest } : {}) });
 }
 
-function enumOf(prefix: string, group: Readonly<Record<string, number | bigint>>, opts: { skip?: string[]; unknown?: "dec" | "hex"; modifiers?: FlagTable } = {}): EnumTable {
+/** Every single-bit member of `group`, ascending (strace's order for most tables). */
+function ascendingBits(group: Group, skip: readonly string[] = []): string[] {
+  return Object.entries(group)
+    .map(([k, v]) => [k, BigInt.asUintN(64, BigInt(v))] as const)
+    .filter(([k, b]) => !skip.includes(k) && b !== 0n && (b & (b - 1n)) === 0n)
+    .sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0))
+    .map(([k]) => k);
+}
+
+function enumOf(prefix: string, group: Group, opts: { skip?: string[]; unknown?: "dec" | "hex"; modifiers?: FlagTable } = {}): EnumTable {
   const values = new Map<bigint, string>();
   for (const [k, v] of Object.entries(group)) {
     if (opts.skip?.includes(k)) continue;
@@ -56,10 +71,14 @@ function field(mask: number, entries: Readonly<Record<string, number>>, prefix: 
   return { mask: BigInt(mask), values: new Map(Object.entries(entries).map(([k, v]) => [BigInt(v), prefix + k])) };
 }
 
+// Print orders below are strace 6.1's (recorded in test/fixtures/strace-x86_64.json by scripts/record-oracle.mjs).
+const OPEN_ORDER = ["CREAT", "EXCL", "NOCTTY", "TRUNC", "APPEND", "NONBLOCK", "SYNC", "DSYNC", "DIRECT", "LARGEFILE",
+  "NOFOLLOW", "NOATIME", "CLOEXEC", "PATH", "TMPFILE", "DIRECTORY", "ASYNC"];
+
 function openFlags(o: C.OpenFlags): FlagTable {
-  return flags("O_", o, {
-    skip: ["RDONLY", "WRONLY", "RDWR", "ACCMODE", "NDELAY", "SYNC", "TMPFILE"],
-    fields: [field(3, { RDONLY: 0, WRONLY: 1, RDWR: 2 }, "O_")],
+  return flags("O_", o, OPEN_ORDER, {
+    rename: { ASYNC: "FASYNC" },
+    fields: [field(3, { RDONLY: 0, WRONLY: 1, RDWR: 2, ACCMODE: 3 }, "O_")],
   });
 }
 
@@ -76,46 +95,68 @@ function futexOp(): EnumTable {
   return { values, modifiers: { bits: [[256n, "FUTEX_CLOCK_REALTIME"]] } };
 }
 
-function commonFlagTables(o: C.OpenFlags): Record<string, FlagTable> {
+const MAP_ORDER = ["FIXED", "ANONYMOUS", "32BIT", "NORESERVE", "POPULATE", "NONBLOCK", "GROWSDOWN", "DENYWRITE",
+  "EXECUTABLE", "LOCKED", "STACK", "HUGETLB", "SYNC", "FIXED_NOREPLACE"];
+
+function commonFlagTables(o: C.OpenFlags, arch: Arch): Record<string, FlagTable> {
+  const atOrder = ["SYMLINK_NOFOLLOW", "REMOVEDIR", "SYMLINK_FOLLOW", "NO_AUTOMOUNT", "EMPTY_PATH", "RECURSIVE"];
+  const mapGroup = { ...C.MAP, "32BIT": C.MAP_32BIT };
   return {
     open_flags: openFlags(o),
-    at_flags: flags("AT_", C.AT_FLAGS, { skip: ["FDCWD", "EACCESS", "STATX_SYNC_AS_STAT"] }),
-    prot: flags("PROT_", C.PROT, { zero: "PROT_NONE" }),
-    map_flags: flags("MAP_", C.MAP, {
-      skip: ["SHARED", "PRIVATE", "SHARED_VALIDATE", "TYPE"],
-      fields: [field(0x0f, { SHARED: 1, PRIVATE: 2, SHARED_VALIDATE: 3 }, "MAP_")],
+    at_flags: flags("AT_", C.AT_FLAGS, atOrder),
+    // statx(2): the AT_STATX_* sync type (a 2-bit field) first, then the AT_ flags.
+    statx_flags: flags("AT_", C.AT_FLAGS, atOrder, {
+      fields: [field(0x6000, { STATX_SYNC_AS_STAT: 0, STATX_FORCE_SYNC: 0x2000, STATX_DONT_SYNC: 0x4000 }, "AT_")],
     }),
-    mremap_flags: flags("MREMAP_", C.MREMAP, { zero: "0" }),
-    msync_flags: flags("MS_", C.MSYNC),
-    mlockall_flags: flags("MCL_", C.MCL),
-    clone_flags: flags("CLONE_", C.CLONE, { skip: ["CSIGNAL", "NEWTIME"], fields: [{ mask: 0xffn, values: "signal", last: true }] }),
-    sa_flags: flags("SA_", C.SA, { zero: "0" }),
-    ss_flags: flags("SS_", C.SS, { zero: "0" }),
-    seccomp_filter_flags: flags("SECCOMP_FILTER_FLAG_", Object.fromEntries(Object.entries(C.SECCOMP).filter(([k]) => k.startsWith("FILTER_FLAG_")).map(([k, v]) => [k.slice(12), v]))),
-    access_mode: flags("", { R_OK: 4, W_OK: 2, X_OK: 1 }, { zero: "F_OK" }),
-    wait_options: flags("", C.WAIT, { skip: ["WSTOPPED"], zero: "0" }),
-    grnd_flags: flags("GRND_", C.GRND, { zero: "0" }),
-    rseq_flags: flags("RSEQ_", { FLAG_UNREGISTER: 1 }, { zero: "0" }),
-    close_range_flags: flags("CLOSE_RANGE_", C.CLOSE_RANGE, { zero: "0" }),
-    memfd_flags: flags("MFD_", C.MFD, { zero: "0" }),
-    rename_flags: flags("RENAME_", C.RENAME, { zero: "0" }),
-    flock_op: flags("LOCK_", C.LOCK),
-    statx_mask: flags("STATX_", C.STATX, { skip: ["BASIC_STATS"], zero: "0" }),
-    timer_flags: flags("", { TIMER_ABSTIME: 1 }, { zero: "0" }),
-    personality: flags("", C.PERSONALITY_FLAGS, { fields: [field(0xff, { LINUX: 0, BSD: 6 }, "PER_")] }),
-    falloc_flags: flags("FALLOC_FL_", { KEEP_SIZE: 1, PUNCH_HOLE: 2, NO_HIDE_STALE: 4, COLLAPSE_RANGE: 8, ZERO_RANGE: 0x10, INSERT_RANGE: 0x20, UNSHARE_RANGE: 0x40 }, { zero: "0" }),
-    splice_flags: flags("SPLICE_F_", { MOVE: 1, NONBLOCK: 2, MORE: 4, GIFT: 8 }, { zero: "0" }),
-    rwf: flags("RWF_", { HIPRI: 1, DSYNC: 2, SYNC: 4, NOWAIT: 8, APPEND: 0x10, NOAPPEND: 0x20, ATOMIC: 0x40, DONTCACHE: 0x80 }, { zero: "0" }),
-    socket_type: flags("SOCK_", { NONBLOCK: o.NONBLOCK, CLOEXEC: o.CLOEXEC }, {
+    prot: flags("PROT_", { ...C.PROT, BTI: C.PROT_BTI, MTE: 0x20 },
+      arch === "arm64" ? ["READ", "WRITE", "EXEC", "SEM", "BTI", "MTE", "GROWSDOWN", "GROWSUP"] : ["READ", "WRITE", "EXEC", "SEM", "GROWSDOWN", "GROWSUP"],
+      { zero: "PROT_NONE" }),
+    map_flags: flags("MAP_", mapGroup, arch === "x86_64" ? MAP_ORDER : MAP_ORDER.filter((k) => k !== "32BIT"), {
+      fields: [
+        field(0x0f, { SHARED: 1, PRIVATE: 2, SHARED_VALIDATE: 3 }, "MAP_"),
+        { mask: 0x3fn << 26n, values: { shift: 26, name: "MAP_HUGE_SHIFT" }, last: true },
+      ],
+    }),
+    mremap_flags: flags("MREMAP_", C.MREMAP, ascendingBits(C.MREMAP), { zero: "0" }),
+    msync_flags: flags("MS_", C.MSYNC, ascendingBits(C.MSYNC)),
+    mlockall_flags: flags("MCL_", C.MCL, ascendingBits(C.MCL)),
+    clone_flags: flags("CLONE_", C.CLONE, ascendingBits(C.CLONE, ["CSIGNAL", "NEWTIME"]), {
+      fields: [{ mask: 0xffn, values: "signal", last: true }],
+    }),
+    sa_flags: flags("SA_", { ...C.SA, INTERRUPT: 0x20000000 },
+      ["RESTORER", "ONSTACK", "RESTART", "INTERRUPT", "NODEFER", "RESETHAND", "SIGINFO", "NOCLDSTOP", "NOCLDWAIT"], { zero: "0" }),
+    ss_flags: flags("SS_", C.SS, ["ONSTACK", "DISABLE", "AUTODISARM"], { zero: "0" }),
+    seccomp_filter_flags: flags("SECCOMP_FILTER_FLAG_", C.SECCOMP,
+      ["FILTER_FLAG_TSYNC", "FILTER_FLAG_LOG", "FILTER_FLAG_SPEC_ALLOW", "FILTER_FLAG_NEW_LISTENER", "FILTER_FLAG_TSYNC_ESRCH", "FILTER_FLAG_WAIT_KILLABLE_RECV"],
+      { zero: "0", rename: Object.fromEntries(["TSYNC", "LOG", "SPEC_ALLOW", "NEW_LISTENER", "TSYNC_ESRCH", "WAIT_KILLABLE_RECV"].map((k) => [`FILTER_FLAG_${k}`, `SECCOMP_FILTER_FLAG_${k}`])) }),
+    access_mode: flags("", C.ACCESS, ["R_OK", "W_OK", "X_OK"], { zero: "F_OK" }),
+    wait_options: flags("", C.WAIT, ["WNOHANG", "WEXITED", "WSTOPPED", "WCONTINUED", "WNOWAIT", "__WCLONE", "__WALL", "__WNOTHREAD"], { zero: "0" }),
+    grnd_flags: flags("GRND_", C.GRND, ["NONBLOCK", "RANDOM", "INSECURE"], { zero: "0" }),
+    rseq_flags: flags("RSEQ_", { FLAG_UNREGISTER: 1 }, ["FLAG_UNREGISTER"], { zero: "0" }),
+    close_range_flags: flags("CLOSE_RANGE_", C.CLOSE_RANGE, ["UNSHARE", "CLOEXEC"], { zero: "0" }),
+    memfd_flags: flags("MFD_", C.MFD, ascendingBits(C.MFD), { zero: "0" }),
+    rename_flags: flags("RENAME_", C.RENAME, ascendingBits(C.RENAME), { zero: "0" }),
+    flock_op: flags("LOCK_", C.LOCK, ascendingBits(C.LOCK)),
+    statx_mask: flags("STATX_", C.STATX, ["BASIC_STATS", ...ascendingBits(C.STATX)], { zero: "0" }),
+    timer_flags: flags("", { TIMER_ABSTIME: 1 }, ["TIMER_ABSTIME"], { zero: "0" }),
+    personality: flags("", C.PERSONALITY_FLAGS, ascendingBits(C.PERSONALITY_FLAGS), { fields: [field(0xff, { LINUX: 0, BSD: 6 }, "PER_")] }),
+    falloc_flags: flags("FALLOC_FL_", FALLOC, ascendingBits(FALLOC), { zero: "0" }),
+    splice_flags: flags("SPLICE_F_", SPLICE, ascendingBits(SPLICE), { zero: "0" }),
+    rwf: flags("RWF_", RWF, ascendingBits(RWF), { zero: "0" }),
+    socket_type: flags("SOCK_", { NONBLOCK: o.NONBLOCK, CLOEXEC: o.CLOEXEC }, ["CLOEXEC", "NONBLOCK"], {
       fields: [field(0xf, { STREAM: 1, DGRAM: 2, RAW: 3, RDM: 4, SEQPACKET: 5, DCCP: 6, PACKET: 10 }, "SOCK_")],
     }),
     // strace prints st_mode as the file type then the permission bits in octal: S_IFREG|0644.
-    st_mode: flags("S_", {}, {
+    st_mode: flags("S_", {}, [], {
       rest: "octal",
       fields: [field(0o170000, { IFSOCK: 0o140000, IFLNK: 0o120000, IFREG: 0o100000, IFBLK: 0o60000, IFDIR: 0o40000, IFCHR: 0o20000, IFIFO: 0o10000 }, "S_")],
     }),
   };
 }
+
+const FALLOC = { KEEP_SIZE: 1, PUNCH_HOLE: 2, NO_HIDE_STALE: 4, COLLAPSE_RANGE: 8, ZERO_RANGE: 0x10, INSERT_RANGE: 0x20, UNSHARE_RANGE: 0x40 };
+const SPLICE = { MOVE: 1, NONBLOCK: 2, MORE: 4, GIFT: 8 };
+const RWF = { HIPRI: 1, DSYNC: 2, SYNC: 4, NOWAIT: 8, APPEND: 0x10, NOAPPEND: 0x20, ATOMIC: 0x40, DONTCACHE: 0x80 };
 
 function commonEnumTables(): Record<string, EnumTable> {
   const prctlOptions = Object.fromEntries(Object.entries(C.PR).filter(([k]) => !k.startsWith("SYS_DISPATCH")));
@@ -149,15 +190,11 @@ function commonEnumTables(): Record<string, EnumTable> {
 
 /** Flag tables per arch (open_flags and socket_type differ: O_DIRECTORY & co. are arch-specific). */
 export const FLAG_TABLES: { readonly [A in Arch]: Readonly<Record<string, FlagTable>> } = Object.freeze({
-  x86_64: Object.freeze({ ...commonFlagTables(C.O_X86_64), map_flags: withBit(commonFlagTables(C.O_X86_64).map_flags!, 0x40n, "MAP_32BIT") }),
-  arm64: Object.freeze({ ...commonFlagTables(C.O_ARM64), prot: withBit(commonFlagTables(C.O_ARM64).prot!, 0x10n, "PROT_BTI") }),
+  x86_64: Object.freeze(commonFlagTables(C.O_X86_64, "x86_64")),
+  arm64: Object.freeze(commonFlagTables(C.O_ARM64, "arm64")),
 });
 /** Enum tables (identical on both arches; arch_prctl is only meaningful on x86-64). */
 export const ENUM_TABLES: Readonly<Record<string, EnumTable>> = Object.freeze(commonEnumTables());
-
-function withBit(t: FlagTable, bit: bigint, name: string): FlagTable {
-  return Object.freeze({ ...t, bits: [...t.bits, [bit, name] as const].sort((a, b) => (a[0] < b[0] ? -1 : 1)) });
-}
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
@@ -180,18 +217,24 @@ export function formatFlags(table: FlagTable, value: number | bigint): string {
   const tail: string[] = [];
   for (const f of table.fields ?? []) {
     const fv = v & f.mask;
-    const name = f.values === "signal" ? (fv === 0n ? undefined : signalName(Number(fv)) ?? hex(fv)) : f.values.get(fv);
+    let name: string | undefined;
+    if (f.values === "signal") {
+      if (fv !== 0n) name = signalName(Number(fv)) ?? hex(fv);
+      else v &= ~f.mask; // exit signal 0: nothing to print
+    } else if ("shift" in f.values) {
+      if (fv !== 0n) name = `${fv >> BigInt(f.values.shift)}<<${f.values.name}`;
+    } else {
+      name = f.values.get(fv);
+    }
     if (name !== undefined) {
       (f.last ? tail : parts).push(name);
       v &= ~f.mask;
-    } else if (f.values === "signal") {
-      v &= ~f.mask; // exit signal 0: nothing to print
     }
   }
-  for (const [bit, name] of table.bits) {
-    if (v & bit) {
+  for (const [bits, name] of table.bits) {
+    if (bits !== 0n && (v & bits) === bits) {
       parts.push(name);
-      v &= ~bit;
+      v &= ~bits;
     }
   }
   if (v !== 0n || (table.rest === "octal" && parts.length > 0)) parts.push(table.rest === "octal" ? octal(v) : hex(v));

@@ -63,7 +63,7 @@ export const SIGNATURES: Readonly<Record<string, readonly [RetKind, string]>> = 
   lstat: ["int", "path filename, >*stat statbuf"],
   fstat: ["int", "fd fd, >*stat statbuf"],
   newfstatat: ["int", "dirfd dfd, path filename, >*stat statbuf, flags:at_flags flag"],
-  statx: ["int", "dirfd dfd, path filename, flags:at_flags flags, flags:statx_mask mask, >*statx buffer"],
+  statx: ["int", "dirfd dfd, path filename, flags:statx_flags flags, flags:statx_mask mask, >*statx buffer"],
   statfs: ["int", "path pathname, >ptr buf"],
   fstatfs: ["int", "fd fd, >ptr buf"],
   access: ["int", "path filename, flags:access_mode mode"],
