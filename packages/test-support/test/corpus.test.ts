@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { TARGETS, corpusDir, corpusFixtures, type CorrectionsFile, type TargetName } from "../src/index.js";
+
+const root = corpusDir();
+const corrections = JSON.parse(readFileSync(join(root, "corrections.json"), "utf8")) as CorrectionsFile;
+const all = corpusFixtures();
+const hasTool = (t: string) => spawnSync("sh", ["-c", `command -v ${t}`]).status === 0;
+const nativeX86 = process.platform === "linux" && process.arch === "x64";
+
+/** Programs whose stdout legitimately differs: per ISA (trap behaviour, machine name) or per libc (%a). */
+const VARIES_BY: Record<string, "arch" | "libc"> = { divedge: "arch", signals: "arch", ported: "arch", "printf-double": "libc" };
+
+describe("corpus index", () => {
+  it("has one recording per built binary, for every target", () => {
+    for (const t of TARGETS) {
+      const bins = readdirSync(join(root, "bin", t.name)).sort();
+      const ids = corpusFixtures(t.name).map((f) => f.id);
+      expect(ids).toEqual(bins);
+      expect(ids.length).toBeGreaterThanOrEqual(36);
+      for (const f of corpusFixtures(t.name)) expect(existsSync(f.binaryPath)).toBe(true);
+    }
+    expect(all.length).toBe(corpusFixtures("aarch64-glibc").length + corpusFixtures("x86_64-glibc").length + corpusFixtures("x86_64-musl").length);
+  });
+
+  it("every program is built at O0 and O2 for every target (nostdlib ones for the two glibc ISA dirs)", () => {
+    const sources = readdirSync(join(root, "src")).filter((f) => f.endsWith(".c")).map((f) => f.slice(0, -2));
+    for (const t of TARGETS) {
+      const ids = new Set(corpusFixtures(t.name).map((f) => f.id));
+      for (const s of sources) {
+        if (s.startsWith("nostdlib") && t.libc === "musl") continue;
+        expect(ids.has(`${s}-O0`) && ids.has(`${s}-O2`), `${t.name}/${s}`).toBe(true);
+      }
+    }
+  });
+
+  it("each expected file is well-formed", () => {
+    const ids = new Set(corrections.corrections.map((c) => c.id));
+    for (const f of all) {
+      const e = f.expected;
+      const where = `${f.target}/${f.id}`;
+      expect(e.name, where).toBe(f.name);
+      expect(`${e.name}-${e.opt}`, where).toBe(f.id);
+      expect(e.target, where).toBe(f.target);
+      expect(e.arch, where).toBe(TARGETS.find((t) => t.name === f.target)!.arch);
+      expect(e.argv[0], where).toBe(`./${f.id}`);
+      expect(typeof e.stdout, where).toBe("string");
+      expect(/^[\x09\x0a\x20-\x7e]*$/.test(e.stdout), `${where}: stdout is printable ASCII`).toBe(true);
+      expect(Number.isInteger(e.exitStatus) && e.exitStatus >= 0 && e.exitStatus <= 255, where).toBe(true);
+      expect(e.syscalls.length, where).toBe(e.syscallArgs.length);
+      expect(e.syscalls.length, where).toBeGreaterThan(0);
+      for (const s of e.syscalls) expect(s, where).toMatch(/^\w+ = (\?|-E[A-Z0-9]+|<addr>|<pid>|<len>|<sigreturn>|-?\d+)$/);
+      // No address or pid leaked into the comparison keys.
+      for (const s of e.syscalls) expect(s, where).not.toMatch(/0x/);
+      expect(e.syscalls.at(-1), where).toMatch(/^exit(_group)? = \?$/);
+      for (const c of e.corrections) expect(ids.has(c), `${where}: correction ${c}`).toBe(true);
+      if (e.oracleStdout !== undefined) expect(e.oracleStdout, where).not.toBe(e.stdout);
+      expect(typeof e.syscallsDeterministic).toBe("boolean");
+    }
+  });
+
+  it("stdout does not depend on the optimisation level, nor (except listed programs) on the target", () => {
+    const byName = new Map<string, Map<string, string>>();
+    for (const f of all) {
+      if (!byName.has(f.name)) byName.set(f.name, new Map());
+      byName.get(f.name)!.set(`${f.target}/${f.opt}`, f.expected.stdout);
+    }
+    for (const [name, outs] of byName) {
+      const key = (k: string) => {
+        const t = TARGETS.find((x) => k.startsWith(`${x.name}/`))!;
+        return VARIES_BY[name] === "arch" ? t.arch : VARIES_BY[name] === "libc" ? t.libc : "all";
+      };
+      const groups = new Map<string, Set<string>>();
+      for (const [k, v] of outs) {
+        if (!groups.has(key(k))) groups.set(key(k), new Set());
+        groups.get(key(k))!.add(v);
+      }
+      for (const [g, set] of groups) expect(set.size, `${name} (${g})`).toBe(1);
+    }
+  });
+
+  it("recordings carry the qemu corrections on arm64 and none on native x86-64", () => {
+    for (const f of corpusFixtures("aarch64-glibc")) {
+      if (f.name.startsWith("nostdlib")) continue;
+      expect(f.expected.corrections, f.id).toContain("qemu-rseq");
+      expect(f.expected.syscalls, f.id).toContain("set_robust_list = 0");
+      expect(f.expected.oracleSyscalls, f.id).toContain("rseq = -ENOSYS");
+    }
+    for (const t of ["x86_64-glibc", "x86_64-musl"] as TargetName[]) for (const f of corpusFixtures(t)) expect(f.expected.corrections).toEqual([]);
+    const ported = corpusFixtures("aarch64-glibc").find((f) => f.id === "ported-O2")!;
+    expect(ported.expected.stdout).toContain("vdso: present\n");
+    expect(ported.expected.oracleStdout).toContain("vdso: absent\n");
+    // The corrected arm64 robust-list lines are what native Linux printed on x86-64.
+    const arm = corpusFixtures("aarch64-glibc").find((f) => f.id === "personality-O2")!.expected.stdout;
+    const x86 = corpusFixtures("x86_64-glibc").find((f) => f.id === "personality-O2")!.expected.stdout;
+    expect(arm).toBe(x86);
+  });
+
+  it("known facts of the recordings hold", () => {
+    const get = (t: TargetName, id: string) => all.find((f) => f.target === t && f.id === id)!.expected;
+    expect(get("x86_64-glibc", "hello-O2").stdout).toBe("hello, world\n");
+    expect(get("x86_64-musl", "exit42-O0").exitStatus).toBe(42);
+    expect(get("aarch64-glibc", "args-O2")).toMatchObject({ exitStatus: 5, env: { UABI_VAR: "uabi corpus value" } });
+    expect(get("aarch64-glibc", "divedge-O2").stdout).toContain("arm64 INT64_MIN/-1=-9223372036854775808");
+    expect(get("x86_64-glibc", "signals-O0").signals).toEqual(["SIGUSR1", "SIGUSR1", "SIGSEGV", "SIGFPE", "SIGUSR2"]);
+    expect(get("x86_64-glibc", "threads-O2").syscallsDeterministic).toBe(false);
+    expect(get("x86_64-glibc", "nostdlib-hello-O2").syscalls).toEqual(["write = 20", "exit_group = ?"]);
+    expect(get("aarch64-glibc", "umask-O2").stdout).toContain("mode=0640");
+  });
+
+  it("objdump oracles are present and look like GNU objdump -d", () => {
+    for (const t of TARGETS) {
+      const dir = join(root, "objdump", t.name);
+      const files = readdirSync(dir);
+      expect(files).toContain("hello-O2.objdump.gz");
+      const text = gunzipSync(readFileSync(join(dir, "hello-O2.objdump.gz"))).toString("utf8");
+      expect(text).toContain(`hello-O2:     file format elf64-${t.arch === "arm64" ? "littleaarch64" : "x86-64"}`);
+      expect(text).toMatch(/<main>:/);
+    }
+  });
+
+  it("the corpus stays under 80 MB", () => {
+    let total = 0;
+    const walk = (d: string): void => {
+      for (const f of readdirSync(d, { withFileTypes: true })) {
+        if (f.isDirectory()) walk(join(d, f.name));
+        else total += statSync(join(d, f.name)).size;
+      }
+    };
+    walk(root);
+    expect(total).toBeLessThan(80 * 1024 * 1024);
+  });
+
+  // Live oracle checks: these need the tools, and skip without them (the fixture checks above do not).
+  it.skipIf(!hasTool("qemu-aarch64"))("qemu-aarch64 still prints the recorded stdout (hello-O2, int128-O0)", () => {
+    for (const id of ["hello-O2", "int128-O0"]) {
+      const f = all.find((x) => x.target === "aarch64-glibc" && x.id === id)!;
+      const r = spawnSync("qemu-aarch64", [f.binaryPath], { env: f.expected.env });
+      expect(r.status).toBe(f.expected.exitStatus);
+      expect(r.stdout.toString("latin1")).toBe(f.expected.stdout);
+    }
+  });
+
+  it.skipIf(!nativeX86)("native x86-64 still prints the recorded stdout (glibc and musl)", () => {
+    for (const [t, id] of [["x86_64-glibc", "printf-int-O2"], ["x86_64-musl", "exit42-O2"], ["x86_64-glibc", "args-O0"]] as const) {
+      const f = all.find((x) => x.target === t && x.id === id)!;
+      const r = spawnSync(f.binaryPath, f.expected.argv.slice(1), { env: f.expected.env });
+      expect(r.status).toBe(f.expected.exitStatus);
+      expect(r.stdout.toString("latin1")).toBe(f.expected.stdout);
+    }
+  });
+});
