@@ -29,6 +29,8 @@ export interface VdsoSymbol {
   readonly isDefault: boolean;
   /** Index in the dynamic symbol table. */
   readonly index: number;
+  /** SHN_ABS: `address` is the raw value, not relocated (e.g. ld's version-definition symbols). */
+  readonly absolute: boolean;
 }
 
 export interface VdsoVersion {
@@ -244,7 +246,7 @@ export class Vdso {
           index: i, name: this.str(b.u32(o)), version: defs.get(raw & VERSYM_VERSION),
           address: shndx === SHN.ABS ? value : this.loadOffset + value, size: b.u64(o + 16, "st_size"),
           type: SYMBOL_TYPE_NAMES[info & 0xf] ?? `${info & 0xf}`, binding: SYMBOL_BINDING_NAMES[bind] ?? `${bind}`,
-          isDefault: (raw & VERSYM_HIDDEN) === 0,
+          isDefault: (raw & VERSYM_HIDDEN) === 0, absolute: shndx === SHN.ABS,
         });
       }
       return out;

@@ -1,0 +1,94 @@
+/** `uabi vdso inspect <file> | --self`: what `readelf --dyn-syms -V` tells a person, or JSON. */
+import { readFileSync } from "node:fs";
+import { EM, SHN, SHT, SYMBOL_BINDING_NAMES, SYMBOL_TYPE_NAMES, readElf, type ElfFile } from "@uabi/elf";
+import { liveProcessVdso, parseVdso } from "@uabi/vdso-parser";
+import { UsageError, type Io, type ParsedArgs } from "../cli.js";
+
+export interface InspectReport {
+  readonly source: string;
+  /** Where the image is mapped (--self), or 0 for a file (addresses are link addresses). */
+  readonly base: number;
+  readonly size: number;
+  readonly machine: string;
+  readonly soname: string | null;
+  readonly hashTables: string[];
+  readonly versions: { index: number; name: string; hash: string; base: boolean; parents: string[] }[];
+  readonly symbols: { name: string; version: string | null; isDefault: boolean; address: string; size: number; type: string; binding: string }[];
+}
+
+const MACHINE_NAMES: Record<number, string> = { [EM.X86_64]: "x86-64", [EM.AARCH64]: "aarch64" };
+const hex = (n: number, w = 0): string => `0x${n.toString(16).padStart(w, "0")}`;
+
+export async function run(args: ParsedArgs, io: Io): Promise<number> {
+  const file = args.positionals[0];
+  const self = args.bool("self");
+  if (self === (file !== undefined)) throw new UsageError("vdso inspect: give either <file> or --self");
+  const report = self ? inspectSelf() : inspectFile(file!);
+  if (report === undefined) {
+    io.stderr.write("uabi: this process has no [vdso] mapping (not Linux, or /proc unavailable)\n");
+    return 1;
+  }
+  io.stdout.write(args.bool("json") ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return 0;
+}
+
+function inspectSelf(): InspectReport | undefined {
+  const live = liveProcessVdso();
+  if (!live) return undefined;
+  const v = parseVdso(live.reader, live.base);
+  const machine = v.bin.u16(18);
+  return {
+    source: "[vdso] of this process", base: live.base, size: live.size,
+    machine: MACHINE_NAMES[machine] ?? `EM ${machine}`, soname: v.soname ?? null, hashTables: [v.hashStyle === "gnu" ? "DT_GNU_HASH (used)" : "DT_HASH"],
+    versions: v.versions.map((d) => ({ index: d.index, name: d.name, hash: hex(d.hash, 8), base: d.isBase, parents: [...d.parents] })),
+    symbols: v.symbols().map((s) => ({
+      // readelf prints ld's ABS version-definition symbol (LINUX_2.6) without a version suffix; so do we.
+      name: s.name, version: s.absolute && s.name === s.version ? null : s.version ?? null, isDefault: s.isDefault, address: hex(s.address, 16), size: s.size, type: s.type, binding: s.binding,
+    })),
+  };
+}
+
+function inspectFile(path: string): InspectReport {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const f: ElfFile = readElf(bytes);
+  if (!f.dynsymSection) throw new Error(`${path} has no dynamic symbol table`);
+  const hashTables = [
+    ...(f.sectionsOfType(SHT.HASH).length ? ["DT_HASH"] : []),
+    ...(f.sectionsOfType(SHT.GNU_HASH).length ? ["DT_GNU_HASH"] : []),
+  ];
+  return {
+    source: path, base: 0, size: bytes.length, machine: MACHINE_NAMES[f.machine] ?? `EM ${f.machine}`,
+    soname: f.soname ?? null, hashTables,
+    versions: f.verdefs.map((d) => ({ index: d.ndx, name: d.name, hash: hex(d.hash, 8), base: d.isBase, parents: d.names.slice(1) })),
+    symbols: f.dynamicSymbols
+      .filter((s) => s.index > 0 && s.shndx !== SHN.UNDEF && s.binding !== 0)
+      .map((s) => ({
+        name: s.name, version: s.shndx === SHN.ABS && s.name === s.version?.name ? null : s.version?.name ?? null, isDefault: s.version ? !s.version.hidden : true,
+        address: hex(s.value, 16), size: s.size, type: SYMBOL_TYPE_NAMES[s.type] ?? String(s.type),
+        binding: SYMBOL_BINDING_NAMES[s.binding] ?? String(s.binding),
+      })),
+  };
+}
+
+export function formatReport(r: InspectReport): string {
+  const out = [
+    `${r.source}: ${r.machine}, ${r.size} bytes${r.base ? ` at ${hex(r.base)}` : ""}`,
+    `soname: ${r.soname ?? "(none)"}`,
+    `hash tables: ${r.hashTables.join(", ") || "(none)"}`,
+    "",
+    `version definitions (${r.versions.length}):`,
+    ...r.versions.map((v) => `  ${String(v.index).padStart(3)}  ${v.base ? "BASE" : "    "}  hash ${v.hash}  ${v.name}${v.parents.length ? `  (parents: ${v.parents.join(", ")})` : ""}`),
+    "",
+    `symbols (${r.symbols.length}):`,
+    `  ${"address".padEnd(18)}  ${"size".padStart(6)}  ${"type".padEnd(7)} ${"bind".padEnd(7)} name`,
+    ...r.symbols.map((s) =>
+      `  ${s.address}  ${String(s.size).padStart(6)}  ${s.type.padEnd(7)} ${s.binding.padEnd(7)} ${s.name}${s.version ? `${s.isDefault ? "@@" : "@"}${s.version}` : ""}`),
+    "",
+  ];
+  return out.join("\n");
+}
