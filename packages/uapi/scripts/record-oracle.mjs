@@ -40,3 +40,63 @@ for (const t of TARGETS) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// ---- strace formatting oracle (x86-64 only): pairs each probe call with strace's rendering of the argument.
+function splitArgs(s) {
+  const out = [];
+  let depth = 0;
+  let quote = false;
+  let cur = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      cur += c;
+      if (c === "\\") cur += s[++i];
+      else if (c === '"') quote = false;
+      continue;
+    }
+    if (c === '"') quote = true;
+    else if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    if (c === "," && depth === 0) {
+      out.push(cur.trim());
+      cur = "";
+    } else cur += c;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+{
+  const dir = mkdtempSync(join(tmpdir(), "uapi-strace-"));
+  try {
+    const exe = join(dir, "probe");
+    execFileSync("gcc", ["-O0", "-Wall", "-Werror", "-static", "-o", exe, join(here, "oracle", "strace-probe.c")]);
+    const log = join(dir, "strace.log");
+    const notes = execFileSync("strace", ["-qq", "-o", log, exe], { encoding: "utf8" })
+      .trim().split("\n").map((l) => JSON.parse(l));
+    const lines = execFileSync("cat", [log], { encoding: "utf8" }).split("\n");
+    let at = lines.findIndex((l) => l.includes('"uapi-probe-begin"'));
+    if (at < 0) throw new Error("probe marker not found in strace output");
+    const flags = [];
+    const errnos = new Map();
+    for (const n of notes) {
+      let line;
+      while (++at < lines.length && !(line = lines[at]).startsWith(`${n.syscall}(`));
+      if (at >= lines.length) throw new Error(`no strace line for ${JSON.stringify(n)}`);
+      const m = /^(\w+)\((.*)\)\s+= (.*)$/.exec(line);
+      if (!m) throw new Error(`cannot parse ${line}`);
+      let arg = splitArgs(m[2])[n.arg];
+      if (n.table === "sa_flags") arg = /sa_flags=([^,}]+)/.exec(arg)[1];
+      else arg = arg.replace(/^\w+=/, "");
+      flags.push({ table: n.table, value: n.value, strace: arg, line });
+      const e = /^-1 (E\w+) \((.*)\)$/.exec(m[3]);
+      if (e) errnos.set(e[1], e[2]);
+    }
+    const version = execFileSync("strace", ["-V"], { encoding: "utf8" }).split("\n")[0];
+    writeFileSync(join(fixtures, "strace-x86_64.json"), JSON.stringify({ recordedWith: version, flags, errno: Object.fromEntries(errnos) }, null, 1) + "\n");
+    console.log(`strace: ${flags.length} formatted arguments, ${errnos.size} errno spellings`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -23,6 +23,9 @@
 
 #define MISSING "/nonexistent/uapi-probe"
 #define SA_RESTORER 0x04000000 /* kernel uapi asm/signal.h; glibc does not export it */
+#ifndef GRND_INSECURE
+#define GRND_INSECURE 4
+#endif
 
 static void note(const char *sys, int arg, const char *table, long long value) {
   printf("{\"syscall\":\"%s\",\"arg\":%d,\"table\":\"%s\",\"value\":%lld}\n", sys, arg, table, value);
@@ -36,13 +39,16 @@ int main(void) {
     O_RDONLY, O_WRONLY | O_CREAT | O_TRUNC, O_RDWR | O_APPEND | O_CLOEXEC, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
     O_PATH | O_CLOEXEC, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_DSYNC, O_WRONLY | O_DIRECT | 0100000,
     O_RDWR | O_EXCL | O_CREAT | O_NOATIME | O_ASYNC, O_RDONLY | 0x10000000,
+    /* every bit: pins strace's print order, multi-bit O_SYNC/O_TMPFILE and O_ACCMODE */
+    0x7fffffff, O_ACCMODE | O_SYNC | O_DIRECTORY | O_PATH | O_CLOEXEC, O_RDWR | O_TMPFILE | O_ASYNC,
   };
   static const long prots[] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE | PROT_EXEC,
-    PROT_READ | PROT_GROWSDOWN, PROT_EXEC | 0x80 };
+    PROT_READ | PROT_GROWSDOWN, PROT_EXEC | 0x80, 0x7fffffff };
   static const long maps[] = { MAP_PRIVATE | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS,
     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT | MAP_POPULATE,
-    MAP_SHARED_VALIDATE | MAP_ANONYMOUS | MAP_SYNC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_LOCKED };
-  static const long at_flags[] = { 0, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH | AT_NO_AUTOMOUNT, AT_SYMLINK_NOFOLLOW | 0x10000000 };
+    MAP_SHARED_VALIDATE | MAP_ANONYMOUS | MAP_SYNC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_LOCKED,
+    MAP_PRIVATE | MAP_ANONYMOUS | (21 << 26), 0xfffffff2L, 0x7ffffff3L };
+  static const long at_flags[] = { 0, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH | AT_NO_AUTOMOUNT, AT_SYMLINK_NOFOLLOW | 0x10000000, 0x7fffffff };
   static const long modes[] = { F_OK, R_OK, R_OK | W_OK | X_OK, W_OK };
   static const long whences[] = { SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE };
   static const long clocks[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID,
@@ -54,16 +60,19 @@ int main(void) {
   static const long hows[] = { SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK };
   static const long unshares[] = { CLONE_FILES, CLONE_FS | CLONE_FILES, CLONE_SYSVSEM };
   static const long sa_flags[] = { SA_RESTORER | SA_RESTART, SA_RESTORER | SA_SIGINFO | SA_ONSTACK,
-    SA_RESTORER | SA_NODEFER | SA_RESETHAND | SA_NOCLDSTOP };
-  static const long grnds[] = { 0, GRND_NONBLOCK, GRND_RANDOM | GRND_NONBLOCK };
+    SA_RESTORER | SA_NODEFER | SA_RESETHAND | SA_NOCLDSTOP, 0xffffffffL };
+  static const long grnds[] = { 0, GRND_NONBLOCK, GRND_RANDOM | GRND_NONBLOCK, 0xff };
   static const long advices[] = { MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED,
     MADV_FREE, MADV_DONTFORK, MADV_DONTDUMP };
-  static const long waits[] = { WNOHANG, WNOHANG | WUNTRACED | WCONTINUED, WNOHANG | __WALL };
+  static const long waits[] = { WNOHANG, WNOHANG | WUNTRACED | WCONTINUED, WNOHANG | __WALL, 0xffffffffL };
+  static const long clones[] = { CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, CLONE_PARENT_SETTID | SIGCHLD,
+    CLONE_FILES | CLONE_IO | SIGUSR2 };
   struct stat st;
   uint32_t word = 0;
   char buf[16];
   unsigned i;
 
+  signal(SIGUSR2, SIG_IGN); /* the last clone child exits with SIGUSR2 */
   syscall(SYS_write, -1, "uapi-probe-begin", 16);
 #define EACH(arr) for (i = 0; i < sizeof arr / sizeof arr[0]; i++)
   EACH(open_flags) { note("openat", 2, "open_flags", open_flags[i]); syscall(SYS_openat, AT_FDCWD, MISSING, open_flags[i], 0644); }
@@ -85,5 +94,14 @@ int main(void) {
   EACH(grnds) { note("getrandom", 2, "grnd_flags", grnds[i]); syscall(SYS_getrandom, buf, 1, grnds[i]); }
   EACH(advices) { note("madvise", 2, "madvise", advices[i]); syscall(SYS_madvise, 0, 0, advices[i]); }
   EACH(waits) { note("wait4", 2, "wait_options", waits[i]); syscall(SYS_wait4, -1, 0, waits[i], 0); }
+  EACH(clones) {
+    int tid = 0;
+    long pid;
+    note("clone", 1, "clone_flags", clones[i]);
+    /* x86-64 order: flags, stack, parent_tid, child_tid, tls; a fork-like clone whose child exits at once */
+    pid = syscall(SYS_clone, clones[i], 0, &tid, &tid, 0);
+    if (pid == 0) syscall(SYS_exit_group, 0);
+    syscall(SYS_wait4, pid, 0, __WALL, 0);
+  }
   return 0;
 }
