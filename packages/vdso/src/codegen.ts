@@ -1,0 +1,52 @@
+/** The interface between the image builder and the per-ISA code generators. */
+import type { Arch } from "@uabi/uapi";
+import type { Handler } from "@uabi/libkernel";
+
+/** One function of the text: a lowered IR handler or a pass-through stub. */
+export interface FuncSpec {
+  /** Unique key, e.g. "h:umask", "h:uname@LIBKERNEL_1", "stub:write". */
+  readonly key: string;
+  readonly kind: "handler" | "stub";
+  readonly handler?: Handler;
+  /** Syscall number, for stubs. */
+  readonly nr?: number;
+}
+
+/** Link-time addresses (image base 0) the code refers to PC-relatively. */
+export interface GenContext {
+  readonly textAddr: number;
+  readonly vvarAddr: number;
+  readonly utsAddr: number;
+  readonly tableAddr: number;
+  /** Entries in the dispatch table (max syscall number + 1). */
+  readonly tableLen: number;
+}
+
+/** Stack depth below the entry SP from `offset` on (for the CFI of the entries). */
+export interface CfiMark {
+  readonly offset: number;
+  readonly depth: number;
+}
+
+export interface TextResult {
+  readonly code: Uint8Array;
+  /** Offsets inside .text: every FuncSpec key, plus "@bounce", "@sigsys", "@sigreturn". */
+  readonly offsets: ReadonlyMap<string, { offset: number; size: number }>;
+  readonly cfi: Readonly<Record<"bounce" | "sigsys", readonly CfiMark[]>>;
+}
+
+export interface CfiRegs {
+  /** DWARF numbers of the stack pointer and the return-address column. */
+  readonly sp: number;
+  readonly ra: number;
+  readonly codeAlign: number;
+  readonly frameSize: number;
+  /** Offset of the ucontext inside the rt_sigframe at SIGSYS entry SP. */
+  readonly ucOffset: number;
+}
+
+export interface CodeGen {
+  readonly arch: Arch;
+  assemble(funcs: readonly FuncSpec[], ctx: GenContext): TextResult;
+  readonly cfiRegs: CfiRegs;
+}
