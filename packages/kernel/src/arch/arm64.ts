@@ -1,0 +1,224 @@
+/**
+ * arm64 (AArch64) adapter: syscalls via x8/x0..x5, rt_sigframe built
+ * byte-for-byte as arch/arm64/kernel/signal.c does (4688-byte frame with the
+ * 4 KiB __reserved area, fpsimd record first, esr record for faults, a
+ * terminator, and the {fp, lr} frame record above it), sigreturn validation
+ * (16-byte aligned SP, exactly one fpsimd record, no unknown records) and
+ * PSTATE sanitising (valid_user_regs: RES0 mask, EL0t, DAIF clear).
+ */
+import type { Cpu, GuestMemory } from "@uabi/isa-core";
+import { Arm64Cpu } from "@uabi/isa-arm64";
+import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+
+/** The arm64-specific CPU state the kernel reads and writes (isa-arm64's Arm64Cpu). */
+export interface A64State extends Cpu {
+  /** NZCV as the 4-bit value N=8 Z=4 C=2 V=1. */
+  nzcv: number;
+  fpcr: number;
+  fpsr: number;
+  getVec(i: number): [bigint, bigint];
+  setVec(i: number, lo: bigint, hi: bigint): void;
+}
+
+export const FPSIMD_MAGIC = 0x46508001, ESR_MAGIC = 0x45535201, SVE_MAGIC = 0x53564501, EXTRA_MAGIC = 0x45585401;
+const FPSIMD_SIZE = 0x210;
+/** sizeof(struct rt_sigframe): siginfo 128 + ucontext 4560. */
+export const A64_SIGFRAME_SIZE = 4688;
+const UC = 128; // ucontext offset in the frame
+const MC = 304; // uc_mcontext offset in the frame
+const RESERVED = 592; // __reserved offset in the frame
+/** PSTATE bits userspace may not set (arch/arm64/kernel/ptrace.c valid_native_regs). */
+export const PSTATE_RES0 = 0xffffffff0cdfe020n;
+const PSTATE_MODE_MASK = 0x1fn; // M[3:0] and MODE32
+const PSTATE_DAIF = 0x3c0n;
+
+/** HWCAP bits for what isa-arm64 implements (arch/arm64/include/uapi/asm/hwcap.h): FP, ASIMD, CPUID off. */
+const HWCAP_FP = 1n << 0n, HWCAP_ASIMD = 1n << 1n;
+
+function nzcvToPstate(n: number): bigint {
+  return BigInt((n & 0xf) >>> 0) << 28n;
+}
+
+export const arm64Adapter: ArchAdapter = {
+  arch: "arm64",
+  elfMachine: 183,
+  auditArch: 0xc00000b7, // AUDIT_ARCH_AARCH64 = EM_AARCH64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE
+  platform: "aarch64",
+  machine: "aarch64",
+  hwcap: HWCAP_FP | HWCAP_ASIMD,
+  hwcap2: 0n,
+  // signal_minsigstksz = sigframe_size + round_up(sizeof(frame_record), 16) + 16 (arch/arm64/kernel/signal.c)
+  minSigStkSz: A64_SIGFRAME_SIZE + 16 + 16,
+  minSigStkSzConst: 5120, // arch/arm64/include/uapi/asm/signal.h MINSIGSTKSZ
+  taskSize: 2 ** 48, // 48-bit VA
+  etDynBase: 0xaaaaaaaaa000, // ELF_ET_DYN_BASE = 2/3 TASK_SIZE, page aligned, no randomisation
+  syscallInsnLength: 4,
+  redZone: 0,
+  frameSize: A64_SIGFRAME_SIZE,
+
+  createCpu(mem: GuestMemory, opts: CpuOptions): Cpu {
+    return new Arm64Cpu(mem, { counter: opts.counter, counterFrequency: opts.counterFrequency });
+  },
+  syscallNr(cpu) {
+    return Number(BigInt.asUintN(32, cpu.getReg(8)));
+  },
+  syscallArgs(cpu, out) {
+    for (let i = 0; i < 6; i++) out[i] = cpu.getReg(i);
+  },
+  setSyscallResult(cpu, v) {
+    cpu.setReg(0, BigInt.asUintN(64, v));
+  },
+  getSyscallResult(cpu) {
+    return cpu.getReg(0);
+  },
+  initRegisters(cpu, entry, sp) {
+    // ELF_PLAT_INIT / start_thread: all registers zero, x0 = 0 (no rtld_fini).
+    for (let i = 0; i < 31; i++) cpu.setReg(i, 0n);
+    cpu.sp = BigInt(sp);
+    cpu.pc = entry;
+  },
+  copyForClone(parent, child, newSp, tls) {
+    const p = parent as A64State, c = child as A64State;
+    for (let i = 0; i < 31; i++) c.setReg(i, p.getReg(i));
+    c.sp = newSp !== undefined ? BigInt(newSp) : p.sp;
+    c.pc = p.pc;
+    c.tlsBase = tls !== undefined ? tls : p.tlsBase;
+    c.nzcv = p.nzcv;
+    c.fpcr = p.fpcr;
+    c.fpsr = p.fpsr;
+    for (let i = 0; i < 32; i++) {
+      const [lo, hi] = p.getVec(i);
+      c.setVec(i, lo, hi);
+    }
+    c.setReg(0, 0n);
+  },
+
+  buildSignalFrame(cpu0: Cpu, d: SignalDelivery): FrameResult {
+    const cpu = cpu0 as A64State;
+    const mem = cpu.mem;
+    // get_sigframe: frame record first, then the frame below it (no red zone on arm64).
+    const record = roundDown(d.sp - 16, 16);
+    const frame = roundDown(record, 16) - A64_SIGFRAME_SIZE;
+    const top = d.sp;
+    try {
+      d.ensure(frame, record + 16);
+      // Start from the current bytes: the kernel leaves padding it does not write untouched.
+      const f = new Bytes(A64_SIGFRAME_SIZE);
+      f.b.set(mem.readBytes(frame, A64_SIGFRAME_SIZE));
+      if (d.flags & 4 /* SA_SIGINFO */) f.b.set(d.info, 0);
+      f.u64(UC + 0, 0); // uc_flags
+      f.u64(UC + 8, 0); // uc_link
+      f.u64(UC + 16, d.altstack.sp);
+      f.i32(UC + 24, d.altstack.flags);
+      f.u64(UC + 32, d.altstack.size);
+      f.u64(UC + 40, d.savedMask);
+      f.u64(MC + 0, d.faultAddr);
+      for (let i = 0; i < 31; i++) f.u64(MC + 8 + 8 * i, cpu.getReg(i));
+      f.u64(MC + 256, cpu.sp);
+      f.u64(MC + 264, cpu.pc);
+      f.u64(MC + 272, nzcvToPstate(cpu.nzcv));
+      // fpsimd_context
+      let off = RESERVED;
+      f.u32(off, FPSIMD_MAGIC);
+      f.u32(off + 4, FPSIMD_SIZE);
+      f.u32(off + 8, cpu.fpsr);
+      f.u32(off + 12, cpu.fpcr);
+      for (let i = 0; i < 32; i++) {
+        const [lo, hi] = cpu.getVec(i);
+        f.u64(off + 16 + 16 * i, lo);
+        f.u64(off + 24 + 16 * i, hi);
+      }
+      off += FPSIMD_SIZE;
+      if (d.esr !== 0) {
+        f.u32(off, ESR_MAGIC);
+        f.u32(off + 4, 16);
+        f.u64(off + 8, d.esr);
+        off += 16;
+      }
+      f.u32(off, 0); // terminator
+      f.u32(off + 4, 0);
+      mem.writeBytes(frame, f.b);
+      const rec = new Bytes(16);
+      rec.u64(0, cpu.getReg(29));
+      rec.u64(8, cpu.getReg(30));
+      mem.writeBytes(record, rec.b);
+    } catch {
+      return { ok: false, frame, bytes: top - frame };
+    }
+    // setup_return
+    cpu.setReg(0, BigInt(d.sig));
+    if (d.flags & 4) {
+      cpu.setReg(1, BigInt(frame));
+      cpu.setReg(2, BigInt(frame + UC));
+    }
+    cpu.sp = BigInt(frame);
+    cpu.setReg(29, BigInt(record));
+    cpu.setReg(30, BigInt(d.flags & 0x04000000 /* SA_RESTORER */ ? d.restorer : d.vdsoSigreturn));
+    cpu.pc = d.handler;
+    return { ok: true, frame, bytes: top - frame };
+  },
+
+  sigreturn(cpu0: Cpu): SigreturnResult {
+    const cpu = cpu0 as A64State;
+    const mem = cpu.mem;
+    const sp = Number(cpu.sp);
+    const fail = (reason: string): SigreturnResult => ({ ok: false, mask: 0n, altstack: { sp: 0, flags: 0, size: 0 }, reason });
+    // Frames are 16-byte aligned: anything else is not a frame we built (restore_sigframe).
+    if (sp % 16 !== 0) return fail("misaligned sp");
+    let raw: Uint8Array;
+    try {
+      raw = mem.readBytes(sp, A64_SIGFRAME_SIZE);
+    } catch {
+      return fail("frame not readable");
+    }
+    const v = new DataView(raw.buffer);
+    const mask = v.getBigUint64(UC + 40, true);
+    let pstate = v.getBigUint64(MC + 272, true);
+    // valid_user_regs: silently clear RES0, then require EL0t with DAIF clear.
+    pstate &= ~PSTATE_RES0;
+    let ok = (pstate & PSTATE_MODE_MASK) === 0n && (pstate & PSTATE_DAIF) === 0n;
+    // Parse the records in __reserved (parse_user_sigframe).
+    let off = RESERVED;
+    let fpsimd = -1;
+    let reason = ok ? "" : "invalid pstate";
+    while (ok) {
+      if (off + 8 > A64_SIGFRAME_SIZE) { ok = false; reason = "records overrun"; break; }
+      const magic = v.getUint32(off, true);
+      const size = v.getUint32(off + 4, true);
+      if (magic === 0) {
+        if (size !== 0) { ok = false; reason = "bad terminator"; }
+        break;
+      }
+      if (size < 8 || size % 16 !== 0 || off + size > RESERVED + 4096) { ok = false; reason = "bad record size"; break; }
+      if (magic === FPSIMD_MAGIC) {
+        if (fpsimd >= 0 || size !== FPSIMD_SIZE) { ok = false; reason = "bad fpsimd record"; break; }
+        fpsimd = off;
+      } else if (magic === ESR_MAGIC) {
+        // ignored on restore
+      } else {
+        ok = false;
+        reason = `unknown record 0x${magic.toString(16)}`;
+        break;
+      }
+      off += size;
+    }
+    if (ok && fpsimd < 0) { ok = false; reason = "missing fpsimd record"; }
+    if (!ok) {
+      // The task gets SIGSEGV; PSTATE is forced to a valid EL0t state keeping only NZCV.
+      cpu.nzcv = Number((pstate >> 28n) & 0xfn);
+      return fail(reason);
+    }
+    for (let i = 0; i < 31; i++) cpu.setReg(i, v.getBigUint64(MC + 8 + 8 * i, true));
+    cpu.sp = v.getBigUint64(MC + 256, true);
+    cpu.pc = Number(v.getBigUint64(MC + 264, true) & 0x1fffffffffffffn);
+    cpu.nzcv = Number((pstate >> 28n) & 0xfn);
+    cpu.fpsr = v.getUint32(fpsimd + 8, true);
+    cpu.fpcr = v.getUint32(fpsimd + 12, true);
+    for (let i = 0; i < 32; i++) cpu.setVec(i, v.getBigUint64(fpsimd + 16 + 16 * i, true), v.getBigUint64(fpsimd + 24 + 16 * i, true));
+    return {
+      ok: true,
+      mask,
+      altstack: { sp: Number(v.getBigUint64(UC + 16, true)), flags: v.getInt32(UC + 24, true), size: Number(v.getBigUint64(UC + 32, true)) },
+    };
+  },
+};

@@ -1,0 +1,216 @@
+/**
+ * x86-64 adapter: syscalls via rax/rdi,rsi,rdx,r10,r8,r9; rt_sigframe as
+ * arch/x86/kernel/signal_64.c builds it for an FXSR-only CPU (isa-x86 reports
+ * SSE2 without XSAVE): 128-byte red zone skipped, 512-byte fxsave image at a
+ * 64-byte boundary with the software-reserved bytes filled by
+ * save_xstate_epilog, frame at round_down(buf_fx - 440, 16) - 8, SA_RESTORER
+ * required. sigreturn applies FIX_EFLAGS and restores through fxrstor.
+ */
+import type { Cpu, GuestMemory } from "@uabi/isa-core";
+import * as isaX86 from "@uabi/isa-x86";
+import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+
+export interface X86State extends Cpu {
+  rflags: bigint | number;
+  gsBase: bigint;
+  fxsave(): Uint8Array;
+  fxrstor(bytes: Uint8Array): void;
+}
+
+/** sizeof(struct rt_sigframe) on x86-64. */
+export const X86_SIGFRAME_SIZE = 440;
+const FXSAVE_SIZE = 512;
+const UC = 8; // ucontext offset in the frame
+const MC = 48; // uc_mcontext offset in the frame
+const INFO = 312;
+/** Flags userspace may change through sigreturn (arch/x86/kernel/signal.c FIX_EFLAGS). */
+export const FIX_EFLAGS = 0x50dd5n;
+const UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
+const FP_XSTATE_MAGIC1 = 0x46505853;
+/** The x86-64 user segment selectors (__USER_CS, __USER_DS). */
+const USER_CS = 0x33, USER_DS = 0x2b;
+// sigcontext register order: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp (encoding numbers).
+const SC_REGS = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
+
+/** CPUID.1:EDX of the baseline CPU isa-x86 reports (fpu..sse2), as the kernel exports it in AT_HWCAP. */
+const HWCAP_X86 = 0x078bfbffn;
+
+/** Initial FXSAVE image (fpu__init: FCW 0x37f, MXCSR 0x1f80), loaded at signal-handler entry. */
+function initFxImage(): Uint8Array {
+  const b = new Bytes(FXSAVE_SIZE);
+  b.u16(0, 0x37f);
+  b.u32(24, 0x1f80);
+  b.u32(28, 0xffff); // MXCSR_MASK
+  return b.b;
+}
+const INIT_FX = initFxImage();
+
+function getFlags(cpu: X86State): bigint {
+  return BigInt(cpu.rflags);
+}
+function setFlags(cpu: X86State, v: bigint): void {
+  if (typeof cpu.rflags === "bigint") cpu.rflags = v;
+  else cpu.rflags = Number(v);
+}
+
+export const x86Adapter: ArchAdapter = {
+  arch: "x86_64",
+  elfMachine: 62,
+  auditArch: 0xc000003e, // AUDIT_ARCH_X86_64
+  platform: "x86_64",
+  machine: "x86_64",
+  hwcap: HWCAP_X86,
+  hwcap2: 0n,
+  // init_sigframe_size(): sizeof(rt_sigframe) + MAX_FRAME_PADDING(15) + fpstate(512) + MAX_XSAVE_PADDING(63), rounded to 16. Derived.
+  minSigStkSz: Math.ceil((X86_SIGFRAME_SIZE + 15 + FXSAVE_SIZE + 63) / 16) * 16,
+  minSigStkSzConst: 2048,
+  taskSize: 0x7ffffffff000, // TASK_SIZE_MAX: (1 << 47) - PAGE_SIZE
+  etDynBase: 0x555555554000, // ELF_ET_DYN_BASE without randomisation
+  syscallInsnLength: 2,
+  redZone: 128,
+  frameSize: X86_SIGFRAME_SIZE,
+
+  createCpu(mem: GuestMemory, opts: CpuOptions): Cpu {
+    // Looked up by name so the kernel builds while isa-x86 is still landing its interpreter.
+    const Ctor = (isaX86 as unknown as Record<string, new (m: GuestMemory, o: object) => Cpu>)["X86Cpu"];
+    if (!Ctor) throw new Error("@uabi/isa-x86 does not export X86Cpu yet");
+    return new Ctor(mem, { counter: opts.counter });
+  },
+  syscallNr(cpu) {
+    return Number(BigInt.asUintN(32, cpu.getReg(0)));
+  },
+  syscallArgs(cpu, out) {
+    out[0] = cpu.getReg(7);
+    out[1] = cpu.getReg(6);
+    out[2] = cpu.getReg(2);
+    out[3] = cpu.getReg(10);
+    out[4] = cpu.getReg(8);
+    out[5] = cpu.getReg(9);
+  },
+  setSyscallResult(cpu, v) {
+    cpu.setReg(0, BigInt.asUintN(64, v));
+  },
+  getSyscallResult(cpu) {
+    return cpu.getReg(0);
+  },
+  initRegisters(cpu, entry, sp) {
+    // start_thread: general registers zero; rdx = 0 means "no rtld_fini" to _start (ELF_PLAT_INIT).
+    for (let i = 0; i < 16; i++) cpu.setReg(i, 0n);
+    cpu.sp = BigInt(sp);
+    cpu.pc = entry;
+    setFlags(cpu as X86State, 0x202n); // IF set, reserved bit 1
+  },
+  copyForClone(parent, child, newSp, tls) {
+    const p = parent as X86State, c = child as X86State;
+    for (let i = 0; i < 16; i++) c.setReg(i, p.getReg(i));
+    c.sp = newSp !== undefined ? BigInt(newSp) : p.sp;
+    c.pc = p.pc;
+    c.tlsBase = tls !== undefined ? tls : p.tlsBase;
+    c.gsBase = p.gsBase;
+    setFlags(c, getFlags(p));
+    c.fxrstor(p.fxsave());
+    c.setReg(0, 0n);
+  },
+
+  buildSignalFrame(cpu0: Cpu, d: SignalDelivery): FrameResult {
+    const cpu = cpu0 as X86State;
+    const mem = cpu.mem;
+    // SA_RESTORER is mandatory on x86-64: without it the frame cannot be set up (-EFAULT → SIGSEGV).
+    const top = d.sp;
+    if (!(d.flags & 0x04000000)) return { ok: false, frame: top, bytes: 0 };
+    const bufFx = roundDown(d.sp - FXSAVE_SIZE, 64);
+    const frame = roundDown(bufFx - X86_SIGFRAME_SIZE, 16) - 8;
+    try {
+      d.ensure(frame, bufFx + FXSAVE_SIZE);
+      const fx = cpu.fxsave().slice();
+      const sw = new DataView(fx.buffer);
+      // save_sw_bytes(): magic1, extended_size, xfeatures (FP|SSE), xstate_size; MAGIC2 only with XSAVE.
+      sw.setUint32(464, FP_XSTATE_MAGIC1, true);
+      sw.setUint32(468, FXSAVE_SIZE + 4, true);
+      sw.setBigUint64(472, 3n, true);
+      sw.setUint32(480, FXSAVE_SIZE, true);
+      for (let o = 484; o < 512; o++) fx[o] = 0;
+      const f = new Bytes(X86_SIGFRAME_SIZE);
+      f.b.set(mem.readBytes(frame, X86_SIGFRAME_SIZE));
+      f.u64(0, d.restorer);
+      f.u64(UC + 0, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+      f.u64(UC + 8, 0);
+      f.u64(UC + 16, d.altstack.sp);
+      f.i32(UC + 24, d.altstack.flags);
+      f.u32(UC + 28, 0);
+      f.u64(UC + 32, d.altstack.size);
+      SC_REGS.forEach((r, i) => f.u64(MC + 8 * i, r === 4 ? cpu.sp : cpu.getReg(r)));
+      f.u64(MC + 128, cpu.pc);
+      f.u64(MC + 136, getFlags(cpu));
+      f.u16(MC + 144, USER_CS);
+      f.u16(MC + 146, 0);
+      f.u16(MC + 148, 0);
+      f.u16(MC + 150, USER_DS);
+      f.u64(MC + 152, d.err);
+      f.u64(MC + 160, d.trapno);
+      f.u64(MC + 168, d.savedMask);
+      f.u64(MC + 176, d.faultAddr);
+      f.u64(MC + 184, bufFx);
+      for (let o = MC + 192; o < MC + 256; o++) f.b[o] = 0; // reserved1[8]
+      f.u64(UC + 296, d.savedMask);
+      if (d.flags & 4) f.b.set(d.info, INFO);
+      mem.writeBytes(bufFx, fx);
+      mem.writeBytes(frame, f.b);
+    } catch {
+      return { ok: false, frame, bytes: top - frame };
+    }
+    cpu.setReg(7, BigInt(d.sig));
+    cpu.setReg(6, BigInt(frame + INFO));
+    cpu.setReg(2, BigInt(frame + UC));
+    cpu.setReg(0, 0n);
+    cpu.sp = BigInt(frame);
+    cpu.pc = d.handler;
+    // The handler starts with DF, RF and TF clear and a fresh FPU state (fpu__clear_user_states).
+    setFlags(cpu, getFlags(cpu) & ~0x10500n);
+    cpu.fxrstor(INIT_FX);
+    return { ok: true, frame, bytes: top - frame };
+  },
+
+  sigreturn(cpu0: Cpu): SigreturnResult {
+    const cpu = cpu0 as X86State;
+    const mem = cpu.mem;
+    const fail = (reason: string): SigreturnResult => ({ ok: false, mask: 0n, altstack: { sp: 0, flags: 0, size: 0 }, reason });
+    // The handler's `ret` popped pretcode: the frame starts 8 bytes below the current rsp.
+    const frame = Number(cpu.sp) - 8;
+    let raw: Uint8Array;
+    try {
+      raw = mem.readBytes(frame, X86_SIGFRAME_SIZE);
+    } catch {
+      return fail("frame not readable");
+    }
+    const v = new DataView(raw.buffer);
+    const fpstate = Number(v.getBigUint64(MC + 184, true));
+    let fx: Uint8Array | undefined;
+    if (fpstate !== 0) {
+      if (fpstate % 16 !== 0) return fail("misaligned fpstate");
+      try {
+        fx = mem.readBytes(fpstate, FXSAVE_SIZE).slice();
+      } catch {
+        return fail("fpstate not readable");
+      }
+      // MXCSR reserved bits would #GP in fxrstor; the kernel masks them with mxcsr_feature_mask.
+      const fv = new DataView(fx.buffer);
+      fv.setUint32(24, fv.getUint32(24, true) & 0xffff, true);
+    }
+    SC_REGS.forEach((r, i) => {
+      const val = v.getBigUint64(MC + 8 * i, true);
+      if (r === 4) cpu.sp = val;
+      else cpu.setReg(r, val);
+    });
+    cpu.pc = Number(v.getBigUint64(MC + 128, true) & 0x1fffffffffffffn);
+    const saved = v.getBigUint64(MC + 136, true);
+    setFlags(cpu, (getFlags(cpu) & ~FIX_EFLAGS) | (saved & FIX_EFLAGS));
+    if (fx) cpu.fxrstor(fx);
+    else cpu.fxrstor(INIT_FX);
+    return {
+      ok: true,
+      mask: v.getBigUint64(UC + 296, true),
+      altstack: { sp: Number(v.getBigUint64(UC + 16, true)), flags: v.getInt32(UC + 24, true), size: Number(v.getBigUint64(UC + 32, true)) },
+    };
+  },
+};

@@ -1,0 +1,237 @@
+/**
+ * Calibration: measure the cost model's primitives on this machine with scripts/calibrate/calibrate.c,
+ * then check the model. For each composite that exists natively (SUD trap, seccomp RET_TRAP trap,
+ * seccomp-allowed syscall, vDSO clock_gettime, PTRACE_SYSCALL), the prediction from the *measured
+ * primitives*, through the same composite formulas the simulator uses, is compared with the
+ * composite's direct measurement. Nothing is fitted to the composites.
+ *
+ * Host-only (node:child_process, node:fs): the lead's `uabi calibrate` command calls runCalibration
+ * and prints formatCalibration(report).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  AUDIT_ARCH_X86_64, BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, encodeProgram, fillSeccompData, jump,
+  newSeccompDataBuffer, SECCOMP_RET_ALLOW, SECCOMP_SET_MODE_FILTER, SeccompState, type SockFilter, stmt, vdsoWindowFilter,
+} from "../seccomp/index.js";
+import type { CostCounters } from "./counters.js";
+import { type CompositeParams, composite, predict } from "./predict.js";
+import { type CostProfile, DEFAULT_PROFILE } from "./profile.js";
+
+/** x86_64 getpid / rt_sigreturn numbers (the calibration program is x86_64-only). */
+const NR_GETPID = 39;
+const NR_RT_SIGRETURN = 15;
+
+export class CalibrationError extends Error {
+  override name = "CalibrationError";
+}
+
+/** Keys calibrate.c prints, with what they are. t_* in ns per iteration, n_* in user instructions per iteration. */
+export const CALIBRATION_KEYS = {
+  iterations: "timed iterations per loop",
+  stub: "address of the `syscall; ret` stub (the allowed window)",
+  site_ip: "IP after the trapped syscall instruction",
+  t_call: "empty function call loop", n_call: "",
+  t_getpid: "raw getpid", n_getpid: "",
+  t_stub_getpid: "getpid through the stub", n_stub_getpid: "",
+  t_kill_ignored: "kill(self, SIGUSR1) ignored", n_kill_ignored: "",
+  t_kill_handled: "kill(self, SIGUSR1) with an empty handler", n_kill_handled: "",
+  t_filter_small: "getpid under a 2-instruction filter", n_filter_small: "",
+  t_filter_large: "getpid under a (2 + large_filter_extra)-instruction filter", n_filter_large: "",
+  large_filter_extra: "extra cBPF instructions in the large filter",
+  t_ptrace_kill_ignored: "ignored kill(self) under a PTRACE_CONT tracer: one signal-delivery-stop",
+  t_vdso: "vDSO clock_gettime", n_vdso: "",
+  t_sud_trap: "getpid trapped by SUD, re-issued from the handler", n_sud_trap: "",
+  t_seccomp_trap: "getpid trapped by seccomp RET_TRAP, re-issued from the handler", n_seccomp_trap: "",
+  t_seccomp_allowed: "getpid from the stub, allowed by the window filter", n_seccomp_allowed: "",
+  t_ptrace_syscall: "getpid under a PTRACE_SYSCALL tracer", n_ptrace_syscall: "",
+} as const;
+export type CalibrationKey = keyof typeof CALIBRATION_KEYS;
+export type CalibrationRaw = Record<CalibrationKey, number>;
+
+/** Parses calibrate.c's `key value` lines; every key must be present and finite. */
+export function parseCalibrationOutput(text: string): CalibrationRaw {
+  const raw: Partial<Record<string, number>> = {};
+  for (const line of text.split("\n")) {
+    const t = line.trim();
+    if (!t || t.startsWith("#")) continue;
+    const m = /^([a-z_]+)\s+(\S+)$/.exec(t);
+    if (!m) throw new CalibrationError(`unparseable line: ${t}`);
+    const v = m[2].startsWith("0x") ? Number(BigInt(m[2])) : Number(m[2]);
+    if (!Number.isFinite(v)) throw new CalibrationError(`${m[1]}: not a number (${m[2]})`);
+    raw[m[1]] = v;
+  }
+  for (const k of Object.keys(CALIBRATION_KEYS)) {
+    if (raw[k] === undefined) throw new CalibrationError(`missing ${k}`);
+    if (k.startsWith("t_") && !(raw[k]! > 0)) throw new CalibrationError(`${k} = ${raw[k]}: the measurement failed`);
+  }
+  return raw as CalibrationRaw;
+}
+
+/** The filter used for the seccomp composites: trap getpid outside [stub, stub + 4096), pass everything else. */
+export function calibrationTrapFilter(stub: bigint): SockFilter[] {
+  return [
+    stmt(BPF_LD | BPF_W | BPF_ABS, 0),
+    jump(BPF_JMP | BPF_JEQ | BPF_K, NR_GETPID, 1, 0),
+    stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    ...vdsoWindowFilter("x86_64", stub, stub + 4096n),
+  ];
+}
+
+/** cBPF instructions our engine executes for one entry through `filter`. */
+function cbpfCount(filter: SockFilter[], nr: number, ip: bigint): number {
+  const st = new SeccompState("x86_64");
+  const bytes = encodeProgram(filter);
+  const fprog = new Uint8Array(16);
+  new DataView(fprog.buffer).setUint16(0, filter.length, true);
+  new DataView(fprog.buffer).setBigUint64(8, 0x2000n, true);
+  const r = st.seccomp(SECCOMP_SET_MODE_FILTER, 0, 0x1000n, {
+    copyIn: (a, n) => (a === 0x1000n ? fprog.slice(0, n) : a === 0x2000n ? bytes.slice(0, n) : null), noNewPrivs: true, capSysAdmin: false,
+  });
+  if (r !== 0) throw new CalibrationError(`calibration filter rejected (${r})`);
+  return st.evaluate(fillSeccompData(newSeccompDataBuffer(), { nr, arch: AUDIT_ARCH_X86_64, instructionPointer: ip, args: [] })).insns;
+}
+
+/** Primitives from the isolated measurements. Instruction counts include the syscall instructions. */
+export function measuredProfile(raw: CalibrationRaw, host = "this host"): CostProfile {
+  const userInsnNs = raw.t_call / raw.n_call;
+  const cbpfInsnNs = Math.max(0, (raw.t_filter_large - raw.t_filter_small) / raw.large_filter_extra);
+  return {
+    name: "calibrated",
+    source: `calibrate on ${host}`,
+    userInsnNs,
+    syscallNs: Math.max(0, raw.t_getpid - raw.n_getpid * userInsnNs),
+    signalNs: Math.max(0, raw.t_kill_handled - raw.t_kill_ignored - (raw.n_kill_handled - raw.n_kill_ignored) * userInsnNs),
+    cbpfInsnNs,
+    filterRunNs: Math.max(0, raw.t_filter_small - raw.t_getpid - 2 * cbpfInsnNs),
+    ptraceStopNs: Math.max(0, raw.t_ptrace_kill_ignored - raw.t_kill_ignored),
+  };
+}
+
+export interface CompositeCheck {
+  id: string;
+  title: string;
+  formula: string;
+  counters: CostCounters;
+  /** From the measured primitives. */
+  predictedNs: number;
+  /** From DEFAULT_PROFILE, for comparison. */
+  defaultPredictedNs: number;
+  measuredNs: number;
+  /** predicted / measured. */
+  ratio: number;
+}
+
+export interface CalibrationReport {
+  host: { kernel: string; cc: string; date: string };
+  raw: CalibrationRaw;
+  profile: CostProfile;
+  composites: CompositeCheck[];
+  /** Where the profile JSON was written, if it was. */
+  profilePath?: string;
+}
+
+/** Builds the report from parsed output: pure, so a recorded run can be re-checked anywhere. */
+export function buildCalibrationReport(raw: CalibrationRaw, host: CalibrationReport["host"]): CalibrationReport {
+  const profile = measuredProfile(raw, `${host.kernel} (${host.date})`);
+  const stub = BigInt(raw.stub);
+  const filter = calibrationTrapFilter(stub);
+  const allow = cbpfCount(filter, NR_GETPID, stub + 2n);
+  const rows: [string, CompositeParams, number][] = [
+    ["vdso-call", { userInsns: raw.n_vdso }, raw.t_vdso],
+    ["sud-trap", { userInsns: raw.n_sud_trap }, raw.t_sud_trap],
+    ["seccomp-trap", {
+      userInsns: raw.n_seccomp_trap, filters: 1,
+      cbpfTrap: cbpfCount(filter, NR_GETPID, BigInt(raw.site_ip)), cbpfReissue: allow, cbpfSigreturn: cbpfCount(filter, NR_RT_SIGRETURN, 0n),
+    }, raw.t_seccomp_trap],
+    ["seccomp-allowed", { userInsns: raw.n_seccomp_allowed, cbpfAllow: allow, filters: 1 }, raw.t_seccomp_allowed],
+    ["ptrace-syscall", { userInsns: raw.n_ptrace_syscall }, raw.t_ptrace_syscall],
+  ];
+  const composites = rows.map(([id, params, measuredNs]) => {
+    const c = composite(id);
+    const counters = c.counters(params);
+    const predictedNs = predict(profile, counters).totalNs;
+    return {
+      id, title: c.title, formula: c.formula, counters, predictedNs,
+      defaultPredictedNs: predict(DEFAULT_PROFILE, counters).totalNs, measuredNs, ratio: predictedNs / measuredNs,
+    };
+  });
+  return { host, raw, profile, composites };
+}
+
+export interface CalibrationOptions {
+  /** C compiler (default: `cc`). */
+  cc?: string;
+  /** Iterations per timed loop (default 100000; trap and ptrace loops use fewer). */
+  iterations?: number;
+  /** Write the measured profile JSON here (default: a file in the temp build dir). */
+  profilePath?: string;
+  /** calibrate.c location (default: found from this file, then the working directory). */
+  source?: string;
+}
+
+export function findCalibrationSource(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const p of [resolve(here, "../../../../scripts/calibrate/calibrate.c"), resolve("scripts/calibrate/calibrate.c")]) {
+    if (existsSync(p)) return p;
+  }
+  throw new CalibrationError("scripts/calibrate/calibrate.c not found");
+}
+
+/** Compiles and runs calibrate.c (seconds), then builds the report and writes the profile JSON. */
+export function runCalibration(opts: CalibrationOptions = {}): CalibrationReport {
+  if (process.platform !== "linux" || process.arch !== "x64") throw new CalibrationError("calibration needs Linux on x86_64");
+  const cc = opts.cc ?? "cc";
+  const dir = mkdtempSync(join(tmpdir(), "uabi-calibrate-"));
+  const bin = join(dir, "calibrate");
+  const built = spawnSync(cc, ["-O2", "-Wall", "-mno-red-zone", opts.source ?? findCalibrationSource(), "-o", bin], { encoding: "utf8" });
+  if (built.error || built.status !== 0) throw new CalibrationError(`${cc} failed: ${built.error?.message ?? built.stderr}`);
+  const probe = parseProbe(execFileSync(bin, ["--probe"], { encoding: "utf8", input: "1 6 0 0 2147418112\n" }));
+  const filter = calibrationTrapFilter(probe);
+  const input = `${filter.length} ${filter.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k >>> 0}`).join(" ")}\n`;
+  const out = execFileSync(bin, [String(opts.iterations ?? 100000)], { encoding: "utf8", input, timeout: 300_000 });
+  const host = {
+    kernel: execFileSync("uname", ["-srm"], { encoding: "utf8" }).trim(),
+    cc: execFileSync(cc, ["--version"], { encoding: "utf8" }).split("\n")[0],
+    date: new Date().toISOString(),
+  };
+  const report = buildCalibrationReport(parseCalibrationOutput(out), host);
+  report.profilePath = opts.profilePath ?? join(dir, "profile.json");
+  writeFileSync(report.profilePath, JSON.stringify(report.profile, null, 2) + "\n");
+  return report;
+}
+
+function parseProbe(text: string): bigint {
+  const m = /^stub (0x[0-9a-f]+)$/m.exec(text);
+  if (!m) throw new CalibrationError("calibrate --probe printed no stub address");
+  return BigInt(m[1]);
+}
+
+const fmt = (ns: number) => (ns >= 10000 ? `${(ns / 1000).toFixed(1)} µs` : ns >= 100 ? `${ns.toFixed(0)} ns` : `${ns.toFixed(2)} ns`);
+
+/** A human-readable report: primitives, then composites predicted vs measured. */
+export function formatCalibration(r: CalibrationReport): string {
+  const p = r.profile;
+  const lines = [
+    `calibration on ${r.host.kernel}, ${r.host.cc}, ${r.raw.iterations} iterations`,
+    "",
+    "primitives (measured in isolation)        calibrated     default",
+    `  syscall round trip (raw getpid)         ${fmt(p.syscallNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.syscallNs).padStart(10)}`,
+    `  signal delivery + rt_sigreturn          ${fmt(p.signalNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.signalNs).padStart(10)}`,
+    `  user instruction                        ${fmt(p.userInsnNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.userInsnNs).padStart(10)}`,
+    `  cBPF instruction                        ${fmt(p.cbpfInsnNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.cbpfInsnNs).padStart(10)}`,
+    `  seccomp filter run (fixed)              ${fmt(p.filterRunNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.filterRunNs).padStart(10)}`,
+    `  ptrace stop                             ${fmt(p.ptraceStopNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.ptraceStopNs).padStart(10)}`,
+    "",
+    "composites                 predicted    measured   pred/meas   (default profile)",
+    ...r.composites.map((c) =>
+      `  ${c.id.padEnd(22)} ${fmt(c.predictedNs).padStart(10)}  ${fmt(c.measuredNs).padStart(10)}   ${c.ratio.toFixed(2).padStart(8)}   ${fmt(c.defaultPredictedNs).padStart(10)}`),
+    "",
+    ...r.composites.map((c) => `  ${c.id}: ${c.formula}`),
+  ];
+  if (r.profilePath) lines.push("", `profile written to ${r.profilePath}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,115 @@
+/**
+ * What the kernel model counts, per process and per syscall. The model turns these into time with a
+ * cost profile (profile.ts); nothing here knows about nanoseconds.
+ */
+
+export interface CostCounters {
+  /** Entries into the kernel: syscalls (including re-issued and rt_sigreturn), faults, bounces. */
+  kernelEntries: number;
+  kernelExits: number;
+  /** User-mode instructions outside the vDSO. */
+  userInsns: number;
+  /** User-mode instructions inside the vDSO text (libkernel handlers, trampolines). */
+  handlerInsns: number;
+  signalDeliveries: number;
+  sigreturns: number;
+  /** Frames the kernel pushed to bounce a syscall into the vDSO. */
+  bounceFrames: number;
+  /** User stack bytes written by the kernel (signal and bounce frames), summed. */
+  stackBytes: number;
+  /** cBPF instructions executed by seccomp filters. */
+  cbpfInsns: number;
+  /** seccomp filter programs run (one per attached filter per kernel entry). */
+  filterRuns: number;
+  ptraceStops: number;
+  /** Exceptions other than syscalls: page faults, undefined instructions, alignment… */
+  faults: number;
+}
+
+export type CounterName = keyof CostCounters;
+
+export const COUNTER_NAMES: readonly CounterName[] = [
+  "kernelEntries", "kernelExits", "userInsns", "handlerInsns", "signalDeliveries", "sigreturns",
+  "bounceFrames", "stackBytes", "cbpfInsns", "filterRuns", "ptraceStops", "faults",
+];
+
+export function zeroCounters(): CostCounters {
+  return {
+    kernelEntries: 0, kernelExits: 0, userInsns: 0, handlerInsns: 0, signalDeliveries: 0, sigreturns: 0,
+    bounceFrames: 0, stackBytes: 0, cbpfInsns: 0, filterRuns: 0, ptraceStops: 0, faults: 0,
+  };
+}
+
+/** Counters with some fields set; the rest are 0. */
+export function counters(partial: Partial<CostCounters>): CostCounters {
+  return { ...zeroCounters(), ...partial };
+}
+
+/** a += b, in place; returns a. */
+export function addCounters(a: CostCounters, b: Readonly<CostCounters>, times = 1): CostCounters {
+  for (const k of COUNTER_NAMES) a[k] += b[k] * times;
+  return a;
+}
+
+export function diffCounters(after: Readonly<CostCounters>, before: Readonly<CostCounters>): CostCounters {
+  const d = zeroCounters();
+  for (const k of COUNTER_NAMES) d[k] = after[k] - before[k];
+  return d;
+}
+
+export interface SyscallCost extends CostCounters {
+  calls: number;
+}
+
+/**
+ * A process's ledger: totals plus a per-syscall breakdown. The kernel calls `begin(nr)` when a
+ * syscall enters (before the mechanism runs) and `end()` when it completes; everything charged in
+ * between — including the bounce, the vDSO handler, the re-issue and the sigreturn — lands on that
+ * syscall. `add` is allocation-free.
+ */
+export class CostLedger {
+  readonly total: CostCounters = zeroCounters();
+  readonly bySyscall = new Map<number, SyscallCost>();
+  /** Highest single frame the kernel pushed, in bytes. */
+  peakFrameBytes = 0;
+  private current: SyscallCost | null = null;
+  private depth = 0;
+
+  begin(nr: number): void {
+    // A nested begin (a syscall re-issued from the handler of the first) stays on the outer syscall.
+    if (this.depth++ > 0) return;
+    let c = this.bySyscall.get(nr);
+    if (!c) {
+      c = { ...zeroCounters(), calls: 0 };
+      this.bySyscall.set(nr, c);
+    }
+    c.calls++;
+    this.current = c;
+  }
+
+  end(): void {
+    if (this.depth === 0) return;
+    if (--this.depth === 0) this.current = null;
+  }
+
+  add(name: CounterName, n = 1): void {
+    this.total[name] += n;
+    if (this.current) this.current[name] += n;
+  }
+
+  /** A frame of `bytes` was written to the user stack. */
+  frame(bytes: number, kind: "signal" | "bounce"): void {
+    this.add("stackBytes", bytes);
+    if (kind === "bounce") this.add("bounceFrames");
+    if (bytes > this.peakFrameBytes) this.peakFrameBytes = bytes;
+  }
+
+  /** The syscall currently being charged, if any. */
+  get inSyscall(): boolean {
+    return this.depth > 0;
+  }
+
+  snapshot(): CostCounters {
+    return { ...this.total };
+  }
+}

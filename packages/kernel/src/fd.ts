@@ -1,0 +1,232 @@
+/**
+ * Open file descriptions and the per-process descriptor table.
+ * A description holds the node, the offset and the status flags; reads and
+ * writes dispatch on the node kind. Pipes are in-memory ring queues.
+ */
+import { EAGAIN, EBADF, EINVAL, EISDIR, EMFILE, EPIPE, ESPIPE, EOVERFLOW } from "./errno.js";
+import { CharDevNode, DirNode, FileNode, GeneratedNode, Inode, S_IFIFO, SymlinkNode } from "./vfs.js";
+
+export const O_ACCMODE = 3, O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
+export const O_NONBLOCK = 0o4000, O_APPEND = 0o2000, O_CLOEXEC = 0o2000000;
+
+/** The "would block" answer of a read or write: the caller decides whether to wait. */
+export const WOULD_BLOCK = Symbol("would-block");
+
+export class Pipe extends Inode {
+  chunks: Uint8Array[] = [];
+  bytes = 0;
+  readers = 0;
+  writers = 0;
+  static readonly CAPACITY = 65536;
+  constructor() {
+    super(S_IFIFO | 0o600);
+  }
+  override get size(): number {
+    return 0;
+  }
+}
+
+export class OpenFile {
+  pos = 0;
+  /** Directory stream position: index into the listing snapshot. */
+  dirList: string[] | undefined;
+  /** Snapshot of a generated file, taken at open. */
+  snapshot: Uint8Array | undefined;
+  refs = 0;
+  constructor(
+    readonly node: Inode,
+    public flags: number,
+    /** The guest path used to open it (for /proc/self/fd and messages). */
+    readonly path: string,
+  ) {
+    if (node instanceof Pipe) {
+      if ((flags & O_ACCMODE) === O_RDONLY) node.readers++;
+      else node.writers++;
+    }
+  }
+  get readable(): boolean {
+    return (this.flags & O_ACCMODE) !== O_WRONLY;
+  }
+  get writable(): boolean {
+    return (this.flags & O_ACCMODE) !== O_RDONLY;
+  }
+  /** Last reference dropped. */
+  release(): void {
+    if (this.node instanceof Pipe) {
+      if ((this.flags & O_ACCMODE) === O_RDONLY) this.node.readers--;
+      else this.node.writers--;
+    }
+  }
+
+  read(n: number): Uint8Array | number | typeof WOULD_BLOCK {
+    if (!this.readable) return -EBADF;
+    const node = this.node;
+    if (node instanceof DirNode) return -EISDIR;
+    if (node instanceof FileNode) {
+      const out = node.read(this.pos, n);
+      this.pos += out.length;
+      return out;
+    }
+    if (node instanceof GeneratedNode) {
+      const s = this.snapshot ?? new Uint8Array(0);
+      const out = s.slice(Math.min(this.pos, s.length), Math.min(s.length, this.pos + n));
+      this.pos += out.length;
+      return out;
+    }
+    if (node instanceof CharDevNode) {
+      const r = node.device.read(n);
+      return r === "eof" ? new Uint8Array(0) : r;
+    }
+    if (node instanceof Pipe) {
+      if (node.bytes === 0) {
+        if (node.writers === 0) return new Uint8Array(0);
+        return this.flags & O_NONBLOCK ? -EAGAIN : WOULD_BLOCK;
+      }
+      const want = Math.min(n, node.bytes);
+      const out = new Uint8Array(want);
+      let got = 0;
+      while (got < want) {
+        const c = node.chunks[0]!;
+        const take = Math.min(c.length, want - got);
+        out.set(c.subarray(0, take), got);
+        got += take;
+        if (take === c.length) node.chunks.shift();
+        else node.chunks[0] = c.subarray(take);
+      }
+      node.bytes -= want;
+      return out;
+    }
+    return -EINVAL;
+  }
+
+  /** Returns bytes written, -errno, or WOULD_BLOCK. -EPIPE also means "raise SIGPIPE". */
+  write(data: Uint8Array): number | typeof WOULD_BLOCK {
+    if (!this.writable) return -EBADF;
+    const node = this.node;
+    if (node instanceof DirNode) return -EISDIR;
+    if (node instanceof FileNode) {
+      if (this.flags & O_APPEND) this.pos = node.size;
+      if (this.pos + data.length > Number.MAX_SAFE_INTEGER) return -EOVERFLOW;
+      node.write(this.pos, data);
+      this.pos += data.length;
+      return data.length;
+    }
+    if (node instanceof CharDevNode) return node.device.write(data);
+    if (node instanceof Pipe) {
+      if (node.readers === 0) return -EPIPE;
+      const room = Pipe.CAPACITY - node.bytes;
+      if (room === 0) return this.flags & O_NONBLOCK ? -EAGAIN : WOULD_BLOCK;
+      const n = Math.min(room, data.length);
+      node.chunks.push(data.slice(0, n));
+      node.bytes += n;
+      return n;
+    }
+    return -EINVAL;
+  }
+
+  pread(pos: number, n: number): Uint8Array | number {
+    if (!this.readable) return -EBADF;
+    if (this.node instanceof FileNode) return this.node.read(pos, n);
+    if (this.node instanceof GeneratedNode) return (this.snapshot ?? new Uint8Array(0)).slice(pos, pos + n);
+    if (this.node instanceof DirNode) return -EISDIR;
+    return -ESPIPE;
+  }
+
+  pwrite(pos: number, data: Uint8Array): number {
+    if (!this.writable) return -EBADF;
+    if (this.node instanceof FileNode) {
+      this.node.write(pos, data);
+      return data.length;
+    }
+    if (this.node instanceof DirNode) return -EISDIR;
+    return -ESPIPE;
+  }
+
+  lseek(off: number, whence: number): number {
+    const node = this.node;
+    if (node instanceof Pipe || node instanceof CharDevNode) return node instanceof CharDevNode ? 0 : -ESPIPE;
+    if (node instanceof SymlinkNode) return -EINVAL;
+    const size = node instanceof FileNode ? node.size : node instanceof GeneratedNode ? (this.snapshot?.length ?? 0) : 0;
+    let base: number;
+    switch (whence) {
+      case 0: base = 0; break; // SEEK_SET
+      case 1: base = this.pos; break; // SEEK_CUR
+      case 2: base = size; break; // SEEK_END
+      case 3: // SEEK_DATA
+        if (off >= size) return -6; // ENXIO
+        base = 0; break;
+      case 4: // SEEK_HOLE
+        if (off >= size) return -6;
+        this.pos = size; return size;
+      default: return -EINVAL;
+    }
+    const np = base + off;
+    if (np < 0) return -EINVAL;
+    if (node instanceof DirNode && np !== 0 && whence !== 1) {
+      this.pos = np;
+      return np;
+    }
+    if (node instanceof DirNode && np === 0) this.dirList = undefined;
+    this.pos = np;
+    return np;
+  }
+}
+
+export interface FdEntry {
+  file: OpenFile;
+  cloexec: boolean;
+}
+
+export class FdTable {
+  private readonly fds: (FdEntry | undefined)[] = [];
+  limit = 1024; // RLIMIT_NOFILE soft limit
+
+  get(fd: number): FdEntry | undefined {
+    return fd >= 0 && fd < this.fds.length ? this.fds[fd] : undefined;
+  }
+  file(fd: number): OpenFile | undefined {
+    return this.get(fd)?.file;
+  }
+  /** Lowest free descriptor ≥ min, or -EMFILE. */
+  alloc(file: OpenFile, cloexec: boolean, min = 0): number {
+    for (let fd = min; fd < this.limit; fd++) {
+      if (!this.fds[fd]) {
+        this.fds[fd] = { file, cloexec };
+        file.refs++;
+        return fd;
+      }
+    }
+    return -EMFILE;
+  }
+  install(fd: number, file: OpenFile, cloexec: boolean): void {
+    this.close(fd);
+    this.fds[fd] = { file, cloexec };
+    file.refs++;
+  }
+  close(fd: number): number {
+    const e = this.get(fd);
+    if (!e) return -EBADF;
+    this.fds[fd] = undefined;
+    if (--e.file.refs === 0) e.file.release();
+    return 0;
+  }
+  closeAll(): void {
+    for (let fd = 0; fd < this.fds.length; fd++) if (this.fds[fd]) this.close(fd);
+  }
+  closeOnExec(): void {
+    for (let fd = 0; fd < this.fds.length; fd++) if (this.fds[fd]?.cloexec) this.close(fd);
+  }
+  clone(): FdTable {
+    const t = new FdTable();
+    t.limit = this.limit;
+    this.fds.forEach((e, fd) => {
+      if (e) t.install(fd, e.file, e.cloexec);
+    });
+    return t;
+  }
+  openFds(): number[] {
+    const out: number[] = [];
+    this.fds.forEach((e, fd) => e && out.push(fd));
+    return out;
+  }
+}

@@ -1,0 +1,419 @@
+/**
+ * The in-memory VFS: directories, regular files, symlinks, character devices
+ * and FIFOs, plus generated /proc files, resolved with Linux's namei rules
+ * (symlink depth 40 → ELOOP, ENOTDIR/ENOENT/ENAMETOOLONG, trailing slashes).
+ *
+ * An optional host directory can be mounted read-only as the root. Its nodes
+ * materialise lazily and every change lands in memory (copy-up), so the host
+ * is never written. Containment: the resolver works on guest path components
+ * only; `..` at the root stays at the root and symlink targets (host ones
+ * included) are interpreted in the guest namespace, so neither can reach
+ * outside. The host is only asked about paths built from validated components
+ * under directories the resolver has already entered, with lstat (never
+ * following a host symlink).
+ */
+import { EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EXDEV, EBUSY } from "./errno.js";
+
+export const S_IFMT = 0o170000, S_IFSOCK = 0o140000, S_IFLNK = 0o120000, S_IFREG = 0o100000, S_IFBLK = 0o060000,
+  S_IFDIR = 0o040000, S_IFCHR = 0o020000, S_IFIFO = 0o010000;
+export const DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
+
+export const PATH_MAX = 4096;
+export const NAME_MAX = 255;
+const MAXSYMLINKS = 40;
+
+/** A host directory tree, read-only. Paths are component lists relative to the mount root. */
+export interface HostFs {
+  lstat(path: readonly string[]): { kind: "dir" | "file" | "symlink" | "other"; size: number; mode: number; mtimeMs: number } | undefined;
+  readdir(path: readonly string[]): string[];
+  readFile(path: readonly string[]): Uint8Array;
+  readlink(path: readonly string[]): string;
+}
+
+export interface Timestamps {
+  atimeNs: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+let nextIno = 2;
+
+export abstract class Inode {
+  readonly ino = nextIno++;
+  dev = 0x1f; // one fake device for the whole VFS (major 0, minor 31)
+  nlink = 1;
+  uid = 0;
+  gid = 0;
+  times: Timestamps = { atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n };
+  constructor(public mode: number) {}
+  get type(): number {
+    return this.mode & S_IFMT;
+  }
+  get size(): number {
+    return 0;
+  }
+  rdev = 0;
+}
+
+export class DirNode extends Inode {
+  readonly entries = new Map<string, Inode>();
+  parent: DirNode;
+  name: string;
+  /** Host backing: the host path of this directory and the names removed from it in the overlay. */
+  host?: { fs: HostFs; path: string[]; listed: boolean; whiteouts: Set<string> };
+  /** Generated children (/proc): consulted when `entries` has no match. */
+  dynamic?: (name: string, ctx: ResolveContext) => Inode | undefined;
+  dynamicList?: (ctx: ResolveContext) => string[];
+  constructor(mode: number, parent: DirNode | undefined, name: string) {
+    super(S_IFDIR | (mode & 0o7777));
+    this.parent = parent ?? this;
+    this.name = name;
+    this.nlink = 2;
+  }
+  override get size(): number {
+    return 4096;
+  }
+
+  lookup(name: string, ctx: ResolveContext): Inode | undefined {
+    const hit = this.entries.get(name);
+    if (hit) return hit;
+    if (this.dynamic) {
+      const d = this.dynamic(name, ctx);
+      if (d) return d;
+    }
+    if (this.host && !this.host.whiteouts.has(name)) {
+      const node = materialise(this.host.fs, [...this.host.path, name], this, name);
+      if (node) this.entries.set(name, node);
+      return node;
+    }
+    return undefined;
+  }
+
+  list(ctx: ResolveContext): string[] {
+    if (this.host && !this.host.listed) {
+      for (const n of this.host.fs.readdir(this.host.path)) if (!this.host.whiteouts.has(n)) this.lookup(n, ctx);
+      this.host.listed = true;
+    }
+    const names = [...this.entries.keys()];
+    if (this.dynamicList) for (const n of this.dynamicList(ctx)) if (!this.entries.has(n)) names.push(n);
+    return names;
+  }
+
+  unlinkEntry(name: string): void {
+    this.entries.delete(name);
+    if (this.host) this.host.whiteouts.add(name);
+  }
+
+  linkEntry(name: string, node: Inode): void {
+    this.entries.set(name, node);
+    if (node instanceof DirNode) {
+      node.parent = this;
+      node.name = name;
+    }
+  }
+}
+
+export class FileNode extends Inode {
+  private buf: Uint8Array;
+  private len: number;
+  private loader: (() => Uint8Array) | undefined;
+  constructor(mode: number, data?: Uint8Array, loader?: () => Uint8Array, lazySize?: number) {
+    super(S_IFREG | (mode & 0o7777));
+    this.buf = data ?? new Uint8Array(0);
+    this.len = data ? data.length : (lazySize ?? 0);
+    this.loader = loader;
+  }
+  private load(): void {
+    if (this.loader) {
+      const d = this.loader();
+      this.loader = undefined;
+      this.buf = d;
+      this.len = d.length;
+    }
+  }
+  override get size(): number {
+    return this.len;
+  }
+  /** The contents (a view; copy before keeping). */
+  get data(): Uint8Array {
+    this.load();
+    return this.buf.subarray(0, this.len);
+  }
+  read(pos: number, n: number): Uint8Array {
+    this.load();
+    if (pos >= this.len) return new Uint8Array(0);
+    return this.buf.slice(pos, Math.min(this.len, pos + n));
+  }
+  write(pos: number, data: Uint8Array): void {
+    this.load();
+    this.ensure(pos + data.length);
+    this.buf.set(data, pos);
+    if (pos + data.length > this.len) this.len = pos + data.length;
+  }
+  truncate(n: number): void {
+    this.load();
+    this.ensure(n);
+    if (n < this.len) this.buf.fill(0, n, this.len);
+    this.len = n;
+  }
+  private ensure(n: number): void {
+    if (n <= this.buf.length) return;
+    const nb = new Uint8Array(Math.max(n, this.buf.length * 2, 256));
+    nb.set(this.buf.subarray(0, this.len));
+    this.buf = nb;
+  }
+}
+
+export class SymlinkNode extends Inode {
+  constructor(
+    private readonly targetText: string | ((ctx: ResolveContext) => string),
+  ) {
+    super(S_IFLNK | 0o777);
+  }
+  target(ctx: ResolveContext): string {
+    return typeof this.targetText === "string" ? this.targetText : this.targetText(ctx);
+  }
+  override get size(): number {
+    return typeof this.targetText === "string" ? new TextEncoder().encode(this.targetText).length : 0;
+  }
+}
+
+/** Device behaviour behind a character device node. */
+export interface CharDevice {
+  read(n: number): Uint8Array | "eof";
+  write(data: Uint8Array): number;
+  readonly isTty?: boolean;
+}
+
+export class CharDevNode extends Inode {
+  constructor(
+    mode: number,
+    rdev: number,
+    readonly device: CharDevice,
+  ) {
+    super(S_IFCHR | (mode & 0o7777));
+    this.rdev = rdev;
+  }
+}
+
+/** A /proc file whose contents are generated when it is opened. */
+export class GeneratedNode extends Inode {
+  constructor(readonly generate: (ctx: ResolveContext) => Uint8Array) {
+    super(S_IFREG | 0o444);
+  }
+}
+
+/** What the resolver needs to know about the calling process (for /proc/self). */
+export interface ResolveContext {
+  readonly pid: number;
+}
+
+export interface Resolved {
+  node: Inode | undefined;
+  parent: DirNode;
+  name: string;
+}
+
+/** Create the node for host path `path` (lstat only: a host symlink becomes a guest symlink). */
+function materialise(fs: HostFs, path: string[], parent: DirNode, name: string): Inode | undefined {
+  const st = fs.lstat(path);
+  if (!st) return undefined;
+  let node: Inode;
+  switch (st.kind) {
+    case "dir": {
+      const d = new DirNode(st.mode, parent, name);
+      d.host = { fs, path, listed: false, whiteouts: new Set() };
+      node = d;
+      break;
+    }
+    case "file":
+      node = new FileNode(st.mode, undefined, () => fs.readFile(path), st.size);
+      break;
+    case "symlink":
+      node = new SymlinkNode(fs.readlink(path));
+      break;
+    default:
+      return undefined; // sockets, devices and FIFOs of the host are not exposed
+  }
+  const ns = BigInt(Math.floor(st.mtimeMs)) * 1_000_000n;
+  node.times = { atimeNs: ns, mtimeNs: ns, ctimeNs: ns };
+  return node;
+}
+
+export type Errno = number;
+
+export class Vfs {
+  readonly root: DirNode;
+  /** The virtual clock for timestamps (set by the kernel). */
+  now: () => bigint = () => 0n;
+
+  constructor(host?: HostFs) {
+    this.root = new DirNode(0o755, undefined, "/");
+    if (host) this.root.host = { fs: host, path: [], listed: false, whiteouts: new Set() };
+  }
+
+  /**
+   * Resolve `path` from `base`. With `wantParent`, a missing last component is not an error
+   * (node is undefined; parent and name say where it would go).
+   */
+  resolve(path: string, base: DirNode, ctx: ResolveContext, opts: { follow: boolean; wantParent?: boolean }): Resolved | Errno {
+    if (path.length === 0) return ENOENT;
+    if (path.length >= PATH_MAX) return ENAMETOOLONG;
+    let comps = path.split("/").filter((c) => c.length > 0);
+    const trailingSlash = path.endsWith("/") && comps.length > 0;
+    let cur: DirNode = path.startsWith("/") ? this.root : base;
+    let links = 0;
+    if (comps.length === 0) return { node: cur, parent: cur.parent, name: cur === this.root ? "/" : cur.name };
+    for (let i = 0; i < comps.length; i++) {
+      const name = comps[i]!;
+      const last = i === comps.length - 1;
+      if (name.length > NAME_MAX) return ENAMETOOLONG;
+      if (name === ".") {
+        if (last) return { node: cur, parent: cur.parent, name: cur.name };
+        continue;
+      }
+      if (name === "..") {
+        // The guest root is its own parent: `..` can never climb out of it.
+        cur = cur === this.root ? this.root : cur.parent;
+        if (last) return { node: cur, parent: cur.parent, name: cur.name };
+        continue;
+      }
+      const node = cur.lookup(name, ctx);
+      if (!node) {
+        if (last && opts.wantParent) return { node: undefined, parent: cur, name };
+        return ENOENT;
+      }
+      if (node instanceof SymlinkNode && (!last || opts.follow || trailingSlash)) {
+        if (++links > MAXSYMLINKS) return ELOOP;
+        const target = node.target(ctx);
+        if (target.length === 0) return ENOENT;
+        const rest = comps.slice(i + 1);
+        const tcomps = target.split("/").filter((c) => c.length > 0);
+        if (target.startsWith("/")) cur = this.root;
+        comps = [...tcomps, ...rest];
+        if (comps.length === 0) return { node: cur, parent: cur.parent, name: cur.name };
+        i = -1;
+        continue;
+      }
+      if (last) {
+        if (trailingSlash && !(node instanceof DirNode)) return ENOTDIR;
+        return { node, parent: cur, name };
+      }
+      if (!(node instanceof DirNode)) return ENOTDIR;
+      cur = node;
+    }
+    return { node: cur, parent: cur.parent, name: cur.name };
+  }
+
+  /** The absolute guest path of a directory (getcwd). */
+  pathOf(dir: DirNode): string {
+    if (dir === this.root) return "/";
+    const parts: string[] = [];
+    let d = dir;
+    let guard = 0;
+    while (d !== this.root && guard++ < 4096) {
+      parts.unshift(d.name);
+      d = d.parent;
+    }
+    return "/" + parts.join("/");
+  }
+
+  touch(node: Inode): void {
+    const t = this.now();
+    node.times = { atimeNs: t, mtimeNs: t, ctimeNs: t };
+  }
+
+  // ------------------------------------------------------------ building
+
+  mkdirp(path: string): DirNode {
+    let cur = this.root;
+    for (const c of path.split("/").filter((x) => x)) {
+      let n = cur.entries.get(c);
+      if (!(n instanceof DirNode)) {
+        n = new DirNode(0o755, cur, c);
+        cur.entries.set(c, n);
+      }
+      cur = n as DirNode;
+    }
+    return cur;
+  }
+
+  addNode(path: string, node: Inode): void {
+    const slash = path.lastIndexOf("/");
+    const dir = this.mkdirp(path.slice(0, slash));
+    dir.linkEntry(path.slice(slash + 1), node);
+  }
+
+  // ------------------------------------------------------------ operations
+
+  mkdir(parent: DirNode, name: string, mode: number): Errno | DirNode {
+    if (parent.lookup(name, { pid: 0 })) return EEXIST;
+    const d = new DirNode(mode, parent, name);
+    this.touch(d);
+    parent.linkEntry(name, d);
+    parent.nlink++;
+    return d;
+  }
+
+  unlink(parent: DirNode, name: string, node: Inode, dirFlag: boolean, ctx: ResolveContext): Errno {
+    if (node instanceof DirNode) {
+      if (!dirFlag) return EISDIR;
+      if (node === this.root) return EBUSY;
+      if (node.list(ctx).length > 0) return ENOTEMPTY;
+      if (node.dynamic) return EPERM;
+      parent.nlink--;
+    } else if (dirFlag) return ENOTDIR;
+    if (node instanceof GeneratedNode) return EPERM;
+    parent.unlinkEntry(name);
+    node.nlink = Math.max(0, node.nlink - 1);
+    return 0;
+  }
+
+  rename(op: DirNode, oname: string, np: DirNode, nname: string, flags: number, ctx: ResolveContext): Errno {
+    const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
+    if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE) || (flags & RENAME_NOREPLACE && flags & RENAME_EXCHANGE)) return EINVAL;
+    const src = op.lookup(oname, ctx);
+    if (!src) return ENOENT;
+    if (src instanceof GeneratedNode || op.dynamic || np.dynamic) return EXDEV;
+    const dst = np.lookup(nname, ctx);
+    // A directory cannot move below itself.
+    if (src instanceof DirNode) {
+      for (let d: DirNode = np; ; d = d.parent) {
+        if (d === src) return EINVAL;
+        if (d === this.root) break;
+      }
+    }
+    if (flags & RENAME_EXCHANGE) {
+      if (!dst) return ENOENT;
+      op.unlinkEntry(oname);
+      np.unlinkEntry(nname);
+      op.linkEntry(oname, dst);
+      np.linkEntry(nname, src);
+      return 0;
+    }
+    if (dst) {
+      if (flags & RENAME_NOREPLACE) return EEXIST;
+      if (dst === src) return 0;
+      if (dst instanceof DirNode) {
+        if (!(src instanceof DirNode)) return EISDIR;
+        if (dst.list(ctx).length > 0) return ENOTEMPTY;
+      } else if (src instanceof DirNode) return ENOTDIR;
+    }
+    op.unlinkEntry(oname);
+    np.entries.delete(nname);
+    np.linkEntry(nname, src);
+    return 0;
+  }
+}
+
+/** d_type for getdents64. */
+export function dtype(node: Inode): number {
+  switch (node.type) {
+    case S_IFDIR: return DT_DIR;
+    case S_IFREG: return DT_REG;
+    case S_IFLNK: return DT_LNK;
+    case S_IFCHR: return DT_CHR;
+    case S_IFIFO: return DT_FIFO;
+    default: return 0;
+  }
+}
