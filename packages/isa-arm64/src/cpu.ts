@@ -1,0 +1,230 @@
+/**
+ * The A64 interpreter core.
+ *
+ * State layout (for speed, no BigInt on the hot path): each X register is two
+ * 32-bit halves in `L` (low) and `H` (high) Int32Arrays. Slot 31 always reads
+ * zero (XZR), slot 32 is SP, slot 33 is a write sink for XZR destinations; the
+ * decoder maps encoding 31 to the right slot once, so handlers never branch on it.
+ * NZCV are four 0/1 numbers. V0..V31 share one 512-byte buffer viewed at every
+ * lane width (host little-endian, as every Node platform is).
+ *
+ * Execution: each instruction is compiled once into a closure that captures its
+ * decoded operands and its own PC and returns the next PC (or a negative trap
+ * code). Closures are cached per 4 KiB code page; the page is registered with
+ * `GuestMemory.markCodePage`, and any write/unmap/mprotect of it drops the cache.
+ */
+import { CpuCounters, GuestMemoryFault, PAGE_SIZE, type Cpu, type GuestMemory, type Trap } from "@uabi/isa-core";
+import { compileInstruction } from "./exec.js";
+
+/** A compiled instruction: returns the next PC, or a TRAP_* code. */
+export type Handler = () => number;
+
+/** Handler return codes (negative so they never collide with a PC). */
+export const TRAP_RETIRED = -1; // trap after the instruction retired (svc): cpu.pendingTrap set, pc set
+export const TRAP_FAULTED = -2; // trap with the instruction not retired (brk, udf, alignment)
+
+export interface Arm64CpuOptions {
+  /** CNTVCT_EL0 source: the kernel's virtual clock in ticks of `counterFrequency`. Default: retired instructions. */
+  counter?: () => bigint;
+  /** CNTFRQ_EL0 in Hz. Default 1 GHz (the fixed frequency Armv8.6 FEAT_ECV mandates), so ticks are nanoseconds. */
+  counterFrequency?: number;
+}
+
+/**
+ * Identification registers: a Cortex-A72 r0p3 (Arm Cortex-A72 TRM, "MIDR_EL1"
+ * 0x410FD083; "CTR_EL0" 0x8444C004: 64-byte I/D minimum lines; "DCZID_EL0" 0x4:
+ * DC ZVA zeroes 2^4 words = 64 bytes, which is what `dc zva` does here).
+ */
+export const MIDR_EL1 = 0x410fd083n;
+export const CTR_EL0 = 0x8444c004n;
+export const DCZID_EL0 = 0x4n;
+export const DC_ZVA_BYTES = 64;
+
+const ZR = 31;
+export const SP_SLOT = 32;
+
+export class Arm64Cpu implements Cpu {
+  readonly arch = "arm64" as const;
+  readonly counters = new CpuCounters();
+  /** Low / high 32-bit halves of x0..x30, [31]=zero, [32]=sp, [33]=discard. */
+  readonly L = new Int32Array(34);
+  readonly H = new Int32Array(34);
+  /** NZCV as 0/1 numbers. */
+  fN = 0;
+  fZ = 0;
+  fC = 0;
+  fV = 0;
+  /** Vector registers V0..V31, 16 bytes each. */
+  readonly vbuf = new ArrayBuffer(32 * 16);
+  readonly vb = new Uint8Array(this.vbuf);
+  readonly vh = new Uint16Array(this.vbuf);
+  readonly vw = new Uint32Array(this.vbuf);
+  readonly vi = new Int32Array(this.vbuf);
+  readonly vf = new Float32Array(this.vbuf);
+  readonly vd = new Float64Array(this.vbuf);
+  readonly vq = new BigUint64Array(this.vbuf);
+  /** FPCR / FPSR (stored, not interpreted: rounding is always to nearest, exceptions never trap). */
+  fpcr = 0;
+  fpsr = 0;
+  /** TPIDR_EL0 halves. */
+  tpLo = 0;
+  tpHi = 0;
+  /** Exclusive monitor: address (or -1) and the value the load-exclusive saw. */
+  exAddr = -1;
+  exLo = 0;
+  exHi = 0;
+  pc = 0;
+  /** Set by handlers that return a TRAP_* code. */
+  pendingTrap: Trap | undefined;
+  readonly counterFn: () => bigint;
+  readonly counterFrequency: number;
+
+  private readonly pages = new Map<number, Handler[]>();
+  private curPn = -1;
+  private curPage: Handler[] = [];
+
+  constructor(
+    readonly mem: GuestMemory,
+    options: Arm64CpuOptions = {},
+  ) {
+    this.counterFrequency = options.counterFrequency ?? 1_000_000_000;
+    this.counterFn = options.counter ?? (() => BigInt(this.counters.instructions));
+    mem.onCodeInvalidated((first, last) => this.invalidate(first, last));
+  }
+
+  // ------------------------------------------------------------ registers
+
+  getReg(i: number): bigint {
+    checkReg(i);
+    return (BigInt(this.H[i]! >>> 0) << 32n) | BigInt(this.L[i]! >>> 0);
+  }
+  setReg(i: number, value: bigint): void {
+    checkReg(i);
+    this.L[i] = Number(value & 0xffffffffn);
+    this.H[i] = Number((value >> 32n) & 0xffffffffn);
+  }
+  get sp(): bigint {
+    return (BigInt(this.H[SP_SLOT]! >>> 0) << 32n) | BigInt(this.L[SP_SLOT]! >>> 0);
+  }
+  set sp(v: bigint) {
+    this.L[SP_SLOT] = Number(v & 0xffffffffn);
+    this.H[SP_SLOT] = Number((v >> 32n) & 0xffffffffn);
+  }
+  get tlsBase(): bigint {
+    return (BigInt(this.tpHi >>> 0) << 32n) | BigInt(this.tpLo >>> 0);
+  }
+  set tlsBase(v: bigint) {
+    this.tpLo = Number(v & 0xffffffffn) | 0;
+    this.tpHi = Number((v >> 32n) & 0xffffffffn) | 0;
+  }
+  /** NZCV as the 4-bit value N:Z:C:V (N is bit 3); PSTATE/`mrs nzcv` places it at bits 31..28. */
+  get nzcv(): number {
+    return (this.fN << 3) | (this.fZ << 2) | (this.fC << 1) | this.fV;
+  }
+  set nzcv(v: number) {
+    this.fN = (v >> 3) & 1;
+    this.fZ = (v >> 2) & 1;
+    this.fC = (v >> 1) & 1;
+    this.fV = v & 1;
+  }
+  /** Vector register as [low 64 bits, high 64 bits]. */
+  getVec(i: number): [bigint, bigint] {
+    checkVec(i);
+    return [this.vq[i * 2]!, this.vq[i * 2 + 1]!];
+  }
+  setVec(i: number, lo: bigint, hi: bigint): void {
+    checkVec(i);
+    this.vq[i * 2] = BigInt.asUintN(64, lo);
+    this.vq[i * 2 + 1] = BigInt.asUintN(64, hi);
+  }
+  /** The 16 bytes of V<i> (a live view). */
+  vecBytes(i: number): Uint8Array {
+    checkVec(i);
+    return this.vb.subarray(i * 16, i * 16 + 16);
+  }
+
+  // ------------------------------------------------------------ execution
+
+  flushDecodeCache(): void {
+    this.pages.clear();
+    this.curPn = -1;
+  }
+
+  private invalidate(first: number, last: number): void {
+    if (last - first > this.pages.size) {
+      for (const pn of [...this.pages.keys()]) if (pn >= first && pn <= last) this.pages.delete(pn);
+    } else {
+      for (let pn = first; pn <= last; pn++) this.pages.delete(pn);
+    }
+    if (this.curPn >= first && this.curPn <= last) this.curPn = -1;
+  }
+
+  private loadPage(pn: number): Handler[] {
+    let p = this.pages.get(pn);
+    if (!p) {
+      p = new Array<Handler>(PAGE_SIZE / 4);
+      this.pages.set(pn, p);
+      this.mem.markCodePage(pn);
+    }
+    this.curPn = pn;
+    this.curPage = p;
+    return p;
+  }
+
+  private decodeAt(page: Handler[], pc: number): Handler {
+    const word = this.mem.fetch32(pc); // exec permission check; throws GuestMemoryFault
+    const h = compileInstruction(this, word, pc);
+    // The fetch may have reloaded the page list (invalidation); only cache into a live page.
+    if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = h;
+    return h;
+  }
+
+  run(budget: number): Trap {
+    let pc = this.pc;
+    let n = 0;
+    let trap: Trap;
+    try {
+      for (;;) {
+        if (n >= budget) {
+          trap = { kind: "budget", pc };
+          break;
+        }
+        const pn = Math.floor(pc / PAGE_SIZE);
+        const page = pn === this.curPn ? this.curPage : this.loadPage(pn);
+        let h = page[(pc & (PAGE_SIZE - 1)) >>> 2];
+        if (h === undefined) h = this.decodeAt(page, pc);
+        const next = h();
+        if (next < 0) {
+          trap = this.pendingTrap!;
+          this.pendingTrap = undefined;
+          if (next === TRAP_RETIRED) n++;
+          else this.pc = pc;
+          break;
+        }
+        pc = next;
+        n++;
+      }
+    } catch (e) {
+      if (!(e instanceof GuestMemoryFault)) throw e;
+      this.pc = pc;
+      trap = { kind: "page-fault", pc, addr: e.addr, access: e.access, reason: e.reason };
+    }
+    if (trap.kind === "budget") this.pc = pc;
+    this.counters.record(trap, n);
+    return trap;
+  }
+
+  /** Execute exactly one instruction. */
+  step(): Trap {
+    return this.run(1);
+  }
+}
+
+function checkReg(i: number): void {
+  if (!Number.isInteger(i) || i < 0 || i > 30) throw new RangeError(`arm64 register index ${i} (x0..x30; use sp for the stack pointer)`);
+}
+function checkVec(i: number): void {
+  if (!Number.isInteger(i) || i < 0 || i > 31) throw new RangeError(`arm64 vector register index ${i}`);
+}
+
+export { ZR };

@@ -1,0 +1,713 @@
+/**
+ * Scalar floating point and the Advanced SIMD subset that glibc/musl startup,
+ * string functions and printf execute (found with `qemu-aarch64 -d in_asm`).
+ *
+ * Scalars live in lane 0 of V<n>; every scalar write zeroes the rest of the
+ * register, and every 64-bit (Q=0) vector write zeroes the upper half, as the
+ * architecture requires. Rounding is round-to-nearest-even regardless of
+ * FPCR.RMode (Linux user code starts with RMode 0; changing it is not modelled);
+ * FP exceptions are never trapped and FPSR cumulative bits are not set.
+ */
+import type { Arm64Cpu, Handler } from "./cpu.js";
+import type { Fields } from "./decode.js";
+import { vfpExpandImm } from "./disasm.js";
+import { holds } from "./exec.js";
+
+type Compiler = (c: Arm64Cpu, f: Fields, pc: number) => Handler | undefined;
+
+const TWO32 = 4294967296;
+const tmp = new ArrayBuffer(16);
+const tb = new Uint8Array(tmp);
+const th16 = new Uint16Array(tmp);
+const tw = new Uint32Array(tmp);
+const tq = new BigUint64Array(tmp);
+
+// ------------------------------------------------------------ scalar helpers
+
+function rdS(c: Arm64Cpu, n: number): number {
+  return c.vf[n * 4]!;
+}
+function rdD(c: Arm64Cpu, n: number): number {
+  return c.vd[n * 2]!;
+}
+function wrS(c: Arm64Cpu, n: number, v: number): void {
+  c.vf[n * 4] = v;
+  c.vw[n * 4 + 1] = 0;
+  c.vw[n * 4 + 2] = 0;
+  c.vw[n * 4 + 3] = 0;
+}
+function wrD(c: Arm64Cpu, n: number, v: number): void {
+  c.vd[n * 2] = v;
+  c.vw[n * 4 + 2] = 0;
+  c.vw[n * 4 + 3] = 0;
+}
+/** Copy the low `words` 32-bit words of V<n> into V<d>, zeroing the rest. */
+function movScalar(c: Arm64Cpu, d: number, n: number, words: number, signFlip = 0, signClear = false): void {
+  const vw = c.vw;
+  for (let i = 0; i < words; i++) tw[i] = vw[n * 4 + i]!;
+  const top = words - 1;
+  if (signClear) tw[top] = tw[top]! & 0x7fffffff;
+  tw[top] = (tw[top]! ^ signFlip) >>> 0;
+  for (let i = 0; i < 4; i++) vw[d * 4 + i] = i < words ? tw[i]! : 0;
+}
+
+function roundEven(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+function roundAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+const ROUNDERS: Record<number, (x: number) => number> = {
+  0: roundEven, // N
+  1: Math.ceil, // P
+  2: Math.floor, // M
+  3: Math.trunc, // Z
+  4: roundAway, // A
+};
+
+function fmax(a: number, b: number): number {
+  return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b);
+}
+function fmin(a: number, b: number): number {
+  return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b);
+}
+function fmaxnm(a: number, b: number): number {
+  return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b);
+}
+function fminnm(a: number, b: number): number {
+  return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b);
+}
+
+type BinOp = (a: number, b: number) => number;
+const FP_BINOPS: readonly BinOp[] = [
+  (a, b) => a * b, (a, b) => a / b, (a, b) => a + b, (a, b) => a - b,
+  fmax, fmin, fmaxnm, fminnm, (a, b) => -(a * b),
+];
+
+/** NZCV of an FP comparison: unordered 0011, equal 0110, less 1000, greater 0010. */
+function fcmpFlags(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) return 3;
+  return a === b ? 6 : a < b ? 8 : 2;
+}
+
+// Exact fused multiply-add: the exact rational a*b+c, rounded once.
+const f64 = new Float64Array(1);
+const u64v = new BigUint64Array(f64.buffer);
+function decompose(x: number): [bigint, number] {
+  f64[0] = x;
+  const bits = u64v[0]!;
+  const exp = Number((bits >> 52n) & 0x7ffn);
+  let m = bits & 0xfffffffffffffn;
+  let e: number;
+  if (exp === 0) e = -1074;
+  else {
+    m |= 1n << 52n;
+    e = exp - 1075;
+  }
+  return [bits >> 63n ? -m : m, e];
+}
+function roundExact(sum: bigint, e: number, prec: number, emin: number): number {
+  if (sum === 0n) return 0;
+  const neg = sum < 0n;
+  const mag = neg ? -sum : sum;
+  const bitlen = mag.toString(2).length;
+  let shift = Math.max(bitlen - prec, emin - e);
+  let q: bigint;
+  if (shift <= 0) {
+    q = mag;
+    shift = 0;
+  } else {
+    const sb = BigInt(shift);
+    q = mag >> sb;
+    const rem = mag - (q << sb);
+    const half = 1n << (sb - 1n);
+    if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
+  }
+  const k = e + shift;
+  const r = k > 1023 ? Infinity : Number(q) * 2 ** k;
+  return neg ? -r : r;
+}
+export function fusedMulAdd(a: number, b: number, c: number, single: boolean): number {
+  const naive = a * b + c;
+  if (!Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c) || a === 0 || b === 0 || !Number.isFinite(naive)) {
+    return single ? Math.fround(naive) : naive;
+  }
+  if (c === 0) return single ? Math.fround(a * b) : a * b;
+  const [ma, ea] = decompose(a);
+  const [mb, eb] = decompose(b);
+  const [mc, ec] = decompose(c);
+  const ep = ea + eb;
+  const e = Math.min(ep, ec);
+  const sum = ((ma * mb) << BigInt(ep - e)) + (mc << BigInt(ec - e));
+  return single ? roundExact(sum, e, 24, -149) : roundExact(sum, e, 53, -1074);
+}
+
+/** Convert a double to an integer with rounding and saturation, into lo/hi (out). */
+const cvtOut = [0, 0];
+function fpToInt(x: number, round: (x: number) => number, is64: boolean, unsigned: boolean): void {
+  let r = Number.isNaN(x) ? 0 : round(x);
+  if (!is64) {
+    const lo = unsigned ? 0 : -2147483648, hi = unsigned ? 4294967295 : 2147483647;
+    r = r < lo ? lo : r > hi ? hi : r;
+    cvtOut[0] = r | 0;
+    cvtOut[1] = 0;
+    return;
+  }
+  if (unsigned) {
+    if (r <= 0) { cvtOut[0] = 0; cvtOut[1] = 0; return; }
+    if (r >= 18446744073709551616) { cvtOut[0] = -1; cvtOut[1] = -1; return; }
+  } else {
+    if (r >= 9223372036854775808) { cvtOut[0] = -1; cvtOut[1] = 0x7fffffff; return; }
+    if (r <= -9223372036854775808) { cvtOut[0] = 0; cvtOut[1] = -0x80000000; return; }
+  }
+  const hi = Math.floor(r / TWO32);
+  cvtOut[0] = (r - hi * TWO32) | 0;
+  cvtOut[1] = hi | 0;
+}
+
+// ------------------------------------------------------------ vector lane helpers
+
+function lane(c: Arm64Cpu, reg: number, size: number, i: number): number {
+  switch (size) {
+    case 0: return c.vb[reg * 16 + i]!;
+    case 1: return c.vh[reg * 8 + i]!;
+    default: return c.vw[reg * 4 + i]!;
+  }
+}
+function slane(c: Arm64Cpu, reg: number, size: number, i: number): number {
+  const v = lane(c, reg, size, i);
+  return size === 0 ? (v << 24) >> 24 : size === 1 ? (v << 16) >> 16 : v | 0;
+}
+/** Write the temp buffer into V<d>; Q=0 keeps only the low 8 bytes and zeroes the rest. */
+function commit(c: Arm64Cpu, d: number, q: number): void {
+  const vw = c.vw;
+  vw[d * 4] = tw[0]!;
+  vw[d * 4 + 1] = tw[1]!;
+  vw[d * 4 + 2] = q ? tw[2]! : 0;
+  vw[d * 4 + 3] = q ? tw[3]! : 0;
+}
+function setT(size: number, i: number, v: number): void {
+  if (size === 0) tb[i] = v;
+  else if (size === 1) th16[i] = v;
+  else tw[i] = v;
+}
+const ONES = [0xff, 0xffff, 0xffffffff];
+
+type LaneOp = (a: number, b: number) => number;
+type BigLaneOp = (a: bigint, b: bigint) => bigint;
+const M64 = (1n << 64n) - 1n;
+const s64 = (v: bigint) => BigInt.asIntN(64, v);
+
+function threeSame(c: Arm64Cpu, pc: number, f: Fields, op: LaneOp, op64?: BigLaneOp, signed = false): Handler | undefined {
+  const { Q, size } = f as Required<Fields>;
+  if (size === 3 && (!Q || !op64)) return undefined;
+  const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4;
+  if (size === 3) {
+    const o = op64!, vq = c.vq;
+    return () => { tq[0] = o(vq[n * 2]!, vq[m * 2]!) & M64; tq[1] = o(vq[n * 2 + 1]!, vq[m * 2 + 1]!) & M64; commit(c, d, 1); return next; };
+  }
+  const count = (Q ? 16 : 8) >> size;
+  const get = signed ? slane : lane;
+  return () => {
+    for (let i = 0; i < count; i++) setT(size, i, op(get(c, n, size, i), get(c, m, size, i)));
+    commit(c, d, Q);
+    return next;
+  };
+}
+function pairwise(c: Arm64Cpu, pc: number, f: Fields, op: LaneOp, op64?: BigLaneOp, signed = false): Handler | undefined {
+  const { Q, size } = f as Required<Fields>;
+  if (size === 3 && (!Q || !op64)) return undefined;
+  const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4;
+  if (size === 3) {
+    const o = op64!, vq = c.vq;
+    return () => { const a = o(vq[n * 2]!, vq[n * 2 + 1]!) & M64, b = o(vq[m * 2]!, vq[m * 2 + 1]!) & M64; tq[0] = a; tq[1] = b; commit(c, d, 1); return next; };
+  }
+  const count = (Q ? 16 : 8) >> size, half = count / 2;
+  const get = signed ? slane : lane;
+  return () => {
+    // Pairs of Vn fill the low half, pairs of Vm the high half; read all before writing.
+    const vals: number[] = pairVals;
+    for (let i = 0; i < half; i++) {
+      vals[i] = op(get(c, n, size, 2 * i), get(c, n, size, 2 * i + 1));
+      vals[half + i] = op(get(c, m, size, 2 * i), get(c, m, size, 2 * i + 1));
+    }
+    for (let i = 0; i < count; i++) setT(size, i, vals[i]!);
+    commit(c, d, Q);
+    return next;
+  };
+}
+const pairVals: number[] = new Array(16).fill(0);
+
+const cmpMask = (size: number, t: boolean) => (t ? ONES[size]! : 0);
+
+export const FP_SIMD: Record<string, Compiler> = {
+  FP_DP1(c, f, pc) {
+    const { ftype, opcode } = f as Required<Fields>;
+    if (ftype > 1) return undefined;
+    const n = f.rn!, d = f.rd!, next = pc + 4, dbl = ftype === 1, words = dbl ? 2 : 1;
+    const rd = dbl ? rdD : rdS;
+    const wr = dbl ? wrD : (cc: Arm64Cpu, r: number, v: number) => wrS(cc, r, v);
+    switch (opcode) {
+      case 0: return () => { movScalar(c, d, n, words); return next; };
+      case 1: return () => { movScalar(c, d, n, words, 0, true); return next; };
+      case 2: return () => { movScalar(c, d, n, words, 0x80000000); return next; };
+      case 3: return () => { wr(c, d, Math.sqrt(rd(c, n))); return next; };
+      case 4: return dbl ? () => { wrS(c, d, rdD(c, n)); return next; } : undefined;
+      case 5: return dbl ? undefined : () => { wrD(c, d, rdS(c, n)); return next; };
+      case 8: case 9: case 10: case 11: case 12: case 14: case 15: {
+        const r = opcode === 14 || opcode === 15 ? roundEven : ROUNDERS[opcode - 8]!;
+        return () => { wr(c, d, r(rd(c, n))); return next; };
+      }
+      default: return undefined;
+    }
+  },
+  FP_DP2(c, f, pc) {
+    const { ftype, opcode } = f as Required<Fields>;
+    if (ftype > 1 || opcode > 8) return undefined;
+    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, dbl = ftype === 1;
+    const op = FP_BINOPS[opcode]!;
+    if (dbl) {
+      const vd = c.vd;
+      if (opcode === 2) return () => { wrD(c, d, vd[n * 2]! + vd[m * 2]!); return next; };
+      if (opcode === 0) return () => { wrD(c, d, vd[n * 2]! * vd[m * 2]!); return next; };
+      return () => { wrD(c, d, op(vd[n * 2]!, vd[m * 2]!)); return next; };
+    }
+    // Single precision: the double result of +,-,*,/ rounds correctly to float (p=53 >= 2*24+2).
+    return () => { wrS(c, d, op(rdS(c, n), rdS(c, m))); return next; };
+  },
+  FP_CMP(c, f, pc) {
+    const { ftype, op, opc } = f as Required<Fields>;
+    if (ftype > 1 || op || (opc & 7)) return undefined;
+    const n = f.rn!, m = f.rm!, next = pc + 4, zero = (opc & 8) !== 0;
+    const rd = ftype ? rdD : rdS;
+    return () => { c.nzcv = fcmpFlags(rd(c, n), zero ? 0 : rd(c, m)); return next; };
+  },
+  FP_CSEL(c, f, pc) {
+    const { ftype, cond } = f as Required<Fields>;
+    if (ftype > 1) return undefined;
+    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, words = ftype ? 2 : 1;
+    return () => { movScalar(c, d, holds(c, cond) ? n : m, words); return next; };
+  },
+  FP_CCMP(c, f, pc) {
+    const { ftype, cond, nzcv } = f as Required<Fields>;
+    if (ftype > 1) return undefined;
+    const n = f.rn!, m = f.rm!, next = pc + 4;
+    const rd = ftype ? rdD : rdS;
+    return () => { c.nzcv = holds(c, cond) ? fcmpFlags(rd(c, n), rd(c, m)) : nzcv; return next; };
+  },
+  FP_IMM(c, f, pc) {
+    const { ftype, imm8, imm5 } = f as Required<Fields>;
+    if (ftype > 1 || imm5) return undefined;
+    const v = vfpExpandImm(imm8), d = f.rd!, next = pc + 4;
+    return ftype ? () => { wrD(c, d, v); return next; } : () => { wrS(c, d, v); return next; };
+  },
+  FP_INT(c, f, pc) {
+    const { sf, S, ftype, rmode, opcode } = f as Required<Fields>;
+    if (S) return undefined;
+    const n = f.rn!, d = f.rd!, next = pc + 4, L = c.L, H = c.H, vw = c.vw;
+    const dz = d === 31 ? 33 : d;
+    if (opcode >= 6) {
+      if (rmode === 0 && sf === 0 && ftype === 0) {
+        return opcode === 6 ? () => { L[dz] = vw[n * 4]!; H[dz] = 0; return next; } : () => { vw[d * 4] = L[n]!; vw[d * 4 + 1] = 0; vw[d * 4 + 2] = 0; vw[d * 4 + 3] = 0; return next; };
+      }
+      if (rmode === 0 && sf === 1 && ftype === 1) {
+        return opcode === 6
+          ? () => { L[dz] = vw[n * 4]!; H[dz] = vw[n * 4 + 1]!; return next; }
+          : () => { vw[d * 4] = L[n]!; vw[d * 4 + 1] = H[n]!; vw[d * 4 + 2] = 0; vw[d * 4 + 3] = 0; return next; };
+      }
+      if (rmode === 1 && sf === 1 && ftype === 2) {
+        return opcode === 6
+          ? () => { L[dz] = vw[n * 4 + 2]!; H[dz] = vw[n * 4 + 3]!; return next; }
+          : () => { vw[d * 4 + 2] = L[n]!; vw[d * 4 + 3] = H[n]!; return next; };
+      }
+      return undefined;
+    }
+    if (ftype > 1) return undefined;
+    const dbl = ftype === 1;
+    if (opcode === 2 || opcode === 3) {
+      if (rmode !== 0) return undefined;
+      const uns = opcode === 3;
+      const get = sf
+        ? uns ? () => (H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) : () => H[n]! * TWO32 + (L[n]! >>> 0)
+        : uns ? () => L[n]! >>> 0 : () => L[n]!;
+      return dbl ? () => { wrD(c, d, get()); return next; } : () => { wrS(c, d, get()); return next; };
+    }
+    let round: ((x: number) => number) | undefined;
+    if (opcode <= 1) round = ROUNDERS[[0, 1, 2, 3][rmode]!];
+    else if (opcode >= 4 && rmode === 0) round = roundAway;
+    if (!round) return undefined;
+    const r = round, uns = (opcode & 1) === 1, rd = dbl ? rdD : rdS;
+    return () => { fpToInt(rd(c, n), r, !!sf, uns); L[dz] = cvtOut[0]!; H[dz] = cvtOut[1]!; return next; };
+  },
+  FP_DP3(c, f, pc) {
+    const { ftype, o1, o0 } = f as Required<Fields>;
+    if (ftype > 1) return undefined;
+    const n = f.rn!, m = f.rm!, a = f.ra!, d = f.rd!, next = pc + 4, single = ftype === 0;
+    const rd = single ? rdS : rdD;
+    const wr = single ? wrS : wrD;
+    // fmadd: a + n*m; fmsub: a - n*m; fnmadd: -a - n*m; fnmsub: -a + n*m
+    const negP = o0 !== o1, negA = o1 === 1;
+    return () => {
+      const x = rd(c, n), y = rd(c, m), z = rd(c, a);
+      wr(c, d, fusedMulAdd(negP ? -x : x, y, negA ? -z : z, single));
+      return next;
+    };
+  },
+
+  // ------------------------------------------------------------ Advanced SIMD
+  SIMD_3SAME(c, f, pc) {
+    const { Q, U, size, opcode } = f as Required<Fields>;
+    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, vw = c.vw;
+    if (opcode === 3) {
+      const k = (U << 2) | size;
+      return () => {
+        for (let i = 0; i < 4; i++) {
+          const a = vw[n * 4 + i]!, b = vw[m * 4 + i]!, dd = vw[d * 4 + i]!;
+          let r: number;
+          switch (k) {
+            case 0: r = a & b; break;
+            case 1: r = a & ~b; break;
+            case 2: r = a | b; break;
+            case 3: r = a | ~b; break;
+            case 4: r = a ^ b; break;
+            case 5: r = (dd & a) | (~dd & b); break; // bsl
+            case 6: r = (dd & ~b) | (a & b); break; // bit
+            default: r = (dd & b) | (a & ~b); break; // bif
+          }
+          tw[i] = r >>> 0;
+        }
+        commit(c, d, Q);
+        return next;
+      };
+    }
+    const sz = size;
+    const key = (U << 5) | opcode;
+    switch (key) {
+      case 16: return threeSame(c, pc, f, (a, b) => a + b, (a, b) => a + b);
+      case 48: return threeSame(c, pc, f, (a, b) => a - b, (a, b) => a - b);
+      case 49: return threeSame(c, pc, f, (a, b) => cmpMask(sz, a === b), (a, b) => (a === b ? M64 : 0n));
+      case 17: return threeSame(c, pc, f, (a, b) => cmpMask(sz, (a & b) !== 0), (a, b) => ((a & b) !== 0n ? M64 : 0n));
+      case 38: return threeSame(c, pc, f, (a, b) => cmpMask(sz, a > b), (a, b) => (a > b ? M64 : 0n));
+      case 39: return threeSame(c, pc, f, (a, b) => cmpMask(sz, a >= b), (a, b) => (a >= b ? M64 : 0n));
+      case 6: return threeSame(c, pc, f, (a, b) => cmpMask(sz, a > b), (a, b) => (s64(a) > s64(b) ? M64 : 0n), true);
+      case 7: return threeSame(c, pc, f, (a, b) => cmpMask(sz, a >= b), (a, b) => (s64(a) >= s64(b) ? M64 : 0n), true);
+      case 52: return pairwise(c, pc, f, Math.max);
+      case 53: return pairwise(c, pc, f, Math.min);
+      case 20: return pairwise(c, pc, f, Math.max, undefined, true);
+      case 21: return pairwise(c, pc, f, Math.min, undefined, true);
+      case 23: return pairwise(c, pc, f, (a, b) => a + b, (a, b) => a + b);
+      case 44: return threeSame(c, pc, f, Math.max);
+      case 45: return threeSame(c, pc, f, Math.min);
+      case 12: return threeSame(c, pc, f, Math.max, undefined, true);
+      case 13: return threeSame(c, pc, f, Math.min, undefined, true);
+      case 19: return sz === 3 ? undefined : threeSame(c, pc, f, (a, b) => (sz === 2 ? Math.imul(a, b) : a * b));
+      default: return undefined;
+    }
+  },
+  SIMD_3DIFF(c, f, pc) {
+    const { Q, U, size, opcode } = f as Required<Fields>;
+    if (size === 3 || ![0, 1, 2, 3, 12].includes(opcode)) return undefined;
+    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, count = 8 >> size, off = Q ? count : 0;
+    const wideN = opcode === 1 || opcode === 3, sub = opcode === 2 || opcode === 3, mul = opcode === 12;
+    const get = U ? lane : slane;
+    const vals: number[] = new Array(count).fill(0);
+    const bigVals = new Uint32Array(2 * count);
+    return () => {
+      for (let i = 0; i < count; i++) {
+        const a = wideN ? get(c, n, size + 1, i) : get(c, n, size, off + i);
+        const b = get(c, m, size, off + i);
+        vals[i] = mul ? a * b : sub ? a - b : a + b;
+        if (mul && size === 2) {
+          // 32x32 products exceed 2^53: form the 64-bit result from halves.
+          const lo = Math.imul(a, b) >>> 0;
+          let hi = mulhu32(a >>> 0, b >>> 0);
+          if (!U) hi = hi - (a < 0 ? b : 0) - (b < 0 ? a : 0);
+          bigVals[i] = lo; bigVals[count + i] = hi >>> 0;
+        }
+      }
+      if (mul && size === 2) {
+        for (let i = 0; i < count; i++) { tw[2 * i] = bigVals[i]!; tw[2 * i + 1] = bigVals[count + i]!; }
+      } else if (size === 2) {
+        for (let i = 0; i < count; i++) { const v = vals[i]!; const hi = Math.floor(v / TWO32); tw[2 * i] = (v - hi * TWO32) >>> 0; tw[2 * i + 1] = hi >>> 0; }
+      } else for (let i = 0; i < count; i++) setT(size + 1, i, vals[i]! >>> 0);
+      commit(c, d, 1);
+      return next;
+    };
+  },
+  SIMD_2MISC(c, f, pc) {
+    const { Q, U, size, opcode } = f as Required<Fields>;
+    const n = f.rn!, d = f.rd!, next = pc + 4, k = (U << 5) | opcode, bytes = Q ? 16 : 8, vb = c.vb;
+    const count = bytes >> size;
+    const perLane = (op: (a: number) => number, signed = false): Handler | undefined => {
+      if (size === 3) {
+        if (!Q) return undefined;
+        const vq = c.vq;
+        return () => {
+          for (let i = 0; i < 2; i++) tq[i] = BigInt.asUintN(64, BigInt(op(Number(BigInt.asIntN(64, vq[n * 2 + i]!)))));
+          commit(c, d, 1);
+          return next;
+        };
+      }
+      const get = signed ? slane : lane;
+      return () => { for (let i = 0; i < count; i++) setT(size, i, op(get(c, n, size, i)) >>> 0); commit(c, d, Q); return next; };
+    };
+    if (k === 5 && size === 0) return () => { for (let i = 0; i < bytes; i++) { let v = vb[n * 16 + i]!, cnt = 0; while (v) { cnt += v & 1; v >>= 1; } tb[i] = cnt; } commit(c, d, Q); return next; };
+    if (k === 37 && size === 0) return () => { for (let i = 0; i < bytes; i++) tb[i] = ~vb[n * 16 + i]!; commit(c, d, Q); return next; };
+    if (k === 37 && size === 1) return () => { for (let i = 0; i < bytes; i++) tb[i] = rbit32(vb[n * 16 + i]!) >>> 24; commit(c, d, Q); return next; };
+    if (k === 18) {
+      if (size === 3) return undefined;
+      const cnt = 8 >> size, base = Q ? cnt : 0;
+      return () => {
+        // xtn writes the low half (xtn2: the high half, keeping the low half).
+        for (let i = 0; i < 16; i++) tb[i] = vb[d * 16 + i]!;
+        for (let i = 0; i < cnt; i++) setT(size, base + i, size === 2 ? c.vw[n * 4 + 2 * i]! : lane(c, n, size + 1, i) & ONES[size]!);
+        commit(c, d, Q);
+        return next;
+      };
+    }
+    if ((k === 0 && size < 3) || (k === 32 && size < 2) || (k === 1 && size === 0)) {
+      const group = k === 0 ? 8 : k === 32 ? 4 : 2; // bytes per reversed container
+      const esz = 1 << size;
+      return () => {
+        for (let g = 0; g < bytes; g += group)
+          for (let e = 0; e < group; e += esz)
+            for (let b = 0; b < esz; b++) tb[g + e + b] = vb[n * 16 + g + (group - esz - e) + b]!;
+        commit(c, d, Q);
+        return next;
+      };
+    }
+    const all = size === 3 ? -1 : ONES[size]!;
+    switch (k) {
+      case 9: return perLane((a) => (a === 0 ? all : 0), true);
+      case 8: return perLane((a) => (a > 0 ? all : 0), true);
+      case 40: return perLane((a) => (a >= 0 ? all : 0), true);
+      case 41: return perLane((a) => (a <= 0 ? all : 0), true);
+      case 10: return perLane((a) => (a < 0 ? all : 0), true);
+      case 11: return perLane((a) => Math.abs(a), true);
+      case 43: return perLane((a) => -a, true);
+      default: return undefined;
+    }
+  },
+  SIMD_ACROSS(c, f, pc) {
+    const { Q, U, size, opcode } = f as Required<Fields>;
+    const k = (U << 5) | opcode;
+    if (size === 3 || (size === 2 && !Q) || ![27, 10, 26, 42, 58, 35, 3].includes(k)) return undefined;
+    const n = f.rn!, d = f.rd!, next = pc + 4, count = (Q ? 16 : 8) >> size;
+    const signed = k === 10 || k === 26 || k === 3;
+    const get = signed ? slane : lane;
+    const long = k === 35 || k === 3;
+    return () => {
+      let acc = get(c, n, size, 0);
+      for (let i = 1; i < count; i++) {
+        const v = get(c, n, size, i);
+        acc = k === 27 || long ? acc + v : k === 10 || k === 42 ? Math.max(acc, v) : Math.min(acc, v);
+      }
+      tw[0] = 0; tw[1] = 0; tw[2] = 0; tw[3] = 0;
+      const osz = long ? size + 1 : size;
+      if (osz === 3) { tw[0] = acc >>> 0; tw[1] = acc < 0 ? -1 >>> 0 : 0; }
+      else setT(osz, 0, acc & (osz === 2 ? -1 : ONES[osz]!));
+      commit(c, d, 1);
+      return next;
+    };
+  },
+  SIMD_COPY(c, f, pc) {
+    const { Q, op, imm5, imm4 } = f as Required<Fields>;
+    const size = imm5 & 1 ? 0 : imm5 & 2 ? 1 : imm5 & 4 ? 2 : imm5 & 8 ? 3 : -1;
+    if (size < 0) return undefined;
+    const n = f.rn!, d = f.rd!, next = pc + 4, idx = imm5 >> (size + 1), esz = 1 << size, vb = c.vb, L = c.L, H = c.H;
+    const bytes = Q ? 16 : 8;
+    if (op) {
+      if (!Q) return undefined;
+      const src = imm4 >> size;
+      return () => { for (let b = 0; b < esz; b++) tb[b] = vb[n * 16 + src * esz + b]!; for (let b = 0; b < esz; b++) vb[d * 16 + idx * esz + b] = tb[b]!; return next; };
+    }
+    if (imm4 === 0 || imm4 === 1) {
+      if (size === 3 && !Q) return undefined;
+      const fromGp = imm4 === 1;
+      return () => {
+        if (fromGp) { tw[0] = L[n]!; tw[1] = H[n]!; }
+        else for (let b = 0; b < esz; b++) tb[b] = vb[n * 16 + idx * esz + b]!;
+        for (let o = esz; o < bytes; o += esz) for (let b = 0; b < esz; b++) tb[o + b] = tb[b]!;
+        commit(c, d, Q);
+        return next;
+      };
+    }
+    if (imm4 === 3 && Q) {
+      return () => { tw[0] = L[n]!; tw[1] = H[n]!; for (let b = 0; b < esz; b++) vb[d * 16 + idx * esz + b] = tb[b]!; return next; };
+    }
+    const dz = d === 31 ? 33 : d;
+    if (imm4 === 5 && size < 3 && (Q || size < 2)) {
+      return () => { const v = slane(c, n, size, idx); L[dz] = v; H[dz] = Q ? v >> 31 : 0; if (!Q) L[dz] = v; return next; };
+    }
+    if (imm4 === 7 && (size === 3) === !!Q) {
+      if (size === 3) return () => { L[dz] = c.vw[n * 4 + idx * 2]!; H[dz] = c.vw[n * 4 + idx * 2 + 1]!; return next; };
+      return () => { L[dz] = lane(c, n, size, idx); H[dz] = 0; return next; };
+    }
+    return undefined;
+  },
+  SIMD_MODIMM(c, f, pc) {
+    const { Q, op, abc, cmode, o2, defgh } = f as Required<Fields>;
+    if (o2) return undefined;
+    const imm8 = (abc << 5) | defgh, d = f.rd!, next = pc + 4, vw = c.vw;
+    let lo: number, hi: number; // the 64-bit pattern, replicated to both halves
+    let kind: "mov" | "orr" | "bic" = "mov";
+    let invert = op === 1;
+    if (cmode === 15) {
+      if (op && !Q) return undefined;
+      if (op) {
+        f64[0] = vfpExpandImm(imm8);
+        const w = new Uint32Array(f64.buffer);
+        lo = w[0]!; hi = w[1]!;
+      } else {
+        const fl = new Float32Array([vfpExpandImm(imm8)]);
+        lo = hi = new Uint32Array(fl.buffer)[0]!;
+      }
+      invert = false;
+    } else if (cmode === 14) {
+      if (op) {
+        let l = 0, h = 0;
+        for (let i = 0; i < 4; i++) { if ((imm8 >> i) & 1) l |= 0xff << (8 * i); if ((imm8 >> (i + 4)) & 1) h |= 0xff << (8 * i); }
+        lo = l >>> 0; hi = h >>> 0;
+      } else lo = hi = (imm8 * 0x01010101) >>> 0;
+      invert = false;
+    } else if ((cmode & 8) === 0) {
+      lo = hi = (imm8 << (((cmode >> 1) & 3) * 8)) >>> 0;
+      if (cmode & 1) kind = op ? "bic" : "orr";
+    } else if ((cmode & 12) === 8) {
+      const h16 = (imm8 << (((cmode >> 1) & 1) * 8)) & 0xffff;
+      lo = hi = (h16 | (h16 << 16)) >>> 0;
+      if (cmode & 1) kind = op ? "bic" : "orr";
+    } else {
+      lo = hi = cmode & 1 ? ((imm8 << 16) | 0xffff) >>> 0 : ((imm8 << 8) | 0xff) >>> 0;
+    }
+    if (kind !== "mov") invert = false;
+    if (invert) { lo = ~lo >>> 0; hi = ~hi >>> 0; }
+    const pat = [lo, hi, lo, hi];
+    if (kind === "mov") return () => { for (let i = 0; i < 4; i++) tw[i] = pat[i]!; commit(c, d, Q); return next; };
+    const isBic = kind === "bic";
+    return () => { for (let i = 0; i < 4; i++) tw[i] = (isBic ? vw[d * 4 + i]! & ~pat[i]! : vw[d * 4 + i]! | pat[i]!) >>> 0; commit(c, d, Q); return next; };
+  },
+  SIMD_SHIFT(c, f, pc) {
+    const { Q, U, immh, immb, opcode } = f as Required<Fields>;
+    if (immh === 0) return undefined;
+    const size = 31 - Math.clz32(immh), esize = 8 << size, immhb = (immh << 3) | immb;
+    const n = f.rn!, d = f.rd!, next = pc + 4, k = (U << 5) | opcode;
+    if (size === 3) {
+      if (!Q || (k !== 0 && k !== 32 && k !== 10)) return undefined;
+      const vq = c.vq;
+      const sh = BigInt(k === 10 ? immhb - esize : 2 * esize - immhb);
+      return () => {
+        for (let i = 0; i < 2; i++) {
+          const v = vq[n * 2 + i]!;
+          tq[i] = k === 10 ? (v << sh) & M64 : k === 32 ? v >> sh : BigInt.asUintN(64, BigInt.asIntN(64, v) >> sh);
+        }
+        commit(c, d, 1);
+        return next;
+      };
+    }
+    const count = (Q ? 16 : 8) >> size;
+    if (k === 0 || k === 32) {
+      const sh = 2 * esize - immhb;
+      const get = U ? lane : slane;
+      return () => { for (let i = 0; i < count; i++) { const v = get(c, n, size, i); setT(size, i, (sh >= 32 ? (v < 0 ? -1 : 0) : U ? v >>> sh : v >> sh) >>> 0); } commit(c, d, Q); return next; };
+    }
+    if (k === 10) {
+      const sh = immhb - esize;
+      return () => { for (let i = 0; i < count; i++) setT(size, i, (lane(c, n, size, i) << sh) >>> 0); commit(c, d, Q); return next; };
+    }
+    if (k === 16) {
+      const sh = 2 * esize - immhb, cnt = 8 >> size, base = Q ? cnt : 0;
+      return () => {
+        for (let i = 0; i < 16; i++) tb[i] = c.vb[d * 16 + i]!;
+        for (let i = 0; i < cnt; i++) {
+          let v: number;
+          if (size === 2) { const lo = c.vw[n * 4 + 2 * i]!, hi = c.vw[n * 4 + 2 * i + 1]!; v = sh >= 32 ? hi >>> (sh - 32) : sh === 0 ? lo : (lo >>> sh) | (hi << (32 - sh)); }
+          else v = lane(c, n, size + 1, i) >>> sh;
+          setT(size, base + i, v & ONES[size]!);
+        }
+        commit(c, d, Q);
+        return next;
+      };
+    }
+    if (k === 20 || k === 52) {
+      const sh = immhb - esize, cnt = 8 >> size, base = Q ? cnt : 0;
+      const get = U ? lane : slane;
+      const vals: number[] = new Array(cnt).fill(0);
+      return () => {
+        for (let i = 0; i < cnt; i++) vals[i] = get(c, n, size, base + i);
+        if (size === 2) for (let i = 0; i < cnt; i++) { const v = BigInt.asUintN(64, BigInt(vals[i]!) << BigInt(sh)); tw[2 * i] = Number(v & 0xffffffffn); tw[2 * i + 1] = Number(v >> 32n); }
+        else for (let i = 0; i < cnt; i++) vals[i] = vals[i]! * 2 ** sh;
+        if (size === 2) { /* done above */ }
+        else for (let i = 0; i < cnt; i++) setT(size + 1, i, vals[i]! >>> 0);
+        commit(c, d, 1);
+        return next;
+      };
+    }
+    return undefined;
+  },
+  SIMD_EXT(c, f, pc) {
+    const { Q, op2, imm4 } = f as Required<Fields>;
+    if (op2 || (!Q && imm4 >= 8)) return undefined;
+    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, bytes = Q ? 16 : 8, vb = c.vb;
+    return () => {
+      for (let i = 0; i < bytes; i++) { const j = i + imm4; tb[i] = j < bytes ? vb[n * 16 + j]! : vb[m * 16 + j - bytes]!; }
+      commit(c, d, Q);
+      return next;
+    };
+  },
+  SIMD_PERM(c, f, pc) {
+    const { Q, size, opcode } = f as Required<Fields>;
+    if (opcode === 0 || opcode === 4 || (size === 3 && !Q)) return undefined;
+    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, esz = 1 << size, count = (Q ? 16 : 8) >> size, vb = c.vb;
+    const part = opcode >= 5 ? 1 : 0, kind = opcode & 3; // 1 uzp, 2 trn, 3 zip
+    const src = new Uint8Array(32);
+    return () => {
+      for (let i = 0; i < 16; i++) { src[i] = vb[n * 16 + i]!; src[16 + i] = vb[m * 16 + i]!; }
+      const el = (reg: number, i: number) => reg * 16 + i * esz; // reg 0 = n, 1 = m
+      for (let i = 0; i < count; i++) {
+        let from: number;
+        if (kind === 1) { const j = 2 * i + part; from = j < count ? el(0, j) : el(1, j - count); }
+        else if (kind === 2) from = el(i & 1, (i & ~1) + part);
+        else { const base = part * (count / 2); from = el(i & 1, base + (i >> 1)); }
+        for (let b = 0; b < esz; b++) tb[i * esz + b] = src[from + b]!;
+      }
+      commit(c, d, Q);
+      return next;
+    };
+  },
+  SIMD_TBL(c, f, pc) {
+    const { Q, op2, len, op } = f as Required<Fields>;
+    if (op2) return undefined;
+    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, bytes = Q ? 16 : 8, vb = c.vb, tableBytes = (len + 1) * 16;
+    const table = new Uint8Array(64);
+    return () => {
+      for (let r = 0; r <= len; r++) for (let i = 0; i < 16; i++) table[r * 16 + i] = vb[((n + r) % 32) * 16 + i]!;
+      for (let i = 0; i < bytes; i++) { const ix = vb[m * 16 + i]!; tb[i] = ix < tableBytes ? table[ix]! : op ? vb[d * 16 + i]! : 0; }
+      commit(c, d, Q);
+      return next;
+    };
+  },
+  SIMD_SCALAR_PAIR(c, f, pc) {
+    const { U, size, opcode } = f as Required<Fields>;
+    if (U || opcode !== 27 || size !== 3) return undefined;
+    const n = f.rn!, d = f.rd!, next = pc + 4, vq = c.vq;
+    return () => { tq[0] = (vq[n * 2]! + vq[n * 2 + 1]!) & M64; tq[1] = 0n; commit(c, d, 1); return next; };
+  },
+};
+
+function mulhu32(a: number, b: number): number {
+  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
+  const t = a0 * b0;
+  const m1 = a1 * b0 + (t >>> 16);
+  const m2 = a0 * b1 + (m1 & 0xffff);
+  return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16)) >>> 0;
+}
+function rbit32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return (v >>> 16) | (v << 16);
+}
