@@ -131,7 +131,11 @@ export const ILL = Object.freeze({ ILLOPC: 1, ILLOPN: 2, ILLADR: 3, ILLTRP: 4, P
 export const TRAP = Object.freeze({ BRKPT: 1, TRACE: 2, BRANCH: 3, HWBKPT: 4 } as const);
 export const CLD = Object.freeze({ EXITED: 1, KILLED: 2, DUMPED: 3, TRAPPED: 4, STOPPED: 5, CONTINUED: 6 } as const);
 
-/** prctl options (include/uapi/linux/prctl.h), incl. Syscall User Dispatch (linux-abi.md §6). */
+/**
+ * prctl options (include/uapi/linux/prctl.h), incl. Syscall User Dispatch (linux-abi.md §6). Values up to 64
+ * are checked against the Debian 12 headers by the oracle test; 65–78 were read from later prctl.h revisions
+ * (shadow stack 74–76 in 6.13, TIMER_CREATE_RESTORE_IDS 77 and FUTEX_HASH 78 in 6.15/6.16).
+ */
 export const PR = Object.freeze({
   SET_PDEATHSIG: 1, GET_PDEATHSIG: 2, GET_DUMPABLE: 3, SET_DUMPABLE: 4, GET_UNALIGN: 5, SET_UNALIGN: 6,
   GET_KEEPCAPS: 7, SET_KEEPCAPS: 8, GET_FPEMU: 9, SET_FPEMU: 10, GET_FPEXC: 11, SET_FPEXC: 12,

@@ -43,12 +43,11 @@ export const NSIG = 64;
 export const SIGRTMIN = 32;
 export const SIGRTMAX = 64;
 
-/** Signal name → number, 1–31 plus the aliases SIGIOT, SIGPOLL, SIGUNUSED. */
+/** Signal name → number, 1–31 plus the aliases SIGIOT and SIGPOLL (SIGUNUSED left the uapi headers in 4.18). */
 export const SIGNALS: Readonly<Record<string, number>> = Object.freeze({
   ...Object.fromEntries(ROWS.map(([n, v]) => [n, v])),
   SIGIOT: 6,
   SIGPOLL: 29,
-  SIGUNUSED: 31,
 });
 
 const NAMES = new Map(ROWS.map(([n, v]) => [v, n] as const));

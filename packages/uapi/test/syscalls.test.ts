@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ARCHES, syscallByName, syscallByNr, syscalls, UapiError } from "../src/index.js";
+import { ARCHES, layout, parseArgs, syscallByName, syscallByNr, syscalls, UapiError } from "../src/index.js";
 
 describe("syscall tables", () => {
   it("pins well-known numbers (linux-abi.md §9)", () => {
@@ -40,6 +40,33 @@ describe("syscall tables", () => {
     expect(syscallByName("arm64", "clone")!.args[3]!.name).toBe("tls");
     expect(syscallByName("x86_64", "clone")!.args[4]!.name).toBe("tls");
     expect(syscalls("x86_64").filter((s) => s.detailed).length).toBeGreaterThan(120);
+  });
+
+  it("names only struct layouts that exist, and marks sys_ni_syscall rows", () => {
+    for (const arch of ARCHES) {
+      for (const s of syscalls(arch)) {
+        for (const a of s.args) if (a.kind === "struct") expect(layout(arch, a.struct!), `${s.name}.${a.name}`).toBeDefined();
+      }
+    }
+    expect(syscallByName("x86_64", "tuxcall")!.ni).toBe(true);
+    expect(syscallByName("x86_64", "read")!.ni).toBe(false);
+    expect(syscallByName("arm64", "lookup_dcookie")!.ni).toBe(true);
+    expect(syscallByName("x86_64", "exit_group")!.ret).toBe("none");
+    expect(syscallByName("arm64", "mmap")!.ret).toBe("hex");
+  });
+
+  it("parses the signature language and rejects bad specs", () => {
+    expect(parseArgs("fd fd, >buf/2 buf, size count, flags:prot p, enum:whence w, >*stat st")).toEqual([
+      { name: "fd", kind: "fd" },
+      { name: "buf", kind: "buf", len: 2, out: true },
+      { name: "count", kind: "size" },
+      { name: "p", kind: "flags", table: "prot" },
+      { name: "w", kind: "enum", table: "whence" },
+      { name: "st", kind: "struct", struct: "stat", out: true },
+    ]);
+    expect(parseArgs("")).toEqual([]);
+    expect(() => parseArgs("bogus x")).toThrow(UapiError);
+    expect(() => parseArgs("fd")).toThrow(UapiError);
   });
 
   it("handles misses and bad arch", () => {
