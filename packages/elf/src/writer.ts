@@ -156,7 +156,10 @@ class StrTab {
   bytes(): Uint8Array {
     const out = new Uint8Array(this.size);
     let o = 0;
-    for (const p of this.parts) (out.set(p, o), (o += p.length));
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return out;
   }
 }
@@ -341,7 +344,10 @@ export function writeElf(input: ElfWriterInput): ElfImage {
     let vaOff = 0; // NOBITS space after the file part of the current segment
     for (const it of items) {
       const key = segKey(it);
-      if (prevKey !== undefined && key !== prevKey) ((off = alignUp(off + vaOff, pageSize)), (vaOff = 0));
+      if (prevKey !== undefined && key !== prevKey) {
+        off = alignUp(off + vaOff, pageSize);
+        vaOff = 0;
+      }
       prevKey = key;
       if (it.nobits) {
         const a = alignUp(off + vaOff, it.align);
