@@ -55,15 +55,16 @@ const TLB_INDEX_MASK = TLB_SIZE - 1;
 export const MAX_GUEST_ADDRESS = 2 ** 53;
 
 class Tlb {
-  readonly tag = new Float64Array(TLB_SIZE).fill(-1);
+  // NaN never equals a page number; -1 did, so addresses in [-4096, 0) hit an empty slot.
+  readonly tag = new Float64Array(TLB_SIZE).fill(NaN);
   readonly bytes: (Uint8Array | undefined)[] = new Array(TLB_SIZE).fill(undefined);
   readonly view: (DataView | undefined)[] = new Array(TLB_SIZE).fill(undefined);
   flush(): void {
-    this.tag.fill(-1);
+    this.tag.fill(NaN);
   }
   flushPage(pn: number): void {
     const i = pn & TLB_INDEX_MASK;
-    if (this.tag[i] === pn) this.tag[i] = -1;
+    if (this.tag[i] === pn) this.tag[i] = NaN;
   }
 }
 
