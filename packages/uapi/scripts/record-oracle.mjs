@@ -89,7 +89,8 @@ function splitArgs(s) {
       let arg = splitArgs(m[2])[n.arg];
       if (n.table === "sa_flags") arg = /sa_flags=([^,}]+)/.exec(arg)[1];
       else arg = arg.replace(/^\w+=/, "");
-      flags.push({ table: n.table, value: n.value, strace: arg, line });
+      // Only the formatted argument is kept: the rest of the line has addresses and pids that change per run.
+      flags.push({ syscall: n.syscall, arg: n.arg, table: n.table, value: n.value, strace: arg });
       const e = /^-1 (E\w+) \((.*)\)$/.exec(m[3]);
       if (e) errnos.set(e[1], e[2]);
     }

@@ -31,8 +31,8 @@ export interface ArgSpec {
   readonly out?: boolean;
 }
 
-/** How to print the return value: errno on -1..-4095 always; otherwise as this kind. "none": never returns. */
-export type RetKind = "int" | "uint" | "hex" | "fd" | "pid" | "size" | "off" | "uid" | "gid" | "none";
+/** How to print the return value: errno on -1..-4095 always; otherwise as this kind ("mode": octal, umask). "none": never returns. */
+export type RetKind = "int" | "uint" | "mode" | "hex" | "fd" | "pid" | "size" | "off" | "uid" | "gid" | "none";
 
 export interface SyscallInfo {
   readonly nr: number;

@@ -40,7 +40,7 @@ function constantsFor(arch: Arch): Map<string, bigint[]> {
   add("TIMER_ABSTIME", TIMER_ABSTIME);
   add("ROBUST_LIST_LIMIT", ROBUST_LIST_LIMIT);
   if (arch === "x86_64") add("MAP_32BIT", MAP_32BIT);
-  for (const k of ["FPSIMD_MAGIC", "ESR_MAGIC", "EXTRA_MAGIC", "SVE_MAGIC"] as const) add(k, ARM64_SIGFRAME[k]);
+  for (const k of ["FPSIMD_MAGIC", "ESR_MAGIC", "EXTRA_MAGIC", "SVE_MAGIC", "ZA_MAGIC"] as const) add(k, ARM64_SIGFRAME[k]);
   return m;
 }
 

@@ -7,7 +7,7 @@ import { ENUM_TABLES, ERRNO, errnoMessage, errnoName, FLAG_TABLES, formatEnum, f
  * scripts/oracle/strace-probe.c. Each entry: which uapi table formats the value, and what strace printed.
  */
 interface Fixture {
-  flags: { table: string; value: number; strace: string; line: string }[];
+  flags: { syscall: string; arg: number; table: string; value: number; strace: string }[];
   errno: Record<string, string>;
 }
 const fx = JSON.parse(readFileSync(new URL("./fixtures/strace-x86_64.json", import.meta.url), "utf8")) as Fixture;

@@ -172,6 +172,21 @@ int main(void) {
   V(MAP_32BIT);
 #else
   V(FPSIMD_MAGIC); V(ESR_MAGIC); V(EXTRA_MAGIC); V(SVE_MAGIC);
+#ifdef ZA_MAGIC
+  V(ZA_MAGIC);
+#endif
+#ifdef TPIDR2_MAGIC
+  V(TPIDR2_MAGIC);
+#endif
+#endif
+#ifdef MADV_POPULATE_READ
+  V(MADV_POPULATE_READ); V(MADV_POPULATE_WRITE);
+#endif
+#ifdef MADV_COLLAPSE
+  V(MADV_COLLAPSE);
+#endif
+#ifdef PR_SET_MDWE
+  V(PR_SET_MDWE); V(PR_GET_MDWE);
 #endif
 
   section("sizes");
