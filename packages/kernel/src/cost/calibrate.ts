@@ -47,6 +47,7 @@ export const CALIBRATION_KEYS = {
   t_sud_trap: "getpid trapped by SUD, re-issued from the handler", n_sud_trap: "",
   t_seccomp_trap: "getpid trapped by seccomp RET_TRAP, re-issued from the handler", n_seccomp_trap: "",
   t_seccomp_allowed: "getpid from the stub, allowed by the window filter", n_seccomp_allowed: "",
+  t_seccomp_trap_mitigated: "seccomp trap without SECCOMP_FILTER_FLAG_SPEC_ALLOW (speculation mitigations on)",
   t_ptrace_syscall: "getpid under a PTRACE_SYSCALL tracer", n_ptrace_syscall: "",
 } as const;
 export type CalibrationKey = keyof typeof CALIBRATION_KEYS;
@@ -132,6 +133,8 @@ export interface CalibrationReport {
   composites: CompositeCheck[];
   /** Where the profile JSON was written, if it was. */
   profilePath?: string;
+  /** calibrate.c's output as printed (kept for recording fixtures). */
+  rawText?: string;
 }
 
 /** Builds the report from parsed output: pure, so a recorded run can be re-checked anywhere. */
@@ -199,6 +202,7 @@ export function runCalibration(opts: CalibrationOptions = {}): CalibrationReport
     date: new Date().toISOString(),
   };
   const report = buildCalibrationReport(parseCalibrationOutput(out), host);
+  report.rawText = out;
   report.profilePath = opts.profilePath ?? join(dir, "profile.json");
   writeFileSync(report.profilePath, JSON.stringify(report.profile, null, 2) + "\n");
   return report;
@@ -231,6 +235,9 @@ export function formatCalibration(r: CalibrationReport): string {
       `  ${c.id.padEnd(22)} ${fmt(c.predictedNs).padStart(10)}  ${fmt(c.measuredNs).padStart(10)}   ${c.ratio.toFixed(2).padStart(8)}   ${fmt(c.defaultPredictedNs).padStart(10)}`),
     "",
     ...r.composites.map((c) => `  ${c.id}: ${c.formula}`),
+    "",
+    `seccomp filters are installed with SECCOMP_FILTER_FLAG_SPEC_ALLOW; without it the kernel also turns on`,
+    `speculation mitigations for the task and the trap measured ${fmt(r.raw.t_seccomp_trap_mitigated)} (not modelled).`,
   ];
   if (r.profilePath) lines.push("", `profile written to ${r.profilePath}`);
   return lines.join("\n");
