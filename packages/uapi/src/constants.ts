@@ -194,6 +194,20 @@ export const SECCOMP = Object.freeze({
   RET_ACTION_FULL: 0xffff0000, RET_ACTION: 0x7fff0000, RET_DATA: 0x0000ffff,
 } as const);
 
+/**
+ * Classic BPF opcode fields (include/uapi/linux/bpf_common.h, filter.h; linux-abi.md §7.6) for seccomp filters.
+ * An opcode is class | size | mode (loads) or class | op | source (ALU/JMP).
+ */
+export const BPF = Object.freeze({
+  LD: 0x00, LDX: 0x01, ST: 0x02, STX: 0x03, ALU: 0x04, JMP: 0x05, RET: 0x06, MISC: 0x07,
+  W: 0x00, H: 0x08, B: 0x10,
+  IMM: 0x00, ABS: 0x20, IND: 0x40, MEM: 0x60, LEN: 0x80, MSH: 0xa0,
+  ADD: 0x00, SUB: 0x10, MUL: 0x20, DIV: 0x30, OR: 0x40, AND: 0x50, LSH: 0x60, RSH: 0x70, NEG: 0x80, MOD: 0x90, XOR: 0xa0,
+  JA: 0x00, JEQ: 0x10, JGT: 0x20, JGE: 0x30, JSET: 0x40,
+  K: 0x00, X: 0x08, A: 0x10, TAX: 0x00, TXA: 0x80,
+  MAXINSNS: 4096, MEMWORDS: 16,
+} as const);
+
 /** File type and permission bits of st_mode (include/uapi/linux/stat.h). */
 export const S = Object.freeze({
   IFMT: 0o170000, IFSOCK: 0o140000, IFLNK: 0o120000, IFREG: 0o100000, IFBLK: 0o60000, IFDIR: 0o40000,
@@ -329,6 +343,7 @@ export const CONSTANT_GROUPS: Readonly<Record<string, { readonly prefix: string;
   PTRACE: { prefix: "PTRACE_", values: PTRACE },
   ARCH_PRCTL: { prefix: "ARCH_", values: ARCH_PRCTL },
   SECCOMP: { prefix: "SECCOMP_", values: SECCOMP },
+  BPF: { prefix: "BPF_", values: BPF },
   S: { prefix: "S_", values: S },
   DT: { prefix: "DT_", values: DT },
   ACCESS: { prefix: "", values: ACCESS },
