@@ -630,8 +630,8 @@ const FMT: Record<string, Fmt> = {
   },
 };
 
-const SIMD3_U0: Record<number, string> = { 16: "add", 17: "cmtst", 6: "cmgt", 7: "cmge", 20: "smaxp", 21: "sminp", 23: "addp", 12: "smax", 13: "smin", 19: "mul" };
-const SIMD3_U1: Record<number, string> = { 16: "sub", 17: "cmeq", 6: "cmhi", 7: "cmhs", 20: "umaxp", 21: "uminp", 12: "umax", 13: "umin" };
+const SIMD3_U0: Record<number, string> = { 18: "mla", 16: "add", 17: "cmtst", 6: "cmgt", 7: "cmge", 20: "smaxp", 21: "sminp", 23: "addp", 12: "smax", 13: "smin", 19: "mul" };
+const SIMD3_U1: Record<number, string> = { 18: "mls", 16: "sub", 17: "cmeq", 6: "cmhi", 7: "cmhs", 20: "umaxp", 21: "uminp", 12: "umax", 13: "umin" };
 
 export const SYS_OPS: Record<string, string> = {
   "3.7.4.1": "dc\tzva",

@@ -402,6 +402,20 @@ export const FP_SIMD: Record<string, Compiler> = {
       case 45: return threeSame(c, pc, f, Math.min);
       case 12: return threeSame(c, pc, f, Math.max, undefined, true);
       case 13: return threeSame(c, pc, f, Math.min, undefined, true);
+      case 18: case 50: {
+        // mla / mls: Vd ± Vn*Vm per lane (products wrap to the lane width).
+        if (sz === 3) return undefined;
+        const n = f.rn!, m = f.rm!, sub = key === 50, count = (Q ? 16 : 8) >> sz;
+        return () => {
+          for (let i = 0; i < count; i++) {
+            const p = Math.imul(lane(c, n, sz, i), lane(c, m, sz, i));
+            const acc = lane(c, d, sz, i);
+            setT(sz, i, (sub ? acc - p : acc + p) >>> 0);
+          }
+          commit(c, d, Q);
+          return next;
+        };
+      }
       case 19: return sz === 3 ? undefined : threeSame(c, pc, f, (a, b) => (sz === 2 ? Math.imul(a, b) : a * b));
       default: return undefined;
     }

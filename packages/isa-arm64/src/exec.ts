@@ -142,7 +142,7 @@ function trap(c: Arm64Cpu, t: NonNullable<Arm64Cpu["pendingTrap"]>): number {
   c.pendingTrap = t;
   return TRAP_FAULTED;
 }
-const addrOf = (c: Arm64Cpu, slot: number) => c.H[slot]! * TWO32 + (c.L[slot]! >>> 0);
+const addrOf = (c: Arm64Cpu, slot: number) => (c.H[slot]! >>> 0) * TWO32 + (c.L[slot]! >>> 0);
 function setAddr(c: Arm64Cpu, slot: number, a: number): void {
   c.L[slot] = a;
   c.H[slot] = Math.floor(a / TWO32);
@@ -390,7 +390,7 @@ const C: Record<string, Compiler> = {
     if (!V && size === 3 && opc === 1) {
       const d = wz(t);
       return () => {
-        const a = H[n]! * TWO32 + (L[n]! >>> 0) + off;
+        const a = (H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + off;
         const lo = mem.read32(a), hi = mem.read32(a + 4);
         L[d] = lo; H[d] = hi;
         return next;
@@ -398,7 +398,7 @@ const C: Record<string, Compiler> = {
     }
     if (!V && size === 3 && opc === 0) {
       return () => {
-        const a = H[n]! * TWO32 + (L[n]! >>> 0) + off;
+        const a = (H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + off;
         if ((a & 4095) > 4088) mem.checkWritable(a, 8);
         mem.write32(a, L[t]!); mem.write32(a + 4, H[t]!);
         return next;
@@ -406,13 +406,13 @@ const C: Record<string, Compiler> = {
     }
     if (!V && size === 2 && opc === 1) {
       const d = wz(t);
-      return () => { L[d] = mem.read32(H[n]! * TWO32 + (L[n]! >>> 0) + off); H[d] = 0; return next; };
+      return () => { L[d] = mem.read32((H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + off); H[d] = 0; return next; };
     }
     if (!V && size === 0 && opc === 1) {
       const d = wz(t);
-      return () => { L[d] = mem.read8(H[n]! * TWO32 + (L[n]! >>> 0) + off); H[d] = 0; return next; };
+      return () => { L[d] = mem.read8((H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + off); H[d] = 0; return next; };
     }
-    return () => { acc(H[n]! * TWO32 + (L[n]! >>> 0) + off); return next; };
+    return () => { acc((H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + off); return next; };
   },
   LDST_IMM9(c, f, pc) {
     const { size, V, opc, imm9, idx } = f as Required<Fields>;
