@@ -8,7 +8,7 @@
  *   (the syscall sequence reuses x0..x5); otherwise `arg` is a register move.
  *   Frame: sp-relative, [sp, #0 .. frameSize) scratch, then the argument spill area.
  */
-import { A64Assembler, type Cond as ACond, type GpReg, type Label, encodeBitmask, mem, memIdx, post, pre, sp, w, x, xzr } from "@uabi/isa-arm64";
+import { A64Assembler, type Cond as ACond, type GpReg, type Label, encodeBitmask, mem, memIdx, post, pre, sp, w, wzr, x, xzr } from "@uabi/isa-arm64";
 import { BOUNCE, type Cond, type Handler, type Insn, type Reg, type Size, type Src, VVAR_PAGE } from "@uabi/libkernel";
 import type { CfiMark, CodeGen, FuncSpec, GenContext, TextResult } from "./codegen.js";
 
@@ -21,7 +21,7 @@ const COND: Readonly<Record<Cond, ACond>> = { eq: "eq", ne: "ne", ltu: "lo", leu
 /** Guard after a `svc` the kernel must never return from (return-flag syscalls, sigreturn). */
 const BRK_NORETURN = 0xb0;
 
-const wOf = (r: GpReg): GpReg => w(r.num);
+const wOf = (r: GpReg): GpReg => (r.num === 31 && !r.isSp ? wzr : w(r.num));
 
 /** Lower one IR handler at the assembler's current position. */
 function lowerHandler(a: A64Assembler, h: Handler, ctx: GenContext): void {
