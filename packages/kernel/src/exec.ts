@@ -76,7 +76,7 @@ export function parseElfForExec(bytes: Uint8Array): ElfImage {
     }
     if (seg.type === PT_LOAD) {
       if (seg.filesz > seg.memsz) throw new ExecError("bad-segment", `PT_LOAD ${i}: p_filesz > p_memsz`);
-      if (seg.offset + seg.filesz > bytes.length) throw new ExecError("truncated", `PT_LOAD ${i} runs past the end of the file`);
+      if (seg.filesz > 0 && seg.offset + seg.filesz > bytes.length) throw new ExecError("truncated", `PT_LOAD ${i} runs past the end of the file`);
       if ((seg.offset - seg.vaddr) % PAGE_SIZE !== 0) throw new ExecError("bad-segment", `PT_LOAD ${i}: p_offset and p_vaddr disagree modulo the page size`);
     }
   }
@@ -175,7 +175,7 @@ export function buildInitialStack(mm: AddressSpace, top: number, spec: StackSpec
   for (let i = spec.env.length - 1; i >= 0; i--) envAddrs.unshift(put(spec.env[i]!));
   const argvAddrs: number[] = [];
   for (let i = spec.argv.length - 1; i >= 0; i--) argvAddrs.unshift(put(spec.argv[i]!));
-  p = p & ~0xf; // arch_align_stack without randomisation
+  // arch_align_stack without randomisation: 16-byte alignment (arithmetic: addresses exceed 32 bits)
   p = Math.floor(p / 16) * 16;
   const platformAddr = put(spec.platform);
   p -= 16;

@@ -144,7 +144,8 @@ export class OpenFile {
 
   lseek(off: number, whence: number): number {
     const node = this.node;
-    if (node instanceof Pipe || node instanceof CharDevNode) return node instanceof CharDevNode ? 0 : -ESPIPE;
+    if (node instanceof Pipe || node.type === S_IFIFO) return -ESPIPE;
+    if (node instanceof CharDevNode) return 0;
     if (node instanceof SymlinkNode) return -EINVAL;
     const size = node instanceof FileNode ? node.size : node instanceof GeneratedNode ? (this.snapshot?.length ?? 0) : 0;
     let base: number;

@@ -29,7 +29,7 @@ import { buildTable, NO_RETURN, SyscallContext, type SyscallRow } from "./syscal
 import { HANDLERS } from "./syscalls/index.js";
 import { Process, Thread, type Wait } from "./task.js";
 import { Tracer } from "./trace.js";
-import { CharDevNode, DirNode, FileNode, GeneratedNode, SymlinkNode, Vfs, type CharDevice, type HostFs } from "./vfs.js";
+import { CharDevNode, DirNode, FileNode, GeneratedNode, SymlinkNode, Vfs, S_IFIFO, type CharDevice, type HostFs } from "./vfs.js";
 import { NodeHostFs } from "./hostfs.js";
 import { Rng } from "./rng.js";
 
@@ -250,11 +250,11 @@ export class Kernel {
     const urandom: CharDevice = { read: (n) => this.rng.bytes(n), write: (d) => d.length };
     mk("urandom", (1 << 8) | 9, urandom);
     mk("random", (1 << 8) | 8, urandom);
-    this.stdio = [
-      new CharDevNode(0o620, (136 << 8) | 0, this.stdinDevice()),
-      new CharDevNode(0o620, (136 << 8) | 0, sink(this.opts.stdout)),
-      new CharDevNode(0o620, (136 << 8) | 0, sink(this.opts.stderr)),
-    ];
+    // The host's stdio appear as pipes (S_IFIFO 0600, as the oracle recordings had them), or as a pty with `tty`.
+    const tty = !!this.opts.tty;
+    const mkStd = (d: CharDevice) => (tty ? new CharDevNode(0o620, (136 << 8) | 0, d) : new CharDevNode(0o600, 0, d, S_IFIFO));
+    this.stdio = [mkStd(this.stdinDevice()), mkStd(sink(this.opts.stdout)), mkStd(sink(this.opts.stderr))];
+    for (const n of this.stdio) n.dev = 0xd; // pipefs
     dev.linkEntry("stdin", new SymlinkNode("/proc/self/fd/0"));
     dev.linkEntry("stdout", new SymlinkNode("/proc/self/fd/1"));
     dev.linkEntry("stderr", new SymlinkNode("/proc/self/fd/2"));
@@ -860,7 +860,12 @@ export class Kernel {
       else throw e;
     }
     if (r === NO_RETURN) {
-      if (t.state !== "dead" && t.proc.alive) this.traceExit(t, nr, c.name, args, "noreturn");
+      // sigreturn and a successful execve return to user with registers the handler set up.
+      if (t.state !== "dead" && t.proc.alive) {
+        ev.result = Number(BigInt.asIntN(64, arch.getSyscallResult(t.cpu)));
+        if (c.name.startsWith("execve")) ev.result = 0;
+        this.traceExit(t, nr, c.name, args, ev.result);
+      } else this.traceExit(t, nr, c.name, args, "noreturn");
       return;
     }
     if (typeof r === "number") {
@@ -956,7 +961,7 @@ export class Kernel {
       const pending = Number(mem.read64(head + 16));
       let entry = Number(mem.read64(head));
       const handle = (e: number) => {
-        const uaddr = (e & ~1) + offset;
+        const uaddr = e - (e % 2) + offset;
         const val = mem.read32(uaddr);
         if ((val & 0x3fffffff) !== t.tid) return;
         // handle_futex_death: keep FUTEX_WAITERS, set FUTEX_OWNER_DIED, clear the TID; wake one waiter.
@@ -964,7 +969,7 @@ export class Kernel {
         if (val & 0x80000000) this.futexWake(t.proc, uaddr, 1, 0xffffffff);
       };
       for (let n = 0; entry !== head && n < 2048; n++) {
-        const next = Number(mem.read64(entry & ~1));
+        const next = Number(mem.read64(entry - (entry % 2)));
         if (entry !== pending) handle(entry);
         entry = next;
       }

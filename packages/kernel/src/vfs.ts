@@ -190,8 +190,10 @@ export class CharDevNode extends Inode {
     mode: number,
     rdev: number,
     readonly device: CharDevice,
+    /** S_IFCHR for devices; S_IFIFO for the host-wired stdio streams (they behave as pipes). */
+    type: number = S_IFCHR,
   ) {
-    super(S_IFCHR | (mode & 0o7777));
+    super(type | (mode & 0o7777));
     this.rdev = rdev;
   }
 }

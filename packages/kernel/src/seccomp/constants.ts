@@ -1,53 +1,54 @@
 /**
- * Constants for classic BPF and seccomp. Values from include/uapi/linux/bpf_common.h, filter.h,
- * seccomp.h and audit.h (see /work/shared/reference/linux-abi.md §7). They are kept local until
- * @uabi/uapi publishes its tables; the names match the kernel's so the switch is mechanical.
+ * Constants for classic BPF and seccomp under the kernel's C names. The uapi values come from
+ * @uabi/uapi (one source of truth, checked there against libc headers); the kernel-internal limits
+ * (kernel/seccomp.c, net/core/filter.c) and the uabi seccomp_data extension are defined here.
  */
+import { AUDIT_ARCH, BPF, ERRNO, MAX_ERRNO as UAPI_MAX_ERRNO, SECCOMP, SIGNALS, SYS, syscallNr } from "@uabi/uapi";
 
 // sock_filter classes, sizes, modes, ops (bpf_common.h).
-export const BPF_LD = 0x00;
-export const BPF_LDX = 0x01;
-export const BPF_ST = 0x02;
-export const BPF_STX = 0x03;
-export const BPF_ALU = 0x04;
-export const BPF_JMP = 0x05;
-export const BPF_RET = 0x06;
-export const BPF_MISC = 0x07;
-export const BPF_W = 0x00;
-export const BPF_H = 0x08;
-export const BPF_B = 0x10;
-export const BPF_IMM = 0x00;
-export const BPF_ABS = 0x20;
-export const BPF_IND = 0x40;
-export const BPF_MEM = 0x60;
-export const BPF_LEN = 0x80;
-export const BPF_MSH = 0xa0;
-export const BPF_ADD = 0x00;
-export const BPF_SUB = 0x10;
-export const BPF_MUL = 0x20;
-export const BPF_DIV = 0x30;
-export const BPF_OR = 0x40;
-export const BPF_AND = 0x50;
-export const BPF_LSH = 0x60;
-export const BPF_RSH = 0x70;
-export const BPF_NEG = 0x80;
-export const BPF_MOD = 0x90;
-export const BPF_XOR = 0xa0;
-export const BPF_JA = 0x00;
-export const BPF_JEQ = 0x10;
-export const BPF_JGT = 0x20;
-export const BPF_JGE = 0x30;
-export const BPF_JSET = 0x40;
-export const BPF_K = 0x00;
-export const BPF_X = 0x08;
-export const BPF_A = 0x10;
-export const BPF_TAX = 0x00;
-export const BPF_TXA = 0x80;
+export const BPF_LD = BPF.LD;
+export const BPF_LDX = BPF.LDX;
+export const BPF_ST = BPF.ST;
+export const BPF_STX = BPF.STX;
+export const BPF_ALU = BPF.ALU;
+export const BPF_JMP = BPF.JMP;
+export const BPF_RET = BPF.RET;
+export const BPF_MISC = BPF.MISC;
+export const BPF_W = BPF.W;
+export const BPF_H = BPF.H;
+export const BPF_B = BPF.B;
+export const BPF_IMM = BPF.IMM;
+export const BPF_ABS = BPF.ABS;
+export const BPF_IND = BPF.IND;
+export const BPF_MEM = BPF.MEM;
+export const BPF_LEN = BPF.LEN;
+export const BPF_MSH = BPF.MSH;
+export const BPF_ADD = BPF.ADD;
+export const BPF_SUB = BPF.SUB;
+export const BPF_MUL = BPF.MUL;
+export const BPF_DIV = BPF.DIV;
+export const BPF_OR = BPF.OR;
+export const BPF_AND = BPF.AND;
+export const BPF_LSH = BPF.LSH;
+export const BPF_RSH = BPF.RSH;
+export const BPF_NEG = BPF.NEG;
+export const BPF_MOD = BPF.MOD;
+export const BPF_XOR = BPF.XOR;
+export const BPF_JA = BPF.JA;
+export const BPF_JEQ = BPF.JEQ;
+export const BPF_JGT = BPF.JGT;
+export const BPF_JGE = BPF.JGE;
+export const BPF_JSET = BPF.JSET;
+export const BPF_K = BPF.K;
+export const BPF_X = BPF.X;
+export const BPF_A = BPF.A;
+export const BPF_TAX = BPF.TAX;
+export const BPF_TXA = BPF.TXA;
 
 /** BPF_MAXINSNS (filter.h): the per-program length limit. */
-export const BPF_MAXINSNS = 4096;
+export const BPF_MAXINSNS = BPF.MAXINSNS;
 /** BPF_MEMWORDS: scratch words M[0..15]. */
-export const BPF_MEMWORDS = 16;
+export const BPF_MEMWORDS = BPF.MEMWORDS;
 /** SKF_AD_OFF (-0x1000 as u32): where the socket-filter ancillary loads start. */
 export const SKF_AD_OFF = 0xfffff000;
 /** kernel/seccomp.c: MAX_INSNS_PER_PATH = (1 << 18) / sizeof(struct sock_filter). */
@@ -55,36 +56,36 @@ export const MAX_INSNS_PER_PATH = 32768;
 /** kernel/seccomp.c seccomp_attach_filter: "4 instr penalty" per already-attached filter. */
 export const FILTER_PENALTY_INSNS = 4;
 /** include/linux/err.h MAX_ERRNO: RET_ERRNO data is capped to this. */
-export const MAX_ERRNO = 4095;
+export const MAX_ERRNO = UAPI_MAX_ERRNO;
 
 // Return values (seccomp.h).
-export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
-export const SECCOMP_RET_KILL_THREAD = 0x00000000;
-export const SECCOMP_RET_KILL = SECCOMP_RET_KILL_THREAD;
-export const SECCOMP_RET_TRAP = 0x00030000;
-export const SECCOMP_RET_ERRNO = 0x00050000;
-export const SECCOMP_RET_USER_NOTIF = 0x7fc00000;
-export const SECCOMP_RET_TRACE = 0x7ff00000;
-export const SECCOMP_RET_LOG = 0x7ffc0000;
-export const SECCOMP_RET_ALLOW = 0x7fff0000;
-export const SECCOMP_RET_ACTION_FULL = 0xffff0000;
-export const SECCOMP_RET_ACTION = 0x7fff0000;
-export const SECCOMP_RET_DATA = 0x0000ffff;
+export const SECCOMP_RET_KILL_PROCESS = SECCOMP.RET_KILL_PROCESS;
+export const SECCOMP_RET_KILL_THREAD = SECCOMP.RET_KILL_THREAD;
+export const SECCOMP_RET_KILL = SECCOMP.RET_KILL;
+export const SECCOMP_RET_TRAP = SECCOMP.RET_TRAP;
+export const SECCOMP_RET_ERRNO = SECCOMP.RET_ERRNO;
+export const SECCOMP_RET_USER_NOTIF = SECCOMP.RET_USER_NOTIF;
+export const SECCOMP_RET_TRACE = SECCOMP.RET_TRACE;
+export const SECCOMP_RET_LOG = SECCOMP.RET_LOG;
+export const SECCOMP_RET_ALLOW = SECCOMP.RET_ALLOW;
+export const SECCOMP_RET_ACTION_FULL = SECCOMP.RET_ACTION_FULL;
+export const SECCOMP_RET_ACTION = SECCOMP.RET_ACTION;
+export const SECCOMP_RET_DATA = SECCOMP.RET_DATA;
 
 // seccomp(2) operations, modes and filter flags.
-export const SECCOMP_SET_MODE_STRICT = 0;
-export const SECCOMP_SET_MODE_FILTER = 1;
-export const SECCOMP_GET_ACTION_AVAIL = 2;
-export const SECCOMP_GET_NOTIF_SIZES = 3;
-export const SECCOMP_MODE_DISABLED = 0;
-export const SECCOMP_MODE_STRICT = 1;
-export const SECCOMP_MODE_FILTER = 2;
-export const SECCOMP_FILTER_FLAG_TSYNC = 1 << 0;
-export const SECCOMP_FILTER_FLAG_LOG = 1 << 1;
-export const SECCOMP_FILTER_FLAG_SPEC_ALLOW = 1 << 2;
-export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
-export const SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 1 << 4;
-export const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 1 << 5;
+export const SECCOMP_SET_MODE_STRICT = SECCOMP.SET_MODE_STRICT;
+export const SECCOMP_SET_MODE_FILTER = SECCOMP.SET_MODE_FILTER;
+export const SECCOMP_GET_ACTION_AVAIL = SECCOMP.GET_ACTION_AVAIL;
+export const SECCOMP_GET_NOTIF_SIZES = SECCOMP.GET_NOTIF_SIZES;
+export const SECCOMP_MODE_DISABLED = SECCOMP.MODE_DISABLED;
+export const SECCOMP_MODE_STRICT = SECCOMP.MODE_STRICT;
+export const SECCOMP_MODE_FILTER = SECCOMP.MODE_FILTER;
+export const SECCOMP_FILTER_FLAG_TSYNC = SECCOMP.FILTER_FLAG_TSYNC;
+export const SECCOMP_FILTER_FLAG_LOG = SECCOMP.FILTER_FLAG_LOG;
+export const SECCOMP_FILTER_FLAG_SPEC_ALLOW = SECCOMP.FILTER_FLAG_SPEC_ALLOW;
+export const SECCOMP_FILTER_FLAG_NEW_LISTENER = SECCOMP.FILTER_FLAG_NEW_LISTENER;
+export const SECCOMP_FILTER_FLAG_TSYNC_ESRCH = SECCOMP.FILTER_FLAG_TSYNC_ESRCH;
+export const SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = SECCOMP.FILTER_FLAG_WAIT_KILLABLE_RECV;
 /** SECCOMP_FILTER_FLAG_MASK in kernel/seccomp.c (all six flags, Linux ≥ 6.0). */
 export const SECCOMP_FILTER_FLAG_MASK = 0x3f;
 
@@ -96,21 +97,21 @@ export const SECCOMP_DATA_VDSO_START = 64;
 export const SECCOMP_DATA_VDSO_END = 72;
 
 // AUDIT_ARCH (audit.h): EM_* | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE.
-export const AUDIT_ARCH_X86_64 = 0xc000003e;
-export const AUDIT_ARCH_AARCH64 = 0xc00000b7;
+export const AUDIT_ARCH_X86_64 = AUDIT_ARCH.X86_64;
+export const AUDIT_ARCH_AARCH64 = AUDIT_ARCH.AARCH64;
 
-// Signals, si_code, errnos used here (asm-generic values, same on both ISAs).
-export const SIGSYS = 31;
-export const SYS_SECCOMP = 1;
-export const EPERM = 1;
-export const ESRCH = 3;
-export const ENOMEM = 12;
-export const EACCES = 13;
-export const EFAULT = 14;
-export const EBUSY = 16;
-export const EINVAL = 22;
-export const ENOSYS = 38;
-export const EOPNOTSUPP = 95;
+// Signals, si_code, errnos used here (same values on both ISAs).
+export const SIGSYS = SIGNALS.SIGSYS;
+export const SYS_SECCOMP = SYS.SECCOMP;
+export const EPERM = ERRNO.EPERM;
+export const ESRCH = ERRNO.ESRCH;
+export const ENOMEM = ERRNO.ENOMEM;
+export const EACCES = ERRNO.EACCES;
+export const EFAULT = ERRNO.EFAULT;
+export const EBUSY = ERRNO.EBUSY;
+export const EINVAL = ERRNO.EINVAL;
+export const ENOSYS = ERRNO.ENOSYS;
+export const EOPNOTSUPP = ERRNO.EOPNOTSUPP;
 
 /** The seccomp syscall number per ISA (x86_64 table 317, asm-generic 277). */
-export const NR_SECCOMP = { x86_64: 317, arm64: 277 } as const;
+export const NR_SECCOMP = { x86_64: syscallNr("x86_64", "seccomp"), arm64: syscallNr("arm64", "seccomp") } as const;

@@ -14,6 +14,7 @@ import {
   SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, SECCOMP_SET_MODE_FILTER, SECCOMP_SET_MODE_STRICT,
 } from "./constants.js";
 import { validateSeccompFilter } from "./validate.js";
+import { syscallNr } from "@uabi/uapi";
 
 /** One attached filter; `prev` links to the older ones (the kernel's f->prev chain). */
 export interface AttachedFilter {
@@ -72,8 +73,10 @@ export interface SeccompVerdict {
 /** ACTION_ONLY() in kernel/seccomp.c: compared as signed 32-bit. */
 const actionOnly = (ret: number): number => (ret & SECCOMP_RET_ACTION_FULL) | 0;
 
-/** Syscalls mode 1 (strict) permits: read, write, exit, rt_sigreturn. */
-export const STRICT_SYSCALLS = { x86_64: [0, 1, 60, 15], arm64: [63, 64, 93, 139] } as const;
+/** Syscalls mode 1 (strict) permits: read, write, exit, rt_sigreturn (kernel/seccomp.c mode1_syscalls). */
+export const STRICT_SYSCALLS = Object.fromEntries(
+  (["x86_64", "arm64"] as const).map((a) => [a, ["read", "write", "exit", "rt_sigreturn"].map((n) => syscallNr(a, n))]),
+) as Record<"x86_64" | "arm64", readonly number[]>;
 
 export class SeccompState {
   mode = SECCOMP_MODE_DISABLED;
@@ -206,7 +209,7 @@ export class SeccompState {
     v.insns = 0;
     if (this.mode === SECCOMP_MODE_STRICT) {
       const nr = data.getInt32(0, true);
-      v.ret = (STRICT_SYSCALLS[this.isa] as readonly number[]).includes(nr) ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_THREAD;
+      v.ret = STRICT_SYSCALLS[this.isa].includes(nr) ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_THREAD;
     } else if (this.mode === SECCOMP_MODE_FILTER) {
       for (let f = this.filters; f; f = f.prev) {
         const r = runBpf(f.program, data, this.mem, this.run).ret >>> 0;
