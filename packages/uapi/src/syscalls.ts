@@ -53,7 +53,8 @@ const NI: Readonly<Record<Arch, ReadonlySet<string>>> = {
     "afs_syscall", "tuxcall", "security", "set_thread_area", "get_thread_area", "epoll_ctl_old", "epoll_wait_old",
     "vserver", "lookup_dcookie",
   ]),
-  arm64: new Set(["lookup_dcookie"]),
+  // arm64: nfsservctl is sys_ni_syscall in asm-generic/unistd.h (and absent from scripts/syscall.tbl since 6.11).
+  arm64: new Set(["lookup_dcookie", "nfsservctl"]),
 };
 
 const KIND_TOKENS: ReadonlySet<string> = new Set<ArgKind>([

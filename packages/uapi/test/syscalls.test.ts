@@ -51,6 +51,7 @@ describe("syscall tables", () => {
     expect(syscallByName("x86_64", "tuxcall")!.ni).toBe(true);
     expect(syscallByName("x86_64", "read")!.ni).toBe(false);
     expect(syscallByName("arm64", "lookup_dcookie")!.ni).toBe(true);
+    expect(syscallByName("arm64", "nfsservctl")!.ni).toBe(true);
     expect(syscallByName("x86_64", "exit_group")!.ret).toBe("none");
     expect(syscallByName("arm64", "mmap")!.ret).toBe("hex");
   });
