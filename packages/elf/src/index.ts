@@ -3,7 +3,7 @@ export { ElfError, type ElfErrorCode } from "./errors.js";
 export { elfHash, gnuHash } from "./hash.js";
 export { Bin } from "./bin.js";
 export {
-  readElf, ElfFile, walkVerdefs, walkVerneeds, parseNotes, sysvHashFind, gnuHashTable, gnuHashFind, gnuHashSymbolCount,
+  readElf, ElfFile, walkVerdefs, walkVerneeds, parseNotes, sysvHashFind, gnuHashTable, gnuHashFind, gnuBloomAccepts, gnuHashSymbolCount,
   SYMBOL_TYPE_NAMES, SYMBOL_BINDING_NAMES,
   type ElfHeader, type ProgramHeader, type Section, type DynamicEntry, type ElfSymbol, type SymbolVersion,
   type VerdefEntry, type VerneedEntry, type VernauxEntry, type ElfNote, type GnuHashTable,

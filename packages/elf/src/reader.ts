@@ -492,10 +492,11 @@ export class ElfFile {
     return idx === undefined ? undefined : syms[idx];
   }
 
-  /** Look a .dynsym symbol up through .gnu.hash. */
+  /** Look a .dynsym symbol up through .gnu.hash (bloom filter first, as glibc does). */
   gnuLookup(name: string): ElfSymbol | undefined {
     const s = this.sections.find((x) => x.type === SHT.GNU_HASH);
     if (!s) return undefined;
+    if (!gnuBloomAccepts(this.bin, gnuHashTable(this.bin, s.offset, s.size), name)) return undefined;
     const syms = this.dynamicSymbols;
     const idx = gnuHashFind(this.bin, s.offset, s.size, syms.length, name, (i) => syms[i]?.name === name);
     return idx === undefined ? undefined : syms[idx];
@@ -643,6 +644,19 @@ export function gnuHashTable(b: Bin, off: number, size: number): GnuHashTable {
   const chain = buckets + 4 * nbuckets;
   if (nbuckets === 0 || chain > off + size) throw new ElfError("bad-hash", off, `.gnu.hash header (nbuckets ${nbuckets}, bloom ${bloomSize}) does not fit ${size} bytes`);
   return { nbuckets, symoffset, bloomSize, bloomShift, bloom, buckets, chain, end: off + size };
+}
+
+/**
+ * The GNU hash bloom filter test glibc's loader applies before walking a bucket (parse_vdso skips it): with
+ * 64-bit words, word (h / 64) % bloomSize must have bits h % 64 and (h >> bloomShift) % 64 set.
+ * False means the name is certainly absent; a writer whose filter rejects a defined symbol breaks glibc.
+ */
+export function gnuBloomAccepts(b: Bin, t: GnuHashTable, name: string): boolean {
+  if (t.bloomSize === 0) return false;
+  const h = gnuHash(name);
+  const w = b.u64big(t.bloom + 8 * (Math.floor(h / 64) % t.bloomSize), "bloom word");
+  const bits = (1n << BigInt(h % 64)) | (1n << BigInt((h >>> t.bloomShift) % 64));
+  return (w & bits) === bits;
 }
 
 /** GNU hash lookup. `nsyms` bounds the chain walk (runs end at bit 0 or at the last symbol). */

@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  DT, ET, ElfError, PF, PT, SHT, SYMBOL_BINDING_NAMES, SYMBOL_TYPE_NAMES, elfHash, readElf, writeElf,
+  DT, ET, ElfError, PF, PT, SHT, SYMBOL_BINDING_NAMES, SYMBOL_TYPE_NAMES, elfHash, gnuBloomAccepts, gnuHashTable, readElf,
+  writeElf,
 } from "../src/index.js";
 import { vdsoLikeInput, writeVdsoLike } from "./helpers.js";
-import { fixtureText, hasReadelf, parseDynsyms, parsePhdrs, parseSections } from "./readelf-text.js";
+import { fixture, fixtureText, hasReadelf, parseDynsyms, parsePhdrs, parseSections } from "./readelf-text.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "uabi-elf-"));
 const hasGcc = spawnSync("gcc", ["--version"], { stdio: "ignore" }).status === 0;
@@ -62,6 +63,19 @@ describe("writeElf: a vDSO-shaped shared object", () => {
     expect(img.symbolAddress("time", "LINUX_2.6")).toBe(text.address + 0x20);
     expect(f.lookup("__vdso_clock_gettime", "LINUX_2.6")?.value).toBe(text.address);
     expect(f.lookup("LINUX_2.6")?.shndx).toBe(0xfff1);
+  });
+
+  it("sets GNU bloom filter bits that glibc's loader checks, matching GNU ld's formula", () => {
+    const gh = f.sectionByName(".gnu.hash")!;
+    const t = gnuHashTable(f.bin, gh.offset, gh.size);
+    expect([t.nbuckets, t.symoffset, t.bloomSize, t.bloomShift]).toEqual([3, 1, 2, 7]); // the kernel's 13-symbol x86-64 vDSO has the same (§2.4)
+    for (const s of img.symbols) expect(gnuBloomAccepts(f.bin, t, s.name), s.name).toBe(true);
+    const absent = Array.from({ length: 200 }, (_, i) => `absent_${i}`).filter((n) => gnuBloomAccepts(f.bin, t, n));
+    expect(absent.length).toBeLessThan(100);
+    const lib = readElf(fixture("libver.so.1"));
+    const lgh = lib.sectionByName(".gnu.hash")!;
+    const lt = gnuHashTable(lib.bin, lgh.offset, lgh.size);
+    for (const s of lib.dynamicSymbols.slice(lt.symoffset)) expect(gnuBloomAccepts(lib.bin, lt, s.name), s.name).toBe(true);
   });
 
   it("builds a sorted .eh_frame_hdr whose entries point at the FDEs", () => {

@@ -47,6 +47,10 @@ export interface ParseOptions {
   readonly maxSize?: number;
 }
 
+// musl src/internal/vdso.c OK_TYPES / OK_BINDS.
+const MUSL_OK_TYPES = (1 << STT.NOTYPE) | (1 << STT.OBJECT) | (1 << STT.FUNC) | (1 << STT.COMMON);
+const MUSL_OK_BINDS = (1 << STB.GLOBAL) | (1 << STB.WEAK) | (1 << STB.GNU_UNIQUE);
+
 const EHDR = 64;
 const PHDR = 56;
 const DYN = 16;
@@ -69,16 +73,21 @@ export function parseVdso(reader: MemoryReader, base: number, options: ParseOpti
   const phb = new Bin(readChecked(reader, base + phoff, phnum * PHDR, "program headers"));
 
   let loadOffset: number | undefined;
+  let lastLoadOffset = 0;
   let imageEnd = 0;
   let dynOff: number | undefined;
   for (let i = 0; i < phnum; i++) {
     const o = i * PHDR;
     const type = phb.u32(o);
-    if (type === PT.LOAD && loadOffset === undefined) {
-      // Only the first PT_LOAD counts (§5.2 step 3).
+    if (type === PT.LOAD) {
       const off = wrap(base, () => phb.u64(o + 8)), vaddr = wrap(base, () => phb.u64(o + 16)), filesz = wrap(base, () => phb.u64(o + 32));
-      loadOffset = base + off - vaddr;
-      imageEnd = off + filesz;
+      // musl's loop keeps overwriting its base, so the LAST PT_LOAD wins there.
+      lastLoadOffset = base + off - vaddr;
+      if (loadOffset === undefined) {
+        // parse_vdso: only the first PT_LOAD counts (§5.2 step 3); it also bounds the image we read.
+        loadOffset = lastLoadOffset;
+        imageEnd = off + filesz;
+      }
     } else if (type === PT.DYNAMIC) {
       // Found by file offset, not vaddr: correct for the vDSO because p_offset == p_vaddr (§5.6).
       dynOff = wrap(base, () => phb.u64(o + 8));
@@ -90,7 +99,7 @@ export function parseVdso(reader: MemoryReader, base: number, options: ParseOpti
   if (imageEnd > maxSize) throw new VdsoError("too-large", base, `image of ${imageEnd} bytes exceeds ${maxSize}`);
   if (imageEnd < EHDR) throw new VdsoError("out-of-range", base, "first PT_LOAD does not cover the ELF header");
   const image = readChecked(reader, base, imageEnd, "vDSO image");
-  return wrap(base, () => new Vdso(image, base, loadOffset!, dynOff!));
+  return wrap(base, () => new Vdso(image, base, loadOffset!, dynOff!, lastLoadOffset));
 }
 
 /** A parsed vDSO. All addresses are in the reader's address space. */
@@ -104,14 +113,16 @@ export class Vdso {
   private readonly gnu: GnuHashTable | undefined;
   private readonly gnuOff: number | undefined;
   private readonly sysv: number | undefined;
+  private readonly muslLoadOffset: number;
   private readonly versym: number | undefined;
   private readonly verdef: number | undefined;
   private readonly verdefNum: number;
   private nsymsCache: number | undefined;
   private versionsCache: VerdefEntry[] | undefined;
 
-  constructor(readonly image: Uint8Array, readonly base: number, readonly loadOffset: number, dynOff: number) {
+  constructor(readonly image: Uint8Array, readonly base: number, readonly loadOffset: number, dynOff: number, lastLoadOffset: number) {
     const b = (this.bin = new Bin(image));
+    this.muslLoadOffset = lastLoadOffset;
     const tags = new Map<number, number>();
     const maxEntries = Math.min(MAX_DYN, Math.floor((image.length - dynOff) / DYN));
     let terminated = false;
@@ -208,8 +219,11 @@ export class Vdso {
     });
   }
 
-  /** §5.5: skip BASE, stop at the first matching vd_ndx, then compare vd_hash and the first Verdaux name. */
-  private versionMatches(raw: number, version: string, verHash: number): boolean {
+  /**
+   * §5.5: skip BASE, stop at the first matching vd_ndx, then compare vd_hash (parse_vdso only; musl passes
+   * undefined) and the first Verdaux name.
+   */
+  private versionMatches(raw: number, version: string, verHash: number | undefined): boolean {
     const ver = raw & VERSYM_VERSION;
     const b = this.bin;
     let o = this.verdef!;
@@ -222,9 +236,34 @@ export class Vdso {
       if (next === 0) return false;
       o += next;
     }
-    if (b.u32(o + 8, "vd_hash") !== verHash) return false;
+    if (verHash !== undefined && b.u32(o + 8, "vd_hash") !== verHash) return false;
     const aux = o + b.u32(o + 12, "vd_aux");
     return this.str(b.u32(aux, "vda_name")) === version;
+  }
+
+  /**
+   * musl's __vdsosym(vername, name) (src/internal/vdso.c), which static musl binaries use: needs DT_HASH
+   * (undefined without it, even when DT_GNU_HASH exists), scans all nchain symbols linearly, accepts
+   * NOTYPE/OBJECT/FUNC/COMMON with GLOBAL/WEAK/GNU_UNIQUE binding and st_shndx != 0, compares only the first
+   * Verdaux name (not vd_hash), and relocates by the LAST PT_LOAD.
+   */
+  lookupMusl(name: string, version: string): number | undefined {
+    return wrap(this.base, () => {
+      if (this.sysv === undefined) return undefined;
+      const b = this.bin;
+      const n = b.u32(this.sysv + 4, "nchain");
+      const max = Math.floor((this.image.length - this.symtab) / SYM_SIZE);
+      if (n > max) throw new ElfError("out-of-range", this.sysv + 4, `nchain ${n} exceeds the symbols that fit in the image`);
+      for (let i = 0; i < n; i++) {
+        const o = this.symtab + i * SYM_SIZE;
+        const info = b.u8(o + 4);
+        if (!((1 << (info & 0xf)) & MUSL_OK_TYPES) || !((1 << (info >> 4)) & MUSL_OK_BINDS)) continue;
+        if (b.u16(o + 6) === SHN.UNDEF || this.str(b.u32(o)) !== name) continue;
+        if (this.versym !== undefined && !this.versionMatches(b.u16(this.versym + 2 * i, "versym"), version, undefined)) continue;
+        return this.muslLoadOffset + b.u64(o + 8, "st_value");
+      }
+      return undefined;
+    });
   }
 
   /** Every defined GLOBAL/WEAK dynamic symbol with its version (what `readelf --dyn-syms -V` shows). */

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { elfHash, readElf, writeElf } from "@uabi/elf";
+import { elfHash, gnuBloomAccepts, gnuHashTable, readElf, writeElf } from "@uabi/elf";
 import {
   VdsoError, bytesReader, guestMemoryReader, liveProcessVdso, liveSysinfoEhdr, parseVdso, type MemoryReader,
 } from "../src/index.js";
@@ -71,6 +71,17 @@ describe("a recorded x86-64 kernel vDSO (fixture, Linux 6.18)", () => {
     expect(v.symbols().map((s) => [s.name, s.version, s.size, s.type, s.binding, s.isDefault])).toEqual(
       want.map((s) => [s.name, s.version ?? s.name, s.size, s.type, s.bind, true]),
     );
+  });
+
+  it("musl's __vdsosym finds the same addresses; glibc's bloom filter accepts every symbol", () => {
+    const f = readElf(bytes);
+    const gh = f.sectionByName(".gnu.hash")!;
+    const t = gnuHashTable(f.bin, gh.offset, gh.size);
+    for (const s of v.symbols().filter((x) => x.type === "FUNC")) {
+      expect(v.lookupMusl(s.name, "LINUX_2.6"), s.name).toBe(s.address);
+      expect(v.lookupMusl(s.name, "LINUX_2.6.39"), s.name).toBeUndefined();
+      expect(gnuBloomAccepts(f.bin, t, s.name), s.name).toBe(true);
+    }
   });
 
   it("agrees with @uabi/elf's section-based reader", () => {
@@ -147,6 +158,27 @@ describe("parse_vdso semantics on images built with @uabi/elf", () => {
   });
 });
 
+describe("musl's rules differ from parse_vdso's", () => {
+  it("musl needs DT_HASH: a GNU-hash-only image resolves for parse_vdso but not for musl", () => {
+    const img = arm64Vdso({ hashStyle: "gnu" });
+    const v = parseVdso(bytesReader(img.bytes, BASE), BASE);
+    expect(v.lookup("__kernel_clock_gettime", "LINUX_2.6.39")).toBe(BASE + img.symbolAddress("__kernel_clock_gettime")!);
+    expect(v.lookupMusl("__kernel_clock_gettime", "LINUX_2.6.39")).toBeUndefined();
+  });
+
+  it("musl ignores vd_hash and accepts NOTYPE/OBJECT symbols", () => {
+    const img = arm64Vdso({}, [{ name: "__kernel_notype", section: ".text", value: 0, type: "notype", version: "LINUX_2.6.39" }]);
+    const vd = readElf(img.bytes).verdefs[1]!;
+    const b = img.bytes.slice();
+    new DataView(b.buffer).setUint32(vd.offset + 8, 0x12345, true);
+    const v = parseVdso(bytesReader(b, BASE), BASE);
+    expect(v.lookup("__kernel_clock_gettime", "LINUX_2.6.39")).toBeUndefined();
+    expect(v.lookupMusl("__kernel_clock_gettime", "LINUX_2.6.39")).toBe(BASE + img.symbolAddress("__kernel_clock_gettime")!);
+    expect(v.lookupMusl("__kernel_notype", "LINUX_2.6.39")).toBe(BASE + img.sections.get(".text")!.address);
+    expect(v.lookupMusl("__kernel_clock_gettime", "LINUX_2.6")).toBeUndefined();
+  });
+});
+
 describe("malformed images give VdsoError, never a hang or a wild read", () => {
   const good = fixture("host-vdso-x86_64.so");
   const guarded = (bytes: Uint8Array): MemoryReader => {
@@ -158,7 +190,10 @@ describe("malformed images give VdsoError, never a hang or a wild read", () => {
       const v = parseVdso(guarded(bytes), BASE);
       v.symbols();
       void v.versions;
-      for (const n of ["__vdso_clock_gettime", "time", "__kernel_clock_gettime", "nope"]) v.lookup(n, "LINUX_2.6");
+      for (const n of ["__vdso_clock_gettime", "time", "__kernel_clock_gettime", "nope"]) {
+        v.lookup(n, "LINUX_2.6");
+        v.lookupMusl(n, "LINUX_2.6");
+      }
       return "ok";
     } catch (e) {
       if (!(e instanceof VdsoError)) throw new Error(`non-VdsoError escaped: ${String(e)}`, { cause: e });
