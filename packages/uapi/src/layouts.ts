@@ -67,7 +67,7 @@ const statx = S("statx", [
   ["stx_rdev_major", "u32"], ["stx_rdev_minor", "u32"], ["stx_dev_major", "u32"], ["stx_dev_minor", "u32"],
   ["stx_mnt_id", "u64"], ["stx_dio_mem_align", "u32"], ["stx_dio_offset_align", "u32"], ["stx_subvol", "u64"],
   ["stx_atomic_write_unit_min", "u32"], ["stx_atomic_write_unit_max", "u32"],
-  ["stx_atomic_write_segments_max", "u32"], ["__spare1", "u32"], ["__spare3", "u64[9]"],
+  ["stx_atomic_write_segments_max", "u32"], ["stx_dio_read_offset_align", "u32"], ["__spare3", "u64[9]"],
 ], { size: 256 });
 
 const rlimit = S("rlimit", [["rlim_cur", "u64"], ["rlim_max", "u64"]], { size: 16 });
