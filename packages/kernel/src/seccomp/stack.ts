@@ -76,7 +76,7 @@ const actionOnly = (ret: number): number => (ret & SECCOMP_RET_ACTION_FULL) | 0;
 /** Syscalls mode 1 (strict) permits: read, write, exit, rt_sigreturn (kernel/seccomp.c mode1_syscalls). */
 export const STRICT_SYSCALLS = Object.fromEntries(
   (["x86_64", "arm64"] as const).map((a) => [a, ["read", "write", "exit", "rt_sigreturn"].map((n) => syscallNr(a, n))]),
-) as Record<"x86_64" | "arm64", readonly number[]>;
+) as unknown as Record<"x86_64" | "arm64", readonly number[]>;
 
 export class SeccompState {
   mode = SECCOMP_MODE_DISABLED;
