@@ -126,10 +126,13 @@ export function readField(view: DataView, base: number, layout: StructLayout, fi
 export function writeField(view: DataView, base: number, layout: StructLayout, field: string, value: number | bigint, index = 0): void {
   const f = fieldOf(layout, field);
   const at = base + elementOffset(layout, f, field, index);
+  if (typeof value === "number" && !Number.isSafeInteger(value)) throw new UapiError(`${layout.name}.${field}: ${value} is not an integer`);
+  // DataView's setUint8/16/32 already reduce a number modulo 2^n (ToUint8/16/32), so numbers need no BigInt.
+  const small = (bits: number) => (typeof value === "number" ? value : Number(BigInt.asUintN(bits, value)));
   switch (f.type) {
-    case "u8": case "s8": view.setUint8(at, Number(BigInt.asUintN(8, BigInt(value)))); return;
-    case "u16": case "s16": view.setUint16(at, Number(BigInt.asUintN(16, BigInt(value))), true); return;
-    case "u32": case "s32": view.setUint32(at, Number(BigInt.asUintN(32, BigInt(value))), true); return;
+    case "u8": case "s8": view.setUint8(at, small(8)); return;
+    case "u16": case "s16": view.setUint16(at, small(16), true); return;
+    case "u32": case "s32": view.setUint32(at, small(32), true); return;
     case "u64": case "s64": case "ptr": view.setBigUint64(at, BigInt.asUintN(64, BigInt(value)), true); return;
     default: throw new UapiError(`${layout.name}.${field} is not a scalar (${f.type})`);
   }

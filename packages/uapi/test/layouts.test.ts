@@ -34,6 +34,18 @@ describe("struct layouts", () => {
     expect(buf.getUint32(16 + 32, true)).toBe(0x55667788);
     expect(() => readField(buf, 0, L, "args", 6)).toThrow(UapiError);
     expect(() => readField(buf, 0, L, "nope")).toThrow(UapiError);
+    const si = LAYOUTS.arm64.siginfo;
+    writeField(buf, 0, si, "si_code", -6);
+    writeField(buf, 0, si, "si_addr_lsb", 0x12345);
+    writeField(buf, 0, si, "si_arch", 0xc00000b7n);
+    expect(readField(buf, 0, si, "si_code")).toBe(-6);
+    expect(readField(buf, 0, si, "si_addr_lsb")).toBe(0x2345);
+    expect(readField(buf, 0, si, "si_arch")).toBe(0xc00000b7);
+    writeField(buf, 0, si, "si_utime", -2);
+    expect(readField(buf, 0, si, "si_utime")).toBe(-2n);
+    expect(() => readField(buf, 0, LAYOUTS.arm64.fpsimd_context, "vregs")).toThrow(/not a scalar/);
+    expect(() => writeField(buf, 0, si, "si_addr", 1.5)).toThrow(UapiError);
+    expect(() => writeField(buf, 0, LAYOUTS.arm64.rt_sigframe, "uc", 0)).toThrow(/not a scalar/);
   });
 
   it("rejects a wrong asserted size", () => {
