@@ -1,0 +1,510 @@
+/**
+ * The x86-64 interpreter core: register file, lazy flags, operand access,
+ * the decoded-block cache and the run loop. Instruction semantics live in
+ * ops-int.ts, ops-sse.ts and ops-x87.ts, linked to table rows by key.
+ *
+ * Representation (for speed, no BigInt on hot paths): each general register
+ * is two int32 halves (`lo`, `hi`); values travel as unsigned 32-bit numbers,
+ * with the high half of a 64-bit operand returned in the scratch field `vh`.
+ * Flags are lazy: arithmetic records (op, size, dst, src, result) and the
+ * individual flags are computed only when read.
+ */
+import { CpuCounters, GuestMemory, GuestMemoryFault, PAGE_SIZE, type Cpu, type Trap } from "@uabi/isa-core";
+import { decode, Insn, UndefinedInstruction, BASE_RIP } from "./decode.js";
+import {
+  AF, CF, FL_ADC, FL_ADD, FL_DEC, FL_EAGER, FL_INC, FL_LOGIC, FL_SBB, FL_SUB, IF, linkHandlers, OF, PARITY, PF, SF, STATUS,
+  TrapSignal, USER_WRITABLE, ZF,
+} from "./registry.js";
+import "./ops-int.js";
+import "./ops-sse.js";
+import { fxrstorImage, fxsaveImage } from "./ops-x87.js";
+
+const TWO32 = 4294967296;
+
+export interface X86CpuOptions {
+  /** Time-stamp counter source for RDTSC (the kernel's virtual clock). Defaults to retired instructions. */
+  counter?: () => bigint;
+}
+
+type Block = Insn[];
+
+export class X86Cpu implements Cpu {
+  readonly arch = "x86_64" as const;
+  readonly counters = new CpuCounters();
+  /** General registers, low and high 32-bit halves, in encoding order. */
+  readonly lo = new Int32Array(16);
+  readonly hi = new Int32Array(16);
+  /** rip (exact: user addresses < 2^53). */
+  rip = 0;
+  fsBase = 0;
+  gsBaseNum = 0;
+  /** Scratch: high half of the last 64-bit operand read / result. */
+  vh = 0;
+
+  // Lazy flags.
+  fop = FL_EAGER;
+  fsz = 32;
+  fd = 0;
+  fdh = 0;
+  fs = 0;
+  fsh = 0;
+  fr = 0;
+  frh = 0;
+  fcin = 0;
+  fbits = 0;
+  /** Non-status RFLAGS bits (IF, DF, ID, ...); bit 1 is always set. */
+  flagsOther = IF | 2;
+
+  /** XMM0..15 as 4 int32 lanes each. */
+  readonly xmm = new Int32Array(64);
+  readonly xmmF32 = new Float32Array(this.xmm.buffer);
+  readonly xmmF64 = new Float64Array(this.xmm.buffer);
+  readonly xmmU8 = new Uint8Array(this.xmm.buffer);
+  readonly xmmU16 = new Uint16Array(this.xmm.buffer);
+  mxcsr = 0x1f80;
+
+  // x87: values as doubles (see ops-x87.ts for the precision note).
+  readonly st = new Float64Array(8);
+  /** 80-bit images for values loaded with fldt and not yet modified, so fstpt round-trips exactly. */
+  readonly stRaw: (Uint8Array | null)[] = new Array(8).fill(null);
+  fpTop = 0;
+  fpTag = 0xff; // bit i set = physical register i empty
+  fpCw = 0x37f;
+  fpSw = 0;
+
+  private readonly cache = new Map<number, Block>();
+  private readonly counter?: () => bigint;
+  /** Set by handlers that end the run loop with a trap. */
+  pending: Trap | null = null;
+
+  constructor(
+    readonly mem: GuestMemory,
+    options: X86CpuOptions = {},
+  ) {
+    this.counter = options.counter;
+    linkHandlers();
+    mem.onCodeInvalidated(() => this.cache.clear());
+  }
+
+  // ------------------------------------------------------------- Cpu interface
+
+  get pc(): number {
+    return this.rip;
+  }
+  set pc(v: number) {
+    this.rip = v;
+  }
+  get sp(): bigint {
+    return this.getReg(4);
+  }
+  set sp(v: bigint) {
+    this.setReg(4, v);
+  }
+  getReg(i: number): bigint {
+    return (BigInt(this.hi[i]! >>> 0) << 32n) | BigInt(this.lo[i]! >>> 0);
+  }
+  setReg(i: number, v: bigint): void {
+    const u = BigInt.asUintN(64, v);
+    this.lo[i] = Number(u & 0xffffffffn);
+    this.hi[i] = Number(u >> 32n);
+  }
+  get tlsBase(): bigint {
+    return BigInt.asUintN(64, BigInt(this.fsBase));
+  }
+  set tlsBase(v: bigint) {
+    this.fsBase = Number(BigInt.asIntN(64, v));
+  }
+  get gsBase(): bigint {
+    return BigInt.asUintN(64, BigInt(this.gsBaseNum));
+  }
+  set gsBase(v: bigint) {
+    this.gsBaseNum = Number(BigInt.asIntN(64, v));
+  }
+  /** RFLAGS with the lazy status flags materialised. */
+  get rflags(): bigint {
+    return BigInt(this.flags32());
+  }
+  set rflags(v: bigint) {
+    this.setFlags32(Number(v & 0xffffffffn));
+  }
+  flags32(): number {
+    return (this.getCF() | (this.getPF() << 2) | (this.getAF() << 4) | (this.getZF() << 6) | (this.getSF() << 7) | (this.getOF() << 11) | this.flagsOther) >>> 0;
+  }
+  /** Set all RFLAGS bits a user could set (kernel use: sigreturn); reserved bits are forced. */
+  setFlags32(v: number): void {
+    this.fop = FL_EAGER;
+    this.fbits = v & STATUS;
+    this.flagsOther = (v & USER_WRITABLE & ~STATUS) | IF | 2;
+  }
+  getXmm(i: number): [bigint, bigint] {
+    const x = this.xmm;
+    const w = (k: number) => BigInt(x[i * 4 + k]! >>> 0);
+    return [(w(1) << 32n) | w(0), (w(3) << 32n) | w(2)];
+  }
+  setXmm(i: number, lo: bigint, hi: bigint): void {
+    const x = this.xmm;
+    const l = BigInt.asUintN(64, lo);
+    const h = BigInt.asUintN(64, hi);
+    x[i * 4] = Number(l & 0xffffffffn);
+    x[i * 4 + 1] = Number(l >> 32n);
+    x[i * 4 + 2] = Number(h & 0xffffffffn);
+    x[i * 4 + 3] = Number(h >> 32n);
+  }
+  /** The 512-byte FXSAVE image (x87, MXCSR, XMM0-15), as the kernel stores it in signal frames. */
+  fxsave(): Uint8Array {
+    return fxsaveImage(this);
+  }
+  fxrstor(bytes: Uint8Array): void {
+    fxrstorImage(this, bytes);
+  }
+  flushDecodeCache(): void {
+    this.cache.clear();
+  }
+
+  // ----------------------------------------------------------------- run loop
+
+  run(budget: number): Trap {
+    let left = budget;
+    let trap: Trap | null = null;
+    let cur: Insn | null = null;
+    const mem = this.mem;
+    try {
+      outer: while (left > 0) {
+        let block = this.cache.get(this.rip);
+        if (block === undefined) {
+          block = this.decodeBlock(this.rip);
+          if (block.length === 0) break; // decodeBlock set this.pending
+        }
+        const n = block.length;
+        for (let k = 0; k < n; k++) {
+          const i = block[k]!;
+          cur = i;
+          this.rip = i.next;
+          i.exec(this, i);
+          if (this.pending !== null) {
+            // Traps that retire (syscall, int3) leave rip after; faults leave it at the instruction.
+            break outer;
+          }
+          left--;
+          if (left === 0 || this.rip !== i.next) continue outer;
+        }
+      }
+    } catch (e) {
+      if (e instanceof GuestMemoryFault) {
+        const pc = cur ? cur.addr : this.rip;
+        this.rip = pc;
+        trap = { kind: "page-fault", pc, addr: e.addr, access: e.access, reason: e.reason };
+      } else if (e instanceof TrapSignal) {
+        trap = e.trap;
+        this.rip = trap.pc;
+      } else throw e;
+    }
+    void mem;
+    if (!trap) {
+      if (this.pending) {
+        trap = this.pending;
+        this.pending = null;
+        // Retiring traps count as executed instructions.
+        if (trap.kind === "syscall" || trap.kind === "breakpoint") left--;
+      } else trap = { kind: "budget", pc: this.rip };
+    }
+    this.counters.record(trap, budget - left);
+    return trap;
+  }
+
+  /** Decode a block starting at `addr`: up to a control transfer, a page end, or 64 instructions. */
+  private decodeBlock(addr: number): Block {
+    const block: Block = [];
+    const page = Math.floor(addr / PAGE_SIZE);
+    let a = addr;
+    const mem = this.mem;
+    while (block.length < 64) {
+      let i: Insn;
+      try {
+        i = decode(mem, a);
+      } catch (e) {
+        if (block.length > 0) break; // let the failing instruction start its own block
+        if (e instanceof UndefinedInstruction) {
+          this.pending = { kind: "undefined", pc: addr, bytes: e.bytes, detail: e.detail };
+          return block;
+        }
+        if (e instanceof GuestMemoryFault) {
+          this.pending = { kind: "page-fault", pc: addr, addr: e.addr, access: e.access, reason: e.reason };
+          return block;
+        }
+        throw e;
+      }
+      i.exec = i.def.exec ?? unimplemented;
+      block.push(i);
+      mem.markCodePage(Math.floor(a / PAGE_SIZE));
+      mem.markCodePage(Math.floor((i.next - 1) / PAGE_SIZE));
+      a = i.next;
+      if (i.def.flags & 64 /* F_BRANCH */ || Math.floor(a / PAGE_SIZE) !== page) break;
+      if (i.def.flags & 256 /* F_STRING */ && i.pfx & 12) break; // rep loops re-enter at the same rip
+    }
+    this.cache.set(addr, block);
+    return block;
+  }
+
+  /** Raise a trap from a handler (fault-like: rip at the instruction). */
+  fault(i: Insn, trap: Trap): void {
+    this.rip = i.addr;
+    this.pending = trap;
+  }
+
+  readCounter(): bigint {
+    return this.counter ? this.counter() : BigInt(this.counters.instructions);
+  }
+
+  // ------------------------------------------------------------------- flags
+
+  getCF(): number {
+    switch (this.fop) {
+      case FL_EAGER: return this.fbits & 1;
+      case FL_ADD: return lt64(this.fr, this.frh, this.fd, this.fdh);
+      case FL_ADC: return this.fcin ? le64(this.fr, this.frh, this.fd, this.fdh) : lt64(this.fr, this.frh, this.fd, this.fdh);
+      case FL_SUB: return lt64(this.fd, this.fdh, this.fs, this.fsh);
+      case FL_SBB: return this.fcin ? le64(this.fd, this.fdh, this.fs, this.fsh) : lt64(this.fd, this.fdh, this.fs, this.fsh);
+      case FL_LOGIC: return 0;
+      default: return this.fcin; // inc/dec keep CF
+    }
+  }
+  getZF(): number {
+    if (this.fop === FL_EAGER) return (this.fbits >> 6) & 1;
+    return this.fr === 0 && this.frh === 0 ? 1 : 0;
+  }
+  getSF(): number {
+    if (this.fop === FL_EAGER) return (this.fbits >> 7) & 1;
+    return this.fsz === 64 ? this.frh >>> 31 : (this.fr >>> (this.fsz - 1)) & 1;
+  }
+  getPF(): number {
+    if (this.fop === FL_EAGER) return (this.fbits >> 2) & 1;
+    return PARITY[this.fr & 0xff]!;
+  }
+  getAF(): number {
+    if (this.fop === FL_EAGER) return (this.fbits >> 4) & 1;
+    if (this.fop === FL_LOGIC) return 0;
+    return ((this.fd ^ this.fs ^ this.fr) >>> 4) & 1;
+  }
+  getOF(): number {
+    let x: number;
+    const sz = this.fsz;
+    switch (this.fop) {
+      case FL_EAGER: return (this.fbits >> 11) & 1;
+      case FL_LOGIC: return 0;
+      case FL_ADD:
+      case FL_ADC:
+      case FL_INC:
+        x = sz === 64 ? (this.fdh ^ this.frh) & (this.fsh ^ this.frh) : (this.fd ^ this.fr) & (this.fs ^ this.fr);
+        break;
+      default:
+        x = sz === 64 ? (this.fdh ^ this.fsh) & (this.fdh ^ this.frh) : (this.fd ^ this.fs) & (this.fd ^ this.fr);
+    }
+    return sz === 64 ? x >>> 31 : (x >>> (sz - 1)) & 1;
+  }
+  /** Materialise status flags into fbits (before partial flag updates). */
+  eagerFlags(): number {
+    if (this.fop !== FL_EAGER) {
+      this.fbits = this.getCF() | (this.getPF() << 2) | (this.getAF() << 4) | (this.getZF() << 6) | (this.getSF() << 7) | (this.getOF() << 11);
+      this.fop = FL_EAGER;
+    }
+    return this.fbits;
+  }
+  setLazy(op: number, sz: number, d: number, dh: number, s: number, sh: number, r: number, rh: number, cin: number): void {
+    this.fop = op;
+    this.fsz = sz;
+    this.fd = d;
+    this.fdh = dh;
+    this.fs = s;
+    this.fsh = sh;
+    this.fr = r;
+    this.frh = rh;
+    this.fcin = cin;
+  }
+  setLogic(sz: number, r: number, rh: number): void {
+    this.fop = FL_LOGIC;
+    this.fsz = sz;
+    this.fr = r;
+    this.frh = rh;
+    this.fd = 0;
+    this.fs = 0;
+  }
+  /** Eager flags: CF and OF given; ZF/SF/PF from the result of size `sz`; AF given. */
+  setResultFlags(sz: number, r: number, rh: number, cf: number, of: number, af: number): void {
+    const sf = sz === 64 ? rh >>> 31 : (r >>> (sz - 1)) & 1;
+    const zf = r === 0 && rh === 0 ? 1 : 0;
+    this.fop = FL_EAGER;
+    this.fbits = cf | (PARITY[r & 0xff]! << 2) | (af << 4) | (zf << 6) | (sf << 7) | (of << 11);
+  }
+
+  /** Evaluate condition code 0..15. */
+  cond(cc: number): boolean {
+    let v: number;
+    // Fast paths for cmp/sub and test/logic.
+    if (this.fop === FL_SUB && this.fsz !== 64) {
+      const sz = this.fsz;
+      const d = this.fd;
+      const s = this.fs;
+      switch (cc >> 1) {
+        case 1: v = d < s ? 1 : 0; return (cc & 1) === 0 ? v === 1 : v === 0;
+        case 2: v = d === s ? 1 : 0; return (cc & 1) === 0 ? v === 1 : v === 0;
+        case 3: v = d <= s ? 1 : 0; return (cc & 1) === 0 ? v === 1 : v === 0;
+        case 6: {
+          const sh = 32 - sz;
+          v = (d << sh) >> sh < (s << sh) >> sh ? 1 : 0;
+          return (cc & 1) === 0 ? v === 1 : v === 0;
+        }
+        case 7: {
+          const sh = 32 - sz;
+          v = (d << sh) >> sh <= (s << sh) >> sh ? 1 : 0;
+          return (cc & 1) === 0 ? v === 1 : v === 0;
+        }
+      }
+    }
+    switch (cc >> 1) {
+      case 0: v = this.getOF(); break;
+      case 1: v = this.getCF(); break;
+      case 2: v = this.getZF(); break;
+      case 3: v = this.getCF() | this.getZF(); break;
+      case 4: v = this.getSF(); break;
+      case 5: v = this.getPF(); break;
+      case 6: v = this.getSF() ^ this.getOF(); break;
+      default: v = this.getZF() | (this.getSF() ^ this.getOF()); break;
+    }
+    return (cc & 1) === 0 ? v !== 0 : v === 0;
+  }
+
+  // ---------------------------------------------------------- operand access
+
+  /** Effective address of the memory operand (segment base applied). */
+  ea(i: Insn): number {
+    let a = i.disp;
+    const b = i.base;
+    if (b >= 0) a += b === BASE_RIP ? i.next : this.hi[b]! * TWO32 + (this.lo[b]! >>> 0);
+    const x = i.index;
+    if (x >= 0) a += (this.hi[x]! * TWO32 + (this.lo[x]! >>> 0)) * (1 << i.scale);
+    if (i.asz === 32) a = ((a % TWO32) + TWO32) % TWO32;
+    if (i.seg !== 0) a += i.seg === 4 ? this.fsBase : this.gsBaseNum;
+    return a;
+  }
+
+  rdReg(r: number, rb: number, sz: number): number {
+    switch (sz) {
+      case 64:
+        this.vh = this.hi[r]! >>> 0;
+        return this.lo[r]! >>> 0;
+      case 32:
+        this.vh = 0;
+        return this.lo[r]! >>> 0;
+      case 16:
+        this.vh = 0;
+        return this.lo[r]! & 0xffff;
+      default:
+        this.vh = 0;
+        return rb < 16 ? this.lo[rb]! & 0xff : (this.lo[rb - 16]! >>> 8) & 0xff;
+    }
+  }
+  wrReg(r: number, rb: number, sz: number, v: number, vh: number): void {
+    switch (sz) {
+      case 64:
+        this.lo[r] = v;
+        this.hi[r] = vh;
+        return;
+      case 32:
+        this.lo[r] = v;
+        this.hi[r] = 0;
+        return;
+      case 16:
+        this.lo[r] = (this.lo[r]! & ~0xffff) | (v & 0xffff);
+        return;
+      default:
+        if (rb < 16) this.lo[rb] = (this.lo[rb]! & ~0xff) | (v & 0xff);
+        else this.lo[rb - 16] = (this.lo[rb - 16]! & ~0xff00) | ((v & 0xff) << 8);
+    }
+  }
+  rdMem(a: number, sz: number): number {
+    switch (sz) {
+      case 64:
+        if ((a & 4095) > 4088) this.mem.read8(a + 7); // fault on the second page before reading anything
+        this.vh = this.mem.read32(a + 4);
+        return this.mem.read32(a);
+      case 32:
+        this.vh = 0;
+        return this.mem.read32(a);
+      case 16:
+        this.vh = 0;
+        return this.mem.read16(a);
+      default:
+        this.vh = 0;
+        return this.mem.read8(a);
+    }
+  }
+  wrMem(a: number, sz: number, v: number, vh: number): void {
+    switch (sz) {
+      case 64:
+        if ((a & 4095) > 4088) this.mem.checkWritable(a, 8);
+        this.mem.write32(a, v);
+        this.mem.write32(a + 4, vh);
+        return;
+      case 32:
+        this.mem.write32(a, v);
+        return;
+      case 16:
+        this.mem.write16(a, v);
+        return;
+      default:
+        this.mem.write8(a, v);
+    }
+  }
+  /** Read the E operand at the instruction's operand size. */
+  rdE(i: Insn): number {
+    return i.mod === 3 ? this.rdReg(i.rm, i.rmb, i.osz) : this.rdMem(this.ea(i), i.osz);
+  }
+  rdEs(i: Insn, sz: number): number {
+    return i.mod === 3 ? this.rdReg(i.rm, i.rmb, sz) : this.rdMem(this.ea(i), sz);
+  }
+  wrE(i: Insn, v: number, vh: number): void {
+    if (i.mod === 3) this.wrReg(i.rm, i.rmb, i.osz, v, vh);
+    else this.wrMem(this.ea(i), i.osz, v, vh);
+  }
+  rdG(i: Insn): number {
+    return this.rdReg(i.reg, i.regb, i.osz);
+  }
+  wrG(i: Insn, v: number, vh: number): void {
+    this.wrReg(i.reg, i.regb, i.osz, v, vh);
+  }
+
+  // -------------------------------------------------------------- stack
+
+  rsp(): number {
+    return this.hi[4]! * TWO32 + (this.lo[4]! >>> 0);
+  }
+  setRsp(v: number): void {
+    this.lo[4] = v;
+    this.hi[4] = Math.floor(v / TWO32);
+  }
+  push64(v: number, vh: number): void {
+    const sp = this.rsp() - 8;
+    this.wrMem(sp, 64, v, vh);
+    this.setRsp(sp);
+  }
+  pop64(): number {
+    const sp = this.rsp();
+    const v = this.rdMem(sp, 64);
+    this.setRsp(sp + 8);
+    return v;
+  }
+}
+
+function lt64(a: number, ah: number, b: number, bh: number): number {
+  return ah < bh || (ah === bh && a < b) ? 1 : 0;
+}
+function le64(a: number, ah: number, b: number, bh: number): number {
+  return ah < bh || (ah === bh && a <= b) ? 1 : 0;
+}
+
+function unimplemented(cpu: X86Cpu, i: Insn): void {
+  const bytes = cpu.mem.readBytes(i.addr, i.len);
+  cpu.fault(i, { kind: "undefined", pc: i.addr, bytes, detail: `${i.def.mn} is decoded but not implemented` });
+}
+

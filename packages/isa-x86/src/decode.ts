@@ -1,0 +1,345 @@
+/**
+ * x86-64 instruction decoder: legacy prefixes, REX, opcode maps (tables.ts),
+ * ModRM/SIB/displacement, immediates. Produces a flat {@link Insn} record
+ * that the interpreter caches per address and the disassembler prints.
+ *
+ * Operands are normalised so handlers need few shapes: a Z (opcode register),
+ * an accumulator paired with an immediate, and a moffs all become the "E"
+ * operand (register when `mod === 3`, memory otherwise); an accumulator
+ * paired with E becomes the "G" operand.
+ */
+import { F_D64, F_F64, F_MEMONLY, F_REGONLY, F_SSE, isDef, MAPS, type OpDef, type Row } from "./tables.js";
+
+export const P_66 = 1;
+export const P_67 = 2;
+export const P_F2 = 4;
+export const P_F3 = 8;
+export const P_LOCK = 16;
+export const P_REX = 32;
+export const P_CS = 64; // 2E: printed as "cs" by objdump (branch hint / nop padding)
+export const P_DS = 128;
+export const P_SS = 256;
+export const P_ES = 512;
+/** 66 was consumed as a mandatory SSE prefix (not an operand-size override). */
+export const P_66_MANDATORY = 1024;
+/** F2/F3 consumed as a mandatory prefix. */
+export const P_REP_MANDATORY = 2048;
+/** Count of extra 66 prefixes beyond the first (objdump prints "data16"). */
+export const P_66_EXTRA = 4096;
+
+export const SEG_NONE = 0;
+export const SEG_FS = 4;
+export const SEG_GS = 5;
+
+/** Base value meaning "rip-relative". */
+export const BASE_RIP = 16;
+
+/** One decoded instruction. Plain numbers only, so the record stays monomorphic. */
+export class Insn {
+  addr = 0;
+  len = 0;
+  next = 0;
+  map = 0; // 0 one-byte, 1 0F, 2 0F38, 3 0F3A
+  opcode = 0;
+  def!: OpDef;
+  pfx = 0;
+  rex = 0;
+  seg = SEG_NONE;
+  osz = 32;
+  asz = 64;
+  modrm = -1;
+  mod = 3;
+  reg = 0; // ModRM.reg with REX.R
+  rm = 0; // register operand of E (ModRM.rm with REX.B, or Z, or accumulator)
+  regb = 0; // byte-register number for G: 0..15, or 16..19 for ah/ch/dh/bh
+  rmb = 0; // same for E
+  base = -1;
+  index = -1;
+  scale = 0; // shift count 0..3
+  disp = 0;
+  imm = 0; // low 32 bits of the immediate (sign-extended per template), as an int32
+  immHi = 0; // high 32 bits (int32)
+  imm2 = 0; // second immediate (enter)
+  exec: (cpu: any, insn: Insn) => void = undefined as never;
+}
+
+/** Thrown by the decoder for encodings outside the tables. */
+export class UndefinedInstruction {
+  constructor(
+    readonly addr: number,
+    readonly bytes: Uint8Array,
+    readonly detail: string,
+  ) {}
+}
+
+/** Byte source: the interpreter passes guest memory (fetch permission), the disassembler a buffer. */
+export interface ByteSource {
+  fetch8(addr: number): number;
+}
+
+const MAX_LEN = 15;
+
+/**
+ * Decode one instruction at `addr`. Throws {@link UndefinedInstruction} for encodings not in the tables
+ * (and propagates the byte source's own faults).
+ */
+export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): Insn {
+  let p = addr;
+  let pfx = 0;
+  let rex = 0;
+  let seg = SEG_NONE;
+  let lastRep = 0;
+  let b = 0;
+  const fail = (detail: string): never => {
+    const n = Math.max(1, Math.min(p - addr + 1, MAX_LEN));
+    const bytes = new Uint8Array(n);
+    for (let k = 0; k < n; k++) {
+      try {
+        bytes[k] = src.fetch8(addr + k);
+      } catch {
+        return bytesFail(addr, bytes.subarray(0, k), detail);
+      }
+    }
+    throw new UndefinedInstruction(addr, bytes, detail);
+  };
+  // Legacy prefixes and REX (a REX followed by a legacy prefix is ignored, as on hardware).
+  for (;;) {
+    if (p - addr >= MAX_LEN) fail("instruction longer than 15 bytes");
+    b = src.fetch8(p);
+    switch (b) {
+      case 0x66: if (pfx & P_66) pfx += P_66_EXTRA; pfx |= P_66; rex = 0; p++; continue;
+      case 0x67: pfx |= P_67; rex = 0; p++; continue;
+      case 0xf0: pfx |= P_LOCK; rex = 0; p++; continue;
+      case 0xf2: pfx = (pfx & ~P_F3) | P_F2; lastRep = 0xf2; rex = 0; p++; continue;
+      case 0xf3: pfx = (pfx & ~P_F2) | P_F3; lastRep = 0xf3; rex = 0; p++; continue;
+      case 0x2e: pfx |= P_CS; rex = 0; p++; continue;
+      case 0x3e: pfx |= P_DS; rex = 0; p++; continue;
+      case 0x26: pfx |= P_ES; rex = 0; p++; continue;
+      case 0x36: pfx |= P_SS; rex = 0; p++; continue;
+      case 0x64: seg = SEG_FS; rex = 0; p++; continue;
+      case 0x65: seg = SEG_GS; rex = 0; p++; continue;
+    }
+    if ((b & 0xf0) === 0x40) {
+      rex = b;
+      p++;
+      continue;
+    }
+    break;
+  }
+  void lastRep;
+  if (rex) pfx |= P_REX;
+  // Opcode map escape.
+  let map = 0;
+  p++;
+  if (b === 0x0f) {
+    b = src.fetch8(p++);
+    map = 1;
+    if (b === 0x38 || b === 0x3a) {
+      map = b === 0x38 ? 2 : 3;
+      b = src.fetch8(p++);
+    }
+  } else if (b === 0xc4 || b === 0xc5 || b === 0x62 || b === 0x8f && false) {
+    fail("VEX/EVEX encodings are not implemented");
+  }
+  const opcode = b;
+  let row: Row | undefined = MAPS[map]![opcode];
+  if (!row) fail("opcode not in table");
+  let modrm = -1;
+  // Mandatory-prefix split (SSE and friends).
+  if (!isDef(row!) && "pfx" in row!) {
+    const v = row.pfx;
+    let pick: OpDef | Row | undefined;
+    if (pfx & P_F3 && v.pf3) { pick = v.pf3; pfx |= P_REP_MANDATORY; }
+    else if (pfx & P_F2 && v.pf2) { pick = v.pf2; pfx |= P_REP_MANDATORY; }
+    else if (pfx & P_66 && v.p66) { pick = v.p66; pfx |= P_66_MANDATORY; }
+    else pick = (pfx & (P_F2 | P_F3)) && (v.pf2 || v.pf3) ? undefined : v.none;
+    if (!pick) fail("prefix combination not in table");
+    // A 66 that selects a non-SSE row (66 0F BC = 16-bit bsf) is still an operand-size prefix.
+    if (isDef(pick!) && !(pick.flags & F_SSE)) pfx &= ~P_66_MANDATORY;
+    row = pick;
+  }
+  let d: OpDef | undefined;
+  if (isDef(row!)) {
+    d = row;
+    if (d.modrm) modrm = src.fetch8(p++);
+  } else {
+    modrm = src.fetch8(p++);
+    const g = row as { group: (OpDef | undefined)[]; regForm?: (OpDef | undefined | (OpDef | undefined)[])[] };
+    const r = (modrm >> 3) & 7;
+    if ((modrm & 0xc0) === 0xc0 && g.regForm) {
+      const e = g.regForm[r];
+      d = Array.isArray(e) ? e[modrm & 7] : e;
+    } else d = g.group[r];
+    if (!d) fail("opcode extension not in table");
+  }
+  const df = d!;
+  // endbr64 is exactly F3 0F 1E FA; other F3 0F 1E forms are hint nops here.
+  if (map === 1 && opcode === 0x1e && df.key === "endbr") {
+    const m = src.fetch8(p);
+    if (m === 0xfa) p++;
+    else {
+      d = (MAPS[1]![0x1e] as { pfx: { none: OpDef } }).pfx.none;
+      pfx &= ~P_REP_MANDATORY;
+      modrm = src.fetch8(p++);
+    }
+  }
+  const D = d!;
+  const flags = D.flags;
+  const rexW = (rex & 8) !== 0;
+  // Operand size. A mandatory 66 does not change it.
+  const p66 = (pfx & P_66) !== 0 && (pfx & P_66_MANDATORY) === 0;
+  let osz: number;
+  switch (D.sizeKind) {
+    case "b": osz = 8; break;
+    case "w": osz = 16; break;
+    case "d": osz = 32; break;
+    case "q": osz = 64; break;
+    case "y": osz = rexW ? 64 : 32; break;
+    default:
+      if (flags & F_F64) osz = 64;
+      else if (flags & F_D64) osz = p66 ? 16 : 64;
+      else osz = rexW ? 64 : p66 ? 16 : 32;
+  }
+  if (flags & F_SSE && (D.sizeKind === "" || D.sizeKind === "x")) osz = rexW ? 64 : 32;
+  const asz = pfx & P_67 ? 32 : 64;
+
+  const i = out;
+  i.addr = addr;
+  i.map = map;
+  i.opcode = opcode;
+  i.def = D;
+  i.rex = rex;
+  i.seg = seg;
+  i.osz = osz;
+  i.asz = asz;
+  i.modrm = modrm;
+  i.base = -1;
+  i.index = -1;
+  i.scale = 0;
+  i.disp = 0;
+  i.imm = 0;
+  i.immHi = 0;
+  i.imm2 = 0;
+  i.mod = 3;
+  i.reg = 0;
+  i.rm = 0;
+  i.regb = 0;
+  i.rmb = 0;
+
+  if (modrm >= 0) {
+    const mod = modrm >> 6;
+    const rmLow = modrm & 7;
+    const reg = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
+    i.mod = mod;
+    i.reg = reg;
+    i.regb = !rex && reg >= 4 && reg < 8 ? reg + 12 : reg;
+    if (mod === 3) {
+      if (flags & F_MEMONLY) fail("register form of a memory-only instruction");
+      const rm = rmLow | (rex & 1 ? 8 : 0);
+      i.rm = rm;
+      i.rmb = !rex && rm >= 4 && rm < 8 ? rm + 12 : rm;
+    } else {
+      if (flags & F_REGONLY) fail("memory form of a register-only instruction");
+      if (rmLow === 4) {
+        const sib = src.fetch8(p++);
+        const idx = ((sib >> 3) & 7) | (rex & 2 ? 8 : 0);
+        i.scale = sib >> 6;
+        i.index = idx === 4 ? -1 : idx;
+        const bl = sib & 7;
+        if (bl === 5 && mod === 0) {
+          i.base = -1;
+          i.disp = readS32(src, p);
+          p += 4;
+        } else i.base = bl | (rex & 1 ? 8 : 0);
+      } else if (rmLow === 5 && mod === 0) {
+        i.base = BASE_RIP;
+        i.disp = readS32(src, p);
+        p += 4;
+      } else i.base = rmLow | (rex & 1 ? 8 : 0);
+      if (mod === 1) {
+        i.disp = (src.fetch8(p++) << 24) >> 24;
+      } else if (mod === 2) {
+        i.disp = readS32(src, p);
+        p += 4;
+      }
+    }
+  }
+  // Operand normalisation (see the header comment).
+  const ops = D.ops;
+  for (let k = 0; k < ops.length; k++) {
+    const o = ops[k]!;
+    const c = o.charCodeAt(0);
+    if (c === 90 /* Z */) {
+      const r = (opcode & 7) | (rex & 1 ? 8 : 0);
+      i.mod = 3;
+      i.rm = r;
+      i.rmb = !rex && r >= 4 && r < 8 ? r + 12 : r;
+    } else if (c === 65 /* A */ && o !== "AXw") {
+      // Accumulator: G when another operand is E-like; else E.
+      const other = ops.some((x) => /^[EZOMXY]/.test(x));
+      if (other) { i.reg = 0; i.regb = 0; } else if (modrm < 0 && !ops.some((x) => x[0] === "Z")) { i.mod = 3; i.rm = 0; i.rmb = 0; }
+    }
+  }
+  // Immediates.
+  const im = D.imm1;
+  if (im) {
+    switch (im) {
+      case "Ib": i.imm = src.fetch8(p++); i.immHi = 0; break;
+      case "Ibs":
+      case "Jb": i.imm = (src.fetch8(p++) << 24) >> 24; i.immHi = i.imm < 0 ? -1 : 0; break;
+      case "Iw": i.imm = src.fetch8(p) | (src.fetch8(p + 1) << 8); p += 2; i.immHi = 0; break;
+      case "Iz":
+        if (osz === 16) { i.imm = ((src.fetch8(p) | (src.fetch8(p + 1) << 8)) << 16) >> 16; p += 2; }
+        else { i.imm = readS32(src, p); p += 4; }
+        i.immHi = i.imm < 0 ? -1 : 0;
+        break;
+      case "Jz": i.imm = readS32(src, p); p += 4; i.immHi = i.imm < 0 ? -1 : 0; break;
+      case "Iv":
+        if (osz === 64) { i.imm = readS32(src, p); i.immHi = readS32(src, p + 4); p += 8; }
+        else if (osz === 16) { i.imm = src.fetch8(p) | (src.fetch8(p + 1) << 8); p += 2; }
+        else { i.imm = readS32(src, p); p += 4; }
+        break;
+      case "Ob":
+      case "Ov": {
+        // moffs: an absolute address as the E operand.
+        const lo = readS32(src, p) >>> 0;
+        const hi = asz === 64 ? readS32(src, p + 4) : 0;
+        p += asz === 64 ? 8 : 4;
+        i.mod = 0;
+        i.base = -1;
+        i.index = -1;
+        i.disp = hi === 0 ? lo : (hi | 0) * 4294967296 + lo; // exact for user addresses; a huge value faults
+        i.immHi = hi; // kept for the disassembler
+        i.imm = lo | 0;
+        break;
+      }
+    }
+    if (D.imm2 === "Ib") i.imm2 = src.fetch8(p++);
+  }
+  i.pfx = pfx;
+  i.len = p - addr;
+  if (i.len > MAX_LEN) fail("instruction longer than 15 bytes");
+  i.next = addr + i.len;
+  return i;
+}
+
+function readS32(src: ByteSource, p: number): number {
+  return src.fetch8(p) | (src.fetch8(p + 1) << 8) | (src.fetch8(p + 2) << 16) | (src.fetch8(p + 3) << 24);
+}
+
+function bytesFail(addr: number, bytes: Uint8Array, detail: string): never {
+  throw new UndefinedInstruction(addr, bytes, detail);
+}
+
+/** A byte source over a buffer mapped at `base` (for the disassembler). Reads past the end throw. */
+export class BufferSource implements ByteSource {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly base: number,
+  ) {}
+  fetch8(addr: number): number {
+    const k = addr - this.base;
+    if (k < 0 || k >= this.bytes.length) throw new RangeError("truncated instruction");
+    return this.bytes[k]!;
+  }
+}
