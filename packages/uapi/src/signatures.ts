@@ -2,7 +2,8 @@ import type { RetKind } from "./syscalls.js";
 
 /*
  * Argument signatures, in the mini-language parsed by parseArgs() in syscalls.ts:
- *   `[>]kind[/lenIndex] name` | `[>]flags:table name` | `enum:table name` | `[>]*struct name`   (`>` = output)
+ *   `[>]kind[/lenIndex] name` | `[>]flags:table name` | `enum:table name` | `[>]*struct name`
+ * (`>` = output, `~` = in a register but not printed by strace)
  * Names and order follow the kernel's SYSCALL_DEFINEn (include/linux/syscalls.h, kernel/*.c, fs/*.c, mm/*.c).
  * A key `name@arch` overrides `name` for that arch (clone's argument order differs).
  */
@@ -14,10 +15,11 @@ export const SIGNATURES: Readonly<Record<string, readonly [RetKind, string]>> = 
   pwrite64: ["size", "fd fd, buf/2 buf, size count, off pos"],
   readv: ["size", "fd fd, >iovec/2 vec, ulong vlen"],
   writev: ["size", "fd fd, iovec/2 vec, ulong vlen"],
-  preadv: ["size", "fd fd, >iovec/2 vec, ulong vlen, ulong pos_l, ulong pos_h"],
-  pwritev: ["size", "fd fd, iovec/2 vec, ulong vlen, ulong pos_l, ulong pos_h"],
-  preadv2: ["size", "fd fd, >iovec/2 vec, ulong vlen, ulong pos_l, ulong pos_h, flags:rwf flags"],
-  pwritev2: ["size", "fd fd, iovec/2 vec, ulong vlen, ulong pos_l, ulong pos_h, flags:rwf flags"],
+  // The kernel splits the offset into pos_l/pos_h for 32-bit ABIs; on 64-bit pos_l is the whole offset.
+  preadv: ["size", "fd fd, >iovec/2 vec, ulong vlen, off pos_l, ~ulong pos_h"],
+  pwritev: ["size", "fd fd, iovec/2 vec, ulong vlen, off pos_l, ~ulong pos_h"],
+  preadv2: ["size", "fd fd, >iovec/2 vec, ulong vlen, off pos_l, ~ulong pos_h, flags:rwf flags"],
+  pwritev2: ["size", "fd fd, iovec/2 vec, ulong vlen, off pos_l, ~ulong pos_h, flags:rwf flags"],
   open: ["fd", "path filename, flags:open_flags flags, mode mode"],
   openat: ["fd", "dirfd dfd, path filename, flags:open_flags flags, mode mode"],
   openat2: ["fd", "dirfd dfd, path filename, *open_how how, size usize"],

@@ -29,6 +29,8 @@ export interface ArgSpec {
   readonly len?: number;
   /** Written by the kernel: print on exit. */
   readonly out?: boolean;
+  /** Passed in a register but not printed by strace (the high half of preadv's split 64-bit offset). */
+  readonly hidden?: boolean;
 }
 
 /** How to print the return value: errno on -1..-4095 always; otherwise as this kind ("mode": octal, umask). "none": never returns. */
@@ -65,15 +67,15 @@ const KIND_TOKENS: ReadonlySet<string> = new Set<ArgKind>([
 /**
  * Parses the signature mini-language of signatures.ts, one argument per comma:
  *   `[>]kind[/lenIndex] name`, `[>]flags:table name`, `enum:table name`, `[>]*struct name`.
- * `>` marks an output argument.
+ * `>` marks an output argument, `~` one strace does not print.
  */
 export function parseArgs(sig: string): ArgSpec[] {
   if (sig.trim() === "") return [];
   return sig.split(",").map((part) => {
-    const m = /^\s*(>?)(\S+)\s+(\w+)\s*$/.exec(part);
+    const m = /^\s*([>~]?)(\S+)\s+(\w+)\s*$/.exec(part);
     if (!m) throw new UapiError(`bad signature argument ${JSON.stringify(part)} in ${JSON.stringify(sig)}`);
-    const [, outMark, type, name] = m as unknown as [string, string, string, string];
-    const out = outMark === ">" ? { out: true } : {};
+    const [, mark, type, name] = m as unknown as [string, string, string, string];
+    const out = mark === ">" ? { out: true } : mark === "~" ? { hidden: true } : {};
     if (type.startsWith("*")) return { name, kind: "struct", struct: type.slice(1), ...out };
     const colon = /^(flags|enum):(\w+)$/.exec(type);
     if (colon) return { name, kind: colon[1] as "flags" | "enum", table: colon[2]!, ...out };

@@ -65,6 +65,7 @@ describe("syscall tables", () => {
       { name: "w", kind: "enum", table: "whence" },
       { name: "st", kind: "struct", struct: "stat", out: true },
     ]);
+    expect(parseArgs("~ulong pos_h")).toEqual([{ name: "pos_h", kind: "ulong", hidden: true }]);
     expect(parseArgs("")).toEqual([]);
     expect(() => parseArgs("bogus x")).toThrow(UapiError);
     expect(() => parseArgs("fd")).toThrow(UapiError);
