@@ -3,7 +3,7 @@
  * (newest first, shared with children after fork), `seccomp(2)` / `prctl(PR_SET_SECCOMP)` entry
  * points with Linux's checks and error order, and evaluation with Linux's action precedence.
  */
-import { type BpfProgram, type BpfRun, decodeProgram, runBpf, SOCK_FILTER_SIZE } from "./bpf.js";
+import { type BpfProgram, type BpfRun, decodeProgram, encodeProgram, runBpf, SOCK_FILTER_SIZE, type SockFilter } from "./bpf.js";
 import {
   EACCES, EBUSY, EFAULT, EINVAL, ENOMEM, ENOSYS, EOPNOTSUPP, FILTER_PENALTY_INSNS, MAX_ERRNO,
   MAX_INSNS_PER_PATH, SECCOMP_DATA_SIZE, SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_MASK,
@@ -138,6 +138,22 @@ export class SeccompState {
       default:
         return { ret: -EINVAL, reason: `unknown seccomp op ${op}` };
     }
+  }
+
+  /**
+   * Attach a filter the kernel itself supplies (e.g. the mechanism's filter at exec): the same checks
+   * and errors as seccomp(SECCOMP_SET_MODE_FILTER), without guest memory.
+   */
+  attach(insns: readonly SockFilter[], opts: { flags?: number; noNewPrivs?: boolean; capSysAdmin?: boolean; extended?: boolean } = {}): InstallDetail {
+    const bytes = encodeProgram(insns.slice(0, 0xffff));
+    const fprog = new Uint8Array(16);
+    const dv = new DataView(fprog.buffer);
+    dv.setUint16(0, Math.min(insns.length, 0xffff), true);
+    dv.setBigUint64(8, 2n, true);
+    const copyIn: CopyIn = (addr, len) => (addr === 1n ? fprog.slice(0, len) : addr === 2n && len <= bytes.length ? bytes.slice(0, len) : null);
+    return this.setModeFilter((opts.flags ?? 0) >>> 0, 1n, {
+      copyIn, noNewPrivs: opts.noNewPrivs ?? true, capSysAdmin: opts.capSysAdmin ?? true, extended: opts.extended,
+    });
   }
 
   /** prctl(PR_SET_SECCOMP, mode, filter): flags are always 0 on this path. */
