@@ -14,10 +14,34 @@
  * `GuestMemory.markCodePage`, and any write/unmap/mprotect of it drops the cache.
  */
 import { CpuCounters, GuestMemoryFault, PAGE_SIZE, type Cpu, type GuestMemory, type Trap } from "@uabi/isa-core";
+import { matchRow } from "./decode.js";
 import { compileInstruction } from "./exec.js";
 
 /** A compiled instruction: returns the next PC, or a TRAP_* code. */
 export type Handler = () => number;
+
+/** A decoded basic block: handlers for consecutive instructions from `start`. */
+interface Block {
+  readonly start: number;
+  readonly hs: Handler[];
+}
+const MAX_BLOCK = 64;
+
+/**
+ * Words after which a block must end: every branch (b, bl, b.cond, cbz, tbz, br/blr/ret),
+ * exception generation (svc, brk, udf), isb (context synchronisation for modified code),
+ * and msr (may change state later instructions depend on only via the run loop).
+ */
+function endsBlock(w: number): boolean {
+  const op = w >>> 26;
+  if (op === 0x05 || op === 0x25) return true; // b, bl
+  if ((w & 0xff000010) >>> 0 === 0x54000000) return true; // b.cond
+  if ((w & 0x7e000000) === 0x34000000 || (w & 0x7e000000) === 0x36000000) return true; // cbz/cbnz, tbz/tbnz
+  if ((w & 0xfe000000) >>> 0 === 0xd6000000) return true; // br, blr, ret, eret...
+  if ((w & 0xff000000) >>> 0 === 0xd4000000) return true; // svc, hvc, smc, brk, hlt
+  if (w === 0xd5033fdf || (w >>> 16) === 0) return true; // isb, udf
+  return !matchRow(w); // unallocated: traps
+}
 
 /** Handler return codes (negative so they never collide with a PC). */
 export const TRAP_RETIRED = -1; // trap after the instruction retired (svc): cpu.pendingTrap set, pc set
@@ -79,9 +103,9 @@ export class Arm64Cpu implements Cpu {
   readonly counterFn: () => bigint;
   readonly counterFrequency: number;
 
-  private readonly pages = new Map<number, Handler[]>();
+  private readonly pages = new Map<number, Block[]>();
   private curPn = -1;
-  private curPage: Handler[] = [];
+  private curPage: Block[] = [];
 
   constructor(
     readonly mem: GuestMemory,
@@ -159,10 +183,10 @@ export class Arm64Cpu implements Cpu {
     if (this.curPn >= first && this.curPn <= last) this.curPn = -1;
   }
 
-  private loadPage(pn: number): Handler[] {
+  private loadPage(pn: number): Block[] {
     let p = this.pages.get(pn);
     if (!p) {
-      p = new Array<Handler>(PAGE_SIZE / 4);
+      p = new Array<Block>(PAGE_SIZE / 4);
       this.pages.set(pn, p);
       this.mem.markCodePage(pn);
     }
@@ -171,45 +195,69 @@ export class Arm64Cpu implements Cpu {
     return p;
   }
 
-  private decodeAt(page: Handler[], pc: number): Handler {
-    const word = this.mem.fetch32(pc); // exec permission check; throws GuestMemoryFault
-    const h = compileInstruction(this, word, pc);
-    // The fetch may have reloaded the page list (invalidation); only cache into a live page.
-    if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = h;
-    return h;
+  /**
+   * Decode the basic block starting at `pc`: instructions up to and including the first
+   * that can change control flow or needs a context synchronisation (branches, svc, brk,
+   * isb, undefined encodings), never crossing the page, at most MAX_BLOCK long.
+   */
+  private buildBlock(page: Block[], pc: number): Block {
+    const hs: Handler[] = [];
+    let a = pc;
+    for (;;) {
+      const word = this.mem.fetch32(a); // exec permission check; throws GuestMemoryFault
+      hs.push(compileInstruction(this, word, a));
+      a += 4;
+      if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
+    }
+    const b: Block = { start: pc, hs };
+    // Only cache into a page list that is still live (the fetch may have invalidated it).
+    if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
+    return b;
   }
 
   run(budget: number): Trap {
     let pc = this.pc;
     let n = 0;
-    let trap: Trap;
+    let i = 0;
+    let start = pc;
+    let trap: Trap | undefined;
     try {
       for (;;) {
         if (n >= budget) {
           trap = { kind: "budget", pc };
+          this.pc = pc;
           break;
         }
+        start = pc;
+        i = 0;
         const pn = Math.floor(pc / PAGE_SIZE);
         const page = pn === this.curPn ? this.curPage : this.loadPage(pn);
-        let h = page[(pc & (PAGE_SIZE - 1)) >>> 2];
-        if (h === undefined) h = this.decodeAt(page, pc);
-        const next = h();
+        const b = page[(pc & (PAGE_SIZE - 1)) >>> 2] ?? this.buildBlock(page, pc);
+        const hs = b.hs;
+        const len = hs.length;
+        const lim = budget - n < len ? budget - n : len;
+        let next = 0;
+        for (i = 0; i < lim; i++) {
+          next = hs[i]!();
+          if (next < 0) break;
+        }
         if (next < 0) {
           trap = this.pendingTrap!;
           this.pendingTrap = undefined;
-          if (next === TRAP_RETIRED) n++;
-          else this.pc = pc;
+          n += next === TRAP_RETIRED ? i + 1 : i;
+          if (next !== TRAP_RETIRED) this.pc = start + 4 * i;
           break;
         }
-        pc = next;
-        n++;
+        n += lim;
+        pc = lim === len ? next : start + 4 * lim;
       }
     } catch (e) {
       if (!(e instanceof GuestMemoryFault)) throw e;
-      this.pc = pc;
-      trap = { kind: "page-fault", pc, addr: e.addr, access: e.access, reason: e.reason };
+      // The faulting instruction is hs[i]; it did not retire and left no effects.
+      n += i;
+      this.pc = start + 4 * i;
+      trap = { kind: "page-fault", pc: this.pc, addr: e.addr, access: e.access, reason: e.reason };
     }
-    if (trap.kind === "budget") this.pc = pc;
     this.counters.record(trap, n);
     return trap;
   }
