@@ -38,6 +38,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       { name: "self", type: "boolean", summary: "inspect this process's own [vdso] (from /proc/self/mem)" },
       { name: "json", type: "boolean", summary: "print JSON for scripts" },
+      { name: "check", type: "boolean", summary: "resolve every versioned function as parse_vdso and musl do; exit 1 on a miss" },
     ],
     positionals: [{ name: "file", optional: true }],
     details: "Give either <file> (an ELF shared object) or --self.",

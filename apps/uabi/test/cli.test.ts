@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeElf } from "@uabi/elf";
+import { readElf, writeElf } from "@uabi/elf";
 import { liveProcessVdso } from "@uabi/vdso-parser";
 import { COMMANDS, VERSION, main, type Io } from "../src/cli.js";
 import { UsageError, parseArgs, type OptionSpec } from "../src/args.js";
@@ -57,7 +57,7 @@ describe("uabi", () => {
     expect(h.code).toBe(0);
     for (const c of COMMANDS) expect(h.out).toContain(c.path.join(" "));
     const ch = await run("vdso", "inspect", "--help");
-    expect(ch.out).toMatch(/^usage: uabi vdso inspect \[--self\] \[--json\] \[file\]\n/);
+    expect(ch.out).toMatch(/^usage: uabi vdso inspect \[--self\] \[--json\] \[--check\] \[file\]\n/);
     expect((await run("vdso", "--help")).out).toContain("vdso inspect");
   });
 
@@ -111,6 +111,25 @@ describe("uabi vdso inspect", () => {
     expect(r.out).toContain("__kernel_uname@LIBKERNEL_1\n");
     expect(r.out).toContain("__kernel_uname@@LIBKERNEL_2\n");
     expect(r.out).toMatch(/OBJECT  GLOBAL  LINUX_2\.6\.39\n/); // ld's version symbol, printed like readelf does
+  });
+
+  it("--check resolves every versioned function as parse_vdso and musl would", async () => {
+    const ok = await run("vdso", "inspect", "--check", file);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain("lookup check: 3/3 versioned functions resolve to themselves under parse_vdso and musl rules\n");
+    // Corrupt LINUX_2.6.39's vd_hash: parse_vdso (which checks it) misses, musl (which does not) still resolves.
+    const bad = img.bytes.slice();
+    const f = readElf(bad);
+    const vd = f.verdefs.find((d) => d.name === "LINUX_2.6.39")!;
+    new DataView(bad.buffer).setUint32(vd.offset + 8, 1, true);
+    const badFile = join(dir, "bad-hash.so");
+    writeFileSync(badFile, bad);
+    const r = await run("vdso", "inspect", "--check", badFile);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("__kernel_clock_gettime@@LINUX_2.6.39  ← lookup FAILS (parse_vdso)\n");
+    expect(r.out).toContain("lookup check: 2/3");
+    const j = JSON.parse((await run("vdso", "inspect", "--check", "--json", badFile)).out);
+    expect(j.symbols.find((s: { name: string }) => s.name === "__kernel_clock_gettime").check).toEqual({ parseVdso: false, musl: true });
   });
 
   it("--json is machine-readable", async () => {

@@ -21,7 +21,8 @@ export class ElfError extends Error {
   constructor(
     readonly code: ElfErrorCode,
     readonly offset: number,
-    detail: string,
+    /** The message without the code and offset. */
+    readonly detail: string,
   ) {
     super(`${code}: ${detail} (offset 0x${offset.toString(16)})`);
   }

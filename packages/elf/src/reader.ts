@@ -260,6 +260,18 @@ export class ElfFile {
     return this.programHeaders.find((p) => p.type === PT.GNU_STACK);
   }
 
+  /**
+   * Link-time address of the program header table, for AT_PHDR: PT_PHDR's p_vaddr when present, else the
+   * address at which the PT_LOAD covering e_phoff maps it (what Linux's load_elf_binary computes).
+   */
+  get phdrAddress(): number | undefined {
+    const pt = this.programHeaders.find((p) => p.type === PT.PHDR);
+    if (pt) return pt.vaddr;
+    const { phoff, phnum } = this.header;
+    const p = this.loadSegments.find((l) => phoff >= l.offset && phoff + phnum * PHDR_SIZE <= l.offset + l.filesz);
+    return p ? p.vaddr + (phoff - p.offset) : undefined;
+  }
+
   /** Map a virtual address to a file offset through the PT_LOAD segments (file-backed part only). */
   vaddrToOffset(vaddr: number, len = 1): number | undefined {
     for (const p of this.loadSegments) {

@@ -35,7 +35,10 @@ describe("readElf against recorded readelf output", () => {
     expect([a64.type, a64.machine]).toEqual([ET.EXEC, EM.AARCH64]);
     const entrySeg = a64.loadSegments.find((p) => a64.entry >= p.vaddr && a64.entry < p.vaddr + p.memsz);
     expect(entrySeg?.flags).toBe(5);
+    expect(stat.phdrAddress).toBe(stat.loadSegments[0]!.vaddr + stat.header.phoff); // no PT_PHDR: via the first PT_LOAD
+    expect(pie.phdrAddress).toBe(pie.segmentsOfType(6)[0]?.vaddr ?? pie.header.phoff);
     const dyn = readElf(fixture("usever"));
+    expect(dyn.phdrAddress).toBe(dyn.segmentsOfType(6)[0]!.vaddr); // PT_PHDR
     expect(dyn.interpreter).toBe("/lib64/ld-linux-x86-64.so.2");
     expect(dyn.needed).toEqual(["libver.so.1", "libc.so.6"]);
   });

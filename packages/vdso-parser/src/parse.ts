@@ -310,7 +310,7 @@ function wrap<T>(base: number, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof ElfError) throw new VdsoError(e.code, base + Math.max(0, e.offset), e.message, e);
+    if (e instanceof ElfError) throw new VdsoError(e.code, base + Math.max(0, e.offset), `${e.detail} (image offset 0x${e.offset.toString(16)})`, e);
     throw e;
   }
 }

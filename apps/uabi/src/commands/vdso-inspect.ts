@@ -1,7 +1,7 @@
 /** `uabi vdso inspect <file> | --self`: what `readelf --dyn-syms -V` tells a person, or JSON. */
 import { readFileSync } from "node:fs";
 import { EM, SHN, SHT, SYMBOL_BINDING_NAMES, SYMBOL_TYPE_NAMES, readElf, type ElfFile } from "@uabi/elf";
-import { liveProcessVdso, parseVdso } from "@uabi/vdso-parser";
+import { bytesReader, liveProcessVdso, parseVdso, type Vdso } from "@uabi/vdso-parser";
 import { UsageError, type Io, type ParsedArgs } from "../cli.js";
 
 export interface InspectReport {
@@ -13,7 +13,19 @@ export interface InspectReport {
   readonly soname: string | null;
   readonly hashTables: string[];
   readonly versions: { index: number; name: string; hash: string; base: boolean; parents: string[] }[];
-  readonly symbols: { name: string; version: string | null; isDefault: boolean; address: string; size: number; type: string; binding: string }[];
+  readonly symbols: ReportSymbol[];
+}
+
+interface ReportSymbol {
+  name: string;
+  version: string | null;
+  isDefault: boolean;
+  address: string;
+  size: number;
+  type: string;
+  binding: string;
+  /** With --check, for versioned functions: does the lookup resolve to this symbol's address? */
+  check?: { parseVdso: boolean; musl: boolean };
 }
 
 const MACHINE_NAMES: Record<number, string> = { [EM.X86_64]: "x86-64", [EM.AARCH64]: "aarch64" };
@@ -23,22 +35,59 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const file = args.positionals[0];
   const self = args.bool("self");
   if (self === (file !== undefined)) throw new UsageError("vdso inspect: give either <file> or --self");
-  const report = self ? inspectSelf() : inspectFile(file!);
-  if (report === undefined) {
+  const result = self ? inspectSelf() : inspectFile(file!);
+  if (result === undefined) {
     io.stderr.write("uabi: this process has no [vdso] mapping (not Linux, or /proc unavailable)\n");
     return 1;
   }
+  const { report } = result;
+  let failures = 0;
+  if (args.bool("check")) {
+    let v: Vdso;
+    try {
+      v = result.vdso();
+    } catch (e) {
+      throw new Error(`--check: not a vDSO-shaped image (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+    }
+    failures = checkLookups(report, v);
+  }
   io.stdout.write(args.bool("json") ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-  return 0;
+  return failures === 0 ? 0 : 1;
 }
 
-function inspectSelf(): InspectReport | undefined {
+/**
+ * Resolve every versioned function the way static binaries do (the kernel's parse_vdso, and musl's
+ * __vdsosym) and record whether each lands on the symbol's own address. Returns the number of misses.
+ */
+function checkLookups(report: InspectReport, v: Vdso): number {
+  let misses = 0;
+  for (const s of report.symbols) {
+    if (s.type !== "FUNC" || s.version === null) continue;
+    const want = BigInt(s.address);
+    const hit = (a: number | undefined): boolean => a !== undefined && BigInt(a) === want;
+    s.check = { parseVdso: hit(v.lookup(s.name, s.version)), musl: hit(v.lookupMusl(s.name, s.version)) };
+    if (!s.check.parseVdso || !s.check.musl) misses++;
+  }
+  return misses;
+}
+
+interface Inspected {
+  report: InspectReport;
+  /** The image parsed as a static binary would (for --check). */
+  vdso: () => Vdso;
+}
+
+function inspectSelf(): Inspected | undefined {
   const live = liveProcessVdso();
   if (!live) return undefined;
   const v = parseVdso(live.reader, live.base);
+  return { report: selfReport(v, live.base, live.size), vdso: () => v };
+}
+
+function selfReport(v: Vdso, base: number, size: number): InspectReport {
   const machine = v.bin.u16(18);
   return {
-    source: "[vdso] of this process", base: live.base, size: live.size,
+    source: "[vdso] of this process", base, size,
     machine: MACHINE_NAMES[machine] ?? `EM ${machine}`, soname: v.soname ?? null, hashTables: [v.hashStyle === "gnu" ? "DT_GNU_HASH (used)" : "DT_HASH"],
     versions: v.versions.map((d) => ({ index: d.index, name: d.name, hash: hex(d.hash, 8), base: d.isBase, parents: [...d.parents] })),
     symbols: v.symbols().map((s) => ({
@@ -48,7 +97,7 @@ function inspectSelf(): InspectReport | undefined {
   };
 }
 
-function inspectFile(path: string): InspectReport {
+function inspectFile(path: string): Inspected {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -61,7 +110,7 @@ function inspectFile(path: string): InspectReport {
     ...(f.sectionsOfType(SHT.HASH).length ? ["DT_HASH"] : []),
     ...(f.sectionsOfType(SHT.GNU_HASH).length ? ["DT_GNU_HASH"] : []),
   ];
-  return {
+  const report: InspectReport = {
     source: path, base: 0, size: bytes.length, machine: MACHINE_NAMES[f.machine] ?? `EM ${f.machine}`,
     soname: f.soname ?? null, hashTables,
     versions: f.verdefs.map((d) => ({ index: d.ndx, name: d.name, hash: hex(d.hash, 8), base: d.isBase, parents: d.names.slice(1) })),
@@ -73,6 +122,7 @@ function inspectFile(path: string): InspectReport {
         binding: SYMBOL_BINDING_NAMES[s.binding] ?? String(s.binding),
       })),
   };
+  return { report, vdso: () => parseVdso(bytesReader(bytes, 0), 0) };
 }
 
 export function formatReport(r: InspectReport): string {
@@ -87,8 +137,14 @@ export function formatReport(r: InspectReport): string {
     `symbols (${r.symbols.length}):`,
     `  ${"address".padEnd(18)}  ${"size".padStart(6)}  ${"type".padEnd(7)} ${"bind".padEnd(7)} name`,
     ...r.symbols.map((s) =>
-      `  ${s.address}  ${String(s.size).padStart(6)}  ${s.type.padEnd(7)} ${s.binding.padEnd(7)} ${s.name}${s.version ? `${s.isDefault ? "@@" : "@"}${s.version}` : ""}`),
+      `  ${s.address}  ${String(s.size).padStart(6)}  ${s.type.padEnd(7)} ${s.binding.padEnd(7)} ${s.name}${s.version ? `${s.isDefault ? "@@" : "@"}${s.version}` : ""}${
+        s.check && !(s.check.parseVdso && s.check.musl) ? `  ← lookup FAILS (${[!s.check.parseVdso && "parse_vdso", !s.check.musl && "musl"].filter(Boolean).join(", ")})` : ""}`),
     "",
   ];
+  const checked = r.symbols.filter((s) => s.check);
+  if (checked.length > 0) {
+    const ok = checked.filter((s) => s.check!.parseVdso && s.check!.musl).length;
+    out.push(`lookup check: ${ok}/${checked.length} versioned functions resolve to themselves under parse_vdso and musl rules`, "");
+  }
   return out.join("\n");
 }
