@@ -1,4 +1,4 @@
-import type { Arch } from "./arch.js";
+import { type Arch, UapiError } from "./arch.js";
 import * as C from "./constants.js";
 import { ERRNO } from "./errno.js";
 import { signalName } from "./signals.js";
@@ -206,6 +206,7 @@ const octal = (v: bigint) => (v === 0n ? "0" : `0${v.toString(8)}`).padStart(3, 
  * JS bitwise operators on a 32-bit C flag word (`0x100 | 0x80000000`), so it is taken as uint32.
  */
 function flagWord(value: number | bigint): bigint {
+  if (typeof value === "number" && !Number.isSafeInteger(value)) throw new UapiError(`flag/enum value ${value} is not an integer`);
   if (typeof value === "number" && value < 0 && value >= -0x80000000) return BigInt(value >>> 0);
   return BigInt.asUintN(64, BigInt(value));
 }
@@ -245,6 +246,7 @@ export function formatFlags(table: FlagTable, value: number | bigint): string {
 
 /** strace-style enum formatting: the name, or the number (decimal, or hex for `unknown: "hex"` tables). */
 export function formatEnum(table: EnumTable, value: number | bigint): string {
+  if (typeof value === "number" && !Number.isSafeInteger(value)) throw new UapiError(`flag/enum value ${value} is not an integer`);
   const v = BigInt.asUintN(64, BigInt(value));
   const direct = table.values.get(v);
   if (direct !== undefined) return direct;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  CLONE, ENUM_TABLES, FLAG_TABLES, formatEnum, formatFlags, FUTEX, MAP, O_ARM64, O_X86_64, PROT, SIGNALS,
+  CLONE, ENUM_TABLES, UapiError, FLAG_TABLES, formatEnum, formatFlags, FUTEX, MAP, O_ARM64, O_X86_64, PROT, SIGNALS,
 } from "../src/index.js";
 
 const x = FLAG_TABLES.x86_64;
@@ -64,6 +64,8 @@ describe("formatEnum", () => {
     expect(formatEnum(ENUM_TABLES.ioctl_cmd!, 0x5401)).toBe("TCGETS");
     expect(formatEnum(ENUM_TABLES.sigprocmask_how!, 2)).toBe("SIG_SETMASK");
     expect(formatEnum(ENUM_TABLES.seccomp_ret!, 0x7fff0000)).toBe("SECCOMP_RET_ALLOW");
+    expect(() => formatEnum(ENUM_TABLES.whence!, 0.5)).toThrow(UapiError);
+    expect(() => formatFlags(FLAG_TABLES.arm64.prot!, Number.NaN)).toThrow(UapiError);
   });
 
   it("every table named by a syscall signature exists", async () => {
