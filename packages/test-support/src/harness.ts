@@ -120,6 +120,8 @@ class Proc {
   readonly sigactions = new Map<number, Uint8Array>();
   readonly rlimits = new Map<number, [bigint, bigint]>();
   gsBase = 0n;
+  persona = 0; // PER_LINUX
+  umask = 0o022; // init's umask (init/init_task.c: .fs = &init_fs, fs_struct umask 0022)
   rng = 0x2545f491;
 
   constructor(readonly cpu: Cpu, image: LoadedImage, stackLimit: number, opts: RunStaticOptions) {
@@ -464,6 +466,30 @@ const HANDLERS: Record<string, Handler> = {
     const base = clk === 0 || clk === 8 || clk === 11 ? EPOCH_SECONDS : 0n; // REALTIME, REALTIME_ALARM, TAI
     p.mem.write64(ptr(p, a[1]!), base + ns / 1_000_000_000n);
     p.mem.write64(ptr(p, a[1]!) + 8, ns % 1_000_000_000n);
+    return 0;
+  },
+  // kernel/exec_domain.c: 0xffffffff queries; anything else sets and returns the old persona.
+  personality: (p, a) => {
+    const old = p.persona;
+    const next = Number(BigInt.asUintN(32, a[0]!));
+    if (next !== 0xffffffff) p.persona = next;
+    return old;
+  },
+  // kernel/sys.c SYSCALL_DEFINE1(umask): keeps mask & S_IRWXUGO, returns the old mask.
+  umask: (p, a) => {
+    const old = p.umask;
+    p.umask = int(a[0]!) & 0o777;
+    return old;
+  },
+  // kernel/sys.c do_sysinfo: glibc's qsort asks for the physical memory size (sysconf _SC_PHYS_PAGES).
+  sysinfo: (p, a) => {
+    const b = new DataView(new ArrayBuffer(112));
+    b.setBigUint64(0, BigInt(Math.floor(p.cpu.counters.instructions / 1e9)), true); // uptime (virtual seconds)
+    b.setBigUint64(32, 1n << 30n, true); // totalram: 1 GiB
+    b.setBigUint64(40, 1n << 29n, true); // freeram
+    b.setUint16(80, 1, true); // procs
+    b.setUint32(104, 1, true); // mem_unit
+    p.mem.writeBytes(ptr(p, a[0]!), new Uint8Array(b.buffer));
     return 0;
   },
   getpid: (p) => p.pid,

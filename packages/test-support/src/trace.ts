@@ -69,11 +69,17 @@ export function normaliseResult(name: string, raw: string): string {
   return normaliseValue(name, neg ? -mag : mag);
 }
 
-/** Replace addresses (hex ≥ 0x10000) and the traced pid in argument text; random bytes of getrandom. */
+/**
+ * Replace what varies between runs in argument text: addresses (hex ≥ 0x10000), the traced pid,
+ * long decimal values (qemu's unused argument registers), getrandom's bytes, sysinfo's contents.
+ */
 export function normaliseArgs(name: string, args: string, pid?: string): string {
   let out = args.replace(/0x[0-9a-fA-F]+/g, (h) => (BigInt(h) >= 0x10000n ? "<addr>" : h));
   if (pid) out = out.replace(new RegExp(`\\b${pid}\\b`, "g"), "<pid>");
+  // qemu prints all six argument registers, unused ones included: long values there are noise.
+  out = out.replace(/(^|[^\w<])-?\d{10,}\b/g, "$1<n>");
   if (name === "getrandom") out = out.replace(/^"[^"]*"(\.\.\.)?/, "<random>");
+  if (name === "sysinfo") out = out.replace(/^\{.*\}$/, "<struct>");
   if (PATH_LENGTH_RESULT.has(name)) out = out.replace(/"[^"]*"(\.\.\.)?(?=, \d+$)/, "<path>");
   return out;
 }

@@ -138,6 +138,13 @@ for (const [arch, machine] of ARCHES) {
         sys(nr("clock_gettime"), 1, DATA + 0x100),
         sys(nr("futex"), DATA + 0x200, 0x81, 1),
         sys(nr("futex"), DATA + 0x200, 0x80, 5, 0),
+        sys(nr("personality"), 0xffffffff),
+        sys(nr("personality"), 0x40000),
+        sys(nr("personality"), 0xffffffff),
+        sys(nr("umask"), 0o027),
+        sys(nr("umask"), 0o1777),
+        sys(nr("umask"), 0),
+        sys(nr("sysinfo"), DATA + 0x300),
         sys(nr("kill"), 1, 9),
         sys(0x7fff),
         sys(nr("exit_group"), 0),
@@ -145,6 +152,7 @@ for (const [arch, machine] of ARCHES) {
       expect(res.syscalls).toEqual([
         "read = 3", "read = 3", "read = 0", "rt_sigaction = 0", "rt_sigaction = 0", "rt_sigaction = -EINVAL",
         "rt_sigprocmask = 0", "rt_sigprocmask = 0", "clock_gettime = 0", "futex = 0", "futex = -EAGAIN",
+        "personality = 0", "personality = 0", "personality = 262144", "umask = 18", "umask = 23", "umask = 511", "sysinfo = 0",
         "kill = -ENOSYS", "syscall_32767 = -ENOSYS", "exit_group = ?",
       ]);
       expect(new TextDecoder().decode(cpu.mem.readBytes(DATA, 6))).toBe("abcdef");
@@ -152,6 +160,7 @@ for (const [arch, machine] of ARCHES) {
       expect(cpu.mem.readBytes(DATA + 0x80, 32)).toEqual(cpu.mem.readBytes(DATA, 32));
       expect(cpu.mem.read64(DATA + 0xc8)).toBe(cpu.mem.read64(DATA));
       expect(res.unhandled).toEqual(["kill", "syscall_32767"]);
+      expect(cpu.mem.read32(DATA + 0x300 + 104)).toBe(1); // sysinfo.mem_unit
       expect(calls[0]).toMatchObject({ name: "read", nr: nr("read"), result: 3n });
       expect(calls[0]!.args.slice(0, 3)).toEqual([0n, BigInt(DATA), 3n]);
     });
