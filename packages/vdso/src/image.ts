@@ -208,6 +208,7 @@ export function buildVdso(options: BuildOptions): VdsoImage {
     })),
   });
 
+  const exported = new Set(syms.map((s) => s.name));
   const textSec = image.sections.get(".text")!;
   const tableSec = image.sections.get(".rodata")!;
   const at = (key: string): number => textSec.address + off(key).offset;
@@ -222,7 +223,8 @@ export function buildVdso(options: BuildOptions): VdsoImage {
     textStart: textSec.address,
     textEnd: textSec.address + textSec.size,
     entries: { bounce: at("@bounce"), sigsys: at("@sigsys"), sigreturn: at("@sigreturn") },
-    symbols: image.symbols.map((s) => ({ name: s.name, version: s.version, hidden: s.hidden, address: s.address, size: s.size })),
+    // The writer also lists the ABS version-node symbols; the image's symbols are its functions.
+    symbols: image.symbols.filter((s) => exported.has(s.name)).map((s) => ({ name: s.name, version: s.version, hidden: s.hidden, address: s.address, size: s.size })),
     pages: { vvar: PAGE_PLACEMENT.vvarOffset, uts: PAGE_PLACEMENT.utsOffset, count: PAGE_PLACEMENT.dataPages },
     dispatchTable: { offset: tableSec.address, length: tableLen },
     syscallEntries,
