@@ -57,8 +57,10 @@ export class Bin {
     if (!(off >= 0 && off < end && end <= this.length)) {
       throw new ElfError("out-of-range", off, `${what}: string offset outside its table [..0x${end.toString(16)})`);
     }
-    const nul = this.bytes.indexOf(0, off);
-    if (nul < 0 || nul >= end) throw new ElfError("bad-string", off, `${what}: string is not NUL-terminated inside its table`);
+    // Search only inside the table: a table without NULs must not cost a scan of the whole file per string.
+    const rel = this.bytes.subarray(off, end).indexOf(0);
+    const nul = rel < 0 ? -1 : off + rel;
+    if (nul < 0) throw new ElfError("bad-string", off, `${what}: string is not NUL-terminated inside its table`);
     return dec.decode(this.bytes.subarray(off, nul));
   }
 

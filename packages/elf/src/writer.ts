@@ -225,6 +225,10 @@ export function writeElf(input: ElfWriterInput): ElfImage {
     if (s.section !== undefined && !userNames.has(s.section)) throw bad(`symbol ${s.name}: unknown section ${s.section}`);
     if (s.version !== undefined && !verIndex.has(s.version)) throw bad(`symbol ${s.name}: unknown version ${s.version}`);
     if (s.name === "") throw bad("symbol with an empty name");
+    const okNum = (x: unknown): boolean => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+    if (!okNum(s.value) || (s.size !== undefined && !okNum(s.size))) throw bad(`symbol ${s.name}: value and size must be non-negative integers`);
+    if (s.type !== undefined && !(s.type in TYPES)) throw bad(`symbol ${s.name}: unknown type ${String(s.type)}`);
+    if (s.binding !== undefined && !(s.binding in BINDINGS)) throw bad(`symbol ${s.name}: unknown binding ${String(s.binding)}`);
     const vi = s.version !== undefined ? verIndex.get(s.version)! : versioned ? 1 : 0;
     dsyms.push({
       name: s.name, section: s.section, value: s.value, size: s.size ?? 0,
@@ -310,6 +314,7 @@ export function writeElf(input: ElfWriterInput): ElfImage {
     const type = s.type ?? (s.name.startsWith(".note") ? SHT.NOTE : SHT.PROGBITS);
     const nobits = type === SHT.NOBITS;
     const data = s.data;
+    if (typeof data !== "function" && !(data instanceof Uint8Array)) throw bad(`section ${s.name}: data must be a Uint8Array or a builder`);
     const size = typeof data === "function" || nobits ? s.size : data.length;
     if (size === undefined || !Number.isSafeInteger(size) || size < 0) throw bad(`section ${s.name}: a builder or NOBITS section needs a size`);
     const flags = SHF.ALLOC | (s.exec ? SHF.EXECINSTR : 0) | (s.write ? SHF.WRITE : 0);
@@ -416,7 +421,10 @@ export function writeElf(input: ElfWriterInput): ElfImage {
   v.setUint32(20, EV_CURRENT, true);
   const symAddr = (d: DynSym): number => (d.section === undefined ? d.value : layout.section(d.section).address + d.value);
   let entry = 0;
-  if (typeof input.entry === "number") entry = input.entry;
+  if (typeof input.entry === "number") {
+    if (!Number.isSafeInteger(input.entry) || input.entry < 0) throw bad(`entry ${input.entry} is not an address`);
+    entry = input.entry;
+  }
   else if (typeof input.entry === "string") {
     const d = dsyms.find((x) => x.name === input.entry);
     if (!d) throw bad(`entry symbol ${input.entry} is not defined`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ElfError, readElf, type ElfFile } from "../src/index.js";
+import { Bin, ElfError, readElf, type ElfFile } from "../src/index.js";
 import { writeVdsoLike } from "./helpers.js";
 import { fixture } from "./readelf-text.js";
 
@@ -71,6 +71,13 @@ describe("malformed input only ever raises ElfError, in bounded time", () => {
     }
     expect(failures).toBeGreaterThan(0);
     expect(performance.now() - t0, name).toBeLessThan(10_000);
+  });
+
+  it("a string table without NULs costs a scan of the table, not of the whole file, per string", () => {
+    const b = new Bin(new Uint8Array(8 << 20).fill(0x41)); // 8 MiB without a single NUL
+    const t0 = performance.now();
+    for (let i = 0; i < 2000; i++) expect(() => b.cstr(i, 4096)).toThrow(expect.objectContaining({ code: "bad-string" }));
+    expect(performance.now() - t0).toBeLessThan(1000);
   });
 
   it("a cyclic SysV hash chain raises cycle, not a hang", () => {

@@ -198,6 +198,12 @@ describe("writeElf: variants", () => {
     ["generated section name", { sections: [{ name: ".dynsym", data: new Uint8Array(4) }] }],
     ["versions without soname", { soname: undefined }],
     ["unknown machine", { machine: "mips" as never }],
+    ["negative symbol value", { symbols: [{ name: "x", section: ".text", value: -1 }] }],
+    ["fractional symbol size", { symbols: [{ name: "x", section: ".text", value: 0, size: 1.5 }] }],
+    ["unknown symbol type", { symbols: [{ name: "x", section: ".text", value: 0, type: "tls" as never }] }],
+    ["section data of the wrong kind", { sections: [{ name: ".text", data: [1, 2, 3] as never }] }],
+    ["negative entry", { entry: -4 }],
+    ["undefined entry symbol", { entry: "nope" }],
   ])("rejects %s with invalid-input", (_, over) => {
     const base = vdsoLikeInput();
     const input = { ...base, sections: [{ name: ".text", data: new Uint8Array(16), exec: true }], symbols: [], ...over };
