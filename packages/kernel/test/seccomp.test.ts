@@ -202,3 +202,18 @@ describe("actions", () => {
     expect(new DataView(e.buffer).getBigUint64(72, true)).toBe(0xbbbbn);
   });
 });
+
+describe("SeccompState.attach and TRACE recheck", () => {
+  it("attach applies the same checks as seccomp(2)", () => {
+    const st = new SeccompState("x86_64");
+    expect(st.attach([ALLOW]).ret).toBe(0);
+    expect(st.attach([ld(64), ALLOW])).toMatchObject({ ret: -EINVAL, pc: 0 });
+    expect(st.attach([ALLOW], { noNewPrivs: false, capSysAdmin: false }).ret).toBe(-13);
+    expect(st.attach([], {}).ret).toBe(-EINVAL);
+    expect(st.attach([ld(64), ALLOW], { extended: true }).ret).toBe(0);
+    expect(st.list().map((f) => [f.index, f.extended])).toEqual([[1, true], [0, false]]);
+  });
+  it("RET_TRACE allows on the re-check after the tracer's stop", () => {
+    expect(seccompOutcome({ action: SECCOMP_RET_TRACE, data: 0, match: null }, { tracer: true, recheckAfterTrace: true })).toEqual({ kind: "allow", log: false });
+  });
+});

@@ -3,11 +3,7 @@
  * and an interpreter over a `seccomp_data` buffer that counts the instructions it executes
  * (the cost model charges per cBPF instruction).
  */
-import {
-  BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_DIV, BPF_IMM, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT,
-  BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_LDX, BPF_LSH, BPF_MEM, BPF_MEMWORDS, BPF_MISC, BPF_MOD, BPF_MUL,
-  BPF_NEG, BPF_OR, BPF_RET, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_TAX, BPF_TXA, BPF_W, BPF_X, BPF_XOR,
-} from "./constants.js";
+import { BPF_MEMWORDS } from "./constants.js";
 
 /** One `struct sock_filter` (8 bytes: u16 code, u8 jt, u8 jf, u32 k). */
 export interface SockFilter {
@@ -112,29 +108,16 @@ export interface BpfRun {
   insns: number;
 }
 
-const CODE = {
-  LD_IMM: BPF_LD | BPF_IMM,
-  LD_ABS_W: BPF_LD | BPF_W | BPF_ABS,
-  LD_MEM: BPF_LD | BPF_MEM,
-  LDX_IMM: BPF_LDX | BPF_IMM,
-  LDX_MEM: BPF_LDX | BPF_MEM,
-  ST: BPF_ST,
-  STX: BPF_STX,
-  RET_K: BPF_RET | BPF_K,
-  RET_A: BPF_RET | BPF_A,
-  TAX: BPF_MISC | BPF_TAX,
-  TXA: BPF_MISC | BPF_TXA,
-  JA: BPF_JMP | BPF_JA,
-} as const;
-
 /**
  * Runs a validated program over `data` (a `seccomp_data` image, little-endian) with scratch `mem`
  * (16 words, reused). Semantics follow net/core/filter.c's conversion of cBPF: TAX copies A to X,
  * TXA copies X to A; division or modulo by X = 0 makes the filter return 0 (= SECCOMP_RET_KILL_THREAD);
  * shifts by X use the low 5 bits, as the kernel's 32-bit ALU does. Loads are native-endian words.
+ * Case labels are literal opcodes (named in comments) so V8 can compile the switch to a jump table.
  */
 export function runBpf(p: BpfProgram, data: DataView, mem: Uint32Array, out: BpfRun): BpfRun {
   const { code, jt, jf, k, length } = p;
+  const limit = data.byteLength - 4;
   let a = 0;
   let x = 0;
   let pc = 0;
@@ -142,63 +125,60 @@ export function runBpf(p: BpfProgram, data: DataView, mem: Uint32Array, out: Bpf
   for (;;) {
     if (pc >= length) throw new BpfRuntimeError("fell off the end of the program", pc);
     count++;
-    const c = code[pc];
     const kk = k[pc];
-    switch (c) {
-      case CODE.LD_ABS_W:
-        if (kk + 4 > data.byteLength) throw new BpfRuntimeError(`load [${kk}] beyond ${data.byteLength}-byte data`, pc);
+    switch (code[pc]) {
+      case 0x20: // LD|W|ABS
+        if (kk > limit) throw new BpfRuntimeError(`load [${kk}] beyond ${data.byteLength}-byte data`, pc);
         a = data.getUint32(kk, true);
         break;
-      case CODE.LD_IMM: a = kk; break;
-      case CODE.LDX_IMM: x = kk; break;
-      case CODE.LD_MEM: a = mem[kk & 15]; break;
-      case CODE.LDX_MEM: x = mem[kk & 15]; break;
-      case CODE.ST: mem[kk & 15] = a; break;
-      case CODE.STX: mem[kk & 15] = x; break;
-      case CODE.TAX: x = a; break;
-      case CODE.TXA: a = x; break;
-      case CODE.RET_K: out.ret = kk; out.insns = count; return out;
-      case CODE.RET_A: out.ret = a; out.insns = count; return out;
-      case CODE.JA: pc += kk; break;
-      default: {
-        const cls = c & 0x07;
-        if (cls === BPF_ALU) {
-          const src = (c & BPF_X) !== 0 ? x : kk;
-          switch (c & 0xf0) {
-            case BPF_ADD: a = (a + src) >>> 0; break;
-            case BPF_SUB: a = (a - src) >>> 0; break;
-            case BPF_MUL: a = Math.imul(a, src) >>> 0; break;
-            case BPF_DIV:
-              if (src === 0) { out.ret = 0; out.insns = count; return out; }
-              a = Math.floor(a / src) >>> 0;
-              break;
-            case BPF_MOD:
-              if (src === 0) { out.ret = 0; out.insns = count; return out; }
-              a = (a % src) >>> 0;
-              break;
-            case BPF_OR: a = (a | src) >>> 0; break;
-            case BPF_AND: a = (a & src) >>> 0; break;
-            case BPF_XOR: a = (a ^ src) >>> 0; break;
-            case BPF_LSH: a = (a << (src & 31)) >>> 0; break;
-            case BPF_RSH: a = a >>> (src & 31); break;
-            case BPF_NEG: a = (-a) >>> 0; break;
-            default: throw new BpfRuntimeError(`bad ALU opcode 0x${c.toString(16)}`, pc);
-          }
-        } else if (cls === BPF_JMP) {
-          const src = (c & BPF_X) !== 0 ? x : kk;
-          let taken: boolean;
-          switch (c & 0xf0) {
-            case BPF_JEQ: taken = a === src; break;
-            case BPF_JGT: taken = a > src; break;
-            case BPF_JGE: taken = a >= src; break;
-            case BPF_JSET: taken = (a & src) !== 0; break;
-            default: throw new BpfRuntimeError(`bad JMP opcode 0x${c.toString(16)}`, pc);
-          }
-          pc += taken ? jt[pc] : jf[pc];
-        } else {
-          throw new BpfRuntimeError(`opcode 0x${c.toString(16)} not allowed in seccomp`, pc);
-        }
-      }
+      case 0x00: a = kk; break; // LD|IMM
+      case 0x01: x = kk; break; // LDX|IMM
+      case 0x60: a = mem[kk & 15]; break; // LD|MEM
+      case 0x61: x = mem[kk & 15]; break; // LDX|MEM
+      case 0x02: mem[kk & 15] = a; break; // ST
+      case 0x03: mem[kk & 15] = x; break; // STX
+      case 0x07: x = a; break; // MISC|TAX
+      case 0x87: a = x; break; // MISC|TXA
+      case 0x06: out.ret = kk; out.insns = count; return out; // RET|K
+      case 0x16: out.ret = a; out.insns = count; return out; // RET|A
+      case 0x05: pc += kk; break; // JMP|JA
+      case 0x15: pc += a === kk ? jt[pc] : jf[pc]; break; // JEQ|K
+      case 0x1d: pc += a === x ? jt[pc] : jf[pc]; break; // JEQ|X
+      case 0x25: pc += a > kk ? jt[pc] : jf[pc]; break; // JGT|K
+      case 0x2d: pc += a > x ? jt[pc] : jf[pc]; break; // JGT|X
+      case 0x35: pc += a >= kk ? jt[pc] : jf[pc]; break; // JGE|K
+      case 0x3d: pc += a >= x ? jt[pc] : jf[pc]; break; // JGE|X
+      case 0x45: pc += (a & kk) !== 0 ? jt[pc] : jf[pc]; break; // JSET|K
+      case 0x4d: pc += (a & x) !== 0 ? jt[pc] : jf[pc]; break; // JSET|X
+      case 0x04: a = (a + kk) >>> 0; break; // ALU ADD K
+      case 0x0c: a = (a + x) >>> 0; break; // ALU ADD X
+      case 0x14: a = (a - kk) >>> 0; break; // SUB K
+      case 0x1c: a = (a - x) >>> 0; break; // SUB X
+      case 0x24: a = Math.imul(a, kk) >>> 0; break; // MUL K
+      case 0x2c: a = Math.imul(a, x) >>> 0; break; // MUL X
+      case 0x34: a = Math.floor(a / kk) >>> 0; break; // DIV K (k != 0: validated)
+      case 0x3c: // DIV X
+        if (x === 0) { out.ret = 0; out.insns = count; return out; }
+        a = Math.floor(a / x) >>> 0;
+        break;
+      case 0x94: a = (a % kk) >>> 0; break; // MOD K (classic only; seccomp rejects MOD)
+      case 0x9c: // MOD X
+        if (x === 0) { out.ret = 0; out.insns = count; return out; }
+        a = (a % x) >>> 0;
+        break;
+      case 0x44: a = (a | kk) >>> 0; break; // OR K
+      case 0x4c: a = (a | x) >>> 0; break; // OR X
+      case 0x54: a = (a & kk) >>> 0; break; // AND K
+      case 0x5c: a = (a & x) >>> 0; break; // AND X
+      case 0xa4: a = (a ^ kk) >>> 0; break; // XOR K
+      case 0xac: a = (a ^ x) >>> 0; break; // XOR X
+      case 0x64: a = (a << (kk & 31)) >>> 0; break; // LSH K
+      case 0x6c: a = (a << (x & 31)) >>> 0; break; // LSH X
+      case 0x74: a = a >>> (kk & 31); break; // RSH K
+      case 0x7c: a = a >>> (x & 31); break; // RSH X
+      case 0x84: a = (-a) >>> 0; break; // NEG
+      default:
+        throw new BpfRuntimeError(`opcode 0x${code[pc].toString(16)} not allowed in seccomp`, pc);
     }
     pc++;
   }

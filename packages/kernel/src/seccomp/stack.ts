@@ -261,6 +261,11 @@ export type SeccompOutcome =
 export interface OutcomeEnv {
   /** A tracer with PTRACE_O_TRACESECCOMP is attached. */
   tracer?: boolean;
+  /**
+   * This evaluation re-runs the filters after the tracer's PTRACE_EVENT_SECCOMP stop
+   * (__seccomp_filter(..., recheck_after_trace = true)): RET_TRACE then allows the call.
+   */
+  recheckAfterTrace?: boolean;
   /** Live threads in the thread group (KILL_THREAD of the last one kills the process). */
   liveThreads?: number;
 }
@@ -274,6 +279,7 @@ export function seccompOutcome(v: Pick<SeccompVerdict, "action" | "data" | "matc
     case SECCOMP_RET_TRAP:
       return { kind: "trap", data: v.data };
     case SECCOMP_RET_TRACE:
+      if (env.recheckAfterTrace) return { kind: "allow", log: false };
       return env.tracer ? { kind: "trace", data: v.data } : { kind: "skip", ret: -ENOSYS, why: "RET_TRACE without a tracer" };
     case SECCOMP_RET_USER_NOTIF:
       return v.match?.listener ? { kind: "user-notif", data: v.data } : { kind: "skip", ret: -ENOSYS, why: "RET_USER_NOTIF without a listener" };
