@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { A64Assembler, AsmError, encodeBitmask, mem, post, sp, w, x, xzr } from "../src/index.js";
+import { A64Assembler, AsmError, decode, disassembleWord, encodeBitmask, mem, post, sp, w, x, xzr } from "../src/index.js";
 import { ASM_CASES } from "./asm-cases.js";
 import { gnuAssemble, hasGnuAs } from "./gnu-as.js";
 
+const objdumpText = JSON.parse(readFileSync(new URL("./fixtures/asm-objdump.json", import.meta.url), "utf8")) as Record<string, string[]>;
 const oracle = JSON.parse(readFileSync(new URL("./fixtures/asm-oracle.json", import.meta.url), "utf8")) as Record<string, number[]>;
 
 function words(build: (a: A64Assembler) => unknown): number[] {
@@ -30,6 +31,23 @@ describe("A64Assembler", () => {
   it.skipIf(!hasGnuAs)("fixture agrees with a live aarch64-linux-gnu-as", () => {
     const live = gnuAssemble(ASM_CASES.map(([t]) => t));
     ASM_CASES.forEach(([t], i) => expect(hex(live[i]!), t).toBe(hex(oracle[t]!)));
+  });
+
+  it("round-trips: assemble, decode, disassemble gives objdump's text for the same bytes", () => {
+    // Cases were assembled back to back in one object, so each word's address is its offset there.
+    let addr = 0;
+    const bad: string[] = [];
+    for (const [text, build] of ASM_CASES) {
+      const ws = words(build);
+      ws.forEach((wd, k) => {
+        expect(decode(wd), text).toBeDefined();
+        const got = disassembleWord(wd, addr + 4 * k);
+        const want = objdumpText[text]![k];
+        if (got !== want) bad.push(`${text}: ours[${got}] objdump[${want}]`);
+      });
+      addr += 4 * oracle[text]!.length;
+    }
+    expect(bad).toEqual([]);
   });
 
   it("resolves forward and backward labels", () => {
