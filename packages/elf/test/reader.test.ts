@@ -127,17 +127,17 @@ describe("readElf rejects malformed headers with typed errors", () => {
     }
   };
   it.each([
-    ["empty", new Uint8Array(0), "truncated"],
-    ["short header", good.subarray(0, 40), "truncated"],
-    ["bad magic", mutate((b) => (b[1] = 0x46)), "bad-magic"],
-    ["ELFCLASS32", mutate((b) => (b[4] = 1)), "bad-class"],
-    ["big-endian", mutate((b) => (b[5] = 2)), "bad-data"],
-    ["bad phentsize", mutate((_, v) => v.setUint16(54, 32, true)), "bad-entsize"],
-    ["phoff past the end", mutate((_, v) => v.setUint32(32, 0x100000, true)), "out-of-range"],
-    ["shoff beyond 2^53", mutate((_, v) => v.setUint32(44, 0xffffffff, true)), "too-large"],
-    ["shstrndx out of range", mutate((_, v) => v.setUint16(62, 500, true)), "out-of-range"],
-    ["truncated file", good.subarray(0, good.length - 100), "truncated"],
-  ] as const)("%s → %s", (_, bytes, want) => {
+    ["empty", "truncated", new Uint8Array(0)],
+    ["short header", "truncated", good.subarray(0, 40)],
+    ["bad magic", "bad-magic", mutate((b) => (b[1] = 0x46))],
+    ["ELFCLASS32", "bad-class", mutate((b) => (b[4] = 1))],
+    ["big-endian", "bad-data", mutate((b) => (b[5] = 2))],
+    ["bad phentsize", "bad-entsize", mutate((_, v) => v.setUint16(54, 32, true))],
+    ["phoff past the end", "out-of-range", mutate((_, v) => v.setUint32(32, 0x100000, true))],
+    ["shoff beyond 2^53", "too-large", mutate((_, v) => v.setUint32(44, 0xffffffff, true))],
+    ["shstrndx out of range", "out-of-range", mutate((_, v) => v.setUint16(62, 500, true))],
+    ["truncated file", "truncated", good.subarray(0, good.length - 100)],
+  ] as const)("%s → %s", (_, want, bytes) => {
     expect(code(bytes)).toBe(want);
   });
   it("reports the offending offset", () => {
