@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { TARGETS, corpusDir, corpusFixtures, type CorrectionsFile, type TargetName } from "../src/index.js";
+import { TARGETS, applyCorrections, corpusDir, corpusFixtures, type CorrectionsFile, type ExpectedFile, type TargetName } from "../src/index.js";
 
 const root = corpusDir();
 const corrections = JSON.parse(readFileSync(join(root, "corrections.json"), "utf8")) as CorrectionsFile;
@@ -82,6 +82,17 @@ describe("corpus index", () => {
     }
   });
 
+  it("the bytes written to fd 1 add up to the recorded stdout (corrections included)", () => {
+    for (const f of all) {
+      let total = 0;
+      f.expected.syscalls.forEach((s, i) => {
+        const m = /^(write|writev) = (\d+)$/.exec(s);
+        if (m && /^(write|writev)\(1,/.test(f.expected.syscallArgs[i]!)) total += Number(m[2]);
+      });
+      expect(total, `${f.target}/${f.id}`).toBe(f.expected.stdout.length);
+    }
+  });
+
   it("recordings carry the qemu corrections on arm64 and none on native x86-64", () => {
     for (const f of corpusFixtures("aarch64-glibc")) {
       if (f.name.startsWith("nostdlib")) continue;
@@ -151,5 +162,49 @@ describe("corpus index", () => {
       expect(r.status).toBe(f.expected.exitStatus);
       expect(r.stdout.toString("latin1")).toBe(f.expected.stdout);
     }
+  });
+});
+
+describe("applyCorrections", () => {
+  const raw: ExpectedFile = {
+    name: "p", target: "aarch64-glibc", arch: "arm64", opt: "O2", argv: ["./p-O2"], env: {}, stdin: "",
+    stdout: "rl = ENOSYS\n", exitStatus: 0, syscalls: ["set_robust_list = -ENOSYS", "set_robust_list = -ENOSYS", "write = 12", "exit_group = ?"],
+    syscallArgs: [], signals: [], syscallsDeterministic: true, oracle: "qemu", corrections: [],
+  };
+  const entries = [
+    { name: "set_robust_list", args: "4817120,24,0,0,0,0", result: "-ENOSYS" },
+    { name: "set_robust_list", args: "4817120,32,0,0,0,0", result: "-ENOSYS" },
+    { name: "write", args: "1,<addr>,12", result: "12" },
+    { name: "exit_group", args: "0", result: "?" },
+  ];
+  const rules = corrections;
+
+  it("fixes syscall results by name and argument pattern, stdout by text, and the write count with it", () => {
+    const file: CorrectionsFile = {
+      description: "",
+      corrections: [
+        ...rules.corrections.filter((c) => c.id.startsWith("qemu-set-robust-list")),
+        { id: "t-stdout", oracle: "qemu-aarch64", programs: ["p"], stdout: [{ from: "rl = ENOSYS\n", to: "rl = 0\n" }], oracleBehaviour: "", linux: "", citation: "" },
+        { id: "t-other-program", oracle: "qemu-aarch64", programs: ["q"], stdout: [{ from: "rl", to: "RL" }], oracleBehaviour: "", linux: "", citation: "" },
+      ],
+    };
+    const out = applyCorrections(raw, entries, file, "qemu-aarch64");
+    expect(out.syscalls).toEqual(["set_robust_list = 0", "set_robust_list = -EINVAL", "write = 7", "exit_group = ?"]);
+    expect(out.stdout).toBe("rl = 0\n");
+    expect(out.corrections).toEqual(["qemu-set-robust-list", "qemu-set-robust-list-bad-len", "t-stdout"]);
+    expect(out.oracleStdout).toBe(raw.stdout);
+    expect(out.oracleSyscalls).toEqual(raw.syscalls);
+    expect(raw.syscalls[0]).toBe("set_robust_list = -ENOSYS"); // input untouched
+    // Another oracle's rules do not apply.
+    expect(applyCorrections(raw, entries, file, "strace").corrections).toEqual([]);
+  });
+
+  it("refuses a stdout correction whose byte count it cannot attribute to one write", () => {
+    const file: CorrectionsFile = {
+      description: "",
+      corrections: [{ id: "t", oracle: "qemu-aarch64", stdout: [{ from: "ENOSYS", to: "0" }], oracleBehaviour: "", linux: "", citation: "" }],
+    };
+    const two = [...entries.slice(0, 3), { name: "write", args: "1,<addr>,0", result: "0" }, entries[3]!];
+    expect(() => applyCorrections({ ...raw, syscalls: [...raw.syscalls.slice(0, 3), "write = 0", "exit_group = ?"] }, two, file, "qemu-aarch64")).toThrow(/exactly one write/);
   });
 });
