@@ -5,14 +5,10 @@
  * primitives*, through the same composite formulas the simulator uses, is compared with the
  * composite's direct measurement. Nothing is fitted to the composites.
  *
- * Host-only (node:child_process, node:fs): the lead's `uabi calibrate` command calls runCalibration
- * and prints formatCalibration(report).
+ * Only runCalibration touches the host (child_process, fs), and it loads those modules when called
+ * (process.getBuiltinModule), so importing this file stays safe in a browser. The `uabi calibrate`
+ * command calls runCalibration and prints formatCalibration(report).
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   AUDIT_ARCH_X86_64, BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, encodeProgram, fillSeccompData, jump,
   newSeccompDataBuffer, SECCOMP_RET_ALLOW, SECCOMP_SET_MODE_FILTER, SeccompState, type SockFilter, stmt, vdsoWindowFilter,
@@ -176,7 +172,21 @@ export interface CalibrationOptions {
   source?: string;
 }
 
+/** Node built-ins, loaded on first use so that the pure parts of this module run anywhere. */
+function nodeHost() {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (!get) throw new CalibrationError("calibration needs Node.js ≥ 20.16 (process.getBuiltinModule)");
+  return {
+    cp: get("node:child_process") as typeof import("node:child_process"),
+    fs: get("node:fs") as typeof import("node:fs"),
+    os: get("node:os") as typeof import("node:os"),
+    path: get("node:path") as typeof import("node:path"),
+    url: get("node:url") as typeof import("node:url"),
+  };
+}
+
 export function findCalibrationSource(): string {
+  const { fs: { existsSync }, path: { dirname, resolve }, url: { fileURLToPath } } = nodeHost();
   const here = dirname(fileURLToPath(import.meta.url));
   for (const p of [resolve(here, "../../../../scripts/calibrate/calibrate.c"), resolve("scripts/calibrate/calibrate.c")]) {
     if (existsSync(p)) return p;
@@ -186,6 +196,7 @@ export function findCalibrationSource(): string {
 
 /** Compiles and runs calibrate.c (seconds), then builds the report and writes the profile JSON. */
 export function runCalibration(opts: CalibrationOptions = {}): CalibrationReport {
+  const { cp: { execFileSync, spawnSync }, fs: { mkdtempSync, writeFileSync }, os: { tmpdir }, path: { join } } = nodeHost();
   if (process.platform !== "linux" || process.arch !== "x64") throw new CalibrationError("calibration needs Linux on x86_64");
   const cc = opts.cc ?? "cc";
   const dir = mkdtempSync(join(tmpdir(), "uabi-calibrate-"));
