@@ -32,6 +32,8 @@ import { Tracer } from "./trace.js";
 import { CharDevNode, DirNode, FileNode, GeneratedNode, SymlinkNode, Vfs, S_IFIFO, type CharDevice, type HostFs } from "./vfs.js";
 import { NodeHostFs } from "./hostfs.js";
 import { Rng } from "./rng.js";
+import { buildVdso } from "@uabi/vdso";
+import { VVAR_PAGE, VVAR_NCLOCKS, CLOCK_MODE, TASK_PAGE, FS_PAGE, UTS_PAGE } from "@uabi/libkernel";
 
 export type Mode = "direct";
 
@@ -56,26 +58,39 @@ export interface KernelOptions {
   trace?: (line: string) => void;
   /** Seed for /dev/urandom, getrandom and AT_RANDOM (default 0). */
   seed?: number;
-  /** Instructions per scheduling quantum (default 100 000). */
+  /** Instructions per scheduling quantum (default 2 000 000: about a CFS slice of virtual time). */
   quantum?: number;
   /** Called once per unknown syscall number. */
   onMissingSyscall?: (arch: Arch, nr: number, name: string | undefined) => void;
-  /** A vDSO image per ISA, mapped into every process (AT_SYSINFO_EHDR). Without one a minimal trampoline page is mapped. */
-  vdso?: Partial<Record<Arch, VdsoImage>>;
+  /**
+   * The vDSO mapped into every process (AT_SYSINFO_EHDR): `true` (default) builds @uabi/vdso's image per ISA;
+   * `false` maps only a one-page signal-return trampoline and no AT_SYSINFO_EHDR (what qemu-user does);
+   * or give images per ISA.
+   */
+  vdso?: boolean | Partial<Record<Arch, VdsoImage>>;
   /** Report stdin/stdout/stderr as a terminal (TCGETS succeeds). Default false: they are pipes. */
   tty?: boolean;
 }
 
-/** What the kernel needs from a generated vDSO. */
+/** What the kernel needs from a generated vDSO (a subset of @uabi/vdso's VdsoImage). */
 export interface VdsoImage {
-  /** The ELF image (mapped read+exec). */
-  image: Uint8Array;
-  /** Offset of the signal-return trampoline (arm64 __kernel_rt_sigreturn). */
-  sigreturnOffset: number;
-  /** Pages of [vvar] mapped just below the image. */
-  vvarPages: number;
-  /** Called whenever the time data should be refreshed (vvar base address, the kernel). */
-  updateVvar?: (vvar: number, k: Kernel, p: Process) => void;
+  readonly bytes: Uint8Array;
+  readonly mapSize: number;
+  readonly textStart: number;
+  readonly textEnd: number;
+  readonly entries: { readonly bounce: number; readonly sigsys: number; readonly sigreturn: number };
+  /** Data pages below the image: vvar and uts offsets from the load base (negative), and their count. */
+  readonly pages: { readonly vvar: number; readonly uts: number; readonly count: number };
+}
+
+const BUILT_VDSO = new Map<Arch, VdsoImage>();
+function defaultVdso(arch: Arch): VdsoImage {
+  let v = BUILT_VDSO.get(arch);
+  if (!v) {
+    v = buildVdso({ arch });
+    BUILT_VDSO.set(arch, v);
+  }
+  return v;
 }
 
 export interface SpawnOptions {
@@ -198,7 +213,7 @@ export class Kernel {
     this.opts = opts;
     this.maxInstructions = opts.maxInstructions ?? 20e9;
     this.memLimit = opts.memLimit ?? 1 << 30;
-    this.quantum = opts.quantum ?? 100_000;
+    this.quantum = opts.quantum ?? 2_000_000;
     this.nsPerInsn = BigInt(opts.nsPerInstruction ?? 1);
     if (!(this.quantum > 0) || !(this.maxInstructions > 0) || !(this.memLimit > 0)) throw new KernelUsageError("quantum, maxInstructions and memLimit must be positive");
     this.rng = new Rng(opts.seed ?? 0);
@@ -397,20 +412,27 @@ export class Kernel {
     const stackSize = 132 * 1024 + Math.ceil((argv.join("\0").length + env.join("\0").length + path.length + 8192) / PAGE_SIZE) * PAGE_SIZE;
     mm.mapFixed(top - stackSize, stackSize, 3, "[stack]");
     mm.brkStart = mm.brkCur = loaded.brk;
-    // vvar + vDSO.
-    const vd = this.opts.vdso?.[arch.arch];
-    const vvarPages = vd?.vvarPages ?? 1;
-    const image = vd?.image;
-    const vdsoLen = image ? Math.ceil(image.length / PAGE_SIZE) * PAGE_SIZE : PAGE_SIZE;
-    const base = mm.findFree(vvarPages * PAGE_SIZE + vdsoLen);
+    // Data pages + vDSO, placed top-down like map_vdso.
+    const vd = this.vdsoFor(arch.arch);
+    const dataPages = vd ? vd.pages.count : 1;
+    const vdsoLen = vd ? vd.mapSize : PAGE_SIZE;
+    const base = mm.findFree(dataPages * PAGE_SIZE + vdsoLen);
     if (base < 0) throw new ExecError("too-big", "no room for the vDSO");
-    mm.mapFixed(base, vvarPages * PAGE_SIZE, 1, "[vvar]");
-    mm.mapFixed(base + vvarPages * PAGE_SIZE, vdsoLen, 5, "[vdso]");
-    const vdsoBase = base + vvarPages * PAGE_SIZE;
+    mm.mapFixed(base, dataPages * PAGE_SIZE, 1, "[vvar]");
+    mm.mapFixed(base + dataPages * PAGE_SIZE, vdsoLen, 5, "[vdso]");
+    const vdsoBase = base + dataPages * PAGE_SIZE;
     let sigret: number;
-    if (image) {
-      mm.mem.poke(vdsoBase, image);
-      sigret = vdsoBase + vd!.sigreturnOffset;
+    let taskPage = 0, fsPage = 0;
+    if (vd) {
+      mm.mem.poke(vdsoBase, vd.bytes);
+      sigret = vdsoBase + vd.entries.sigreturn;
+      // libkernel's per-task and per-fs pages (ordinary user memory the handlers read and write).
+      taskPage = mm.mmap(0, PAGE_SIZE, 3, 0x22, 0);
+      fsPage = mm.mmap(0, PAGE_SIZE, 3, 0x22, 0);
+      if (taskPage < 0 || fsPage < 0) throw new ExecError("too-big", "no room for the libkernel pages");
+      const uts = new Uint8Array(UTS_PAGE.newSize);
+      this.utsFields(arch).forEach((f, i) => uts.set(new TextEncoder().encode(f).subarray(0, 64), i * UTS_PAGE.fieldLen));
+      mm.mem.poke(vdsoBase + vd.pages.uts, uts);
     } else {
       // Minimal image: the arm64 trampoline `mov x8, #139; svc #0` (no ELF, so no AT_SYSINFO_EHDR).
       const tramp = new Uint8Array([0x68, 0x11, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4]);
@@ -422,9 +444,11 @@ export class Kernel {
     p.threads = [t];
     p.mm = mm;
     p.arch = arch;
-    p.vdsoBase = image ? vdsoBase : 0;
+    p.vdsoBase = vd ? vdsoBase : 0;
     p.vdsoSigreturn = sigret;
-    p.vvarBase = base;
+    p.vvarBase = vd ? vdsoBase + vd.pages.vvar : 0;
+    p.fsPage = fsPage;
+    t.taskPage = taskPage;
     p.exePath = path;
     p.exeBytes = elf;
     p.comm = (path.split("/").pop() ?? "").slice(0, 15);
@@ -440,7 +464,7 @@ export class Kernel {
     t.clearChildTid = 0;
     const random = this.rng.bytes(16);
     const auxv: [number, bigint | number][] = [];
-    if (image) auxv.push([AT.SYSINFO_EHDR, vdsoBase]);
+    if (vd) auxv.push([AT.SYSINFO_EHDR, vdsoBase]);
     auxv.push(
       [AT.MINSIGSTKSZ, arch.minSigStkSz],
       [AT.HWCAP, arch.hwcap],
@@ -469,9 +493,87 @@ export class Kernel {
     this.updateVvar(p);
   }
 
-  updateVvar(p: Process): void {
-    const vd = this.opts.vdso?.[p.arch.arch];
-    vd?.updateVvar?.(p.vvarBase, this, p);
+  /** The vDSO image for an ISA per the options (undefined: none). */
+  vdsoFor(arch: Arch): VdsoImage | undefined {
+    const o = this.opts.vdso ?? true;
+    if (o === false) return undefined;
+    if (o === true) return defaultVdso(arch);
+    return o[arch];
+  }
+
+  utsFields(arch: ArchAdapter): string[] {
+    return ["Linux", "uabi", "6.6.0-uabi", "#1 SMP PREEMPT_DYNAMIC", arch.machine, "(none)"];
+  }
+
+  /**
+   * Refresh the vvar page (time bases under the seqlock) and the per-task/per-fs page slots and
+   * contents for the thread about to run. The counter is the virtual ns clock (mult 1, shift 0),
+   * so userspace clock reads are exact between updates.
+   */
+  updateVvar(p: Process, t?: Thread): void {
+    if (!p.vvarBase) return;
+    const mem = p.mm.mem;
+    const v = new DataView(new ArrayBuffer(PAGE_SIZE));
+    const now = this.monotonicNs();
+    const real = this.realtimeNs();
+    p.vvarSeq = (p.vvarSeq + 2) >>> 0;
+    v.setUint32(VVAR_PAGE.seq, p.vvarSeq, true);
+    v.setBigUint64(VVAR_PAGE.cycleLast, now, true);
+    v.setUint32(VVAR_PAGE.mult, 1, true);
+    v.setUint32(VVAR_PAGE.shift, 0, true);
+    v.setBigUint64(VVAR_PAGE.taskPagePtr, BigInt(t?.taskPage ?? 0), true);
+    v.setBigUint64(VVAR_PAGE.fsPagePtr, BigInt(p.fsPage), true);
+    for (let id = 0; id < VVAR_NCLOCKS; id++) {
+      const base = [0, 5, 8, 11].includes(id) ? real : now;
+      const mode = [2, 3].includes(id) ? CLOCK_MODE.syscall : id === 5 || id === 6 ? CLOCK_MODE.coarse : id === 10 ? CLOCK_MODE.syscall : CLOCK_MODE.hres;
+      const o = VVAR_PAGE.clocks + id * VVAR_PAGE.clockSize;
+      v.setBigUint64(o + VVAR_PAGE.clock.sec, base / 1_000_000_000n, true);
+      v.setBigUint64(o + VVAR_PAGE.clock.nsec, base % 1_000_000_000n, true);
+      v.setUint32(o + VVAR_PAGE.clock.mode, mode, true);
+      v.setUint32(o + VVAR_PAGE.clock.resNsec, id === 5 || id === 6 ? 4_000_000 : 1, true);
+    }
+    try {
+      mem.poke(p.vvarBase, new Uint8Array(v.buffer, 0, VVAR_PAGE.clocks + VVAR_NCLOCKS * VVAR_PAGE.clockSize));
+      if (t?.taskPage) {
+        const tp = new DataView(new ArrayBuffer(0x28));
+        tp.setUint32(TASK_PAGE.personality, p.personality, true);
+        tp.setUint32(TASK_PAGE.pid, p.pid, true);
+        tp.setUint32(TASK_PAGE.tid, t.tid, true);
+        tp.setBigUint64(TASK_PAGE.robustHead, BigInt(t.robustList), true);
+        tp.setBigUint64(TASK_PAGE.robustLen, BigInt(t.robustLen), true);
+        mem.poke(t.taskPage, new Uint8Array(tp.buffer));
+      }
+      if (p.fsPage) {
+        const fp = new Uint8Array(4);
+        new DataView(fp.buffer).setUint32(FS_PAGE.umask, p.fs.umask, true);
+        mem.poke(p.fsPage + FS_PAGE.umask, fp);
+      }
+    } catch {
+      // The user unmapped a libkernel page: nothing to refresh (the next exec maps them again).
+    }
+  }
+
+  /**
+   * Read back what userspace libkernel handlers changed in the per-task / per-fs pages (untrusted:
+   * masked like the syscalls would), so the kernel's view stays coherent when ported code calls
+   * __kernel_umask / __kernel_personality / __kernel_set_robust_list directly.
+   */
+  syncFromPages(p: Process, t: Thread): void {
+    if (!p.vvarBase) return;
+    const mem = p.mm.mem;
+    try {
+      if (t.taskPage) {
+        p.personality = mem.read32(t.taskPage + TASK_PAGE.personality);
+        const head = Number(mem.read64(t.taskPage + TASK_PAGE.robustHead));
+        if (Number(mem.read64(t.taskPage + TASK_PAGE.robustLen)) === 24) {
+          t.robustList = head;
+          t.robustLen = 24;
+        }
+      }
+      if (p.fsPage) p.fs.umask = mem.read32(p.fsPage + FS_PAGE.umask) & 0o777;
+    } catch {
+      // unmapped by the user: keep the kernel's values
+    }
   }
 
   // ------------------------------------------------------------------ run loop
@@ -546,7 +648,13 @@ export class Kernel {
     t.waitingSyscall = undefined;
     t.state = "runnable";
     t.proc.arch.setSyscallResult(t.cpu, BigInt(result));
-    if (sc) this.traceExit(t, sc.nr, sc.name, sc.args, result);
+    if (sc) {
+      this.traceExit(t, sc.nr, sc.name, sc.args, result);
+      if (sc.event) {
+        sc.event.result = result;
+        this.emit(sc.event);
+      }
+    }
     this.exitWork(t);
   }
 
@@ -568,7 +676,10 @@ export class Kernel {
   }
 
   private runThread(t: Thread, budget: number): void {
+    const p = t.proc;
+    if (p.vvarBase) this.updateVvar(p, t);
     const trap = t.cpu.run(budget);
+    if (p.vvarBase && t.state !== "dead") this.syncFromPages(p, t);
     if (t.state === "dead") return;
     this.handleTrap(t, trap);
     if (t.state === "runnable") this.exitWork(t);
@@ -695,6 +806,10 @@ export class Kernel {
       t.state = "runnable";
       t.cpu.pc -= t.proc.arch.syscallInsnLength; // the registers still hold the number and arguments
       if (sc) this.traceExit(t, sc.nr, sc.name, sc.args, "restart");
+      if (sc?.event) {
+        sc.event.path.push("restart");
+        this.emit(sc.event);
+      }
       return;
     }
     this.finishWait(t, -EINTR);
@@ -828,7 +943,9 @@ export class Kernel {
     }
     ev.path.push("dispatch");
     this.dispatch(t, c, row, ev);
-    this.emit(ev);
+    // A blocked call is reported when its wait completes (finishWait), with its result.
+    if (t.state === "blocked" && t.waitingSyscall) t.waitingSyscall.event = ev;
+    else this.emit(ev);
   }
 
   private emit(ev: SyscallEvent): void {

@@ -37,9 +37,11 @@ export class Thread {
   robustList = 0;
   robustLen = 0;
   rseq = { addr: 0, len: 0, sig: 0 };
+  /** libkernel per-task page (0 without a vDSO). */
+  taskPage = 0;
   wait: Wait | undefined;
   /** Pending syscall during a wait: number and name, for trace lines. */
-  waitingSyscall: { nr: number; name: string; args: bigint[]; pc: number } | undefined;
+  waitingSyscall: { nr: number; name: string; args: bigint[]; pc: number; event?: import("./kernel.js").SyscallEvent } | undefined;
   /** Signal mask to restore after a handler that interrupted sigsuspend-style calls. */
   savedMask: bigint | undefined;
   /** Instructions this thread has retired. */
@@ -83,6 +85,9 @@ export class Process {
   vdsoBase = 0;
   vdsoSigreturn = 0;
   vvarBase = 0;
+  vvarSeq = 0;
+  /** libkernel per-fs page, shared by CLONE_FS threads (0 without a vDSO). */
+  fsPage = 0;
   exitSignal = 17; // SIGCHLD
   rlimits: [bigint, bigint][] = [];
   uid = 1000;

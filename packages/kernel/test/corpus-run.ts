@@ -14,13 +14,14 @@ export interface FixtureOutcome {
   trace: string[];
 }
 
-export function runFixture(f: CorpusFixture, opts: { trace?: boolean; maxInstructions?: number } = {}): FixtureOutcome {
+export function runFixture(f: CorpusFixture, opts: { trace?: boolean; maxInstructions?: number; vdso?: boolean } = {}): FixtureOutcome {
   const chunks: Uint8Array[] = [];
   const trace: string[] = [];
   const k = new Kernel({
     stdout: (d) => chunks.push(d),
     stdin: new TextEncoder().encode(f.expected.stdin),
     maxInstructions: opts.maxInstructions ?? 3e9,
+    vdso: opts.vdso ?? true,
     ...(opts.trace ? { trace: (l: string) => trace.push(l) } : {}),
   });
   const syscalls: string[] = [];

@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   AUDIT_ARCH_AARCH64, AUDIT_ARCH_X86_64, BPF_ABS, BPF_ALU, BPF_DIV, BPF_IMM, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_LEN,
   BPF_RET, BPF_W, BpfAsmError, BpfEncodingError, BpfRuntimeError, assemble, buildSeccompData, decodeProgram,
-  decodeSigsysInfo, disassembleBpf, EFAULT, EINVAL, encodeProgram, encodeSigsysInfo, ENOSYS, EOPNOTSUPP, fillSeccompData,
+  decodeSigsysInfo, disassembleBpf, encodeProgram, encodeSigsysInfo, fillSeccompData,
   jump, newSeccompDataBuffer, runBpf, SECCOMP_GET_ACTION_AVAIL, SECCOMP_GET_NOTIF_SIZES, SECCOMP_MODE_FILTER,
   SECCOMP_MODE_STRICT, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRACE, SECCOMP_RET_TRAP,
   SECCOMP_RET_USER_NOTIF, SECCOMP_SET_MODE_FILTER, SECCOMP_SET_MODE_STRICT, SeccompState, seccompOutcome,
   seccompSigsysInfo, type SockFilter, stmt, toProgram, validateSeccompFilter, vdsoWindowFilter,
 } from "../src/seccomp/index.js";
+import { EFAULT, EINVAL, ENOSYS, EOPNOTSUPP } from "../src/seccomp/constants.js";
 
 const ALLOW = stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 const ld = (k: number) => stmt(BPF_LD | BPF_W | BPF_ABS, k);

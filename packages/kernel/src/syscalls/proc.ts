@@ -56,6 +56,13 @@ function doClone(c: SyscallContext, a: CloneArgs): number {
   const tid = f & CLONE_THREAD ? k.allocPid() : child.pid;
   arch.copyForClone(parent.cpu, cpu, a.stack, f & CLONE_SETTLS ? a.tls : undefined);
   const t = k.newThread(child, cpu, tid);
+  if (child.vvarBase) {
+    // Each thread gets its own libkernel per-task page (a fork keeps the parent's, copied with the mm).
+    if (f & CLONE_VM) {
+      const tp = child.mm.mmap(0, 4096, 3, 0x22, 0);
+      t.taskPage = tp > 0 ? tp : 0;
+    } else t.taskPage = parent.taskPage;
+  }
   t.sigmask = parent.sigmask;
   t.altstack = f & CLONE_VM && !(f & CLONE_VFORK) ? { sp: 0, size: 0, flags: 2 } : { ...parent.altstack };
   if (f & CLONE_CHILD_CLEARTID) t.clearChildTid = a.childTid;
