@@ -8,7 +8,7 @@
  * operand (register when `mod === 3`, memory otherwise); an accumulator
  * paired with E becomes the "G" operand.
  */
-import { F_D64, F_F64, F_MEMONLY, F_REGONLY, F_SSE, isDef, MAPS, type OpDef, type Row } from "./tables.js";
+import { F_D64, F_F64, F_MEMONLY, F_REGONLY, F_SSE, INCSSP, isDef, MAPS, RDSSP, type OpDef, type Row } from "./tables.js";
 
 export const P_66 = 1;
 export const P_67 = 2;
@@ -182,6 +182,11 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
       pfx &= ~P_REP_MANDATORY;
       modrm = src.fetch8(p++);
     }
+  }
+  // CET hints in the F3 0F AE /5 and F3 0F 1E /1 register forms.
+  if (map === 1 && pfx & P_F3 && modrm >= 0xc0) {
+    if (opcode === 0xae && ((modrm >> 3) & 7) === 5) { d = INCSSP; pfx |= P_REP_MANDATORY; }
+    else if (opcode === 0x1e && ((modrm >> 3) & 7) === 1) { d = RDSSP; pfx |= P_REP_MANDATORY; }
   }
   const D = d!;
   const flags = D.flags;

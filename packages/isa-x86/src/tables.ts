@@ -224,13 +224,13 @@ const X87_REG: Record<number, (OpDef | undefined | (OpDef | undefined)[])[]> = {
     [x87r("f2xm1", ""), x87r("fyl2x", ""), x87r("fptan", ""), x87r("fpatan", ""), x87r("fxtract", ""), x87r("fprem1", ""), x87r("fdecstp", ""), x87r("fincstp", "")],
     [x87r("fprem", ""), x87r("fyl2xp1", ""), x87r("fsqrt", ""), x87r("fsincos", ""), x87r("frndint", ""), x87r("fscale", ""), x87r("fsin", ""), x87r("fcos", "")],
   ],
-  0xda: [x87r("fcmovb", "T,S"), x87r("fcmove", "T,S"), x87r("fcmovbe", "T,S"), x87r("fcmovu", "T,S"), undefined, [undefined, x87r("fucompp", "")]],
-  0xdb: [x87r("fcmovnb", "T,S"), x87r("fcmovne", "T,S"), x87r("fcmovnbe", "T,S"), x87r("fcmovnu", "T,S"),
-    [undefined, undefined, x87r("fnclex", ""), x87r("fninit", "")], x87r("fucomi", "T,S"), x87r("fcomi", "T,S")],
+  0xda: [x87r("fcmovb", "S,T"), x87r("fcmove", "S,T"), x87r("fcmovbe", "S,T"), x87r("fcmovu", "S,T"), undefined, [undefined, x87r("fucompp", "")]],
+  0xdb: [x87r("fcmovnb", "S,T"), x87r("fcmovne", "S,T"), x87r("fcmovnbe", "S,T"), x87r("fcmovnu", "S,T"),
+    [undefined, undefined, x87r("fnclex", ""), x87r("fninit", "")], x87r("fucomi", "S,T"), x87r("fcomi", "S,T")],
   0xdc: [x87r("fadd", "T,S"), x87r("fmul", "T,S"), undefined, undefined, x87r("fsub", "T,S"), x87r("fsubr", "T,S"), x87r("fdiv", "T,S"), x87r("fdivr", "T,S")],
   0xdd: [x87r("ffree", "T"), undefined, x87r("fst", "T"), x87r("fstp", "T"), x87r("fucom", "T"), x87r("fucomp", "T")],
   0xde: [x87r("faddp", "T,S"), x87r("fmulp", "T,S"), undefined, [undefined, x87r("fcompp", "")], x87r("fsubp", "T,S"), x87r("fsubrp", "T,S"), x87r("fdivp", "T,S"), x87r("fdivrp", "T,S")],
-  0xdf: [undefined, undefined, undefined, undefined, [x87r("fnstsw", "AXw")], x87r("fucomip", "T,S"), x87r("fcomip", "T,S")],
+  0xdf: [undefined, undefined, undefined, undefined, [x87r("fnstsw", "AXw")], x87r("fucomip", "S,T"), x87r("fcomip", "S,T")],
 };
 for (let op = 0xd8; op <= 0xdf; op++) MAP1[op] = { group: X87_MEM[op]!, regForm: X87_REG[op]! };
 
@@ -336,6 +336,10 @@ MAP2[0xe6] = { pfx: { p66: sse("cvttpd2dq", "Vx,Wx"), pf3: sse("cvtdq2pd", "Vx,W
 MAP2[0xe7] = { pfx: { p66: sse("movntdq", "Mx,Vx", "movaps") } };
 MAP2[0x2b] = { pfx: { none: sse("movntps", "Mx,Vx", "movaps"), p66: sse("movntpd", "Mx,Vx", "movaps") } };
 
+/** CET shadow-stack hints: NOPs on a CPU without CET (rdssp leaves its destination unchanged), which glibc relies on. */
+export const INCSSP = def("incssp", "Ey", 0, "nop");
+export const RDSSP = def("rdssp", "Ey", 0, "nop");
+
 /** 0F 38 and 0F 3A (SSSE3/SSE4): not advertised by our CPUID, so empty: every encoding is #UD. */
 export const MAP3: (Row | undefined)[] = new Array(256).fill(undefined);
 export const MAP4: (Row | undefined)[] = new Array(256).fill(undefined);
@@ -355,5 +359,7 @@ export function allDefs(): OpDef[] {
     } else if ((r as { pfx?: Record<string, unknown> }).pfx) for (const v of Object.values((r as { pfx: Record<string, unknown> }).pfx)) visit(v);
   };
   for (const m of MAPS) m.forEach(visit);
+  out.add(INCSSP);
+  out.add(RDSSP);
   return [...out];
 }

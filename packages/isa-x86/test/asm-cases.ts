@@ -3,7 +3,7 @@ import { mem, sized, type X86Assembler } from "../src/asm.js";
 
 export const ASM_CASES: [string, (a: X86Assembler) => void][] = [
   ["mov $0x12345678,%eax", (a) => a.mov("rax", 0x12345678)],
-  ["mov $-1,%rcx", (a) => a.mov("rcx", -1)],
+  ["mov $0xffffffffffffffff,%rcx", (a) => a.mov("rcx", -1)],
   ["movabs $0x123456789abcdef0,%r11", (a) => a.mov("r11", 0x123456789abcdef0n)],
   ["movabs $0x1,%rdx", (a) => a.movabs("rdx", 1)],
   ["mov $0x7f,%r9b", (a) => a.mov("r9b", 0x7f)],
