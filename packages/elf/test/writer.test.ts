@@ -188,6 +188,30 @@ describe("writeElf: variants", () => {
     expect(f.sectionData(f.sectionByName(".data")!)[0]).toBe(7);
   });
 
+  it.skipIf(!hasReadelf)("readelf -a -W accepts the SysV-only, hidden-version and ET_EXEC variants without warnings (live)", () => {
+    const variants = {
+      sysv: writeElf({ ...vdsoLikeInput(), machine: "aarch64", hashStyle: "sysv" }),
+      gnu: writeElf({ ...vdsoLikeInput(), hashStyle: "gnu", versions: ["LINUX_2.6", { name: "LINUX_2.7", parent: "LINUX_2.6" }],
+        symbols: [...vdsoLikeInput().symbols!, { name: "newfn", section: ".text", value: 0x20, version: "LINUX_2.7" }, { name: "old", section: ".text", value: 0, version: "LINUX_2.6", hidden: true }] }),
+      exec: writeElf({
+        machine: "x86_64", type: "exec", base: 0x400000, entry: 0x401000, gnuStack: true,
+        sections: [
+          { name: ".text", data: new Uint8Array(16).fill(0x90), exec: true },
+          { name: ".data", data: new Uint8Array(8), write: true, align: 8 },
+          { name: ".bss", data: new Uint8Array(0), size: 64, type: SHT.NOBITS, write: true, align: 16 },
+        ],
+      }),
+    };
+    for (const [name, img] of Object.entries(variants)) {
+      const path = join(tmp, `${name}.elf`);
+      writeFileSync(path, img.bytes);
+      const r = spawnSync("readelf", ["-a", "-W", path], { encoding: "utf8" });
+      expect(r.status, name).toBe(0);
+      expect(r.stderr, name).toBe("");
+      expect(r.stdout, name).not.toMatch(/warning/i);
+    }
+  });
+
   it.each([
     ["unknown section", { symbols: [{ name: "x", section: ".nope", value: 0 }] }],
     ["unknown version", { symbols: [{ name: "x", section: ".text", value: 0, version: "V9" }] }],
