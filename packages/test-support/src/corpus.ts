@@ -117,7 +117,7 @@ export function applyCorrections(raw: ExpectedFile, entries: readonly TraceEntry
   if (out.stdout.length !== raw.stdout.length) {
     // Linux writes the corrected text, so the byte count of the write that carried stdout changes
     // too. Only the unambiguous case is fixed: one write(1, ...) that wrote all of stdout.
-    const writes = entries.map((e, i) => [e, i] as const).filter(([e]) => (e.name === "write" || e.name === "writev") && /^1,/.test(e.args));
+    const writes = entries.map((e, i) => [e, i] as const).filter(([e]) => (e.name === "write" || e.name === "writev") && e.args.startsWith("1,"));
     const only = writes.length === 1 ? writes[0]! : undefined;
     if (!only || only[0].result !== String(raw.stdout.length)) {
       throw new Error(`${raw.target}/${raw.name}-${raw.opt}: a stdout correction changed the length, but stdout was not written by exactly one write(1); add an explicit syscall correction`);

@@ -14,7 +14,7 @@ export class ScriptedCpu implements Cpu {
   pc = 0;
   sp = 0n;
   tlsBase = 0n;
-  readonly regs: bigint[] = new Array(32).fill(0n);
+  readonly regs: bigint[] = Array.from({ length: 32 }, () => 0n);
   private next = 0;
   /** GPR 0 (the syscall result register on both ISAs) after each step, signed. */
   readonly seen: bigint[] = [];
