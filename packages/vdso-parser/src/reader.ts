@@ -1,5 +1,13 @@
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import type { ElfErrorCode } from "@uabi/elf";
+
+/**
+ * node:fs when running under Node, else undefined. Fetched at call time (not a static import) so that the
+ * package also loads in a browser, where only the byte-array and guest-memory readers make sense.
+ */
+function nodeFs(): typeof import("node:fs") | undefined {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return p?.getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined;
+}
 
 /** Where the vDSO bytes come from: guest memory, a byte array, or the live process. Throws on a bad address. */
 export interface MemoryReader {
@@ -49,9 +57,11 @@ export interface LiveVdso {
 
 /** The `[vdso]` range of this process from /proc/self/maps; undefined when there is none (or not Linux). */
 export function liveProcessVdso(): LiveVdso | undefined {
+  const fs = nodeFs();
+  if (!fs) return undefined;
   let maps: string;
   try {
-    maps = readFileSync("/proc/self/maps", "utf8");
+    maps = fs.readFileSync("/proc/self/maps", "utf8");
   } catch {
     return undefined;
   }
@@ -69,17 +79,19 @@ export function processMemoryReader(base: number, size: number): MemoryReader {
       if (!(addr >= base && len >= 0 && addr + len <= base + size)) {
         throw new VdsoError("unreadable", addr, `${len} bytes at 0x${addr.toString(16)} are outside [0x${base.toString(16)}, +0x${size.toString(16)})`);
       }
+      const fs = nodeFs();
+      if (!fs) throw new VdsoError("unreadable", addr, "no /proc/self/mem outside Node");
       const out = new Uint8Array(len);
-      const fd = openSync("/proc/self/mem", "r");
+      const fd = fs.openSync("/proc/self/mem", "r");
       try {
         let done = 0;
         while (done < len) {
-          const n = readSync(fd, out, done, len - done, BigInt(addr + done));
+          const n = fs.readSync(fd, out, done, len - done, BigInt(addr + done));
           if (n <= 0) throw new VdsoError("unreadable", addr + done, "short read from /proc/self/mem");
           done += n;
         }
       } finally {
-        closeSync(fd);
+        fs.closeSync(fd);
       }
       return out;
     },
@@ -88,9 +100,11 @@ export function processMemoryReader(base: number, size: number): MemoryReader {
 
 /** AT_SYSINFO_EHDR (auxv tag 33) of this process from /proc/self/auxv, if readable. */
 export function liveSysinfoEhdr(): number | undefined {
+  const fs = nodeFs();
+  if (!fs) return undefined;
   let auxv: Uint8Array;
   try {
-    auxv = readFileSync("/proc/self/auxv");
+    auxv = fs.readFileSync("/proc/self/auxv");
   } catch {
     return undefined;
   }

@@ -252,3 +252,11 @@ describe("malformed images give VdsoError, never a hang or a wild read", () => {
     expect(() => parseVdso(bytesReader(good, BASE), BASE, { maxSize: 1024 })).toThrow(expect.objectContaining({ code: "too-large" }));
   });
 });
+
+describe("portability", () => {
+  it("src has no static node: imports, so the package loads in a browser", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const dir = join(import.meta.dirname, "..", "src");
+    for (const f of readdirSync(dir)) expect(readFileSync(join(dir, f), "utf8"), f).not.toMatch(/^import .* from "node:/m);
+  });
+});
