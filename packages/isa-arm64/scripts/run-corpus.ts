@@ -17,9 +17,10 @@ for (const fx of corpusFixtures("aarch64-glibc")) {
     argv: fx.expected.argv, env: fx.expected.env, stdin: fx.expected.stdin, maxInsns: 5e9,
   });
   const ms = performance.now() - t0;
+  const sysOk = JSON.stringify(r.syscalls) === JSON.stringify(fx.expected.syscalls);
   const ok = r.stdout === fx.expected.stdout && r.exitStatus === fx.expected.exitStatus;
   if (!ok) bad++;
-  console.log(`${ok ? "ok  " : "FAIL"} ${fx.id.padEnd(22)} insns=${r.instructions} ${ms.toFixed(0)}ms ${(r.instructions / ms / 1000).toFixed(1)} MIPS exit=${r.exitStatus}/${fx.expected.exitStatus} stop=${r.stop}${r.trap && r.stop !== "exit" ? " trap=" + JSON.stringify(r.trap, (k, v) => (k === "bytes" ? undefined : typeof v === "number" && k !== "imm" ? "0x" + v.toString(16) : v)) : ""}${r.unhandled.length ? " unhandled=" + r.unhandled.join(",") : ""}`);
+  console.log(`${ok ? "ok  " : "FAIL"} ${fx.id.padEnd(22)} insns=${r.instructions} ${ms.toFixed(0)}ms ${(r.instructions / ms / 1000).toFixed(1)} MIPS exit=${r.exitStatus}/${fx.expected.exitStatus} stop=${r.stop} syscalls=${sysOk ? "same" : "DIFF"}${r.trap && r.stop !== "exit" ? " trap=" + JSON.stringify(r.trap, (k, v) => (k === "bytes" ? undefined : typeof v === "number" && k !== "imm" ? "0x" + v.toString(16) : v)) : ""}${r.unhandled.length ? " unhandled=" + r.unhandled.join(",") : ""}`);
   if (!ok && r.stdout !== fx.expected.stdout) {
     console.log("   got:  " + JSON.stringify(r.stdout.slice(0, 300)));
     console.log("   want: " + JSON.stringify(fx.expected.stdout.slice(0, 300)));
