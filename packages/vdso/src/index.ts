@@ -10,3 +10,4 @@ export type { FuncSpec, GenContext, TextResult, CfiMark } from "./codegen.js";
 // The bounce contract and page layouts live in @uabi/libkernel; re-exported for the kernel's convenience.
 export { BOUNCE, TASK_PAGE, FS_PAGE, VVAR_PAGE, UTS_PAGE, PAGE_PLACEMENT, CLOCK_MODE, VVAR_NCLOCKS } from "@uabi/libkernel";
 export { type ListingLine, type ListingFunction, disassembleCode, listFunctions, disassemblyListing } from "./disasm.js";
+export { type LoweredCode, type LowerOptions, lowerHandlers } from "./lower.js";

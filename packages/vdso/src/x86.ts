@@ -80,24 +80,36 @@ function lowerHandler(a: X86Assembler, h: Handler, ctx: GenContext): void {
         a.mov(V64[i.d]!, V64[i.s]!);
         return;
       case "alu": {
-        // Two-operand x86: compute in rax, then move to the destination (handles d == b).
+        // Two-operand x86: d = a op b becomes [mov d, a;] op d, b — through rax only when b is d.
+        const d = V64[i.d]!;
         const b = i.b;
-        a.mov("rax", V64[i.a]!);
         if (i.k === "shl" || i.k === "shr" || i.k === "sar") {
-          if (typeof b === "bigint") a[i.k]("rax", Number(b & 63n));
-          else {
-            a.mov("rcx", V64[b]!);
-            a[i.k]("rax", "cl");
-          }
-        } else if (i.k === "mul") {
-          if (typeof b === "bigint" && fitsI32(b)) a.imul("rax", "rax", BigInt.asIntN(64, b));
-          else a.imul("rax", srcReg(b, "r11"));
-        } else {
-          const op = i.k === "or" ? "or" : i.k === "xor" ? "xor" : i.k;
-          if (typeof b === "bigint" && fitsI32(b)) a[op]("rax", BigInt.asIntN(64, b));
-          else a[op]("rax", srcReg(b, "r11"));
+          if (typeof b !== "bigint") a.mov("rcx", V64[b]!);
+          if (i.d !== i.a) a.mov(d, V64[i.a]!);
+          if (typeof b === "bigint") a[i.k](d, Number(b & 63n));
+          else a[i.k](d, "cl");
+          return;
         }
-        a.mov(V64[i.d]!, "rax");
+        if (i.k === "mul" && typeof b === "bigint" && fitsI32(b)) {
+          a.imul(d, V64[i.a]!, BigInt.asIntN(64, b));
+          return;
+        }
+        const op = i.k === "mul" ? null : i.k;
+        const emitOp = (dst: Reg64, src: Reg64 | bigint): void => {
+          if (op === null) a.imul(dst, typeof src === "bigint" ? srcReg(src, "r11") : src);
+          else a[op](dst, src);
+        };
+        let rhs: Reg64 | bigint;
+        if (typeof b === "bigint") rhs = fitsI32(b) && op !== null ? BigInt.asIntN(64, b) : srcReg(b, "r11");
+        else rhs = V64[b]!;
+        if (typeof b !== "bigint" && b === i.d && i.d !== i.a) {
+          a.mov("rax", V64[i.a]!);
+          emitOp("rax", rhs);
+          a.mov(d, "rax");
+          return;
+        }
+        if (i.d !== i.a) a.mov(d, V64[i.a]!);
+        emitOp(d, rhs);
         return;
       }
       case "udiv": {
