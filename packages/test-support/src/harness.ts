@@ -141,6 +141,24 @@ class Proc {
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
   }
 
+  /**
+   * How many bytes from `addr` (at most `len`) the guest may read (`need` = PERM_READ) or write
+   * (PERM_WRITE) before the first fault. Checked before copying so a huge length never makes the
+   * host allocate more than the guest really has mapped.
+   */
+  accessiblePrefix(addr: number, len: number, need: number): number {
+    let cursor = addr;
+    const end = addr + len;
+    while (cursor < end) {
+      const r = cursor >= 0 && cursor < 2 ** 53 ? this.mem.findRegion(cursor) : undefined;
+      // PROT_WRITE implies readable on both ISAs (see GuestMemory.page).
+      const perm = r ? r.perm | (r.perm & PERM_WRITE ? PERM_READ : 0) : 0;
+      if (!r || (perm & need) === 0) break;
+      cursor = r.end;
+    }
+    return Math.max(0, Math.min(cursor, end) - addr);
+  }
+
   anyMapped(addr: number, len: number): boolean {
     const end = addr + len;
     return this.mem.listRegions().some((r) => r.start < end && r.end > addr);
@@ -236,29 +254,43 @@ const ptr = (p: Proc, v: bigint): number => p.u64(v);
 
 /** The syscall table, by name (numbers differ per ISA; names are shared). */
 const HANDLERS: Record<string, Handler> = {
-  // fs/read_write.c ksys_write: fds 1 and 2 are the pipes we capture.
+  // fs/read_write.c ksys_write: fds 1 and 2 are the pipes we capture. A buffer that faults part way
+  // gives a short write (pipe_write returns what it copied), or EFAULT when nothing could be copied.
   write: (p, a) => {
     const fd = int(a[0]!);
     if (!p.fds.has(fd) || fd === 0) return EBADF;
+    const buf = ptr(p, a[1]!);
     const len = Math.min(p.u64(a[2]!), MAX_RW_COUNT);
-    return p.writeFd(fd, p.mem.readBytes(ptr(p, a[1]!), len));
+    if (len === 0) return 0;
+    const n = p.accessiblePrefix(buf, len, PERM_READ);
+    return n === 0 ? EFAULT : p.writeFd(fd, p.mem.readBytes(buf, n));
   },
-  // fs/read_write.c do_writev: iovcnt above UIO_MAXIOV (1024) is EINVAL.
+  // fs/read_write.c do_writev: iovcnt above UIO_MAXIOV (1024) is EINVAL, as is a total length that
+  // overflows ssize_t; a faulting segment ends the write short.
   writev: (p, a) => {
     const fd = int(a[0]!);
     if (!p.fds.has(fd) || fd === 0) return EBADF;
     const iov = ptr(p, a[1]!);
     const cnt = int(a[2]!);
     if (cnt < 0 || cnt > 1024) return EINVAL;
+    const vec: [number, number][] = [];
+    let sum = 0n;
+    for (let i = 0; i < cnt; i++) {
+      const len = p.mem.read64(iov + 16 * i + 8);
+      sum += len;
+      if (sum > 0x7fffffffffffffffn) return EINVAL;
+      vec.push([ptr(p, p.mem.read64(iov + 16 * i)), p.u64(len)]);
+    }
     const parts: Uint8Array[] = [];
     let total = 0;
-    for (let i = 0; i < cnt; i++) {
-      const base = ptr(p, p.mem.read64(iov + 16 * i));
-      const len = p.u64(p.mem.read64(iov + 16 * i + 8));
-      if (total + len > MAX_RW_COUNT) return EINVAL;
-      parts.push(p.mem.readBytes(base, len));
-      total += len;
+    for (const [base, want] of vec) {
+      const len = Math.min(want, MAX_RW_COUNT - total);
+      const n = p.accessiblePrefix(base, len, PERM_READ);
+      if (n > 0) parts.push(p.mem.readBytes(base, n));
+      total += n;
+      if (n < len || total >= MAX_RW_COUNT) break;
     }
+    if (total === 0 && vec.some(([, len]) => len > 0)) return EFAULT;
     const all = new Uint8Array(total);
     let o = 0;
     for (const part of parts) {
@@ -417,7 +449,10 @@ const HANDLERS: Record<string, Handler> = {
   // drivers/char/random.c: flags beyond GRND_NONBLOCK|GRND_RANDOM|GRND_INSECURE are EINVAL.
   getrandom: (p, a) => {
     if (int(a[2]!) & ~7) return EINVAL;
-    const n = Math.min(p.u64(a[1]!), 33554431);
+    const want = Math.min(p.u64(a[1]!), 33554431);
+    if (want === 0) return 0;
+    const n = p.accessiblePrefix(ptr(p, a[0]!), want, PERM_WRITE);
+    if (n === 0) return EFAULT;
     const bytes = new Uint8Array(n);
     for (let i = 0; i < n; i++) bytes[i] = p.nextRandom();
     p.mem.writeBytes(ptr(p, a[0]!), bytes);

@@ -165,6 +165,29 @@ for (const [arch, machine] of ARCHES) {
       expect(calls[0]!.args.slice(0, 3)).toEqual([0n, BigInt(DATA), 3n]);
     });
 
+    it("copies only what is mapped: short writes at a fault, EFAULT when nothing is readable, no huge host buffers", () => {
+      const { res, cpu } = run([
+        sys(nr("write"), 1, 0x403ffc, 0x7fffffff),
+        doThen((c) => {
+          c.mem.write64(DATA + 0x100, BigInt(DATA));
+          c.mem.write64(DATA + 0x108, 5n);
+          c.mem.write64(DATA + 0x110, 0x10n); // unmapped
+          c.mem.write64(DATA + 0x118, 4n);
+        }, sys(nr("writev"), 1, DATA + 0x100, 2)),
+        sys(nr("writev"), 1, DATA + 0x110, 1),
+        sys(nr("writev"), 1, 0x10, 1),
+        sys(nr("getrandom"), 0x403ff8, 1 << 24, 0),
+        sys(nr("getrandom"), 0x10, 16, 0),
+        sys(nr("write"), 1, 0x10, 0),
+        sys(nr("exit_group"), 0),
+      ]);
+      expect(res.syscalls).toEqual([
+        "write = 4", "writev = 5", "writev = -EFAULT", "writev = -EFAULT", "getrandom = 8", "getrandom = -EFAULT", "write = 0", "exit_group = ?",
+      ]);
+      expect(res.stdoutBytes.length).toBe(9);
+      expect(cpu.mem.read64(0x403ff8)).not.toBe(0n);
+    });
+
     it("stops on a fault with 128+signal, on an exhausted budget, and on a single-thread deadlock", () => {
       const fault = run([sys(nr("getpid")), (c) => ({ kind: "page-fault", pc: c.pc, addr: 0, access: "read", reason: "unmapped" })]);
       expect(fault.res).toMatchObject({ stop: "fault", signal: 11, exitStatus: 139, syscalls: ["getpid = <pid>"] });
