@@ -218,3 +218,24 @@ describe("SeccompState.attach and TRACE recheck", () => {
     expect(seccompOutcome({ action: SECCOMP_RET_TRACE, data: 0, match: null }, { tracer: true, recheckAfterTrace: true })).toEqual({ kind: "allow", log: false });
   });
 });
+
+describe("extension policy and disassembly of every opcode", () => {
+  it("a process with extendedData installs extended filters by default, and children inherit it", () => {
+    const st = new SeccompState("arm64", { extendedData: true });
+    expect(st.attach(vdsoWindowFilter("arm64", 1n, 2n, { extended: true })).ret).toBe(0);
+    expect(st.fork().extendedData).toBe(true);
+    expect(new SeccompState("arm64").attach([ld(72), ALLOW]).ret).toBe(-EINVAL);
+  });
+  it("prints classic opcodes in bpf_asm syntax", () => {
+    const prog: SockFilter[] = [
+      stmt(0x28, 12), stmt(0x30, 3), stmt(0x40, 1), stmt(0xb1, 14), stmt(0x80), stmt(0x81), stmt(0x00, 5), stmt(0x61, 2),
+      stmt(0x02, 1), stmt(0x03, 2), stmt(0x0c), stmt(0x94, 7), stmt(0x84), stmt(0x87), stmt(0x07), stmt(0x05, 1),
+      jump(0x4d, 0, 0, 1), stmt(0x16), stmt(0xffff),
+    ];
+    expect(disassembleBpf(prog, { seccomp: false })).toEqual([
+      "l0:\tldh [12]", "l1:\tldb [3]", "l2:\tld [x + 1]", "l3:\tldxb 4*([14]&0xf)", "l4:\tld len", "l5:\tldx len", "l6:\tld #0x5",
+      "l7:\tldx M[2]", "l8:\tst M[1]", "l9:\tstx M[2]", "l10:\tadd x", "l11:\tmod #0x7", "l12:\tneg", "l13:\ttxa", "l14:\ttax",
+      "l15:\tja l17", "l16:\tjset x, l17, l18", "l17:\tret a", "l18:\t.word 0xffff, 0, 0, #0x0    ; unknown opcode",
+    ]);
+  });
+});
