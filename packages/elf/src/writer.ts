@@ -95,7 +95,7 @@ export interface ElfWriterInput {
   /**
    * Build .eh_frame_hdr from the section named .eh_frame (placed right after the last section of that
    * segment, with a PT_GNU_EH_FRAME). Default true when .eh_frame exists. To supply a ready header instead,
-   * pass false and add an ".eh_frame_hdr" section yourself (no PT_GNU_EH_FRAME is emitted then).
+   * add an ".eh_frame_hdr" section yourself: it is kept as given and gets the PT_GNU_EH_FRAME.
    */
   readonly ehFrameHdr?: boolean;
   /** Add PT_GNU_STACK (RW, non-executable stack). Default false (the kernel's vDSO has none). */
@@ -326,9 +326,12 @@ export function writeElf(input: ElfWriterInput): ElfImage {
   // .eh_frame_hdr goes after the last section of the segment holding .eh_frame, so that its size (which depends
   // on the FDE count, known only once .eh_frame is built) moves nothing that .eh_frame's contents depend on.
   const eh = items.find((i) => i.name === ".eh_frame");
-  const wantHdr = eh !== undefined && input.ehFrameHdr !== false;
+  // A caller-supplied .eh_frame_hdr is used as is (it still gets its PT_GNU_EH_FRAME).
+  const readyHdr = items.some((i) => i.name === ".eh_frame_hdr");
+  const buildHdr = eh !== undefined && input.ehFrameHdr !== false && !readyHdr;
+  const wantHdr = buildHdr || readyHdr;
   let hdrItem: Item | undefined;
-  if (wantHdr) {
+  if (buildHdr) {
     const ehIdx = items.indexOf(eh);
     let at = ehIdx + 1;
     while (at < items.length && segKey(items[at]!) === segKey(eh) && !items[at]!.nobits) at++;

@@ -212,6 +212,16 @@ describe("writeElf: variants", () => {
     }
   });
 
+  it("keeps a caller-supplied .eh_frame_hdr and points PT_GNU_EH_FRAME at it", () => {
+    const ready = new Uint8Array([1, 0x1b, 0x03, 0x3b, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const img = writeElf({ ...vdsoLikeInput(), sections: [...vdsoLikeInput().sections, { name: ".eh_frame_hdr", data: ready, align: 4 }] });
+    const f = readElf(img.bytes);
+    expect(f.sectionsOfType(SHT.PROGBITS).filter((s) => s.name === ".eh_frame_hdr").length).toBe(1);
+    const hdr = f.sectionByName(".eh_frame_hdr")!;
+    expect(f.sectionData(hdr)).toEqual(ready);
+    expect(f.segmentsOfType(PT.GNU_EH_FRAME).map((p) => [p.vaddr, p.filesz])).toEqual([[hdr.addr, 12]]);
+  });
+
   it.each([
     ["unknown section", { symbols: [{ name: "x", section: ".nope", value: 0 }] }],
     ["unknown version", { symbols: [{ name: "x", section: ".text", value: 0, version: "V9" }] }],
