@@ -42,9 +42,12 @@ export function disassembleInsn(insn: SockFilter, pc: number, seccomp = true): {
   const cls = code & 0x07;
   const mode = code & 0xe0;
   const src = (code & BPF_X) !== 0 ? "x" : hex(k);
+  // Only exact encodings are named; anything with stray bits is printed raw (decoding must not guess).
+  if (code > 0xff) return unknown(insn);
   switch (cls) {
     case BPF_LD:
     case BPF_LDX: {
+      if ((code & 0x18) === 0x18) break;
       const op = (cls === BPF_LD ? "ld" : "ldx") + (SIZE_SUFFIX[code & 0x18] ?? "?");
       if (mode === BPF_IMM) return { text: `${op} ${hex(k)}` };
       if (mode === BPF_ABS) return { text: `${op} [${k}]`, comment: seccomp ? seccompDataField(k) : undefined };
@@ -54,26 +57,33 @@ export function disassembleInsn(insn: SockFilter, pc: number, seccomp = true): {
       if (mode === BPF_MSH) return { text: `${op} 4*([${k}]&0xf)` };
       break;
     }
-    case BPF_ST: return { text: `st M[${k}]` };
-    case BPF_STX: return { text: `stx M[${k}]` };
+    case BPF_ST: if (code === BPF_ST) return { text: `st M[${k}]` }; break;
+    case BPF_STX: if (code === BPF_STX) return { text: `stx M[${k}]` }; break;
     case BPF_ALU: {
       const name = ALU_NAMES[code & 0xf0];
-      if (!name) break;
+      if (!name || (code & 0x07) !== BPF_ALU) break;
       return { text: (code & 0xf0) === BPF_NEG ? "neg" : `${name} ${src}` };
     }
     case BPF_JMP: {
-      if ((code & 0xf0) === BPF_JA) return { text: `ja l${pc + 1 + k}` };
+      if (code === (BPF_JMP | BPF_JA)) return { text: `ja l${pc + 1 + k}` };
       const name = JMP_NAMES[code & 0xf0];
       if (!name) break;
       const comment = seccomp && (code & BPF_X) === 0 ? ARCH_NAMES[k] : undefined;
       return { text: `${name} ${src}, l${pc + 1 + jt}, l${pc + 1 + jf}`, comment };
     }
     case BPF_RET:
-      if ((code & 0x18) === BPF_A) return { text: "ret a" };
-      return { text: `ret ${hex(k)}`, comment: seccomp ? describeSeccompRet(k) : undefined };
+      if (code === (BPF_RET | BPF_A)) return { text: "ret a" };
+      if (code === BPF_RET) return { text: `ret ${hex(k)}`, comment: seccomp ? describeSeccompRet(k) : undefined };
+      break;
     case BPF_MISC:
-      return { text: (code & 0xf8) === BPF_TXA ? "txa" : "tax" };
+      if (code === (BPF_MISC | BPF_TXA)) return { text: "txa" };
+      if (code === BPF_MISC) return { text: "tax" };
+      break;
   }
+  return unknown(insn);
+}
+
+function unknown({ code, jt, jf, k }: SockFilter): { text: string; comment: string } {
   return { text: `.word 0x${code.toString(16)}, ${jt}, ${jf}, ${hex(k)}`, comment: "unknown opcode" };
 }
 

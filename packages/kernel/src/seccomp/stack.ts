@@ -86,11 +86,19 @@ export class SeccompState {
   private readonly run: BpfRun = { ret: 0, insns: 0 };
   private readonly verdict: SeccompVerdict = { ret: SECCOMP_RET_ALLOW, action: SECCOMP_RET_ALLOW, data: 0, match: null, filtersRun: 0, insns: 0 };
 
-  constructor(readonly isa: "x86_64" | "arm64") {}
+  /**
+   * Per-process policy for the vDSO-bounds extension: filters installed while it is on may read the
+   * 80-byte seccomp_data (a call's `env.extended` overrides it). Inherited by `fork`.
+   */
+  extendedData: boolean;
+
+  constructor(readonly isa: "x86_64" | "arm64", opts: { extendedData?: boolean } = {}) {
+    this.extendedData = opts.extendedData === true;
+  }
 
   /** fork/clone: the child shares the parent's filter chain (filters are immutable once attached). */
   fork(): SeccompState {
-    const c = new SeccompState(this.isa);
+    const c = new SeccompState(this.isa, { extendedData: this.extendedData });
     c.mode = this.mode;
     c.filters = this.filters;
     c.filterCount = this.filterCount;
@@ -152,7 +160,7 @@ export class SeccompState {
     dv.setBigUint64(8, 2n, true);
     const copyIn: CopyIn = (addr, len) => (addr === 1n ? fprog.slice(0, len) : addr === 2n && len <= bytes.length ? bytes.slice(0, len) : null);
     return this.setModeFilter((opts.flags ?? 0) >>> 0, 1n, {
-      copyIn, noNewPrivs: opts.noNewPrivs ?? true, capSysAdmin: opts.capSysAdmin ?? true, extended: opts.extended,
+      copyIn, noNewPrivs: opts.noNewPrivs ?? true, capSysAdmin: opts.capSysAdmin ?? true, extended: opts.extended ?? this.extendedData,
     });
   }
 
@@ -184,7 +192,7 @@ export class SeccompState {
     if (filterAddr === 0n) return { ret: -EINVAL, reason: "NULL filter" };
     const bytes = env.copyIn(filterAddr, len * SOCK_FILTER_SIZE);
     if (!bytes || bytes.length < len * SOCK_FILTER_SIZE) return { ret: -EFAULT, reason: "filter not readable" };
-    const extended = env.extended === true;
+    const extended = env.extended ?? this.extendedData;
     const v = validateSeccompFilter(decodeProgram(bytes.subarray(0, len * SOCK_FILTER_SIZE)), { extended });
     if (!v.ok) return { ret: v.error, reason: v.reason, pc: v.pc };
     if (this.mode !== SECCOMP_MODE_DISABLED && this.mode !== SECCOMP_MODE_FILTER) return { ret: -EINVAL, reason: "strict mode is set" };
