@@ -114,5 +114,6 @@ describe("calibration on a recorded run (fixtures/calibrate)", () => {
     expect(() => parseCalibrationOutput(text.replace(/^t_vdso .*$/m, ""))).toThrow(CalibrationError);
     expect(() => parseCalibrationOutput(text + "what is this\n")).toThrow(CalibrationError);
     expect(() => parseCalibrationOutput(text.replace(/^t_sud_trap .*$/m, "t_sud_trap -1.000"))).toThrow(CalibrationError);
+    expect(() => parseCalibrationOutput(text.replace(/^n_call .*$/m, "n_call 0"))).toThrow(/single-step/);
   });
 });

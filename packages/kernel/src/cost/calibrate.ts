@@ -64,6 +64,7 @@ export function parseCalibrationOutput(text: string): CalibrationRaw {
   for (const k of Object.keys(CALIBRATION_KEYS)) {
     if (raw[k] === undefined) throw new CalibrationError(`missing ${k}`);
     if (k.startsWith("t_") && !(raw[k]! > 0)) throw new CalibrationError(`${k} = ${raw[k]}: the measurement failed`);
+    if (k.startsWith("n_") && !(raw[k]! > 0)) throw new CalibrationError(`${k} = ${raw[k]}: counting instructions by ptrace single-step failed`);
   }
   return raw as CalibrationRaw;
 }
