@@ -185,3 +185,43 @@ export function corpusFixture(target: TargetName, id: string): CorpusFixture {
 export function readFixtureBinary(f: CorpusFixture): Uint8Array {
   return new Uint8Array(readFileSync(f.binaryPath));
 }
+
+/** What a run produced, as far as the corpus can judge it. */
+export interface RunOutcome {
+  stdout: string;
+  exitStatus: number;
+  syscalls: readonly string[];
+}
+
+/**
+ * Differences between a run and a recording, as readable one-line messages (empty when they agree):
+ * stdout (first differing offset), exit status, and the syscall trace — in order, or as a multiset
+ * when the recording says the order is not deterministic (threads).
+ */
+export function compareRun(run: RunOutcome, expected: ExpectedFile, opts: { syscalls?: boolean } = {}): string[] {
+  const problems: string[] = [];
+  if (run.stdout !== expected.stdout) {
+    let i = 0;
+    while (i < run.stdout.length && run.stdout[i] === expected.stdout[i]) i++;
+    const show = (s: string) => JSON.stringify(s.slice(Math.max(0, i - 20), i + 40));
+    problems.push(`stdout differs at byte ${i}: got ${show(run.stdout)}, want ${show(expected.stdout)}`);
+  }
+  if (run.exitStatus !== expected.exitStatus) problems.push(`exit status ${run.exitStatus}, want ${expected.exitStatus}`);
+  if (opts.syscalls === false) return problems;
+  if (expected.syscallsDeterministic) {
+    const n = Math.max(run.syscalls.length, expected.syscalls.length);
+    for (let i = 0; i < n; i++) {
+      if (run.syscalls[i] !== expected.syscalls[i]) {
+        problems.push(`syscall #${i}: got ${run.syscalls[i] ?? "(none)"}, want ${expected.syscalls[i] ?? "(none)"} (${expected.syscallArgs[i] ?? ""})`);
+        break;
+      }
+    }
+  } else {
+    const count = new Map<string, number>();
+    for (const s of expected.syscalls) count.set(s, (count.get(s) ?? 0) + 1);
+    for (const s of run.syscalls) count.set(s, (count.get(s) ?? 0) - 1);
+    const off = [...count].filter(([, c]) => c !== 0).map(([s, c]) => `${s} ×${c > 0 ? `-${c}` : `+${-c}`}`);
+    if (off.length) problems.push(`syscall multiset differs: ${off.slice(0, 8).join(", ")}`);
+  }
+  return problems;
+}

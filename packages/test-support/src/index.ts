@@ -3,8 +3,8 @@
  * form, and a minimal CPU-agnostic harness that runs a static Linux binary on any Cpu.
  */
 export {
-  TARGETS, RUN_SPECS, DEFAULT_ENV, corpusFixtures, corpusFixture, corpusDir, repoRoot, readFixtureBinary, applyCorrections,
-  type Target, type TargetName, type RunSpec, type ExpectedFile, type CorpusFixture, type Correction, type CorrectionsFile,
+  TARGETS, RUN_SPECS, DEFAULT_ENV, corpusFixtures, corpusFixture, corpusDir, repoRoot, readFixtureBinary, applyCorrections, compareRun,
+  type Target, type TargetName, type RunSpec, type ExpectedFile, type CorpusFixture, type Correction, type CorrectionsFile, type RunOutcome,
 } from "./corpus.js";
 export {
   parseStraceLog, parseQemuLog, normaliseResult, normaliseValue, normaliseArgs, traceKey, type TraceEntry, type ParsedTrace,

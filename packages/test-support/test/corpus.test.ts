@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { TARGETS, applyCorrections, corpusDir, corpusFixtures, type CorrectionsFile, type ExpectedFile, type TargetName } from "../src/index.js";
+import { TARGETS, applyCorrections, compareRun, corpusDir, corpusFixtures, type CorrectionsFile, type ExpectedFile, type TargetName } from "../src/index.js";
 
 const root = corpusDir();
 const corrections = JSON.parse(readFileSync(join(root, "corrections.json"), "utf8")) as CorrectionsFile;
@@ -206,5 +206,26 @@ describe("applyCorrections", () => {
     };
     const two = [...entries.slice(0, 3), { name: "write", args: "1,<addr>,0", result: "0" }, entries[3]!];
     expect(() => applyCorrections({ ...raw, syscalls: [...raw.syscalls.slice(0, 3), "write = 0", "exit_group = ?"] }, two, file, "qemu-aarch64")).toThrow(/exactly one write/);
+  });
+});
+
+describe("compareRun", () => {
+  const hello = corpusFixtures("x86_64-glibc").find((f) => f.id === "hello-O2")!.expected;
+  const threads = corpusFixtures("x86_64-musl").find((f) => f.id === "threads-O2")!.expected;
+
+  it("agrees with a faithful run and reports each kind of difference", () => {
+    expect(compareRun(hello, hello)).toEqual([]);
+    const bad = compareRun({ stdout: "hello, World\n", exitStatus: 1, syscalls: [...hello.syscalls.slice(0, 5), "rseq = -ENOSYS", ...hello.syscalls.slice(6)] }, hello);
+    expect(bad).toHaveLength(3);
+    expect(bad[0]).toMatch(/^stdout differs at byte 7/);
+    expect(bad[1]).toBe("exit status 1, want 0");
+    expect(bad[2]).toMatch(/^syscall #5: got rseq = -ENOSYS, want .* \(rseq\(/);
+    expect(compareRun({ ...hello, syscalls: [] }, hello, { syscalls: false })).toEqual([]);
+  });
+
+  it("compares a threaded program's syscalls as a multiset", () => {
+    const shuffled = [...threads.syscalls].reverse();
+    expect(compareRun({ ...threads, syscalls: shuffled }, threads)).toEqual([]);
+    expect(compareRun({ ...threads, syscalls: [...shuffled, "futex = 0"] }, threads)[0]).toMatch(/multiset differs: futex = 0 ×\+1/);
   });
 });
