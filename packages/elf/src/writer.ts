@@ -199,6 +199,9 @@ export function writeElf(input: ElfWriterInput): ElfImage {
   const hashStyle = input.hashStyle ?? "both";
   const symbolsIn = input.symbols ?? [];
   const wantDynamic = input.dynamic ?? (symbolsIn.length > 0 || input.soname !== undefined);
+  if (!wantDynamic && (symbolsIn.length > 0 || input.soname !== undefined || (input.versions ?? []).length > 0)) {
+    throw bad("symbols, soname and versions need the dynamic tables (dynamic: false was given)");
+  }
 
   const userNames = new Set<string>();
   for (const s of input.sections) {

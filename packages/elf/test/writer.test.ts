@@ -238,6 +238,7 @@ describe("writeElf: variants", () => {
     ["section data of the wrong kind", { sections: [{ name: ".text", data: [1, 2, 3] as never }] }],
     ["negative entry", { entry: -4 }],
     ["undefined entry symbol", { entry: "nope" }],
+    ["symbols without dynamic tables", { dynamic: false, symbols: [{ name: "x", section: ".text", value: 0 }] }],
   ])("rejects %s with invalid-input", (_, over) => {
     const base = vdsoLikeInput();
     const input = { ...base, sections: [{ name: ".text", data: new Uint8Array(16), exec: true }], symbols: [], ...over };
