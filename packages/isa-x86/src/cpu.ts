@@ -18,6 +18,7 @@ import {
 import "./ops-int.js";
 import "./ops-sse.js";
 import { fxrstorImage, fxsaveImage } from "./ops-x87.js";
+import { F80_ZERO, type F80 } from "./f80.js";
 
 const TWO32 = 4294967296;
 
@@ -63,10 +64,8 @@ export class X86Cpu implements Cpu {
   readonly xmmU16 = new Uint16Array(this.xmm.buffer);
   mxcsr = 0x1f80;
 
-  // x87: values as doubles (see ops-x87.ts for the precision note).
-  readonly st = new Float64Array(8);
-  /** 80-bit images for values loaded with fldt and not yet modified, so fstpt round-trips exactly. */
-  readonly stRaw: (Uint8Array | null)[] = new Array(8).fill(null);
+  /** x87 physical registers (80-bit extended, see f80.ts); st(i) is st[(fpTop + i) & 7]. */
+  readonly st: F80[] = new Array<F80>(8).fill(F80_ZERO);
   fpTop = 0;
   fpTag = 0xff; // bit i set = physical register i empty
   fpCw = 0x37f;

@@ -474,20 +474,63 @@ for (const op of Object.keys(ARITH)) for (const p of ["ss", "sd", "ps", "pd"]) f
 defineOp(fpKeys, (d) => {
   const p = precOf(d.mn);
   const f = ARITH[d.mn.slice(0, -2)]!;
+  const minmax = d.mn.startsWith("min") || d.mn.startsWith("max");
+  const sqrt = d.mn.startsWith("sqrt");
+  void sqrt;
   return (c, i) => {
     if (p === "ss" || p === "sd") loadWs(c, i, p === "ss" ? 32 : 64);
     else if (!loadW(c, i)) return;
     if (p === "sd" || p === "pd") {
       const o = i.reg * 2;
       const n = p === "sd" ? 1 : 2;
-      for (let k = 0; k < n; k++) c.xmmF64[o + k] = f(c.xmmF64[o + k]!, TF64[k]!);
+      for (let k = 0; k < n; k++) {
+        const a = c.xmmF64[o + k]!;
+        const b = TF64[k]!;
+        const r = f(a, b);
+        if (r === r) c.xmmF64[o + k] = r;
+        else nan64(c, o + k, a, b, minmax);
+      }
     } else {
       const o = i.reg * 4;
       const n = p === "ss" ? 1 : 4;
-      for (let k = 0; k < n; k++) c.xmmF32[o + k] = Math.fround(f(c.xmmF32[o + k]!, TF32[k]!));
+      for (let k = 0; k < n; k++) {
+        const a = c.xmmF32[o + k]!;
+        const b = TF32[k]!;
+        const r = f(a, b);
+        if (r === r) c.xmmF32[o + k] = r;
+        else nan32(c, o + k, a, b, k, minmax);
+      }
     }
   };
 });
+/**
+ * NaN results follow SSE rules (SDM Vol. 1 §4.8.3.5): a NaN source is returned quieted (the destination
+ * operand first), an invalid operation gives the default NaN (negative QNaN); min/max return the source.
+ * JS arithmetic cannot produce these bit patterns, so they are written as integers.
+ */
+function nan64(c: X86Cpu, lane: number, a: number, b: number, minmax: boolean): void {
+  const w = lane * 2;
+  if (minmax) {
+    c.xmm[w] = T[(lane & 1) * 2]!;
+    c.xmm[w + 1] = T[(lane & 1) * 2 + 1]!;
+    return;
+  }
+  if (a !== a) c.xmm[w + 1] |= 0x80000; // destination NaN, quieted, keeps its own bits
+  else if (b !== b) {
+    c.xmm[w] = T[(lane & 1) * 2]!;
+    c.xmm[w + 1] = T[(lane & 1) * 2 + 1]! | 0x80000;
+  } else {
+    c.xmm[w] = 0;
+    c.xmm[w + 1] = 0xfff80000 | 0;
+  }
+}
+function nan32(c: X86Cpu, lane: number, a: number, b: number, k: number, minmax: boolean): void {
+  if (minmax) c.xmm[lane] = T[k]!;
+  else if (a !== a) c.xmm[lane] |= 0x400000;
+  else if (b !== b) c.xmm[lane] = T[k]! | 0x400000;
+  else c.xmm[lane] = 0xffc00000 | 0;
+}
+
 defineOp(["ucomiss", "ucomisd", "comiss", "comisd"], (d) => {
   const dbl = d.mn.endsWith("d");
   return (c, i) => {

@@ -1,203 +1,103 @@
 /**
  * The x87 subset that libc printf/strtod code paths use (musl's long double
- * formatting, glibc's fallbacks).
- *
- * Precision note: stack values are held as JS doubles (53-bit significand),
- * not 64-bit extended precision. Values loaded with `fldt` keep their exact
- * 80-bit image until modified, so load/store round trips are exact; arithmetic
- * on values that need more than 53 bits rounds to double. Printing doubles
- * through long double (what musl's printf does for %f/%g) is exact because
- * its scaling steps are by powers of two and its digit extraction stays
- * within 53 bits for double inputs.
+ * formatting, glibc's fallbacks), with true 80-bit extended arithmetic (f80.ts).
+ * Precision control (PC) is ignored: results are always rounded to 64 bits,
+ * the Linux default (FCW 0x37f). Exceptions only set status-word flags.
  */
 import { CF, defineOp, PF, ZF } from "./registry.js";
 import type { X86Cpu } from "./cpu.js";
 import { type Insn } from "./decode.js";
+import * as F from "./f80.js";
+import type { F80 } from "./f80.js";
 
 const C0 = 1 << 8;
 const C1 = 1 << 9;
 const C2 = 1 << 10;
 const C3 = 1 << 14;
 
-const view = new DataView(new ArrayBuffer(16));
 
-/** Double → 80-bit extended (10 bytes, little-endian). */
-export function f64ToF80(x: number): Uint8Array {
-  view.setFloat64(0, x, true);
-  const bits = view.getBigUint64(0, true);
-  const sign = Number(bits >> 63n);
-  const exp = Number((bits >> 52n) & 0x7ffn);
-  let frac = bits & 0xfffffffffffffn;
-  let e80: number;
-  let mant: bigint;
-  if (exp === 0) {
-    if (frac === 0n) {
-      e80 = 0;
-      mant = 0n;
-    } else {
-      // Subnormal double: normalise (representable as a normal extended value).
-      let e = -1022;
-      while ((frac & (1n << 52n)) === 0n) {
-        frac <<= 1n;
-        e--;
-      }
-      e80 = e + 16383;
-      mant = frac << 11n;
-    }
-  } else if (exp === 0x7ff) {
-    e80 = 0x7fff;
-    mant = (1n << 63n) | (frac << 11n);
-  } else {
-    e80 = exp - 1023 + 16383;
-    mant = (1n << 63n) | (frac << 11n);
-  }
-  const out = new Uint8Array(10);
-  const dv = new DataView(out.buffer);
-  dv.setBigUint64(0, mant, true);
-  dv.setUint16(8, (sign << 15) | e80, true);
-  return out;
-}
-
-/** 80-bit extended → double (round to nearest even). */
-export function f80ToF64(b: Uint8Array): number {
-  const dv = new DataView(b.buffer, b.byteOffset, 10);
-  const mant = dv.getBigUint64(0, true);
-  const se = dv.getUint16(8, true);
-  const sign = se >> 15 ? -1 : 1;
-  const e = se & 0x7fff;
-  if (e === 0x7fff) return (mant << 1n) === 0n ? sign * Infinity : NaN;
-  if (mant === 0n) return sign * 0;
-  // value = mant * 2^(e - 16383 - 63); Number(bigint) rounds correctly, then scale exactly when possible.
-  const exp = (e === 0 ? 1 : e) - 16383 - 63;
-  return sign * scale(mant, exp);
-}
-function scale(m: bigint, e: number): number {
-  // Normalise so the conversion of m to double is exact before scaling by a power of two.
-  const bitsLen = m.toString(2).length;
-  if (bitsLen > 53) {
-    const drop = bitsLen - 53;
-    // Round to nearest even at 53 bits, taking the final exponent's subnormal range into account.
-    const target = e + drop;
-    let keep = 53;
-    const minExp = -1074;
-    if (target + 52 < minExp + 52 && target < minExp) keep = Math.max(0, 53 - (minExp - target));
-    const shift = BigInt(bitsLen - keep);
-    const half = 1n << (shift - 1n);
-    let q = m >> shift;
-    const r = m & ((1n << shift) - 1n);
-    if (r > half || (r === half && (q & 1n) === 1n)) q += 1n;
-    return Number(q) * 2 ** (e + Number(shift));
-  }
-  const v = Number(m);
-  // Two steps keep intermediate powers of two finite.
-  const e1 = Math.trunc(e / 2);
-  return v * 2 ** e1 * 2 ** (e - e1);
-}
-
-function st(c: X86Cpu, k: number): number {
+function st(c: X86Cpu, k: number): F80 {
   return c.st[(c.fpTop + k) & 7]!;
 }
-function setSt(c: X86Cpu, k: number, v: number): void {
+function setSt(c: X86Cpu, k: number, v: F80): void {
   const p = (c.fpTop + k) & 7;
   c.st[p] = v;
-  c.stRaw[p] = null;
   c.fpTag &= ~(1 << p);
 }
-function push(c: X86Cpu, v: number, raw: Uint8Array | null = null): void {
+function push(c: X86Cpu, v: F80): void {
   c.fpTop = (c.fpTop - 1) & 7;
   const p = c.fpTop;
   if (!(c.fpTag & (1 << p))) c.fpSw |= 1 | (1 << 6) | C1; // stack overflow: IE|SF, C1=1
   c.st[p] = v;
-  c.stRaw[p] = raw;
   c.fpTag &= ~(1 << p);
 }
 function pop(c: X86Cpu): void {
   c.fpTag |= 1 << c.fpTop;
-  c.stRaw[c.fpTop] = null;
   c.fpTop = (c.fpTop + 1) & 7;
 }
+const rc = (c: X86Cpu) => (c.fpCw >> 10) & 3;
 
-function roundRc(c: X87Like, x: number): number {
-  switch ((c.fpCw >> 10) & 3) {
-    case 0: {
-      const r = Math.round(x);
-      return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-    }
-    case 1: return Math.floor(x);
-    case 2: return Math.ceil(x);
-    default: return Math.trunc(x);
-  }
-}
-interface X87Like {
-  fpCw: number;
-}
-
-function compareSw(c: X86Cpu, a: number, b: number): void {
+function compareSw(c: X86Cpu, a: F80, b: F80): void {
+  const r = F.compare(a, b);
   let f: number;
-  if (a !== a || b !== b) f = C0 | C2 | C3;
-  else if (a < b) f = C0;
-  else if (a === b) f = C3;
+  if (r !== r) f = C0 | C2 | C3;
+  else if (r < 0) f = C0;
+  else if (r === 0) f = C3;
   else f = 0;
   c.fpSw = (c.fpSw & ~(C0 | C1 | C2 | C3)) | f;
 }
-function compareEflags(c: X86Cpu, a: number, b: number): void {
+function compareEflags(c: X86Cpu, a: F80, b: F80): void {
+  const r = F.compare(a, b);
   let f: number;
-  if (a !== a || b !== b) f = ZF | PF | CF;
-  else if (a < b) f = CF;
-  else if (a === b) f = ZF;
+  if (r !== r) f = ZF | PF | CF;
+  else if (r < 0) f = CF;
+  else if (r === 0) f = ZF;
   else f = 0;
   c.fop = 0;
   c.fbits = f;
 }
 
-function arith(op: number, a: number, b: number): number {
+function arith(c: X86Cpu, op: number, a: F80, b: F80): F80 {
+  const r = rc(c);
   switch (op) {
-    case 0: return a + b;
-    case 1: return a * b;
-    case 4: return a - b;
-    case 5: return b - a;
-    case 6: return a / b;
-    default: return b / a;
+    case 0: return F.add(a, b, r);
+    case 1: return F.mul(a, b, r);
+    case 4: return F.sub(a, b, r);
+    case 5: return F.sub(b, a, r);
+    case 6: return F.div(a, b, r);
+    default: return F.div(b, a, r);
   }
 }
 
 /** Integer store with x87 rounding; out of range → integer indefinite. */
-function storeInt(c: X86Cpu, a: number, v: number, bits: number, trunc: boolean): void {
-  const r = trunc ? Math.trunc(v) : roundRc(c, v);
-  const lim = 2 ** (bits - 1);
+function storeInt(c: X86Cpu, a: number, v: F80, bits: number, trunc: boolean): void {
+  const r = F.toInt(v, trunc ? F.RC_ZERO : rc(c));
+  const lim = 1n << BigInt(bits - 1);
   let big: bigint;
-  if (!(r >= -lim && r < lim)) {
-    big = 1n << BigInt(bits - 1);
+  if (r === undefined || r < -lim || r >= lim) {
+    big = lim; // integer indefinite
     c.fpSw |= 1; // IE
-  } else big = BigInt.asUintN(bits, BigInt(r));
+  } else big = BigInt.asUintN(bits, r);
   if (bits === 16) c.mem.write16(a, Number(big));
   else if (bits === 32) c.mem.write32(a, Number(big));
   else c.wrMem(a, 64, Number(big & 0xffffffffn), Number(big >> 32n));
 }
-function loadInt(c: X86Cpu, a: number, bits: number): number {
-  if (bits === 16) return (c.mem.read16(a) << 16) >> 16;
-  if (bits === 32) return c.mem.read32(a) | 0;
+function loadInt(c: X86Cpu, a: number, bits: number): F80 {
+  if (bits === 16) return F.fromInt(BigInt((c.mem.read16(a) << 16) >> 16));
+  if (bits === 32) return F.fromInt(BigInt(c.mem.read32(a) | 0));
   const lo = c.rdMem(a, 64);
-  const hi = c.vh | 0;
-  return hi === 0 || hi === -1 ? hi * 4294967296 + lo : Number((BigInt(hi) << 32n) | BigInt(lo));
+  return F.fromInt(BigInt.asIntN(64, (BigInt(c.vh) << 32n) | BigInt(lo)));
 }
-function loadF(c: X86Cpu, a: number, bits: number): number {
-  if (bits === 32) {
-    view.setUint32(0, c.mem.read32(a), true);
-    return view.getFloat32(0, true);
-  }
+function loadF(c: X86Cpu, a: number, bits: number): F80 {
+  if (bits === 32) return F.fromF32Bits(c.mem.read32(a));
   const lo = c.rdMem(a, 64);
-  view.setUint32(0, lo, true);
-  view.setUint32(4, c.vh, true);
-  return view.getFloat64(0, true);
+  return F.fromF64Bits((BigInt(c.vh) << 32n) | BigInt(lo));
 }
-function storeF(c: X86Cpu, a: number, v: number, bits: number): void {
-  if (bits === 32) {
-    view.setFloat32(0, v, true);
-    c.mem.write32(a, view.getUint32(0, true));
-  } else {
-    view.setFloat64(0, v, true);
-    c.wrMem(a, 64, view.getUint32(0, true), view.getUint32(4, true));
+function storeF(c: X86Cpu, a: number, x: F80, bits: number): void {
+  if (bits === 32) c.mem.write32(a, F.toF32Bits(x, rc(c)));
+  else {
+    const b = F.toF64Bits(x, rc(c));
+    c.wrMem(a, 64, Number(b & 0xffffffffn), Number(b >> 32n));
   }
 }
 
@@ -213,7 +113,7 @@ function memForm(c: X86Cpu, i: Insn): void {
       if (reg === 2 || reg === 3) {
         compareSw(c, st(c, 0), v);
         if (reg === 3) pop(c);
-      } else setSt(c, 0, arith(reg, st(c, 0), v));
+      } else setSt(c, 0, arith(c, reg, st(c, 0), v));
       return;
     }
     case 0xd9:
@@ -240,18 +140,13 @@ function memForm(c: X86Cpu, i: Insn): void {
         case 1: storeInt(c, a, st(c, 0), 32, true); pop(c); return;
         case 2: storeInt(c, a, st(c, 0), 32, false); return;
         case 3: storeInt(c, a, st(c, 0), 32, false); pop(c); return;
-        case 5: {
-          const raw = c.mem.readBytes(a, 10);
-          push(c, f80ToF64(raw), raw);
+        case 5:
+          push(c, F.fromBytes(c.mem.readBytes(a, 10)));
           return;
-        }
-        case 7: {
-          const p = c.fpTop;
-          const raw = c.stRaw[p] ?? f64ToF80(c.st[p]!);
-          c.mem.writeBytes(a, raw);
+        case 7:
+          c.mem.writeBytes(a, F.toBytes(st(c, 0)));
           pop(c);
           return;
-        }
       }
       break;
     case 0xdd:
@@ -285,7 +180,16 @@ function setSw(c: X86Cpu, v: number): void {
   c.fpTop = (v >> 11) & 7;
 }
 
-const CONSTS = [1, Math.log2(10), Math.LOG2E, Math.PI, Math.log10(2), Math.LN2, 0];
+// fld1, fldl2t, fldl2e, fldpi, fldlg2, fldln2, fldz: the 64-bit significands the SDM lists (round to nearest).
+const CONSTS: F80[] = [
+  { s: 0, e: 0x3fff, m: 0x8000000000000000n },
+  { s: 0, e: 0x4000, m: 0xd49a784bcd1b8afen },
+  { s: 0, e: 0x3fff, m: 0xb8aa3b295c17f0bcn },
+  { s: 0, e: 0x4000, m: 0xc90fdaa22168c235n },
+  { s: 0, e: 0x3ffd, m: 0x9a209a84fbcff799n },
+  { s: 0, e: 0x3ffe, m: 0xb17217f7d1cf79acn },
+  F.F80_ZERO,
+];
 
 function regForm(c: X86Cpu, i: Insn): void {
   const reg = (i.modrm >> 3) & 7;
@@ -295,7 +199,7 @@ function regForm(c: X86Cpu, i: Insn): void {
       if (reg === 2 || reg === 3) {
         compareSw(c, st(c, 0), st(c, k));
         if (reg === 3) pop(c);
-      } else setSt(c, 0, arith(reg, st(c, 0), st(c, k)));
+      } else setSt(c, 0, arith(c, reg, st(c, 0), st(c, k)));
       return;
     case 0xdc:
     case 0xde: {
@@ -307,7 +211,7 @@ function regForm(c: X86Cpu, i: Insn): void {
         pop(c);
         return;
       }
-      setSt(c, k, arith(swap, st(c, k), st(c, 0)));
+      setSt(c, k, arith(c, swap, st(c, k), st(c, 0)));
       if (i.opcode === 0xde) pop(c);
       return;
     }
@@ -318,18 +222,15 @@ function regForm(c: X86Cpu, i: Insn): void {
           const pa = c.fpTop;
           const pb = (c.fpTop + k) & 7;
           const t = c.st[pa]!;
-          const tr = c.stRaw[pa]!;
           c.st[pa] = c.st[pb]!;
-          c.stRaw[pa] = c.stRaw[pb]!;
           c.st[pb] = t;
-          c.stRaw[pb] = tr;
           return;
         }
         case 2: return; // fnop
         case 4:
-          if (k === 0) setSt(c, 0, -st(c, 0));
-          else if (k === 1) setSt(c, 0, Math.abs(st(c, 0)));
-          else if (k === 4) compareSw(c, st(c, 0), 0);
+          if (k === 0) setSt(c, 0, F.neg(st(c, 0)));
+          else if (k === 1) setSt(c, 0, F.abs(st(c, 0)));
+          else if (k === 4) compareSw(c, st(c, 0), F.F80_ZERO);
           else if (k === 5) fxam(c);
           else break;
           return;
@@ -345,17 +246,13 @@ function regForm(c: X86Cpu, i: Insn): void {
           break;
         case 7:
           switch (k) {
-            case 0: { // fprem: partial remainder, truncating quotient
-              const a = st(c, 0);
-              const b = st(c, 1);
-              const q = Math.trunc(a / b);
-              setSt(c, 0, a - q * b);
+            case 0: // fprem: complete remainder in one step (C2=0), truncating quotient
+              setSt(c, 0, F.rem(st(c, 0), st(c, 1)));
               c.fpSw &= ~(C0 | C1 | C2 | C3);
               return;
-            }
-            case 2: setSt(c, 0, Math.sqrt(st(c, 0))); return;
-            case 4: setSt(c, 0, roundRc(c, st(c, 0))); return;
-            case 5: setSt(c, 0, st(c, 0) * 2 ** Math.trunc(st(c, 1))); return;
+            case 2: setSt(c, 0, F.sqrt(st(c, 0), rc(c))); return;
+            case 4: setSt(c, 0, F.roundInt(st(c, 0), rc(c))); return;
+            case 5: setSt(c, 0, F.scale(st(c, 0), st(c, 1))); return;
           }
           break;
       }
@@ -387,7 +284,7 @@ function regForm(c: X86Cpu, i: Insn): void {
       switch (reg) {
         case 0: c.fpTag |= 1 << ((c.fpTop + k) & 7); return;
         case 2: setSt(c, k, st(c, 0)); return;
-        case 3: setSt(c, k, st(c, 0)); c.stRaw[(c.fpTop + k) & 7] = c.stRaw[c.fpTop]!; pop(c); return;
+        case 3: setSt(c, k, st(c, 0)); pop(c); return;
         case 4: compareSw(c, st(c, 0), st(c, k)); return;
         case 5: compareSw(c, st(c, 0), st(c, k)); pop(c); return;
       }
@@ -410,12 +307,13 @@ function regForm(c: X86Cpu, i: Insn): void {
 function fxam(c: X86Cpu): void {
   const p = c.fpTop;
   const v = c.st[p]!;
-  const neg = v < 0 || Object.is(v, -0) ? C1 : 0;
+  const neg = v.s ? C1 : 0;
   let f: number;
   if (c.fpTag & (1 << p)) f = C3 | C0;
-  else if (v !== v) f = C0;
-  else if (!Number.isFinite(v)) f = C2 | C0;
-  else if (v === 0) f = C3;
+  else if (F.isNaN80(v)) f = C0;
+  else if (F.isInf80(v)) f = C2 | C0;
+  else if (v.m === 0n) f = C3;
+  else if (v.e === 0) f = C3 | C2; // denormal
   else f = C2;
   c.fpSw = (c.fpSw & ~(C0 | C1 | C2 | C3)) | f | neg;
 }
@@ -439,7 +337,7 @@ export function fxsaveImage(c: X86Cpu): Uint8Array {
   dv.setUint32(28, 0xffff, true); // MXCSR_MASK
   for (let k = 0; k < 8; k++) {
     const p = (c.fpTop + k) & 7;
-    out.set(c.stRaw[p] ?? f64ToF80(c.st[p]!), 32 + 16 * k);
+    out.set(F.toBytes(c.st[p]!), 32 + 16 * k);
   }
   out.set(new Uint8Array(c.xmm.buffer), 160);
   return out;
@@ -453,9 +351,7 @@ export function fxrstorImage(c: X86Cpu, b: Uint8Array): void {
   c.mxcsr = dv.getUint32(24, true) & 0xffff;
   for (let k = 0; k < 8; k++) {
     const p = (c.fpTop + k) & 7;
-    const raw = b.slice(32 + 16 * k, 32 + 16 * k + 10);
-    c.st[p] = f80ToF64(raw);
-    c.stRaw[p] = raw;
+    c.st[p] = F.fromBytes(b, 32 + 16 * k);
   }
   new Uint8Array(c.xmm.buffer).set(b.subarray(160, 416));
 }
