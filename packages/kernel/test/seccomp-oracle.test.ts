@@ -65,14 +65,19 @@ function engineBehaviour(c: BehaviourCase): BehaviourOutcome {
     const r = st.seccomp(SECCOMP_SET_MODE_FILTER, 0, FPROG, { copyIn: memoryFor(insns.length, FILTER, insns), noNewPrivs: true, capSysAdmin: false });
     if (r !== 0) throw new Error(`engine refused a filter the kernel accepted (${r})`);
   }
+  let refused: { strictRefused?: number } = {};
+  if (c.strict) {
+    const r = st.prctlSetSeccomp(1, 0n, { copyIn: () => null, noNewPrivs: true, capSysAdmin: false });
+    if (r < 0) refused = { strictRefused: -r };
+  }
   const ip = c.site === "stub" ? STUB_ADDR + 2n : LIBC_IP;
   const data = fillSeccompData(newSeccompDataBuffer(), { nr: c.nr, arch: AUDIT_ARCH_X86_64, instructionPointer: ip, args: c.args.map((a) => BigInt(a)) });
   const v = st.evaluate(data);
   const o = seccompOutcome(v, { liveThreads: c.site === "thread" ? 2 : 1 });
   switch (o.kind) {
-    case "allow": return { kind: "ran" };
-    case "errno": return { kind: "ret", ret: o.ret };
-    case "skip": return { kind: "ret", ret: o.ret };
+    case "allow": return c.ranResult !== undefined ? { kind: "ret", ret: c.ranResult, ...refused } : { kind: "ran", ...refused };
+    case "errno": return { kind: "ret", ret: o.ret, ...refused };
+    case "skip": return { kind: "ret", ret: o.ret, ...refused };
     case "kill": return o.scope === "thread" ? { kind: "thread-killed" } : { kind: "killed", signal: o.signal };
     case "trap": {
       const si = seccompSigsysInfo(c.nr, AUDIT_ARCH_X86_64, ip, o.data);
