@@ -292,9 +292,20 @@ const C: Record<string, Compiler> = {
   },
   B_COND(c, f, pc) {
     const t = pc + sext(f.imm19!, 19) * 4, next = pc + 4, cond = f.cond!;
+    // One closure per condition so the hot compare-and-branch needs no switch.
     switch (cond) {
       case 0: return () => (c.fZ === 1 ? t : next);
       case 1: return () => (c.fZ === 0 ? t : next);
+      case 2: return () => (c.fC === 1 ? t : next);
+      case 3: return () => (c.fC === 0 ? t : next);
+      case 4: return () => (c.fN === 1 ? t : next);
+      case 5: return () => (c.fN === 0 ? t : next);
+      case 8: return () => (c.fC === 1 && c.fZ === 0 ? t : next);
+      case 9: return () => (c.fC === 1 && c.fZ === 0 ? next : t);
+      case 10: return () => (c.fN === c.fV ? t : next);
+      case 11: return () => (c.fN !== c.fV ? t : next);
+      case 12: return () => (c.fZ === 0 && c.fN === c.fV ? t : next);
+      case 13: return () => (c.fZ === 0 && c.fN === c.fV ? next : t);
       default: return () => (holds(c, cond) ? t : next);
     }
   },
@@ -434,6 +445,17 @@ const C: Record<string, Compiler> = {
     const amt = S ? scale : 0, mul = 2 ** amt;
     const n = rs(f.rn!), m = rz(f.rm!), next = pc + 4, L = c.L, H = c.H;
     const signed = (option & 4) !== 0, is64 = (option & 1) !== 0;
+    if (is64 && !V && opc <= 1 && size !== 3) {
+      // Hot forms (ldrb/strb/ldr w/str w with a 64-bit index) inline, without the accessor call.
+      const t = f.rt!, d = wz(t), mem = c.mem;
+      const ea = () => (H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + (H[m]! * TWO32 + (L[m]! >>> 0)) * mul;
+      if (opc === 1) {
+        if (size === 0) return () => { L[d] = mem.read8(ea()); H[d] = 0; return next; };
+        if (size === 1) return () => { L[d] = mem.read16(ea()); H[d] = 0; return next; };
+        return () => { L[d] = mem.read32(ea()); H[d] = 0; return next; };
+      }
+      if (size === 0) return () => { mem.write8(ea(), L[t]! & 0xff); return next; };
+    }
     if (is64) {
       // lsl / sxtx: full 64-bit index (wraps like the hardware would only beyond 2^53; such addresses fault anyway).
       return () => { acc(addrOf(c, n) + (H[m]! * TWO32 + (L[m]! >>> 0)) * mul); return next; };
@@ -562,6 +584,22 @@ const C: Record<string, Compiler> = {
         case 2: return () => { L[d] = L[n]! ^ L[m]!; H[d] = H[n]! ^ H[m]!; return next; };
         default: break;
       }
+    }
+    if (shift !== 3 && imm6 > 0 && imm6 < 32 && N === 0 && opc !== 3) {
+      // Constant lsl/lsr/asr below 32 inline (xorshift-style code lives on these).
+      const s1 = imm6, s2 = 32 - imm6;
+      const opf = opc === 0 ? 0 : opc === 1 ? 1 : 2;
+      return () => {
+        const ml = L[m]!, mh = H[m]!;
+        let bl: number, bh: number;
+        if (shift === 0) { bl = ml << s1; bh = (mh << s1) | (ml >>> s2); }
+        else if (shift === 1) { bl = (ml >>> s1) | (mh << s2); bh = mh >>> s1; }
+        else { bl = (ml >>> s1) | (mh << s2); bh = mh >> s1; }
+        if (opf === 2) { L[d] = L[n]! ^ bl; H[d] = H[n]! ^ bh; }
+        else if (opf === 1) { L[d] = L[n]! | bl; H[d] = H[n]! | bh; }
+        else { L[d] = L[n]! & bl; H[d] = H[n]! & bh; }
+        return next;
+      };
     }
     const sh = SHIFT64[shift]!;
     return () => {
