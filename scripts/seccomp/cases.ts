@@ -47,6 +47,10 @@ export interface BehaviourCase {
   nr: number;
   /** Six u64 arguments as hex strings. */
   args: string[];
+  /** Enter strict mode (prctl(PR_SET_SECCOMP, 1)) after the filters, before the call. */
+  strict?: boolean;
+  /** What the syscall itself returns when it runs (for calls other than getppid, whose success the oracle recognises). */
+  ranResult?: number;
   note?: string;
 }
 
@@ -235,6 +239,11 @@ export const behaviourCases: BehaviourCase[] = [
   b("arch-word", [guard([ld(4), stmt(BPF_ALU | BPF_AND | BPF_K, 0xfff), stmt(BPF_ALU | BPF_OR | BPF_K, SECCOMP_RET_ERRNO), stmt(BPF_RET | BPF_A)])]),
   b("ip-low-bits-stub", [guard([ld(8), stmt(BPF_ALU | BPF_AND | BPF_K, 0xfff), stmt(BPF_ALU | BPF_OR | BPF_K, SECCOMP_RET_ERRNO), stmt(BPF_RET | BPF_A)])],
     { site: "stub", note: "instruction_pointer is the address after the 2-byte syscall instruction" }),
+  b("strict-getppid-killed", [], { strict: true, note: "mode 1: do_exit(SIGKILL), not SIGSYS" }),
+  b("strict-write-allowed", [], { strict: true, nr: 1, args: [A(0xffffffffffffffffn), "0", "0", "0", "0", "0"], ranResult: -9,
+    note: "write(-1, NULL, 0) runs and fails with EBADF" }),
+  b("strict-after-filter-refused", [onlyGetppid(ret(SECCOMP_RET_ERRNO | 3))], { strict: true,
+    note: "prctl(PR_SET_SECCOMP, 1) fails once a filter is attached; the filter still applies" }),
   b("vdso-window-inside", [guard(window)], { site: "stub" }),
   b("vdso-window-outside", [guard(window)], { site: "libc" }),
   b("vdso-window-tight-post-pc", [guard(windowTight)], { site: "stub", note: "[S+2, S+3) contains the post-instruction IP" }),

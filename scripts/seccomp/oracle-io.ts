@@ -10,8 +10,8 @@ import { join } from "node:path";
 import type { BehaviourCase, Insn, InstallCase, InstallStep } from "./cases.js";
 
 export type BehaviourOutcome =
-  | { kind: "ran" }
-  | { kind: "ret"; ret: number }
+  | { kind: "ran"; strictRefused?: number }
+  | { kind: "ret"; ret: number; strictRefused?: number }
   | { kind: "sigsys"; code: number; errno: number; syscall: number; arch: number; callAddrMinusStub: number; callAddrIsRip: boolean; raxAtHandler: number }
   | { kind: "killed"; signal: number }
   | { kind: "thread-killed" };
@@ -48,7 +48,7 @@ export function oracleInput(install: InstallCase[], behaviour: BehaviourCase[]):
     }
   }
   for (const c of behaviour) {
-    lines.push(`BEHAVIOUR ${c.name} ${SITE[c.site]} ${c.nr} ${c.args.join(" ")} ${c.filters.length}`);
+    lines.push(`BEHAVIOUR ${c.name} ${SITE[c.site]} ${c.strict ? 1 : 0} ${c.nr} ${c.args.join(" ")} ${c.filters.length}`);
     for (const f of c.filters) lines.push(`FILTER ${insnText(f)}`);
   }
   return lines.join("\n") + "\n";
@@ -114,10 +114,12 @@ export function parseOracleOutput(text: string): { install: Map<string, InstallO
         install.set(name, nums);
       }
     } else if (kind === "BEHAVIOUR") {
+      // "STRICT_REFUSED <errno>" prefixes the result when prctl(PR_SET_SECCOMP, 1) failed.
+      const refused = rest[0] === "STRICT_REFUSED" ? { strictRefused: Number(rest.splice(0, 2)[1]) } : {};
       const n = rest.slice(1).map(Number);
       switch (rest[0]) {
-        case "RAN": behaviour.set(name, { kind: "ran" }); break;
-        case "RET": behaviour.set(name, { kind: "ret", ret: n[0] }); break;
+        case "RAN": behaviour.set(name, { kind: "ran", ...refused }); break;
+        case "RET": behaviour.set(name, { kind: "ret", ret: n[0], ...refused }); break;
         case "SIGSYS":
           behaviour.set(name, { kind: "sigsys", code: n[0], errno: n[1], syscall: n[2], arch: n[3], callAddrMinusStub: n[4], callAddrIsRip: n[5] === 1, raxAtHandler: n[6] });
           break;

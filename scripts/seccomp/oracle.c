@@ -6,7 +6,7 @@
  *   INSTALL <name> <nsteps>, then per step:
  *     STEP <flags> <nnp> <dropcaps> <prctl> <fprog 0 ok|1 bad> <filterptr 0 ok|1 null|2 bad> <len> <n> {code jt jf k}*n
  *   -> INSTALL <name> <ret>...            (ret = return value, or -errno)
- *   BEHAVIOUR <name> <site 0 libc|1 stub|2 thread> <nr> <a0..a5 hex> <nfilters>, then per filter:
+ *   BEHAVIOUR <name> <site 0 libc|1 stub|2 thread> <strict 0|1> <nr> <a0..a5 hex> <nfilters>, then per filter:
  *     FILTER <n> {code jt jf k}*n
  *   -> BEHAVIOUR <name> RAN | RET <r> | SIGSYS <code> <errno> <syscall> <arch> <calladdr-stub> <calladdr==rip> <rax>
  *      | KILLED <signal> | THREAD_KILLED
@@ -78,7 +78,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv) {
   uc->uc_mcontext.gregs[REG_RAX] = 0x5eed; /* what the interrupted code will see */
 }
 
-struct call { int site; long nr; long a[6]; long ret; int done; };
+struct call { int site; int strict; long nr; long a[6]; long ret; int done; };
 
 static void *thread_main(void *p) {
   struct call *c = p;
@@ -139,7 +139,7 @@ static void run_behaviour(const char *name) {
   struct call c = {0};
   unsigned nf;
   char hex[6][32];
-  if (scanf("%d %ld %31s %31s %31s %31s %31s %31s %u", &c.site, &c.nr, hex[0], hex[1], hex[2], hex[3], hex[4], hex[5], &nf) != 9) exit(2);
+  if (scanf("%d %d %ld %31s %31s %31s %31s %31s %31s %u", &c.site, &c.strict, &c.nr, hex[0], hex[1], hex[2], hex[3], hex[4], hex[5], &nf) != 10) exit(2);
   for (int i = 0; i < 6; i++) c.a[i] = (long)strtoull(hex[i], NULL, 0);
   struct sock_filter *fs[16];
   unsigned ns[16];
@@ -175,6 +175,17 @@ static void run_behaviour(const char *name) {
       }
     }
     long ret;
+    if (c.strict) {
+      /* Strict mode allows only read, write, exit and rt_sigreturn: report with write, leave with SYS_exit. */
+      char pre[64] = "";
+      if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0) != 0) snprintf(pre, sizeof pre, " STRICT_REFUSED %d", errno);
+      ret = syscall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4], c.a[5]);
+      if (ret == -1) ret = -errno;
+      if (ret == parent) snprintf(line, sizeof line, "BEHAVIOUR %s%s RAN\n", name, pre);
+      else snprintf(line, sizeof line, "BEHAVIOUR %s%s RET %ld\n", name, pre, ret);
+      write(pfd[1], line, strlen(line));
+      syscall(SYS_exit, 0);
+    }
     if (c.site == 1) {
       ret = stub_syscall(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4], c.a[5]);
     } else if (c.site == 2) {

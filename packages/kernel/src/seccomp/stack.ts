@@ -65,6 +65,8 @@ export interface SeccompVerdict {
   data: number;
   /** The filter whose value won (null when the result is the initial ALLOW or strict mode). */
   match: AttachedFilter | null;
+  /** Strict mode (mode 1) and the syscall is not read/write/exit/rt_sigreturn. */
+  strictViolation: boolean;
   /** Filters run and cBPF instructions executed (summed over filters). */
   filtersRun: number;
   insns: number;
@@ -84,7 +86,9 @@ export class SeccompState {
   filterCount = 0;
   private readonly mem = new Uint32Array(16);
   private readonly run: BpfRun = { ret: 0, insns: 0 };
-  private readonly verdict: SeccompVerdict = { ret: SECCOMP_RET_ALLOW, action: SECCOMP_RET_ALLOW, data: 0, match: null, filtersRun: 0, insns: 0 };
+  private readonly verdict: SeccompVerdict = {
+    ret: SECCOMP_RET_ALLOW, action: SECCOMP_RET_ALLOW, data: 0, match: null, strictViolation: false, filtersRun: 0, insns: 0,
+  };
 
   /**
    * Per-process policy for the vDSO-bounds extension: filters installed while it is on may read the
@@ -229,11 +233,13 @@ export class SeccompState {
     const v = this.verdict;
     v.ret = SECCOMP_RET_ALLOW;
     v.match = null;
+    v.strictViolation = false;
     v.filtersRun = 0;
     v.insns = 0;
     if (this.mode === SECCOMP_MODE_STRICT) {
       const nr = data.getInt32(0, true);
-      v.ret = STRICT_SYSCALLS[this.isa].includes(nr) ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_THREAD;
+      v.strictViolation = !STRICT_SYSCALLS[this.isa].includes(nr);
+      v.ret = v.strictViolation ? SECCOMP_RET_KILL_THREAD : SECCOMP_RET_ALLOW;
     } else if (this.mode === SECCOMP_MODE_FILTER) {
       for (let f = this.filters; f; f = f.prev) {
         const r = runBpf(f.program, data, this.mem, this.run).ret >>> 0;
@@ -264,7 +270,7 @@ export type SeccompOutcome =
   | { kind: "trace"; data: number }
   | { kind: "user-notif"; data: number }
   | { kind: "skip"; ret: number; why: string }
-  | { kind: "kill"; scope: "process" | "thread"; signal: 31; coreDump: boolean };
+  | { kind: "kill"; scope: "process" | "thread"; signal: 31 | 9; coreDump: boolean };
 
 export interface OutcomeEnv {
   /** A tracer with PTRACE_O_TRACESECCOMP is attached. */
@@ -278,7 +284,11 @@ export interface OutcomeEnv {
   liveThreads?: number;
 }
 
-export function seccompOutcome(v: Pick<SeccompVerdict, "action" | "data" | "match">, env: OutcomeEnv = {}): SeccompOutcome {
+export function seccompOutcome(
+  v: Pick<SeccompVerdict, "action" | "data" | "match"> & { strictViolation?: boolean }, env: OutcomeEnv = {},
+): SeccompOutcome {
+  // __secure_computing_strict(): do_exit(SIGKILL) of the calling thread (the process if it is the last), no core.
+  if (v.strictViolation) return { kind: "kill", scope: (env.liveThreads ?? 1) > 1 ? "thread" : "process", signal: 9, coreDump: false };
   switch (v.action) {
     case SECCOMP_RET_ERRNO: {
       const errno = Math.min(v.data, MAX_ERRNO);
