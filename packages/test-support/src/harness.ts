@@ -15,6 +15,8 @@ import { normaliseValue } from "./trace.js";
 export interface RunStaticOptions extends Omit<StackOptions, "top" | "size"> {
   /** Instruction budget; the run stops with `stop: "budget"` when it is spent. Default 2e9. */
   maxInsns?: number;
+  /** Syscall budget, a second guard for cores that do not count the syscall instruction. Default 1e7. */
+  maxSyscalls?: number;
   /** Bytes readable from fd 0 (default: none, an empty pipe). */
   stdin?: Uint8Array | string;
   /** What readlink("/proc/self/exe") answers. Default `/uabi/<basename of argv[0]>`. */
@@ -609,9 +611,10 @@ export function runStatic(cpu: Cpu, elf: Uint8Array, opts: RunStaticOptions): Ru
   let signal: number | undefined;
   const args: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
 
+  const maxSyscalls = opts.maxSyscalls ?? 1e7;
   for (;;) {
     const used = cpu.counters.instructions - start;
-    if (used >= maxInsns) break;
+    if (used >= maxInsns || syscalls.length >= maxSyscalls) break;
     trap = cpu.run(maxInsns - used);
     if (trap.kind === "budget") {
       if (cpu.counters.instructions - start === used) break; // no progress: do not spin

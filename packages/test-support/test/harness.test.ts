@@ -195,6 +195,8 @@ for (const [arch, machine] of ARCHES) {
       expect(ud.res).toMatchObject({ stop: "fault", signal: 4, exitStatus: 132 });
       const budget = run([sys(nr("getpid")), sys(nr("getpid")), sys(nr("getpid")), sys(nr("getpid"))], { maxInsns: 2 });
       expect(budget.res).toMatchObject({ stop: "budget", exitStatus: -1, instructions: 2 });
+      const spin = run([sys(nr("getpid")), sys(nr("getpid")), sys(nr("getpid")), sys(nr("getpid"))], { maxSyscalls: 3 });
+      expect(spin.res).toMatchObject({ stop: "budget", syscalls: ["getpid = <pid>", "getpid = <pid>", "getpid = <pid>"] });
       const dead = run([sys(nr("futex"), DATA + 0x200, 0x80, 0, 0)]);
       expect(dead.res).toMatchObject({ stop: "deadlock", syscalls: ["futex = ?"] });
     });
