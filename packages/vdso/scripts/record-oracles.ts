@@ -8,7 +8,7 @@
  * Fails (without writing) if readelf prints anything on stderr or any warning.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,16 +16,16 @@ import { buildVdso } from "../src/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "test", "fixtures");
-mkdirSync(out, { recursive: true });
-const tmp = mkdtempSync(join(tmpdir(), "vdso-oracle-"));
+const isMain = !!process.argv[1] && process.argv[1].endsWith("record-oracles.ts");
 
-function run(cmd: string, args: string[]): string {
+export function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20 });
   if (r.error) throw r.error;
   if (r.status !== 0 || r.stderr !== "") throw new Error(`${cmd} ${args.join(" ")}: status ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
 
+function recordImages(tmp: string): void {
 for (const arch of ["arm64", "x86_64"] as const) {
   for (const variant of ["vdso", "library"] as const) {
     const img = buildVdso({ arch, variant });
@@ -40,5 +40,40 @@ for (const arch of ["arm64", "x86_64"] as const) {
     writeFileSync(join(out, `${name}.readelf.txt`), strip(readelf));
     writeFileSync(join(out, `${name}.objdump.txt`), strip(objdump));
     console.log(`${name}: ${img.bytes.length} bytes, readelf ${readelf.length} chars, objdump ${objdump.length} chars`);
+  }
+}
+}
+
+/**
+ * GNU ld + the real dynamic loader: link fixtures/link-test.c against libkernel.so.1 and run it.
+ * Shared with the live test, so both produce the same text.
+ */
+export function linkAndRun(arch: "arm64" | "x86_64", lib: Uint8Array, workDir: string): string {
+  const libDir = join(workDir, `lib-${arch}`);
+  mkdirSync(libDir, { recursive: true });
+  writeFileSync(join(libDir, "libkernel.so.1"), lib);
+  try {
+    symlinkSync("libkernel.so.1", join(libDir, "libkernel.so"));
+  } catch {
+    // already there
+  }
+  const exe = join(workDir, `link-test-${arch}`);
+  const cc = arch === "arm64" ? "aarch64-linux-gnu-gcc" : "gcc";
+  run(cc, ["-o", exe, join(here, "..", "test", "fixtures", "link-test.c"), `-L${libDir}`, "-lkernel"]);
+  const syms = run("readelf", ["--dyn-syms", "-W", exe]).split("\n").filter((l) => l.includes("__kernel_")).map((l) => l.trim().split(/\s+/).slice(3).join(" "));
+  const r = arch === "arm64"
+    ? spawnSync("qemu-aarch64", ["-L", "/usr/aarch64-linux-gnu", "-E", `LD_LIBRARY_PATH=${libDir}`, exe], { encoding: "utf8" })
+    : spawnSync(exe, [], { encoding: "utf8", env: { ...process.env, LD_LIBRARY_PATH: libDir } });
+  return [`stdout: ${JSON.stringify(r.stdout)}`, `status: ${r.status}`, ...syms.sort()].join("\n") + "\n";
+}
+
+if (isMain) {
+  mkdirSync(out, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), "vdso-oracle-"));
+  recordImages(tmp);
+  for (const arch of ["arm64", "x86_64"] as const) {
+    const text = linkAndRun(arch, buildVdso({ arch, variant: "library" }).bytes, tmp);
+    writeFileSync(join(out, `link-${arch}.txt`), text);
+    console.log(`link-${arch}: ${text.trim().replaceAll("\n", " | ")}`);
   }
 }

@@ -180,6 +180,8 @@ export function buildVdso(options: BuildOptions): VdsoImage {
     symbolic: true,
     bindNow: true,
     versionSymbols: true,
+    // An ordinary library says its stack needs no execute permission; the kernel's vDSO has no such header.
+    gnuStack: variant === "library",
     sections: [
       { name: ".text", exec: true, align: 16, size: probe.code.length, data: (l) => text(l.section(".text").address, l.section(".rodata").address) },
       {
