@@ -97,6 +97,8 @@ export class Arm64Cpu implements Cpu {
   exAddr = -1;
   exLo = 0;
   exHi = 0;
+  /** The words a load-exclusive pair saw. */
+  readonly exPair = new Uint32Array(4);
   pc = 0;
   /** Set by handlers that return a TRAP_* code. */
   pendingTrap: Trap | undefined;

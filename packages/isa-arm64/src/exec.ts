@@ -355,7 +355,8 @@ const C: Record<string, Compiler> = {
     const { crm, op2 } = f as Required<Fields>;
     const next = pc + 4;
     if (op2 === 2) return () => { c.exAddr = -1; return next; };
-    if (op2 === 4 || op2 === 5 || (op2 === 6 && crm === 15)) return () => next;
+    // dsb/dmb/isb (any option: reserved isb options behave as SY) and sb: ordering is already total here.
+    if (op2 === 4 || op2 === 5 || op2 === 6 || (op2 === 7 && crm === 0)) return () => next;
     return undefined;
   },
   SYS(c, f, pc) {
@@ -509,7 +510,8 @@ const C: Record<string, Compiler> = {
   },
   LDST_EXCL(c, f, pc) {
     const { size, o2, L: load, o1, rs: s, o0, rt2 } = f as Required<Fields>;
-    if (o1 || rt2 !== 31) return undefined; // pair exclusives and CAS are not implemented
+    if (o1 && !o2) return exclusivePair(c, f, pc);
+    if (o1 || rt2 !== 31) return undefined; // CAS (LSE) is not implemented
     const n = rs(f.rn!), t = f.rt!, next = pc + 4, bytes = 1 << size;
     const L = c.L, H = c.H, mem = c.mem;
     const d = wz(t);
@@ -780,6 +782,43 @@ const C: Record<string, Compiler> = {
   },
 };
 
+/** ldxp/ldaxp/stxp/stlxp: 2×32 or 2×64-bit exclusive pairs; the monitor compares the whole pair. */
+function exclusivePair(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
+  const { size, L: load, rs: s, rt2 } = f as Required<Fields>;
+  if (size < 2 || (load && s !== 31)) return undefined;
+  const n = rs(f.rn!), t = f.rt!, next = pc + 4, wide = size === 3, bytes = wide ? 16 : 8;
+  const L = c.L, H = c.H, mem = c.mem;
+  const words = new Uint32Array(4);
+  const read = (a: number) => { for (let i = 0; i < bytes / 4; i++) words[i] = mem.read32(a + 4 * i); };
+  return () => {
+    const a = addrOf(c, n);
+    if (a % bytes !== 0) return trap(c, { kind: "alignment", pc, addr: a });
+    if (load) {
+      read(a);
+      c.exAddr = a;
+      c.exPair.set(words); // stxp re-reads and compares every word
+      const d1 = wz(t), d2 = wz(rt2);
+      if (wide) { L[d1] = words[0]!; H[d1] = words[1]!; L[d2] = words[2]!; H[d2] = words[3]!; }
+      else { L[d1] = words[0]!; H[d1] = 0; L[d2] = words[1]!; H[d2] = 0; }
+      return next;
+    }
+    let ok = c.exAddr === a;
+    if (ok) {
+      mem.checkWritable(a, bytes);
+      read(a);
+      for (let i = 0; i < bytes / 4; i++) if (words[i] !== c.exPair[i]) ok = false;
+    }
+    if (ok) {
+      if (wide) { mem.write32(a, L[t]!); mem.write32(a + 4, H[t]!); mem.write32(a + 8, L[rt2]!); mem.write32(a + 12, H[rt2]!); }
+      else { mem.write32(a, L[t]!); mem.write32(a + 4, L[rt2]!); }
+    }
+    c.exAddr = -1;
+    const st = wz(s);
+    L[st] = ok ? 0 : 1; H[st] = 0;
+    return next;
+  };
+}
+
 /** Extend (option 0..7: uxtb..sxtx) a register value into tl/th. */
 function extend(lo: number, hi: number, option: number): void {
   switch (option) {
@@ -925,6 +964,7 @@ function ldstMult(c: Arm64Cpu, f: Fields, pc: number, post: boolean): Handler | 
 
 const SYSREG_READ: Record<string, (c: Arm64Cpu) => bigint> = {
   "3.3.13.0.2": (c) => c.tlsBase,
+  "3.3.13.0.3": () => 0n, // TPIDRRO_EL0: Linux keeps it 0 for native tasks; EL0 cannot write it
   "3.3.4.2.0": (c) => BigInt(c.nzcv) << 28n,
   "3.3.4.4.0": (c) => BigInt(c.fpcr >>> 0),
   "3.3.4.4.1": (c) => BigInt(c.fpsr >>> 0),

@@ -274,3 +274,12 @@ describe("Arm64Cpu: floating point and SIMD", () => {
     expect(c.getReg(4)).toBe(0xffn);
   });
 });
+
+describe("Arm64Cpu: exclusive pairs", () => {
+  it("ldaxp/stlxp update a 128-bit pair atomically and fail without a monitor", () => {
+    const { cpu, m } = run((a) => a.mov(x(1), DATA).word(0xc87f8c22 /* ldaxp x2, x3, [x1] */).add(x(2), x(2), 1).add(x(3), x(3), 2)
+      .word(0xc8248c22 /* stlxp w4, x2, x3, [x1] */).word(0xc8258c22 /* stlxp w5, x2, x3, [x1] */));
+    expect([cpu.getReg(4), cpu.getReg(5)]).toEqual([0n, 1n]);
+    expect([m.read64(DATA), m.read64(DATA + 8)]).toEqual([1n, 2n]);
+  });
+});
