@@ -968,6 +968,9 @@ export class Kernel {
       this.traceExit(t, nr, c.name, args, -ENOSYS);
       return;
     }
+    // Calls that never return (exit, exit_group) are traced before they run, as strace prints `= ?` first.
+    const noReturn = row.info.ret === "none";
+    if (noReturn) this.traceExit(t, nr, c.name, args, "noreturn");
     let r;
     try {
       r = row.handler(c);
@@ -982,7 +985,7 @@ export class Kernel {
         ev.result = Number(BigInt.asIntN(64, arch.getSyscallResult(t.cpu)));
         if (c.name.startsWith("execve")) ev.result = 0;
         this.traceExit(t, nr, c.name, args, ev.result);
-      } else this.traceExit(t, nr, c.name, args, "noreturn");
+      } else if (!noReturn) this.traceExit(t, nr, c.name, args, "noreturn");
       return;
     }
     if (typeof r === "number") {

@@ -59,7 +59,10 @@ export class Tracer {
 
   syscall(prefix: string, p: Process, info: SyscallInfo | undefined, name: string, args: readonly bigint[], result: number | "noreturn" | "restart"): void {
     const mem = p.mm.mem as unknown as Mem;
-    const specs = info?.args ?? args.slice(0, 6).map((_, i) => ({ name: `arg${i}`, kind: "hex" }) as ArgSpec);
+    let specs = info?.args ?? args.slice(0, 6).map((_, i) => ({ name: `arg${i}`, kind: "hex" }) as ArgSpec);
+    // strace prints open's mode only when O_CREAT or O_TMPFILE makes it meaningful.
+    const flagsIdx = name === "openat" ? 2 : name === "open" ? 1 : -1;
+    if (flagsIdx >= 0 && !(Number(BigInt.asUintN(32, args[flagsIdx] ?? 0n)) & (0o100 | 0o20000000))) specs = specs.slice(0, flagsIdx + 1);
     const parts = specs.map((s, i) => {
       try {
         return this.arg(p, mem, s, args, i, result);
