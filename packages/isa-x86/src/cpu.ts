@@ -27,7 +27,15 @@ export interface X86CpuOptions {
   counter?: () => bigint;
 }
 
-type Block = Insn[];
+/** A decoded basic block with a two-entry successor cache (block chaining: no map lookup on hot edges). */
+class Block {
+  valid = true;
+  a1 = -1;
+  b1: Block | null = null;
+  a2 = -1;
+  b2: Block | null = null;
+  constructor(readonly insns: Insn[]) {}
+}
 
 export class X86Cpu implements Cpu {
   readonly arch = "x86_64" as const;
@@ -82,7 +90,7 @@ export class X86Cpu implements Cpu {
   ) {
     this.counter = options.counter;
     linkHandlers();
-    mem.onCodeInvalidated(() => this.cache.clear());
+    mem.onCodeInvalidated(() => this.dropCache());
   }
 
   // ------------------------------------------------------------- Cpu interface
@@ -157,48 +165,88 @@ export class X86Cpu implements Cpu {
     fxrstorImage(this, bytes);
   }
   flushDecodeCache(): void {
-    this.cache.clear();
+    this.dropCache();
   }
 
   // ----------------------------------------------------------------- run loop
+
+  private dropCache(): void {
+    for (const b of this.cache.values()) b.valid = false;
+    this.cache.clear();
+  }
+
+  private lookup(addr: number): Block | null {
+    const b = this.cache.get(addr);
+    if (b !== undefined) return b;
+    return this.decodeBlock(addr);
+  }
 
   run(budget: number): Trap {
     let left = budget;
     let trap: Trap | null = null;
     let cur: Insn | null = null;
-    const mem = this.mem;
+    let prev: Block | null = null;
     try {
-      outer: while (left > 0) {
-        let block = this.cache.get(this.rip);
-        if (block === undefined) {
-          block = this.decodeBlock(this.rip);
-          if (block.length === 0) break; // decodeBlock set this.pending
+      while (left > 0) {
+        const rip = this.rip;
+        let block: Block | null = null;
+        // Follow the previous block's successor cache before the map.
+        if (prev !== null) {
+          if (prev.a1 === rip) block = prev.b1;
+          else if (prev.a2 === rip) block = prev.b2;
+          if (block !== null && !block.valid) block = null;
         }
-        const n = block.length;
-        for (let k = 0; k < n; k++) {
-          const i = block[k]!;
-          cur = i;
-          this.rip = i.next;
-          i.exec(this, i);
-          if (this.pending !== null) {
-            // Traps that retire (syscall, int3) leave rip after; faults leave it at the instruction.
-            break outer;
+        if (block === null) {
+          block = this.lookup(rip);
+          if (block === null) break; // decodeBlock set this.pending
+          if (prev !== null) {
+            if (prev.a1 === -1 || prev.b1 === null || !prev.b1.valid) { prev.a1 = rip; prev.b1 = block; }
+            else { prev.a2 = rip; prev.b2 = block; }
           }
-          left--;
-          if (left === 0 || this.rip !== i.next) continue outer;
         }
+        const insns = block.insns;
+        const n = insns.length;
+        if (n <= left) {
+          for (let k = 0; k < n; k++) {
+            const i = insns[k]!;
+            cur = i;
+            this.rip = i.next;
+            i.exec(this, i);
+            if (this.pending !== null) {
+              left -= k;
+              break;
+            }
+          }
+          if (this.pending !== null) break;
+          left -= n;
+        } else {
+          for (let k = 0; k < left; k++) {
+            const i = insns[k]!;
+            cur = i;
+            this.rip = i.next;
+            i.exec(this, i);
+            if (this.pending !== null) {
+              left -= k;
+              break;
+            }
+          }
+          if (this.pending !== null) break;
+          left = 0;
+        }
+        prev = block;
       }
     } catch (e) {
       if (e instanceof GuestMemoryFault) {
         const pc = cur ? cur.addr : this.rip;
         this.rip = pc;
         trap = { kind: "page-fault", pc, addr: e.addr, access: e.access, reason: e.reason };
+        left -= this.retiredBefore(cur);
       } else if (e instanceof TrapSignal) {
         trap = e.trap;
         this.rip = trap.pc;
+        left -= this.retiredBefore(cur);
       } else throw e;
     }
-    void mem;
     if (!trap) {
       if (this.pending) {
         trap = this.pending;
@@ -211,9 +259,15 @@ export class X86Cpu implements Cpu {
     return trap;
   }
 
+  /** Instructions of `cur`'s block that retired before it (for exact counts when a fault unwinds the loop). */
+  private retiredBefore(cur: Insn | null): number {
+    if (cur === null) return 0;
+    return cur.indexInBlock;
+  }
+
   /** Decode a block starting at `addr`: up to a control transfer, a page end, or 64 instructions. */
-  private decodeBlock(addr: number): Block {
-    const block: Block = [];
+  private decodeBlock(addr: number): Block | null {
+    const block: Insn[] = [];
     const page = Math.floor(addr / PAGE_SIZE);
     let a = addr;
     const mem = this.mem;
@@ -225,15 +279,16 @@ export class X86Cpu implements Cpu {
         if (block.length > 0) break; // let the failing instruction start its own block
         if (e instanceof UndefinedInstruction) {
           this.pending = { kind: "undefined", pc: addr, bytes: e.bytes, detail: e.detail };
-          return block;
+          return null;
         }
         if (e instanceof GuestMemoryFault) {
           this.pending = { kind: "page-fault", pc: addr, addr: e.addr, access: e.access, reason: e.reason };
-          return block;
+          return null;
         }
         throw e;
       }
-      i.exec = i.def.exec ?? unimplemented;
+      i.exec = (i.def.special && i.def.special(i)) || i.def.exec || unimplemented;
+      i.indexInBlock = block.length;
       block.push(i);
       mem.markCodePage(Math.floor(a / PAGE_SIZE));
       mem.markCodePage(Math.floor((i.next - 1) / PAGE_SIZE));
@@ -241,8 +296,9 @@ export class X86Cpu implements Cpu {
       if (i.def.flags & 64 /* F_BRANCH */ || Math.floor(a / PAGE_SIZE) !== page) break;
       if (i.def.flags & 256 /* F_STRING */ && i.pfx & 12) break; // rep loops re-enter at the same rip
     }
-    this.cache.set(addr, block);
-    return block;
+    const b = new Block(block);
+    this.cache.set(addr, b);
+    return b;
   }
 
   /** Raise a trap from a handler (fault-like: rip at the instruction). */
@@ -340,6 +396,16 @@ export class X86Cpu implements Cpu {
   cond(cc: number): boolean {
     let v: number;
     // Fast paths for cmp/sub and test/logic.
+    if (this.fop === FL_SUB && this.fsz === 64) {
+      const d = this.fd, dh = this.fdh, s = this.fs, sh = this.fsh;
+      switch (cc >> 1) {
+        case 1: v = lt64(d, dh, s, sh); return (cc & 1) === 0 ? v === 1 : v === 0;
+        case 2: v = d === s && dh === sh ? 1 : 0; return (cc & 1) === 0 ? v === 1 : v === 0;
+        case 3: v = le64(d, dh, s, sh); return (cc & 1) === 0 ? v === 1 : v === 0;
+        case 6: v = (dh | 0) < (sh | 0) || (dh === sh && d < s) ? 1 : 0; return (cc & 1) === 0 ? v === 1 : v === 0;
+        case 7: v = (dh | 0) < (sh | 0) || (dh === sh && d <= s) ? 1 : 0; return (cc & 1) === 0 ? v === 1 : v === 0;
+      }
+    }
     if (this.fop === FL_SUB && this.fsz !== 64) {
       const sz = this.fsz;
       const d = this.fd;

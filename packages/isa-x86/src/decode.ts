@@ -60,6 +60,8 @@ export class Insn {
   imm = 0; // low 32 bits of the immediate (sign-extended per template), as an int32
   immHi = 0; // high 32 bits (int32)
   imm2 = 0; // second immediate (enter)
+  /** Position in its decoded block (exact retired counts when a fault unwinds the block). */
+  indexInBlock = 0;
   exec: (cpu: any, insn: Insn) => void = undefined as never;
 }
 

@@ -4,7 +4,7 @@
  * row, specialised on its operand form ("EG", "GE", "EI", ...).
  */
 import {
-  AF, CF, DF, defineOp, FL_ADC, FL_ADD, FL_DEC, FL_INC, FL_SBB, FL_SUB, OF, PARITY, PF, SF, TrapSignal, ZF,
+  AF, CF, DF, defineOp, defineSpecial, FL_ADC, FL_ADD, FL_DEC, FL_INC, FL_SBB, FL_SUB, OF, PARITY, PF, SF, TrapSignal, ZF,
 } from "./registry.js";
 import type { X86Cpu } from "./cpu.js";
 import { type Insn } from "./decode.js";
@@ -1032,3 +1032,149 @@ function cmpFlags(c: X86Cpu, sz: number, a: number, ah: number, b: number, bh: n
   c.setLazy(FL_SUB, sz, a, ah, b, bh, r, rh, 0);
 }
 void SF;
+
+// ------------------------------------------------------------ fast paths
+// Specialised handlers for the commonest shapes (register operands, 32/64-bit), picked per instruction
+// at decode time. They must behave exactly like the generic handlers above.
+
+defineSpecial(["mov"], (_d, form) => (i) => {
+  const sz = i.osz;
+  if (sz !== 64 && sz !== 32) return undefined;
+  const wide = sz === 64;
+  if (i.mod === 3) {
+    const d = form === "GE" ? i.reg : i.rm;
+    const s = form === "GE" ? i.rm : i.reg;
+    if (form === "EI") {
+      const lo = i.imm;
+      const hi = wide ? i.immHi : 0;
+      return (c) => {
+        c.lo[d] = lo;
+        c.hi[d] = hi;
+      };
+    }
+    return wide
+      ? (c) => {
+          c.lo[d] = c.lo[s]!;
+          c.hi[d] = c.hi[s]!;
+        }
+      : (c) => {
+          c.lo[d] = c.lo[s]!;
+          c.hi[d] = 0;
+        };
+  }
+  const r = i.reg;
+  if (form === "GE")
+    return wide
+      ? (c, i) => {
+          const v = c.rdMem(c.ea(i), 64);
+          c.lo[r] = v;
+          c.hi[r] = c.vh;
+        }
+      : (c, i) => {
+          c.lo[r] = c.mem.read32(c.ea(i));
+          c.hi[r] = 0;
+        };
+  if (form === "EG")
+    return wide ? (c, i) => c.wrMem(c.ea(i), 64, c.lo[r]!, c.hi[r]!) : (c, i) => c.mem.write32(c.ea(i), c.lo[r]!);
+  return undefined;
+});
+
+defineSpecial(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => {
+  const op = d.mn === "test" ? 8 : ALU[d.mn]!;
+  return (i) => {
+    const sz = i.osz;
+    if (i.mod !== 3 || (sz !== 64 && sz !== 32)) return undefined;
+    const wide = sz === 64;
+    const dst = form === "GE" ? i.reg : i.rm;
+    const src = form === "GE" ? i.rm : i.reg;
+    const isImm = form === "EI";
+    const ib = wide ? i.imm >>> 0 : i.imm >>> 0;
+    const ibh = wide ? i.immHi >>> 0 : 0;
+    const write = op !== 7 && op !== 8;
+    // xor/sub r,r with itself: the zeroing idiom.
+    return (c) => {
+      const a = c.lo[dst]! >>> 0;
+      const ah = wide ? c.hi[dst]! >>> 0 : 0;
+      const b = isImm ? ib : c.lo[src]! >>> 0;
+      const bh = isImm ? ibh : wide ? c.hi[src]! >>> 0 : 0;
+      let r: number;
+      let rh = 0;
+      switch (op) {
+        case 0: {
+          const t = a + b;
+          r = t >>> 0;
+          if (wide) rh = (ah + bh + (t >= TWO32 ? 1 : 0)) >>> 0;
+          c.setLazy(FL_ADD, sz, a, ah, b, bh, r, rh, 0);
+          break;
+        }
+        case 5:
+        case 7: {
+          const t = a - b;
+          r = t >>> 0;
+          if (wide) rh = (ah - bh - (t < 0 ? 1 : 0)) >>> 0;
+          c.setLazy(FL_SUB, sz, a, ah, b, bh, r, rh, 0);
+          break;
+        }
+        case 1:
+          r = (a | b) >>> 0;
+          rh = (ah | bh) >>> 0;
+          c.setLogic(sz, r, rh);
+          break;
+        case 6:
+          r = (a ^ b) >>> 0;
+          rh = (ah ^ bh) >>> 0;
+          c.setLogic(sz, r, rh);
+          break;
+        default:
+          r = (a & b) >>> 0;
+          rh = (ah & bh) >>> 0;
+          c.setLogic(sz, r, rh);
+      }
+      if (write) {
+        c.lo[dst] = r;
+        c.hi[dst] = rh;
+      }
+    };
+  };
+});
+
+defineSpecial("push", (_d, form) => (i) => {
+  if (form !== "E" || i.mod !== 3 || i.osz !== 64) return undefined;
+  const r = i.rm;
+  return (c) => {
+    const sp = c.hi[4]! * TWO32 + (c.lo[4]! >>> 0) - 8;
+    c.wrMem(sp, 64, c.lo[r]!, c.hi[r]!);
+    c.lo[4] = sp;
+    c.hi[4] = Math.floor(sp / TWO32);
+  };
+});
+defineSpecial("pop", () => (i) => {
+  if (i.mod !== 3 || i.osz !== 64) return undefined;
+  const r = i.rm;
+  return (c) => {
+    const sp = c.hi[4]! * TWO32 + (c.lo[4]! >>> 0);
+    const v = c.rdMem(sp, 64);
+    const vh = c.vh;
+    c.lo[4] = sp + 8;
+    c.hi[4] = Math.floor((sp + 8) / TWO32);
+    c.lo[r] = v;
+    c.hi[r] = vh;
+  };
+});
+defineSpecial("lea", () => (i) => {
+  // base + disp (no index, no rip), 64-bit destination: the common stack/struct address shape.
+  if (i.osz !== 64 || i.index >= 0 || i.base < 0 || i.base === 16 || i.asz !== 64) return undefined;
+  const b = i.base;
+  const r = i.reg;
+  const disp = i.disp;
+  return (c) => {
+    const a = c.hi[b]! * TWO32 + (c.lo[b]! >>> 0) + disp;
+    if (a >= 0 && a < 2 ** 53) {
+      c.lo[r] = a;
+      c.hi[r] = Math.floor(a / TWO32);
+    } else {
+      const v = BigInt.asUintN(64, c.getReg(b) + BigInt(disp));
+      c.setReg(r, v);
+    }
+  };
+});

@@ -69,6 +69,13 @@ export function formOf(d: OpDef): string {
   return s;
 }
 
+export type SpecialFactory = (d: OpDef, form: string) => ((insn: Insn) => ((cpu: X86Cpu, i: Insn) => void) | undefined) | undefined;
+const specials = new Map<string, SpecialFactory>();
+/** Register per-instruction fast paths for a table key (chosen at decode time from the operands). */
+export function defineSpecial(keys: string | string[], f: SpecialFactory): void {
+  for (const k of Array.isArray(keys) ? keys : [keys]) specials.set(k, f);
+}
+
 let linked = false;
 /** Attach handlers to every table row (idempotent). Rows without a handler decode but trap as undefined. */
 export function linkHandlers(): void {
@@ -77,5 +84,7 @@ export function linkHandlers(): void {
   for (const d of allDefs()) {
     const f = factories.get(d.key);
     d.exec = f ? f(d, formOf(d)) : undefined;
+    const sp = specials.get(d.key);
+    d.special = sp ? sp(d, formOf(d)) : undefined;
   }
 }

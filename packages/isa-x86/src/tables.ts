@@ -28,6 +28,8 @@ export interface OpDef {
   key: string;
   /** Linked by the interpreter; undefined means "decodes but not implemented" (→ #UD). */
   exec?: Handler;
+  /** Optional per-instruction specialisation (fast paths for common register/size shapes). */
+  special?: (insn: any) => Handler | undefined;
   /** Precomputed: index of the operand that has ModRM (bit 0), immediate widths etc. */
   modrm: boolean;
   /** Byte register operand naming applies to E (rm) / G (reg) operands. */
