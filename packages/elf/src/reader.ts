@@ -312,17 +312,59 @@ export class ElfFile {
   symbolsOf(s: Section): ElfSymbol[] {
     const n = this.checkEntsize(s, SYM_SIZE);
     const str = this.linked(s, "string table", SHT.STRTAB);
+    return this.parseSymbols(s.offset, n, (o) => this.stringAt(str, o));
+  }
+
+  private parseSymbols(off: number, n: number, str: (o: number) => string): ElfSymbol[] {
     const b = this.bin;
+    b.check(off, n * SYM_SIZE, "symbol table");
     const out: ElfSymbol[] = [];
     for (let i = 0; i < n; i++) {
-      const o = s.offset + i * SYM_SIZE;
+      const o = off + i * SYM_SIZE;
       const info = b.u8(o + 4);
       out.push({
-        index: i, name: this.stringAt(str, b.u32(o)), type: info & 0xf, binding: info >> 4, visibility: b.u8(o + 5) & 3,
+        index: i, name: str(b.u32(o)), type: info & 0xf, binding: info >> 4, visibility: b.u8(o + 5) & 3,
         shndx: b.u16(o + 6), value: b.u64(o + 8, "st_value"), size: b.u64(o + 16, "st_size"),
       });
     }
     return out;
+  }
+
+  /**
+   * Where a dynamic-linking table lives: its section when the file has section headers; otherwise (a file
+   * stripped of them, or a memory image) the DT_* address mapped through the PT_LOADs, bounded by the end of
+   * the segment that holds it. `info` is sh_info (or the DT_*NUM count; 0 = unknown).
+   */
+  private dynTable(sht: number, dtAddr: number, dtNum?: number): { off: number; end: number; info: number } | undefined {
+    const s = this.sections.find((x) => x.type === sht);
+    if (s) return { off: s.offset, end: s.offset + s.size, info: s.info };
+    if (this.sections.length > 0) return undefined;
+    const addr = this.dynamicValue(dtAddr);
+    if (addr === undefined) return undefined;
+    const seg = this.loadSegments.find((p) => addr >= p.vaddr && addr < p.vaddr + p.filesz);
+    if (!seg) throw new ElfError("out-of-range", 0, `dynamic tag 0x${dtAddr.toString(16)} address 0x${addr.toString(16)} is not inside a PT_LOAD`);
+    const off = seg.offset + (addr - seg.vaddr);
+    return { off, end: seg.offset + seg.filesz, info: dtNum === undefined ? 0 : this.dynamicValue(dtNum) ?? 0 };
+  }
+
+  /** Number of .dynsym entries: the section size, else DT_HASH's nchain, else what DT_GNU_HASH implies. */
+  private dynsymLocation(): { off: number; count: number; str: (o: number) => string } | undefined {
+    const s = this.dynsymSection;
+    if (s) {
+      const str = this.linked(s, "string table", SHT.STRTAB);
+      return { off: s.offset, count: this.checkEntsize(s, SYM_SIZE), str: (o) => this.stringAt(str, o) };
+    }
+    const t = this.dynTable(SHT.DYNSYM, DT.SYMTAB);
+    if (!t) return undefined;
+    const max = Math.floor((t.end - t.off) / SYM_SIZE);
+    const sysv = this.dynTable(SHT.HASH, DT.HASH);
+    const gnu = this.dynTable(SHT.GNU_HASH, DT.GNU_HASH);
+    let count: number;
+    if (sysv) count = this.bin.u32(sysv.off + 4, "nchain");
+    else if (gnu) count = gnuHashSymbolCount(this.bin, gnuHashTable(this.bin, gnu.off, gnu.end - gnu.off), max);
+    else throw new ElfError("missing", t.off, "no hash table to size the dynamic symbol table");
+    if (count > max) throw new ElfError("out-of-range", t.off, `${count} dynamic symbols do not fit their segment`);
+    return { off: t.off, count, str: (o) => this.dynString(o) };
   }
 
   /** .symtab entries (empty when stripped). */
@@ -340,13 +382,13 @@ export class ElfFile {
   /** .dynsym entries, each with its resolved version when the file has .gnu.version. */
   get dynamicSymbols(): readonly ElfSymbol[] {
     return this.memo("dynsym", () => {
-      const s = this.dynsymSection;
-      if (!s) return [];
-      const syms = this.symbolsOf(s);
+      const loc = this.dynsymLocation();
+      if (!loc) return [];
+      const syms = this.parseSymbols(loc.off, loc.count, loc.str);
       const vs = this.versyms;
       if (!vs) return syms;
       if (vs.length !== syms.length) {
-        throw new ElfError("out-of-range", s.offset, `.gnu.version has ${vs.length} entries but .dynsym has ${syms.length}`);
+        throw new ElfError("out-of-range", loc.off, `.gnu.version has ${vs.length} entries but .dynsym has ${syms.length}`);
       }
       const defs = new Map<number, VerdefEntry>();
       for (const d of this.verdefs) if (!defs.has(d.ndx & VERSYM_VERSION)) defs.set(d.ndx & VERSYM_VERSION, d);
@@ -443,10 +485,19 @@ export class ElfFile {
   get versyms(): Uint16Array | undefined {
     return this.memo("versym", () => {
       const s = this.sections.find((x) => x.type === SHT.GNU_VERSYM);
-      if (!s) return undefined;
-      const n = this.checkEntsize(s, 2);
+      let off: number, n: number;
+      if (s) {
+        off = s.offset;
+        n = this.checkEntsize(s, 2);
+      } else {
+        const t = this.dynTable(SHT.GNU_VERSYM, DT.VERSYM);
+        if (!t) return undefined;
+        off = t.off;
+        n = this.dynsymLocation()?.count ?? 0; // one entry per dynamic symbol
+      }
+      this.bin.check(off, 2 * n, ".gnu.version");
       const out = new Uint16Array(n);
-      for (let i = 0; i < n; i++) out[i] = this.bin.u16(s.offset + 2 * i);
+      for (let i = 0; i < n; i++) out[i] = this.bin.u16(off + 2 * i);
       return out;
     });
   }
@@ -455,9 +506,12 @@ export class ElfFile {
   get verdefs(): readonly VerdefEntry[] {
     return this.memo("verdef", () => {
       const s = this.sections.find((x) => x.type === SHT.GNU_VERDEF);
-      if (!s) return [];
-      const str = this.linked(s, "string table", SHT.STRTAB);
-      return walkVerdefs(this.bin, s.offset, s.offset + s.size, s.info, (o) => this.stringAt(str, o));
+      if (s) {
+        const str = this.linked(s, "string table", SHT.STRTAB);
+        return walkVerdefs(this.bin, s.offset, s.offset + s.size, s.info, (o) => this.stringAt(str, o));
+      }
+      const t = this.dynTable(SHT.GNU_VERDEF, DT.VERDEF, DT.VERDEFNUM);
+      return t ? walkVerdefs(this.bin, t.off, t.end, t.info, (o) => this.dynString(o)) : [];
     });
   }
 
@@ -465,9 +519,12 @@ export class ElfFile {
   get verneeds(): readonly VerneedEntry[] {
     return this.memo("verneed", () => {
       const s = this.sections.find((x) => x.type === SHT.GNU_VERNEED);
-      if (!s) return [];
-      const str = this.linked(s, "string table", SHT.STRTAB);
-      return walkVerneeds(this.bin, s.offset, s.offset + s.size, s.info, (o) => this.stringAt(str, o));
+      if (s) {
+        const str = this.linked(s, "string table", SHT.STRTAB);
+        return walkVerneeds(this.bin, s.offset, s.offset + s.size, s.info, (o) => this.stringAt(str, o));
+      }
+      const t = this.dynTable(SHT.GNU_VERNEED, DT.VERNEED, DT.VERNEEDNUM);
+      return t ? walkVerneeds(this.bin, t.off, t.end, t.info, (o) => this.dynString(o)) : [];
     });
   }
 
@@ -497,20 +554,20 @@ export class ElfFile {
 
   /** Look a .dynsym symbol up through .hash (SysV). Returns undefined when there is no .hash or no match. */
   sysvLookup(name: string): ElfSymbol | undefined {
-    const s = this.sections.find((x) => x.type === SHT.HASH);
-    if (!s) return undefined;
+    const t = this.dynTable(SHT.HASH, DT.HASH);
+    if (!t) return undefined;
     const syms = this.dynamicSymbols;
-    const idx = sysvHashFind(this.bin, s.offset, s.size, name, (i) => syms[i]?.name === name);
+    const idx = sysvHashFind(this.bin, t.off, t.end - t.off, name, (i) => syms[i]?.name === name);
     return idx === undefined ? undefined : syms[idx];
   }
 
   /** Look a .dynsym symbol up through .gnu.hash (bloom filter first, as glibc does). */
   gnuLookup(name: string): ElfSymbol | undefined {
-    const s = this.sections.find((x) => x.type === SHT.GNU_HASH);
-    if (!s) return undefined;
-    if (!gnuBloomAccepts(this.bin, gnuHashTable(this.bin, s.offset, s.size), name)) return undefined;
+    const t = this.dynTable(SHT.GNU_HASH, DT.GNU_HASH);
+    if (!t) return undefined;
+    if (!gnuBloomAccepts(this.bin, gnuHashTable(this.bin, t.off, t.end - t.off), name)) return undefined;
     const syms = this.dynamicSymbols;
-    const idx = gnuHashFind(this.bin, s.offset, s.size, syms.length, name, (i) => syms[i]?.name === name);
+    const idx = gnuHashFind(this.bin, t.off, t.end - t.off, syms.length, name, (i) => syms[i]?.name === name);
     return idx === undefined ? undefined : syms[idx];
   }
 

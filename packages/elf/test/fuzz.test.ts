@@ -43,7 +43,15 @@ const INPUTS: [string, Uint8Array][] = [
   ["libver.so.1", fixture("libver.so.1")],
   ["usever", fixture("usever")],
   ["start-aarch64", fixture("start-aarch64")],
+  ["libver.so.1 without section headers", withoutSections(fixture("libver.so.1"))],
 ];
+
+function withoutSections(bytes: Uint8Array): Uint8Array {
+  const b = bytes.slice();
+  new DataView(b.buffer).setBigUint64(40, 0n, true);
+  b.fill(0, 60, 64); // e_shnum, e_shstrndx
+  return b;
+}
 
 describe("malformed input only ever raises ElfError, in bounded time", () => {
   it.each(INPUTS)("%s: every truncation", (_, good) => {
