@@ -64,6 +64,14 @@ export const CTR_EL0 = 0x8444c004n;
 export const DCZID_EL0 = 0x4n;
 export const DC_ZVA_BYTES = 64;
 
+/**
+ * What this core implements, as Linux's AT_HWCAP bits (arch/arm64/include/uapi/asm/hwcap.h:
+ * HWCAP_FP 1<<0, HWCAP_ASIMD 1<<1). The kernel model should advertise exactly this: glibc picks
+ * LSE atomics, SVE or MTE string routines only when their HWCAP bits are set, and those are not
+ * implemented here.
+ */
+export const ARM64_HWCAP = (1 << 0) | (1 << 1);
+
 const ZR = 31;
 export const SP_SLOT = 32;
 
@@ -115,7 +123,15 @@ export class Arm64Cpu implements Cpu {
   ) {
     this.counterFrequency = options.counterFrequency ?? 1_000_000_000;
     this.counterFn = options.counter ?? (() => BigInt(this.counters.instructions));
-    mem.onCodeInvalidated((first, last) => this.invalidate(first, last));
+    this.unsubscribe = mem.onCodeInvalidated((first, last) => this.invalidate(first, last));
+  }
+
+  private readonly unsubscribe: () => void;
+
+  /** Stop listening for code invalidations (call when the thread this core models exits). */
+  dispose(): void {
+    this.unsubscribe();
+    this.flushDecodeCache();
   }
 
   // ------------------------------------------------------------ registers

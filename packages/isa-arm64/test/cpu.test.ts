@@ -283,3 +283,19 @@ describe("Arm64Cpu: exclusive pairs", () => {
     expect([m.read64(DATA), m.read64(DATA + 8)]).toEqual([1n, 2n]);
   });
 });
+
+describe("Arm64Cpu: decode cache", () => {
+  it("code rewritten by the kernel (poke, mprotect) is re-decoded; dispose detaches the core", () => {
+    const { cpu, m } = machine((a) => a.mov(x(0), 1));
+    expect(cpu.run(10).kind).toBe("breakpoint");
+    expect(cpu.getReg(0)).toBe(1n);
+    m.poke(CODE, new Uint8Array([0x40, 0x00, 0x80, 0xd2])); // mov x0, #2
+    cpu.pc = CODE;
+    cpu.run(10);
+    expect(cpu.getReg(0)).toBe(2n);
+    m.protect(CODE, 0x4000, PERM_READ); // no longer executable: the cached block must not run
+    cpu.pc = CODE;
+    expect(cpu.run(10)).toMatchObject({ kind: "page-fault", access: "exec", pc: CODE });
+    cpu.dispose();
+  });
+});
