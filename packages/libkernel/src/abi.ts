@@ -1,9 +1,10 @@
 /**
- * The few per-ISA ABI facts handlers need beyond syscall numbers. Struct offsets are from the
- * uapi headers: x86-64 `struct stat` arch/x86/include/uapi/asm/stat.h; arm64 uses
- * include/uapi/asm-generic/stat.h.
+ * The few per-ISA ABI facts handlers need beyond syscall numbers. Struct offsets come from
+ * `@uabi/uapi`'s layouts (x86-64 `struct stat` arch/x86/include/uapi/asm/stat.h; arm64
+ * include/uapi/asm-generic/stat.h; `struct statx` include/uapi/linux/stat.h), which are checked
+ * against gcc there.
  */
-import { type Arch, syscallNr } from "@uabi/uapi";
+import { type Arch, layout, syscallNr } from "@uabi/uapi";
 
 export interface StatLayout {
   readonly size: number;
@@ -18,21 +19,41 @@ export interface Abi {
   /** Syscall number by name; throws (UapiError) for a name the ISA does not have. */
   nr(name: string): number;
   readonly stat: StatLayout;
+  readonly statx: StatxLayout;
 }
 
-const STAT: Readonly<Record<Arch, StatLayout>> = {
-  // st_dev u64 @0, st_ino u64 @8, st_nlink u64 @16, st_mode u32 @24, st_uid @28, st_gid @32 … 144 bytes.
-  x86_64: { size: 144, dev: 0, ino: 8, uid: 28, gid: 32 },
-  // st_dev u64 @0, st_ino u64 @8, st_mode u32 @16, st_nlink u32 @20, st_uid @24, st_gid @28 … 128 bytes.
-  arm64: { size: 128, dev: 0, ino: 8, uid: 24, gid: 28 },
-};
+export interface StatxLayout {
+  readonly size: number;
+  readonly devMajor: number;
+  readonly devMinor: number;
+  readonly ino: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+function field(arch: Arch, struct: string, name: string): number {
+  const f = layout(arch, struct)?.fields[name];
+  if (!f) throw new Error(`uapi has no ${struct}.${name} for ${arch}`);
+  return f.offset;
+}
+function statOf(arch: Arch): StatLayout {
+  const f = (n: string): number => field(arch, "stat", n);
+  return { size: layout(arch, "stat")!.size, dev: f("st_dev"), ino: f("st_ino"), uid: f("st_uid"), gid: f("st_gid") };
+}
+function statxOf(arch: Arch): StatxLayout {
+  const f = (n: string): number => field(arch, "statx", n);
+  return {
+    size: layout(arch, "statx")!.size, devMajor: f("stx_dev_major"), devMinor: f("stx_dev_minor"),
+    ino: f("stx_ino"), uid: f("stx_uid"), gid: f("stx_gid"),
+  };
+}
 
 const CACHE = new Map<Arch, Abi>();
 
 export function abiFor(arch: Arch): Abi {
   let a = CACHE.get(arch);
   if (!a) {
-    a = Object.freeze({ arch, nr: (name: string) => syscallNr(arch, name), stat: STAT[arch] });
+    a = Object.freeze({ arch, nr: (name: string) => syscallNr(arch, name), stat: statOf(arch), statx: statxOf(arch) });
     CACHE.set(arch, a);
   }
   return a;

@@ -523,6 +523,36 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     syscalls: (c) => [["newfstatat", [u(K.AT_FDCWD), c.buf, c.buf + 0x100n, 0n]]],
   },
   {
+    title: "fakeroot: statx re-encodes major/minor as st_dev and reports the recorded owner",
+    handler: "statx",
+    personalities: ["fakeroot"],
+    args: (c) => [u(K.AT_FDCWD), c.buf, 0n, 0xfffn, c.buf + 0x100n],
+    init: (c) => [
+      [F(c, FS_PAGE.fakerootCount), 4, 1n],
+      [F(c, FS_PAGE.fakerootTable), 8, 0x1231_0345n], // new_encode_dev(MKDEV(0x103, 0x12345))
+      [F(c, FS_PAGE.fakerootTable + 8), 8, 99n],
+      [F(c, FS_PAGE.fakerootTable + 16), 4, 1234n],
+      [F(c, FS_PAGE.fakerootTable + 20), 4, 5678n],
+    ],
+    kernel: kernel({
+      statx: (a, mem, ctx) => {
+        const sx = abiFor(ctx.arch).statx;
+        mem.write(a[4]! + BigInt(sx.devMajor), 4, 0x103n);
+        mem.write(a[4]! + BigInt(sx.devMinor), 4, 0x12345n);
+        mem.write(a[4]! + BigInt(sx.ino), 8, 99n);
+        mem.write(a[4]! + BigInt(sx.uid), 4, 1000n);
+        mem.write(a[4]! + BigInt(sx.gid), 4, 1000n);
+        return 0n;
+      },
+    }),
+    ret: () => 0n,
+    mem: (c) => {
+      const sx = abiFor(c.arch).statx;
+      return [[c.buf + 0x100n + BigInt(sx.uid), 4, 1234n], [c.buf + 0x100n + BigInt(sx.gid), 4, 5678n]];
+    },
+    syscalls: (c) => [["statx", [u(K.AT_FDCWD), c.buf, 0n, 0xfffn, c.buf + 0x100n]]],
+  },
+  {
     title: "fakeroot: fstat of an unrecorded file reports root:root",
     handler: "fstat",
     personalities: ["fakeroot"],

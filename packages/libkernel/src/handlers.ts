@@ -382,19 +382,44 @@ function fakerootChown(abi: Abi, name: string, nargs: number, uidArg: number, gi
   return b.build();
 }
 
+/** Where a stat-like buffer keeps the identity and owner fields. */
+interface StatView {
+  /** Load (st_dev, st_ino) from the buffer at r2 into r3, r4 (may clobber r5). */
+  keys(b: IrBuilder): void;
+  readonly uid: number;
+  readonly gid: number;
+}
+const statView = (abi: Abi): StatView => ({
+  keys: (b) => void b.load(3, 2, abi.stat.dev, 8).load(4, 2, abi.stat.ino, 8),
+  uid: abi.stat.uid,
+  gid: abi.stat.gid,
+});
+/** statx reports the device as major/minor; re-encode it the way stat's st_dev is (new_encode_dev). */
+const statxView = (abi: Abi): StatView => ({
+  keys: (b) =>
+    void b
+      .load(4, 2, abi.statx.devMinor, 4).and(3, 4, 0xffn)
+      .load(5, 2, abi.statx.devMajor, 4).alu("shl", 5, 5, 8n).alu("or", 3, 3, 5)
+      .and(4, 4, 0xffff_ff00n).alu("shl", 4, 4, 12n).alu("or", 3, 3, 4)
+      .ext(3, 3, 32) // new_encode_dev computes in 32-bit unsigned arithmetic
+      .load(4, 2, abi.statx.ino, 8),
+  uid: abi.statx.uid,
+  gid: abi.statx.gid,
+});
+
 /** A stat call under fakeroot: the real call, then uid/gid from the table (root:root when absent). */
-function fakerootStat(abi: Abi, name: string, nargs: number, bufArg: number, statCall: StatCall): Handler {
+function fakerootStat(name: string, nargs: number, bufArg: number, view: StatView, statCall: StatCall): Handler {
   const b = new IrBuilder(name, nargs);
   const found = b.label("found");
   const fail = b.label("fail");
   b.arg(1, bufArg);
   statCall(b, 1);
-  b.br("ne", 5, 0n, fail)
-    .arg(5, bufArg).load(3, 5, abi.stat.dev, 8).load(4, 5, abi.stat.ino, 8);
+  b.br("ne", 5, 0n, fail).arg(2, bufArg);
+  view.keys(b);
   fakerootFind(b, found);
-  b.arg(5, bufArg).store(5, abi.stat.uid, 0n, 4).store(5, abi.stat.gid, 0n, 4).ret(0n)
+  b.arg(5, bufArg).store(5, view.uid, 0n, 4).store(5, view.gid, 0n, 4).ret(0n)
     .place(found)
-    .arg(5, bufArg).load(2, 1, 16, 4).store(5, abi.stat.uid, 2, 4).load(2, 1, 20, 4).store(5, abi.stat.gid, 2, 4)
+    .arg(5, bufArg).load(2, 1, 16, 4).store(5, view.uid, 2, 4).load(2, 1, 20, 4).store(5, view.gid, 2, 4)
     .ret(0n)
     .place(fail).ret(5);
   return b.build();
@@ -432,15 +457,20 @@ export function fakerootHandlers(abi: Abi): ReadonlyMap<string, Handler> {
   for (const n of ["getresuid", "getresgid"]) m.set(n, zeroResId(n));
   m.set("fchownat", fakerootChown(abi, "fchownat", 5, 2, 3, viaFstatat(abi, 0, 1, 4)));
   m.set("fchown", fakerootChown(abi, "fchown", 3, 1, 2, viaFstat(abi, 0)));
-  m.set("fstat", fakerootStat(abi, "fstat", 2, 1, viaFstat(abi, 0)));
-  m.set("newfstatat", fakerootStat(abi, "newfstatat", 4, 2, (b, buf) => {
+  const st = statView(abi);
+  m.set("fstat", fakerootStat("fstat", 2, 1, st, viaFstat(abi, 0)));
+  m.set("newfstatat", fakerootStat("newfstatat", 4, 2, st, (b, buf) => {
     b.arg(2, 0).arg(3, 1).arg(4, 3).syscall(5, abi.nr("newfstatat"), [2, 3, buf, 4]);
+  }));
+  // statx(dirfd, path, flags, mask, buf): what coreutils' ls and stat use.
+  m.set("statx", fakerootStat("statx", 5, 4, statxView(abi), (b, buf) => {
+    b.arg(2, 0).arg(3, 1).arg(4, 2).arg(0, 3).syscall(5, abi.nr("statx"), [2, 3, 4, 0, buf]);
   }));
   if (abi.arch === "x86_64") {
     m.set("chown", fakerootChown(abi, "chown", 3, 1, 2, viaFstatat(abi, "cwd", 0, 0n)));
     m.set("lchown", fakerootChown(abi, "lchown", 3, 1, 2, viaFstatat(abi, "cwd", 0, K.AT_SYMLINK_NOFOLLOW)));
-    m.set("stat", fakerootStat(abi, "stat", 2, 1, viaFstatat(abi, "cwd", 0, 0n)));
-    m.set("lstat", fakerootStat(abi, "lstat", 2, 1, viaFstatat(abi, "cwd", 0, K.AT_SYMLINK_NOFOLLOW)));
+    m.set("stat", fakerootStat("stat", 2, 1, st, viaFstatat(abi, "cwd", 0, 0n)));
+    m.set("lstat", fakerootStat("lstat", 2, 1, st, viaFstatat(abi, "cwd", 0, K.AT_SYMLINK_NOFOLLOW)));
   }
   return m;
 }
