@@ -132,6 +132,18 @@ describe("uabi vdso inspect", () => {
     expect(j.symbols.find((s: { name: string }) => s.name === "__kernel_clock_gettime").check).toEqual({ parseVdso: false, musl: true });
   });
 
+  it("reads an image without section headers (a memory dump) the same way", async () => {
+    const bare = img.bytes.slice();
+    new DataView(bare.buffer).setBigUint64(40, 0n, true);
+    bare.fill(0, 60, 64);
+    const bareFile = join(dir, "bare.so");
+    writeFileSync(bareFile, bare);
+    const a = await run("vdso", "inspect", "--check", file);
+    const b = await run("vdso", "inspect", "--check", bareFile);
+    expect(b.code).toBe(0);
+    expect(b.out.replace(bareFile, "F").replace(String(bare.length), "N")).toBe(a.out.replace(file, "F").replace(String(img.bytes.length), "N"));
+  });
+
   it("--json is machine-readable", async () => {
     const r = await run("vdso", "inspect", "--json", file);
     const j = JSON.parse(r.out);

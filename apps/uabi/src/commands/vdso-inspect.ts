@@ -1,6 +1,6 @@
 /** `uabi vdso inspect <file> | --self`: what `readelf --dyn-syms -V` tells a person, or JSON. */
 import { readFileSync } from "node:fs";
-import { EM, SHN, SHT, SYMBOL_BINDING_NAMES, SYMBOL_TYPE_NAMES, readElf, type ElfFile } from "@uabi/elf";
+import { DT, EM, SHN, SYMBOL_BINDING_NAMES, SYMBOL_TYPE_NAMES, readElf, type ElfFile } from "@uabi/elf";
 import { bytesReader, liveProcessVdso, parseVdso, type Vdso } from "@uabi/vdso-parser";
 import { UsageError, type Io, type ParsedArgs } from "../cli.js";
 
@@ -105,10 +105,10 @@ function inspectFile(path: string): Inspected {
     throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   const f: ElfFile = readElf(bytes);
-  if (!f.dynsymSection) throw new Error(`${path} has no dynamic symbol table`);
+  if (f.dynamicSymbols.length === 0) throw new Error(`${path} has no dynamic symbol table`);
   const hashTables = [
-    ...(f.sectionsOfType(SHT.HASH).length ? ["DT_HASH"] : []),
-    ...(f.sectionsOfType(SHT.GNU_HASH).length ? ["DT_GNU_HASH"] : []),
+    ...(f.dynamicValue(DT.HASH) !== undefined ? ["DT_HASH"] : []),
+    ...(f.dynamicValue(DT.GNU_HASH) !== undefined ? ["DT_GNU_HASH"] : []),
   ];
   const report: InspectReport = {
     source: path, base: 0, size: bytes.length, machine: MACHINE_NAMES[f.machine] ?? `EM ${f.machine}`,
