@@ -133,7 +133,7 @@ export class Vdso {
         terminated = true;
         break;
       }
-      if (!tags.has(tag)) tags.set(tag, b.u64(dynOff + i * DYN + 8, "d_val"));
+      tags.set(tag, b.u64(dynOff + i * DYN + 8, "d_val")); // a repeated tag overrides, as in parse_vdso's switch
     }
     if (!terminated) throw new ElfError("out-of-range", dynOff, "dynamic section has no DT_NULL inside the image");
     const ptr = (tag: number): number | undefined => {
@@ -245,7 +245,8 @@ export class Vdso {
    * musl's __vdsosym(vername, name) (src/internal/vdso.c), which static musl binaries use: needs DT_HASH
    * (undefined without it, even when DT_GNU_HASH exists), scans all nchain symbols linearly, accepts
    * NOTYPE/OBJECT/FUNC/COMMON with GLOBAL/WEAK/GNU_UNIQUE binding and st_shndx != 0, compares only the first
-   * Verdaux name (not vd_hash), and relocates by the LAST PT_LOAD.
+   * Verdaux name (not vd_hash), and relocates the result by the LAST PT_LOAD. (The tables themselves are
+   * located as parse_vdso does; the two agree whenever the image has one PT_LOAD, as every vDSO does.)
    */
   lookupMusl(name: string, version: string): number | undefined {
     return wrap(this.base, () => {
