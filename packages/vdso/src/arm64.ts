@@ -11,6 +11,7 @@
 import { A64Assembler, type Cond as ACond, type GpReg, type Label, encodeBitmask, mem, memIdx, post, pre, sp, w, wzr, x, xzr } from "@uabi/isa-arm64";
 import { BOUNCE, type Cond, type Handler, type Insn, type Reg, type Size, type Src, VVAR_PAGE } from "@uabi/libkernel";
 import type { CfiMark, CodeGen, FuncSpec, GenContext, TextResult } from "./codegen.js";
+import { sigframeOffset } from "./sigframe.js";
 
 const VREG: readonly GpReg[] = [x(9), x(10), x(11), x(12), x(13), x(14)];
 const S0 = x(15);
@@ -205,9 +206,9 @@ const BOUNCE_SAVED: readonly (readonly [GpReg, GpReg])[] = [
   [x(1), x(2)], [x(3), x(4)], [x(5), x(6)], [x(7), x(9)], [x(10), x(11)], [x(12), x(13)], [x(14), x(15)], [x(18), x(30)],
 ];
 const SAVE_AREA = BOUNCE_SAVED.length * 16;
-/** uc_mcontext.regs[0] inside the arm64 rt_sigframe: uc at 128, mcontext at uc + 176, regs at + 8 (linux-abi.md §11.2). */
-const UC_REGS = 176 + 8;
-const UC_OFF = 128;
+/** The ucontext inside the rt_sigframe (128) and regs[0] relative to it (184): linux-abi.md §11.2, via uapi. */
+const UC_OFF = sigframeOffset("arm64", "uc");
+const UC_REGS = sigframeOffset("arm64", "uc.uc_mcontext.regs") - UC_OFF;
 
 /** x16 ← handler address for syscall x8, or branch to `pass` (number too big or not handled). */
 function lookup(a: A64Assembler, ctx: GenContext, pass: Label): void {

@@ -14,6 +14,7 @@
 import type { Arch } from "@uabi/uapi";
 import { BOUNCE } from "@uabi/libkernel";
 import type { CfiMark, CfiRegs } from "./codegen.js";
+import { sigframeOffset } from "./sigframe.js";
 
 const DW_CFA_advance_loc = 0x40;
 const DW_CFA_advance_loc1 = 0x02;
@@ -52,24 +53,17 @@ function sleb(v: number): number[] {
 const breg = (reg: number, off: number): number[] => (reg < 32 ? [DW_OP_breg0 + reg, ...sleb(off)] : [DW_OP_bregx, ...uleb(reg), ...sleb(off)]);
 const block = (ops: number[]): number[] => [...uleb(ops.length), ...ops];
 
-/** GPR save slots inside uc_mcontext, as [DWARF register, offset from the ucontext]. */
-const SIGSYS_SLOTS: Readonly<Record<Arch, { sp: number; pc: number; regs: readonly (readonly [number, number])[] }>> = {
-  // uc_mcontext at uc + 176: regs[n] at + 8 + 8n, sp at + 256, pc at + 264 (sigcontext, linux-abi.md §11.2).
-  arm64: {
-    sp: 176 + 256,
-    pc: 176 + 264,
-    regs: Array.from({ length: 30 }, (_, n) => [n, 176 + 8 + 8 * n] as const),
-  },
-  // uc_mcontext at uc + 40 (sigcontext_64, linux-abi.md §11.1); DWARF order rax rdx rcx rbx rsi rdi rbp, r8..r15.
-  x86_64: {
-    sp: 40 + 120,
-    pc: 40 + 128,
-    regs: [
-      [0, 40 + 104], [1, 40 + 96], [2, 40 + 112], [3, 40 + 88], [4, 40 + 72], [5, 40 + 64], [6, 40 + 80],
-      ...Array.from({ length: 8 }, (_, n) => [8 + n, 40 + 8 * n] as const),
-    ],
-  },
-};
+/** GPR save slots in the ucontext, as [DWARF register, offset from the ucontext] (via uapi's layouts). */
+const X86_DWARF = ["rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+function sigsysSlots(arch: Arch): { sp: number; pc: number; regs: (readonly [number, number])[] } {
+  const uc = sigframeOffset(arch, "uc");
+  const at = (f: string): number => sigframeOffset(arch, `uc.uc_mcontext.${f}`) - uc;
+  if (arch === "arm64") {
+    return { sp: at("sp"), pc: at("pc"), regs: Array.from({ length: 30 }, (_, n) => [n, at("regs") + 8 * n] as const) };
+  }
+  return { sp: at("rsp"), pc: at("rip"), regs: X86_DWARF.map((r, n) => [n, at(r)] as const).filter(([n]) => n !== 7) };
+}
+const SIGSYS_SLOTS: Readonly<Record<Arch, ReturnType<typeof sigsysSlots>>> = { arm64: sigsysSlots("arm64"), x86_64: sigsysSlots("x86_64") };
 
 function rowBounce(r: CfiRegs, depth: number): number[] {
   if (depth === -1) return [DW_CFA_def_cfa, ...uleb(r.sp), ...uleb(0), DW_CFA_register, ...uleb(r.ra), ...uleb(2 /* rcx */)];

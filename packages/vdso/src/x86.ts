@@ -11,6 +11,7 @@
 import { type Cond as XCond, type Label, type Mem, type Reg32, type Reg64, type Reg8, type Reg16, X86Assembler, mem, sized } from "@uabi/isa-x86";
 import { BOUNCE, type Cond, type Handler, type Insn, type Src, VVAR_PAGE } from "@uabi/libkernel";
 import type { CfiMark, CodeGen, FuncSpec, GenContext, TextResult } from "./codegen.js";
+import { sigframeOffset } from "./sigframe.js";
 
 const V64: readonly Reg64[] = ["rbx", "rbp", "r12", "r13", "r14", "r15"];
 const V32: readonly Reg32[] = ["ebx", "ebp", "r12d", "r13d", "r14d", "r15d"];
@@ -217,10 +218,11 @@ function lowerHandler(a: X86Assembler, h: Handler, ctx: GenContext): void {
 
 /** Syscall-argument registers the bounce glue preserves around the handler call. */
 const BOUNCE_SAVED: readonly Reg64[] = ["rdi", "rsi", "rdx", "r10", "r8", "r9"];
-/** uc_mcontext inside the x86-64 rt_sigframe: uc at frame + 8, mcontext at uc + 40 (linux-abi.md §11.1). */
-const UC_OFF = 8;
-const MC = 40;
-const MC_REG: Readonly<Record<string, number>> = { r8: 0, r9: 8, r10: 16, rdi: 64, rsi: 72, rdx: 96, rax: 104 };
+/** The ucontext inside the rt_sigframe (8, after pretcode) and register slots relative to it (linux-abi.md §11.1, via uapi). */
+const UC_OFF = sigframeOffset("x86_64", "uc");
+const MC_REG: Readonly<Record<string, number>> = Object.fromEntries(
+  ["r8", "r9", "r10", "rdi", "rsi", "rdx", "rax"].map((r) => [r, sigframeOffset("x86_64", `uc.uc_mcontext.${r}`) - UC_OFF]),
+);
 
 /** r11 ← handler address for syscall rax, or jump to `pass`. Clobbers rcx, r11, flags. */
 function lookup(a: X86Assembler, ctx: GenContext, pass: Label): void {
@@ -297,8 +299,8 @@ export const X86_CODEGEN: CodeGen = {
       const done = a.newLabel();
       mark("sigsys", 0);
       a.mov("rbx", "rdx");
-      a.mov("rax", mem("rbx", MC + MC_REG.rax!));
-      for (const r of ["rdi", "rsi", "rdx", "r10", "r8", "r9"] as const) a.mov(r, mem("rbx", MC + MC_REG[r]!));
+      a.mov("rax", mem("rbx", MC_REG.rax!));
+      for (const r of ["rdi", "rsi", "rdx", "r10", "r8", "r9"] as const) a.mov(r, mem("rbx", MC_REG[r]!));
       lookup(a, ctx, pass);
       a.mov("rcx", "r10");
       a.sub("rsp", 8); // the handler must see (rsp + 8) 16-aligned, as after a call
@@ -310,7 +312,7 @@ export const X86_CODEGEN: CodeGen = {
       a.bind(pass);
       a.syscall();
       a.bind(done);
-      a.mov(mem("rbx", MC + MC_REG.rax!), "rax");
+      a.mov(mem("rbx", MC_REG.rax!), "rax");
       a.add("rsp", 8);
       mark("sigsys", -8);
       a.mov("eax", 15n);
