@@ -178,3 +178,67 @@ export const BOUNCE = Object.freeze({
     flags: 24,
   }),
 });
+
+export type BounceVariant = "stack" | "task-page";
+
+/** The values a bounce frame carries (see {@link BOUNCE}). */
+export interface BounceFrame {
+  readonly nr: bigint;
+  readonly sp: bigint;
+  readonly pc: bigint;
+  readonly flags: bigint;
+}
+
+/**
+ * Where the kernel writes the bounce frame: below the caller's SP (arm64: 16-aligned; x86-64:
+ * also below the 128-byte red zone), or at the fixed slot of the per-task page.
+ */
+export function bounceFrameAddress(arch: "arm64" | "x86_64", userSp: number, variant: BounceVariant, taskPage: number): number {
+  if (variant === "task-page") return taskPage + TASK_PAGE.bounceFrame;
+  const below = arch === "x86_64" ? userSp - BOUNCE.x86RedZone : userSp;
+  return Math.floor(below / 16) * 16 - BOUNCE.frameSize;
+}
+
+export function encodeBounceFrame(f: BounceFrame): Uint8Array {
+  const b = new Uint8Array(BOUNCE.frameSize);
+  const v = new DataView(b.buffer);
+  v.setBigUint64(BOUNCE.frame.nr, BigInt.asUintN(64, f.nr), true);
+  v.setBigUint64(BOUNCE.frame.sp, BigInt.asUintN(64, f.sp), true);
+  v.setBigUint64(BOUNCE.frame.pc, BigInt.asUintN(64, f.pc), true);
+  v.setBigUint64(BOUNCE.frame.flags, BigInt.asUintN(64, f.flags), true);
+  return b;
+}
+
+export function decodeBounceFrame(bytes: Uint8Array): BounceFrame {
+  if (bytes.length < BOUNCE.frameSize) throw new RangeError(`bounce frame needs ${BOUNCE.frameSize} bytes, got ${bytes.length}`);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    nr: v.getBigUint64(BOUNCE.frame.nr, true),
+    sp: v.getBigUint64(BOUNCE.frame.sp, true),
+    pc: v.getBigUint64(BOUNCE.frame.pc, true),
+    flags: v.getBigUint64(BOUNCE.frame.flags, true),
+  };
+}
+
+/**
+ * Decode a syscall number issued from the vDSO text while a frame is live: undefined when the
+ * return flag is absent (an ordinary syscall), else "return only" or the syscall to run first.
+ * Only bit 29 is stripped, so an x32-style number stays invalid (ENOSYS) rather than aliasing.
+ */
+export function decodeReturnFlag(nr: number | bigint): undefined | { readonly returnOnly: true } | { readonly returnOnly: false; readonly nr: number } {
+  const n = Number(BigInt.asUintN(32, BigInt(nr)));
+  if ((n & BOUNCE.RETURN_FLAG) === 0) return undefined;
+  const real = n & ~BOUNCE.RETURN_FLAG;
+  return real === BOUNCE.NR_RETURN_ONLY ? { returnOnly: true } : { returnOnly: false, nr: real >>> 0 };
+}
+
+/**
+ * The flags a kernel may restore from a (user-writable, so untrusted) bounce frame: on arm64 only
+ * NZCV (PSTATE bits 31..28) — a forged frame must not reach DAIF, the mode bits or SS; on x86-64
+ * only the user-changeable RFLAGS bits (FIX_EFLAGS, 0x50DD5, arch/x86/kernel/signal_64.c), plus
+ * the always-one bit 1 and IF. (x86-64's glue restores them itself with `popfq`, which cannot
+ * raise privilege either; the helper is for kernels that pop the frame.)
+ */
+export function sanitizeBounceFlags(arch: "arm64" | "x86_64", flags: bigint): bigint {
+  return arch === "arm64" ? flags & 0xf000_0000n : (flags & 0x50dd5n) | 0x202n;
+}

@@ -5,7 +5,7 @@
  * syscall gives it.
  */
 import { describe, expect, it } from "vitest";
-import { BOUNCE, TASK_PAGE } from "@uabi/libkernel";
+import { BOUNCE, TASK_PAGE, bounceFrameAddress, decodeReturnFlag, sanitizeBounceFlags } from "@uabi/libkernel";
 import { syscallNr } from "@uabi/uapi";
 import { buildVdso, type VdsoImage } from "../src/index.js";
 import { BASE, Machine, RET_ADDR, STACK_TOP, TASK, X86, runUntil, type Syscall } from "./machine.js";
@@ -59,7 +59,7 @@ describe("arm64 bounce entry", () => {
         // Below the caller's SP: must be untouched in the task-page variant.
         for (let k = 8; k <= 256; k += 8) m.mem.write64(USER_SP - k, 0xdeadbeefn);
         // The kernel's half of a bounce.
-        const frame = variant === "stack" ? (USER_SP & ~15) - BOUNCE.frameSize : TASK + TASK_PAGE.bounceFrame;
+        const frame = bounceFrameAddress("arm64", USER_SP, variant, TASK);
         m.mem.write64(frame + BOUNCE.frame.nr, BigInt(nr));
         m.mem.write64(frame + BOUNCE.frame.sp, BigInt(USER_SP));
         m.mem.write64(frame + BOUNCE.frame.pc, BigInt(RET_ADDR));
@@ -73,16 +73,16 @@ describe("arm64 bounce entry", () => {
         const r = runUntil(m, (s) => {
           const inText = s.pc >= BASE + m.img.textStart && s.pc < BASE + m.img.textEnd;
           expect(inText).toBe(true);
-          if ((s.nr & BOUNCE.RETURN_FLAG) === 0) return kernel(s.nr, s.args);
+          const rf = decodeReturnFlag(s.nr);
+          if (!rf) return kernel(s.nr, s.args);
           returnEntries++;
-          const real = s.nr & ~BOUNCE.RETURN_FLAG;
-          const res = real === BOUNCE.NR_RETURN_ONLY ? cpu.getReg(0) : kernel(real, s.args);
+          const res = rf.returnOnly ? cpu.getReg(0) : kernel(rf.nr, s.args);
           // Pop the frame: it must be exactly at SP.
           const f = Number(cpu.sp);
           expect(f).toBe(frame);
           cpu.setReg(0, res);
           cpu.setReg(8, m.mem.read64(f + BOUNCE.frame.nr));
-          cpu.nzcv = Number(m.mem.read64(f + BOUNCE.frame.flags) >> 28n);
+          cpu.nzcv = Number(sanitizeBounceFlags("arm64", m.mem.read64(f + BOUNCE.frame.flags)) >> 28n);
           cpu.pc = Number(m.mem.read64(f + BOUNCE.frame.pc));
           cpu.sp = m.mem.read64(f + BOUNCE.frame.sp);
           return "stop";
@@ -119,7 +119,7 @@ describe("x86-64 bounce entry", () => {
         // The red zone and beyond: a stack frame must start below RSP − 128.
         const guard = variant === "stack" ? 128 : 512;
         for (let k = 8; k <= guard; k += 8) m.mem.write64(USER_SP - k, 0xdeadbeefn);
-        const frame = variant === "stack" ? ((USER_SP - BOUNCE.x86RedZone) & ~15) - BOUNCE.frameSize : TASK + TASK_PAGE.bounceFrame;
+        const frame = bounceFrameAddress("x86_64", USER_SP, variant, TASK);
         m.mem.write64(frame + BOUNCE.frame.nr, BigInt(nr));
         m.mem.write64(frame + BOUNCE.frame.sp, BigInt(USER_SP));
         m.mem.write64(frame + BOUNCE.frame.pc, BigInt(RET_ADDR));
