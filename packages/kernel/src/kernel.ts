@@ -457,6 +457,7 @@ export class Kernel {
     p.files.closeOnExec();
     const old = t.cpu;
     this.retiredDead += old.counters.instructions;
+    disposeCpu(old);
     t.cpu = this.createCpu(arch, mm);
     t.altstack = { sp: 0, size: 0, flags: 2 };
     t.rseq = { addr: 0, len: 0, sig: 0 };
@@ -1036,6 +1037,7 @@ export class Kernel {
     t.wait = undefined;
     t.state = "dead";
     this.retiredDead += t.cpu.counters.instructions;
+    disposeCpu(t.cpu);
     const p = t.proc;
     p.threads = p.threads.filter((x) => x !== t);
     const i = this.tasks.indexOf(t);
@@ -1214,6 +1216,11 @@ export class Kernel {
 
   /** Keep the EAGAIN import meaningful for handlers that probe without blocking. */
   static readonly EAGAIN = EAGAIN;
+}
+
+/** Cores that subscribe to code invalidation on a shared GuestMemory offer dispose(); a dead thread's core must detach. */
+function disposeCpu(cpu: Cpu): void {
+  (cpu as Cpu & { dispose?: () => void }).dispose?.();
 }
 
 function lowestSignal(mask: bigint): number {

@@ -7,7 +7,7 @@
  * PSTATE sanitising (valid_user_regs: RES0 mask, EL0t, DAIF clear).
  */
 import type { Cpu, GuestMemory } from "@uabi/isa-core";
-import { Arm64Cpu } from "@uabi/isa-arm64";
+import { Arm64Cpu, ARM64_HWCAP } from "@uabi/isa-arm64";
 import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 /** The arm64-specific CPU state the kernel reads and writes (isa-arm64's Arm64Cpu). */
@@ -32,8 +32,6 @@ export const PSTATE_RES0 = 0xffffffff0cdfe020n;
 const PSTATE_MODE_MASK = 0x1fn; // M[3:0] and MODE32
 const PSTATE_DAIF = 0x3c0n;
 
-/** HWCAP bits for what isa-arm64 implements (arch/arm64/include/uapi/asm/hwcap.h): FP, ASIMD, CPUID off. */
-const HWCAP_FP = 1n << 0n, HWCAP_ASIMD = 1n << 1n;
 
 function nzcvToPstate(n: number): bigint {
   return BigInt((n & 0xf) >>> 0) << 28n;
@@ -45,7 +43,8 @@ export const arm64Adapter: ArchAdapter = {
   auditArch: 0xc00000b7, // AUDIT_ARCH_AARCH64 = EM_AARCH64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE
   platform: "aarch64",
   machine: "aarch64",
-  hwcap: HWCAP_FP | HWCAP_ASIMD,
+  // Exactly what the core implements (isa-arm64's ARM64_HWCAP: FP | ASIMD), so glibc picks code paths it can run.
+  hwcap: BigInt(ARM64_HWCAP),
   hwcap2: 0n,
   // signal_minsigstksz = sigframe_size + round_up(sizeof(frame_record), 16) + 16 (arch/arm64/kernel/signal.c)
   minSigStkSz: A64_SIGFRAME_SIZE + 16 + 16,

@@ -7,7 +7,7 @@
  * required. sigreturn applies FIX_EFLAGS and restores through fxrstor.
  */
 import type { Cpu, GuestMemory } from "@uabi/isa-core";
-import * as isaX86 from "@uabi/isa-x86";
+import { X86Cpu, CPUID } from "@uabi/isa-x86";
 import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 export interface X86State extends Cpu {
@@ -32,8 +32,8 @@ const USER_CS = 0x33, USER_DS = 0x2b;
 // sigcontext register order: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp (encoding numbers).
 const SC_REGS = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
 
-/** CPUID.1:EDX of the baseline CPU isa-x86 reports (fpu..sse2), as the kernel exports it in AT_HWCAP. */
-const HWCAP_X86 = 0x078bfbffn;
+/** AT_HWCAP on x86-64 is CPUID.1:EDX (boot_cpu_data.x86_capability[CPUID_1_EDX]) of the CPU isa-x86 reports. */
+const HWCAP_X86 = BigInt(CPUID[1]![3] >>> 0);
 
 /** Initial FXSAVE image (fpu__init: FCW 0x37f, MXCSR 0x1f80), loaded at signal-handler entry. */
 function initFxImage(): Uint8Array {
@@ -71,10 +71,7 @@ export const x86Adapter: ArchAdapter = {
   frameSize: X86_SIGFRAME_SIZE,
 
   createCpu(mem: GuestMemory, opts: CpuOptions): Cpu {
-    // Looked up by name so the kernel builds while isa-x86 is still landing its interpreter.
-    const Ctor = (isaX86 as unknown as Record<string, new (m: GuestMemory, o: object) => Cpu>)["X86Cpu"];
-    if (!Ctor) throw new Error("@uabi/isa-x86 does not export X86Cpu yet");
-    return new Ctor(mem, { counter: opts.counter });
+    return new X86Cpu(mem, { counter: opts.counter });
   },
   syscallNr(cpu) {
     return Number(BigInt.asUintN(32, cpu.getReg(0)));
