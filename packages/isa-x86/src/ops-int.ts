@@ -472,7 +472,7 @@ defineOp(["div", "idiv"], (d) => {
     }
     let num: bigint;
     if (sz === 8) num = BigInt(c.lo[0]! & 0xffff);
-    else if (sz === 16) num = BigInt(((c.lo[2]! & 0xffff) << 16) >>> 0 | (c.lo[0]! & 0xffff));
+    else if (sz === 16) num = BigInt((((c.lo[2]! & 0xffff) << 16) | (c.lo[0]! & 0xffff)) >>> 0);
     else if (sz === 32) num = big(c.lo[0]!, c.lo[2]!);
     else num = (c.getReg(2) << 64n) | c.getReg(0);
     const n2 = BigInt(2 * sz);
@@ -515,7 +515,11 @@ defineOp("shift", (d, form) => {
     const n = countOf(c, i) & (sz === 64 ? 63 : 31);
     const a = c.rdE(i);
     const ah = c.vh;
-    if (n === 0) return; // no flags, no write
+    if (n === 0) {
+      // No flags change; a 32-bit register destination is still written (upper half zeroed).
+      if (sz === 32 && i.mod === 3) c.hi[i.rm] = 0;
+      return;
+    }
     if (kind >= 4) shiftOp(c, i, kind, sz, n, a, ah);
     else rotateOp(c, i, kind, sz, n, a, ah);
   };
@@ -547,7 +551,7 @@ function shiftOp(c: X86Cpu, i: Insn, kind: number, sz: number, n: number, a: num
       } else {
         r = (sar ? ah >> (n - 32) : ah >>> (n - 32)) >>> 0;
         rh = sar ? (ah >> 31) >>> 0 : 0;
-        cf = n === 32 ? ah >>> 31 : (ah >>> (n - 33)) & 1;
+        cf = n === 32 ? a >>> 31 : (ah >>> (n - 33)) & 1;
       }
       of = sar ? 0 : ah >>> 31;
     }
@@ -628,7 +632,10 @@ defineOp("shd", (d, form) => {
     const ah = c.vh;
     const b = c.rdG(i);
     const bh = c.vh;
-    if (n === 0) return;
+    if (n === 0) {
+      if (sz === 32 && i.mod === 3) c.hi[i.rm] = 0;
+      return;
+    }
     const N = BigInt(sz);
     const dv = sz === 64 ? big(a, ah) : BigInt(a);
     const sv = sz === 64 ? big(b, bh) : BigInt(b);
