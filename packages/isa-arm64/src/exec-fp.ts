@@ -80,6 +80,59 @@ function fminnm(a: number, b: number): number {
   return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b);
 }
 
+// ---------------------------------------------------------- NaN results (Arm FPProcessNaNs)
+// JS arithmetic yields the host's NaN (x86: negative "indefinite"); A64 yields the first
+// signalling operand NaN (quieted), else the first quiet one, else the positive default NaN,
+// and always the default NaN when FPCR.DN is set. Results that are NaN are rewritten here.
+const FPCR_DN = 1 << 25;
+function isNaNReg(c: Arm64Cpu, r: number, dbl: boolean): boolean {
+  const vw = c.vw;
+  if (dbl) { const hi = vw[r * 4 + 1]!; return (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | vw[r * 4]!) !== 0; }
+  const w = vw[r * 4]!;
+  return (w & 0x7f800000) === 0x7f800000 && (w & 0x7fffff) !== 0;
+}
+function isQuiet(c: Arm64Cpu, r: number, dbl: boolean): boolean {
+  return dbl ? (c.vw[r * 4 + 1]! & 0x80000) !== 0 : (c.vw[r * 4]! & 0x400000) !== 0;
+}
+/** Write V<d> = the NaN A64 returns for an operation on `srcs` (sign of source k flipped when flips bit k is set). */
+function writeNaN(c: Arm64Cpu, d: number, srcs: readonly number[], dbl: boolean, flips = 0, forceDefault = false): void {
+  const vw = c.vw;
+  let lo = 0, hi = dbl ? 0x7ff80000 : 0x7fc00000;
+  if (!forceDefault && (c.fpcr & FPCR_DN) === 0) {
+    let pick = -1;
+    for (let k = 0; k < srcs.length && pick < 0; k++) if (isNaNReg(c, srcs[k]!, dbl) && !isQuiet(c, srcs[k]!, dbl)) pick = k;
+    for (let k = 0; k < srcs.length && pick < 0; k++) if (isNaNReg(c, srcs[k]!, dbl)) pick = k;
+    if (pick >= 0) {
+      const r = srcs[pick]!;
+      const flip = (flips >> pick) & 1 ? 0x80000000 : 0;
+      if (dbl) { lo = vw[r * 4]!; hi = (vw[r * 4 + 1]! | 0x80000) ^ flip; }
+      else hi = (vw[r * 4]! | 0x400000) ^ flip;
+    }
+  }
+  if (dbl) { vw[d * 4] = lo; vw[d * 4 + 1] = hi >>> 0; }
+  else { vw[d * 4] = hi >>> 0; vw[d * 4 + 1] = 0; }
+  vw[d * 4 + 2] = 0;
+  vw[d * 4 + 3] = 0;
+}
+/** fcvt of a NaN (FPConvertNaN): keep sign and the top payload bits, force quiet. */
+function convertNaN(c: Arm64Cpu, d: number, n: number, toSingle: boolean): void {
+  const vw = c.vw;
+  if (c.fpcr & FPCR_DN) { if (toSingle) wrS(c, d, NaN); writeNaN(c, d, [], !toSingle, 0, true); return; }
+  if (toSingle) {
+    const hi = vw[n * 4 + 1]!, lo = vw[n * 4]!;
+    const frac = ((hi & 0x7ffff) << 3) | (lo >>> 29); // op<50:29>
+    vw[d * 4] = ((hi & 0x80000000) | 0x7fc00000 | frac) >>> 0;
+    vw[d * 4 + 1] = 0;
+  } else {
+    const w = vw[n * 4]!;
+    const frac = w & 0x3fffff; // op<21:0>
+    vw[d * 4 + 1] = ((w & 0x80000000) | 0x7ff80000 | (frac >>> 3)) >>> 0;
+    vw[d * 4] = (frac << 29) >>> 0;
+  }
+  vw[d * 4 + 2] = 0;
+  vw[d * 4 + 3] = 0;
+}
+
 type BinOp = (a: number, b: number) => number;
 const FP_BINOPS: readonly BinOp[] = [
   (a, b) => a * b, (a, b) => a / b, (a, b) => a + b, (a, b) => a - b,
@@ -253,12 +306,12 @@ export const FP_SIMD: Record<string, Compiler> = {
       case 0: return () => { movScalar(c, d, n, words); return next; };
       case 1: return () => { movScalar(c, d, n, words, 0, true); return next; };
       case 2: return () => { movScalar(c, d, n, words, 0x80000000); return next; };
-      case 3: return () => { wr(c, d, Math.sqrt(rd(c, n))); return next; };
-      case 4: return dbl ? () => { wrS(c, d, rdD(c, n)); return next; } : undefined;
-      case 5: return dbl ? undefined : () => { wrD(c, d, rdS(c, n)); return next; };
+      case 3: return () => { const v = Math.sqrt(rd(c, n)); if (v !== v) writeNaN(c, d, [n], dbl); else wr(c, d, v); return next; };
+      case 4: return dbl ? () => { const v = rdD(c, n); if (v !== v) convertNaN(c, d, n, true); else wrS(c, d, v); return next; } : undefined;
+      case 5: return dbl ? undefined : () => { const v = rdS(c, n); if (v !== v) convertNaN(c, d, n, false); else wrD(c, d, v); return next; };
       case 8: case 9: case 10: case 11: case 12: case 14: case 15: {
         const r = opcode === 14 || opcode === 15 ? roundEven : ROUNDERS[opcode - 8]!;
-        return () => { wr(c, d, r(rd(c, n))); return next; };
+        return () => { const v = r(rd(c, n)); if (v !== v) writeNaN(c, d, [n], dbl); else wr(c, d, v); return next; };
       }
       default: return undefined;
     }
@@ -268,14 +321,27 @@ export const FP_SIMD: Record<string, Compiler> = {
     if (ftype > 1 || opcode > 8) return undefined;
     const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, dbl = ftype === 1;
     const op = FP_BINOPS[opcode]!;
+    const srcs = [n, m];
+    const nm = opcode === 6 || opcode === 7;
     if (dbl) {
       const vd = c.vd;
-      if (opcode === 2) return () => { wrD(c, d, vd[n * 2]! + vd[m * 2]!); return next; };
-      if (opcode === 0) return () => { wrD(c, d, vd[n * 2]! * vd[m * 2]!); return next; };
-      return () => { wrD(c, d, op(vd[n * 2]!, vd[m * 2]!)); return next; };
+      if (opcode === 2) return () => { const v = vd[n * 2]! + vd[m * 2]!; if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
+      if (opcode === 0) return () => { const v = vd[n * 2]! * vd[m * 2]!; if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
+      return () => {
+        // fmaxnm/fminnm treat one quiet NaN as missing data, but a signalling NaN still propagates.
+        if (nm && ((isNaNReg(c, n, true) && !isQuiet(c, n, true)) || (isNaNReg(c, m, true) && !isQuiet(c, m, true)))) { writeNaN(c, d, srcs, true); return next; }
+        const v = op(vd[n * 2]!, vd[m * 2]!);
+        if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v);
+        return next;
+      };
     }
     // Single precision: the double result of +,-,*,/ rounds correctly to float (p=53 >= 2*24+2).
-    return () => { wrS(c, d, op(rdS(c, n), rdS(c, m))); return next; };
+    return () => {
+      if (nm && ((isNaNReg(c, n, false) && !isQuiet(c, n, false)) || (isNaNReg(c, m, false) && !isQuiet(c, m, false)))) { writeNaN(c, d, srcs, false); return next; }
+      const v = op(rdS(c, n), rdS(c, m));
+      if (v !== v) writeNaN(c, d, srcs, false); else wrS(c, d, v);
+      return next;
+    };
   },
   FP_CMP(c, f, pc) {
     const { ftype, op, opc } = f as Required<Fields>;
@@ -349,9 +415,16 @@ export const FP_SIMD: Record<string, Compiler> = {
     const wr = single ? wrS : wrD;
     // fmadd: a + n*m; fmsub: a - n*m; fnmadd: -a - n*m; fnmsub: -a + n*m
     const negP = o0 !== o1, negA = o1 === 1;
+    // NaN order is addend, op1, op2 (FPMulAdd); the negated operands' NaNs come out sign-flipped.
+    const srcs = [a, n, m], flips = (negA ? 1 : 0) | (negP ? 2 : 0);
     return () => {
       const x = rd(c, n), y = rd(c, m), z = rd(c, a);
-      wr(c, d, fusedMulAdd(negP ? -x : x, y, negA ? -z : z, single));
+      const v = fusedMulAdd(negP ? -x : x, y, negA ? -z : z, single);
+      if (v !== v) {
+        // A quiet-NaN addend with inf*0 is an invalid operation: the default NaN.
+        const invalidProduct = (x === 0 && Math.abs(y) === Infinity) || (y === 0 && Math.abs(x) === Infinity);
+        writeNaN(c, d, srcs, !single, flips, invalidProduct && isNaNReg(c, a, !single) && isQuiet(c, a, !single));
+      } else wr(c, d, v);
       return next;
     };
   },
