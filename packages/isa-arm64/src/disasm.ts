@@ -290,13 +290,13 @@ const FMT: Record<string, Fmt> = {
       name = (opc & 1 ? "ld" : "st") + (idx === 0 ? "ur" : "r");
       reg = r[0] + rt;
     } else {
-      if (idx === 2) return undefined; // ldtr/sttr: unprivileged forms, not implemented
-      const k = ldstName(size, opc, idx === 0);
+      const k = ldstName(size, opc, idx !== 1 && idx !== 3);
       if (!k || (k[1] === "p" && idx !== 0)) return undefined;
-      name = k[0];
+      // idx 2: the unprivileged ldtr/sttr forms (unscaled offset, like ldur/stur).
+      name = idx === 2 ? k[0].replace(/^ldur/, "ldtr").replace(/^stur/, "sttr") : k[0];
       reg = k[1] === "p" ? prfop(rt) : gpr(rt, k[1] === "x");
     }
-    const m = idx === 0 ? memOff(rn, off) : idx === 1 ? `[${XS(rn)}], #${off}` : `[${XS(rn)}, #${off}]!`;
+    const m = idx === 0 || idx === 2 ? memOff(rn, off) : idx === 1 ? `[${XS(rn)}], #${off}` : `[${XS(rn)}, #${off}]!`;
     return `${name}\t${reg}, ${m}`;
   },
   LDST_REGOFF(f) {

@@ -428,11 +428,12 @@ const C: Record<string, Compiler> = {
   },
   LDST_IMM9(c, f, pc) {
     const { size, V, opc, imm9, idx } = f as Required<Fields>;
-    if (idx === 2) return undefined;
+    if (idx === 2 && (V || isPrefetch(size, V, opc))) return undefined;
     const acc = accessor(c, size, V, opc, f.rt!);
     if (!acc) return undefined;
     const off = sext(imm9, 9), n = rs(f.rn!), next = pc + 4;
-    if (idx === 0) return () => { acc(addrOf(c, n) + off); return next; };
+    // idx 2 is ldtr/sttr: at EL0 the unprivileged access is an ordinary one.
+    if (idx === 0 || idx === 2) return () => { acc(addrOf(c, n) + off); return next; };
     if (isPrefetch(size, V, opc)) return undefined;
     if (idx === 1) return () => { const a = addrOf(c, n); acc(a); setAddr(c, n, a + off); return next; };
     return () => { const a = addrOf(c, n) + off; acc(a); setAddr(c, n, a); return next; };

@@ -122,4 +122,6 @@ export const ASM_CASES: AsmCase[] = [
   ["nop", (a) => a.nop()],
   ["mov wsp, w1", (a) => a.mov(wsp, w(1))],
   ["cmp xzr, x1", (a) => a.cmp(xzr, x(1))],
+  ["ldtr x0, [x1, #8]", (a) => a.word(0xf8408820)],
+  ["sttrb w2, [sp, #-1]", (a) => a.word(0x381ffbe2)],
 ];
