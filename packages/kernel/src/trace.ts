@@ -54,6 +54,76 @@ function readStr(mem: Mem, addr: number, max = MAX_STR + 1): { bytes: Uint8Array
 
 const hex = (v: bigint) => "0x" + v.toString(16);
 
+const SIG_SHORT = (n: number) => (signalName(n) ?? String(n)).replace(/^SIG/, "");
+
+/** strace's sigset notation: `[USR1 TERM]`, `[]`. */
+export function formatSigset(mask: bigint): string {
+  const names: string[] = [];
+  for (let i = 1; i <= 64; i++) if (mask & (1n << BigInt(i - 1))) names.push(SIG_SHORT(i));
+  return `[${names.join(" ")}]`;
+}
+
+const S_TYPES: Record<number, string> = { 0o140000: "S_IFSOCK", 0o120000: "S_IFLNK", 0o100000: "S_IFREG", 0o060000: "S_IFBLK", 0o040000: "S_IFDIR", 0o020000: "S_IFCHR", 0o010000: "S_IFIFO" };
+const SA_FLAG_NAMES: [number, string][] = [[0x04000000, "SA_RESTORER"], [0x08000000, "SA_ONSTACK"], [0x10000000, "SA_RESTART"], [0x40000000, "SA_NODEFER"], [0x80000000, "SA_RESETHAND"], [4, "SA_SIGINFO"], [1, "SA_NOCLDSTOP"], [2, "SA_NOCLDWAIT"]];
+
+function rlim(v: bigint): string {
+  if (v === (1n << 64n) - 1n) return "RLIM64_INFINITY";
+  return v > 0n && v % 1024n === 0n ? `${v / 1024n}*1024` : v.toString();
+}
+
+/** The few structs strace decodes that matter for reading a trace; others print as their address. */
+function formatStruct(p: Process, mem: Mem, name: string, addr: number): string | undefined {
+  const b = mem.readBytes(addr, name === "new_utsname" || name === "utsname" ? 390 : 144);
+  const v = new DataView(b.buffer);
+  const u64 = (o: number) => v.getBigUint64(o, true);
+  switch (name) {
+    case "stat": {
+      const x86 = p.arch.arch === "x86_64";
+      const mode = v.getUint32(x86 ? 24 : 16, true);
+      const type = S_TYPES[mode & 0o170000] ?? "0";
+      const rdev = Number(u64(x86 ? 40 : 32));
+      const m = `st_mode=${type}|0${(mode & 0o7777).toString(8).padStart(3, "0")}`;
+      if ((mode & 0o170000) === 0o020000) return `{${m}, st_rdev=makedev(0x${(rdev >> 8).toString(16)}, 0x${(rdev & 0xff).toString(16)}), ...}`;
+      return `{${m}, st_size=${v.getBigInt64(48, true)}, ...}`;
+    }
+    case "rlimit": case "rlimit64":
+      return `{rlim_cur=${rlim(u64(0))}, rlim_max=${rlim(u64(8))}}`;
+    case "timespec": case "__kernel_timespec":
+      return `{tv_sec=${v.getBigInt64(0, true)}, tv_nsec=${v.getBigInt64(8, true)}}`;
+    case "kernel_sigaction": case "sigaction": {
+      const h = u64(0);
+      const flags = Number(u64(8) & 0xffffffffn);
+      const fl = SA_FLAG_NAMES.filter(([bit]) => flags & bit).map(([, n]) => n);
+      const rest = flags & ~SA_FLAG_NAMES.reduce((a, [bit]) => a | bit, 0);
+      if (rest) fl.push("0x" + (rest >>> 0).toString(16));
+      const hs = h === 0n ? "SIG_DFL" : h === 1n ? "SIG_IGN" : hex(h);
+      return `{sa_handler=${hs}, sa_mask=${formatSigset(u64(24))}, sa_flags=${fl.join("|") || "0"}${flags & 0x04000000 ? `, sa_restorer=${hex(u64(16))}` : ""}}`;
+    }
+    case "stack_t":
+      return `{ss_sp=${u64(0) === 0n ? "NULL" : hex(u64(0))}, ss_flags=${v.getInt32(8, true)}, ss_size=${u64(16)}}`;
+    case "new_utsname": case "utsname": {
+      const f = (i: number) => quote(b.subarray(65 * i, 65 * i + Math.max(0, b.subarray(65 * i, 65 * i + 65).indexOf(0))));
+      return `{sysname=${f(0)}, nodename=${f(1)}, ...}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const SI_GENERIC: Record<number, string> = { 0: "SI_USER", 0x80: "SI_KERNEL", [-1]: "SI_QUEUE", [-2]: "SI_TIMER", [-6]: "SI_TKILL" };
+const SI_BY_SIGNAL: Record<number, Record<number, string>> = {
+  4: { 1: "ILL_ILLOPC", 2: "ILL_ILLOPN", 5: "ILL_PRVOPC" },
+  5: { 1: "TRAP_BRKPT", 2: "TRAP_TRACE" },
+  7: { 1: "BUS_ADRALN", 2: "BUS_ADRERR" },
+  8: { 1: "FPE_INTDIV", 2: "FPE_INTOVF" },
+  11: { 1: "SEGV_MAPERR", 2: "SEGV_ACCERR" },
+  17: { 1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED" },
+  31: { 1: "SYS_SECCOMP", 2: "SYS_USER_DISPATCH" },
+};
+function siCodeName(sig: number, code: number): string {
+  return (code > 0 && code < 0x80 ? SI_BY_SIGNAL[sig]?.[code] : SI_GENERIC[code]) ?? String(code);
+}
+
 export class Tracer {
   constructor(private readonly out: (line: string) => void) {}
 
@@ -97,8 +167,14 @@ export class Tracer {
         return raw.toString();
       case "hex":
         return hex(raw);
-      case "ptr": case "struct": case "sigset":
+      case "ptr":
         return raw === 0n ? "NULL" : hex(raw);
+      case "struct": case "sigset": {
+        if (raw === 0n) return "NULL";
+        if (s.out && (failed || typeof result !== "number")) return hex(raw);
+        const text = s.kind === "sigset" ? formatSigset(mem.read64(addr)) : formatStruct(p, mem, s.struct ?? "", addr);
+        return text ?? hex(raw);
+      }
       case "mode":
         return "0" + Number(raw & 0o7777n).toString(8).padStart(3, "0");
       case "signal":
@@ -160,7 +236,7 @@ export class Tracer {
 
   signal(prefix: string, si: SigInfo): void {
     const name = signalName(si.signo) ?? String(si.signo);
-    const fields = [`si_signo=${name}`, `si_code=${si.code}`];
+    const fields = [`si_signo=${name}`, `si_code=${siCodeName(si.signo, si.code)}`];
     if (si.addr !== undefined) fields.push(`si_addr=${si.addr === 0 ? "NULL" : "0x" + si.addr.toString(16)}`);
     if (si.pid !== undefined) fields.push(`si_pid=${si.pid}`, `si_uid=${si.uid ?? 0}`);
     this.out(`${prefix}--- ${name} {${fields.join(", ")}} ---`);
