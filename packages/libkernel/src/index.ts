@@ -13,7 +13,7 @@ export { type Abi, type StatLayout, abiFor, K } from "./abi.js";
 export * as handlers from "./handlers.js";
 export {
   type Disposition, type Personality, type PolicyEntry, type DispatchPolicy, type PolicyOptions,
-  PERSONALITIES, POLICY_ROWS, dispatchPolicy, versionedExtras,
+  PolicyError, PERSONALITIES, POLICY_ROWS, dispatchPolicy, versionedExtras,
 } from "./policy.js";
 export {
   type CaseCtx, type MemWrite, type KernelFn, type ConformanceCase,

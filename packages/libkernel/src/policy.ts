@@ -7,6 +7,11 @@ import { type Abi, abiFor } from "./abi.js";
 import type { Handler } from "./ir.js";
 import * as H from "./handlers.js";
 
+/** Bad input to the policy (an unknown personality). */
+export class PolicyError extends Error {
+  override readonly name = "PolicyError";
+}
+
 export type Disposition = "userspace" | "rewrite" | "passthrough";
 export type Personality = "fakeroot";
 export const PERSONALITIES: readonly Personality[] = ["fakeroot"];
@@ -81,7 +86,7 @@ export interface PolicyOptions {
 export function dispatchPolicy(arch: Arch, options: PolicyOptions = {}): DispatchPolicy {
   const abi = abiFor(arch);
   const personalities = [...new Set(options.personalities ?? [])];
-  for (const p of personalities) if (!PERSONALITIES.includes(p)) throw new Error(`unknown personality ${JSON.stringify(p)}`);
+  for (const p of personalities) if (!PERSONALITIES.includes(p)) throw new PolicyError(`unknown personality ${JSON.stringify(p)}`);
   const byName = new Map<string, Omit<PolicyEntry, "nr">>();
   for (const row of POLICY_ROWS) {
     if (!row.arches.includes(arch)) continue;

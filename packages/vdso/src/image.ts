@@ -13,6 +13,11 @@ import { X86_CODEGEN } from "./x86.js";
 
 export type Variant = "vdso" | "library";
 
+/** Bad input to buildVdso (unknown arch, variant or personality). */
+export class VdsoBuildError extends Error {
+  override readonly name = "VdsoBuildError";
+}
+
 export interface BuildOptions {
   readonly arch: Arch;
   /** "vdso" (default): linux-vdso.so.1 with the LINUX_* ABI; "library": standalone libkernel.so.1. */
@@ -102,10 +107,15 @@ function linuxNote(): Uint8Array {
 export function buildVdso(options: BuildOptions): VdsoImage {
   const { arch } = options;
   const variant = options.variant ?? "vdso";
-  if (variant !== "vdso" && variant !== "library") throw new Error(`unknown variant ${JSON.stringify(variant)}`);
-  const cg = CODEGEN[arch];
-  if (!cg) throw new Error(`unknown arch ${JSON.stringify(arch)}`);
-  const policy = dispatchPolicy(arch, { personalities: options.personalities ?? [] });
+  if (variant !== "vdso" && variant !== "library") throw new VdsoBuildError(`unknown variant ${JSON.stringify(variant)}`);
+  const cg = Object.hasOwn(CODEGEN, arch) ? CODEGEN[arch] : undefined;
+  if (!cg) throw new VdsoBuildError(`unknown arch ${JSON.stringify(arch)}`);
+  let policy: DispatchPolicy;
+  try {
+    policy = dispatchPolicy(arch, { personalities: options.personalities ?? [] });
+  } catch (e) {
+    throw new VdsoBuildError(e instanceof Error ? e.message : String(e));
+  }
 
   // Functions, in syscall-number order: a lowered handler or a pass-through stub per syscall.
   const funcs: FuncSpec[] = [];

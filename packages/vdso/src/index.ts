@@ -4,7 +4,7 @@
  */
 export {
   type BuildOptions, type Variant, type VdsoImage, type ImageSymbol,
-  buildVdso, LINUX_VERSION_CODE, LIBKERNEL_VERSIONS,
+  buildVdso, VdsoBuildError, LINUX_VERSION_CODE, LIBKERNEL_VERSIONS,
 } from "./image.js";
 export type { FuncSpec, GenContext, TextResult, CfiMark } from "./codegen.js";
 // The bounce contract and page layouts live in @uabi/libkernel; re-exported for the kernel's convenience.

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { bytesReader, parseVdso } from "@uabi/vdso-parser";
 import { syscalls } from "@uabi/uapi";
-import { buildVdso, disassembleCode, type VdsoImage } from "../src/index.js";
+import { VdsoBuildError, buildVdso, disassembleCode, type VdsoImage } from "../src/index.js";
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const has = (tool: string): boolean => spawnSync(tool, ["--version"], { encoding: "utf8" }).status === 0;
@@ -190,9 +190,10 @@ for (const arch of ARCHES) {
 
 describe("buildVdso input checking", () => {
   it("rejects an unknown arch, variant or personality with an error", () => {
-    expect(() => buildVdso({ arch: "riscv64" as "arm64" })).toThrow();
+    expect(() => buildVdso({ arch: "riscv64" as "arm64" })).toThrow(VdsoBuildError);
+    expect(() => buildVdso({ arch: "toString" as "arm64" })).toThrow(VdsoBuildError);
     expect(() => buildVdso({ arch: "arm64", variant: "static" as "vdso" })).toThrow(/variant/);
-    expect(() => buildVdso({ arch: "arm64", personalities: ["nope" as "fakeroot"] })).toThrow(/personality/);
+    expect(() => buildVdso({ arch: "arm64", personalities: ["nope" as "fakeroot"] })).toThrow(VdsoBuildError);
   });
   it("a personality changes the dispatch table but not the export list", () => {
     const base = buildVdso({ arch: "x86_64" });
