@@ -347,6 +347,42 @@ function umul32(c: X86Cpu, a: number, b: number): number {
   return (((mid & 0xffff) << 16) | (ll & 0xffff)) >>> 0;
 }
 
+/** 64×64 → 128 product of (a1:a0)·(b1:b0) as four 32-bit limbs in P (signed when `signed`). No BigInt. */
+const P = new Uint32Array(4);
+function mul64(c: X86Cpu, a0: number, a1: number, b0: number, b1: number, signed: boolean): void {
+  const l00 = umul32(c, a0, b0);
+  const h00 = c.vh;
+  const l01 = umul32(c, a0, b1);
+  const h01 = c.vh;
+  const l10 = umul32(c, a1, b0);
+  const h10 = c.vh;
+  const l11 = umul32(c, a1, b1);
+  const h11 = c.vh;
+  const t1 = h00 + l01 + l10;
+  const c1 = Math.floor(t1 / TWO32);
+  const t2 = h01 + h10 + l11 + c1;
+  const c2 = Math.floor(t2 / TWO32);
+  let r2 = t2 >>> 0;
+  let r3 = (h11 + c2) >>> 0;
+  if (signed) {
+    // Two's-complement correction of the high half: subtract b if a < 0, a if b < 0.
+    if (a1 & 0x80000000) {
+      const t = r2 - b0;
+      r2 = t >>> 0;
+      r3 = (r3 - b1 - (t < 0 ? 1 : 0)) >>> 0;
+    }
+    if (b1 & 0x80000000) {
+      const t = r2 - a0;
+      r2 = t >>> 0;
+      r3 = (r3 - a1 - (t < 0 ? 1 : 0)) >>> 0;
+    }
+  }
+  P[0] = l00;
+  P[1] = t1 >>> 0;
+  P[2] = r2;
+  P[3] = r3;
+}
+
 /** Flags after mul/imul: CF=OF as given; SF/ZF/PF from the low result (what current Intel and AMD cores produce); AF=0. */
 function mulFlags(c: X86Cpu, sz: number, r: number, rh: number, ovf: number): void {
   c.setResultFlags(sz, r, rh, ovf, ovf, 0);
@@ -383,7 +419,17 @@ defineOp(["mul1", "imul1"], (d) => {
       mulFlags(c, 32, lo, 0, hi !== 0 ? 1 : 0);
       return;
     }
-    const a = signed ? sbig(c.lo[0]!, c.hi[0]!, sz) : sz === 64 ? c.getReg(0) : BigInt(c.lo[0]! >>> 0);
+    if (sz === 64) {
+      mul64(c, c.lo[0]! >>> 0, c.hi[0]! >>> 0, s, sh, signed);
+      c.lo[0] = P[0]!;
+      c.hi[0] = P[1]!;
+      c.lo[2] = P[2]!;
+      c.hi[2] = P[3]!;
+      const ext = signed && P[1]! & 0x80000000 ? 0xffffffff : 0;
+      mulFlags(c, 64, P[0]!, P[1]!, P[2] !== ext || P[3] !== ext ? 1 : 0);
+      return;
+    }
+    const a = signed ? sbig(c.lo[0]!, c.hi[0]!, sz) : BigInt(c.lo[0]! >>> 0);
     const b = signed ? sbig(s, sh, sz) : sz === 64 ? big(s, sh) : BigInt(s);
     const p = a * b;
     const n = BigInt(sz);
@@ -426,12 +472,11 @@ function imulTrunc(c: X86Cpu, sz: number, a: number, ah: number, b: number, bh: 
       }
     }
   }
-  const p = sbig(a, ah, 64) * sbig(b, bh, 64);
-  const t = BigInt.asIntN(64, p);
-  mulOverflow = t !== p ? 1 : 0;
-  const u = BigInt.asUintN(64, t);
-  c.vh = Number(u >> 32n);
-  return Number(u & 0xffffffffn);
+  mul64(c, a, ah, b, bh, true);
+  const ext = P[1]! & 0x80000000 ? 0xffffffff : 0;
+  mulOverflow = P[2] !== ext || P[3] !== ext ? 1 : 0;
+  c.vh = P[1]!;
+  return P[0]!;
 }
 let mulOverflow = 0;
 
