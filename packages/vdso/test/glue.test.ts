@@ -35,6 +35,11 @@ const CASES: Case[] = [
     name: "write (passed through)", nr: (a) => syscallNr(a, "write"), args: [1n, 0x3001_0000n, 5n], result: WRITE_RESULT,
     kernelCalls: (a) => [[syscallNr(a, "write"), [1n, 0x3001_0000n, 5n]]],
   },
+  {
+    // vvar mode 0 for CLOCK_PROCESS_CPUTIME_ID: the handler itself issues the syscall, then returns.
+    name: "clock_gettime fallback (handler issues a syscall)", nr: (a) => syscallNr(a, "clock_gettime"), args: [2n, 0x3001_0000n],
+    result: BigInt.asUintN(64, -38n), kernelCalls: (a) => [[syscallNr(a, "clock_gettime"), [2n, 0x3001_0000n]]],
+  },
 ];
 const X86_ONLY: Case[] = [
   {
