@@ -294,6 +294,16 @@ function pairwise(c: Arm64Cpu, pc: number, f: Fields, op: LaneOp, op64?: BigLane
 const pairVals: number[] = new Array(16).fill(0);
 
 const cmpMask = (size: number, t: boolean) => (t ? ONES[size]! : 0);
+/** 64-bit-lane forms of the 2-register-misc ops (exact; lanes do not fit a double). */
+const BIG_2MISC: Record<number, (a: bigint) => bigint> = {
+  9: (a) => (a === 0n ? -1n : 0n),
+  8: (a) => (a > 0n ? -1n : 0n),
+  40: (a) => (a >= 0n ? -1n : 0n),
+  41: (a) => (a <= 0n ? -1n : 0n),
+  10: (a) => (a < 0n ? -1n : 0n),
+  11: (a) => (a < 0n ? -a : a),
+  43: (a) => -a,
+};
 
 export const FP_SIMD: Record<string, Compiler> = {
   FP_DP1(c, f, pc) {
@@ -331,7 +341,7 @@ export const FP_SIMD: Record<string, Compiler> = {
         // fmaxnm/fminnm treat one quiet NaN as missing data, but a signalling NaN still propagates.
         if (nm && ((isNaNReg(c, n, true) && !isQuiet(c, n, true)) || (isNaNReg(c, m, true) && !isQuiet(c, m, true)))) { writeNaN(c, d, srcs, true); return next; }
         const v = op(vd[n * 2]!, vd[m * 2]!);
-        if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v);
+        if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] ^= 0x80000000; } else wrD(c, d, v);
         return next;
       };
     }
@@ -339,7 +349,8 @@ export const FP_SIMD: Record<string, Compiler> = {
     return () => {
       if (nm && ((isNaNReg(c, n, false) && !isQuiet(c, n, false)) || (isNaNReg(c, m, false) && !isQuiet(c, m, false)))) { writeNaN(c, d, srcs, false); return next; }
       const v = op(rdS(c, n), rdS(c, m));
-      if (v !== v) writeNaN(c, d, srcs, false); else wrS(c, d, v);
+      // fnmul negates after the multiply, so even its NaN comes out sign-flipped.
+      if (v !== v) { writeNaN(c, d, srcs, false); if (opcode === 8) c.vw[d * 4] ^= 0x80000000; } else wrS(c, d, v);
       return next;
     };
   },
@@ -501,6 +512,22 @@ export const FP_SIMD: Record<string, Compiler> = {
     const get = U ? lane : slane;
     const vals: number[] = new Array(count).fill(0);
     const bigVals = new Uint32Array(2 * count);
+    if (size === 2 && !mul) {
+      // 64-bit result lanes (and 64-bit wide operands for the *w forms): exact in BigInt.
+      const vq = c.vq, vw = c.vw;
+      const out = [0n, 0n];
+      return () => {
+        for (let i = 0; i < 2; i++) {
+          const w32 = (r: number, k: number) => (U ? BigInt(vw[r * 4 + k]!) : BigInt(vw[r * 4 + k]! | 0));
+          const a = wideN ? (U ? vq[n * 2 + i]! : BigInt.asIntN(64, vq[n * 2 + i]!)) : w32(n, off + i);
+          const b = w32(m, off + i);
+          out[i] = BigInt.asUintN(64, sub ? a - b : a + b);
+        }
+        tq[0] = out[0]!; tq[1] = out[1]!;
+        commit(c, d, 1);
+        return next;
+      };
+    }
     return () => {
       for (let i = 0; i < count; i++) {
         const a = wideN ? get(c, n, size + 1, i) : get(c, n, size, off + i);
@@ -531,8 +558,10 @@ export const FP_SIMD: Record<string, Compiler> = {
       if (size === 3) {
         if (!Q) return undefined;
         const vq = c.vq;
+        const bop = BIG_2MISC[k];
+        if (!bop) return undefined;
         return () => {
-          for (let i = 0; i < 2; i++) tq[i] = BigInt.asUintN(64, BigInt(op(Number(BigInt.asIntN(64, vq[n * 2 + i]!)))));
+          for (let i = 0; i < 2; i++) tq[i] = BigInt.asUintN(64, bop(BigInt.asIntN(64, vq[n * 2 + i]!)));
           commit(c, d, 1);
           return next;
         };
@@ -593,7 +622,7 @@ export const FP_SIMD: Record<string, Compiler> = {
       }
       tw[0] = 0; tw[1] = 0; tw[2] = 0; tw[3] = 0;
       const osz = long ? size + 1 : size;
-      if (osz === 3) { tw[0] = acc >>> 0; tw[1] = acc < 0 ? -1 >>> 0 : 0; }
+      if (osz === 3) { const hi = Math.floor(acc / TWO32); tw[0] = (acc - hi * TWO32) >>> 0; tw[1] = hi >>> 0; }
       else setT(osz, 0, acc & (osz === 2 ? -1 : ONES[osz]!));
       commit(c, d, 1);
       return next;

@@ -189,6 +189,15 @@ const C: Record<string, Compiler> = {
     const [ml, mh] = m;
     const n = rz(f.rn!), d = opc === 3 ? wz(f.rd!) : rs(f.rd!), next = pc + 4;
     const L = c.L, H = c.H;
+    if (!sf) {
+      // W forms: the result is zero-extended (the upper half is never the source's).
+      switch (opc) {
+        case 0: return () => { L[d] = L[n]! & ml; H[d] = 0; return next; };
+        case 1: return () => { L[d] = L[n]! | ml; H[d] = 0; return next; };
+        case 2: return () => { L[d] = L[n]! ^ ml; H[d] = 0; return next; };
+        default: break;
+      }
+    }
     switch (opc) {
       case 0: return () => { L[d] = L[n]! & ml; H[d] = H[n]! & mh; return next; };
       case 1: return () => { L[d] = L[n]! | ml; H[d] = H[n]! | mh; return next; };
@@ -212,6 +221,7 @@ const C: Record<string, Compiler> = {
     if (opc === 3) {
       const keep = ~(0xffff << sh), v = imm16 << sh;
       if (inHi) return () => { H[d] = (H[d]! & keep) | v; return next; };
+      if (!sf) return () => { L[d] = (L[d]! & keep) | v; H[d] = 0; return next; }; // movk w: zero-extends
       return () => { L[d] = (L[d]! & keep) | v; return next; };
     }
     let lo = inHi ? 0 : imm16 << sh, hi = inHi ? imm16 << sh : 0;
