@@ -63,9 +63,12 @@ export function parseNumber(text: string, what: string): number {
 
 /**
  * Parse `argv` against `options` and `positionals`. `--help`/-h is always accepted (as option "help").
+ * With `optionsFirst`, options end at the first positional (a command line for another program follows).
  * Throws UsageError on an unknown option, a missing or malformed value, or a wrong positional count.
  */
-export function parseArgs(argv: readonly string[], options: readonly OptionSpec[], positionals: readonly PositionalSpec[]): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[], options: readonly OptionSpec[], positionals: readonly PositionalSpec[], flags: { optionsFirst?: boolean } = {},
+): ParsedArgs {
   const specs = [...options, { name: "help", short: "h", type: "boolean", summary: "show this help" } as const];
   const byLong = new Map(specs.map((o) => [o.name, o]));
   const byShort = new Map(specs.filter((o) => o.short).map((o) => [o.short!, o]));
@@ -88,8 +91,9 @@ export function parseArgs(argv: readonly string[], options: readonly OptionSpec[
 
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--") {
-      pos.push(...argv.slice(i + 1));
+    if (a === "--" || (flags.optionsFirst && pos.length > 0)) {
+      // optionsFirst: after the first positional everything is positional (`uabi run prog --its-own-flag`).
+      pos.push(...argv.slice(a === "--" ? i + 1 : i));
       break;
     }
     if (a.startsWith("--")) {

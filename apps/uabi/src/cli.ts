@@ -5,16 +5,20 @@
  */
 import { readFileSync } from "node:fs";
 import { ParsedArgs, UsageError, parseArgs, usageLine, type OptionSpec, type PositionalSpec } from "./args.js";
+import { DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
 
 export { UsageError, ParsedArgs };
 
 /** Output sinks; process.stdout/stderr fit, and tests pass collectors. */
 export interface Writer {
-  write(text: string): unknown;
+  /** Text from uabi itself; bytes from a guest (`uabi run`). */
+  write(data: string | Uint8Array): unknown;
 }
 export interface Io {
   readonly stdout: Writer;
   readonly stderr: Writer;
+  /** Guest stdin for `uabi run` (default: the host's fd 0, read when the guest reads). */
+  readonly stdin?: Uint8Array | (() => Uint8Array | null);
 }
 
 export type Handler = (args: ParsedArgs, io: Io) => Promise<number>;
@@ -27,11 +31,41 @@ export interface CommandSpec {
   readonly positionals: readonly PositionalSpec[];
   /** Extra help text (constraints between options, examples). */
   readonly details?: string;
+  /** Options end at the first positional (the rest is another program's command line). */
+  readonly optionsFirst?: boolean;
   /** Loaded only when the command runs, so `uabi --help` stays fast. */
   readonly handler: () => Promise<{ run: Handler }>;
 }
 
+const choices = (t: readonly Choice[]): string => t.map((c) => c.name).join("|");
+
 export const COMMANDS: readonly CommandSpec[] = [
+  {
+    path: ["run"],
+    summary: "run a static Linux binary (arm64 or x86-64, from e_machine) on the simulated machine",
+    options: [
+      { name: "mode", type: "string", valueName: choices(MECHANISMS), summary: `syscall mechanism (default ${DEFAULT_MODE})` },
+      { name: "frame", type: "string", valueName: choices(FRAMES), summary: "where the bounce frame lives" },
+      { name: "libkernel", type: "string", valueName: choices(LIBKERNELS), summary: "libkernel in the vDSO or as a standalone library" },
+      { name: "personality", type: "string", valueName: choices(PERSONALITIES), summary: "ABI personality of libkernel" },
+      { name: "trace", type: "boolean", summary: "strace-format lines on stderr, each marked with its path ([direct], [bounce→user], ...)" },
+      { name: "stats", type: "boolean", summary: "counters and modelled cost on stderr at exit" },
+      { name: "json", type: "boolean", summary: "with --stats: one JSON line instead of the table" },
+      { name: "root", type: "string", valueName: "dir", summary: "host directory mounted read-only as / (writes go to memory)" },
+      { name: "env", type: "string", valueName: "NAME=VALUE", repeat: true, summary: "guest environment variable (repeatable; nothing is inherited)" },
+      { name: "cwd", type: "string", valueName: "dir", summary: "guest working directory (default /)" },
+      { name: "max-insns", type: "number", valueName: "n", summary: "instruction budget over all threads (default 2e10)" },
+      { name: "mem-limit", type: "string", valueName: "size", summary: "mapped bytes per process, e.g. 256M (default 1G)" },
+    ],
+    positionals: [{ name: "elf" }, { name: "args", rest: true }],
+    optionsFirst: true,
+    details: [
+      "Exit status: the guest's, or 128+n when signal n killed it; 126 when the file cannot run (not ELF,",
+      "32-bit, dynamically linked, truncated: one line says why); 127 when it does not exist; 2 for usage errors.",
+      "Put uabi's options before <elf>; everything after <elf> goes to the guest (or use --).",
+    ].join("\n"),
+    handler: () => import("./commands/run.js"),
+  },
   {
     path: ["vdso", "inspect"],
     summary: "show a vDSO's soname, version definitions and symbols (like readelf --dyn-syms -V)",
@@ -112,7 +146,7 @@ export async function main(argv: readonly string[], io: Io = nodeIo): Promise<nu
       }
       throw new UsageError(`unknown command '${first}' (try 'uabi --help')`);
     }
-    const args = parseArgs(argv.slice(cmd.path.length), cmd.options, cmd.positionals);
+    const args = parseArgs(argv.slice(cmd.path.length), cmd.options, cmd.positionals, { optionsFirst: cmd.optionsFirst ?? false });
     if (args.bool("help")) {
       io.stdout.write(commandHelp(cmd));
       return 0;

@@ -1,0 +1,172 @@
+/**
+ * `uabi run [options] <elf> [args...]`: run a static Linux binary on the simulated machine. The guest's
+ * stdout/stderr are ours; our exit status is the guest's (128+n when signal n killed it).
+ * Exit 126: the file is not something uabi can run (dynamic, wrong class, not ELF, truncated); 127: no
+ * such file; 2: usage error.
+ */
+import { readFileSync, readSync } from "node:fs";
+import { UsageError, type ParsedArgs } from "../args.js";
+import type { Io } from "../cli.js";
+import {
+  DEFAULT_MODE, ExecError, FRAMES, LIBKERNELS, MECHANISMS, MarkedTrace, PERSONALITIES, Kernel, createKernel, describeConfig, execErrorLine,
+  modelledNs, pick, runCounters, type MachineConfig,
+} from "../machine.js";
+import type { RunResult } from "@uabi/kernel";
+
+/** `--mem-limit 256M`: bytes with an optional K/M/G suffix (powers of 1024). */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--mem-limit expects a size like 268435456, 256M or 1G (got '${text}')`);
+  const n = Math.floor(Number(m[1]) * 1024 ** " kmg".indexOf((m[2] || " ").toLowerCase()));
+  if (!(n >= 1 << 20)) throw new UsageError(`--mem-limit must be at least 1M (got '${text}')`);
+  return n;
+}
+
+/** `--env K=V`, repeatable; the guest environment is exactly these (nothing inherited: runs are reproducible). */
+export function parseEnv(list: readonly (string | number)[]): string[] {
+  return list.map((e) => {
+    const s = String(e);
+    if (!/^[^=]+=/.test(s)) throw new UsageError(`--env expects NAME=VALUE (got '${s}')`);
+    return s;
+  });
+}
+
+export function machineConfig(args: ParsedArgs): MachineConfig {
+  return {
+    mode: pick("mode", args.str("mode"), MECHANISMS) ?? DEFAULT_MODE,
+    frame: pick("frame", args.str("frame"), FRAMES),
+    libkernel: pick("libkernel", args.str("libkernel"), LIBKERNELS),
+    personality: pick("personality", args.str("personality"), PERSONALITIES),
+  };
+}
+
+/** Host stdin as a pull source: read when the guest reads, null at EOF. */
+function hostStdin(): Uint8Array | null {
+  const buf = Buffer.alloc(65536);
+  for (;;) {
+    try {
+      const n = readSync(0, buf, 0, buf.length, null);
+      return n === 0 ? null : new Uint8Array(buf.subarray(0, n));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // non-blocking stdin: wait for data
+        continue;
+      }
+      return null; // closed or unreadable stdin reads as EOF
+    }
+  }
+}
+
+export async function run(args: ParsedArgs, io: Io): Promise<number> {
+  const [file, ...guestArgs] = args.positionals as [string, ...string[]];
+  const config = machineConfig(args);
+  const maxInsns = args.num("max-insns");
+  if (maxInsns !== undefined && !(Number.isInteger(maxInsns) && maxInsns > 0)) throw new UsageError(`--max-insns must be a positive integer (got ${maxInsns})`);
+  const memLimit = args.str("mem-limit") !== undefined ? parseSize(args.str("mem-limit")!) : undefined;
+  const env = parseEnv(args.list("env"));
+  if (args.bool("json") && !args.bool("stats")) throw new UsageError("--json goes with --stats");
+
+  let elf: Uint8Array;
+  try {
+    elf = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    io.stderr.write(`uabi: ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : `cannot read (${code ?? String(e)})`}\n`);
+    return code === "ENOENT" ? 127 : 126;
+  }
+
+  const trace = args.bool("trace") ? new MarkedTrace((l) => io.stderr.write(`${l}\n`)) : undefined;
+  const warned = new Set<string>();
+  const kernel = createKernel(config, {
+    stdout: (b) => io.stdout.write(b),
+    stderr: (b) => io.stderr.write(b),
+    stdin: io.stdin ?? hostStdin,
+    ...(args.str("root") !== undefined ? { root: args.str("root")! } : {}),
+    ...(maxInsns !== undefined ? { maxInstructions: maxInsns } : {}),
+    ...(memLimit !== undefined ? { memLimit } : {}),
+    ...(trace ? { trace: trace.line } : {}),
+    onMissingSyscall: (arch, nr, name) => {
+      const key = `${arch}:${nr}`;
+      if (!warned.has(key)) io.stderr.write(`uabi: warning: syscall ${name ?? "#" + nr} (${arch} ${nr}) is not implemented; the guest got ENOSYS\n`);
+      warned.add(key);
+    },
+  });
+  if (trace) kernel.syscallObservers.push(trace.event);
+
+  try {
+    kernel.spawn(elf, { argv: [file, ...guestArgs], env, ...(args.str("cwd") !== undefined ? { cwd: args.str("cwd")! } : {}) });
+  } catch (e) {
+    if (e instanceof ExecError) {
+      io.stderr.write(`uabi: ${execErrorLine(file, e)}\n`);
+      return 126;
+    }
+    if (e instanceof Error && e.name === "KernelUsageError") throw new UsageError(e.message);
+    throw e;
+  }
+  const arch = Kernel.archOf(elf);
+  const result = kernel.run();
+  trace?.flush();
+  if (result.reason === "budget") io.stderr.write(`uabi: instruction budget exhausted (--max-insns ${maxInsns ?? "default"}); the guest was killed\n`);
+  if (result.reason === "deadlock") io.stderr.write("uabi: every guest thread is blocked forever (deadlock); the guest was killed\n");
+  if (args.bool("stats")) io.stderr.write(args.bool("json") ? `${JSON.stringify(statsReport(config, arch, result))}\n` : formatStats(config, arch, result));
+  return result.exitStatus;
+}
+
+export interface StatsReport {
+  mode: string;
+  config: string;
+  arch: string;
+  exitStatus: number;
+  reason: string;
+  instructions: number;
+  syscalls: number;
+  syscallsByName: Record<string, number>;
+  kernelEntries: number;
+  signalsDelivered: number;
+  signalFrameBytes: number[];
+  contextSwitches: number;
+  missingSyscalls: string[];
+  virtualTimeNs: number;
+  /** Cost-model counters; `countersExact` false when derived from the run statistics (no handler split). */
+  counters: Record<string, number>;
+  countersExact: boolean;
+  /** Modelled time under the kernel's default profile (null when the kernel exports no cost model). */
+  modelledNs: number | null;
+}
+
+export function statsReport(config: MachineConfig, arch: string, r: RunResult): StatsReport {
+  const { counters, exact } = runCounters(r);
+  const s = r.stats;
+  return {
+    mode: config.mode ?? DEFAULT_MODE, config: describeConfig(config), arch, exitStatus: r.exitStatus, reason: r.reason,
+    instructions: s.instructions, syscalls: s.syscalls, syscallsByName: s.syscallsByName, kernelEntries: s.kernelEntries,
+    signalsDelivered: s.signalsDelivered, signalFrameBytes: s.signalFrameBytes, contextSwitches: s.contextSwitches,
+    missingSyscalls: s.missingSyscalls, virtualTimeNs: Number(s.virtualTimeNs),
+    counters: { ...counters }, countersExact: exact, modelledNs: modelledNs(counters) ?? null,
+  };
+}
+
+export function formatNs(ns: number): string {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(1)} ns`;
+}
+
+function formatStats(config: MachineConfig, arch: string, r: RunResult): string {
+  const rep = statsReport(config, arch, r);
+  const top = Object.entries(rep.syscallsByName).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, c]) => `${n} ${c}`).join(", ");
+  const rows: [string, string][] = [
+    ["machine", `${arch}, ${rep.config}`],
+    ["exit", `${rep.exitStatus} (${rep.reason})`],
+    ["instructions", String(rep.instructions)],
+    ["syscalls", `${rep.syscalls}${top ? `  (${top})` : ""}`],
+    ...Object.entries(rep.counters).filter(([k, v]) => v !== 0 || k === "kernelEntries").map(([k, v]) => [k, String(v)] as [string, string]),
+    ["signal frames", rep.signalFrameBytes.length ? rep.signalFrameBytes.join(", ") + " bytes" : "none"],
+    ["context switches", String(rep.contextSwitches)],
+    ["modelled time", rep.modelledNs === null ? "unavailable (this @uabi/kernel exports no cost model)" : `${formatNs(rep.modelledNs)} (default profile, reference/mechanisms.md §2)`],
+  ];
+  if (!rep.countersExact) rows.push(["note", "counters derived from run statistics: user and vDSO instructions not split"]);
+  if (rep.missingSyscalls.length) rows.push(["missing syscalls", rep.missingSyscalls.join(", ")]);
+  return `uabi: stats\n${rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`).join("\n")}\n`;
+}

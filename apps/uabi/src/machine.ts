@@ -1,0 +1,191 @@
+/**
+ * What the commands share about the simulated machine: the option vocabulary of `@uabi/kernel`
+ * (mechanisms, frames, libkernel variants, personalities) as tables, building a Kernel from them with
+ * one-line errors, path marks for trace lines, and the cost model's counters and prediction.
+ *
+ * The kernel grows mechanism by mechanism; where a value is not implemented yet, its constructor throws
+ * `KernelUsageError`, which the commands turn into a clear usage error. Nothing here hard-codes which
+ * mechanisms exist.
+ */
+import * as K from "@uabi/kernel";
+import { ExecError, Kernel, KernelUsageError, type KernelOptions, type RunResult, type SyscallEvent } from "@uabi/kernel";
+import { UsageError } from "./args.js";
+
+import { DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
+
+export { DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice };
+
+/** Check `value` against a table; a typo gets a one-line usage error listing the choices. */
+export function pick(option: string, value: string | undefined, table: readonly Choice[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (!table.some((c) => c.name === value)) throw new UsageError(`--${option} must be one of ${table.map((c) => c.name).join(", ")} (got '${value}')`);
+  return value;
+}
+
+/** The mechanism-related options in the kernel's agreed vocabulary. */
+export interface MachineConfig {
+  mode?: string;
+  frame?: string;
+  libkernel?: string;
+  personality?: string;
+}
+
+/**
+ * `new Kernel(...)` with the mechanism options. The kernel's `KernelOptions` type only lists the
+ * modes it implements today; the CLI speaks the whole agreed vocabulary and lets the kernel refuse.
+ */
+export function createKernel(config: MachineConfig, opts: KernelOptions): Kernel {
+  const full: Record<string, unknown> = { ...opts };
+  for (const [k, v] of Object.entries(config)) if (v !== undefined) full[k] = v;
+  try {
+    return new Kernel(full as KernelOptions);
+  } catch (e) {
+    if (e instanceof KernelUsageError) throw new UsageError(describeConfig(config) ? `${describeConfig(config)}: ${e.message}` : e.message);
+    throw e;
+  }
+}
+
+export function describeConfig(c: MachineConfig): string {
+  return Object.entries(c)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `--${k} ${v}`)
+    .join(" ");
+}
+
+/** Is a configuration accepted by this kernel? (The demo and bench show only the rows that are.) */
+export function supported(config: MachineConfig): { ok: true } | { ok: false; why: string } {
+  try {
+    createKernel(config, {});
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, why: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Why an ELF cannot run, in one line, for `uabi run` (exit 126 — the shell's "found but cannot execute"). */
+export function execErrorLine(file: string, e: ExecError): string {
+  return `${file}: cannot run (${e.kind}): ${e.message}`;
+}
+
+/**
+ * The path mark of a syscall event, e.g. `[direct]` or `[bounce→user]`. A kernel that names the path
+ * itself (`ev.mark`) wins; otherwise the entry stages the call went through, where table dispatch
+ * alone is the direct path.
+ */
+export function pathMark(ev: SyscallEvent): string {
+  const own = (ev as SyscallEvent & { mark?: unknown }).mark;
+  if (typeof own === "string" && own !== "") return own.startsWith("[") ? own : `[${own}]`;
+  const stages = ev.path.filter((s) => s !== "dispatch");
+  if (stages.length === 0) return "[direct]";
+  return `[${stages.join("→")}${ev.path.includes("dispatch") ? "→kernel" : ""}]`;
+}
+
+/**
+ * strace-format lines with path marks. The kernel traces a call before it reports the event (and
+ * traces `exit_group(...) = ?` and `+++ exited +++` before it), so lines wait here until the next event
+ * marks the newest syscall line; signal and exit lines pass through unmarked.
+ */
+export class MarkedTrace {
+  private pending: string[] = [];
+  constructor(private readonly out: (line: string) => void) {}
+  readonly line = (l: string): void => {
+    this.pending.push(l);
+  };
+  readonly event = (ev: SyscallEvent): void => {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const l = this.pending[i]!;
+      if (isSyscallLine(l) && !/ \[[^\]]*\]$/.test(l)) {
+        this.pending[i] = `${l} ${pathMark(ev)}`;
+        break;
+      }
+    }
+    this.flush();
+  };
+  flush(): void {
+    for (const l of this.pending) this.out(l);
+    this.pending = [];
+  }
+}
+
+const isSyscallLine = (l: string): boolean => !/^(\[pid \d+\] )?(---|\+\+\+)/.test(l);
+
+// ---------------------------------------------------------------------------------------- costs
+
+/** The cost counters of `@uabi/kernel`'s cost model (packages/kernel/src/cost/counters.ts). */
+export interface Counters {
+  kernelEntries: number;
+  kernelExits: number;
+  userInsns: number;
+  handlerInsns: number;
+  signalDeliveries: number;
+  sigreturns: number;
+  bounceFrames: number;
+  stackBytes: number;
+  cbpfInsns: number;
+  filterRuns: number;
+  ptraceStops: number;
+  faults: number;
+}
+
+export interface Profile {
+  name: string;
+  syscallNs: number;
+  signalNs: number;
+  userInsnNs: number;
+  cbpfInsnNs: number;
+  filterRunNs: number;
+  ptraceStopNs: number;
+}
+
+/** The kernel's cost-model exports, when this kernel build exports them from its entry point. */
+interface CostModule {
+  predict(profile: Profile, c: Counters): { totalNs: number };
+  DEFAULT_PROFILE: Profile;
+  parseCostProfile?(json: unknown): Profile;
+  runCalibration?(opts: { cc?: string; iterations?: number; profilePath?: string }): unknown;
+  formatCalibration?(report: unknown): string;
+}
+
+export function costModule(): CostModule | undefined {
+  const m = K as unknown as Partial<CostModule>;
+  return typeof m.predict === "function" && m.DEFAULT_PROFILE ? (m as CostModule) : undefined;
+}
+
+/**
+ * The run's cost counters: the kernel's own ledger when it keeps one (`stats.cost`), otherwise what
+ * RunStats already counts (every instruction as user, no handler split). `exact` says which.
+ */
+export function runCounters(r: RunResult): { counters: Counters; exact: boolean } {
+  const own = (r.stats as unknown as { cost?: Partial<Counters> }).cost;
+  if (own && typeof own.kernelEntries === "number") return { counters: { ...zero(), ...own }, exact: true };
+  const s = r.stats;
+  return {
+    exact: false,
+    counters: {
+      ...zero(),
+      kernelEntries: s.kernelEntries, kernelExits: s.kernelEntries, userInsns: s.instructions, signalDeliveries: s.signalsDelivered,
+      sigreturns: s.sigreturns, stackBytes: s.signalFrameBytes.reduce((a, b) => a + b, 0), faults: s.exceptions,
+    },
+  };
+}
+
+export function zero(): Counters {
+  return {
+    kernelEntries: 0, kernelExits: 0, userInsns: 0, handlerInsns: 0, signalDeliveries: 0, sigreturns: 0,
+    bounceFrames: 0, stackBytes: 0, cbpfInsns: 0, filterRuns: 0, ptraceStops: 0, faults: 0,
+  };
+}
+
+export function diff(a: Counters, b: Counters): Counters {
+  const d = zero();
+  for (const k of Object.keys(d) as (keyof Counters)[]) d[k] = a[k] - b[k];
+  return d;
+}
+
+/** Modelled nanoseconds under the kernel's default profile, or undefined without a cost model. */
+export function modelledNs(c: Counters, profile?: Profile): number | undefined {
+  const m = costModule();
+  return m ? m.predict(profile ?? m.DEFAULT_PROFILE, c).totalNs : undefined;
+}
+
+export { ExecError, Kernel, KernelUsageError };
