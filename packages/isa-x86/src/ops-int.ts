@@ -1230,3 +1230,113 @@ defineSpecial("lea", () => (i) => {
     }
   };
 });
+
+defineSpecial("mov", (_d, form) => (i) => {
+  // Stores of an immediate to memory, any size.
+  if (form !== "EI" || i.mod === 3) return undefined;
+  const sz = i.osz;
+  const lo = sz === 64 ? i.imm >>> 0 : mask(i.imm, sz);
+  const hi = sz === 64 ? i.immHi >>> 0 : 0;
+  if (sz === 8) return (c, i) => c.mem.write8(c.ea(i), lo);
+  if (sz === 32) return (c, i) => c.mem.write32(c.ea(i), lo);
+  return (c, i) => c.wrMem(c.ea(i), sz, lo, hi);
+});
+defineSpecial(["cmp", "test"], (d, form) => {
+  const isTest = d.mn === "test";
+  return (i) => {
+    // cmp/test of a memory operand with an immediate or register (no write-back).
+    if (i.mod === 3 || i.osz === 64 || (form !== "EI" && form !== "EG" && form !== "GE")) return undefined;
+    const sz = i.osz;
+    const imm = mask(i.imm, sz);
+    return (c, i) => {
+      const m = c.rdMem(c.ea(i), sz);
+      const r = form === "EI" ? imm : c.rdReg(i.reg, i.regb, sz);
+      if (isTest) c.setLogic(sz, (m & r) >>> 0, 0);
+      else if (form === "GE") c.setLazy(FL_SUB, sz, r, 0, m, 0, mask(r - m, sz), 0, 0);
+      else c.setLazy(FL_SUB, sz, m, 0, r, 0, mask(m - r, sz), 0, 0);
+    };
+  };
+});
+defineSpecial("shift", (d, form) => {
+  const kind = SHIFT_KIND[d.mn]!;
+  return (i) => {
+    // shl/shr/sar of a 32/64-bit register by an immediate.
+    if (kind < 4 || form !== "EI" || i.mod !== 3 || (i.osz !== 32 && i.osz !== 64)) return undefined;
+    const sz = i.osz;
+    const n = i.imm & (sz === 64 ? 63 : 31);
+    if (n === 0) return undefined;
+    const r = i.rm;
+    if (sz === 32) {
+      return (c) => {
+        const a = c.lo[r]! >>> 0;
+        let v: number;
+        let cf: number;
+        let of: number;
+        if (kind === 4) {
+          v = (a << n) >>> 0;
+          cf = (a >>> (32 - n)) & 1;
+          of = (v >>> 31) ^ cf;
+        } else if (kind === 5) {
+          v = a >>> n;
+          cf = (a >>> (n - 1)) & 1;
+          of = a >>> 31;
+        } else {
+          v = ((a | 0) >> n) >>> 0;
+          cf = (a >>> (n - 1)) & 1;
+          of = 0;
+        }
+        c.lo[r] = v;
+        c.hi[r] = 0;
+        c.setResultFlags(32, v, 0, cf, of, 0);
+      };
+    }
+    return (c, i) => shiftOp(c, i, kind, 64, n, c.lo[r]! >>> 0, c.hi[r]! >>> 0);
+  };
+});
+defineSpecial(["movzx"], (d) => {
+  const ssz = d.ops[1]!.endsWith("b") ? 8 : 16;
+  return (i) => {
+    if (i.mod !== 3 || (i.osz !== 32 && i.osz !== 64)) return undefined;
+    const dst = i.reg;
+    const s = ssz === 8 ? i.rmb : i.rm;
+    if (ssz === 16)
+      return (c) => {
+        c.lo[dst] = c.lo[s]! & 0xffff;
+        c.hi[dst] = 0;
+      };
+    if (s >= 16)
+      return (c) => {
+        c.lo[dst] = (c.lo[s - 16]! >>> 8) & 0xff;
+        c.hi[dst] = 0;
+      };
+    return (c) => {
+      c.lo[dst] = c.lo[s]! & 0xff;
+      c.hi[dst] = 0;
+    };
+  };
+});
+defineSpecial(["inc", "dec"], (d) => {
+  const isInc = d.mn === "inc";
+  return (i) => {
+    if (i.mod !== 3 || (i.osz !== 32 && i.osz !== 64)) return undefined;
+    const r = i.rm;
+    const sz = i.osz;
+    return (c) => {
+      const a = c.lo[r]! >>> 0;
+      const ah = sz === 64 ? c.hi[r]! >>> 0 : 0;
+      let v: number;
+      let vh = ah;
+      if (isInc) {
+        v = (a + 1) >>> 0;
+        if (sz === 64 && v === 0) vh = (ah + 1) >>> 0;
+      } else {
+        v = (a - 1) >>> 0;
+        if (sz === 64 && a === 0) vh = (ah - 1) >>> 0;
+      }
+      const cf = c.getCF();
+      c.lo[r] = v;
+      c.hi[r] = sz === 64 ? vh : 0;
+      c.setLazy(isInc ? FL_INC : FL_DEC, sz, a, ah, 1, 0, v, sz === 64 ? vh : 0, cf);
+    };
+  };
+});

@@ -73,7 +73,17 @@ export type SpecialFactory = (d: OpDef, form: string) => ((insn: Insn) => ((cpu:
 const specials = new Map<string, SpecialFactory>();
 /** Register per-instruction fast paths for a table key (chosen at decode time from the operands). */
 export function defineSpecial(keys: string | string[], f: SpecialFactory): void {
-  for (const k of Array.isArray(keys) ? keys : [keys]) specials.set(k, f);
+  for (const k of Array.isArray(keys) ? keys : [keys]) {
+    const prev = specials.get(k);
+    // Several fast-path families may cover one key: the first that accepts the instruction wins.
+    specials.set(k, prev ? (d, form) => {
+      const a = prev(d, form);
+      const b = f(d, form);
+      if (!a) return b;
+      if (!b) return a;
+      return (insn) => a(insn) ?? b(insn);
+    } : f);
+  }
 }
 
 let linked = false;
