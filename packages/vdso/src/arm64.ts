@@ -10,7 +10,7 @@
  */
 import { A64Assembler, type Cond as ACond, type GpReg, type Label, encodeBitmask, mem, memIdx, post, pre, sp, w, wzr, x, xzr } from "@uabi/isa-arm64";
 import { BOUNCE, type Cond, type Handler, type Insn, type Reg, type Size, type Src, VVAR_PAGE } from "@uabi/libkernel";
-import type { CfiMark, CodeGen, FuncSpec, GenContext, TextResult } from "./codegen.js";
+import type { CfiMark, CodeGen, FuncSpec, GenContext, SyscallSite, TextResult } from "./codegen.js";
 import { sigframeOffset } from "./sigframe.js";
 
 const VREG: readonly GpReg[] = [x(9), x(10), x(11), x(12), x(13), x(14)];
@@ -25,7 +25,7 @@ const BRK_NORETURN = 0xb0;
 const wOf = (r: GpReg): GpReg => (r.num === 31 && !r.isSp ? wzr : w(r.num));
 
 /** Lower one IR handler at the assembler's current position. */
-function lowerHandler(a: A64Assembler, h: Handler, ctx: GenContext): void {
+function lowerHandler(a: A64Assembler, h: Handler, ctx: GenContext, site: (nr: number) => void): void {
   const spill = h.code.some((i) => i.op === "syscall");
   const spillOff = h.frameSize;
   const frame = h.frameSize + (spill ? ((h.nargs * 8 + 15) & ~15) : 0);
@@ -186,6 +186,7 @@ function lowerHandler(a: A64Assembler, h: Handler, ctx: GenContext): void {
         });
         a.mov(x(8), BigInt(i.nr));
         a.svc(0);
+        site(i.nr);
         a.mov(VREG[i.d]!, x(0));
         return;
       case "ret": {
@@ -226,6 +227,10 @@ export const ARM64_CODEGEN: CodeGen = {
     const a = new A64Assembler();
     const offsets = new Map<string, { offset: number; size: number }>();
     const cfi: Record<"bounce" | "sigsys", CfiMark[]> = { bounce: [], sigsys: [] };
+    const sites: SyscallSite[] = [];
+    const site = (nr: number | "any"): void => {
+      sites.push({ offset: a.here(), nr });
+    };
     const mark = (which: "bounce" | "sigsys", depth: number): void => {
       cfi[which].push({ offset: a.here(), depth });
     };
@@ -244,6 +249,7 @@ export const ARM64_CODEGEN: CodeGen = {
     const sr = a.here();
     a.movz(x(8), 139);
     a.svc(0);
+    site(139);
     offsets.set("@sigreturn", { offset: sr, size: 8 });
 
     // Bounce entry. SP = the kernel's 32-byte frame {nr, sp, pc, pstate}; every register is as
@@ -266,6 +272,7 @@ export const ARM64_CODEGEN: CodeGen = {
       // Result in x0: "return only" — the kernel pops the frame (PC, SP, PSTATE, x8 from it).
       a.mov(x(8), BigInt(BOUNCE.RETURN_FLAG | BOUNCE.NR_RETURN_ONLY));
       a.svc(0);
+      site(BOUNCE.RETURN_FLAG | BOUNCE.NR_RETURN_ONLY);
       a.brk(BRK_NORETURN);
       a.bind(pass);
       mark("bounce", 16);
@@ -274,6 +281,7 @@ export const ARM64_CODEGEN: CodeGen = {
       // Pass-through: the kernel runs x8's syscall with the caller's x0..x5, then pops the frame.
       a.orr(x(8), x(8), BigInt(BOUNCE.RETURN_FLAG));
       a.svc(0);
+      site("any");
       a.brk(BRK_NORETURN);
     });
 
@@ -293,26 +301,29 @@ export const ARM64_CODEGEN: CodeGen = {
       a.b(done);
       a.bind(pass);
       a.svc(0);
+      site("any");
       a.bind(done);
       a.str(x(0), mem(x(19), 0));
       a.movz(x(8), 139);
       a.svc(0);
+      site(139);
       a.brk(BRK_NORETURN);
     });
 
     for (const f of funcs) {
       fn(f.key, () => {
-        if (f.kind === "handler") lowerHandler(a, f.handler!, c);
+        if (f.kind === "handler") lowerHandler(a, f.handler!, c, site);
         else {
           a.mov(x(8), BigInt(f.nr!));
           a.svc(0);
+          site(f.nr!);
           a.ret();
         }
       });
     }
     a.align(16);
     const code = a.finish();
-    return { code, offsets, cfi };
+    return { code, offsets, cfi, sites };
   },
   cfiRegs: { sp: 31, ra: 30, codeAlign: 4, frameSize: BOUNCE.frameSize, ucOffset: UC_OFF },
 };

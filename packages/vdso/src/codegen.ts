@@ -28,11 +28,19 @@ export interface CfiMark {
   readonly depth: number;
 }
 
+/** A syscall instruction in the text: offset just past it (the PC the kernel sees), and what it issues. */
+export interface SyscallSite {
+  readonly offset: number;
+  /** The number it always issues, or "any" (the glue's pass-through re-issue). */
+  readonly nr: number | "any";
+}
+
 export interface TextResult {
   readonly code: Uint8Array;
   /** Offsets inside .text: every FuncSpec key, plus "@bounce", "@sigsys", "@sigreturn". */
   readonly offsets: ReadonlyMap<string, { offset: number; size: number }>;
   readonly cfi: Readonly<Record<"bounce" | "sigsys", readonly CfiMark[]>>;
+  readonly sites: readonly SyscallSite[];
 }
 
 export interface CfiRegs {

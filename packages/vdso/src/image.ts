@@ -61,6 +61,12 @@ export interface VdsoImage {
   /** Address (offset from base) of each syscall's libkernel entry, by number. */
   readonly syscallEntries: ReadonlyMap<number, number>;
   readonly policy: DispatchPolicy;
+  /**
+   * Every syscall instruction in the text, as the PC just past it (what the kernel sees at entry,
+   * relative to the base) and the number it issues ("any" for the glue's pass-through re-issue):
+   * the table a kernel needs to pin syscall sites (OpenBSD pinsyscalls style).
+   */
+  readonly syscallSites: readonly { readonly pc: number; readonly nr: number | "any" }[];
 }
 
 const CODEGEN: Readonly<Record<Arch, CodeGen>> = { arm64: ARM64_CODEGEN, x86_64: X86_CODEGEN };
@@ -241,5 +247,6 @@ export function buildVdso(options: BuildOptions): VdsoImage {
     dispatchTable: { offset: tableSec.address, length: tableLen },
     syscallEntries,
     policy,
+    syscallSites: probe.sites.map((x) => ({ pc: textSec.address + x.offset, nr: x.nr })),
   });
 }

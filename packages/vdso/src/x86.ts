@@ -10,7 +10,7 @@
  */
 import { type Cond as XCond, type Label, type Mem, type Reg32, type Reg64, type Reg8, type Reg16, X86Assembler, mem, sized } from "@uabi/isa-x86";
 import { BOUNCE, type Cond, type Handler, type Insn, type Src, VVAR_PAGE } from "@uabi/libkernel";
-import type { CfiMark, CodeGen, FuncSpec, GenContext, TextResult } from "./codegen.js";
+import type { CfiMark, CodeGen, FuncSpec, GenContext, SyscallSite, TextResult } from "./codegen.js";
 import { sigframeOffset } from "./sigframe.js";
 
 const V64: readonly Reg64[] = ["rbx", "rbp", "r12", "r13", "r14", "r15"];
@@ -37,7 +37,7 @@ function ripOp(a: X86Assembler, ctx: GenContext, target: number, emit: (m: Mem) 
   if (a.here() - start !== 7) throw new Error(`rip-relative instruction is ${a.here() - start} bytes, expected 7`);
 }
 
-function lowerHandler(a: X86Assembler, h: Handler, ctx: GenContext): void {
+function lowerHandler(a: X86Assembler, h: Handler, ctx: GenContext, site: (nr: number) => void): void {
   const used = new Set<number>();
   for (const i of h.code) {
     const regs: number[] = [];
@@ -200,6 +200,7 @@ function lowerHandler(a: X86Assembler, h: Handler, ctx: GenContext): void {
         });
         a.mov("eax", BigInt(i.nr));
         a.syscall();
+        site(i.nr);
         a.mov(V64[i.d]!, "rax");
         return;
       case "ret": {
@@ -241,6 +242,10 @@ export const X86_CODEGEN: CodeGen = {
     const a = new X86Assembler();
     const offsets = new Map<string, { offset: number; size: number }>();
     const cfi: Record<"bounce" | "sigsys", CfiMark[]> = { bounce: [], sigsys: [] };
+    const sites: SyscallSite[] = [];
+    const site = (nr: number | "any"): void => {
+      sites.push({ offset: a.here(), nr });
+    };
     const mark = (which: "bounce" | "sigsys", depth: number): void => {
       cfi[which].push({ offset: a.here(), depth });
     };
@@ -256,6 +261,7 @@ export const X86_CODEGEN: CodeGen = {
     fn("@sigreturn", () => {
       a.bytes([0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00]);
       a.syscall();
+      site(15);
     });
 
     // Bounce entry: RSP = the kernel's 32-byte frame {nr, rsp, rip, rflags}, placed below the
@@ -279,6 +285,7 @@ export const X86_CODEGEN: CodeGen = {
       a.bind(pass);
       // Pass-through: issued from inside the vDSO text, so the kernel runs it directly.
       a.syscall();
+      site("any");
       a.bind(back);
       // Return exactly as sysret would: RFLAGS restored (and copied to r11), rcx = return RIP.
       a.mov("r11", mem("rsp", BOUNCE.frame.flags));
@@ -311,28 +318,31 @@ export const X86_CODEGEN: CodeGen = {
       a.jmp(done, { near: true });
       a.bind(pass);
       a.syscall();
+      site("any");
       a.bind(done);
       a.mov(mem("rbx", MC_REG.rax!), "rax");
       a.add("rsp", 8);
       mark("sigsys", -8);
       a.mov("eax", 15n);
       a.syscall();
+      site(15);
       a.ud2();
     });
 
     for (const f of funcs) {
       fn(f.key, () => {
-        if (f.kind === "handler") lowerHandler(a, f.handler!, ctx);
+        if (f.kind === "handler") lowerHandler(a, f.handler!, ctx, site);
         else {
           a.mov("eax", BigInt(f.nr!));
           a.mov("r10", "rcx"); // C ABI → syscall ABI
           a.syscall();
+          site(f.nr!);
           a.ret();
         }
       });
     }
     a.align(16, 0x90);
-    return { code: a.finish(), offsets, cfi };
+    return { code: a.finish(), offsets, cfi, sites };
   },
   cfiRegs: { sp: 7, ra: 16, codeAlign: 1, frameSize: BOUNCE.frameSize, ucOffset: UC_OFF },
 };

@@ -169,6 +169,28 @@ for (const arch of ARCHES) {
         }
       });
 
+      it("lists every syscall instruction of the text as a pinnable site", () => {
+        const img = image(arch, variant);
+        const dv = new DataView(img.bytes.buffer, img.bytes.byteOffset);
+        for (const site of img.syscallSites) {
+          expect(site.pc > img.textStart && site.pc <= img.textEnd).toBe(true);
+          if (arch === "arm64") expect(dv.getUint32(site.pc - 4, true)).toBe(0xd4000001);
+          else expect([img.bytes[site.pc - 2], img.bytes[site.pc - 1]]).toEqual([0x0f, 0x05]);
+        }
+        // Every pass-through stub issues exactly its own number; the glue re-issues "any" in two places.
+        for (const e of img.policy.entries) {
+          if (e.handler || e.name === "rt_sigreturn") continue;
+          const at = img.syscallEntries.get(e.nr)!;
+          const mine = img.syscallSites.filter((x) => x.pc > at && x.pc <= at + 16);
+          expect(mine.map((x) => x.nr), e.name).toEqual([e.nr]);
+        }
+        expect(img.syscallSites.filter((x) => x.nr === "any")).toHaveLength(2);
+        // And no other svc/syscall encodings hide in the text (objdump's view, recorded).
+        const lines = parseObjdump(fixture(`${name}.objdump.txt`).toString("utf8"));
+        const svcs = [...lines].filter(([, l]) => /^(svc|syscall)\b/.test(l.text)).map(([a, l]) => a + l.len).sort((x, y) => x - y);
+        expect(svcs).toEqual(img.syscallSites.map((x) => x.pc).sort((x, y) => x - y));
+      });
+
       it("places the entry points inside .text and the data pages right below the image", () => {
         const img = image(arch, variant);
         for (const e of Object.values(img.entries)) expect(e >= img.textStart && e < img.textEnd).toBe(true);
