@@ -169,6 +169,20 @@ for (const arch of ARCHES) {
         }
       });
 
+      it("dispatch table: every handled number points at its handler, every other number passes through", () => {
+        for (const personalities of [[], ["fakeroot"]] as const) {
+          const img = personalities.length ? buildVdso({ arch, variant, personalities: [...personalities] }) : image(arch, variant);
+          const dv = new DataView(img.bytes.buffer, img.bytes.byteOffset);
+          const t = img.dispatchTable;
+          expect(t.length).toBe(Math.max(...syscalls(arch).map((x) => x.nr)) + 1);
+          for (let nr = 0; nr < t.length; nr++) {
+            const rel = dv.getInt32(t.offset + 4 * nr, true);
+            if (img.policy.handled.has(nr)) expect(t.offset + rel, `nr ${nr}`).toBe(img.syscallEntries.get(nr));
+            else expect(rel, `nr ${nr}`).toBe(0);
+          }
+        }
+      });
+
       it("lists every syscall instruction of the text as a pinnable site", () => {
         const img = image(arch, variant);
         const dv = new DataView(img.bytes.buffer, img.bytes.byteOffset);
