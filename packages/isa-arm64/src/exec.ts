@@ -953,13 +953,13 @@ function ldstMult(c: Arm64Cpu, f: Fields, pc: number, post: boolean): Handler | 
         const reg = (t + r) % 32;
         if (!Q) for (let i = 8; i < 16; i++) vb[reg * 16 + i] = 0;
       }
-      for (let e = 0; e < lanes * (regs / sel); e++) {
+      for (let e = 0; e < lanes * regs; e++) {
         const k = e % sel, lane = Math.floor(e / sel) % lanes, group = Math.floor(e / (sel * lanes));
         const reg = (t + group * sel + k) % 32;
         for (let b = 0; b < ebytes; b++) vb[reg * 16 + lane * ebytes + b] = buf[e * ebytes + b]!;
       }
     } else {
-      for (let e = 0; e < lanes * (regs / sel); e++) {
+      for (let e = 0; e < lanes * regs; e++) {
         const k = e % sel, lane = Math.floor(e / sel) % lanes, group = Math.floor(e / (sel * lanes));
         const reg = (t + group * sel + k) % 32;
         for (let b = 0; b < ebytes; b++) buf[e * ebytes + b] = vb[reg * 16 + lane * ebytes + b]!;
