@@ -379,9 +379,9 @@ export class Kernel {
     const argv = o.argv ?? ["a.out"];
     const env = o.env ?? [];
     const path = o.path ?? `/bin/${(argv[0] ?? "a.out").split("/").pop() || "a.out"}`;
-    if (!this.vfs.resolve(path, this.vfs.root, { pid: 0 }, { follow: true }) || typeof this.vfs.resolve(path, this.vfs.root, { pid: 0 }, { follow: true }) === "number") {
-      this.vfs.addNode(path, new FileNode(0o755, elf));
-    }
+    // The executable appears in the VFS at `path` (for /proc/self/exe and re-exec) unless something is already there.
+    const existing = this.vfs.resolve(path, this.vfs.root, { pid: 0 }, { follow: true });
+    if (typeof existing === "number" || !existing.node) this.vfs.addNode(path, new FileNode(0o755, elf));
     const cwdR = this.vfs.resolve(o.cwd ?? "/", this.vfs.root, { pid: 0 }, { follow: true });
     if (typeof cwdR === "number" || !(cwdR.node instanceof DirNode)) throw new KernelUsageError(`cwd ${o.cwd} is not a directory`);
     const mm = new AddressSpace({ taskSize: arch.taskSize, stackTop: arch.taskSize }, this.memLimit);
@@ -867,8 +867,8 @@ export class Kernel {
     const onAlt = onAltStack(t.altstack, userSp);
     const useAlt = (act.flags & SA_ONSTACK) !== 0 && t.altstack.size !== 0 && !onAlt;
     const sp = useAlt ? t.altstack.sp + t.altstack.size : userSp - arch.redZone;
-    const alt = { sp: t.altstack.sp, flags: t.altstack.flags & SS_AUTODISARM ? t.altstack.flags : sasFlags(t.altstack, userSp), size: t.altstack.size };
-    if (!(t.altstack.flags & SS_AUTODISARM)) alt.flags = t.altstack.size === 0 ? 2 : sasFlags(t.altstack, userSp);
+    // uc_stack as __save_altstack writes it: ss_flags = sas_ss_flags(interrupted sp) plus SS_AUTODISARM if set.
+    const alt = { sp: t.altstack.sp, flags: (sasFlags(t.altstack, userSp) | (t.altstack.flags & SS_AUTODISARM)) | 0, size: t.altstack.size };
     const r = arch.buildSignalFrame(t.cpu, {
       sig,
       info: encodeSigInfo(si),
