@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { COMPILED_TABLE, disassembleWord } from "../src/index.js";
 
 const ROWS = ["ADDSUB_IMM", "LOGIC_IMM", "MOVEWIDE", "BITFIELD", "EXTR", "LOGIC_SREG", "ADDSUB_SREG", "ADDSUB_EREG", "ADC", "CCMP", "CSEL", "DP2", "DP1", "DP3"];
-const PER_ROW = 64;
+const PER_ROW = 96;
 let seed = 0x2545f491;
 const rnd = () => {
   seed ^= seed << 13; seed >>>= 0;
