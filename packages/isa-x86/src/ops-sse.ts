@@ -475,8 +475,8 @@ defineOp(fpKeys, (d) => {
   const p = precOf(d.mn);
   const f = ARITH[d.mn.slice(0, -2)]!;
   const minmax = d.mn.startsWith("min") || d.mn.startsWith("max");
+  // sqrt has one source: the destination's old value plays no part in NaN selection.
   const sqrt = d.mn.startsWith("sqrt");
-  void sqrt;
   return (c, i) => {
     if (p === "ss" || p === "sd") loadWs(c, i, p === "ss" ? 32 : 64);
     else if (!loadW(c, i)) return;
@@ -488,7 +488,7 @@ defineOp(fpKeys, (d) => {
         const b = TF64[k]!;
         const r = f(a, b);
         if (r === r) c.xmmF64[o + k] = r;
-        else nan64(c, o + k, a, b, minmax);
+        else nan64(c, o + k, sqrt ? 0 : a, b, minmax);
       }
     } else {
       const o = i.reg * 4;
@@ -498,7 +498,7 @@ defineOp(fpKeys, (d) => {
         const b = TF32[k]!;
         const r = f(a, b);
         if (r === r) c.xmmF32[o + k] = r;
-        else nan32(c, o + k, a, b, k, minmax);
+        else nan32(c, o + k, sqrt ? 0 : a, b, k, minmax);
       }
     }
   };
