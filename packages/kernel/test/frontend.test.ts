@@ -1,0 +1,79 @@
+/** The entry front end as stages, static-PIE, deadlock detection and the real clock. */
+import { describe, expect, it } from "vitest";
+import { A64Assembler, x, w, mem as amem } from "@uabi/isa-arm64";
+import { Kernel, type EntryStage } from "../src/index.js";
+import { makeElf, DATA_BASE } from "./elf-helper.js";
+
+/** getpid, then exit_group(getpid's result & 0xff). */
+function getpidExit(): Uint8Array {
+  const a = new A64Assembler();
+  a.mov(x(8), 172).svc(0).mov(x(8), 94).svc(0);
+  return makeElf({ machine: "arm64", code: a.finish() });
+}
+
+describe("entry front end", () => {
+  it("direct mode is table dispatch only; stages run in order and can answer or kill", () => {
+    const k = new Kernel();
+    const seen: string[] = [];
+    const answer: EntryStage = {
+      name: "fake-bounce",
+      run: (ev) => (ev.name === "getpid" ? { kind: "handled", result: 77 } : { kind: "continue" }),
+    };
+    const observe: EntryStage = { name: "observe", run: (ev) => (seen.push(ev.name), { kind: "continue" }) };
+    k.entryStages.push(observe, answer);
+    const paths: string[] = [];
+    k.syscallObservers.push((e) => paths.push(`${e.name}:${e.path.join(">")}:${e.result}`));
+    k.spawn(getpidExit());
+    expect(k.run().exitStatus).toBe(77);
+    expect(seen).toEqual(["getpid", "exit_group"]);
+    expect(paths).toEqual(["getpid:observe>fake-bounce:77", "exit_group:observe>fake-bounce>dispatch:undefined"]);
+
+    const k2 = new Kernel();
+    k2.entryStages.push({ name: "seccomp-kill", run: (ev) => (ev.name === "getpid" ? { kind: "kill", signal: 31 } : { kind: "continue" }) });
+    k2.spawn(getpidExit());
+    expect(k2.run()).toMatchObject({ exitStatus: 128 + 31, signal: 31 });
+  });
+
+  it("runs a static-PIE (ET_DYN without PT_INTERP) at ELF_ET_DYN_BASE", () => {
+    const k = new Kernel();
+    const p = k.spawn(makeElf({ machine: "arm64", code: new A64Assembler().mov(x(0), 5).mov(x(8), 94).svc(0).finish(), type: 3 }));
+    expect(p.threads[0]!.cpu.pc).toBeGreaterThan(p.arch.etDynBase);
+    expect(k.run().exitStatus).toBe(5);
+  });
+
+  it("every thread blocked forever ends the run as a deadlock instead of hanging", () => {
+    const a = new A64Assembler();
+    // futex(DATA, FUTEX_WAIT, 0, NULL): nobody will ever wake us
+    a.mov(x(0), DATA_BASE).mov(x(1), 0).mov(w(2), 0).mov(x(3), 0).mov(x(8), 98).svc(0);
+    a.mov(x(8), 94).svc(0);
+    const k = new Kernel();
+    k.spawn(makeElf({ machine: "arm64", code: a.finish() }));
+    expect(k.run()).toMatchObject({ reason: "deadlock", exitStatus: 137 });
+  });
+
+  it("nanosleep advances virtual time without burning host time; the real clock really sleeps", () => {
+    const prog = () => {
+      const a = new A64Assembler();
+      // nanosleep({0, 30ms}, NULL) then clock_gettime(MONOTONIC, DATA+16)
+      a.mov(x(9), DATA_BASE).mov(x(10), 30_000_000).str(x(10), amem(x(9), 8));
+      a.mov(x(0), x(9)).mov(x(1), 0).mov(x(8), 101).svc(0);
+      a.mov(x(0), 1).add(x(1), x(9), 16).mov(x(8), 113).svc(0);
+      a.mov(x(0), 0).mov(x(8), 94).svc(0);
+      return makeElf({ machine: "arm64", code: a.finish() });
+    };
+    const k = new Kernel();
+    const p = k.spawn(prog());
+    const t0 = Date.now();
+    k.run();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const ns = p.mm.mem.read64(DATA_BASE + 16) * 1_000_000_000n + p.mm.mem.read64(DATA_BASE + 24);
+    expect(ns - Kernel.MONOTONIC_BASE_NS).toBeGreaterThanOrEqual(30_000_000n);
+    expect(ns - Kernel.MONOTONIC_BASE_NS).toBeLessThan(30_010_000n); // deterministic: sleep + a few instructions
+
+    const kr = new Kernel({ clock: "real" });
+    kr.spawn(prog());
+    const t1 = Date.now();
+    kr.run();
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(25);
+  });
+});
