@@ -41,6 +41,16 @@ const choices = (t: readonly Choice[]): string => t.map((c) => c.name).join("|")
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
+    path: ["demo"],
+    summary: "the tour: one program per ISA through every mechanism, one comparison table, what broke",
+    options: [
+      { name: "arch", type: "string", valueName: "arm64|x86_64|all", summary: "which ISAs (default all)" },
+      { name: "json", type: "boolean", summary: "print the whole report as JSON" },
+    ],
+    positionals: [],
+    handler: () => import("./commands/demo.js"),
+  },
+  {
     path: ["run"],
     summary: "run a static Linux binary (arm64 or x86-64, from e_machine) on the simulated machine",
     options: [
