@@ -83,10 +83,36 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "self", type: "boolean", summary: "inspect this process's own [vdso] (from /proc/self/mem)" },
       { name: "json", type: "boolean", summary: "print JSON for scripts" },
       { name: "check", type: "boolean", summary: "resolve every versioned function as parse_vdso and musl do; exit 1 on a miss" },
+      { name: "disasm", type: "boolean", summary: "disassemble every function (uabi's own arm64/x86-64 disassemblers, objdump syntax)" },
     ],
     positionals: [{ name: "file", optional: true }],
     details: "Give either <file> (an ELF shared object) or --self.",
     handler: () => import("./commands/vdso-inspect.js"),
+  },
+  {
+    path: ["vdso", "build"],
+    summary: "write the generated vDSO (or the standalone libkernel.so.1) for one ISA",
+    options: [
+      { name: "arch", type: "string", valueName: "arm64|x86_64", summary: "target ISA (required)" },
+      { name: "variant", type: "string", valueName: "vdso|library", summary: "linux-vdso.so.1 (default) or libkernel.so.1" },
+      { name: "personality", type: "string", valueName: choices(PERSONALITIES), summary: "ABI personality compiled into libkernel" },
+      { name: "out", short: "o", type: "string", valueName: "file", summary: "output file (required)" },
+    ],
+    positionals: [],
+    handler: () => import("./commands/vdso-build.js"),
+  },
+  {
+    path: ["calibrate"],
+    summary: "measure the cost primitives on this host; print predicted vs measured composites",
+    options: [
+      { name: "json", type: "boolean", summary: "print the report as JSON" },
+      { name: "out", type: "string", valueName: "profile.json", summary: "write the measured cost profile here" },
+      { name: "iterations", type: "number", valueName: "n", summary: "iterations per timed loop (default 100000)" },
+      { name: "cc", type: "string", valueName: "compiler", summary: "C compiler for the calibration program (default cc)" },
+    ],
+    positionals: [],
+    details: "Needs Linux on x86_64 and a C compiler; takes a few seconds. The profile feeds modelled times.",
+    handler: () => import("./commands/calibrate.js"),
   },
 ];
 

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { DT, EM, SHN, SYMBOL_BINDING_NAMES, SYMBOL_TYPE_NAMES, readElf, type ElfFile } from "@uabi/elf";
 import { bytesReader, liveProcessVdso, parseVdso, type Vdso } from "@uabi/vdso-parser";
+import { disassemblyListing } from "@uabi/vdso";
 import { UsageError, type Io, type ParsedArgs } from "../cli.js";
 
 export interface InspectReport {
@@ -51,7 +52,10 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     }
     failures = checkLookups(report, v);
   }
+  if (args.bool("disasm") && args.bool("json")) throw new UsageError("vdso inspect: --disasm and --json do not combine");
   io.stdout.write(args.bool("json") ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  // Our own disassemblers (objdump syntax), function by function from the dynamic symbols.
+  if (args.bool("disasm")) io.stdout.write(`disassembly:${disassemblyListing(result.bytes())}\n`);
   return failures === 0 ? 0 : 1;
 }
 
@@ -75,13 +79,15 @@ interface Inspected {
   report: InspectReport;
   /** The image parsed as a static binary would (for --check). */
   vdso: () => Vdso;
+  /** The image's bytes (for --disasm). */
+  bytes: () => Uint8Array;
 }
 
 function inspectSelf(): Inspected | undefined {
   const live = liveProcessVdso();
   if (!live) return undefined;
   const v = parseVdso(live.reader, live.base);
-  return { report: selfReport(v, live.base, live.size), vdso: () => v };
+  return { report: selfReport(v, live.base, live.size), vdso: () => v, bytes: () => live.reader.read(live.base, live.size) };
 }
 
 function selfReport(v: Vdso, base: number, size: number): InspectReport {
@@ -122,7 +128,7 @@ function inspectFile(path: string): Inspected {
         binding: SYMBOL_BINDING_NAMES[s.binding] ?? String(s.binding),
       })),
   };
-  return { report, vdso: () => parseVdso(bytesReader(bytes, 0), 0) };
+  return { report, vdso: () => parseVdso(bytesReader(bytes, 0), 0), bytes: () => bytes };
 }
 
 export function formatReport(r: InspectReport): string {
