@@ -67,6 +67,35 @@ export function linkAndRun(arch: "arm64" | "x86_64", lib: Uint8Array, workDir: s
   return [`stdout: ${JSON.stringify(r.stdout)}`, `status: ${r.status}`, ...syms.sort()].join("\n") + "\n";
 }
 
+/**
+ * Build fixtures/native-x86_64.c against libkernel.so.1 and run it on the host: the generated glue
+ * and handlers on a real CPU, SUD on the real kernel (x86-64 hosts only).
+ */
+export function nativeRun(lib: Uint8Array, workDir: string): { exe: string; libDir: string; stdout: string } {
+  const libDir = join(workDir, "lib-native");
+  mkdirSync(libDir, { recursive: true });
+  writeFileSync(join(libDir, "libkernel.so.1"), lib);
+  try {
+    symlinkSync("libkernel.so.1", join(libDir, "libkernel.so"));
+  } catch {
+    // already there
+  }
+  const exe = join(workDir, "native-x86_64");
+  run("gcc", ["-O1", "-mno-red-zone", "-o", exe, join(here, "..", "test", "fixtures", "native-x86_64.c"), `-L${libDir}`, "-lkernel"]);
+  const r = spawnSync(exe, [], { encoding: "utf8", env: { ...process.env, LD_LIBRARY_PATH: libDir } });
+  return { exe, libDir, stdout: `${r.stdout}status: ${r.status}\n` };
+}
+
+/** gdb's backtraces from inside the bounce entry and the SIGSYS entry, reduced to frame names. */
+export function gdbUnwind(exe: string, libDir: string): string {
+  const bt = (catchWhat: string): string[] => {
+    const r = spawnSync("gdb", ["-nx", "-batch", "-ex", "set debuginfod enabled off", "-ex", "handle SIGSYS nostop noprint pass",
+      "-ex", `catch syscall ${catchWhat}`, "-ex", "run", "-ex", "bt", exe], { encoding: "utf8", env: { ...process.env, LD_LIBRARY_PATH: libDir }, timeout: 60_000 });
+    return r.stdout.split("\n").filter((l) => /^#\d/.test(l)).map((l) => l.replace(/0x[0-9a-f]+ in /, "").replace(/\s+\(.*$/, "").replace(/\s+/g, " ").trim());
+  };
+  return [`bounce (write): ${bt("write").join(" | ")}`, `sigsys (getppid): ${bt("getppid").join(" | ")}`].join("\n") + "\n";
+}
+
 if (isMain) {
   mkdirSync(out, { recursive: true });
   const tmp = mkdtempSync(join(tmpdir(), "vdso-oracle-"));
@@ -76,4 +105,9 @@ if (isMain) {
     writeFileSync(join(out, `link-${arch}.txt`), text);
     console.log(`link-${arch}: ${text.trim().replaceAll("\n", " | ")}`);
   }
+  const native = nativeRun(buildVdso({ arch: "x86_64", variant: "library" }).bytes, tmp);
+  writeFileSync(join(out, "native-x86_64.txt"), native.stdout);
+  const gdb = gdbUnwind(native.exe, native.libDir);
+  writeFileSync(join(out, "gdb-x86_64.txt"), gdb);
+  console.log(native.stdout + gdb);
 }
