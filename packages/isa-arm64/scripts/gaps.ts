@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { GuestMemory } from "@uabi/isa-core";
 import { Arm64Cpu, disassembleWord } from "../src/index.js";

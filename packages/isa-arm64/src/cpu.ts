@@ -113,9 +113,9 @@ export class Arm64Cpu implements Cpu {
   readonly counterFn: () => bigint;
   readonly counterFrequency: number;
 
-  private readonly pages = new Map<number, Block[]>();
+  private readonly pages = new Map<number, (Block | undefined)[]>();
   private curPn = -1;
-  private curPage: Block[] = [];
+  private curPage: (Block | undefined)[] = [];
 
   constructor(
     readonly mem: GuestMemory,
@@ -194,17 +194,17 @@ export class Arm64Cpu implements Cpu {
 
   private invalidate(first: number, last: number): void {
     if (last - first > this.pages.size) {
-      for (const pn of [...this.pages.keys()]) if (pn >= first && pn <= last) this.pages.delete(pn);
+      for (const pn of this.pages.keys()) if (pn >= first && pn <= last) this.pages.delete(pn);
     } else {
       for (let pn = first; pn <= last; pn++) this.pages.delete(pn);
     }
     if (this.curPn >= first && this.curPn <= last) this.curPn = -1;
   }
 
-  private loadPage(pn: number): Block[] {
+  private loadPage(pn: number): (Block | undefined)[] {
     let p = this.pages.get(pn);
     if (!p) {
-      p = new Array<Block>(PAGE_SIZE / 4);
+      p = new Array<Block | undefined>(PAGE_SIZE / 4); // eslint-disable-line unicorn/no-new-array -- a holey array is the cheapest sparse cache here
       this.pages.set(pn, p);
       this.mem.markCodePage(pn);
     }
@@ -218,7 +218,7 @@ export class Arm64Cpu implements Cpu {
    * that can change control flow or needs a context synchronisation (branches, svc, brk,
    * isb, undefined encodings), never crossing the page, at most MAX_BLOCK long.
    */
-  private buildBlock(page: Block[], pc: number): Block {
+  private buildBlock(page: (Block | undefined)[], pc: number): Block {
     const hs: Handler[] = [];
     let a = pc;
     for (;;) {

@@ -281,7 +281,7 @@ function pairwise(c: Arm64Cpu, pc: number, f: Fields, op: LaneOp, op64?: BigLane
   const get = signed ? slane : lane;
   return () => {
     // Pairs of Vn fill the low half, pairs of Vm the high half; read all before writing.
-    const vals: number[] = pairVals;
+    const vals = pairVals;
     for (let i = 0; i < half; i++) {
       vals[i] = op(get(c, n, size, 2 * i), get(c, n, size, 2 * i + 1));
       vals[half + i] = op(get(c, m, size, 2 * i), get(c, m, size, 2 * i + 1));
@@ -291,7 +291,7 @@ function pairwise(c: Arm64Cpu, pc: number, f: Fields, op: LaneOp, op64?: BigLane
     return next;
   };
 }
-const pairVals: number[] = new Array(16).fill(0);
+const pairVals = new Float64Array(16);
 
 const cmpMask = (size: number, t: boolean) => (t ? ONES[size]! : 0);
 /** 64-bit-lane forms of the 2-register-misc ops (exact; lanes do not fit a double). */
@@ -510,7 +510,7 @@ export const FP_SIMD: Record<string, Compiler> = {
     const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, count = 8 >> size, off = Q ? count : 0;
     const wideN = opcode === 1 || opcode === 3, sub = opcode === 2 || opcode === 3, mul = opcode === 12;
     const get = U ? lane : slane;
-    const vals: number[] = new Array(count).fill(0);
+    const vals = new Float64Array(count);
     const bigVals = new Uint32Array(2 * count);
     if (size === 2 && !mul) {
       // 64-bit result lanes (and 64-bit wide operands for the *w forms): exact in BigInt.
@@ -750,7 +750,7 @@ export const FP_SIMD: Record<string, Compiler> = {
     if (k === 20 || k === 52) {
       const sh = immhb - esize, cnt = 8 >> size, base = Q ? cnt : 0;
       const get = U ? lane : slane;
-      const vals: number[] = new Array(cnt).fill(0);
+      const vals = new Float64Array(cnt);
       return () => {
         for (let i = 0; i < cnt; i++) vals[i] = get(c, n, size, base + i);
         if (size === 2) for (let i = 0; i < cnt; i++) { const v = BigInt.asUintN(64, BigInt(vals[i]!) << BigInt(sh)); tw[2 * i] = Number(v & 0xffffffffn); tw[2 * i + 1] = Number(v >> 32n); }

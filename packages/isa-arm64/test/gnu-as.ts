@@ -10,7 +10,7 @@ export const hasGnuAs = spawnSync("aarch64-linux-gnu-as", ["--version"]).status 
 export function normaliseObjdump(text: string): string {
   let t = text.replace(/\s*\/\/.*$/, "").replace(/ <[^>]*>/g, "").trim();
   // Branch / literal / adr targets: objdump prints bare hex; we print 0x-prefixed.
-  t = t.replace(/^(b|bl|b\.\w+|cbz|cbnz|tbz|tbnz|adr|adrp|ldr|ldrsw|prfm)(\t(?:[^,\[]*, )*(?:#\d+, )?)([0-9a-f]+)$/, (_a, mn: string, pre: string, tg: string) => `${mn}${pre}0x${tg}`);
+  t = t.replace(/^(b|bl|b\.\w+|cbz|cbnz|tbz|tbnz|adr|adrp|ldr|ldrsw|prfm)(\t(?:[^,[]*, )*(?:#\d+, )?)([0-9a-f]+)$/, (_a, mn: string, pre: string, tg: string) => `${mn}${pre}0x${tg}`);
   return t;
 }
 
