@@ -14,3 +14,6 @@ export type { ArchAdapter, SignalDelivery, FrameResult, SigreturnResult } from "
 export { parseElfForExec, AT } from "./exec.js";
 export { Tracer, quote } from "./trace.js";
 export { encodeSigInfo, type SigInfo } from "./signal.js";
+// The seccomp engine and the cost model (src/seccomp, src/cost: written alongside; re-exported here).
+export * from "./seccomp/index.js";
+export * from "./cost/index.js";

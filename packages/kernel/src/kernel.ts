@@ -32,6 +32,7 @@ import { Tracer } from "./trace.js";
 import { CharDevNode, DirNode, FileNode, GeneratedNode, SymlinkNode, Vfs, S_IFIFO, type CharDevice, type HostFs } from "./vfs.js";
 import { NodeHostFs } from "./hostfs.js";
 import { Rng } from "./rng.js";
+import { zeroCounters, type CostCounters } from "./cost/index.js";
 import { buildVdso } from "@uabi/vdso";
 import { VVAR_PAGE, VVAR_NCLOCKS, CLOCK_MODE, TASK_PAGE, FS_PAGE, UTS_PAGE } from "@uabi/libkernel";
 
@@ -114,6 +115,8 @@ export interface RunStats {
   contextSwitches: number;
   missingSyscalls: string[];
   virtualTimeNs: bigint;
+  /** The root process's cost counters (src/cost), for the cost model's predictions. */
+  cost: CostCounters;
 }
 
 export interface RunResult {
@@ -186,7 +189,7 @@ export class Kernel {
   readonly syscallObservers: ((ev: SyscallEvent) => void)[] = [];
   readonly stats: RunStats = {
     instructions: 0, syscalls: 0, syscallsByName: {}, kernelEntries: 0, exceptions: 0, signalsDelivered: 0, sigreturns: 0,
-    signalFrameBytes: [], contextSwitches: 0, missingSyscalls: [], virtualTimeNs: 0n,
+    signalFrameBytes: [], contextSwitches: 0, missingSyscalls: [], virtualTimeNs: 0n, cost: zeroCounters(),
   };
   private readonly tables = new Map<Arch, SyscallRow[]>();
   private readonly missing = new Set<string>();
@@ -608,6 +611,7 @@ export class Kernel {
     this.stats.instructions = this.retired;
     this.stats.virtualTimeNs = this.monotonicNs();
     this.stats.missingSyscalls = [...this.missing];
+    this.stats.cost = this.root.ledger.snapshot();
     const ex = this.root.exit ?? { signal: SIGKILL };
     const res: RunResult = {
       exitStatus: ex.signal !== undefined ? 128 + ex.signal : (ex.code ?? 0),
@@ -649,6 +653,7 @@ export class Kernel {
     t.waitingSyscall = undefined;
     t.state = "runnable";
     t.proc.arch.setSyscallResult(t.cpu, BigInt(result));
+    t.proc.ledger.add("kernelExits");
     if (sc) {
       this.traceExit(t, sc.nr, sc.name, sc.args, result);
       if (sc.event) {
@@ -679,7 +684,9 @@ export class Kernel {
   private runThread(t: Thread, budget: number): void {
     const p = t.proc;
     if (p.vvarBase) this.updateVvar(p, t);
+    const before = t.cpu.counters.instructions;
     const trap = t.cpu.run(budget);
+    p.ledger.add("userInsns", t.cpu.counters.instructions - before);
     if (p.vvarBase && t.state !== "dead") this.syncFromPages(p, t);
     if (t.state === "dead") return;
     this.handleTrap(t, trap);
@@ -694,10 +701,15 @@ export class Kernel {
         this.stats.kernelEntries++;
         this.syscallEntry(t, trap.pc);
         return;
-      default:
+      default: {
         this.stats.kernelEntries++;
         this.stats.exceptions++;
+        const l = t.proc.ledger;
+        l.add("kernelEntries");
+        l.add("faults");
         this.faultToSignal(t, trap);
+        if (t.proc.alive) l.add("kernelExits");
+      }
     }
   }
 
@@ -894,7 +906,10 @@ export class Kernel {
     }
     t.savedMask = undefined;
     this.stats.signalsDelivered++;
-    this.stats.signalFrameBytes.push((useAlt ? t.altstack.sp + t.altstack.size : userSp) - r.frame);
+    const frameBytes = (useAlt ? t.altstack.sp + t.altstack.size : userSp) - r.frame;
+    this.stats.signalFrameBytes.push(frameBytes);
+    p.ledger.add("signalDeliveries");
+    p.ledger.frame(frameBytes, "signal");
     if (t.altstack.flags & SS_AUTODISARM) t.altstack = { sp: 0, size: 0, flags: 2 };
     let mask = t.sigmask | act.mask;
     if (!(act.flags & SA_NODEFER)) mask |= sigbit(sig);
@@ -925,6 +940,20 @@ export class Kernel {
     const row = this.table(arch.arch)[nr];
     c.nr = nr;
     c.name = row?.name ?? `syscall_${nr}`;
+    const ledger = t.proc.ledger;
+    ledger.begin(nr);
+    ledger.add("kernelEntries");
+    try {
+      this.runEntry(t, c, row, pc, nr);
+    } finally {
+      // A blocked call leaves the kernel when its wait ends (finishWait charges that exit).
+      if (t.state === "runnable") ledger.add("kernelExits");
+      ledger.end();
+    }
+  }
+
+  private runEntry(t: Thread, c: SyscallContext, row: SyscallRow | undefined, pc: number, nr: number): void {
+    const arch = t.proc.arch;
     this.stats.syscalls++;
     this.stats.syscallsByName[c.name] = (this.stats.syscallsByName[c.name] ?? 0) + 1;
     const ev: SyscallEvent = { pid: t.proc.pid, tid: t.tid, nr, name: c.name, pc, args: c.args.slice(), path: [] };

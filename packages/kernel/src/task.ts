@@ -10,6 +10,7 @@ import type { FdTable } from "./fd.js";
 import type { AddressSpace } from "./mm.js";
 import type { AltStack, SigAction, SigInfo } from "./signal.js";
 import type { DirNode } from "./vfs.js";
+import { CostLedger } from "./cost/index.js";
 
 /** What a blocked thread waits for. `poll` answers the syscall result once the wait is over. */
 export interface Wait {
@@ -70,6 +71,8 @@ export interface FsContext {
 export class Process {
   threads: Thread[] = [];
   children: Process[] = [];
+  /** Cost counters of this process, per syscall (src/cost). */
+  readonly ledger = new CostLedger();
   sigactions: SigAction[] = [];
   sharedPending = 0n;
   readonly sharedPendingInfo = new Map<number, SigInfo[]>();

@@ -89,6 +89,11 @@ describe("arm64 signal delivery and return", () => {
     expect(r.stats.signalsDelivered).toBe(1);
     expect(r.stats.sigreturns).toBe(1);
     expect(r.stats.signalFrameBytes[0]).toBeGreaterThanOrEqual(A64_SIGFRAME_SIZE + 16);
+    // The cost ledger saw the same events.
+    expect(r.stats.cost).toMatchObject({ signalDeliveries: 1, sigreturns: 1, stackBytes: r.stats.signalFrameBytes[0], faults: 0 });
+    expect(r.stats.cost.kernelEntries).toBe(r.stats.syscalls);
+    expect(r.stats.cost.kernelExits).toBe(r.stats.syscalls - 1); // exit_group never returns
+    expect(r.stats.cost.userInsns).toBe(r.stats.instructions);
   });
 
   it("delivers on the alternate stack with SA_ONSTACK and reports it in uc_stack", () => {
