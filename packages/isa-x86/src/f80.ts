@@ -133,7 +133,7 @@ export function toF64(a: F80, rc = RC_NEAREST): number {
   const [m, e2] = parts(a);
   const [q, e] = roundTo(a.s, m, e2, 53, -1074, rc, false);
   const lead = e + bitLength(q) - 1;
-  if (lead > 1023) return a.s ? -Infinity : Infinity;
+  if (lead > 1023) return overflow(a.s, rc, Number.MAX_VALUE);
   // q < 2^53 exactly representable; split the power of two to stay in range.
   const h = Math.trunc(e / 2);
   const v = Number(q) * 2 ** h * 2 ** (e - h);
@@ -145,9 +145,16 @@ export function toF32(a: F80, rc = RC_NEAREST): number {
   const [m, e2] = parts(a);
   const [q, e] = roundTo(a.s, m, e2, 24, -149, rc, false);
   const lead = e + bitLength(q) - 1;
-  if (lead > 127) return a.s ? -Infinity : Infinity;
+  if (lead > 127) return overflow(a.s, rc, 3.4028234663852886e38);
   const v = Number(q) * 2 ** e;
   return a.s ? -v : v;
+}
+
+/** Overflow result per rounding mode: infinity or the largest finite value (SDM Vol. 1 §4.9.1.4). */
+function overflow(s: number, rc: number, max: number): number {
+  const inf = rc === RC_NEAREST || (rc === RC_UP && s === 0) || (rc === RC_DOWN && s === 1);
+  const v = inf ? Infinity : max;
+  return s ? -v : v;
 }
 
 export function fromInt(v: bigint): F80 {
@@ -302,25 +309,48 @@ export function compare(a: F80, b: F80): number {
   return a.s ? -mag : mag;
 }
 /** fscale: a * 2^trunc(b). */
-export function scale(a: F80, b: F80): F80 {
+export function scale(a: F80, b: F80, rc = RC_NEAREST): F80 {
   if (isNaN80(a) || isNaN80(b)) return F80_NAN;
   if (isZero80(a) || isInf80(a)) return a;
   const n = toInt(b, RC_ZERO);
   if (n === undefined) return b.s ? { s: a.s, e: 0, m: 0n } : { s: a.s, e: 0x7fff, m: TOP };
   const [m, e] = parts(a);
   const k = Number(n < -100000n ? -100000n : n > 100000n ? 100000n : n);
-  return pack(a.s, m, e + k);
+  return pack(a.s, m, e + k, rc);
 }
-/** Partial remainder (fprem: truncating quotient), computed exactly. */
+/** Low three bits of the last fprem quotient (for C0/C3/C1), and whether it was a partial reduction (C2). */
+export let remQuotientBits = 0;
+export let remIncomplete = false;
+/**
+ * N of the SDM's partial-remainder step (between 32 and 63, implementation-specific). Only the intermediate
+ * values of an fprem loop depend on it; the final remainder, reached when C2 clears, does not.
+ */
+const FPREM_N = 32;
+/** Remainder with a truncating quotient (fprem), computed exactly. */
 export function rem(a: F80, b: F80): F80 {
-  if (isNaN80(a) || isNaN80(b) || isInf80(a) || isZero80(b)) return F80_NAN;
+  remQuotientBits = 0;
+  if (isNaN80(a) || isNaN80(b)) return nanOf(a, b);
+  if (isInf80(a) || isZero80(b)) return F80_NAN;
   if (isInf80(b) || isZero80(a)) return a;
   const [am, ae] = parts(a);
   const [bm, be] = parts(b);
+  const d = ae + bitLength(am) - (be + bitLength(bm)); // exponent difference
+  remIncomplete = d >= 64;
+  if (remIncomplete) {
+    // Partial reduction (SDM FPREM): subtract b·QQ·2^(D−N); N is implementation-specific (FPREM_N).
+    const sh = d - FPREM_N;
+    const e = Math.min(ae, be + sh);
+    const A = am << BigInt(ae - e);
+    const B = bm << BigInt(be + sh - e);
+    const r = A % B;
+    return r === 0n ? { s: a.s, e: 0, m: 0n } : pack(a.s, r, e);
+  }
   const e = Math.min(ae, be);
   const A = am << BigInt(ae - e);
   const B = bm << BigInt(be - e);
-  return pack(a.s, A % B, e);
+  remQuotientBits = Number((A / B) & 7n);
+  const r = A % B;
+  return r === 0n ? { s: a.s, e: 0, m: 0n } : pack(a.s, r, e);
 }
 
 export function fromBytes(b: Uint8Array, off = 0): F80 {

@@ -28,8 +28,13 @@ function push(c: X86Cpu, v: F80): void {
   c.fpTop = (c.fpTop - 1) & 7;
   const p = c.fpTop;
   if (!(c.fpTag & (1 << p))) c.fpSw |= 1 | (1 << 6) | C1; // stack overflow: IE|SF, C1=1
+  else c.fpSw &= ~C1;
   c.st[p] = v;
   c.fpTag &= ~(1 << p);
+}
+/** Stores clear C1 (no stack underflow; the round-up indication is not modelled). */
+function stored(c: X86Cpu): void {
+  c.fpSw &= ~C1;
 }
 function pop(c: X86Cpu): void {
   c.fpTag |= 1 << c.fpTop;
@@ -58,6 +63,15 @@ function compareEflags(c: X86Cpu, a: F80, b: F80): void {
 }
 
 function arith(c: X86Cpu, op: number, a: F80, b: F80): F80 {
+  const r = invalidCheck(c, a, b, arithRaw(c, op, a, b));
+  return r;
+}
+/** IE (invalid operation) when a NaN result comes from non-NaN operands (0/0, inf-inf, sqrt(-x), ...). */
+function invalidCheck(c: X86Cpu, a: F80, b: F80, r: F80): F80 {
+  if (F.isNaN80(r) && !F.isNaN80(a) && !F.isNaN80(b)) c.fpSw |= 1;
+  return r;
+}
+function arithRaw(c: X86Cpu, op: number, a: F80, b: F80): F80 {
   const r = rc(c);
   switch (op) {
     case 0: return F.add(a, b, r);
@@ -71,6 +85,7 @@ function arith(c: X86Cpu, op: number, a: F80, b: F80): F80 {
 
 /** Integer store with x87 rounding; out of range → integer indefinite. */
 function storeInt(c: X86Cpu, a: number, v: F80, bits: number, trunc: boolean): void {
+  stored(c);
   const r = F.toInt(v, trunc ? F.RC_ZERO : rc(c));
   const lim = 1n << BigInt(bits - 1);
   let big: bigint;
@@ -94,6 +109,7 @@ function loadF(c: X86Cpu, a: number, bits: number): F80 {
   return F.fromF64Bits((BigInt(c.vh) << 32n) | BigInt(lo));
 }
 function storeF(c: X86Cpu, a: number, x: F80, bits: number): void {
+  stored(c);
   if (bits === 32) c.mem.write32(a, F.toF32Bits(x, rc(c)));
   else {
     const b = F.toF64Bits(x, rc(c));
@@ -145,6 +161,7 @@ function memForm(c: X86Cpu, i: Insn): void {
           return;
         case 7:
           c.mem.writeBytes(a, F.toBytes(st(c, 0)));
+          stored(c);
           pop(c);
           return;
       }
@@ -190,6 +207,8 @@ const CONSTS: F80[] = [
   { s: 0, e: 0x3ffe, m: 0xb17217f7d1cf79acn },
   F.F80_ZERO,
 ];
+/** Whether round-to-nearest rounded each constant up (true), down (false), or it is exact (undefined). */
+const CONST_ROUNDED_UP: (boolean | undefined)[] = [undefined, false, true, true, true, true, undefined];
 
 function regForm(c: X86Cpu, i: Insn): void {
   const reg = (i.modrm >> 3) & 7;
@@ -236,7 +255,14 @@ function regForm(c: X86Cpu, i: Insn): void {
           return;
         case 5:
           if (k < 7) {
-            push(c, CONSTS[k]!);
+            // The stored constants are rounded to nearest; directed rounding moves the inexact ones by an ulp.
+            const v = CONSTS[k]!;
+            const mode = rc(c);
+            const up = CONST_ROUNDED_UP[k];
+            let m = v.m;
+            if (up === true && (mode === F.RC_DOWN || mode === F.RC_ZERO)) m -= 1n;
+            else if (up === false && mode === F.RC_UP) m += 1n;
+            push(c, m === v.m ? v : { s: v.s, e: v.e, m });
             return;
           }
           break;
@@ -246,13 +272,15 @@ function regForm(c: X86Cpu, i: Insn): void {
           break;
         case 7:
           switch (k) {
-            case 0: // fprem: complete remainder in one step (C2=0), truncating quotient
-              setSt(c, 0, F.rem(st(c, 0), st(c, 1)));
-              c.fpSw &= ~(C0 | C1 | C2 | C3);
+            case 0: { // fprem: complete remainder in one step (C2=0), truncating quotient; C0,C3,C1 = Q2,Q1,Q0
+              setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.rem(st(c, 0), st(c, 1))));
+              const q = F.remQuotientBits;
+              c.fpSw = (c.fpSw & ~(C0 | C1 | C2 | C3)) | (F.remIncomplete ? C2 : (q & 4 ? C0 : 0) | (q & 2 ? C3 : 0) | (q & 1 ? C1 : 0));
               return;
-            case 2: setSt(c, 0, F.sqrt(st(c, 0), rc(c))); return;
+            }
+            case 2: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.sqrt(st(c, 0), rc(c)))); return;
             case 4: setSt(c, 0, F.roundInt(st(c, 0), rc(c))); return;
-            case 5: setSt(c, 0, F.scale(st(c, 0), st(c, 1))); return;
+            case 5: setSt(c, 0, F.scale(st(c, 0), st(c, 1), rc(c))); return;
           }
           break;
       }
