@@ -81,6 +81,7 @@ export class X86Cpu implements Cpu {
 
   private readonly cache = new Map<number, Block>();
   private readonly counter?: () => bigint;
+  private readonly detach: () => void;
   /** Set by handlers that end the run loop with a trap. */
   pending: Trap | null = null;
 
@@ -90,7 +91,7 @@ export class X86Cpu implements Cpu {
   ) {
     this.counter = options.counter;
     linkHandlers();
-    mem.onCodeInvalidated(() => this.dropCache());
+    this.detach = mem.onCodeInvalidated(() => this.dropCache());
   }
 
   // ------------------------------------------------------------- Cpu interface
@@ -169,6 +170,12 @@ export class X86Cpu implements Cpu {
   }
 
   // ----------------------------------------------------------------- run loop
+
+  /** Stop listening to the memory's code invalidations (the CPU must not run afterwards). */
+  dispose(): void {
+    this.detach();
+    this.dropCache();
+  }
 
   private dropCache(): void {
     for (const b of this.cache.values()) b.valid = false;
