@@ -443,7 +443,7 @@ export class Kernel {
       sigret = vdsoBase;
     }
     // Commit: from here on the old image is replaced.
-    for (const other of [...p.threads]) if (other !== t) this.reapThread(other);
+    for (const other of p.threads.slice() /* reaping mutates the list */) if (other !== t) this.reapThread(other);
     p.threads = [t];
     p.mm = mm;
     p.arch = arch;
@@ -1081,7 +1081,7 @@ export class Kernel {
   exitProcess(p: Process, e: { code?: number; signal?: number; core?: boolean }): void {
     if (!p.alive) return;
     p.lastExit = e;
-    for (const t of [...p.threads]) this.exitThread(t);
+    for (const t of p.threads.slice() /* exitThread mutates the list */) this.exitThread(t);
     if (p.alive) this.finishProcess(p, e);
   }
 
@@ -1173,7 +1173,7 @@ export class Kernel {
     const q = this.futexQueues.get(key);
     if (!q) return 0;
     let woken = 0;
-    for (const w of [...q]) {
+    for (const w of q.slice() /* waking splices the queue */) {
       if (woken >= n) break;
       if (!(w.bitset & bitset)) continue;
       w.woken = true;

@@ -17,7 +17,6 @@ export interface ElfSpec {
 
 export function makeElf(s: ElfSpec): Uint8Array {
   const phnum = 2 + (s.interp ? 1 : 0);
-  const hdr = 64 + phnum * 56;
   const interpBytes = s.interp ? new TextEncoder().encode(s.interp + "\0") : new Uint8Array(0);
   const codeOff = 64 + 2 * 56 + (s.interp ? 56 : 0);
   const interpOff = codeOff + s.code.length;
@@ -49,8 +48,5 @@ export function makeElf(s: ElfSpec): Uint8Array {
   if (s.interp) ph(2, 3, 4, interpOff, TEXT_BASE + interpOff, interpBytes.length, interpBytes.length);
   b.set(s.code, codeOff);
   b.set(interpBytes, interpOff);
-  if (s.interp) {
-    // The code was laid out for a 2-header file; tests with an interpreter never run it.
-  }
   return b;
 }

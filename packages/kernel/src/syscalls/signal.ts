@@ -138,7 +138,7 @@ function kill(c: SyscallContext): number {
   }
   // pid 0 / -1 / -pgrp: every process we model is in the caller's group and session.
   let n = 0;
-  for (const p of [...k.processes.values()]) {
+  for (const p of Array.from(k.processes.values())) {
     if (!p.alive) continue;
     if (pid === -1 && p === c.proc) continue;
     k.sendSignal(c.thread, p, sig);
