@@ -1,0 +1,128 @@
+/**
+ * Runs every corpus fixture under uabi's kernel with every mechanism the kernel supports and compares
+ * stdout and exit status with the oracle recording (fixtures/corpus/expected). Part of
+ * `pnpm fixtures:check` (scripts/fixtures-check.sh).
+ *
+ *   node --conditions=source --import tsx scripts/check/corpus.ts [--jobs N] [--full] [--mode M]... [--target T]
+ *
+ * The 10^8-instruction fixtures (HEAVY in the kernel's corpus cases) run under direct mode only unless
+ * --full. Expected-output adjustments are the kernel corpus tests' own (ORACLE_DEVIATIONS): where our
+ * vDSO exports libkernel, `ported` reports it. Exit 1 on any difference.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { compareRun, corpusFixtures, readFixtureBinary, type CorpusFixture, type TargetName } from "../../packages/test-support/src/index.js";
+import { Kernel, KernelUsageError, type KernelOptions } from "../../packages/kernel/src/index.js";
+import { HEAVY, ORACLE_DEVIATIONS, libkernelStdout } from "../../packages/kernel/test/corpus-cases.js";
+import { MECHANISMS } from "../../apps/uabi/src/choices.js";
+
+interface Outcome {
+  key: string;
+  mode: string;
+  problems: string[];
+  ms: number;
+}
+
+const argv = process.argv.slice(2);
+const opt = (name: string): string[] => argv.flatMap((a, i) => (a === name && argv[i + 1] ? [argv[i + 1]!] : []));
+const full = argv.includes("--full");
+const jobs = Number(opt("--jobs")[0] ?? 1);
+const shard = opt("--shard")[0]?.split("/").map(Number) as [number, number] | undefined;
+
+function kernelFor(mode: string, o: KernelOptions): Kernel {
+  return new Kernel({ ...o, mode } as unknown as KernelOptions);
+}
+
+/** Mechanisms this kernel accepts (the others throw KernelUsageError from the constructor). */
+function supportedModes(): { modes: string[]; skipped: string[] } {
+  const wanted = opt("--mode").length ? opt("--mode") : MECHANISMS.map((m) => m.name);
+  const modes: string[] = [];
+  const skipped: string[] = [];
+  for (const m of wanted) {
+    try {
+      kernelFor(m, {});
+      modes.push(m);
+    } catch (e) {
+      if (!(e instanceof KernelUsageError)) throw e;
+      skipped.push(m);
+    }
+  }
+  return { modes, skipped };
+}
+
+function runOne(f: CorpusFixture, mode: string): Outcome {
+  const t0 = performance.now();
+  const key = `${f.target}/${f.id}`;
+  const chunks: Uint8Array[] = [];
+  const k = kernelFor(mode, { stdout: (d) => chunks.push(d), stdin: new TextEncoder().encode(f.expected.stdin), maxInstructions: 3e9 });
+  const env = Object.entries(f.expected.env).map(([a, b]) => `${a}=${b}`);
+  let problems: string[];
+  try {
+    k.spawn(readFixtureBinary(f), { argv: f.expected.argv, env, cwd: "/corpus", path: `/corpus/${f.id}` });
+    const r = k.run();
+    let stdout = "";
+    for (const c of chunks) for (const b of c) stdout += String.fromCharCode(b);
+    const expected = ORACLE_DEVIATIONS[key]?.adjust.kind === "libkernel-present" ? { ...f.expected, stdout: libkernelStdout(f.expected.stdout) } : f.expected;
+    problems = compareRun({ stdout, exitStatus: r.exitStatus, syscalls: [] }, expected, { syscalls: false });
+    if (r.reason === "budget") problems.push("instruction budget exhausted");
+  } catch (e) {
+    problems = [`host exception: ${e instanceof Error ? e.message : String(e)}`];
+  }
+  return { key, mode, problems, ms: performance.now() - t0 };
+}
+
+function work(modes: readonly string[]): { f: CorpusFixture; mode: string }[] {
+  const target = opt("--target")[0] as TargetName | undefined;
+  const items: { f: CorpusFixture; mode: string }[] = [];
+  for (const f of corpusFixtures(target)) for (const mode of modes) if (full || !HEAVY.has(f.id) || mode === "direct") items.push({ f, mode });
+  return items;
+}
+
+async function main(): Promise<number> {
+  const t0 = performance.now();
+  const { modes, skipped } = supportedModes();
+  const items = work(modes);
+  if (shard) {
+    // A worker: run its share and print the outcomes as JSON lines.
+    const [k, n] = shard;
+    items.forEach((it, i) => {
+      if (i % n === k) process.stdout.write(`${JSON.stringify(runOne(it.f, it.mode))}\n`);
+    });
+    return 0;
+  }
+  const outcomes: Outcome[] = [];
+  if (jobs <= 1) {
+    for (const it of items) outcomes.push(report(runOne(it.f, it.mode)));
+  } else {
+    const self = fileURLToPath(import.meta.url);
+    await Promise.all(Array.from({ length: jobs }, (_, k) => new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [...process.execArgv, self, ...argv, "--shard", `${k}/${jobs}`], { stdio: ["ignore", "pipe", "inherit"] });
+      let buf = "";
+      child.stdout.on("data", (d: Buffer) => {
+        buf += d.toString();
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          outcomes.push(report(JSON.parse(buf.slice(0, nl)) as Outcome));
+          buf = buf.slice(nl + 1);
+        }
+      });
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`worker ${k} exited with ${code}`))));
+    })));
+  }
+  const failed = outcomes.filter((o) => o.problems.length > 0);
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  console.log(
+    `corpus under uabi: ${outcomes.length - failed.length}/${outcomes.length} runs match (${corpusFixtures().length} fixtures × mechanisms ${modes.join(", ")}` +
+      `${full ? "" : "; heavy fixtures direct only"})${skipped.length ? `; not in this kernel: ${skipped.join(", ")}` : ""}; ${secs} s`,
+  );
+  return failed.length === 0 && outcomes.length === items.length ? 0 : 1;
+}
+
+function report(o: Outcome): Outcome {
+  if (o.problems.length) console.log(`FAIL ${o.key} --mode ${o.mode}: ${o.problems.join("; ")}`);
+  else if (argv.includes("--verbose")) console.log(`ok   ${o.key} --mode ${o.mode} (${o.ms.toFixed(0)} ms)`);
+  return o;
+}
+
+process.exitCode = await main();

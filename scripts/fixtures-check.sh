@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# pnpm fixtures:check — the corpus against its real oracles, end to end:
+#   1. rebuild the corpus binaries with the real toolchains (scripts/fixtures/build.sh; byte-stable, so an
+#      unchanged toolchain reproduces the committed bytes) and fail if any committed binary changed;
+#   2. re-record the oracle outputs (qemu-aarch64 -strace, native strace) and fail if they differ from the
+#      committed recordings (scripts/fixtures/record.sh --check);
+#   3. run every fixture under uabi with every mechanism the kernel supports and fail on any difference
+#      in stdout or exit status (scripts/check/corpus.ts).
+# Steps 1-2 skip a target whose toolchain or oracle is missing (the scripts say so); step 3 always runs.
+# Environment: FIXTURES_CHECK_JOBS (default: number of CPUs), FIXTURES_CHECK_FULL=1 (heavy fixtures under
+# every mechanism too).
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+start=$(date +%s)
+failures=()
+step() { echo; echo "== $*"; }
+
+step "1/3 rebuild fixtures/corpus/bin with the real toolchains"
+if bash scripts/fixtures/build.sh; then
+  if ! git diff --quiet --exit-code -- fixtures/corpus/bin; then
+    git diff --stat -- fixtures/corpus/bin
+    failures+=("rebuilt binaries differ from the committed ones (toolchain changed? commit them and re-record)")
+  fi
+else
+  failures+=("scripts/fixtures/build.sh failed")
+fi
+
+step "2/3 re-record the oracles and compare with fixtures/corpus/expected"
+if ! bash scripts/fixtures/record.sh --check; then
+  failures+=("fresh oracle recordings differ from fixtures/corpus/expected (scripts/fixtures/record.sh --check)")
+fi
+
+step "3/3 every fixture under uabi, every mechanism the kernel supports"
+jobs="${FIXTURES_CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+full=()
+[ "${FIXTURES_CHECK_FULL:-0}" = 1 ] && full=(--full)
+if ! node --conditions=source --import tsx scripts/check/corpus.ts --jobs "$jobs" "${full[@]}"; then
+  failures+=("uabi differs from the recordings (scripts/check/corpus.ts)")
+fi
+
+secs=$(( $(date +%s) - start ))
+echo
+if [ ${#failures[@]} -eq 0 ]; then
+  echo "fixtures:check passed in ${secs} s"
+  exit 0
+fi
+echo "fixtures:check FAILED in ${secs} s:"
+printf '  - %s\n' "${failures[@]}"
+exit 1
