@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildVdso } from "../src/index.js";
+import { type VdsoImage, buildVdso } from "../src/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "test", "fixtures");
@@ -96,6 +96,30 @@ export function gdbUnwind(exe: string, libDir: string): string {
   return [`bounce (write): ${bt("write").join(" | ")}`, `sigsys (getppid): ${bt("getppid").join(" | ")}`].join("\n") + "\n";
 }
 
+/**
+ * Compile fixtures/direct-call.c for `arch` and run it on a real CPU (x86-64 natively, arm64 under
+ * qemu-aarch64) against `img`: it maps the image like the kernel maps the vDSO and calls the
+ * handlers at the offsets passed in argv.
+ */
+export function directRun(arch: "arm64" | "x86_64", img: VdsoImage, workDir: string): string {
+  const file = join(workDir, `image-${arch}.so`);
+  writeFileSync(file, img.bytes);
+  const exe = join(workDir, `direct-${arch}`);
+  run(arch === "arm64" ? "aarch64-linux-gnu-gcc" : "gcc", ["-O1", "-o", exe, join(here, "..", "test", "fixtures", "direct-call.c")]);
+  const at = (name: string, version: string): string => {
+    const s = img.symbols.find((x) => x.name === name && x.version === version);
+    if (!s) throw new Error(`no ${name}@${version}`);
+    return `0x${s.address.toString(16)}`;
+  };
+  const pairs = ["getpid", "gettid", "umask", "personality", "set_robust_list", "get_robust_list", "clock_gettime", "clock_getres", "gettimeofday"]
+    .map((n) => `${n}=${at(`__kernel_${n}`, "LIBKERNEL_1")}`);
+  pairs.push(`uname=${at("__kernel_uname", "LIBKERNEL_2")}`, `uname_v1=${at("__kernel_uname", "LIBKERNEL_1")}`);
+  const r = arch === "arm64"
+    ? spawnSync("qemu-aarch64", ["-L", "/usr/aarch64-linux-gnu", exe, file, ...pairs], { encoding: "utf8" })
+    : spawnSync(exe, [file, ...pairs], { encoding: "utf8" });
+  return `${r.stdout}status: ${r.status}\n`;
+}
+
 if (isMain) {
   mkdirSync(out, { recursive: true });
   const tmp = mkdtempSync(join(tmpdir(), "vdso-oracle-"));
@@ -110,4 +134,9 @@ if (isMain) {
   const gdb = gdbUnwind(native.exe, native.libDir);
   writeFileSync(join(out, "gdb-x86_64.txt"), gdb);
   console.log(native.stdout + gdb);
+  for (const arch of ["arm64", "x86_64"] as const) {
+    const text = directRun(arch, buildVdso({ arch, variant: "vdso" }), tmp);
+    writeFileSync(join(out, `direct-${arch}.txt`), text);
+    console.log(`direct-${arch}:\n${text}`);
+  }
 }
