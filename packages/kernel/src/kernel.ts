@@ -455,6 +455,7 @@ export class Kernel {
     p.exePath = path;
     p.exeBytes = elf;
     p.comm = (path.split("/").pop() ?? "").slice(0, 15);
+    p.vforkDone = true;
     this.cmdlines.set(p.pid, argv.map((a) => a + "\0").join(""));
     for (const a of p.sigactions) if (a.handler !== 1) Object.assign(a, { handler: 0, flags: 0, restorer: 0, mask: 0n });
     p.files.closeOnExec();

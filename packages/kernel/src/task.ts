@@ -96,6 +96,8 @@ export class Process {
   uid = 1000;
   gid = 1000;
   noNewPrivs = false;
+  /** A CLONE_VFORK child released its parent (exec or exit). */
+  vforkDone = false;
   dumpable = 1;
   pdeathsig = 0;
   constructor(

@@ -63,6 +63,23 @@ describe("processes", () => {
     expect(events.filter((e) => e.startsWith("1:wait4="))).toEqual(["1:wait4=2"]);
   });
 
+  it("vfork: the parent sleeps until the child exits, and sees its stores (shared memory)", () => {
+    const b = new X86Assembler();
+    const child = b.newLabel();
+    b.mov("r12", DATA_BASE);
+    b.mov("eax", 58).syscall(); // vfork
+    b.test("eax", "eax").j("e", child);
+    b.mov("edi", xmem({ base: "r12", disp: 0, size: 32 })).mov("eax", 231).syscall(); // exit_group(*DATA)
+    b.bind(child);
+    const spin = b.newLabel();
+    b.mov("ecx", 50000).bind(spin).dec("ecx").j("ne", spin); // the parent must not run meanwhile
+    b.mov(xmem({ base: "r12", disp: 0, size: 32 }), 33);
+    b.mov("edi", 0).mov("eax", 60).syscall(); // _exit(0)
+    const k = new Kernel({ quantum: 500 });
+    k.spawn(makeElf({ machine: "x86_64", code: b.finish() }));
+    expect(k.run().exitStatus).toBe(33);
+  });
+
   it("execve replaces the image and keeps the pid; a missing file is ENOENT", () => {
     const target = new A64Assembler().mov(x(0), 9).mov(x(8), 94).svc(0).finish();
     const a = new A64Assembler();

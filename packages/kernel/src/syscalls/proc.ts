@@ -23,7 +23,7 @@ interface CloneArgs {
   tls: bigint | undefined;
 }
 
-function doClone(c: SyscallContext, a: CloneArgs): number {
+function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
   const k = c.kernel;
   const parent = c.thread;
   const p = c.proc;
@@ -74,10 +74,15 @@ function doClone(c: SyscallContext, a: CloneArgs): number {
     k.exitThread(t);
     return -EFAULT;
   }
+  if (f & CLONE_VFORK && child !== p) {
+    // The parent sleeps until the child execs or exits (it shares the parent's memory until then).
+    const kid = child;
+    return { block: { poll: () => (kid.vforkDone || !kid.alive ? tid : undefined), restartable: false, what: "vfork" } };
+  }
   return tid;
 }
 
-function clone(c: SyscallContext): number {
+function clone(c: SyscallContext): HandlerResult {
   // Argument order: x86-64 (flags, newsp, parent_tid, child_tid, tls); arm64 is CLONE_BACKWARDS (…, tls, child_tid).
   const x86 = c.proc.arch.arch === "x86_64";
   const flags = c.ulong(0);
@@ -92,7 +97,7 @@ function clone(c: SyscallContext): number {
   });
 }
 
-function clone3(c: SyscallContext): number {
+function clone3(c: SyscallContext): HandlerResult {
   const addr = c.ptr(0);
   const size = c.ulong(1);
   if (size < 64 || size > 4096) return -EINVAL;
@@ -556,7 +561,7 @@ export const PROC_HANDLERS: Record<string, Handler> = {
   clone,
   clone3,
   fork: (c) => doClone(c, { flags: 0, exitSignal: 17, stack: undefined, parentTid: 0, childTid: 0, tls: undefined }),
-  vfork: (c) => doClone(c, { flags: CLONE_VM, exitSignal: 17, stack: undefined, parentTid: 0, childTid: 0, tls: undefined }),
+  vfork: (c) => doClone(c, { flags: CLONE_VM | CLONE_VFORK, exitSignal: 17, stack: undefined, parentTid: 0, childTid: 0, tls: undefined }),
   wait4,
   execve: (c) => execve(c, AT_FDCWD, c.ptr(0), c.ptr(1), c.ptr(2)),
   execveat: (c) => execve(c, c.int(0), c.ptr(1), c.ptr(2), c.ptr(3)),
