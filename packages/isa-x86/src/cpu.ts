@@ -214,10 +214,12 @@ export class X86Cpu implements Cpu {
         const insns = block.insns;
         const n = insns.length;
         if (n <= left) {
-          for (let k = 0; k < n; k++) {
+          // Only the last instruction of a block can transfer control, so rip is set once, before it;
+          // handlers that trap set rip themselves and faults unwind to `cur`.
+          const last = n - 1;
+          for (let k = 0; k < last; k++) {
             const i = insns[k]!;
             cur = i;
-            this.rip = i.next;
             i.exec(this, i);
             if (this.pending !== null) {
               left -= k;
@@ -225,6 +227,14 @@ export class X86Cpu implements Cpu {
             }
           }
           if (this.pending !== null) break;
+          const i = insns[last]!;
+          cur = i;
+          this.rip = i.next;
+          i.exec(this, i);
+          if (this.pending !== null) {
+            left -= last;
+            break;
+          }
           left -= n;
         } else {
           for (let k = 0; k < left; k++) {

@@ -898,10 +898,30 @@ void PARITY;
 
 // ------------------------------------------------------------- control flow
 
+/**
+ * Condition evaluators specialised per condition code. ZF and SF come straight from a lazy result
+ * (every lazy op records one); the ordered compares read a lazy cmp/sub directly; the rest use c.cond.
+ */
+const FL_EAGER_ = 0;
+function condFn(cc: number): (c: X86Cpu) => boolean {
+  const neg = (cc & 1) === 1;
+  switch (cc >> 1) {
+    case 2: // e / ne
+      return neg
+        ? (c) => (c.fop !== FL_EAGER_ ? c.fr !== 0 || c.frh !== 0 : (c.fbits & ZF) === 0)
+        : (c) => (c.fop !== FL_EAGER_ ? c.fr === 0 && c.frh === 0 : (c.fbits & ZF) !== 0);
+    case 4: // s / ns
+      return (c) => (c.getSF() === 1) !== neg;
+    default:
+      return (c) => c.cond(cc);
+  }
+}
+
 defineOp("jcc", (d) => {
   const cc = CC.indexOf(d.mn.slice(1) as (typeof CC)[number]);
+  const test = condFn(cc);
   return (c, i) => {
-    if (c.cond(cc)) c.rip = i.next + i.imm;
+    if (test(c)) c.rip = i.next + i.imm;
   };
 });
 defineOp("jmprel", () => (c, i) => { c.rip = i.next + i.imm; });
