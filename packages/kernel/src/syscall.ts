@@ -88,6 +88,23 @@ export class SyscallContext {
       throw e;
     }
   }
+  /**
+   * How many bytes from `addr` (at most `len`) are accessible for `access` — the part of a user
+   * buffer a copy can reach before faulting. Computed from the mappings, so a bogus length never
+   * makes the host allocate more than the guest has mapped.
+   */
+  accessiblePrefix(addr: number, len: number, access: "read" | "write"): number {
+    if (!Number.isSafeInteger(addr) || addr < 0 || addr >= this.proc.arch.taskSize) return 0;
+    const need = access === "read" ? 1 : 2;
+    let cur = addr;
+    const end = Math.min(addr + len, this.proc.arch.taskSize);
+    while (cur < end) {
+      const r = this.mem.findRegion(cur);
+      if (!r || (r.perm & need) === 0) break;
+      cur = r.end;
+    }
+    return Math.min(cur, end) - addr;
+  }
   readU32(addr: number): number {
     const b = this.read(addr, 4);
     return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;

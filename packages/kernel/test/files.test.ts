@@ -119,6 +119,15 @@ describe("files (x86-64 numbering and flag values)", () => {
     expect(s.call("write", 77, "x", 1)).toBe(-9);
     expect(s.call("fstat", 1, 1n << 60n)).toBe(-14);
   });
+
+  it("a huge count is bounded by the mapped buffer (short transfer), never a huge host allocation", () => {
+    const s = new HostSys();
+    const zero = s.call("openat", AT_FDCWD, "/dev/zero", O_RDONLY);
+    const page = s.p.mm.mmap(0, 4096, 3, 0x22, 0);
+    expect(s.call("read", zero, page, 1n << 40n)).toBe(4096);
+    expect(s.call("write", 1, page, 1n << 40n)).toBe(4096);
+    expect(s.call("getrandom", page, 0x1ffffff, 0)).toBe(4096);
+  });
 });
 
 describe("process syscalls", () => {

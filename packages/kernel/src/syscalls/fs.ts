@@ -512,18 +512,34 @@ function lseek(c: SyscallContext): number {
   return f.lseek(c.long(1), c.uint(2));
 }
 
+/**
+ * The part of a user buffer a transfer can use: Linux copies until the first fault and returns the
+ * short count, or EFAULT when nothing could be copied.
+ */
+function usable(c: SyscallContext, buf: number, count: number, access: "read" | "write"): number {
+  if (count === 0) return 0;
+  checkUserRange(c, buf, 1);
+  const n = c.accessiblePrefix(buf, Math.min(count, MAX_RW), access);
+  if (n > 0) return n;
+  // Nothing is accessible. A write has nothing to send: EFAULT. A read may still legitimately return 0
+  // (EOF never touches the buffer), so it goes ahead with a bounded count and faults on the copy.
+  if (access === "read") throw new SyscallError(EFAULT);
+  return Math.min(count, 4096);
+}
+
 function readHandler(c: SyscallContext): HandlerResult {
   const f = fileOf(c, c.int(0));
+  if (!f.readable) return -EBADF;
   const buf = c.ptr(1);
-  const count = c.ulong(2);
-  checkUserRange(c, buf, Math.min(count, MAX_RW));
+  const count = usable(c, buf, c.ulong(2), "write");
   return blockOn(c, () => doRead(c, f, buf, count), "read");
 }
 
 function writeHandler(c: SyscallContext): HandlerResult {
   const f = fileOf(c, c.int(0));
-  const count = Math.min(c.ulong(2), MAX_RW);
-  const data = c.read(c.ptr(1), count);
+  if (!f.writable) return -EBADF;
+  const buf = c.ptr(1);
+  const data = c.read(buf, usable(c, buf, c.ulong(2), "read"));
   return blockOn(c, () => doWrite(c, f, data), "write");
 }
 
@@ -534,7 +550,7 @@ function readv(c: SyscallContext): HandlerResult {
     let total = 0;
     for (const v of iov) {
       if (v.len === 0) continue;
-      const r = doRead(c, f, v.base, v.len);
+      const r = doRead(c, f, v.base, usable(c, v.base, v.len, "write"));
       if (r === WOULD_BLOCK) return total > 0 ? total : WOULD_BLOCK;
       if (r < 0) return total > 0 ? total : r;
       total += r;
@@ -548,7 +564,7 @@ function writev(c: SyscallContext): HandlerResult {
   const f = fileOf(c, c.int(0));
   const iov = readIovec(c, c.ptr(1), c.int(2));
   // Gather first: a bad iovec base is EFAULT before anything is written.
-  const parts = iov.map((v) => c.read(v.base, v.len));
+  const parts = iov.map((v) => c.read(v.base, v.len === 0 ? 0 : usable(c, v.base, v.len, "read")));
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -563,7 +579,7 @@ function pread64(c: SyscallContext): number {
   const f = fileOf(c, c.int(0));
   const off = c.long(3);
   if (off < 0) return -EINVAL;
-  const r = f.pread(off, Math.min(c.ulong(2), MAX_RW));
+  const r = f.pread(off, usable(c, c.ptr(1), c.ulong(2), "write"));
   if (typeof r === "number") return r;
   c.write(c.ptr(1), r);
   return r.length;
@@ -573,7 +589,7 @@ function pwrite64(c: SyscallContext): number {
   const f = fileOf(c, c.int(0));
   const off = c.long(3);
   if (off < 0) return -EINVAL;
-  return f.pwrite(off, c.read(c.ptr(1), Math.min(c.ulong(2), MAX_RW)));
+  return f.pwrite(off, c.read(c.ptr(1), usable(c, c.ptr(1), c.ulong(2), "read")));
 }
 
 function ftruncate(c: SyscallContext, node: Inode, len: number, writable: boolean): number {

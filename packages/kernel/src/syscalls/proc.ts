@@ -436,6 +436,8 @@ function getrandom(c: SyscallContext): number {
   if ((flags & (GRND_INSECURE | GRND_RANDOM)) === (GRND_INSECURE | GRND_RANDOM)) return -EINVAL;
   len = Math.min(len, 0x1ffffff); // INT_MAX >> (SECTOR_SHIFT + 3)
   if (len === 0) return 0;
+  len = c.accessiblePrefix(buf, len, "write");
+  if (len === 0) return -EFAULT;
   c.write(buf, c.kernel.rng.bytes(len));
   return len;
 }
