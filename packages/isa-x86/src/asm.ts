@@ -233,7 +233,6 @@ export class X86Assembler {
     }
     if (rexRegs.some((x) => x.needRex)) rex |= 0x40;
     if (rex && rexRegs.some((x) => x.highByte)) throw new AsmError("ah/ch/dh/bh cannot be used with a REX prefix");
-    const start = this.buf.length;
     this.bytes(pre);
     if (size === 16) this.buf.push(0x66);
     if (opts.prefix) this.bytes(opts.prefix);
@@ -247,7 +246,6 @@ export class X86Assembler {
       const addend = isMem(rm) ? rm.disp ?? 0 : 0;
       if (addend !== 0) this.fixups[this.fixups.length - 1]!.end -= addend;
     }
-    void start;
   }
 
   private sizeOf(o: Operand, what: string): Size {

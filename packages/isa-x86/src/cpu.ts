@@ -12,8 +12,7 @@
 import { CpuCounters, GuestMemory, GuestMemoryFault, PAGE_SIZE, type Cpu, type Trap } from "@uabi/isa-core";
 import { decode, Insn, UndefinedInstruction, BASE_RIP } from "./decode.js";
 import {
-  AF, CF, FL_ADC, FL_ADD, FL_DEC, FL_EAGER, FL_INC, FL_LOGIC, FL_SBB, FL_SUB, IF, linkHandlers, OF, PARITY, PF, SF, STATUS,
-  TrapSignal, USER_WRITABLE, ZF,
+  FL_ADC, FL_ADD, FL_EAGER, FL_INC, FL_LOGIC, FL_SBB, FL_SUB, IF, linkHandlers, PARITY, STATUS, TrapSignal, USER_WRITABLE,
 } from "./registry.js";
 import "./ops-int.js";
 import "./ops-sse.js";

@@ -90,7 +90,6 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   let pfx = 0;
   let rex = 0;
   let seg = SEG_NONE;
-  let lastRep = 0;
   let b = 0;
   const fail = (detail: string): never => {
     const n = Math.max(1, Math.min(p - addr + 1, MAX_LEN));
@@ -112,8 +111,8 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
       case 0x66: if (pfx & P_66) pfx += P_66_EXTRA; pfx |= P_66; rex = 0; p++; continue;
       case 0x67: pfx |= P_67; rex = 0; p++; continue;
       case 0xf0: pfx |= P_LOCK; rex = 0; p++; continue;
-      case 0xf2: pfx = (pfx & ~P_F3) | P_F2; lastRep = 0xf2; rex = 0; p++; continue;
-      case 0xf3: pfx = (pfx & ~P_F2) | P_F3; lastRep = 0xf3; rex = 0; p++; continue;
+      case 0xf2: pfx = (pfx & ~P_F3) | P_F2; rex = 0; p++; continue;
+      case 0xf3: pfx = (pfx & ~P_F2) | P_F3; rex = 0; p++; continue;
       case 0x2e: pfx |= P_CS; rex = 0; p++; continue;
       case 0x3e: pfx |= P_DS; rex = 0; p++; continue;
       case 0x26: pfx |= P_ES; rex = 0; p++; continue;
@@ -128,7 +127,6 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     }
     break;
   }
-  void lastRep;
   if (rex) pfx |= P_REX;
   // Opcode map escape.
   let map = 0;
@@ -140,7 +138,8 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
       map = b === 0x38 ? 2 : 3;
       b = src.fetch8(p++);
     }
-  } else if (b === 0xc4 || b === 0xc5 || b === 0x62 || b === 0x8f && false) {
+  } else if (b === 0xc4 || b === 0xc5 || b === 0x62) {
+    // VEX (C4/C5) and EVEX (62): LES/LDS/BOUND are invalid in 64-bit mode, so these bytes only start vector encodings.
     fail("VEX/EVEX encodings are not implemented");
   }
   const opcode = b;

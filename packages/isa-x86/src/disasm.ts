@@ -3,8 +3,8 @@
  * from the same opcode tables the interpreter decodes with. Output omits
  * objdump's `<symbol>` and `# comment` annotations.
  */
-import { BASE_RIP, BufferSource, decode, Insn, P_66, P_67, P_66_EXTRA, P_66_MANDATORY, P_CS, P_DS, P_F2, P_F3, P_LOCK, P_REP_MANDATORY, SEG_FS, SEG_GS, UndefinedInstruction } from "./decode.js";
-import { F_BRANCH, F_LOCKOK, F_STRING, F_SUFFIX, F_X87 } from "./tables.js";
+import { BASE_RIP, BufferSource, decode, Insn, P_66, P_67, P_66_EXTRA, P_CS, P_DS, P_F2, P_F3, P_LOCK, P_REP_MANDATORY, SEG_FS, SEG_GS, UndefinedInstruction } from "./decode.js";
+import { F_BRANCH, F_STRING, F_SUFFIX, F_X87 } from "./tables.js";
 
 export interface Disassembly {
   /** Bytes consumed (1 for an undecodable byte, printed as "(bad)"). */
@@ -59,7 +59,6 @@ function memText(i: Insn): string {
   s += "(";
   if (i.base >= 0) s += "%" + a[i.base];
   if (i.index >= 0) s += ",%" + a[i.index] + "," + (1 << i.scale);
-  else if (i.base >= 0 && (i.base & 7) === 4 && i.mod !== 3 && false) s += "";
   return s + ")";
 }
 
@@ -232,8 +231,6 @@ export function disassemble(bytes: Uint8Array, offset: number, address: number):
     if (e instanceof UndefinedInstruction || e instanceof RangeError) return { length: 1, text: "(bad)", ok: false };
     throw e;
   }
-  void F_LOCKOK;
-  void P_66_MANDATORY;
   return { length: i.len, text: format(i, address), ok: true };
 }
 

@@ -4,7 +4,7 @@
  * row, specialised on its operand form ("EG", "GE", "EI", ...).
  */
 import {
-  AF, CF, DF, defineOp, defineSpecial, FL_ADC, FL_ADD, FL_DEC, FL_INC, FL_SBB, FL_SUB, OF, PARITY, PF, SF, TrapSignal, ZF,
+  AF, CF, DF, defineOp, defineSpecial, FL_ADC, FL_ADD, FL_DEC, FL_INC, FL_SBB, FL_SUB, OF, PF, SF, TrapSignal, ZF,
 } from "./registry.js";
 import type { X86Cpu } from "./cpu.js";
 import { type Insn } from "./decode.js";
@@ -894,7 +894,6 @@ defineOp("lahf", () => (c) => {
   const f = c.eagerFlags() & (SF | ZF | AF | PF | CF);
   c.lo[0] = (c.lo[0]! & ~0xff00) | ((f | 2) << 8);
 });
-void PARITY;
 
 // ------------------------------------------------------------- control flow
 
@@ -957,8 +956,6 @@ defineOp("loop", (d) => {
     if (kind === "loope") take = nz && c.getZF() === 1;
     else if (kind === "loopne") take = nz && c.getZF() === 0;
     if (take) c.rip = i.next + i.imm;
-    void lo;
-    void hi;
   };
 });
 defineOp("jrcxz", () => (c, i) => {
@@ -1103,7 +1100,6 @@ function cmpFlags(c: X86Cpu, sz: number, a: number, ah: number, b: number, bh: n
   const rh = sz === 64 ? (ah - bh - (a < b ? 1 : 0)) >>> 0 : 0;
   c.setLazy(FL_SUB, sz, a, ah, b, bh, r, rh, 0);
 }
-void SF;
 
 // ------------------------------------------------------------ fast paths
 // Specialised handlers for the commonest shapes (register operands, 32/64-bit), picked per instruction

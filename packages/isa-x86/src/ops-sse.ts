@@ -19,7 +19,7 @@ const TF32 = new Float32Array(T.buffer);
 const TF64 = new Float64Array(T.buffer);
 const R = new Int32Array(4);
 const R8 = new Uint8Array(R.buffer);
-const R16 = new Uint16Array(R.buffer);
+const R16 = new Uint16Array(R.buffer); // pshuflw/pshufhw lanes
 
 /** Ops whose m128 operand must be 16-byte aligned (legacy SSE); movups/movdqu and friends are exempt. */
 const UNALIGNED_OK = new Set(["movups", "movupd", "movdqu"]);
@@ -673,4 +673,3 @@ defineOp("ldmxcsr", () => (c, i) => {
   c.mxcsr = v;
 });
 defineOp("stmxcsr", () => (c, i) => c.mem.write32(c.ea(i), c.mxcsr));
-void R16;
