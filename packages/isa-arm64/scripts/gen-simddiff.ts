@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { COMPILED_TABLE, disassembleWord } from "../src/index.js";
 
 const ROWS = ["FP_DP1", "FP_DP2", "FP_CMP", "FP_CSEL", "FP_CCMP", "FP_IMM", "FP_INT", "FP_DP3", "SIMD_3SAME", "SIMD_3DIFF", "SIMD_2MISC",
-  "SIMD_ACROSS", "SIMD_COPY", "SIMD_MODIMM", "SIMD_SHIFT", "SIMD_EXT", "SIMD_PERM", "SIMD_TBL", "SIMD_SCALAR_PAIR"];
+  "SIMD_ACROSS", "SIMD_COPY", "SIMD_MODIMM", "SIMD_SHIFT", "SIMD_EXT", "SIMD_PERM", "SIMD_TBL", "SIMD_SCALAR_PAIR", "SIMD_INDEXED"];
 const PER_ROW = 96;
 let seed = 0x9e3779b9;
 const rnd = () => {

@@ -9,6 +9,7 @@
  * row's class leaves unallocated or that this package does not implement.
  */
 import { decode, decodeBitMasks, sext, type Fields } from "./decode.js";
+import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand } from "./simd-tables.js";
 
 type Fmt = (f: Fields, pc: number) => string | undefined;
 
@@ -272,7 +273,7 @@ const FMT: Record<string, Fmt> = {
       if (opc === 3 || (opc === 1 && (!L || mode === 0))) return undefined;
       if (opc === 1) name = "ldpsw";
       reg = (n) => gpr(n, opc !== 0);
-      scale = opc === 0 ? 4 : 8;
+      scale = opc === 2 ? 8 : 4; // ldpsw moves 32-bit words
     }
     if (mode === 0) name = L ? "ldnp" : "stnp";
     const off = sext(imm7, 7) * scale;
@@ -486,6 +487,13 @@ const FMT: Record<string, Fmt> = {
       if (!U && size === 2 && rn === rm) return `mov\t${V(rd, a)}, ${V(rn, a)}`;
       return `${name}\t${V(rd, a)}, ${V(rn, a)}, ${V(rm, a)}`;
     }
+    if (opcode >= 24) {
+      const fname = FP3_OPS[fpKey(U, size >> 1, opcode)];
+      const sz = size & 1;
+      if (!fname || (sz && !Q)) return undefined;
+      const a = sz ? "2d" : Q ? "4s" : "2s";
+      return `${fname}\t${V(rd, a)}, ${V(rn, a)}, ${V(rm, a)}`;
+    }
     const name = (U ? SIMD3_U1 : SIMD3_U0)[opcode];
     if (!name || (size === 3 && !Q)) return undefined;
     if (size === 3 && !["add", "sub", "cmeq", "cmhs", "cmhi", "cmgt", "cmge", "cmtst", "addp"].includes(name)) return undefined;
@@ -504,6 +512,17 @@ const FMT: Record<string, Fmt> = {
   },
   SIMD_2MISC(f) {
     const { Q, U, size, opcode, rn, rd } = f as Required<Fields>;
+    if ((opcode >= 12 && opcode <= 15) || opcode >= 22) {
+      const fname = FP2_OPS[fpKey(U, size >> 1, opcode)];
+      const sz = size & 1;
+      if (!fname) return undefined;
+      if (fname === "fcvtn") return sz ? `fcvtn${Q ? "2" : ""}\t${V(rd, Q ? "4s" : "2s")}, ${V(rn, "2d")}` : undefined;
+      if (fname === "fcvtl") return sz ? `fcvtl${Q ? "2" : ""}\t${V(rd, "2d")}, ${V(rn, Q ? "4s" : "2s")}` : undefined;
+      if (sz && !Q) return undefined;
+      const fa = sz ? "2d" : Q ? "4s" : "2s";
+      const zero = opcode >= 12 && opcode <= 14 ? ", #0.0" : "";
+      return `${fname}\t${V(rd, fa)}, ${V(rn, fa)}${zero}`;
+    }
     const a = arrangement(size, Q);
     const k = (U << 5) | opcode;
     if (k === 5 && size === 0) return `cnt\t${V(rd, a)}, ${V(rn, a)}`;
@@ -518,6 +537,11 @@ const FMT: Record<string, Fmt> = {
   },
   SIMD_ACROSS(f) {
     const { Q, U, size, opcode, rn, rd } = f as Required<Fields>;
+    if (opcode === 12 || opcode === 15) {
+      const fname = FP_ACROSS_OPS[fpKey(U, size >> 1, opcode)];
+      if (!fname || !Q || (size & 1)) return undefined;
+      return `${fname}\ts${rd}, ${V(rn, "4s")}`;
+    }
     const k = (U << 5) | opcode;
     const name = ({ 27: "addv", 10: "smaxv", 26: "sminv", 42: "umaxv", 58: "uminv", 35: "uaddlv", 3: "saddlv" } as Record<number, string>)[k];
     if (!name || size === 3 || (size === 2 && !Q)) return undefined;
@@ -620,8 +644,21 @@ const FMT: Record<string, Fmt> = {
     if (op2) return undefined;
     const a = Q ? "16b" : "8b";
     const regs = Array.from({ length: len + 1 }, (_, i) => `v${(rn + i) % 32}.16b`);
-    const list = len === 0 ? `{${regs[0]}}` : `{${regs[0]}-${regs[len]}}`;
+    // objdump lists one or two registers, and a range from three on.
+    const list = len <= 1 ? `{${regs.join(", ")}}` : `{${regs[0]}-${regs[len]}}`;
     return `${op ? "tbx" : "tbl"}\t${V(rd, a)}, ${list}, ${V(rm, a)}`;
+  },
+  SIMD_INDEXED(f) {
+    const { Q, U, size, L, M, rm, opcode, H, rn, rd } = f as Required<Fields>;
+    const op = INDEXED_OPS[(U << 4) | opcode];
+    if (!op) return undefined;
+    if (op.fp ? size < 2 || (size === 3 && !Q) : size === 0 || size === 3) return undefined;
+    const el = indexedOperand(size, H, L, M, rm);
+    if (!el) return undefined;
+    const t = "bhsd"[size]!;
+    if (op.long) return `${op.name}${Q ? "2" : ""}\t${V(rd, arrangement(size + 1, 1))}, ${V(rn, arrangement(size, Q))}, v${el.reg}.${t}[${el.index}]`;
+    const a = arrangement(size, Q);
+    return `${op.name}\t${V(rd, a)}, ${V(rn, a)}, v${el.reg}.${t}[${el.index}]`;
   },
   SIMD_SCALAR_PAIR(f) {
     const { U, size, opcode, rn, rd } = f as Required<Fields>;

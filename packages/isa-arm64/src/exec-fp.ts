@@ -12,6 +12,10 @@ import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Fields } from "./decode.js";
 import { vfpExpandImm } from "./disasm.js";
 import { holds } from "./exec.js";
+import { simdFp2, simdFp3, simdFpAcross, simdIndexed } from "./exec-simdfp.js";
+import { fusedMulAdd } from "./fma.js";
+
+const f64 = new Float64Array(1);
 
 type Compiler = (c: Arm64Cpu, f: Fields, pc: number) => Handler | undefined;
 
@@ -143,58 +147,6 @@ const FP_BINOPS: readonly BinOp[] = [
 function fcmpFlags(a: number, b: number): number {
   if (Number.isNaN(a) || Number.isNaN(b)) return 3;
   return a === b ? 6 : a < b ? 8 : 2;
-}
-
-// Exact fused multiply-add: the exact rational a*b+c, rounded once.
-const f64 = new Float64Array(1);
-const u64v = new BigUint64Array(f64.buffer);
-function decompose(x: number): [bigint, number] {
-  f64[0] = x;
-  const bits = u64v[0]!;
-  const exp = Number((bits >> 52n) & 0x7ffn);
-  let m = bits & 0xfffffffffffffn;
-  let e: number;
-  if (exp === 0) e = -1074;
-  else {
-    m |= 1n << 52n;
-    e = exp - 1075;
-  }
-  return [bits >> 63n ? -m : m, e];
-}
-function roundExact(sum: bigint, e: number, prec: number, emin: number): number {
-  if (sum === 0n) return 0;
-  const neg = sum < 0n;
-  const mag = neg ? -sum : sum;
-  const bitlen = mag.toString(2).length;
-  let shift = Math.max(bitlen - prec, emin - e);
-  let q: bigint;
-  if (shift <= 0) {
-    q = mag;
-    shift = 0;
-  } else {
-    const sb = BigInt(shift);
-    q = mag >> sb;
-    const rem = mag - (q << sb);
-    const half = 1n << (sb - 1n);
-    if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n;
-  }
-  const k = e + shift;
-  const r = k > 1023 ? Infinity : Number(q) * 2 ** k;
-  return neg ? -r : r;
-}
-export function fusedMulAdd(a: number, b: number, c: number, single: boolean): number {
-  const naive = a * b + c;
-  if (!Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c) || a === 0 || b === 0 || !Number.isFinite(naive)) {
-    return single ? Math.fround(naive) : naive;
-  }
-  if (c === 0) return single ? Math.fround(a * b) : a * b;
-  const [ma, ea] = decompose(a);
-  const [mb, eb] = decompose(b);
-  const [mc, ec] = decompose(c);
-  const ep = ea + eb;
-  const e = Math.min(ep, ec);
-  const sum = ((ma * mb) << BigInt(ep - e)) + (mc << BigInt(ec - e));
-  return single ? roundExact(sum, e, 24, -149) : roundExact(sum, e, 53, -1074);
 }
 
 /** Convert a double to an integer with rounding and saturation, into lo/hi (out). */
@@ -443,6 +395,7 @@ export const FP_SIMD: Record<string, Compiler> = {
   // ------------------------------------------------------------ Advanced SIMD
   SIMD_3SAME(c, f, pc) {
     const { Q, U, size, opcode } = f as Required<Fields>;
+    if (opcode >= 24) return simdFp3(c, f, pc);
     const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, vw = c.vw;
     if (opcode === 3) {
       const k = (U << 2) | size;
@@ -552,6 +505,7 @@ export const FP_SIMD: Record<string, Compiler> = {
   },
   SIMD_2MISC(c, f, pc) {
     const { Q, U, size, opcode } = f as Required<Fields>;
+    if ((opcode >= 12 && opcode <= 15) || opcode >= 22) return simdFp2(c, f, pc);
     const n = f.rn!, d = f.rd!, next = pc + 4, k = (U << 5) | opcode, bytes = Q ? 16 : 8, vb = c.vb;
     const count = bytes >> size;
     const perLane = (op: (a: number) => number, signed = false): Handler | undefined => {
@@ -608,6 +562,7 @@ export const FP_SIMD: Record<string, Compiler> = {
   },
   SIMD_ACROSS(c, f, pc) {
     const { Q, U, size, opcode } = f as Required<Fields>;
+    if (opcode === 12 || opcode === 15) return simdFpAcross(c, f, pc);
     const k = (U << 5) | opcode;
     if (size === 3 || (size === 2 && !Q) || ![27, 10, 26, 42, 58, 35, 3].includes(k)) return undefined;
     const n = f.rn!, d = f.rd!, next = pc + 4, count = (Q ? 16 : 8) >> size;
@@ -805,6 +760,7 @@ export const FP_SIMD: Record<string, Compiler> = {
       return next;
     };
   },
+  SIMD_INDEXED: simdIndexed,
   SIMD_SCALAR_PAIR(c, f, pc) {
     const { U, size, opcode } = f as Required<Fields>;
     if (U || opcode !== 27 || size !== 3) return undefined;

@@ -85,6 +85,7 @@ export const A64_TABLE: readonly RowSpec[] = [
   { name: "SIMD_PERM", pattern: "0 Q:1 001110 size:2 0 rm:5 0 opcode:3 10 rn:5 rd:5" },
   { name: "SIMD_TBL", pattern: "0 Q:1 001110 op2:2 0 rm:5 0 len:2 op:1 00 rn:5 rd:5" },
   { name: "SIMD_SCALAR_PAIR", pattern: "01 U:1 11110 size:2 11000 opcode:5 10 rn:5 rd:5" },
+  { name: "SIMD_INDEXED", pattern: "0 Q:1 U:1 01111 size:2 L:1 M:1 rm:4 opcode:4 H:1 0 rn:5 rd:5" },
 ];
 
 /**

@@ -49,6 +49,13 @@ describe("disassembler vs GNU objdump", () => {
     });
   }
 
+  it("agrees with the recorded objdump of every distinct word in the differential programs (random encodings)", () => {
+    const text = gunzipSync(readFileSync(new URL("./fixtures/differential.objdump.gz", import.meta.url))).toString();
+    const r = compare(text);
+    expect(r.bad).toEqual([]);
+    expect(r.ok).toBeGreaterThan(3000);
+  });
+
   it.skipIf(!hasObjdump)("agrees with a live objdump over more corpus binaries (-O0 and -O2 user code)", () => {
     // A sample keeps the test fast: the libc part of every static binary is the same code.
     const ids = new Set(["strings-O2", "printf-double-O0", "int128-O0", "qsort-O2"]);

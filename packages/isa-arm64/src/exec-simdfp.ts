@@ -1,0 +1,355 @@
+/**
+ * Advanced SIMD floating point (three-same, two-register-misc, across-lanes) and the
+ * by-element forms, lane by lane with the scalar code's NaN rules (Arm FPProcessNaNs).
+ * Results go to a scratch vector first, so a destination that is also a source reads
+ * its old value; Q=0 forms zero the upper half.
+ */
+import type { Arm64Cpu, Handler } from "./cpu.js";
+import type { Fields } from "./decode.js";
+import { fusedMulAdd } from "./fma.js";
+import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand } from "./simd-tables.js";
+
+const TWO32 = 4294967296;
+const tmp = new ArrayBuffer(16);
+const tw = new Uint32Array(tmp);
+const tf = new Float32Array(tmp);
+const td = new Float64Array(tmp);
+const FPCR_DN = 1 << 25;
+const cvf = new Float32Array(1);
+const cvw = new Uint32Array(cvf.buffer);
+
+function commit(c: Arm64Cpu, d: number, q: number): void {
+  const vw = c.vw;
+  vw[d * 4] = tw[0]!;
+  vw[d * 4 + 1] = tw[1]!;
+  vw[d * 4 + 2] = q ? tw[2]! : 0;
+  vw[d * 4 + 3] = q ? tw[3]! : 0;
+}
+
+/** Lane i of V<r> as a number. */
+const getF = (c: Arm64Cpu, r: number, i: number, dbl: boolean) => (dbl ? c.vd[r * 2 + i]! : c.vf[r * 4 + i]!);
+function setF(i: number, v: number, dbl: boolean): void {
+  if (dbl) td[i] = v;
+  else tf[i] = v;
+}
+function laneIsNaN(c: Arm64Cpu, r: number, i: number, dbl: boolean): boolean {
+  const vw = c.vw;
+  if (dbl) { const hi = vw[r * 4 + 2 * i + 1]!; return (hi & 0x7ff00000) === 0x7ff00000 && ((hi & 0xfffff) | vw[r * 4 + 2 * i]!) !== 0; }
+  const w = vw[r * 4 + i]!;
+  return (w & 0x7f800000) === 0x7f800000 && (w & 0x7fffff) !== 0;
+}
+function laneQuiet(c: Arm64Cpu, r: number, i: number, dbl: boolean): boolean {
+  return dbl ? (c.vw[r * 4 + 2 * i + 1]! & 0x80000) !== 0 : (c.vw[r * 4 + i]! & 0x400000) !== 0;
+}
+/** Put into scratch lane `i` the NaN an operation on lanes (regs[k], idx[k]) produces. */
+function laneNaN(c: Arm64Cpu, i: number, regs: readonly number[], idx: readonly number[], dbl: boolean, flips = 0, forceDefault = false): void {
+  let lo = 0, hi = dbl ? 0x7ff80000 : 0x7fc00000;
+  if (!forceDefault && (c.fpcr & FPCR_DN) === 0) {
+    let pick = -1;
+    for (let k = 0; k < regs.length && pick < 0; k++) if (laneIsNaN(c, regs[k]!, idx[k]!, dbl) && !laneQuiet(c, regs[k]!, idx[k]!, dbl)) pick = k;
+    for (let k = 0; k < regs.length && pick < 0; k++) if (laneIsNaN(c, regs[k]!, idx[k]!, dbl)) pick = k;
+    if (pick >= 0) {
+      const r = regs[pick]!, j = idx[pick]!, flip = (flips >> pick) & 1 ? 0x80000000 : 0;
+      if (dbl) { lo = c.vw[r * 4 + 2 * j]!; hi = (c.vw[r * 4 + 2 * j + 1]! | 0x80000) ^ flip; }
+      else hi = (c.vw[r * 4 + j]! | 0x400000) ^ flip;
+    }
+  }
+  if (dbl) { tw[2 * i] = lo; tw[2 * i + 1] = hi >>> 0; }
+  else tw[i] = hi >>> 0;
+}
+
+function roundEven(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x);
+}
+const roundAway = (x: number) => (x < 0 ? -Math.round(-x) : Math.round(x));
+const maxF = (a: number, b: number) => Math.max(a, b);
+const minF = (a: number, b: number) => Math.min(a, b);
+
+
+type Bin = (a: number, b: number) => number;
+const ARITH: Record<string, Bin> = {
+  fadd: (a, b) => a + b, fsub: (a, b) => a - b, fmul: (a, b) => a * b, fdiv: (a, b) => a / b,
+  fmax: maxF, fmin: minF, fmaxnm: maxF, fminnm: minF, fabd: (a, b) => Math.abs(a - b),
+  faddp: (a, b) => a + b, fmaxp: maxF, fminp: minF, fmaxnmp: maxF, fminnmp: minF,
+};
+const CMP: Record<string, (a: number, b: number) => boolean> = {
+  fcmeq: (a, b) => a === b, fcmge: (a, b) => a >= b, fcmgt: (a, b) => a > b,
+  facge: (a, b) => Math.abs(a) >= Math.abs(b), facgt: (a, b) => Math.abs(a) > Math.abs(b),
+};
+
+/** One lane of a binary FP op with Arm NaN rules (maxnm/minnm ignore a single quiet NaN). */
+function binLane(c: Arm64Cpu, i: number, op: Bin, nm: boolean, rn: number, jn: number, rm: number, jm: number, dbl: boolean, absNaN = false): void {
+  const a = getF(c, rn, jn, dbl), b = getF(c, rm, jm, dbl);
+  if (a !== a || b !== b) {
+    const an = a !== a, bn = b !== b;
+    const sig = (an && !laneQuiet(c, rn, jn, dbl)) || (bn && !laneQuiet(c, rm, jm, dbl));
+    if (nm && !sig && an !== bn) { setF(i, an ? b : a, dbl); return; }
+    laneNaN(c, i, [rn, rm], [jn, jm], dbl);
+    if (absNaN) { if (dbl) tw[2 * i + 1] = tw[2 * i + 1]! & 0x7fffffff; else tw[i] = tw[i]! & 0x7fffffff; }
+    return;
+  }
+  const r = op(a, b);
+  if (r !== r) laneNaN(c, i, [], [], dbl, 0, true);
+  else setF(i, r, dbl);
+}
+
+export function simdFp3(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f as Required<Fields>;
+  const name = FP3_OPS[fpKey(U, size >> 1, opcode)];
+  const dbl = (size & 1) === 1;
+  if (!name || (dbl && !Q)) return undefined;
+  const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, lanes = dbl ? 2 : Q ? 4 : 2;
+  const cmp = CMP[name];
+  if (cmp) {
+    const ones = 0xffffffff;
+    return () => {
+      for (let i = 0; i < lanes; i++) {
+        const t = cmp(getF(c, n, i, dbl), getF(c, m, i, dbl));
+        if (dbl) { tw[2 * i] = t ? ones : 0; tw[2 * i + 1] = t ? ones : 0; } else tw[i] = t ? ones : 0;
+      }
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  if (name === "fmla" || name === "fmls") {
+    const neg = name === "fmls";
+    return () => {
+      for (let i = 0; i < lanes; i++) fmaLane(c, i, d, i, n, i, m, i, neg, dbl);
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  const op = ARITH[name];
+  if (!op) return undefined;
+  const nm = name.includes("nm");
+  if (name.endsWith("p")) {
+    // Pairwise: lanes of Vn pairwise fill the low half of the result, Vm's the high half.
+    const half = lanes / 2;
+    return () => {
+      for (let i = 0; i < half; i++) binLane(c, i, op, nm, n, 2 * i, n, 2 * i + 1, dbl);
+      for (let i = 0; i < half; i++) binLane(c, half + i, op, nm, m, 2 * i, m, 2 * i + 1, dbl);
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  const abs = name === "fabd";
+  return () => {
+    for (let i = 0; i < lanes; i++) binLane(c, i, op, nm, n, i, m, i, dbl, abs);
+    commit(c, d, Q);
+    return next;
+  };
+}
+
+/** Scratch lane i = acc(ra, ja) ± n(jn) * m(jm), fused, with FPMulAdd's NaN order. */
+function fmaLane(c: Arm64Cpu, i: number, ra: number, ja: number, rn: number, jn: number, rm: number, jm: number, neg: boolean, dbl: boolean): void {
+  const x = getF(c, rn, jn, dbl), y = getF(c, rm, jm, dbl), z = getF(c, ra, ja, dbl);
+  const v = fusedMulAdd(neg ? -x : x, y, z, !dbl);
+  if (v === v) { setF(i, v, dbl); return; }
+  const invalidProduct = (x === 0 && Math.abs(y) === Infinity) || (y === 0 && Math.abs(x) === Infinity);
+  const quietAddend = z !== z && laneQuiet(c, ra, ja, dbl);
+  laneNaN(c, i, [ra, rn, rm], [ja, jn, jm], dbl, neg ? 2 : 0, invalidProduct && quietAddend);
+}
+
+const ROUND: Record<string, (x: number) => number> = {
+  frintn: roundEven, frintm: Math.floor, frintp: Math.ceil, frintz: Math.trunc, frinta: roundAway, frintx: roundEven, frinti: roundEven,
+  fcvtns: roundEven, fcvtms: Math.floor, fcvtps: Math.ceil, fcvtzs: Math.trunc, fcvtas: roundAway,
+  fcvtnu: roundEven, fcvtmu: Math.floor, fcvtpu: Math.ceil, fcvtzu: Math.trunc, fcvtau: roundAway,
+};
+
+export function simdFp2(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f as Required<Fields>;
+  const name = FP2_OPS[fpKey(U, size >> 1, opcode)];
+  const dbl = (size & 1) === 1;
+  if (!name) return undefined;
+  const n = f.rn!, d = f.rd!, next = pc + 4, vw = c.vw;
+  if (name === "fcvtn" || name === "fcvtl") {
+    if (!dbl) return undefined;
+    const narrow = name === "fcvtn";
+    return () => {
+      for (let i = 0; i < 4; i++) tw[i] = vw[d * 4 + i]!;
+      if (narrow) {
+        // fcvtn writes the low half (fcvtn2 the high half, keeping the low).
+        const base = Q ? 2 : 0;
+        for (let i = 0; i < 2; i++) {
+          const v = c.vd[n * 2 + i]!;
+          if (v === v) tf[base + i] = v;
+          else if (c.fpcr & FPCR_DN) tw[base + i] = 0x7fc00000;
+          else { const hi = vw[n * 4 + 2 * i + 1]!, lo = vw[n * 4 + 2 * i]!; tw[base + i] = ((hi & 0x80000000) | 0x7fc00000 | ((hi & 0x7ffff) << 3) | (lo >>> 29)) >>> 0; }
+        }
+        commit(c, d, Q);
+      } else {
+        const base = Q ? 2 : 0;
+        const src = [vw[n * 4 + base]!, vw[n * 4 + base + 1]!];
+        for (let i = 0; i < 2; i++) {
+          const w = src[i]!;
+          if ((w & 0x7f800000) === 0x7f800000 && (w & 0x7fffff) !== 0) {
+            if (c.fpcr & FPCR_DN) { tw[2 * i] = 0; tw[2 * i + 1] = 0x7ff80000; }
+            else { const fr = w & 0x3fffff; tw[2 * i + 1] = ((w & 0x80000000) | 0x7ff80000 | (fr >>> 3)) >>> 0; tw[2 * i] = (fr << 29) >>> 0; }
+          } else { cvw[0] = w; td[i] = cvf[0]!; }
+        }
+        commit(c, d, 1);
+      }
+      return next;
+    };
+  }
+  if (dbl && !Q) return undefined;
+  const lanes = dbl ? 2 : Q ? 4 : 2;
+  if (name === "fabs" || name === "fneg") {
+    const neg = name === "fneg";
+    return () => {
+      for (let i = 0; i < 4; i++) tw[i] = vw[n * 4 + i]!;
+      for (let i = 0; i < lanes; i++) {
+        const k = dbl ? 2 * i + 1 : i;
+        tw[k] = neg ? (tw[k]! ^ 0x80000000) >>> 0 : tw[k]! & 0x7fffffff;
+      }
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  if (name.startsWith("fcm")) {
+    const t = name === "fcmgt" ? (a: number) => a > 0 : name === "fcmeq" ? (a: number) => a === 0 : name === "fcmlt" ? (a: number) => a < 0 : name === "fcmge" ? (a: number) => a >= 0 : (a: number) => a <= 0;
+    return () => {
+      for (let i = 0; i < lanes; i++) {
+        const r = t(getF(c, n, i, dbl)) ? 0xffffffff : 0;
+        if (dbl) { tw[2 * i] = r; tw[2 * i + 1] = r; } else tw[i] = r;
+      }
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  if (name === "scvtf" || name === "ucvtf") {
+    const uns = name === "ucvtf";
+    return () => {
+      for (let i = 0; i < lanes; i++) {
+        let v: number;
+        if (dbl) { const lo = vw[n * 4 + 2 * i]!, hi = vw[n * 4 + 2 * i + 1]!; v = (uns ? hi : hi | 0) * TWO32 + lo; }
+        else v = uns ? vw[n * 4 + i]! : vw[n * 4 + i]! | 0;
+        setF(i, v, dbl);
+      }
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  const round = ROUND[name];
+  if (name.startsWith("fcvt") && round) {
+    const uns = name.endsWith("u");
+    return () => {
+      for (let i = 0; i < lanes; i++) {
+        const x = getF(c, n, i, dbl);
+        let r = x !== x ? 0 : round(x);
+        if (dbl) {
+          const lo64 = uns ? 0 : -9223372036854775808, hi64 = uns ? 18446744073709551616 : 9223372036854775808;
+          let l: number, h: number;
+          if (r >= hi64) { l = -1; h = uns ? -1 : 0x7fffffff; }
+          else if (r <= lo64) { l = 0; h = uns ? 0 : -0x80000000; }
+          else { h = Math.floor(r / TWO32); l = r - h * TWO32; }
+          tw[2 * i] = l >>> 0; tw[2 * i + 1] = h >>> 0;
+        } else {
+          const lo = uns ? 0 : -2147483648, hi = uns ? 4294967295 : 2147483647;
+          r = r < lo ? lo : r > hi ? hi : r;
+          tw[i] = r >>> 0;
+        }
+      }
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  if (round || name === "fsqrt") {
+    const op = round ?? Math.sqrt;
+    return () => {
+      for (let i = 0; i < lanes; i++) {
+        const x = getF(c, n, i, dbl);
+        const v = op(x);
+        if (v !== v) laneNaN(c, i, [n], [i], dbl); else setF(i, v, dbl);
+      }
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  return undefined;
+}
+
+export function simdFpAcross(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f as Required<Fields>;
+  const name = FP_ACROSS_OPS[fpKey(U, size >> 1, opcode)];
+  if (!name || !Q || (size & 1)) return undefined;
+  const n = f.rn!, d = f.rd!, next = pc + 4, nm = name.includes("nm");
+  const op = name.startsWith("fmax") ? maxF : minF;
+  // Reduce() is a pairwise tree: op(op(e0, e1), op(e2, e3)); the inner results go through V<d>'s scratch.
+  const scratch = new Float32Array(2);
+  const sw = new Uint32Array(scratch.buffer);
+  return () => {
+    for (let p = 0; p < 2; p++) {
+      binLane(c, 0, op, nm, n, 2 * p, n, 2 * p + 1, false);
+      sw[p] = tw[0]!;
+    }
+    // Combine the two partial results (their NaN-ness is judged from their bits).
+    const a = scratch[0]!, b = scratch[1]!;
+    const isSig = (w: number) => (w & 0x7f800000) === 0x7f800000 && (w & 0x7fffff) !== 0 && (w & 0x400000) === 0;
+    let r: number;
+    const aNaN = a !== a, bNaN = b !== b;
+    if (aNaN || bNaN) {
+      if (nm && aNaN !== bNaN && !isSig(sw[0]!) && !isSig(sw[1]!)) { tf[0] = a !== a ? b : a; r = tw[0]!; }
+      else r = ((c.fpcr & FPCR_DN) ? 0x7fc00000 : isSig(sw[0]!) ? sw[0]! | 0x400000 : isSig(sw[1]!) ? sw[1]! | 0x400000 : a !== a ? sw[0]! : sw[1]!) >>> 0;
+    } else { tf[0] = op(a, b); r = tw[0]!; }
+    c.vw[d * 4] = r; c.vw[d * 4 + 1] = 0; c.vw[d * 4 + 2] = 0; c.vw[d * 4 + 3] = 0;
+    return next;
+  };
+}
+
+export function simdIndexed(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
+  const { Q, U, size, L, M, rm, opcode, H } = f as Required<Fields>;
+  const op = INDEXED_OPS[(U << 4) | opcode];
+  if (!op) return undefined;
+  if (op.fp ? size < 2 || (size === 3 && !Q) : size === 0 || size === 3) return undefined;
+  const el = indexedOperand(size, H, L, M, rm);
+  if (!el) return undefined;
+  const n = f.rn!, d = f.rd!, next = pc + 4, mreg = el.reg, idx = el.index, vw = c.vw, vh = c.vh;
+  if (op.fp) {
+    const dbl = size === 3, lanes = dbl ? 2 : Q ? 4 : 2;
+    if (op.name === "fmul") {
+      return () => {
+        for (let i = 0; i < lanes; i++) binLane(c, i, ARITH.fmul!, false, n, i, mreg, idx, dbl);
+        commit(c, d, Q);
+        return next;
+      };
+    }
+    const neg = op.name === "fmls";
+    return () => {
+      for (let i = 0; i < lanes; i++) fmaLane(c, i, d, i, n, i, mreg, idx, neg, dbl);
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  const get = (r: number, i: number, signed: boolean) => (size === 1 ? (signed ? (vh[r * 8 + i]! << 16) >> 16 : vh[r * 8 + i]!) : signed ? vw[r * 4 + i]! | 0 : vw[r * 4 + i]!);
+  if (op.long) {
+    const signed = op.name === "smull", count = size === 1 ? 4 : 2, base = Q ? count : 0;
+    return () => {
+      const b = get(mreg, idx, signed);
+      for (let i = 0; i < count; i++) {
+        const a = get(n, base + i, signed);
+        if (size === 1) tw[i] = (a * b) >>> 0;
+        else {
+          const p = BigInt.asUintN(64, BigInt(a) * BigInt(b));
+          tw[2 * i] = Number(p & 0xffffffffn); tw[2 * i + 1] = Number(p >> 32n);
+        }
+      }
+      commit(c, d, 1);
+      return next;
+    };
+  }
+  const lanes = (Q ? 16 : 8) >> size;
+  const acc = op.name === "mla" ? 1 : op.name === "mls" ? -1 : 0;
+  const th = new Uint16Array(tmp);
+  return () => {
+    const b = get(mreg, idx, false);
+    for (let i = 0; i < lanes; i++) {
+      const p = Math.imul(get(n, i, false), b);
+      const v = acc === 0 ? p : acc > 0 ? get(d, i, false) + p : get(d, i, false) - p;
+      if (size === 1) th[i] = v; else tw[i] = v >>> 0;
+    }
+    commit(c, d, Q);
+    return next;
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Advanced SIMD floating-point and by-element operations as data, shared by the
+ * disassembler and the interpreter. Keys are U<<6 | a<<5 | opcode, where `a` is
+ * instruction bit 23 (the high bit of the `size` field) and `opcode` the 5-bit
+ * opcode field (Arm ARM, "Advanced SIMD three same" / "two-register miscellaneous").
+ */
+
+export const fpKey = (u: number, a: number, opcode: number) => (u << 6) | (a << 5) | opcode;
+
+/** Three-same FP (opcode 11xxx). */
+export const FP3_OPS: Readonly<Record<number, string>> = {
+  [fpKey(0, 0, 24)]: "fmaxnm", [fpKey(0, 0, 25)]: "fmla", [fpKey(0, 0, 26)]: "fadd", [fpKey(0, 0, 28)]: "fcmeq", [fpKey(0, 0, 30)]: "fmax",
+  [fpKey(0, 1, 24)]: "fminnm", [fpKey(0, 1, 25)]: "fmls", [fpKey(0, 1, 26)]: "fsub", [fpKey(0, 1, 30)]: "fmin",
+  [fpKey(1, 0, 24)]: "fmaxnmp", [fpKey(1, 0, 26)]: "faddp", [fpKey(1, 0, 27)]: "fmul", [fpKey(1, 0, 28)]: "fcmge", [fpKey(1, 0, 29)]: "facge",
+  [fpKey(1, 0, 30)]: "fmaxp", [fpKey(1, 0, 31)]: "fdiv",
+  [fpKey(1, 1, 24)]: "fminnmp", [fpKey(1, 1, 26)]: "fabd", [fpKey(1, 1, 28)]: "fcmgt", [fpKey(1, 1, 29)]: "facgt", [fpKey(1, 1, 30)]: "fminp",
+};
+
+/** Two-register-misc FP (opcodes 01100..01111 with a=1, 10110..11111). */
+export const FP2_OPS: Readonly<Record<number, string>> = {
+  [fpKey(0, 1, 15)]: "fabs", [fpKey(1, 1, 15)]: "fneg", [fpKey(1, 1, 31)]: "fsqrt",
+  [fpKey(0, 0, 24)]: "frintn", [fpKey(0, 0, 25)]: "frintm", [fpKey(0, 1, 24)]: "frintp", [fpKey(0, 1, 25)]: "frintz",
+  [fpKey(1, 0, 24)]: "frinta", [fpKey(1, 0, 25)]: "frintx", [fpKey(1, 1, 25)]: "frinti",
+  [fpKey(0, 0, 26)]: "fcvtns", [fpKey(0, 0, 27)]: "fcvtms", [fpKey(0, 0, 28)]: "fcvtas", [fpKey(0, 0, 29)]: "scvtf",
+  [fpKey(0, 1, 26)]: "fcvtps", [fpKey(0, 1, 27)]: "fcvtzs",
+  [fpKey(1, 0, 26)]: "fcvtnu", [fpKey(1, 0, 27)]: "fcvtmu", [fpKey(1, 0, 28)]: "fcvtau", [fpKey(1, 0, 29)]: "ucvtf",
+  [fpKey(1, 1, 26)]: "fcvtpu", [fpKey(1, 1, 27)]: "fcvtzu",
+  [fpKey(0, 1, 12)]: "fcmgt", [fpKey(0, 1, 13)]: "fcmeq", [fpKey(0, 1, 14)]: "fcmlt", [fpKey(1, 1, 12)]: "fcmge", [fpKey(1, 1, 13)]: "fcmle",
+  [fpKey(0, 0, 22)]: "fcvtn", [fpKey(0, 0, 23)]: "fcvtl",
+};
+
+/** Across-lanes FP (single precision, 4S only). */
+export const FP_ACROSS_OPS: Readonly<Record<number, string>> = {
+  [fpKey(1, 0, 12)]: "fmaxnmv", [fpKey(1, 0, 15)]: "fmaxv", [fpKey(1, 1, 12)]: "fminnmv", [fpKey(1, 1, 15)]: "fminv",
+};
+
+/** By-element ops: key U<<4 | opcode; `fp` ops use size 2/3 as single/double. */
+export const INDEXED_OPS: Readonly<Record<number, { name: string; fp: boolean; long?: boolean }>> = {
+  [(0 << 4) | 8]: { name: "mul", fp: false },
+  [(1 << 4) | 0]: { name: "mla", fp: false },
+  [(1 << 4) | 4]: { name: "mls", fp: false },
+  [(0 << 4) | 10]: { name: "smull", fp: false, long: true },
+  [(1 << 4) | 10]: { name: "umull", fp: false, long: true },
+  [(0 << 4) | 9]: { name: "fmul", fp: true },
+  [(0 << 4) | 1]: { name: "fmla", fp: true },
+  [(0 << 4) | 5]: { name: "fmls", fp: true },
+};
+
+/** Element index and register for a by-element operand (size 1: H:L:M with Rm<16; 2: H:L; 3: H). */
+export function indexedOperand(size: number, H: number, L: number, M: number, rm: number): { index: number; reg: number } | undefined {
+  if (size === 1) return { index: (H << 2) | (L << 1) | M, reg: rm };
+  if (size === 2) return { index: (H << 1) | L, reg: (M << 4) | rm };
+  if (size === 3) return L ? undefined : { index: H, reg: (M << 4) | rm };
+  return undefined;
+}
