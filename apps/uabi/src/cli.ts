@@ -90,6 +90,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     handler: () => import("./commands/vdso-inspect.js"),
   },
   {
+    path: ["bench"],
+    summary: "guest MIPS vs qemu/native, simulated syscalls per second per mechanism, uabi run start-up",
+    options: [
+      { name: "json", type: "boolean", summary: "print the report as JSON" },
+      { name: "svg", type: "string", valueName: "file", summary: "also draw the mechanism-cost bar chart" },
+      { name: "quick", type: "boolean", summary: "partial runs only, no qemu/native comparison (seconds)" },
+    ],
+    positionals: [],
+    details: "Progress goes to stderr. The full bench takes about a minute.",
+    handler: () => import("./commands/bench.js"),
+  },
+  {
     path: ["vdso", "build"],
     summary: "write the generated vDSO (or the standalone libkernel.so.1) for one ISA",
     options: [

@@ -257,3 +257,26 @@ export function decodeResults(arch: Arch, out: Uint8Array): DemoResults | undefi
 }
 
 export { UNTOUCHED };
+
+/**
+ * A loop of `count` identical syscalls (getppid: passed through by every mechanism), then exit_group:
+ * the workload of `uabi bench`'s syscalls-per-second figure. Returns the ELF and the loop's bounds.
+ */
+export function buildSyscallLoop(arch: Arch, count: number, name = "getppid"): Uint8Array {
+  if (!(Number.isInteger(count) && count > 0 && count < 2 ** 31)) throw new RangeError(`syscall loop count ${count}`);
+  let code: Uint8Array;
+  if (arch === "arm64") {
+    const a = new A64Assembler();
+    const top = a.newLabel();
+    a.mov(x(19), count).bind(top).mov(x(8), nr(arch, name)).svc(0).subs(x(19), x(19), 1).bcond("ne", top);
+    code = a.mov(x(0), 0).mov(x(8), nr(arch, "exit_group")).svc(0).finish();
+  } else {
+    const a = new X86Assembler();
+    const top = a.newLabel();
+    a.mov("ebx", count).bind(top).mov("eax", nr(arch, name)).syscall().sub("ebx", 1).j("ne", top);
+    code = a.xor("edi", "edi").mov("eax", nr(arch, "exit_group")).syscall().finish();
+  }
+  const write = (entry: number) =>
+    writeElf({ machine: arch === "arm64" ? "aarch64" : "x86_64", type: "exec", base: BASE, entry, sections: [{ name: ".text", data: code, exec: true, align: 16 }] });
+  return write(write(0).sections.get(".text")!.address).bytes;
+}
