@@ -234,6 +234,8 @@ export class Arm64Cpu implements Cpu {
   }
 
   run(budget: number): Trap {
+    // NaN would never compare as spent; a negative budget is a caller bug. Infinity runs to the next trap.
+    if (Number.isNaN(budget) || budget < 0) throw new RangeError(`run(${budget}): budget must be a non-negative number`);
     let pc = this.pc;
     let n = 0;
     let i = 0;

@@ -167,6 +167,13 @@ describe("Arm64Cpu: traps", () => {
     expect(b.kind).toBe("alignment");
   });
 
+  it("rejects a NaN or negative budget instead of spinning; Infinity runs to the next trap", () => {
+    const { cpu } = machine((a) => a.nop());
+    expect(() => cpu.run(Number.NaN)).toThrow(RangeError);
+    expect(() => cpu.run(-1)).toThrow(RangeError);
+    expect(cpu.run(Number.POSITIVE_INFINITY).kind).toBe("breakpoint");
+  });
+
   it("budget: stops after exactly N instructions and resumes", () => {
     const { cpu } = machine((a) => { for (let i = 0; i < 10; i++) a.add(x(0), x(0), 1); });
     expect(cpu.run(3)).toEqual({ kind: "budget", pc: CODE + 12 });
