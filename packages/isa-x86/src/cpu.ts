@@ -537,9 +537,19 @@ export class X86Cpu implements Cpu {
         this.mem.write8(a, v);
     }
   }
+  /** Address of the last memory E operand read by rdE (read-modify-write handlers write back through wrEm). */
+  lastEa = 0;
   /** Read the E operand at the instruction's operand size. */
   rdE(i: Insn): number {
-    return i.mod === 3 ? this.rdReg(i.rm, i.rmb, i.osz) : this.rdMem(this.ea(i), i.osz);
+    if (i.mod === 3) return this.rdReg(i.rm, i.rmb, i.osz);
+    const a = this.ea(i);
+    this.lastEa = a;
+    return this.rdMem(a, i.osz);
+  }
+  /** Write back the E operand just read with rdE (no second address computation). */
+  wrEm(i: Insn, v: number, vh: number): void {
+    if (i.mod === 3) this.wrReg(i.rm, i.rmb, i.osz, v, vh);
+    else this.wrMem(this.lastEa, i.osz, v, vh);
   }
   rdEs(i: Insn, sz: number): number {
     return i.mod === 3 ? this.rdReg(i.rm, i.rmb, sz) : this.rdMem(this.ea(i), sz);

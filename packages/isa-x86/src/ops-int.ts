@@ -49,7 +49,7 @@ function arith(c: X86Cpu, i: Insn, op: number, a: number, ah: number, b: number,
         r = t >>> 0;
         rh = (ah + bh + (t >= TWO32 ? 1 : 0)) >>> 0;
       } else r = mask(a + b + cin, sz);
-      if (toE) c.wrE(i, r, rh);
+      if (toE) c.wrEm(i, r, rh);
       else c.wrG(i, r, rh);
       c.setLazy(op === 2 ? FL_ADC : FL_ADD, sz, a, ah, b, bh, r, rh, cin);
       return;
@@ -64,7 +64,7 @@ function arith(c: X86Cpu, i: Insn, op: number, a: number, ah: number, b: number,
         rh = (ah - bh - (t < 0 ? 1 : 0)) >>> 0;
       } else r = mask(a - b - cin, sz);
       if (op !== 7) {
-        if (toE) c.wrE(i, r, rh);
+        if (toE) c.wrEm(i, r, rh);
         else c.wrG(i, r, rh);
       }
       c.setLazy(op === 3 ? FL_SBB : FL_SUB, sz, a, ah, b, bh, r, rh, cin);
@@ -82,7 +82,7 @@ function arith(c: X86Cpu, i: Insn, op: number, a: number, ah: number, b: number,
         rh = (ah ^ bh) >>> 0;
       }
       if (op !== 8) {
-        if (toE) c.wrE(i, r, rh);
+        if (toE) c.wrEm(i, r, rh);
         else c.wrG(i, r, rh);
       }
       c.setLogic(sz, r, rh);
@@ -310,14 +310,14 @@ defineOp(["inc", "dec"], (d) => {
       }
     } else r = mask(isInc ? a + 1 : a - 1, sz);
     const cf = c.getCF();
-    c.wrE(i, r, rh);
+    c.wrEm(i, r, rh);
     c.setLazy(isInc ? FL_INC : FL_DEC, sz, a, ah, 1, 0, r, rh, cf);
   };
 });
 defineOp("not", () => (c, i) => {
   const a = c.rdE(i);
   const ah = c.vh;
-  c.wrE(i, mask(~a, i.osz === 64 ? 32 : i.osz), ~ah >>> 0);
+  c.wrEm(i, mask(~a, i.osz === 64 ? 32 : i.osz), ~ah >>> 0);
 });
 defineOp("neg", () => (c, i) => {
   const sz = i.osz;
@@ -329,7 +329,7 @@ defineOp("neg", () => (c, i) => {
     r = (-a) >>> 0;
     rh = (-ah - (a !== 0 ? 1 : 0)) >>> 0;
   } else r = mask(-a, sz);
-  c.wrE(i, r, rh);
+  c.wrEm(i, r, rh);
   c.setLazy(FL_SUB, sz, 0, 0, a, ah, r, rh, 0);
 });
 
@@ -620,8 +620,8 @@ function shiftOp(c: X86Cpu, i: Insn, kind: number, sz: number, n: number, a: num
       of = 0;
     }
   }
-  c.wrE(i, r, rh);
-  // AF: Intel leaves it undefined; observed hardware clears it... recorded by the differential test.
+  c.wrEm(i, r, rh);
+  // AF is undefined after shifts (SDM); it is left clear here (the AMD recording host sets it).
   c.setResultFlags(sz, r, rh, cf, of, 0);
 }
 
