@@ -35,11 +35,25 @@ import { Rng } from "./rng.js";
 import { zeroCounters, type CostCounters } from "./cost/index.js";
 import { buildVdso } from "@uabi/vdso";
 import { VVAR_PAGE, VVAR_NCLOCKS, CLOCK_MODE, TASK_PAGE, FS_PAGE, UTS_PAGE } from "@uabi/libkernel";
+import { MechanismHost, MECHANISM_MODES, FRAME_VARIANTS, type MechanismMode, type FrameVariant, type PtraceSupervisor } from "./mechanisms/host.js";
 
-export type Mode = "direct";
+export type Mode = MechanismMode;
 
 export interface KernelOptions {
+  /** Syscall mechanism for every process (src/mechanisms): direct (default), bounce, selective, seccomp, sud, ptrace. */
   mode?: Mode;
+  /** Where the bounce frame goes: below the user stack (default) or in the per-task page. */
+  frame?: FrameVariant;
+  /** libkernel as the vDSO (default). */
+  libkernel?: "vdso" | "library";
+  /** ABI personality of the generated vDSO: "linux" (default) or "fakeroot". */
+  personality?: "linux" | "fakeroot";
+  /** ptrace mode: the supervisor's emulation hook (return a result to emulate; undefined runs the kernel's table). */
+  supervisor?: PtraceSupervisor;
+  /** A PTRACE_SYSCALL-style tracer in any non-direct mode: sees entry stops after the bounce decision. */
+  ptraceTracer?: PtraceSupervisor;
+  /** The talk's extended seccomp_data (vDSO bounds at 64..79) for the seccomp mechanism's filter. */
+  extendedSeccompData?: boolean;
   /** Guest stdout/stderr bytes go here (default: discarded). */
   stdout?: (data: Uint8Array) => void;
   stderr?: (data: Uint8Array) => void;
@@ -84,12 +98,13 @@ export interface VdsoImage {
   readonly pages: { readonly vvar: number; readonly uts: number; readonly count: number };
 }
 
-const BUILT_VDSO = new Map<Arch, VdsoImage>();
-function defaultVdso(arch: Arch): VdsoImage {
-  let v = BUILT_VDSO.get(arch);
+const BUILT_VDSO = new Map<string, VdsoImage>();
+function defaultVdso(arch: Arch, fakeroot = false): VdsoImage {
+  const key = `${arch}:${fakeroot}`;
+  let v = BUILT_VDSO.get(key);
   if (!v) {
-    v = buildVdso({ arch });
-    BUILT_VDSO.set(arch, v);
+    v = buildVdso({ arch, ...(fakeroot ? { personalities: ["fakeroot"] as const } : {}) });
+    BUILT_VDSO.set(key, v);
   }
   return v;
 }
@@ -138,6 +153,8 @@ export interface SyscallEvent {
   args: readonly bigint[];
   path: string[];
   result?: number;
+  /** The path mark the mechanism chose: direct, bounce→user, bounce→kernel, sigsys, ptrace, return, reissue, intercepted. */
+  mark?: string;
 }
 
 export type StageOutcome =
@@ -212,7 +229,10 @@ export class Kernel {
   static readonly REALTIME_BASE_NS = 1_704_067_200_000_000_000n;
 
   constructor(opts: KernelOptions = {}) {
-    if (opts.mode && opts.mode !== "direct") throw new KernelUsageError(`mode ${opts.mode} is not available in this kernel`);
+    if (opts.mode !== undefined && !MECHANISM_MODES.includes(opts.mode)) throw new KernelUsageError(`unknown mode ${JSON.stringify(opts.mode)} (${MECHANISM_MODES.join(", ")})`);
+    if (opts.frame !== undefined && !FRAME_VARIANTS.includes(opts.frame)) throw new KernelUsageError(`unknown frame ${JSON.stringify(opts.frame)} (stack, task-page)`);
+    if (opts.libkernel !== undefined && opts.libkernel !== "vdso") throw new KernelUsageError(`libkernel ${JSON.stringify(opts.libkernel)} is not available (vdso)`);
+    if (opts.personality !== undefined && opts.personality !== "linux" && opts.personality !== "fakeroot") throw new KernelUsageError(`unknown personality ${JSON.stringify(opts.personality)} (linux, fakeroot)`);
     this.opts = opts;
     this.maxInstructions = opts.maxInstructions ?? 20e9;
     this.memLimit = opts.memLimit ?? 1 << 30;
@@ -225,7 +245,17 @@ export class Kernel {
     this.vfs.now = () => this.realtimeNs();
     this.tracer = opts.trace ? new Tracer(opts.trace) : undefined;
     this.buildFilesystem();
+    if (opts.mode && opts.mode !== "direct") {
+      this.mechanisms = new MechanismHost(this, {
+        mode: opts.mode, frame: opts.frame ?? "stack", extendedSeccompData: opts.extendedSeccompData === true,
+        ...(opts.supervisor ? { supervisor: opts.supervisor } : {}), ...(opts.ptraceTracer ? { tracer: opts.ptraceTracer } : {}),
+      });
+      this.entryStages.push(this.mechanisms);
+    }
   }
+
+  /** The mechanism stage and CPU runner (undefined in direct mode). */
+  readonly mechanisms: MechanismHost | undefined;
 
   // ------------------------------------------------------------------ filesystem
 
@@ -495,6 +525,7 @@ export class Kernel {
     );
     const st = buildInitialStack(mm, top, { argv, env, execfn: path, auxv, random, platform: arch.platform });
     arch.initRegisters(t.cpu, loaded.entry, st.sp);
+    this.mechanisms?.onExec(t);
     this.updateVvar(p);
   }
 
@@ -502,7 +533,7 @@ export class Kernel {
   vdsoFor(arch: Arch): VdsoImage | undefined {
     const o = this.opts.vdso ?? true;
     if (o === false) return undefined;
-    if (o === true) return defaultVdso(arch);
+    if (o === true) return defaultVdso(arch, this.opts.personality === "fakeroot");
     return o[arch];
   }
 
@@ -663,6 +694,11 @@ export class Kernel {
       }
     }
     this.exitWork(t);
+    // sigsuspend-style calls restore the caller's mask on return when no handler frame took it (restore_saved_sigmask).
+    if (t.savedMask !== undefined) {
+      t.sigmask = t.savedMask;
+      t.savedMask = undefined;
+    }
   }
 
   /** All threads blocked: jump virtual time to the earliest deadline. False when nothing can ever wake. */
@@ -686,7 +722,7 @@ export class Kernel {
     const p = t.proc;
     if (p.vvarBase) this.updateVvar(p, t);
     const before = t.cpu.counters.instructions;
-    const trap = t.cpu.run(budget);
+    const trap = this.mechanisms ? this.mechanisms.runCpu(t, budget) : t.cpu.run(budget);
     p.ledger.add("userInsns", t.cpu.counters.instructions - before);
     if (p.vvarBase && t.state !== "dead") this.syncFromPages(p, t);
     if (t.state === "dead") return;
@@ -973,7 +1009,8 @@ export class Kernel {
       return;
     }
     ev.path.push("dispatch");
-    this.dispatch(t, c, row, ev);
+    // A stage may have turned the call into another one (the bounce return flag runs the real number).
+    this.dispatch(t, c, c.nr === nr ? row : this.table(arch.arch)[c.nr], ev);
     // A blocked call is reported when its wait completes (finishWait), with its result.
     if (t.state === "blocked" && t.waitingSyscall) t.waitingSyscall.event = ev;
     else this.emit(ev);

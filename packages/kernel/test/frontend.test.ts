@@ -1,6 +1,6 @@
 /** The entry front end as stages, static-PIE, deadlock detection and the real clock. */
 import { describe, expect, it } from "vitest";
-import { A64Assembler, x, w, mem as amem } from "@uabi/isa-arm64";
+import { A64Assembler, x, w, xzr, mem as amem } from "@uabi/isa-arm64";
 import { Kernel, type EntryStage } from "../src/index.js";
 import { makeElf, DATA_BASE } from "./elf-helper.js";
 
@@ -75,5 +75,27 @@ describe("entry front end", () => {
     const t1 = Date.now();
     kr.run();
     expect(Date.now() - t1).toBeGreaterThanOrEqual(25);
+  });
+
+  it("rt_sigsuspend: a pending signal runs its handler, the call answers EINTR, the old mask comes back", () => {
+    const a = new A64Assembler();
+    const handler = a.newLabel();
+    a.mov(x(9), DATA_BASE);
+    a.adr(x(10), handler).str(x(10), amem(x(9), 0)).mov(x(10), 0).str(x(10), amem(x(9), 8));
+    a.mov(x(0), 10).mov(x(1), x(9)).mov(x(2), 0).mov(x(3), 8).mov(x(8), 134).svc(0); // rt_sigaction(SIGUSR1)
+    a.mov(x(10), 1 << 9).str(x(10), amem(x(9), 0x40));
+    a.mov(x(0), 0).add(x(1), x(9), 0x40).mov(x(2), 0).mov(x(3), 8).mov(x(8), 135).svc(0); // block SIGUSR1
+    a.mov(x(8), 172).svc(0).mov(x(1), 10).mov(x(8), 129).svc(0); // kill(getpid(), SIGUSR1): stays pending
+    a.str(xzr, amem(x(9), 0x48));
+    a.add(x(0), x(9), 0x48).mov(x(1), 8).mov(x(8), 133).svc(0); // rt_sigsuspend({})
+    a.str(x(0), amem(x(9), 0x50));
+    a.mov(x(0), 0).mov(x(1), 0).add(x(2), x(9), 0x58).mov(x(3), 8).mov(x(8), 135).svc(0); // read the mask back
+    a.ldr(x(0), amem(x(9), 0x60)).mov(x(8), 94).svc(0); // exit_group(handler ran count)
+    a.bind(handler).mov(x(11), DATA_BASE).ldr(x(12), amem(x(11), 0x60)).add(x(12), x(12), 1).str(x(12), amem(x(11), 0x60)).ret();
+    const k = new Kernel();
+    const p = k.spawn(makeElf({ machine: "arm64", code: a.finish() }));
+    expect(k.run().exitStatus).toBe(1);
+    expect(BigInt.asIntN(64, p.mm.mem.read64(DATA_BASE + 0x50))).toBe(-4n); // EINTR
+    expect(p.mm.mem.read64(DATA_BASE + 0x58)).toBe(1n << 9n); // SIGUSR1 blocked again
   });
 });

@@ -169,6 +169,7 @@ export const SIGNAL_HANDLERS: Record<string, Handler> = {
     c.writeU64(c.ptr(0), m);
     return 0;
   },
+  pause: () => ({ block: { poll: () => undefined, restartable: false, what: "pause" } }),
   rt_sigsuspend: (c) => {
     if (c.ulong(1) !== 8) return -EINVAL;
     const t = c.thread;
