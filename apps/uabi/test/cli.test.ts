@@ -57,15 +57,15 @@ describe("uabi", () => {
     expect(h.code).toBe(0);
     for (const c of COMMANDS) expect(h.out).toContain(c.path.join(" "));
     const ch = await run("vdso", "inspect", "--help");
-    expect(ch.out).toMatch(/^usage: uabi vdso inspect \[--self\] \[--json\] \[--check\] \[file\]\n/);
+    expect(ch.out).toMatch(/^usage: uabi vdso inspect \[--self\] \[--json\] \[--check\] \[--disasm\] \[file\]\n/);
     expect((await run("vdso", "--help")).out).toContain("vdso inspect");
   });
 
   it.each([
     [[], "uabi: missing command (try 'uabi --help')\n"],
     [["frobnicate"], "uabi: unknown command 'frobnicate' (try 'uabi --help')\n"],
-    [["vdso"], "uabi: 'vdso' needs a subcommand (one of: inspect)\n"],
-    [["vdso", "nope"], "uabi: unknown command 'vdso nope' (one of: inspect)\n"],
+    [["vdso"], "uabi: 'vdso' needs a subcommand (one of: inspect, build)\n"],
+    [["vdso", "nope"], "uabi: unknown command 'vdso nope' (one of: inspect, build)\n"],
     [["vdso", "inspect", "--bogus"], "uabi: unknown option --bogus\n"],
     [["vdso", "inspect"], "uabi: vdso inspect: give either <file> or --self\n"],
     [["vdso", "inspect", "--self", "x.so"], "uabi: vdso inspect: give either <file> or --self\n"],

@@ -1,0 +1,252 @@
+/**
+ * uabi run / demo / bench / vdso build / calibrate, in process through `main` (as the bin runs it).
+ * Guest facts come from the corpus recordings (fixtures/corpus/expected), not from this file.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readElf } from "@uabi/elf";
+import { main, type Io } from "../src/cli.js";
+import { supported } from "../src/machine.js";
+import { MarkedTrace, pathMark } from "../src/machine.js";
+import { parseSize } from "../src/commands/run.js";
+
+const ROOT = join(import.meta.dirname, "..", "..", "..");
+const CORPUS = join(ROOT, "fixtures", "corpus");
+const bin = (target: string, id: string) => join(CORPUS, "bin", target, id);
+const expected = (target: string, id: string) =>
+  JSON.parse(readFileSync(join(CORPUS, "expected", target, `${id}.json`), "utf8")) as { stdout: string; exitStatus: number; syscalls: string[] };
+const TMP = mkdtempSync(join(tmpdir(), "uabi-cmd-"));
+const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
+
+/** Collect text and guest bytes (latin1, one char per byte, as the corpus records stdout). */
+async function uabi(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "", err = "";
+  const text = (d: string | Uint8Array) => (typeof d === "string" ? d : Buffer.from(d).toString("latin1"));
+  const io: Io = { stdout: { write: (d) => (out += text(d)) }, stderr: { write: (d) => (err += text(d)) }, stdin: new Uint8Array() };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+const TARGETS = ["aarch64-glibc", "x86_64-glibc", "x86_64-musl"] as const;
+
+describe("uabi run", () => {
+  it.each(TARGETS)("%s hello-O2: stdout and exit status as recorded; --trace reads like strace with path marks", async (t) => {
+    const want = expected(t, "hello-O2");
+    const r = await uabi("run", "--mode", "direct", "--trace", bin(t, "hello-O2"));
+    expect(r.code).toBe(want.exitStatus);
+    expect(r.out).toBe(want.stdout);
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines.at(-1)).toBe("+++ exited with 0 +++");
+    const calls = lines.slice(0, -1);
+    for (const l of calls) expect(l).toMatch(/^[a-z_0-9]+\(.*\) = .+ \[direct\]$/);
+    // Same calls, in the order the oracle (strace / qemu -strace) recorded them.
+    expect(calls.map((l) => l.slice(0, l.indexOf("(")))).toEqual(want.syscalls.map((s) => s.slice(0, s.indexOf(" "))));
+    expect(calls.find((l) => l.startsWith("write")) ?? calls.find((l) => l.startsWith("writev"))).toContain("hello, world");
+    expect(calls.at(-1)).toBe("exit_group(0) = ? [direct]");
+  });
+
+  it("passes arguments (options after <elf> belong to the guest) and exactly the --env environment", async () => {
+    const r = await uabi("run", "--env", "UABI_VAR=set by test", bin("x86_64-musl", "args-O2"), "one", "--flag=x", "-c");
+    expect(r.code).toBe(4);
+    expect(r.out).toContain('argv[2]="--flag=x"');
+    expect(r.out).toContain('argv[3]="-c"');
+    expect(r.out).toContain("UABI_VAR=set by test");
+  });
+
+  it("exit status is the guest's, or 128+signal", async () => {
+    expect((await uabi("run", bin("aarch64-glibc", "exit42-O2"))).code).toBe(42);
+    const f = await uabi("run", bin("x86_64-glibc", "fault-O2"));
+    expect([f.code, f.out]).toEqual([139, expected("x86_64-glibc", "fault-O2").stdout]);
+  });
+
+  it("--stats --json: one JSON line with counters and the modelled cost", async () => {
+    const r = await uabi("run", "--mode", "direct", "--stats", "--json", bin("x86_64-musl", "hello-O2"));
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.err.trimEnd().split("\n").at(-1)!);
+    expect(s).toMatchObject({ mode: "direct", arch: "x86_64", exitStatus: 0, reason: "exit", syscalls: expected("x86_64-musl", "hello-O2").syscalls.length });
+    expect(s.instructions).toBeGreaterThan(500);
+    expect(s.counters.kernelEntries).toBe(s.syscalls);
+    expect(s.modelledNs === null || s.modelledNs > 0).toBe(true);
+    const text = await uabi("run", "--stats", bin("x86_64-musl", "hello-O2"));
+    expect(text.err).toMatch(/uabi: stats\n {2}machine +x86_64, --mode \w+\n/);
+  });
+
+  it("--max-insns ends a run with SIGKILL's status and says why", async () => {
+    const r = await uabi("run", "--max-insns", "1000", bin("x86_64-glibc", "hello-O2"));
+    expect(r.code).toBe(137);
+    expect(r.err).toContain("uabi: instruction budget exhausted (--max-insns 1000)");
+  });
+
+  it.each([
+    [["run"], "uabi: missing <elf>\n"],
+    [["run", "--mode", "fast", "x"], "uabi: --mode must be one of direct, bounce, selective, seccomp, sud, ptrace (got 'fast')\n"],
+    [["run", "--frame", "heap", "x"], "uabi: --frame must be one of stack, task-page (got 'heap')\n"],
+    [["run", "--mem-limit", "lots", "x"], "uabi: --mem-limit expects a size like 268435456, 256M or 1G (got 'lots')\n"],
+    [["run", "--max-insns", "-5", "x"], "uabi: --max-insns must be a positive integer (got -5)\n"],
+    [["run", "--env", "NOEQUALS", "x"], "uabi: --env expects NAME=VALUE (got 'NOEQUALS')\n"],
+    [["run", "--json", "x"], "uabi: --json goes with --stats\n"],
+  ])("usage error %j: exit 2, one line", async (argv, msg) => {
+    expect(await uabi(...argv)).toEqual({ code: 2, out: "", err: msg });
+  });
+
+  it("a mechanism the kernel does not implement yet is a one-line usage error; an implemented one runs", async () => {
+    for (const mode of ["bounce", "selective", "seccomp", "sud", "ptrace"]) {
+      const r = await uabi("run", "--mode", mode, bin("x86_64-musl", "hello-O2"));
+      if (supported({ mode }).ok) expect([r.code, r.out]).toEqual([0, "hello, world\n"]);
+      else expect([r.code, r.out, r.err.split("\n").length]).toEqual([2, "", 2]);
+    }
+  });
+
+  it("files uabi cannot run get exit 126 (127 when missing) and one line naming why", async () => {
+    const hello = readFileSync(bin("x86_64-glibc", "hello-O2"));
+    const cases: [string, Uint8Array, RegExp][] = [
+      ["text", new TextEncoder().encode("#!/bin/sh\necho hi\n"), /cannot run \(not-elf\)/],
+      ["elf32", (() => { const b = new Uint8Array(hello); b[4] = 1; return b; })(), /cannot run \(bad-class\)/],
+      ["truncated", hello.subarray(0, 300), /cannot run \(truncated\)/],
+    ];
+    for (const [name, bytes, why] of cases) {
+      const f = join(TMP, name);
+      writeFileSync(f, bytes);
+      const r = await uabi("run", f);
+      expect(r.code, name).toBe(126);
+      expect(r.err).toMatch(why);
+      expect(r.err.split("\n").length).toBe(2);
+    }
+    expect(await uabi("run", join(TMP, "absent"))).toEqual({ code: 127, out: "", err: `uabi: ${join(TMP, "absent")}: no such file\n` });
+  });
+
+  it("parses memory sizes", () => {
+    expect([parseSize("268435456"), parseSize("256M"), parseSize("1g"), parseSize("2048k")]).toEqual([256 << 20, 256 << 20, 1 << 30, 2 << 20]);
+    expect(() => parseSize("1k")).toThrow(/at least 1M/);
+  });
+
+  it("marks trace lines with the path of the event that follows them", () => {
+    const out: string[] = [];
+    const t = new MarkedTrace((l) => out.push(l));
+    const ev = (path: string[]) => ({ pid: 1, tid: 1, nr: 1, name: "x", pc: 0, args: [], path });
+    t.line("getpid() = 1");
+    t.event(ev(["dispatch"]));
+    t.line("write(1, \"a\", 1) = 1");
+    t.event(ev(["bounce", "dispatch"]));
+    t.line("exit_group(0) = ?");
+    t.line("+++ exited with 0 +++");
+    t.event(ev(["bounce"]));
+    expect(out).toEqual(["getpid() = 1 [direct]", "write(1, \"a\", 1) = 1 [bounce→kernel]", "exit_group(0) = ? [bounce]", "+++ exited with 0 +++"]);
+    expect(pathMark({ ...ev(["dispatch"]), mark: "bounce→user" } as never)).toBe("[bounce→user]");
+  });
+});
+
+describe("uabi vdso build", () => {
+  it.each(["arm64", "x86_64"] as const)("%s: writes a vDSO that our reader, --check and (when present) readelf accept", async (arch) => {
+    const f = join(TMP, `vdso-${arch}.so`);
+    const r = await uabi("vdso", "build", "--arch", arch, "-o", f);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("linux-vdso.so.1");
+    const elf = readElf(readFileSync(f));
+    expect(elf.soname).toBe("linux-vdso.so.1");
+    expect((await uabi("vdso", "inspect", "--check", f)).code).toBe(0);
+    const d = await uabi("vdso", "inspect", "--disasm", f);
+    expect(d.out).toContain(arch === "arm64" ? "svc\t#0x0" : "syscall");
+    expect(d.out).toContain("__kernel_uname");
+    const lib = join(TMP, `lib-${arch}.so`);
+    expect((await uabi("vdso", "build", "--arch", arch, "--variant", "library", "-o", lib)).code).toBe(0);
+    expect(readElf(readFileSync(lib)).soname).toBe("libkernel.so.1");
+  });
+
+  it.skipIf(!has("readelf"))("readelf -a -W reads the images without warnings (live binutils)", async () => {
+    for (const arch of ["arm64", "x86_64"]) {
+      const f = join(TMP, `re-${arch}.so`);
+      await uabi("vdso", "build", "--arch", arch, "-o", f);
+      const r = spawnSync("readelf", ["-a", "-W", f], { encoding: "utf8" });
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+      expect(r.stdout).toContain("linux-vdso.so.1");
+    }
+  });
+
+  it.each([
+    [["vdso", "build", "-o", "x"], "uabi: vdso build: --arch must be arm64 or x86_64\n"],
+    [["vdso", "build", "--arch", "mips", "-o", "x"], "uabi: vdso build: --arch must be arm64 or x86_64 (got 'mips')\n"],
+    [["vdso", "build", "--arch", "arm64"], "uabi: vdso build: -o FILE is required\n"],
+    [["vdso", "build", "--arch", "arm64", "--variant", "dll", "-o", "x"], "uabi: vdso build: --variant must be vdso or library (got 'dll')\n"],
+    [["calibrate", "--iterations", "5"], "uabi: --iterations must be an integer ≥ 1000 (got 5)\n"],
+    [["demo", "--arch", "riscv"], "uabi: --arch must be arm64, x86_64 or all (got 'riscv')\n"],
+  ])("usage error %j", async (argv, msg) => {
+    expect(await uabi(...argv)).toEqual({ code: 2, out: "", err: msg });
+  });
+});
+
+describe("uabi demo", () => {
+  it("--json: every implemented mechanism per ISA, the program's facts and per-step paths", async () => {
+    const r = await uabi("demo", "--json");
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.out);
+    expect(rep.arches).toEqual(["arm64", "x86_64"]);
+    for (const key of ["rows", "unsupported", "host", "bounced", "broke", "program", "durationMs"]) expect(rep).toHaveProperty(key);
+    const direct = (arch: string) => rep.rows.find((x: { id: string; arch: string }) => x.id === "direct" && x.arch === arch);
+    for (const arch of ["arm64", "x86_64"]) {
+      const d = direct(arch);
+      expect(d.exitStatus).toBe(0);
+      expect(d.ratioToDirect === null || d.ratioToDirect === 1).toBe(true);
+      const marks = Object.fromEntries(d.steps.map((s: { id: string; marks: string[] }) => [s.id, s.marks]));
+      // Direct: each svc is one kernel entry; the vDSO calls (clock, ported, both unames) make none.
+      expect(marks).toMatchObject({ getpid: ["[direct]"], umask: ["[direct]"], clock: [], ported: [], uname1: [], uname2: [], write: ["[direct]"] });
+      // getpid, umask, (dup2), prctl, seccomp, write, exit_group.
+      expect(d.counters.kernelEntries).toBe(arch === "x86_64" ? 7 : 6);
+      expect(d.results.rawPid).toBe(d.results.portedPid);
+      expect(d.results.umaskOld).toBe("022");
+      expect(d.results.clock).toBe("0");
+      expect([d.results.uname1Fields.length, d.results.uname2Fields.length]).toEqual([5, 6]);
+      expect(d.results.uname2Fields[4]).toBe(arch === "arm64" ? "aarch64" : "x86_64");
+    }
+    expect(direct("x86_64").results.redZoneIntact).toBe(true);
+    expect(direct("x86_64").results.dup2).toBe("1");
+    // Every other row ran the same program to completion with the same answers.
+    for (const row of rep.rows) {
+      expect(row.exitStatus, row.id).toBe(0);
+      expect(row.results.uname2Fields, row.id).toEqual(direct(row.arch).results.uname2Fields);
+      if (row.mechanism === "bounce") expect(row.steps.find((s: { id: string }) => s.id === "getpid").marks).not.toContain("[direct]");
+    }
+    const ids = [...rep.rows, ...rep.unsupported].map((x: { id: string }) => x.id);
+    for (const id of ["direct", "bounce", "selective", "seccomp", "sud", "ptrace"]) expect(ids).toContain(id);
+    expect(rep.host.rows.find((h: { mechanism: string }) => h.mechanism === "direct")).toMatchObject({ nsLow: 107, nsHigh: 132 });
+  });
+
+  it("prints the comparison table and what broke", async () => {
+    const r = await uabi("demo", "--arch", "x86_64");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/mechanism +ISA +kernel entries +user insns +handler insns +stack bytes +modelled +× direct +measured on a host/);
+    expect(r.out).toMatch(/\n {2}direct +x86_64 +7 /);
+    expect(r.out).toContain("What broke:");
+    expect(r.out).toContain("red zone (x86-64): intact under direct");
+  });
+});
+
+describe("uabi bench", () => {
+  it("--quick --json reports every figure (shape only: timings are host-dependent)", async () => {
+    const svg = join(TMP, "bench.svg");
+    const r = await uabi("bench", "--quick", "--json", "--svg", svg);
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.out);
+    expect(rep.quick).toBe(true);
+    expect(rep.mips.map((m: { arch: string }) => m.arch)).toEqual(["arm64", "x86_64"]);
+    for (const m of rep.mips) {
+      expect(m.instructions).toBeGreaterThanOrEqual(5e6);
+      expect(m.mips).toBeGreaterThan(0);
+      expect(Array.isArray(m.others)).toBe(true);
+    }
+    const direct = rep.syscalls.filter((s: { mechanism: string }) => s.mechanism === "direct");
+    expect(direct.map((s: { arch: string }) => s.arch)).toEqual(["arm64", "x86_64"]);
+    for (const s of direct) {
+      expect(s.kernelEntriesPerCall).toBe(1);
+      expect(s.perSecond).toBeGreaterThan(0);
+    }
+    expect(rep.runHello.map((h: { exitStatus: number }) => h.exitStatus)).toEqual([0, 0]);
+    expect(r.err).toContain("bench: arm64 bench-O2 under uabi");
+    const chart = readFileSync(svg, "utf8");
+    expect(chart.startsWith("<svg")).toBe(true);
+    expect(chart.trimEnd().endsWith("</svg>")).toBe(true);
+  });
+});
