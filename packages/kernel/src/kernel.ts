@@ -694,6 +694,11 @@ export class Kernel {
       }
     }
     this.exitWork(t);
+    // sigsuspend-style calls restore the caller's mask on return when no handler frame took it (restore_saved_sigmask).
+    if (t.savedMask !== undefined) {
+      t.sigmask = t.savedMask;
+      t.savedMask = undefined;
+    }
   }
 
   /** All threads blocked: jump virtual time to the earliest deadline. False when nothing can ever wake. */
