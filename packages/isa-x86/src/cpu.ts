@@ -99,6 +99,7 @@ export class X86Cpu implements Cpu {
     return this.rip;
   }
   set pc(v: number) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`pc ${v} is not a user address`);
     this.rip = v;
   }
   get sp(): bigint {
@@ -108,9 +109,11 @@ export class X86Cpu implements Cpu {
     this.setReg(4, v);
   }
   getReg(i: number): bigint {
+    checkIndex(i, 16, "register");
     return (BigInt(this.hi[i]! >>> 0) << 32n) | BigInt(this.lo[i]! >>> 0);
   }
   setReg(i: number, v: bigint): void {
+    checkIndex(i, 16, "register");
     const u = BigInt.asUintN(64, v);
     this.lo[i] = Number(u & 0xffffffffn);
     this.hi[i] = Number(u >> 32n);
@@ -144,11 +147,13 @@ export class X86Cpu implements Cpu {
     this.flagsOther = (v & USER_WRITABLE & ~STATUS) | IF | 2;
   }
   getXmm(i: number): [bigint, bigint] {
+    checkIndex(i, 16, "xmm register");
     const x = this.xmm;
     const w = (k: number) => BigInt(x[i * 4 + k]! >>> 0);
     return [(w(1) << 32n) | w(0), (w(3) << 32n) | w(2)];
   }
   setXmm(i: number, lo: bigint, hi: bigint): void {
+    checkIndex(i, 16, "xmm register");
     const x = this.xmm;
     const l = BigInt.asUintN(64, lo);
     const h = BigInt.asUintN(64, hi);
@@ -310,7 +315,6 @@ export class X86Cpu implements Cpu {
       mem.markCodePage(Math.floor((i.next - 1) / PAGE_SIZE));
       a = i.next;
       if (i.def.flags & 64 /* F_BRANCH */ || Math.floor(a / PAGE_SIZE) !== page) break;
-      if (i.def.flags & 256 /* F_STRING */ && i.pfx & 12) break; // rep loops re-enter at the same rip
     }
     const b = new Block(block);
     this.cache.set(addr, b);
@@ -585,6 +589,10 @@ export class X86Cpu implements Cpu {
     this.setRsp(sp + 8);
     return v;
   }
+}
+
+function checkIndex(i: number, n: number, what: string): void {
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`no ${what} ${i} (0..${n - 1})`);
 }
 
 function lt64(a: number, ah: number, b: number, bh: number): number {

@@ -187,3 +187,26 @@ describe("X86Cpu traps and architectural effects", () => {
     expect(cpu.sp).toBe(BigInt(STACK_TOP - 0x100 + 8));
   });
 });
+
+describe("X86Cpu API input checks", () => {
+  it("rejects bad register indices and pc values with RangeError", () => {
+    const cpu = new X86Cpu(new GuestMemory());
+    expect(() => cpu.getReg(16)).toThrow(RangeError);
+    expect(() => cpu.setReg(-1, 0n)).toThrow(RangeError);
+    expect(() => cpu.getXmm(16)).toThrow(RangeError);
+    expect(() => (cpu.pc = -4)).toThrow(RangeError);
+    expect(() => cpu.fxrstor(new Uint8Array(100))).toThrow(RangeError);
+  });
+  it("a jump to an unmapped or non-canonical address is a page fault at the target", () => {
+    const { trap } = runCode((a) => {
+      a.mov("rax", 0x7fff00000000n);
+      a.jmp("rax");
+    });
+    expect(trap).toMatchObject({ kind: "page-fault", pc: 0x7fff00000000, access: "exec" });
+    const nc = runCode((a) => {
+      a.mov("rax", 0xffff800000000000n);
+      a.jmp("rax");
+    });
+    expect(nc.trap.kind).toBe("page-fault");
+  });
+});
