@@ -8,7 +8,7 @@
  * operand (register when `mod === 3`, memory otherwise); an accumulator
  * paired with E becomes the "G" operand.
  */
-import { F_D64, F_F64, F_MEMONLY, F_REGONLY, F_SSE, INCSSP, isDef, MAPS, RDSSP, type OpDef, type Row } from "./tables.js";
+import { F_D64, F_F64, F_LOCKOK, F_MEMONLY, F_REGONLY, F_SSE, INCSSP, isDef, MAPS, RDSSP, type OpDef, type Row } from "./tables.js";
 
 export const P_66 = 1;
 export const P_67 = 2;
@@ -270,6 +270,8 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
       }
     }
   }
+  // LOCK is only valid on the listed read-modify-write instructions with a memory destination (SDM "LOCK").
+  if (pfx & P_LOCK && (!(flags & F_LOCKOK) || i.mod === 3)) fail("LOCK prefix on an instruction that cannot be locked");
   // Operand normalisation (see the header comment).
   const ops = D.ops;
   for (let k = 0; k < ops.length; k++) {

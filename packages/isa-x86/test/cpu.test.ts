@@ -210,3 +210,18 @@ describe("X86Cpu API input checks", () => {
     expect(nc.trap.kind).toBe("page-fault");
   });
 });
+
+describe("LOCK prefix", () => {
+  it("is #UD on non-lockable instructions and register destinations, accepted on memory RMW", () => {
+    expect(runBytes(hex("f0 89 c8 cc")).trap.kind).toBe("undefined"); // lock mov %ecx,%eax
+    expect(runBytes(hex("f0 01 c8 cc")).trap.kind).toBe("undefined"); // lock add %ecx,%eax
+    const ok = runCode((a) => {
+      a.mov("rdi", DATA);
+      a.mov("eax", 5);
+      a.xadd(mem("rdi"), "eax", true);
+      a.xadd(mem("rdi"), "eax", true);
+    });
+    expect(ok.trap.kind).toBe("breakpoint");
+    expect(ok.cpu.getReg(0)).toBe(5n);
+  });
+});
