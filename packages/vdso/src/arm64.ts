@@ -242,6 +242,7 @@ export const ARM64_CODEGEN: CodeGen = {
     };
     const c = ctx;
 
+    for (let k = 0; k < (ctx.textPad ?? 0); k += 4) a.nop();
     // __kernel_rt_sigreturn: the NOP *before* the symbol, then exactly `mov x8, #139; svc #0`
     // (arch/arm64/kernel/vdso/sigreturn.S; gdb and libgcc match these two words).
     a.align(16);

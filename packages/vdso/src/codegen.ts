@@ -20,6 +20,8 @@ export interface GenContext {
   readonly tableAddr: number;
   /** Entries in the dispatch table (max syscall number + 1). */
   readonly tableLen: number;
+  /** NOP bytes at the start of the text (a different build's layout; multiple of 16). */
+  readonly textPad?: number;
 }
 
 /** Stack depth below the entry SP from `offset` on (for the CFI of the entries). */

@@ -23,6 +23,12 @@ export interface BuildOptions {
   /** "vdso" (default): linux-vdso.so.1 with the LINUX_* ABI; "library": standalone libkernel.so.1. */
   readonly variant?: Variant;
   readonly personalities?: readonly Personality[];
+  /**
+   * Bytes of NOPs before the first function (multiple of 16, < 64 KiB): the same ABI with another
+   * build's layout, for checkpoint/restore experiments (a frame's return PC into the old text
+   * means something else in this one). Default 0.
+   */
+  readonly textPad?: number;
 }
 
 export interface ImageSymbol {
@@ -139,8 +145,12 @@ export function buildVdso(options: BuildOptions): VdsoImage {
   for (const x of extras) funcs.push({ key: `h:${x.name}@${x.version}`, kind: "handler", handler: x.handler });
   const tableLen = Math.max(...syscalls(arch).map((s) => s.nr)) + 1;
 
+  const textPad = options.textPad ?? 0;
+  if (!Number.isInteger(textPad) || textPad < 0 || textPad % 16 !== 0 || textPad >= 65536) {
+    throw new VdsoBuildError(`textPad ${textPad} must be a multiple of 16 below 65536`);
+  }
   const ctxFor = (textAddr: number, tableAddr: number): GenContext => ({
-    textAddr, tableAddr, tableLen, vvarAddr: PAGE_PLACEMENT.vvarOffset, utsAddr: PAGE_PLACEMENT.utsOffset,
+    textAddr, tableAddr, tableLen, vvarAddr: PAGE_PLACEMENT.vvarOffset, utsAddr: PAGE_PLACEMENT.utsOffset, textPad,
   });
   // First pass at a provisional address: code size and offsets do not depend on it (all
   // PC-relative forms used have a fixed width), only the displacements do.

@@ -258,6 +258,7 @@ export const X86_CODEGEN: CodeGen = {
 
     // The libc restorer, byte for byte (gdb's amd64-linux-tdep.c matches these 9 bytes): the
     // rt_sigreturn entry of LIBKERNEL_1 and a valid SA_RESTORER for the kernel's SIGSYS delivery.
+    for (let k = 0; k < (ctx.textPad ?? 0); k++) a.nop();
     fn("@sigreturn", () => {
       a.bytes([0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00]);
       a.syscall();

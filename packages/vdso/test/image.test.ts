@@ -231,6 +231,18 @@ describe("buildVdso input checking", () => {
     expect(() => buildVdso({ arch: "arm64", variant: "static" as "vdso" })).toThrow(/variant/);
     expect(() => buildVdso({ arch: "arm64", personalities: ["nope" as "fakeroot"] })).toThrow(VdsoBuildError);
   });
+  it("textPad moves every function (another build's layout) and keeps the ABI", () => {
+    for (const arch of ["arm64", "x86_64"] as const) {
+      const a = buildVdso({ arch });
+      const b = buildVdso({ arch, textPad: 256 });
+      expect(b.entries.bounce - a.entries.bounce).toBe(256);
+      expect(b.symbols.map((s) => `${s.name}@${s.version}`)).toEqual(a.symbols.map((s) => `${s.name}@${s.version}`));
+      const v = parseVdso(bytesReader(b.bytes, 0), 0);
+      for (const s of b.symbols) expect(v.lookup(s.name, s.version!)).toBe(s.address);
+    }
+    expect(() => buildVdso({ arch: "arm64", textPad: 7 })).toThrow(VdsoBuildError);
+  });
+
   it("a personality changes the dispatch table but not the export list", () => {
     const base = buildVdso({ arch: "x86_64" });
     const fr = buildVdso({ arch: "x86_64", personalities: ["fakeroot"] });
