@@ -74,7 +74,7 @@ function runRow(prog: DemoProgram, id: string, config: MachineConfig): DemoRow {
   const { counters, exact } = runCounters(r);
   const results = decodeResults(prog.arch, Buffer.concat(out));
   const vdsoBase = results ? Number(results.vdsoBase) : 0;
-  const where = (pc: number): string => describePc(prog, vdsoBase, pc);
+  const where = (pc: number): string => describePc(prog, vdsoBase, pc - SYSCALL_INSN[prog.arch]);
   return {
     id, config: describeConfig(config), mechanism: config.mode ?? "direct", arch: prog.arch, exitStatus: r.exitStatus,
     counters, countersExact: exact, modelledNs: modelledNs(counters) ?? null, ratioToDirect: null,
@@ -87,14 +87,15 @@ function runRow(prog: DemoProgram, id: string, config: MachineConfig): DemoRow {
 /**
  * Which step made each kernel entry: an entry from the program's text belongs to the step whose code
  * holds the syscall instruction; one from the vDSO (a re-issued or fallback call) to the step running.
+ * Entries from the prologue or the final exit_group (and their re-issues) belong to no step.
  */
 function attribute(prog: DemoProgram, vdsoBase: number, events: readonly SyscallEvent[]): StepOutcome[] {
   const out = prog.steps.map((s) => ({ id: s.step.id, marks: [] as string[], kernelEntries: 0 }));
   let current = -1;
   for (const e of events) {
-    const i = prog.steps.findIndex((s) => e.pc > s.start && e.pc <= s.end);
-    if (i >= 0) current = i;
-    else if (!(vdsoBase && e.pc >= vdsoBase && e.pc < vdsoBase + prog.vdso.mapSize)) continue; // prologue / exit
+    const site = e.pc - SYSCALL_INSN[prog.arch];
+    const inVdso = vdsoBase !== 0 && site >= vdsoBase && site < vdsoBase + prog.vdso.mapSize;
+    if (!inVdso) current = prog.steps.findIndex((s) => site >= s.start && site < s.end);
     if (current < 0) continue;
     out[current]!.marks.push(pathMark(e));
     out[current]!.kernelEntries++;
@@ -104,8 +105,9 @@ function attribute(prog: DemoProgram, vdsoBase: number, events: readonly Syscall
 
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
+/** Where a syscall instruction at `pc` lives: a program step, or a vDSO symbol + offset. */
 function describePc(prog: DemoProgram, vdsoBase: number, pc: number): string {
-  const step = prog.steps.find((s) => pc > s.start && pc <= s.end);
+  const step = prog.steps.find((s) => pc >= s.start && pc < s.end);
   if (step) return `program, step ${step.step.id}`;
   if (vdsoBase && pc >= vdsoBase && pc < vdsoBase + prog.vdso.mapSize) {
     const off = pc - vdsoBase;
@@ -160,13 +162,12 @@ function bouncedWalkthrough(rows: readonly DemoRow[]): DemoReport["bounced"] {
   const row = rows.find((r) => r.mechanism === "bounce");
   if (!row) return null;
   const prog = buildDemoProgram(row.arch);
-  const step = prog.steps.find((s) => s.step.id === "write")!;
   const base = row.results ? Number(BigInt(row.results.vdsoBase as string)) : 0;
   const lines: string[] = [];
-  const inStep = row.events.filter((e, i, all) => {
-    const first = all.findIndex((x) => Number(x.pc) > step.start && Number(x.pc) <= step.end);
-    return first >= 0 && i >= first && e.name !== "exit_group";
-  });
+  // The program's write entry, then the vDSO's entries that follow it (the re-issue).
+  const first = row.events.findIndex((e) => e.where === "program, step write");
+  const inStep = first < 0 ? [] : [row.events[first]!];
+  for (let i = first + 1; first >= 0 && i < row.events.length && row.events[i]!.where.startsWith("vDSO"); i++) inStep.push(row.events[i]!);
   let n = 0;
   for (const e of inStep) {
     const pc = Number(e.pc);
@@ -182,21 +183,30 @@ function bouncedWalkthrough(rows: readonly DemoRow[]): DemoReport["bounced"] {
 /** The "what broke" lines: facts the runs produced that differ from a direct syscall. */
 function whatBroke(rows: readonly DemoRow[]): string[] {
   const out: string[] = [];
+  // ptrace view: where does the kernel (and so a tracer) see the program's write come from?
+  const views = new Map<string, string[]>();
   for (const r of rows) {
-    // ptrace view: where does the kernel see the write come from?
-    const w = r.steps.find((s) => s.id === "write");
-    const fromVdso = r.events.filter((e) => e.name === "write" && e.where.startsWith("vDSO"));
-    if (w && fromVdso.length) out.push(`ptrace view (${r.arch} ${r.config}): a tracer sees write issued from ${fromVdso[0]!.where} at ${fromVdso[0]!.pc}, not from the program's own syscall instruction`);
+    const fromVdso = r.events.find((e) => e.name === "write" && e.where.startsWith("vDSO"));
+    if (fromVdso) {
+      const sym = fromVdso.where.replace(/\+0x[0-9a-f]+$/, "");
+      views.set(sym, [...(views.get(sym) ?? []), `${r.arch} ${r.id}`]);
+    }
     if (r.results?.redZoneIntact === false) out.push(`red zone (${r.arch} ${r.config}): the word below rsp was overwritten across getpid — a frame was pushed without skipping the 128-byte red zone`);
   }
+  for (const [sym, who] of views) out.push(`ptrace view: a tracer sees the program's write issued from ${sym}, not from the program's own syscall instruction (${who.join(", ")})`);
   const x86 = rows.filter((r) => r.arch === "x86_64" && r.results);
   if (x86.length && x86.every((r) => r.results!.redZoneIntact === true)) out.push(`red zone (x86-64): intact under ${x86.map((r) => r.id).join(", ")} (a bounce frame must sit below rsp − 128)`);
   const filters = new Map<string, string[]>();
-  for (const r of rows) if (r.results) filters.set(String(r.results.ownFilter), [...(filters.get(String(r.results.ownFilter)) ?? []), `${r.arch} ${r.id}`]);
-  for (const [res, who] of filters) {
-    const why = res === "-ENOSYS" ? " (this kernel has no seccomp syscall)" : res === "0" ? " (installed: it now runs on every later kernel entry)" : "";
-    out.push(`filter installation: the program's own seccomp(SECCOMP_SET_MODE_FILTER) = ${res}${why} under ${who.join(", ")}`);
+  for (const r of rows) {
+    if (!r.results) continue;
+    const intercepted = r.steps.find((s) => s.id === "filter")?.marks.some((m) => m.includes("intercept")) ?? false;
+    const res = String(r.results.ownFilter);
+    const key = intercepted ? `${res} (intercepted by the mechanism: the program's filter is not attached in front of it)`
+      : res === "-ENOSYS" ? `${res} (this kernel has no seccomp syscall in this mode)`
+      : res === "0" ? `${res} (attached: it runs on every later kernel entry, the mechanism's own included)` : res;
+    filters.set(key, [...(filters.get(key) ?? []), `${r.arch} ${r.id}`]);
   }
+  for (const [res, who] of filters) out.push(`filter installation: the program's own seccomp(SECCOMP_SET_MODE_FILTER) = ${res}: ${who.join(", ")}`);
   return out;
 }
 
