@@ -18,7 +18,7 @@ import { EFAULT, EINVAL } from "../errno.js";
 import { SA_RESTORER, SA_SIGINFO, SIGSEGV, SIGSYS, sigbit } from "../signal.js";
 import {
   SeccompState, fillSeccompData, newSeccompDataBuffer, seccompOutcome, vdsoWindowFilter, type SockFilter,
-  BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ALLOW, AUDIT_ARCH,
+  BPF_ABS, BPF_JEQ, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ALLOW, AUDIT_ARCH, assemble, type AsmItem,
 } from "../seccomp/index.js";
 
 export type MechanismMode = "direct" | "bounce" | "selective" | "seccomp" | "sud" | "ptrace";
@@ -33,7 +33,7 @@ export const SYSCALL_DISPATCH_FILTER_ALLOW = 0, SYSCALL_DISPATCH_FILTER_BLOCK = 
 /** si_code for SIGSYS (include/uapi/asm-generic/siginfo.h). */
 export const SYS_SECCOMP_CODE = 1, SYS_USER_DISPATCH = 2;
 const PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22;
-const CLONE_VFORK = 0x4000;
+const CLONE_VFORK = 0x4000, CLONE_VM = 0x100;
 const M64 = (1n << 64n) - 1n;
 
 export interface SudConfig {
@@ -85,11 +85,26 @@ function numbers(arch: "arm64" | "x86_64") {
   const n = (s: string) => syscallNr(arch, s);
   const opt = (s: string) => { try { return n(s); } catch { return -1; } };
   return {
-    rtSigreturn: n("rt_sigreturn"), prctl: n("prctl"), seccomp: n("seccomp"), clone: n("clone"), clone3: n("clone3"),
+    rtSigreturn: n("rt_sigreturn"), rtSigprocmask: n("rt_sigprocmask"), prctl: n("prctl"), seccomp: n("seccomp"), clone: n("clone"), clone3: n("clone3"),
     vfork: opt("vfork"),
   };
 }
 const NRS = { arm64: numbers("arm64"), x86_64: numbers("x86_64") };
+
+/**
+ * Calls the kernel-installed SIGSYS mechanisms (seccomp's window filter, the `sud` mode's SUD) let
+ * through from anywhere, because a reflection through a signal frame cannot carry them:
+ * rt_sigreturn's state is at the caller's SP; rt_sigprocmask's effect would be undone by the
+ * handler's own sigreturn (which restores the mask saved in the frame); a clone that shares the
+ * address space (threads, vfork) or gets a new stack would return in the child inside the handler,
+ * whose sigreturn frame is not on the child's stack. (What breaks: a real SIGSYS-based libkernel
+ * has the same holes.)
+ */
+export function exemptFromSigsys(isa: "arm64" | "x86_64", nr: number, args: readonly bigint[]): boolean {
+  const n = NRS[isa];
+  if (nr === n.rtSigreturn || nr === n.rtSigprocmask || nr === n.clone3 || nr === n.vfork) return true;
+  return nr === n.clone && (args[0]! & BigInt(CLONE_VM)) !== 0n;
+}
 
 export class MechanismHost implements EntryStage {
   readonly name: string;
@@ -166,21 +181,26 @@ export class MechanismHost implements EntryStage {
   }
 
   /**
-   * vdsoWindowFilter preceded by "rt_sigreturn → ALLOW" for this arch: the state rt_sigreturn restores
-   * lives at the caller's SP, so it cannot be reflected; programs' own restorers (glibc's x86-64
-   * __restore_rt) sit outside the vDSO.
+   * vdsoWindowFilter preceded by the calls a SIGSYS reflection cannot carry (see {@link exemptFromSigsys}),
+   * allowed from anywhere. The same rule, as cBPF.
    */
   windowFilter(isa: "arm64" | "x86_64", start: bigint, end: bigint): SockFilter[] {
     const w = vdsoWindowFilter(isa, start, end, { extended: this.opts.extendedSeccompData === true });
-    const ld = (k: number): SockFilter => ({ code: BPF_LD | BPF_W | BPF_ABS, jt: 0, jf: 0, k });
-    return [
-      ld(4),
-      { code: BPF_JMP | BPF_JEQ | BPF_K, jt: 0, jf: 3, k: AUDIT_ARCH[isa] }, // foreign arch: the window filter kills it
-      ld(0),
-      { code: BPF_JMP | BPF_JEQ | BPF_K, jt: 0, jf: 1, k: NRS[isa].rtSigreturn },
-      { code: BPF_RET | BPF_K, jt: 0, jf: 0, k: SECCOMP_RET_ALLOW },
-      ...w,
+    const n = NRS[isa];
+    const LD = (k: number): AsmItem => ({ code: BPF_LD | BPF_W | BPF_ABS, k });
+    const JEQ = (k: number, jt: string | number, jf: string | number): AsmItem => ({ code: BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf });
+    const items: AsmItem[] = [
+      LD(4), JEQ(AUDIT_ARCH[isa], 0, "window"), // a foreign arch: the window filter kills it
+      LD(0),
+      ...[n.rtSigreturn, n.rtSigprocmask, n.clone3, ...(n.vfork >= 0 ? [n.vfork] : [])].map((k) => JEQ(k, "allow", 0)),
+      JEQ(n.clone, 0, "window"),
+      LD(16), { code: BPF_JMP | BPF_JSET | BPF_K, k: CLONE_VM, jt: "allow", jf: "window" }, // clone flags (low word)
+      { label: "allow" }, { code: BPF_RET | BPF_K, k: SECCOMP_RET_ALLOW },
+      { label: "window" }, { code: BPF_LD | BPF_W | BPF_ABS, k: 4 }, // placeholder: replaced by the window filter's first insn
     ];
+    const prefix = assemble(items);
+    prefix.pop();
+    return [...prefix, ...w];
   }
 
   private installSigsysHandler(p: Process): void {
@@ -218,7 +238,7 @@ export class MechanismHost implements EntryStage {
     if (s.sud) {
       const sud = s.sud;
       const inRegion = ((BigInt(post) - sud.offset) & M64) < sud.len;
-      const exempt = sud.byKernel && nr === NRS[isa].rtSigreturn;
+      const exempt = sud.byKernel && exemptFromSigsys(isa, nr, ev.args);
       if (!inRegion && !exempt) {
         let block = true;
         if (sud.selector !== 0n) {
