@@ -61,8 +61,8 @@ export const ORACLE_DEVIATIONS: Readonly<Record<string, Deviation>> = {
   "x86_64-musl/ported-O2": libkernel,
 };
 
-/** The CPU-bound benchmark (10^8+ instructions): tens of seconds in the interpreters. */
-export const HEAVY = new Set(["bench-O0", "bench-O2"]);
+/** The CPU-bound benchmark and the -O0 malloc churn (10^8+ instructions): seconds to tens of seconds each. */
+export const HEAVY = new Set(["bench-O0", "bench-O2", "malloc-O0"]);
 
 /**
  * The stdout the ported program prints when the vDSO exports libkernel: the symbols are found, and

@@ -1,5 +1,5 @@
 /**
- * The corpus benchmark programs (10^8+ instructions), checked like the others. They take
+ * The corpus programs listed in HEAVY (10^8+ instructions), checked like the others. They take
  * tens of seconds each in the interpreters, so they run only when UABI_CORPUS_FULL=1 (CI nightly,
  * or `UABI_CORPUS_FULL=1 pnpm vitest run --project @uabi/kernel corpus-heavy`).
  */
