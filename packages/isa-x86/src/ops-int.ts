@@ -1046,8 +1046,16 @@ defineOp(["movs", "cmps", "stos", "lods", "scas"], (d) => {
     let si = get(6);
     let di = get(7);
     let cx = rep ? get(1) : 1;
+    // A long rep is interruptible (as on hardware): after REP_CHUNK iterations the run loop stops with a
+    // budget trap at this instruction, which resumes with the updated registers when run again.
+    let chunk = REP_CHUNK;
     try {
       while (cx > 0) {
+        if (--chunk < 0) {
+          c.rip = i.addr;
+          c.pending = { kind: "budget", pc: i.addr };
+          break;
+        }
         switch (op) {
           case "movs": {
             const v = c.rdMem(segBase + si, sz);
@@ -1095,6 +1103,9 @@ defineOp(["movs", "cmps", "stos", "lods", "scas"], (d) => {
     }
   };
 });
+/** Iterations of a rep string instruction between interruption points. */
+export const REP_CHUNK = 1 << 20;
+
 function cmpFlags(c: X86Cpu, sz: number, a: number, ah: number, b: number, bh: number): void {
   const r = sz === 64 ? (a - b) >>> 0 : mask(a - b, sz);
   const rh = sz === 64 ? (ah - bh - (a < b ? 1 : 0)) >>> 0 : 0;

@@ -225,3 +225,26 @@ describe("LOCK prefix", () => {
     expect(ok.cpu.getReg(0)).toBe(5n);
   });
 });
+
+describe("rep string instructions", () => {
+  it("a long rep stosb is interrupted with a budget trap and resumes to completion", () => {
+    const m = new GuestMemory();
+    m.map(CODE, 0x1000, PERM_READ | PERM_EXEC);
+    m.map(0x1000000, 0x300000, PERM_READ | PERM_WRITE);
+    m.poke(CODE, hex("f3aa cc")); // rep stosb; int3
+    const cpu = new X86Cpu(m);
+    cpu.setReg(7, 0x1000000n);
+    cpu.setReg(1, 0x280000n);
+    cpu.setReg(0, 0xabn);
+    cpu.pc = CODE;
+    const t1 = cpu.run(1000);
+    expect(t1).toEqual({ kind: "budget", pc: CODE });
+    expect(cpu.getReg(1)).toBe(0x280000n - (1n << 20n));
+    let t = t1;
+    while (t.kind === "budget") t = cpu.run(1000);
+    expect(t.kind).toBe("breakpoint");
+    expect(cpu.getReg(1)).toBe(0n);
+    expect(m.read8(0x1000000 + 0x27ffff)).toBe(0xab);
+    expect(cpu.counters.instructions).toBe(2); // the rep retires once, then int3
+  });
+});
