@@ -4,8 +4,8 @@
  *
  * Scalars live in lane 0 of V<n>; every scalar write zeroes the rest of the
  * register, and every 64-bit (Q=0) vector write zeroes the upper half, as the
- * architecture requires. Rounding is round-to-nearest-even regardless of
- * FPCR.RMode (Linux user code starts with RMode 0; changing it is not modelled);
+ * architecture requires. JS arithmetic is round-to-nearest-even; under another
+ * FPCR.RMode the scalar operations take the exact BigInt path in fma.ts.
  * FP exceptions are never trapped and FPSR cumulative bits are not set.
  */
 import type { Arm64Cpu, Handler } from "./cpu.js";
@@ -13,7 +13,19 @@ import type { Fields } from "./decode.js";
 import { vfpExpandImm } from "./disasm.js";
 import { holds } from "./exec.js";
 import { simdFp2, simdFp3, simdFpAcross, simdIndexed } from "./exec-simdfp.js";
-import { fusedMulAdd } from "./fma.js";
+import { add, div, fusedMulAdd, mul, RN, roundTo, sqrt } from "./fma.js";
+
+/** FPCR.RMode (bits 23:22): 0 nearest, 1 towards +inf, 2 towards -inf, 3 towards zero. */
+const roundingMode = (c: Arm64Cpu) => (c.fpcr >>> 22) & 3;
+/** The directed-rounding form of the basic ops (FP_DP2 opcodes 0..3 and 8). */
+type DirectedOp = (a: number, b: number, single: boolean, mode: number) => number;
+const DIRECTED: Partial<Record<number, DirectedOp>> = {
+  0: mul,
+  1: div,
+  2: add,
+  3: (a, b, s, m) => add(a, -b, s, m),
+  8: (a, b, s, m) => -mul(a, b, s, m), // fnmul rounds the product, then negates
+};
 
 const f64 = new Float64Array(1);
 
@@ -63,6 +75,8 @@ function roundEven(x: number): number {
 function roundAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
+/** Integral rounding by FPCR.RMode (frintx, frinti). */
+const MODE_ROUNDERS: readonly ((x: number) => number)[] = [roundEven, Math.ceil, Math.floor, Math.trunc];
 const ROUNDERS: Record<number, (x: number) => number> = {
   0: roundEven, // N
   1: Math.ceil, // P
@@ -268,12 +282,28 @@ export const FP_SIMD: Record<string, Compiler> = {
       case 0: return () => { movScalar(c, d, n, words); return next; };
       case 1: return () => { movScalar(c, d, n, words, 0, true); return next; };
       case 2: return () => { movScalar(c, d, n, words, 0x80000000); return next; };
-      case 3: return () => { const v = Math.sqrt(rd(c, n)); if (v !== v) writeNaN(c, d, [n], dbl); else wr(c, d, v); return next; };
-      case 4: return dbl ? () => { const v = rdD(c, n); if (v !== v) convertNaN(c, d, n, true); else wrS(c, d, v); return next; } : undefined;
+      case 3: return () => {
+        const x = rd(c, n), mode = roundingMode(c);
+        const v = mode === RN ? Math.sqrt(x) : sqrt(x, !dbl, mode);
+        if (v !== v) writeNaN(c, d, [n], dbl); else wr(c, d, v);
+        return next;
+      };
+      case 4: return dbl ? () => {
+        const v = rdD(c, n), mode = roundingMode(c);
+        if (v !== v) convertNaN(c, d, n, true); else wrS(c, d, mode === RN ? v : roundTo(v, true, mode));
+        return next;
+      } : undefined;
       case 5: return dbl ? undefined : () => { const v = rdS(c, n); if (v !== v) convertNaN(c, d, n, false); else wrD(c, d, v); return next; };
       case 8: case 9: case 10: case 11: case 12: case 14: case 15: {
-        const r = opcode === 14 || opcode === 15 ? roundEven : ROUNDERS[opcode - 8]!;
-        return () => { const v = r(rd(c, n)); if (v !== v) writeNaN(c, d, [n], dbl); else wr(c, d, v); return next; };
+        // frintx/frinti round in the FPCR mode; the others have their own.
+        const dynamic = opcode === 14 || opcode === 15;
+        const fixed = dynamic ? roundEven : ROUNDERS[opcode - 8]!;
+        return () => {
+          const r = dynamic ? MODE_ROUNDERS[roundingMode(c)]! : fixed;
+          const v = r(rd(c, n));
+          if (v !== v) writeNaN(c, d, [n], dbl); else wr(c, d, v);
+          return next;
+        };
       }
       default: return undefined;
     }
@@ -287,9 +317,16 @@ export const FP_SIMD: Record<string, Compiler> = {
     const nm = opcode === 6 || opcode === 7;
     if (dbl) {
       const vd = c.vd;
-      if (opcode === 2) return () => { const v = vd[n * 2]! + vd[m * 2]!; if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
-      if (opcode === 0) return () => { const v = vd[n * 2]! * vd[m * 2]!; if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
+      const directed = DIRECTED[opcode];
+      if (opcode === 2) return () => { const v = roundingMode(c) === RN ? vd[n * 2]! + vd[m * 2]! : add(vd[n * 2]!, vd[m * 2]!, false, roundingMode(c)); if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
+      if (opcode === 0) return () => { const v = roundingMode(c) === RN ? vd[n * 2]! * vd[m * 2]! : mul(vd[n * 2]!, vd[m * 2]!, false, roundingMode(c)); if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
       return () => {
+        const mode = roundingMode(c);
+        if (directed && mode !== RN) {
+          const v = directed(vd[n * 2]!, vd[m * 2]!, false, mode);
+          if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] ^= 0x80000000; } else wrD(c, d, v);
+          return next;
+        }
         // fmaxnm/fminnm treat one quiet NaN as missing data, but a signalling NaN still propagates.
         if (nm && ((isNaNReg(c, n, true) && !isQuiet(c, n, true)) || (isNaNReg(c, m, true) && !isQuiet(c, m, true)))) { writeNaN(c, d, srcs, true); return next; }
         const v = op(vd[n * 2]!, vd[m * 2]!);
@@ -298,9 +335,11 @@ export const FP_SIMD: Record<string, Compiler> = {
       };
     }
     // Single precision: the double result of +,-,*,/ rounds correctly to float (p=53 >= 2*24+2).
+    const directedS = DIRECTED[opcode];
     return () => {
       if (nm && ((isNaNReg(c, n, false) && !isQuiet(c, n, false)) || (isNaNReg(c, m, false) && !isQuiet(c, m, false)))) { writeNaN(c, d, srcs, false); return next; }
-      const v = op(rdS(c, n), rdS(c, m));
+      const mode = roundingMode(c);
+      const v = directedS && mode !== RN ? directedS(rdS(c, n), rdS(c, m), true, mode) : op(rdS(c, n), rdS(c, m));
       // fnmul negates after the multiply, so even its NaN comes out sign-flipped.
       if (v !== v) { writeNaN(c, d, srcs, false); if (opcode === 8) c.vw[d * 4] ^= 0x80000000; } else wrS(c, d, v);
       return next;
@@ -361,7 +400,13 @@ export const FP_SIMD: Record<string, Compiler> = {
       const get = sf
         ? uns ? () => (H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) : () => H[n]! * TWO32 + (L[n]! >>> 0)
         : uns ? () => L[n]! >>> 0 : () => L[n]!;
-      return dbl ? () => { wrD(c, d, get()); return next; } : () => { wrS(c, d, get()); return next; };
+      // Exact integer, one rounding: needed for 64-bit sources to single, and for directed modes.
+      const exact = sf
+        ? uns ? () => (BigInt(H[n]! >>> 0) << 32n) | BigInt(L[n]! >>> 0) : () => (BigInt(H[n]!) << 32n) | BigInt(L[n]! >>> 0)
+        : uns ? () => BigInt(L[n]! >>> 0) : () => BigInt(L[n]!);
+      return dbl
+        ? () => { const mode = roundingMode(c); wrD(c, d, mode === RN ? get() : roundTo(exact(), false, mode)); return next; }
+        : () => { const mode = roundingMode(c); wrS(c, d, mode === RN && !sf ? get() : roundTo(exact(), true, mode)); return next; };
     }
     let round: ((x: number) => number) | undefined;
     if (opcode <= 1) round = ROUNDERS[[0, 1, 2, 3][rmode]!];
@@ -382,7 +427,7 @@ export const FP_SIMD: Record<string, Compiler> = {
     const srcs = [a, n, m], flips = (negA ? 1 : 0) | (negP ? 2 : 0);
     return () => {
       const x = rd(c, n), y = rd(c, m), z = rd(c, a);
-      const v = fusedMulAdd(negP ? -x : x, y, negA ? -z : z, single);
+      const v = fusedMulAdd(negP ? -x : x, y, negA ? -z : z, single, roundingMode(c));
       if (v !== v) {
         // A quiet-NaN addend with inf*0 is an invalid operation: the default NaN.
         const invalidProduct = (x === 0 && Math.abs(y) === Infinity) || (y === 0 && Math.abs(x) === Infinity);
