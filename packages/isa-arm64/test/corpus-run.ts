@@ -22,8 +22,9 @@ export const HARNESS_LIMITED: Record<string, string> = {
   "umask-O0": "needs a file system (openat/unlinkat/dup)",
   "umask-O2": "needs a file system (openat/unlinkat/dup)",
 };
-/** Long runs, kept in a file of their own so the two files run in parallel. */
-export const HEAVY = new Set(["bench-O2", "malloc-O0", "malloc-O2", "strings-O0"]);
+/** Long runs, kept in files of their own (corpus-heavy, corpus-bench) so the files run in parallel. */
+export const HEAVY = new Set(["malloc-O0", "malloc-O2", "strings-O0"]);
+export const BENCH = new Set(["bench-O2"]);
 /** 445 M instructions (~12 s of CPU): checked by scripts/run-corpus.ts and bench/mips.ts, not on every test run. */
 export const TOO_SLOW_FOR_TESTS = new Set(["bench-O0"]);
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { fixtures, HARNESS_LIMITED, HEAVY, runFixture, TOO_SLOW_FOR_TESTS } from "./corpus-run.js";
+import { BENCH, fixtures, HARNESS_LIMITED, HEAVY, runFixture, TOO_SLOW_FOR_TESTS } from "./corpus-run.js";
 
 describe("aarch64 corpus on the interpreter (recorded qemu/Linux outputs)", () => {
   it("has the corpus", () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(30);
   });
   for (const fx of fixtures) {
-    if (HEAVY.has(fx.id) || TOO_SLOW_FOR_TESTS.has(fx.id)) continue;
+    if (HEAVY.has(fx.id) || BENCH.has(fx.id) || TOO_SLOW_FOR_TESTS.has(fx.id)) continue;
     const limited = HARNESS_LIMITED[fx.id];
     if (limited) {
       it(`${fx.id}: runs without an undefined instruction (harness limit: ${limited})`, () => {
