@@ -509,10 +509,17 @@ export class X86Cpu implements Cpu {
   }
   rdMem(a: number, sz: number): number {
     switch (sz) {
-      case 64:
-        if ((a & 4095) > 4088) this.mem.read8(a + 7); // fault on the second page before reading anything
+      case 64: {
+        // Low half first so a fault names the operand's address; a page-crossing operand probes the
+        // second page (at its first byte, where hardware reports the fault) before anything is read.
+        if ((a & 4095) > 4088) {
+          this.mem.read8(a);
+          this.mem.read8(a - (a & 4095) + 4096);
+        }
+        const lo = this.mem.read32(a);
         this.vh = this.mem.read32(a + 4);
-        return this.mem.read32(a);
+        return lo;
+      }
       case 32:
         this.vh = 0;
         return this.mem.read32(a);

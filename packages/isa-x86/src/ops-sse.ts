@@ -45,7 +45,10 @@ function loadW(c: X86Cpu, i: Insn): boolean {
   const a = c.ea(i);
   if (!checkAlign(c, i, a)) return false;
   const m = c.mem;
-  if ((a & 4095) > 4080) m.read8(a + 15);
+  if ((a & 4095) > 4080) {
+    m.read8(a);
+    m.read8(a - (a & 4095) + 4096);
+  }
   T[0] = m.read32(a);
   T[1] = m.read32(a + 4);
   T[2] = m.read32(a + 8);
@@ -62,7 +65,10 @@ function loadWs(c: X86Cpu, i: Insn, bits: number): void {
   }
   const a = c.ea(i);
   if (bits === 64) {
-    if ((a & 4095) > 4088) c.mem.read8(a + 7);
+    if ((a & 4095) > 4088) {
+      c.mem.read8(a);
+      c.mem.read8(a - (a & 4095) + 4096);
+    }
     T[0] = c.mem.read32(a);
     T[1] = c.mem.read32(a + 4);
   } else T[0] = c.mem.read32(a);

@@ -248,3 +248,32 @@ describe("rep string instructions", () => {
     expect(cpu.counters.instructions).toBe(2); // the rep retires once, then int3
   });
 });
+
+describe("fault addresses", () => {
+  it("a 64-bit load from an unmapped page faults at the operand address", () => {
+    const { trap } = runCode((a) => {
+      a.mov("rax", 0xdead000);
+      a.mov("rbx", mem("rax"));
+    });
+    expect(trap).toMatchObject({ kind: "page-fault", addr: 0xdead000, access: "read" });
+  });
+  it("a page-crossing 64-bit load faults at the first byte of the missing page, before any effect", () => {
+    const { cpu, trap } = runCode((a) => {
+      a.mov("rax", DATA + 0x10000 - 4);
+      a.mov("rbx", 7);
+      a.mov("rbx", mem("rax"));
+    });
+    expect(trap).toMatchObject({ kind: "page-fault", addr: DATA + 0x10000, access: "read" });
+    expect(cpu.getReg(3)).toBe(7n);
+  });
+  it("a page-crossing movdqu faults at the missing page", () => {
+    const m = new GuestMemory();
+    m.map(CODE, 0x1000, PERM_READ | PERM_EXEC);
+    m.map(DATA, 0x1000, PERM_READ | PERM_WRITE);
+    m.poke(CODE, hex("f30f6f00cc")); // movdqu (%rax),%xmm0
+    const cpu = new X86Cpu(m);
+    cpu.setReg(0, BigInt(DATA + 0x1000 - 8));
+    cpu.pc = CODE;
+    expect(cpu.run(10)).toMatchObject({ kind: "page-fault", addr: DATA + 0x1000, pc: CODE });
+  });
+});
