@@ -8,7 +8,7 @@ import { type Arch, syscallNr } from "@uabi/uapi";
 import { K, abiFor } from "./abi.js";
 import type { IrMemory } from "./interp.js";
 import type { PageId } from "./layout.js";
-import { CLOCK_MODE, FS_PAGE, TASK_PAGE, UTS_PAGE, VVAR_PAGE } from "./layout.js";
+import { ABI_PERSONALITY, CLOCK_MODE, FS_PAGE, TASK_PAGE, UTS_PAGE, VVAR_PAGE } from "./layout.js";
 import type { Handler } from "./ir.js";
 import { type Personality, dispatchPolicy, versionedExtras } from "./policy.js";
 
@@ -29,6 +29,8 @@ export interface ConformanceCase {
   readonly version?: string;
   readonly arches?: readonly Arch[];
   readonly personalities?: readonly Personality[];
+  /** Personalities compiled in behind TASK_PAGE.abiPersonality bits. */
+  readonly switchable?: readonly Personality[];
   args(ctx: CaseCtx): readonly bigint[];
   init?(ctx: CaseCtx): readonly MemWrite[];
   /** Successive counter reads; the last value repeats. May also mutate memory (seqlock tests). */
@@ -420,6 +422,66 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     ret: () => u(-9),
     syscalls: () => [["fcntl", [9n, 1n]]],
   },
+  // ---------------------------------------------------------------- ABI personality (LIBKERNEL_2)
+  {
+    title: "__kernel_abi_personality sets the task's ABI bits and returns the old ones; 0xffffffff queries",
+    handler: "abi_personality",
+    version: "LIBKERNEL_2",
+    args: () => [1n],
+    init: (c) => [[T(c, TASK_PAGE.abiPersonality), 4, 0n]],
+    ret: () => 0n,
+    mem: (c) => [[T(c, TASK_PAGE.abiPersonality), 4, 1n]],
+  },
+  {
+    title: "switchable fakeroot, bit clear: getuid is the real syscall",
+    handler: "getuid",
+    switchable: ["fakeroot"],
+    args: () => [],
+    kernel: kernel({ getuid: 1000n }),
+    ret: () => 1000n,
+    syscalls: () => [["getuid", []]],
+  },
+  {
+    title: "switchable fakeroot, bit set: getuid is 0 without a kernel entry",
+    handler: "getuid",
+    switchable: ["fakeroot"],
+    args: () => [],
+    init: (c) => [[T(c, TASK_PAGE.abiPersonality), 4, BigInt(ABI_PERSONALITY.fakeroot)]],
+    kernel: kernel({ getuid: 1000n }),
+    ret: () => 0n,
+  },
+  {
+    title: "switchable fakeroot, bit clear: fstat reports the real owner",
+    handler: "fstat",
+    switchable: ["fakeroot"],
+    args: (c) => [4n, c.buf],
+    kernel: kernel({ fstat: fakeStat(1n, 2n)(1) }),
+    ret: () => 0n,
+    mem: (c) => [[c.buf + BigInt(abiFor(c.arch).stat.uid), 4, 1000n]],
+    syscalls: (c) => [["fstat", [4n, c.buf]]],
+  },
+  {
+    title: "switchable fakeroot, bit set: fstat reports root",
+    handler: "fstat",
+    switchable: ["fakeroot"],
+    args: (c) => [4n, c.buf],
+    init: (c) => [[T(c, TASK_PAGE.abiPersonality), 4, BigInt(ABI_PERSONALITY.fakeroot)]],
+    kernel: kernel({ fstat: fakeStat(1n, 2n)(1) }),
+    ret: () => 0n,
+    mem: (c) => [[c.buf + BigInt(abiFor(c.arch).stat.uid), 4, 0n]],
+    syscalls: (c) => [["fstat", [4n, c.buf]]],
+  },
+  {
+    title: "switchable fakeroot on x86-64, bit clear: stat keeps its rewrite onto newfstatat",
+    handler: "stat",
+    arches: ["x86_64"],
+    switchable: ["fakeroot"],
+    args: (c) => [c.buf, c.buf + 0x100n],
+    kernel: kernel({ newfstatat: fakeStat(1n, 2n)(2) }),
+    ret: () => 0n,
+    mem: (c) => [[c.buf + 0x100n + 28n, 4, 1000n]],
+    syscalls: (c) => [["newfstatat", [u(K.AT_FDCWD), c.buf, c.buf + 0x100n, 0n]]],
+  },
   // ---------------------------------------------------------------- fakeroot
   {
     title: "fakeroot: getuid is 0",
@@ -601,7 +663,7 @@ export function caseHandler(arch: Arch, c: ConformanceCase): Handler {
     if (!x) throw new Error(`no ${c.handler}@${c.version} on ${arch}`);
     return x.handler;
   }
-  const policy = dispatchPolicy(arch, { personalities: c.personalities ?? [] });
+  const policy = dispatchPolicy(arch, { personalities: c.personalities ?? [], switchable: c.switchable ?? [] });
   const e = policy.entries.find((p) => p.name === c.handler);
   if (!e?.handler) throw new Error(`${arch} policy has no handler for ${c.handler}`);
   return e.handler;

@@ -90,6 +90,22 @@ export function getcpu(): Handler {
     .build();
 }
 
+/**
+ * `__kernel_abi_personality(bits)` (LIBKERNEL_2): the process refines its own ABI in userspace,
+ * with personality(2)'s convention — 0xffffffff queries — and returns the old bits.
+ */
+export function abiPersonality(): Handler {
+  const b = new IrBuilder("abi_personality", 1);
+  const done = b.label("done");
+  return b
+    .arg(0, 0).ext(0, 0, 32)
+    .page(1, "task").load(2, 1, TASK_PAGE.abiPersonality, 4)
+    .br("eq", 0, U32_MAX, done)
+    .store(1, TASK_PAGE.abiPersonality, 0, 4)
+    .place(done).ret(2)
+    .build();
+}
+
 // ------------------------------------------------------------------ uname
 
 /** Copy `len` bytes from the uts page to arg 0: 8-byte loop, then a 4/2/1 tail. */

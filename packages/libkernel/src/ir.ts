@@ -246,3 +246,41 @@ export function validate(h: Handler): void {
 export function uses(h: Handler, pred: (i: Insn) => boolean): boolean {
   return h.code.some(pred);
 }
+
+/**
+ * `name(args)`: if `(load32(page + off) & mask) != 0` run `whenSet`, else `whenClear`. The two
+ * bodies are concatenated with their labels renamed apart; the frame is the larger of the two.
+ */
+export function branchOnFlag(name: string, page: PageId, off: number, mask: bigint, whenSet: Handler, whenClear: Handler): Handler {
+  const rename = (h: Handler, tag: string): Insn[] =>
+    h.code.map((i): Insn => {
+      if (i.op === "label") return { ...i, name: `${tag}.${i.name}` };
+      if (i.op === "br" || i.op === "jmp") return { ...i, target: `${tag}.${i.target}` };
+      return i;
+    });
+  const code: Insn[] = [
+    { op: "page", d: 0, page },
+    { op: "load", d: 0, base: 0, off, size: 4 },
+    { op: "alu", k: "and", d: 0, a: 0, b: BigInt.asUintN(64, mask) },
+    { op: "br", cond: "ne", a: 0, b: 0n, target: "set.entry" },
+    ...rename(whenClear, "clear"),
+    { op: "label", name: "set.entry" },
+    ...rename(whenSet, "set"),
+  ];
+  const h: Handler = Object.freeze({
+    name, nargs: Math.max(whenSet.nargs, whenClear.nargs), frameSize: Math.max(whenSet.frameSize, whenClear.frameSize), code: Object.freeze(code),
+  });
+  validate(h);
+  return h;
+}
+
+/** `name(args…)` that just issues syscall `nr` with its `nargs` arguments: the pass-through as IR. */
+export function passThrough(name: string, nr: number, nargs: number): Handler {
+  const b = new IrBuilder(name, nargs);
+  const regs: Reg[] = [];
+  for (let k = 0; k < nargs; k++) {
+    b.arg(k as Reg, k);
+    regs.push(k as Reg);
+  }
+  return b.syscall(0, nr, regs).ret(0).build();
+}

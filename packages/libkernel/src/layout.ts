@@ -51,6 +51,12 @@ export const TASK_PAGE = Object.freeze({
   robustHead: 0x18,
   /** u64: robust_list length as given to set_robust_list (always 24 once accepted). */
   robustLen: 0x20,
+  /**
+   * u32: ABI personality bits the process chose for itself in userspace (`__kernel_abi_personality`,
+   * LIBKERNEL_2): bit 0 = fakeroot, honoured by images built with switchable personalities. The
+   * kernel should copy it to the child at fork/clone, like personality.
+   */
+  abiPersonality: 0x28,
   /** Lowest address of the bounce stack (task-page frame variant): handler stack grows down to here. */
   bounceStackLow: 0x800,
   /** The bounce frame in the task-page variant; SP = page + bounceFrame at bounce entry. */
@@ -134,6 +140,9 @@ export const UTS_PAGE = Object.freeze({
   /** sizeof(struct old_utsname): the first five fields, what `__kernel_uname@LIBKERNEL_1` fills. */
   oldSize: 5 * 65,
 });
+
+/** Bits of TASK_PAGE.abiPersonality. */
+export const ABI_PERSONALITY = Object.freeze({ fakeroot: 1 });
 
 /** Page identifiers used by the IR `page` instruction. */
 export type PageId = "task" | "fs" | "vvar" | "uts";

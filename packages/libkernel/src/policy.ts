@@ -4,7 +4,8 @@
  */
 import { type Arch, syscalls } from "@uabi/uapi";
 import { type Abi, abiFor } from "./abi.js";
-import type { Handler } from "./ir.js";
+import { type Handler, branchOnFlag, passThrough } from "./ir.js";
+import { ABI_PERSONALITY, TASK_PAGE } from "./layout.js";
 import * as H from "./handlers.js";
 
 /** Bad input to the policy (an unknown personality). */
@@ -65,6 +66,8 @@ export interface PolicyEntry {
 export interface DispatchPolicy {
   readonly arch: Arch;
   readonly personalities: readonly Personality[];
+  /** Personalities compiled in behind TASK_PAGE.abiPersonality bits. */
+  readonly switchable: readonly Personality[];
   /** One entry per syscall of the ISA's table, by ascending number. */
   readonly entries: readonly PolicyEntry[];
   /** Entries with a handler, by number. */
@@ -79,7 +82,14 @@ export interface DispatchPolicy {
 }
 
 export interface PolicyOptions {
+  /** Always on. */
   readonly personalities?: readonly Personality[];
+  /**
+   * Compiled in but off until the process turns them on with `__kernel_abi_personality`
+   * (TASK_PAGE.abiPersonality): each affected call checks the bit, then runs the personality's
+   * handler or the base behaviour (base handler, or the plain syscall).
+   */
+  readonly switchable?: readonly Personality[];
 }
 
 /** The policy for an ISA, with optional personalities layered on top (later ones win). */
@@ -92,8 +102,18 @@ export function dispatchPolicy(arch: Arch, options: PolicyOptions = {}): Dispatc
     if (!row.arches.includes(arch)) continue;
     byName.set(row.name, { name: row.name, kind: row.kind, handler: row.build(abi), ...(row.successor ? { successor: row.successor } : {}) });
   }
+  const switchable = [...new Set(options.switchable ?? [])].filter((p) => !personalities.includes(p));
+  for (const p of switchable) if (!PERSONALITIES.includes(p)) throw new PolicyError(`unknown personality ${JSON.stringify(p)}`);
   if (personalities.includes("fakeroot")) {
     for (const [name, handler] of H.fakerootHandlers(abi)) {
+      byName.set(name, { name, kind: "userspace", handler, personality: "fakeroot" });
+    }
+  } else if (switchable.includes("fakeroot")) {
+    for (const [name, fake] of H.fakerootHandlers(abi)) {
+      const base = byName.get(name);
+      const info = syscalls(arch).find((s) => s.name === name)!;
+      const clear = base?.handler ?? passThrough(name, info.nr, info.args.length);
+      const handler = branchOnFlag(name, "task", TASK_PAGE.abiPersonality, BigInt(ABI_PERSONALITY.fakeroot), fake, clear);
       byName.set(name, { name, kind: "userspace", handler, personality: "fakeroot" });
     }
   }
@@ -110,6 +130,7 @@ export function dispatchPolicy(arch: Arch, options: PolicyOptions = {}): Dispatc
   return Object.freeze({
     arch,
     personalities,
+    switchable,
     entries: Object.freeze(entries),
     handled,
     movable,
@@ -118,7 +139,11 @@ export function dispatchPolicy(arch: Arch, options: PolicyOptions = {}): Dispatc
 }
 
 /** Extra libkernel functions that are not the handler of a syscall number (versioned variants). */
-export function versionedExtras(arch: Arch): readonly { name: string; version: string; handler: Handler }[] {
+export function versionedExtras(arch: Arch): readonly { name: string; version: string; handler: Handler; isDefault?: boolean }[] {
   void arch;
-  return [{ name: "uname", version: "LIBKERNEL_1", handler: H.unameV1() }];
+  return [
+    { name: "uname", version: "LIBKERNEL_1", handler: H.unameV1() },
+    // A libkernel-only function (no syscall number): new in LIBKERNEL_2.
+    { name: "abi_personality", version: "LIBKERNEL_2", handler: H.abiPersonality(), isDefault: true },
+  ];
 }

@@ -48,4 +48,17 @@ describe("dispatch policy", () => {
     expect(fr.handled.get(syscallNr("arm64", "fchownat"))?.personality).toBe("fakeroot");
     expect(() => dispatchPolicy("arm64", { personalities: ["nope" as "fakeroot"] })).toThrow(/unknown personality/);
   });
+  it("compiles a switchable personality behind the task's ABI bit, keeping the base behaviour reachable", () => {
+    const sw = dispatchPolicy("x86_64", { switchable: ["fakeroot"] });
+    const getuid = sw.handled.get(syscallNr("x86_64", "getuid"))!;
+    expect(getuid.personality).toBe("fakeroot");
+    // Bit clear → the real getuid, so a lean kernel must keep it: not movable.
+    expect(sw.movable.has(syscallNr("x86_64", "getuid"))).toBe(false);
+    // stat keeps its rewrite when the bit is clear: the handler issues newfstatat in both halves.
+    const stat = sw.handled.get(syscallNr("x86_64", "stat"))!.handler!;
+    expect(stat.code.filter((i) => i.op === "syscall").length).toBe(2);
+    expect(sw.switchable).toEqual(["fakeroot"]);
+    // Always-on wins over switchable.
+    expect(dispatchPolicy("x86_64", { personalities: ["fakeroot"], switchable: ["fakeroot"] }).switchable).toEqual([]);
+  });
 });

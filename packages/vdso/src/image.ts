@@ -23,6 +23,8 @@ export interface BuildOptions {
   /** "vdso" (default): linux-vdso.so.1 with the LINUX_* ABI; "library": standalone libkernel.so.1. */
   readonly variant?: Variant;
   readonly personalities?: readonly Personality[];
+  /** Personalities compiled in but off until the process sets its TASK_PAGE.abiPersonality bit. */
+  readonly switchablePersonalities?: readonly Personality[];
   /**
    * Bytes of NOPs before the first function (multiple of 16, < 64 KiB): the same ABI with another
    * build's layout, for checkpoint/restore experiments (a frame's return PC into the old text
@@ -124,7 +126,7 @@ export function buildVdso(options: BuildOptions): VdsoImage {
   if (!cg) throw new VdsoBuildError(`unknown arch ${JSON.stringify(arch)}`);
   let policy: DispatchPolicy;
   try {
-    policy = dispatchPolicy(arch, { personalities: options.personalities ?? [] });
+    policy = dispatchPolicy(arch, { personalities: options.personalities ?? [], switchable: options.switchablePersonalities ?? [] });
   } catch (e) {
     throw new VdsoBuildError(e instanceof Error ? e.message : String(e));
   }
@@ -184,11 +186,11 @@ export function buildVdso(options: BuildOptions): VdsoImage {
   }
   for (const e of policy.entries) {
     const name = `__kernel_${e.name}`;
-    const versioned = extras.some((x) => x.name === e.name);
+    const versioned = extras.some((x) => x.name === e.name && !x.isDefault);
     // A name also exported in the LINUX_* node keeps that one as its default definition.
     syms.push({ name, key: keyOf.get(e.nr)!, version: versioned ? "LIBKERNEL_2" : "LIBKERNEL_1", ...(linuxNames.has(name) ? { hidden: true } : {}) });
   }
-  for (const x of extras) syms.push({ name: `__kernel_${x.name}`, key: `h:${x.name}@${x.version}`, version: x.version, hidden: true });
+  for (const x of extras) syms.push({ name: `__kernel_${x.name}`, key: `h:${x.name}@${x.version}`, version: x.version, ...(x.isDefault ? {} : { hidden: true }) });
   syms.push({ name: "__uabi_bounce_entry", key: "@bounce", version: "LIBKERNEL_1" });
   syms.push({ name: "__uabi_sigsys_entry", key: "@sigsys", version: "LIBKERNEL_1" });
 

@@ -9,11 +9,13 @@ import { type VdsoImage, buildVdso } from "../src/index.js";
 import { BASE, BUF, Machine, STACK_TOP, X86, callFunction, runUntil } from "./machine.js";
 
 const images = new Map<string, VdsoImage>();
-function image(arch: (typeof ARCHES)[number], fakeroot: boolean): VdsoImage {
-  const k = `${arch}/${fakeroot}`;
+function image(arch: (typeof ARCHES)[number], c: ConformanceCase): VdsoImage {
+  const personalities = c.personalities ?? [];
+  const switchable = c.switchable ?? [];
+  const k = `${arch}/${personalities.join()}/${switchable.join()}`;
   let img = images.get(k);
   if (!img) {
-    img = buildVdso({ arch, personalities: fakeroot ? ["fakeroot"] : [] });
+    img = buildVdso({ arch, personalities, switchablePersonalities: switchable });
     images.set(k, img);
   }
   return img;
@@ -33,7 +35,7 @@ for (const arch of ARCHES) {
   describe(`lowered handlers on the ${arch} interpreter`, () => {
     for (const c of conformanceCases(arch)) {
       it(c.title, () => {
-        const m = new Machine(image(arch, (c.personalities ?? []).includes("fakeroot")));
+        const m = new Machine(image(arch, c));
         for (const [a, s, v] of c.init?.(m.ctx) ?? []) m.irMem.write(a, s, v);
         let n = 0;
         m.counterFn = () => (c.counter ? c.counter(n++, m.irMem, m.ctx) : 0n);
