@@ -70,8 +70,7 @@ describe("fault siginfo reaches a handler", () => {
       a.mov("rax", SA_SIGINFO | SA_RESTORER).mov(xmem("r9", 8), "rax");
       a.lea("rax", xmem({ base: "rip", label: rest })).mov(xmem("r9", 16), "rax");
       a.mov("edi", 11).mov("rsi", "r9").xor("edx", "edx").mov("r10d", 8).mov("eax", 13).syscall();
-      // 32-bit load: isa-x86 currently reports 64-bit faulting loads at addr+4 (reported upstream).
-      a.mov("rax", 0xdead000).mov("ebx", xmem("rax", 0)); // fault
+      a.mov("rax", 0xdead000).mov("rbx", xmem("rax", 0)); // fault
       a.bind(h);
       // exit_group(si_code * 16 + (si_addr == 0xdead000) + 2*(cr2 == si_addr))
       a.mov("eax", xmem({ base: "rsi", disp: 8, size: 32 })).shl("eax", 4);
