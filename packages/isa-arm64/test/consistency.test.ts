@@ -1,4 +1,4 @@
-import { GuestMemory } from "@uabi/isa-core";
+import { GuestMemory, type Trap } from "@uabi/isa-core";
 import { describe, expect, it } from "vitest";
 import { Arm64Cpu, COMPILED_TABLE, disassembleWord } from "../src/index.js";
 import { compileInstruction } from "../src/exec.js";
@@ -25,7 +25,8 @@ describe("decoder, disassembler and interpreter agree", () => {
         } catch {
           continue; // a memory fault: the instruction executed
         }
-        if (cpu.pendingTrap?.kind === "undefined" && gaps.length < 20) gaps.push(`${word.toString(16).padStart(8, "0")} ${text}`);
+        const trap = cpu.pendingTrap as Trap | undefined; // set by the handler
+        if (trap?.kind === "undefined" && gaps.length < 20) gaps.push(`${word.toString(16).padStart(8, "0")} ${text}`);
       }
     }
     expect(gaps).toEqual([]);
