@@ -8,7 +8,7 @@
  * mechanisms exist.
  */
 import * as K from "@uabi/kernel";
-import { ExecError, Kernel, KernelUsageError, type KernelOptions, type RunResult, type SyscallEvent } from "@uabi/kernel";
+import { ExecError, Kernel, KernelUsageError, Tracer, type KernelOptions, type RunResult, type SyscallEvent } from "@uabi/kernel";
 import { UsageError } from "./args.js";
 
 import { DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
@@ -80,33 +80,102 @@ export function pathMark(ev: SyscallEvent): string {
   return `[${stages.join("→")}${ev.path.includes("dispatch") ? "→kernel" : ""}]`;
 }
 
+/** Marks of a program's call diverted into the vDSO (the kernel does not run it at this entry). */
+const DIVERTED = new Set(["bounce→user", "bounce→kernel", "sigsys"]);
+
+interface Outer {
+  ev: SyscallEvent;
+  /** Lines of other calls made while the diverted call was in the vDSO (fallbacks, rt_sigreturn). */
+  inner: string[];
+}
+
 /**
- * strace-format lines with path marks. The kernel traces a call before it reports the event (and
- * traces `exit_group(...) = ?` and `+++ exited +++` before it), so lines wait here until the next event
- * marks the newest syscall line; signal and exit lines pass through unmarked.
+ * strace-format lines with path marks, one line per call of the program.
+ *
+ * The kernel traces a call when it runs it and reports the event after (exit_group's `= ?` and the
+ * `+++ exited` line come before its event), so lines wait here for the next event. A call the
+ * mechanism diverts into the vDSO (`bounce→…`, `sigsys`) is not run at that entry; its line is the
+ * kernel's line of the same call re-issued from the vDSO, marked with the diversion, or — for a call
+ * libkernel handled in userspace — a line formatted here, with the result when a kernel entry carried
+ * it back (arm64's return-only syscall) and `?` when none did (x86-64 returns without the kernel).
+ * Other calls made inside the vDSO meanwhile follow with their own marks.
  */
 export class MarkedTrace {
   private pending: string[] = [];
-  constructor(private readonly out: (line: string) => void) {}
+  private readonly outer = new Map<number, Outer>();
+  constructor(
+    private readonly out: (line: string) => void,
+    private readonly kernel?: Kernel,
+  ) {}
   readonly line = (l: string): void => {
     this.pending.push(l);
   };
   readonly event = (ev: SyscallEvent): void => {
-    for (let i = this.pending.length - 1; i >= 0; i--) {
-      const l = this.pending[i]!;
-      if (isSyscallLine(l) && !/ \[[^\]]*\]$/.test(l)) {
-        this.pending[i] = `${l} ${pathMark(ev)}`;
-        break;
+    const mark = pathMark(ev);
+    const o = this.outer.get(ev.tid);
+    if (DIVERTED.has(mark.slice(1, -1))) {
+      if (o) this.close(ev.tid, undefined);
+      this.flush();
+      this.outer.set(ev.tid, { ev, inner: [] });
+      return;
+    }
+    const i = this.newestUnmarked();
+    const l = i >= 0 ? this.pending[i]! : undefined;
+    if (o && l !== undefined && callName(l) === o.ev.name) {
+      this.pending.splice(i, 1);
+      this.emit(`${l} ${pathMark(o.ev)}`, o);
+      this.outer.delete(ev.tid);
+    } else if (o && l === undefined && mark === "[return]") {
+      // arm64: the return-only syscall after a userspace handler carries its result in x0.
+      this.close(ev.tid, Number(BigInt.asIntN(64, ev.args[0] ?? 0n)));
+    } else if (l !== undefined) {
+      this.pending[i] = `${l} ${mark}`;
+      if (o) {
+        o.inner.push(...this.pending);
+        this.pending = [];
       }
     }
     this.flush();
   };
+  /** Print everything still waiting (call at the end of the run). */
   flush(): void {
+    if (!this.kernel || this.kernel.tasks.every((t) => t.state === "dead")) for (const tid of [...this.outer.keys()]) this.close(tid, undefined);
     for (const l of this.pending) this.out(l);
     this.pending = [];
   }
+  private newestUnmarked(): number {
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const l = this.pending[i]!;
+      if (isSyscallLine(l) && !/ \[[^\]]*\]$/.test(l)) return i;
+    }
+    return -1;
+  }
+  private emit(line: string, o: Outer): void {
+    this.out(line);
+    for (const l of o.inner) this.out(l);
+  }
+  /** The diverted call never came back through the kernel as itself: format its line here. */
+  private close(tid: number, result: number | undefined): void {
+    const o = this.outer.get(tid);
+    if (!o) return;
+    this.outer.delete(tid);
+    this.emit(`${this.format(o.ev, result)} ${pathMark(o.ev)}`, o);
+  }
+  private format(ev: SyscallEvent, result: number | undefined): string {
+    const p = this.kernel?.processes.get(ev.pid);
+    if (!p || !this.kernel) return `${ev.name}(...) = ${result ?? "?"}`;
+    let line = "";
+    const prefix = this.kernel.tasks.length > 1 ? `[pid ${ev.tid}] ` : "";
+    try {
+      new Tracer((l) => (line = l)).syscall(prefix, p, this.kernel.table(p.arch.arch)[ev.nr]?.info, ev.name, ev.args, result ?? "noreturn");
+    } catch {
+      line = `${prefix}${ev.name}(...) = ${result ?? "?"}`;
+    }
+    return line;
+  }
 }
 
+const callName = (l: string): string => l.replace(/^\[pid \d+\] /, "").split("(", 1)[0]!;
 const isSyscallLine = (l: string): boolean => !/^(\[pid \d+\] )?(---|\+\+\+)/.test(l);
 
 // ---------------------------------------------------------------------------------------- costs

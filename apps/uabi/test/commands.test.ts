@@ -123,19 +123,39 @@ describe("uabi run", () => {
     expect(() => parseSize("1k")).toThrow(/at least 1M/);
   });
 
-  it("marks trace lines with the path of the event that follows them", () => {
+  it("merges a diverted call with its re-issue; a call handled in userspace gets a line of its own", () => {
     const out: string[] = [];
     const t = new MarkedTrace((l) => out.push(l));
-    const ev = (path: string[]) => ({ pid: 1, tid: 1, nr: 1, name: "x", pc: 0, args: [], path });
+    const ev = (name: string, mark: string, args: bigint[] = []) => ({ pid: 1, tid: 1, nr: 1, name, pc: 0, args, path: [], mark });
     t.line("getpid() = 1");
-    t.event(ev(["dispatch"]));
-    t.line("write(1, \"a\", 1) = 1");
-    t.event(ev(["bounce", "dispatch"]));
+    t.event(ev("getpid", "direct"));
+    t.event(ev("write", "bounce→kernel"));
+    t.line('write(1, "a", 1) = 1');
+    t.event(ev("write", "return"));
+    t.event(ev("umask", "bounce→user"));
+    t.event(ev("syscall_536875007", "return", [0o22n]));
+    t.event(ev("getpid", "bounce→user"));
+    t.event(ev("exit_group", "bounce→kernel"));
     t.line("exit_group(0) = ?");
     t.line("+++ exited with 0 +++");
-    t.event(ev(["bounce"]));
-    expect(out).toEqual(["getpid() = 1 [direct]", "write(1, \"a\", 1) = 1 [bounce→kernel]", "exit_group(0) = ? [bounce]", "+++ exited with 0 +++"]);
-    expect(pathMark({ ...ev(["dispatch"]), mark: "bounce→user" } as never)).toBe("[bounce→user]");
+    t.event(ev("exit_group", "return"));
+    t.flush();
+    expect(out).toEqual([
+      "getpid() = 1 [direct]", 'write(1, "a", 1) = 1 [bounce→kernel]', "umask(...) = 18 [bounce→user]", "getpid(...) = ? [bounce→user]",
+      "exit_group(0) = ? [bounce→kernel]", "+++ exited with 0 +++",
+    ]);
+    expect(pathMark({ ...ev("x", ""), path: ["dispatch"] } as never)).toBe("[direct]");
+  });
+
+  it.each(TARGETS)("%s hello-O2 --mode bounce --trace: one line per program call, marked with its path", async (t) => {
+    const want = expected(t, "hello-O2");
+    const r = await uabi("run", "--mode", "bounce", "--trace", bin(t, "hello-O2"));
+    expect([r.code, r.out]).toEqual([0, want.stdout]);
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines.some((l) => /^writev?\(1, .*hello.* \[bounce→kernel\]$/.test(l))).toBe(true);
+    expect(lines.at(-2)).toBe("exit_group(0) = ? [bounce→kernel]");
+    // glibc's set_robust_list is implemented by libkernel: it never reaches the kernel as itself.
+    if (t !== "x86_64-musl") expect(lines.some((l) => /^set_robust_list\(.*\) = .* \[bounce→user\]$/.test(l))).toBe(true);
   });
 });
 

@@ -76,7 +76,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     return code === "ENOENT" ? 127 : 126;
   }
 
-  const trace = args.bool("trace") ? new MarkedTrace((l) => io.stderr.write(`${l}\n`)) : undefined;
+  let trace: MarkedTrace | undefined;
   const warned = new Set<string>();
   const kernel = createKernel(config, {
     stdout: (b) => io.stdout.write(b),
@@ -85,14 +85,17 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     ...(args.str("root") !== undefined ? { root: args.str("root")! } : {}),
     ...(maxInsns !== undefined ? { maxInstructions: maxInsns } : {}),
     ...(memLimit !== undefined ? { memLimit } : {}),
-    ...(trace ? { trace: trace.line } : {}),
+    ...(args.bool("trace") ? { trace: (l: string) => trace!.line(l) } : {}),
     onMissingSyscall: (arch, nr, name) => {
       const key = `${arch}:${nr}`;
       if (!warned.has(key)) io.stderr.write(`uabi: warning: syscall ${name ?? "#" + nr} (${arch} ${nr}) is not implemented; the guest got ENOSYS\n`);
       warned.add(key);
     },
   });
-  if (trace) kernel.syscallObservers.push(trace.event);
+  if (args.bool("trace")) {
+    trace = new MarkedTrace((l) => io.stderr.write(`${l}\n`), kernel);
+    kernel.syscallObservers.push(trace.event);
+  }
 
   try {
     kernel.spawn(elf, { argv: [file, ...guestArgs], env, ...(args.str("cwd") !== undefined ? { cwd: args.str("cwd")! } : {}) });
