@@ -36,6 +36,7 @@ describe("x86-64 glue natively", () => {
   let live: ReturnType<typeof nativeRun> | undefined;
   it.skipIf(!X86_HOST)("live: the current build runs the same", () => {
     live = nativeRun(buildVdso({ arch: "x86_64", variant: "library" }).bytes, mkdtempSync(join(tmpdir(), "lk-native-")));
+    if (live.stdout.startsWith("layout: no room")) return; // the host's loader left no gap below the library
     if (live.stdout.includes("sud: unavailable")) {
       // A kernel without SUD (< 5.11) or a sandbox that forbids it: the bounce half still counts.
       expect(live.stdout.split("\n").slice(0, 2).join("\n")).toBe(recordedRun.split("\n").slice(0, 2).join("\n"));
@@ -46,7 +47,7 @@ describe("x86-64 glue natively", () => {
     const got = gdbUnwind(run.exe, run.libDir);
     const bounceLine = got.split("\n")[0]!;
     // Where ptrace is forbidden gdb produces no frames at all; otherwise they must match.
-    if (bounceLine === "bounce (write): ") return;
+    if (bounceLine === "bounce (write): " || run.stdout.startsWith("layout: no room")) return;
     if (run.stdout.includes("sud: unavailable")) expect(bounceLine).toBe(recordedGdb.split("\n")[0]);
     else expect(got).toBe(recordedGdb);
   });
