@@ -2,7 +2,7 @@
  * Lower arbitrary IR handlers to machine code, outside an image: for differential tests of the
  * lowering and for tools that want a handler's code on its own.
  */
-import type { Handler } from "@uabi/libkernel";
+import { type Handler, validate } from "@uabi/libkernel";
 import type { Arch } from "@uabi/uapi";
 import { ARM64_CODEGEN } from "./arm64.js";
 import type { FuncSpec } from "./codegen.js";
@@ -25,6 +25,8 @@ export interface LowerOptions {
 export function lowerHandlers(arch: Arch, handlers: readonly Handler[], o: LowerOptions): LoweredCode {
   const cg = arch === "arm64" ? ARM64_CODEGEN : arch === "x86_64" ? X86_CODEGEN : undefined;
   if (!cg) throw new Error(`unknown arch ${JSON.stringify(arch)}`);
+  // Handlers not made by IrBuilder.build() get the same structural checks (IrError) before lowering.
+  for (const h of handlers) validate(h);
   const funcs: FuncSpec[] = handlers.map((h, k) => ({ key: `h${k}:${h.name}`, kind: "handler", handler: h }));
   // No dispatch table: point it at the text itself with length 0, so the glue always passes through.
   const r = cg.assemble(funcs, { textAddr: o.textAddr, vvarAddr: o.vvarAddr, utsAddr: o.utsAddr, tableAddr: o.textAddr, tableLen: 0 });

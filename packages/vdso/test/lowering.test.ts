@@ -5,7 +5,7 @@
  * interpreter and on the lowered code under both ISA interpreters.
  */
 import { describe, expect, it } from "vitest";
-import { type AluOp, type Cond, type Handler, IrBuilder, type Size, SparseMemory, interpret } from "@uabi/libkernel";
+import { type AluOp, type Cond, type Handler, IrBuilder, IrError, type Size, SparseMemory, interpret } from "@uabi/libkernel";
 import { Arm64Cpu } from "@uabi/isa-arm64";
 import { X86Cpu } from "@uabi/isa-x86";
 import { lowerHandlers } from "../src/index.js";
@@ -75,6 +75,14 @@ function programs(): Handler[] {
 }
 
 const HANDLERS = programs();
+
+describe("lowerHandlers input checking", () => {
+  it("rejects a malformed handler with IrError before emitting anything", () => {
+    const bad: Handler = { name: "bad", nargs: 0, frameSize: 0, code: [{ op: "jmp", target: "nowhere" }] };
+    expect(() => lowerHandlers("arm64", [bad], { textAddr: TEXT, vvarAddr: 0, utsAddr: 0 })).toThrow(IrError);
+    expect(() => lowerHandlers("x86_64", [bad], { textAddr: TEXT, vvarAddr: 0, utsAddr: 0 })).toThrow(IrError);
+  });
+});
 const ARGS = [11n, 22n, 33n, 44n, 55n, 66n];
 
 function expected(h: Handler): { ret: bigint; mem: SparseMemory } {
