@@ -1,0 +1,3 @@
+import { mechanismMatrix, TRAPPING } from "./mechanism-matrix.js";
+
+mechanismMatrix("x86_64-glibc", TRAPPING);
