@@ -206,8 +206,10 @@ defineOp("lea", () => (c, i) => {
   if (i.osz === 64) c.wrG(i, lo >>> 0, hi >>> 0);
   else c.wrG(i, mask(lo, i.osz), 0);
 });
+function bs(x: number): number {
+  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+}
 defineOp("bswap", () => (c, i) => {
-  const bs = (x: number) => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
   if (i.osz === 64) {
     const lo = c.lo[i.rm]!;
     const hi = c.hi[i.rm]!;
@@ -1033,19 +1035,9 @@ defineOp(["movs", "cmps", "stos", "lods", "scas"], (d) => {
     const repz = (i.pfx & 8) !== 0; // F3: rep/repe; F2: repne
     const wide = i.asz === 64;
     const segBase = i.seg === 4 ? c.fsBase : i.seg === 5 ? c.gsBaseNum : 0;
-    const get = (r: number) => (wide ? c.hi[r]! * TWO32 + (c.lo[r]! >>> 0) : c.lo[r]! >>> 0);
-    const put = (r: number, v: number) => {
-      if (wide) {
-        c.lo[r] = v;
-        c.hi[r] = Math.floor(v / TWO32);
-      } else {
-        c.lo[r] = v;
-        c.hi[r] = 0;
-      }
-    };
-    let si = get(6);
-    let di = get(7);
-    let cx = rep ? get(1) : 1;
+    let si = strGet(c, 6, wide);
+    let di = strGet(c, 7, wide);
+    let cx = rep ? strGet(c, 1, wide) : 1;
     // A long rep is interruptible (as on hardware): after REP_CHUNK iterations the run loop stops with a
     // budget trap at this instruction, which resumes with the updated registers when run again.
     let chunk = REP_CHUNK;
@@ -1097,12 +1089,20 @@ defineOp(["movs", "cmps", "stos", "lods", "scas"], (d) => {
       }
     } finally {
       // On a fault the completed iterations stay visible, as on hardware.
-      put(6, si);
-      put(7, di);
-      if (rep) put(1, cx);
+      strPut(c, 6, si, wide);
+      strPut(c, 7, di, wide);
+      if (rep) strPut(c, 1, cx, wide);
     }
   };
 });
+function strGet(c: X86Cpu, r: number, wide: boolean): number {
+  return wide ? c.hi[r]! * TWO32 + (c.lo[r]! >>> 0) : c.lo[r]! >>> 0;
+}
+function strPut(c: X86Cpu, r: number, v: number, wide: boolean): void {
+  c.lo[r] = v;
+  c.hi[r] = wide ? Math.floor(v / TWO32) : 0;
+}
+
 /** Iterations of a rep string instruction between interruption points. */
 export const REP_CHUNK = 1 << 20;
 

@@ -289,9 +289,14 @@ defineOp("pmuludq", () => (c, i) => {
   if (!loadW(c, i)) return;
   const o = i.reg * 4;
   for (let k = 0; k < 4; k += 2) {
-    const p = BigInt(c.xmm[o + k]! >>> 0) * BigInt(T[k]! >>> 0);
-    c.xmm[o + k] = Number(p & 0xffffffffn);
-    c.xmm[o + k + 1] = Number(p >> 32n);
+    // 32×32 → 64 on 16-bit limbs (exact in doubles).
+    const a = c.xmm[o + k]! >>> 0;
+    const b = T[k]! >>> 0;
+    const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+    const ll = al * bl, lh = al * bh, hl = ah * bl;
+    const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+    c.xmm[o + k] = ((mid & 0xffff) << 16) | (ll & 0xffff);
+    c.xmm[o + k + 1] = ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16);
   }
 });
 defineOp("pmaddwd", () => (c, i) => {
@@ -318,13 +323,15 @@ defineOp("psadbw", () => (c, i) => {
 function pack(bits: 16 | 32, lo: number, hi: number): H {
   return (c, i) => {
     if (!loadW(c, i)) return;
-    const n = 128 / bits;
-    const src = (x: number, k: number) => (bits === 16 ? s16(x === 0 ? c.xmmU16[i.reg * 8 + k]! : T16[k]!) : x === 0 ? c.xmm[i.reg * 4 + k]! : T[k]!);
-    const out: number[] = [];
-    for (let k = 0; k < n; k++) out.push(sat(src(0, k), lo, hi));
-    for (let k = 0; k < n; k++) out.push(sat(src(1, k), lo, hi));
-    if (bits === 16) for (let k = 0; k < 16; k++) c.xmmU8[i.reg * 16 + k] = out[k]!;
-    else for (let k = 0; k < 8; k++) c.xmmU16[i.reg * 8 + k] = out[k]!;
+    // Saturate destination lanes then source lanes into R, then copy (dst and src may be the same register).
+    if (bits === 16) {
+      for (let k = 0; k < 8; k++) R8[k] = sat(s16(c.xmmU16[i.reg * 8 + k]!), lo, hi);
+      for (let k = 0; k < 8; k++) R8[8 + k] = sat(s16(T16[k]!), lo, hi);
+    } else {
+      for (let k = 0; k < 4; k++) R16[k] = sat(c.xmm[i.reg * 4 + k]!, lo, hi);
+      for (let k = 0; k < 4; k++) R16[4 + k] = sat(T[k]!, lo, hi);
+    }
+    setV(c, i, R);
   };
 }
 defineOp("packsswb", () => pack(16, -128, 127));
@@ -409,10 +416,19 @@ function shiftLanes(bits: 16 | 32 | 64, kind: "l" | "r" | "a", byImm: boolean): 
     if (bits === 64) {
       for (let h = 0; h < 2; h++) {
         const o = reg * 4 + h * 2;
-        const v = (BigInt(c.xmm[o + 1]! >>> 0) << 32n) | BigInt(c.xmm[o]! >>> 0);
-        const r = n >= 64 ? 0n : kind === "l" ? BigInt.asUintN(64, v << BigInt(n)) : v >> BigInt(n);
-        c.xmm[o] = Number(r & 0xffffffffn);
-        c.xmm[o + 1] = Number(r >> 32n);
+        const lo = c.xmm[o]! >>> 0;
+        const hi = c.xmm[o + 1]! >>> 0;
+        let rl: number;
+        let rh: number;
+        if (n === 0) { rl = lo; rh = hi; }
+        else if (n >= 64) { rl = 0; rh = 0; }
+        else if (kind === "l") {
+          if (n < 32) { rh = (hi << n) | (lo >>> (32 - n)); rl = lo << n; }
+          else { rh = lo << (n - 32); rl = 0; }
+        } else if (n < 32) { rl = (lo >>> n) | (hi << (32 - n)); rh = hi >>> n; }
+        else { rl = hi >>> (n - 32); rh = 0; }
+        c.xmm[o] = rl;
+        c.xmm[o + 1] = rh;
       }
       return;
     }
@@ -552,35 +568,36 @@ defineOp(["ucomiss", "ucomisd", "comiss", "comisd"], (d) => {
     c.fbits = f;
   };
 });
+/** cmpXX predicates 0..7: eq, lt, le, unord, neq, nlt, nle, ord. */
+function cmpPred(pred: number, a: number, b: number): boolean {
+  const un = a !== a || b !== b;
+  switch (pred) {
+    case 0: return a === b;
+    case 1: return a < b;
+    case 2: return a <= b;
+    case 3: return un;
+    case 4: return !(a === b);
+    case 5: return !(a < b);
+    case 6: return !(a <= b);
+    default: return !un;
+  }
+}
 defineOp(["cmpss", "cmpsd", "cmpps", "cmppd"], (d) => {
   const p = precOf(d.mn);
   return (c, i) => {
     if (p === "ss" || p === "sd") loadWs(c, i, p === "ss" ? 32 : 64);
     else if (!loadW(c, i)) return;
     const pred = i.imm & 7;
-    const test = (a: number, b: number): boolean => {
-      const un = a !== a || b !== b;
-      switch (pred) {
-        case 0: return a === b;
-        case 1: return a < b;
-        case 2: return a <= b;
-        case 3: return un;
-        case 4: return !(a === b);
-        case 5: return !(a < b);
-        case 6: return !(a <= b);
-        default: return !un;
-      }
-    };
     if (p === "sd" || p === "pd") {
       const n = p === "sd" ? 1 : 2;
       for (let k = 0; k < n; k++) {
-        const m = test(c.xmmF64[i.reg * 2 + k]!, TF64[k]!) ? -1 : 0;
+        const m = cmpPred(pred, c.xmmF64[i.reg * 2 + k]!, TF64[k]!) ? -1 : 0;
         c.xmm[i.reg * 4 + 2 * k] = m;
         c.xmm[i.reg * 4 + 2 * k + 1] = m;
       }
     } else {
       const n = p === "ss" ? 1 : 4;
-      for (let k = 0; k < n; k++) c.xmm[i.reg * 4 + k] = test(c.xmmF32[i.reg * 4 + k]!, TF32[k]!) ? -1 : 0;
+      for (let k = 0; k < n; k++) c.xmm[i.reg * 4 + k] = cmpPred(pred, c.xmmF32[i.reg * 4 + k]!, TF32[k]!) ? -1 : 0;
     }
   };
 });
