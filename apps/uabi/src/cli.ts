@@ -54,10 +54,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: ["run"],
     summary: "run a static Linux binary (arm64 or x86-64, from e_machine) on the simulated machine",
     options: [
-      { name: "mode", type: "string", valueName: choices(MECHANISMS), summary: `syscall mechanism (default ${DEFAULT_MODE})` },
-      { name: "frame", type: "string", valueName: choices(FRAMES), summary: "where the bounce frame lives" },
-      { name: "libkernel", type: "string", valueName: choices(LIBKERNELS), summary: "libkernel in the vDSO or as a standalone library" },
-      { name: "personality", type: "string", valueName: choices(PERSONALITIES), summary: "ABI personality of libkernel" },
+      { name: "mode", type: "string", valueName: "mechanism", summary: `syscall mechanism: ${choices(MECHANISMS)} (default ${DEFAULT_MODE})` },
+      { name: "frame", type: "string", valueName: "where", summary: `bounce frame: ${choices(FRAMES)} (default stack)` },
+      { name: "libkernel", type: "string", valueName: "variant", summary: `libkernel: ${choices(LIBKERNELS)} (default vdso)` },
+      { name: "personality", type: "string", valueName: "abi", summary: `ABI personality: ${choices(PERSONALITIES)} (default linux)` },
       { name: "trace", type: "boolean", summary: "strace-format lines on stderr, each marked with its path ([direct], [bounce→user], ...)" },
       { name: "stats", type: "boolean", summary: "counters and modelled cost on stderr at exit" },
       { name: "json", type: "boolean", summary: "with --stats: one JSON line instead of the table" },
@@ -77,6 +77,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     handler: () => import("./commands/run.js"),
   },
   {
+    path: ["bench"],
+    summary: "guest MIPS vs qemu/native, simulated syscalls per second per mechanism, uabi run start-up",
+    options: [
+      { name: "json", type: "boolean", summary: "print the report as JSON" },
+      { name: "svg", type: "string", valueName: "file", summary: "also draw the mechanism-cost bar chart" },
+      { name: "quick", type: "boolean", summary: "partial runs only, no qemu/native comparison (seconds)" },
+    ],
+    positionals: [],
+    details: "Progress goes to stderr. The full bench takes about a minute.",
+    handler: () => import("./commands/bench.js"),
+  },
+  {
     path: ["vdso", "inspect"],
     summary: "show a vDSO's soname, version definitions and symbols (like readelf --dyn-syms -V)",
     options: [
@@ -90,24 +102,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     handler: () => import("./commands/vdso-inspect.js"),
   },
   {
-    path: ["bench"],
-    summary: "guest MIPS vs qemu/native, simulated syscalls per second per mechanism, uabi run start-up",
-    options: [
-      { name: "json", type: "boolean", summary: "print the report as JSON" },
-      { name: "svg", type: "string", valueName: "file", summary: "also draw the mechanism-cost bar chart" },
-      { name: "quick", type: "boolean", summary: "partial runs only, no qemu/native comparison (seconds)" },
-    ],
-    positionals: [],
-    details: "Progress goes to stderr. The full bench takes about a minute.",
-    handler: () => import("./commands/bench.js"),
-  },
-  {
     path: ["vdso", "build"],
     summary: "write the generated vDSO (or the standalone libkernel.so.1) for one ISA",
     options: [
       { name: "arch", type: "string", valueName: "arm64|x86_64", summary: "target ISA (required)" },
       { name: "variant", type: "string", valueName: "vdso|library", summary: "linux-vdso.so.1 (default) or libkernel.so.1" },
-      { name: "personality", type: "string", valueName: choices(PERSONALITIES), summary: "ABI personality compiled into libkernel" },
+      { name: "personality", type: "string", valueName: "abi", summary: `ABI personality compiled into libkernel: ${choices(PERSONALITIES)}` },
       { name: "out", short: "o", type: "string", valueName: "file", summary: "output file (required)" },
     ],
     positionals: [],
@@ -136,10 +136,10 @@ function commandHelp(c: CommandSpec): string {
   const lines = [`usage: uabi ${c.path.join(" ")} ${usageLine(c.options, c.positionals)}`.trimEnd(), "", c.summary];
   if (c.details) lines.push("", c.details);
   lines.push("", "options:");
-  for (const o of [...c.options, { name: "help", short: "h", type: "boolean", summary: "show this help" } as const]) {
-    const flag = `${o.short ? `-${o.short}, ` : ""}--${o.name}${o.type === "boolean" ? "" : ` <${o.valueName ?? o.type}>`}`;
-    lines.push(`  ${flag.padEnd(24)} ${o.summary}`);
-  }
+  const all = [...c.options, { name: "help", short: "h", type: "boolean", summary: "show this help" } as const];
+  const flag = (o: OptionSpec): string => `${o.short ? `-${o.short}, ` : ""}--${o.name}${o.type === "boolean" ? "" : ` <${o.valueName ?? o.type}>`}`;
+  const width = Math.max(24, ...all.map((o) => flag(o).length));
+  for (const o of all) lines.push(`  ${flag(o).padEnd(width)} ${o.summary}`);
   return `${lines.join("\n")}\n`;
 }
 
