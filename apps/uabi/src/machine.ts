@@ -137,9 +137,12 @@ export class MarkedTrace {
     }
     this.flush();
   };
-  /** Print everything still waiting (call at the end of the run). */
-  flush(): void {
-    if (!this.kernel || this.kernel.tasks.every((t) => t.state === "dead")) for (const tid of [...this.outer.keys()]) this.close(tid, undefined);
+  /** At the end of the run: close calls still in the vDSO and print everything waiting. */
+  end(): void {
+    for (const tid of this.outer.keys()) this.close(tid, undefined);
+    this.flush();
+  }
+  private flush(): void {
     for (const l of this.pending) this.out(l);
     this.pending = [];
   }

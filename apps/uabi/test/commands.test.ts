@@ -139,7 +139,7 @@ describe("uabi run", () => {
     t.line("exit_group(0) = ?");
     t.line("+++ exited with 0 +++");
     t.event(ev("exit_group", "return"));
-    t.flush();
+    t.end();
     expect(out).toEqual([
       "getpid() = 1 [direct]", 'write(1, "a", 1) = 1 [bounce→kernel]', "umask(...) = 18 [bounce→user]", "getpid(...) = ? [bounce→user]",
       "exit_group(0) = ? [bounce→kernel]", "+++ exited with 0 +++",

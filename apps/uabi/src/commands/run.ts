@@ -109,7 +109,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   }
   const arch = Kernel.archOf(elf);
   const result = kernel.run();
-  trace?.flush();
+  trace?.end();
   if (result.reason === "budget") io.stderr.write(`uabi: instruction budget exhausted (--max-insns ${maxInsns ?? "default"}); the guest was killed\n`);
   if (result.reason === "deadlock") io.stderr.write("uabi: every guest thread is blocked forever (deadlock); the guest was killed\n");
   if (args.bool("stats")) io.stderr.write(args.bool("json") ? `${JSON.stringify(statsReport(config, arch, result))}\n` : formatStats(config, arch, result));
