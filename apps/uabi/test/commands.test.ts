@@ -229,6 +229,27 @@ describe("uabi demo", () => {
       expect(row.results.uname2Fields, row.id).toEqual(direct(row.arch).results.uname2Fields);
       if (row.mechanism === "bounce") expect(row.steps.find((s: { id: string }) => s.id === "getpid").marks).not.toContain("[direct]");
     }
+    // The mechanisms' defining facts, as the kernel reports them per step.
+    type Row = { id: string; arch: string; counters: { stackBytes: number }; steps: { id: string; marks: string[] }[] };
+    const row = (id: string, arch: string): Row => rep.rows.find((x: Row) => x.id === id && x.arch === arch);
+    const marks = (id: string, arch: string, step: string) => row(id, arch).steps.find((s) => s.id === step)!.marks;
+    for (const arch of ["arm64", "x86_64"]) {
+      for (const r of rep.rows.filter((x: Row) => x.arch === arch)) {
+        for (const s of ["clock", "ported", "uname1", "uname2"]) expect(marks(r.id, arch, s), `${r.id} ${arch} ${s}`).toEqual([]);
+      }
+      expect(marks("bounce", arch, "write")[0]).toBe("[bounce→kernel]");
+      expect(marks("selective", arch, "getpid")[0]).toBe("[bounce→user]");
+      expect(marks("selective", arch, "write")).toEqual(["[direct]"]);
+      for (const m of ["seccomp", "sud"]) expect(marks(m, arch, "getpid")[0]).toBe("[sigsys]");
+      expect(marks("ptrace", arch, "getpid")).toEqual(["[ptrace]"]);
+      // The task-page frame has no user-stack footprint; the stack frame has.
+      expect(row("bounce/task-page", arch).counters.stackBytes).toBe(0);
+      expect(row("bounce", arch).counters.stackBytes).toBeGreaterThan(0);
+    }
+    // A userspace-implemented call: arm64 needs a kernel entry to return (PC, SP and NZCV together), x86-64 does not.
+    expect(marks("bounce", "arm64", "getpid")).toEqual(["[bounce→user]", "[return]"]);
+    expect(marks("bounce", "x86_64", "getpid")).toEqual(["[bounce→user]"]);
+    expect(rep.bounced.lines.join("\n")).toMatch(/vDSO bounce entry/);
     const ids = [...rep.rows, ...rep.unsupported].map((x: { id: string }) => x.id);
     for (const id of ["direct", "bounce", "selective", "seccomp", "sud", "ptrace"]) expect(ids).toContain(id);
     expect(rep.host.rows.find((h: { mechanism: string }) => h.mechanism === "direct")).toMatchObject({ nsLow: 107, nsHigh: 132 });
