@@ -1367,3 +1367,70 @@ defineSpecial(["inc", "dec"], (d) => {
     };
   };
 });
+
+defineSpecial(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => {
+  const op = d.mn === "test" ? 8 : ALU[d.mn]!;
+  return (i) => {
+    // 8-bit register forms without high-byte registers (test %al,%al; cmp $0x2f,%cl; ...).
+    if (i.mod !== 3 || i.osz !== 8 || i.rmb >= 16 || i.regb >= 16) return undefined;
+    const dst = form === "GE" ? i.reg : i.rm;
+    const src = form === "GE" ? i.rm : i.reg;
+    const isImm = form === "EI";
+    const ib = i.imm & 0xff;
+    const write = op !== 7 && op !== 8;
+    return (c) => {
+      const a = c.lo[dst]! & 0xff;
+      const b = isImm ? ib : c.lo[src]! & 0xff;
+      let r: number;
+      switch (op) {
+        case 0:
+          r = (a + b) & 0xff;
+          c.setLazy(FL_ADD, 8, a, 0, b, 0, r, 0, 0);
+          break;
+        case 5:
+        case 7:
+          r = (a - b) & 0xff;
+          c.setLazy(FL_SUB, 8, a, 0, b, 0, r, 0, 0);
+          break;
+        case 1:
+          r = a | b;
+          c.setLogic(8, r, 0);
+          break;
+        case 6:
+          r = a ^ b;
+          c.setLogic(8, r, 0);
+          break;
+        default:
+          r = a & b;
+          c.setLogic(8, r, 0);
+      }
+      if (write) c.lo[dst] = (c.lo[dst]! & ~0xff) | r;
+    };
+  };
+});
+defineSpecial(["movzx", "movsx"], (d) => {
+  const ssz = d.ops[1]!.endsWith("b") ? 8 : 16;
+  const signed = d.key === "movsx";
+  return (i) => {
+    // Loads from memory into a 32/64-bit register.
+    if (i.mod === 3 || (i.osz !== 32 && i.osz !== 64)) return undefined;
+    const dst = i.reg;
+    const wide = i.osz === 64;
+    if (!signed)
+      return ssz === 8
+        ? (c, i) => {
+            c.lo[dst] = c.mem.read8(c.ea(i));
+            c.hi[dst] = 0;
+          }
+        : (c, i) => {
+            c.lo[dst] = c.mem.read16(c.ea(i));
+            c.hi[dst] = 0;
+          };
+    const sh = 32 - ssz;
+    return (c, i) => {
+      const v = ((ssz === 8 ? c.mem.read8(c.ea(i)) : c.mem.read16(c.ea(i))) << sh) >> sh;
+      c.lo[dst] = v;
+      c.hi[dst] = wide ? v >> 31 : 0;
+    };
+  };
+});
