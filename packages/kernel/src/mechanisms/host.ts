@@ -277,16 +277,18 @@ export class MechanismHost implements EntryStage {
     }
     if (emulated !== undefined) return { kind: "handled", result: emulated };
 
-    // 4. seccomp (the thread's chain: the window filter in seccomp mode, else the program's own).
-    const sc = this.evalSeccomp(s.seccomp, t, ev, post, textLo, textHi);
+    // 4. seccomp (the thread's chain: the window filter in seccomp mode, else the program's own). A
+    // return-flag call is filtered as the call it carries, after the frame is popped (below).
+    const ret = decodeReturnFlag(nr);
+    const returning = ret !== undefined && fromText && s.frames.length > 0;
+    const sc = returning ? undefined : this.evalSeccomp(s.seccomp, t, ev, post, textLo, textHi);
     if (sc) {
       if (sc.kind === "redirected") ev.mark = "sigsys";
       return sc;
     }
 
     // 5. The return flag: honoured only from the vDSO text while a frame is live (arm64 glue; see vdso README).
-    const ret = decodeReturnFlag(nr);
-    if (ret && fromText && s.frames.length > 0) return this.bounceReturn(t, s, ev, c, ret);
+    if (returning) return this.bounceReturn(t, s, ev, c, ret, post, textLo, textHi);
 
     // 6. Intercepted program filters (seccomp mode) and the control calls this stage owns.
     if (s.program) {
@@ -347,7 +349,10 @@ export class MechanismHost implements EntryStage {
   }
 
   /** The return-flag syscall (arm64): pop the frame *before* running the call (vfork may clobber it), then run it. */
-  private bounceReturn(t: Thread, s: ThreadMech, ev: SyscallEvent, c: SyscallContext, ret: { returnOnly: true } | { returnOnly: false; nr: number }): StageOutcome {
+  private bounceReturn(
+    t: Thread, s: ThreadMech, ev: SyscallEvent, c: SyscallContext, ret: { returnOnly: true } | { returnOnly: false; nr: number },
+    post: number, textLo: number, textHi: number,
+  ): StageOutcome {
     const p = t.proc;
     const cpu = t.cpu as Cpu & { nzcv: number };
     const f = s.frames.pop()!;
@@ -376,6 +381,8 @@ export class MechanismHost implements EntryStage {
     ev.nr = ret.nr;
     ev.name = c.name;
     ev.mark = "return";
+    const sc = this.evalSeccomp(s.seccomp, t, ev, post, textLo, textHi);
+    if (sc) return sc;
     const ctl = this.control(ev, c, s);
     return ctl ?? { kind: "continue" };
   }

@@ -1,0 +1,345 @@
+/**
+ * The paths through each mechanism on both ISAs, with tiny guest programs: what the caller sees
+ * (registers exactly as after a raw syscall), what each path costs (kernel entries per syscall,
+ * pinned), and the talk's "what breaks" scenarios.
+ */
+import { describe, expect, it } from "vitest";
+import { A64Assembler, x, mem as amem, sp as asp } from "@uabi/isa-arm64";
+import { X86Assembler, mem as xmem } from "@uabi/isa-x86";
+import { BOUNCE, TASK_PAGE } from "@uabi/libkernel";
+import { Kernel, type KernelOptions, type SyscallEvent } from "../src/index.js";
+import { makeElf, DATA_BASE, TEXT_BASE } from "./elf-helper.js";
+
+type Isa = "arm64" | "x86_64";
+const ISAS: readonly Isa[] = ["arm64", "x86_64"];
+const NR = {
+  arm64: { getpid: 172, getppid: 173, exit_group: 94, prctl: 167, seccomp: 277 },
+  x86_64: { getpid: 39, getppid: 110, exit_group: 231, prctl: 157, seccomp: 317 },
+} as const;
+const X86_REGS = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"] as const;
+
+interface Snapshot {
+  regs: bigint[];
+  sp: bigint;
+  flags: bigint;
+  pc: number;
+  /** x8 / rax right after the tested syscall (saved to DATA_BASE before the exit call changes it). */
+  nrReg: bigint;
+}
+
+/**
+ * Every general register set to a distinct value, flags set by a compare, then syscall `nr`; the
+ * number register is saved, and exit_group (whose entry the test snapshots) ends the program.
+ */
+function regsProgram(isa: Isa, nr: number): Uint8Array {
+  if (isa === "arm64") {
+    const a = new A64Assembler();
+    for (let i = 0; i <= 30; i++) if (i !== 8) a.mov(x(i), 0x1111_0000 + i * 0x101);
+    a.mov(x(28), DATA_BASE);
+    a.cmp(x(0), x(1)); // N set, C clear
+    a.mov(x(8), nr).svc(0);
+    a.str(x(8), amem(x(28), 0));
+    a.mov(x(8), NR.arm64.exit_group).svc(0);
+    return makeElf({ machine: "arm64", code: a.finish() });
+  }
+  const a = new X86Assembler();
+  X86_REGS.forEach((r, i) => {
+    if (r !== "rsp") a.movabs(r, 0x1111_0000_0000n + BigInt(i) * 0x1_0101n);
+  });
+  a.mov("r15", DATA_BASE);
+  a.cmp("rbx", "rdx"); // CF/SF set
+  a.mov("eax", nr).syscall();
+  a.mov(xmem("r15", 0), "rax");
+  a.mov("eax", NR.x86_64.exit_group).syscall();
+  return makeElf({ machine: "x86_64", code: a.finish() });
+}
+
+function run(elf: Uint8Array, opts: KernelOptions, onEvent?: (ev: SyscallEvent, k: Kernel) => void) {
+  const events: SyscallEvent[] = [];
+  const k = new Kernel({ maxInstructions: 1e6, ...opts });
+  k.syscallObservers.push((ev) => {
+    events.push({ ...ev, args: [...ev.args], path: [...ev.path] });
+    onEvent?.(ev, k);
+  });
+  const p = k.spawn(elf, { argv: ["t"] });
+  const r = k.run();
+  return { k, p, r, events };
+}
+
+function snapshotAtExit(isa: Isa, opts: KernelOptions, nr: number) {
+  let snap: Snapshot | undefined;
+  let thread: ReturnType<Kernel["findThread"]>;
+  const res = run(regsProgram(isa, nr), opts, (ev, k) => {
+    thread ??= k.findThread(ev.tid); // exit_group's event comes after the thread is gone: keep the object
+    if (ev.nr !== NR[isa].exit_group || snap) return;
+    const t = thread!;
+    const cpu = t.cpu as typeof t.cpu & { nzcv?: number; rflags?: bigint | number };
+    // A bounced exit_group is reported with SP at its bounce frame: the caller's SP is in the frame.
+    const sp = ev.mark?.startsWith("bounce") ? t.proc.mm.mem.read64(Number(cpu.sp) + BOUNCE.frame.sp) : cpu.sp;
+    const regs = Array.from({ length: isa === "arm64" ? 31 : 16 }, (_, i) => cpu.getReg(i));
+    if (isa === "x86_64") regs[4] = sp;
+    snap = {
+      regs,
+      sp,
+      flags: isa === "arm64" ? BigInt(cpu.nzcv!) : BigInt(cpu.rflags!),
+      pc: ev.pc,
+      nrReg: t.proc.mm.mem.read64(DATA_BASE),
+    };
+  });
+  return { ...res, snap: snap! };
+}
+
+describe.each(ISAS)("the caller sees a raw syscall (%s)", (isa) => {
+  for (const call of ["getppid", "getpid"] as const) {
+    it(`${call}: every register, SP, flags and the number register as in direct mode`, () => {
+      const direct = snapshotAtExit(isa, {}, NR[isa][call]).snap;
+      for (const opts of [{ mode: "bounce" }, { mode: "bounce", frame: "task-page" }, { mode: "selective" }, { mode: "seccomp" }, { mode: "sud" }, { mode: "ptrace" }] as const) {
+        const got = snapshotAtExit(isa, opts, NR[isa][call]).snap;
+        expect(got, `${call} under ${JSON.stringify(opts)}`).toEqual(direct);
+      }
+    });
+  }
+});
+
+/** Kernel entries, signal deliveries and frames charged to one syscall. */
+function costOf(isa: Isa, opts: KernelOptions, call: "getpid" | "getppid") {
+  const { p, events } = run(regsProgram(isa, NR[isa][call]), opts);
+  const c = p.ledger.bySyscall.get(NR[isa][call])!;
+  return { c, events };
+}
+
+describe.each(ISAS)("kernel entries per path (%s)", (isa) => {
+  it("direct: 1", () => {
+    expect(costOf(isa, {}, "getppid").c.kernelEntries).toBe(1);
+  });
+  it("raw syscall bounced and passed through: 2 (the bounce, the re-issue from the vDSO)", () => {
+    const { c, events } = costOf(isa, { mode: "bounce" }, "getppid");
+    expect(c.kernelEntries).toBe(2);
+    expect(c.bounceFrames).toBe(1);
+    expect(c.stackBytes).toBeGreaterThanOrEqual(BOUNCE.frameSize);
+    expect(c.handlerInsns).toBeGreaterThan(0);
+    expect(events.find((e) => e.nr === NR[isa].getppid)?.mark).toBe("bounce→kernel");
+  });
+  it(`user-implemented: ${isa === "arm64" ? "2 — the bounce plus 1 to return (EL0 cannot restore PC, SP and NZCV at once)" : "1 — the handler returns without a kernel entry"}`, () => {
+    const { c, events } = costOf(isa, { mode: "bounce" }, "getpid");
+    expect(c.kernelEntries).toBe(isa === "arm64" ? 2 : 1);
+    expect(events.find((e) => e.nr === NR[isa].getpid)?.mark).toBe("bounce→user");
+  });
+  it("task-page frame: zero stack bytes, the frame in the per-task page", () => {
+    let frame = 0, taskPage = 0;
+    const { p } = run(regsProgram(isa, NR[isa].getppid), { mode: "bounce", frame: "task-page" }, (ev, k) => {
+      if (ev.mark === "bounce→kernel") {
+        const t = k.findThread(ev.tid)!;
+        frame = Number(t.cpu.sp);
+        taskPage = t.taskPage;
+      }
+    });
+    const c = p.ledger.bySyscall.get(NR[isa].getppid)!;
+    expect(c.kernelEntries).toBe(2);
+    expect(c.bounceFrames).toBe(1);
+    expect(c.stackBytes).toBe(0);
+    expect(frame).toBe(taskPage + TASK_PAGE.bounceFrame);
+  });
+  it("selective: a call the lean table keeps runs directly (1), a moved one is bounced", () => {
+    expect(costOf(isa, { mode: "selective" }, "getppid").c.kernelEntries).toBe(1);
+    expect(costOf(isa, { mode: "selective" }, "getppid").c.bounceFrames).toBe(0);
+    expect(costOf(isa, { mode: "selective" }, "getpid").c.kernelEntries).toBe(isa === "arm64" ? 2 : 1);
+  });
+  it("seccomp: trap + re-issue + rt_sigreturn = 3 entries, one SIGSYS, the filter on each entry", () => {
+    const { c } = costOf(isa, { mode: "seccomp" }, "getppid");
+    expect(c.kernelEntries).toBe(3);
+    expect(c.signalDeliveries).toBe(1);
+    expect(c.sigreturns).toBe(1);
+    expect(c.filterRuns).toBe(3);
+    expect(c.cbpfInsns).toBeGreaterThan(10);
+  });
+  it("sud: 3 entries, one SIGSYS, no cBPF", () => {
+    const { c } = costOf(isa, { mode: "sud" }, "getppid");
+    expect(c.kernelEntries).toBe(3);
+    expect(c.signalDeliveries).toBe(1);
+    expect(c.cbpfInsns).toBe(0);
+  });
+  it("ptrace: 1 entry and 1 supervisor stop (PTRACE_SYSEMU); the supervisor can emulate", () => {
+    const { c } = costOf(isa, { mode: "ptrace" }, "getppid");
+    expect(c.kernelEntries).toBe(1);
+    expect(c.ptraceStops).toBe(1);
+    const emu = snapshotAtExit(isa, { mode: "ptrace", supervisor: (s) => (s.nr === NR[isa].getppid ? 4242 : undefined) }, NR[isa].getppid);
+    expect(isa === "arm64" ? emu.snap.regs[0] : emu.snap.nrReg).toBe(4242n);
+  });
+});
+
+describe("ported programs: zero kernel entries for userspace-implemented calls", () => {
+  it.each(["aarch64-glibc", "x86_64-glibc", "x86_64-musl"])("%s ported-O2", async (target) => {
+    const { corpusFixture, readFixtureBinary } = await import("@uabi/test-support");
+    const f = corpusFixture(target as never, "ported-O2");
+    let out = "";
+    const k = new Kernel({ stdout: (d) => { out += new TextDecoder().decode(d); }, maxInstructions: 1e8 });
+    const p = k.spawn(readFixtureBinary(f), { argv: f.expected.argv, env: [] });
+    expect(k.run().exitStatus).toBe(0);
+    expect(out).toContain("__kernel_getpid@LIBKERNEL_1: found");
+    const isa = target.startsWith("aarch64") ? "arm64" : "x86_64";
+    const nrs = isa === "arm64" ? [166, 92, 160] : [95, 135, 63]; // umask, personality, uname
+    for (const n of nrs) expect(p.ledger.bySyscall.get(n)?.kernelEntries ?? 0, `syscall ${n}`).toBe(0);
+    // getpid: __kernel_getpid enters nothing; the one entry is the raw syscall ported.c compares it with.
+    expect(p.ledger.bySyscall.get(isa === "arm64" ? 172 : 39)?.kernelEntries).toBe(1);
+  });
+});
+
+describe("what breaks", () => {
+  it("x86-64 red zone: the bounce frame goes below the 128 bytes a leaf function may use", () => {
+    const a = new X86Assembler();
+    const bad = a.newLabel();
+    for (let i = 1; i <= 16; i++) a.movabs("rax", 0xabcd_0000n + BigInt(i)).mov(xmem("rsp", -8 * i), "rax");
+    a.mov("eax", NR.x86_64.getppid).syscall();
+    for (let i = 1; i <= 16; i++) a.movabs("rax", 0xabcd_0000n + BigInt(i)).cmp(xmem("rsp", -8 * i), "rax").j("ne", bad);
+    a.mov("edi", 0).mov("eax", 231).syscall();
+    a.bind(bad).mov("edi", 1).mov("eax", 231).syscall();
+    let userSp = 0n, frame = 0n;
+    const { r } = run(makeElf({ machine: "x86_64", code: a.finish() }), { mode: "bounce" }, (ev, k) => {
+      if (ev.mark !== "bounce→kernel") return;
+      const t = k.findThread(ev.tid)!;
+      frame = t.cpu.sp;
+      userSp = t.proc.mm.mem.read64(Number(frame) + BOUNCE.frame.sp);
+    });
+    expect(r.exitStatus).toBe(0);
+    expect(frame + BigInt(BOUNCE.frameSize)).toBeLessThanOrEqual(userSp - 128n);
+  });
+
+  it.each(ISAS)("stack exhaustion when the frame is pushed kills the task like a failed signal delivery (%s)", (isa) => {
+    // SP points into the read-only text: the syscall itself needs no stack (direct mode runs it), the frame does not fit.
+    let elf: Uint8Array;
+    if (isa === "arm64") {
+      const a = new A64Assembler();
+      a.mov(x(9), TEXT_BASE + 0x200).mov(asp, x(9)).mov(x(8), NR.arm64.getppid).svc(0).mov(x(0), 7).mov(x(8), 94).svc(0);
+      elf = makeElf({ machine: "arm64", code: a.finish() });
+    } else {
+      const a = new X86Assembler();
+      a.mov("rsp", TEXT_BASE + 0x200).mov("eax", NR.x86_64.getppid).syscall().mov("edi", 7).mov("eax", 231).syscall();
+      elf = makeElf({ machine: "x86_64", code: a.finish() });
+    }
+    expect(run(elf, {}).r.exitStatus).toBe(7);
+    const b = run(elf, { mode: "bounce" });
+    expect(b.r.exitStatus).toBe(128 + 11);
+    expect(b.events.at(-1)?.mark).toBe("bounce-failed");
+  });
+
+  it.each(ISAS)("ptrace visibility: a tracer never sees a bounced call, only the vDSO's re-issue (%s)", (isa) => {
+    const seen: { nr: number; pc: number }[] = [];
+    const elf = twoCalls(isa);
+    const { p } = run(elf, { mode: "bounce", ptraceTracer: (s) => void seen.push({ nr: s.nr, pc: s.pc }) });
+    const inVdso = (pc: number) => pc >= p.vdsoBase && pc < p.vdsoBase + 0x10000;
+    expect(seen.every((s) => inVdso(s.pc))).toBe(true);
+    const plain = seen.map((s) => s.nr & ~BOUNCE.RETURN_FLAG);
+    expect(plain).toContain(NR[isa].getppid);
+    expect(plain).not.toContain(NR[isa].getpid); // implemented in userspace: only arm64's return-only entry shows
+    if (isa === "arm64") expect(seen.map((s) => s.nr)).toContain(BOUNCE.RETURN_FLAG | BOUNCE.NR_RETURN_ONLY);
+    // Under the ptrace mechanism itself the supervisor sees every call at the program's own site.
+    const all: { nr: number; pc: number }[] = [];
+    run(elf, { mode: "ptrace", supervisor: (s) => void all.push({ nr: s.nr, pc: s.pc }) });
+    expect(all.map((s) => s.nr)).toEqual([NR[isa].getppid, NR[isa].getpid, NR[isa].exit_group]);
+    expect(all.every((s) => s.pc < TEXT_BASE + 0x1000)).toBe(true);
+  });
+
+  it.each(ISAS)("a forged bounce frame cannot raise privileged PSTATE / RFLAGS bits (%s)", (isa) => {
+    // The handler side (here: the observer, as a malicious handler would) rewrites the frame's flags.
+    const forged = isa === "arm64" ? 0xf000_03c5n | (1n << 21n) : 0x0000_0000_0003_7ed7n; // DAIF+EL1h+SS / IOPL3+VM+RF+NT+TF-free user bits
+    const res = snapshotAtExitWith(isa, (ev, k) => {
+      if (ev.mark !== "bounce→kernel") return;
+      const t = k.findThread(ev.tid)!;
+      t.proc.mm.mem.write64(Number(t.cpu.sp) + BOUNCE.frame.flags, forged);
+    });
+    if (isa === "arm64") expect(res.flags).toBe(0xfn); // only NZCV came back
+    else {
+      expect(res.flags & 0x3000n).toBe(0n); // IOPL
+      expect(res.flags & 0x20000n).toBe(0n); // VM
+      expect(res.flags & 0x10000n).toBe(0n); // RF
+    }
+  });
+
+  it.each(ISAS)("a program installing its own seccomp filter is intercepted; its filter still applies (%s)", (isa) => {
+    const { p, r, events } = ownFilter(isa, { mode: "seccomp" });
+    expect(r.exitStatus).toBe(1); // getppid returned -EPERM from the program's filter (exit code = -result)
+    const inst = events.find((e) => e.nr === NR[isa].seccomp && e.mark === "intercepted");
+    expect(inst?.mark).toBe("intercepted");
+    expect(inst?.result).toBe(0);
+    // What it cost: the install went through a SIGSYS reflection (3 entries); later calls run both chains.
+    const c = p.ledger.bySyscall.get(NR[isa].seccomp)!;
+    expect(c.kernelEntries).toBe(3);
+    expect(c.signalDeliveries).toBe(1);
+    const g = p.ledger.bySyscall.get(NR[isa].getppid)!;
+    // The window filter on the trap, the re-issue and the sigreturn; the program's on the two that execute.
+    expect(g.filterRuns).toBe(5);
+    // The same program in direct-like Linux terms (bounce mode: the filter is installed for real).
+    const b = ownFilter(isa, { mode: "bounce" });
+    expect(b.r.exitStatus).toBe(1);
+  });
+});
+
+function snapshotAtExitWith(isa: Isa, hook: (ev: SyscallEvent, k: Kernel) => void): Snapshot {
+  let snap: Snapshot | undefined;
+  let thread: ReturnType<Kernel["findThread"]>;
+  run(regsProgram(isa, NR[isa].getppid), { mode: "bounce" }, (ev, k) => {
+    thread ??= k.findThread(ev.tid);
+    hook(ev, k);
+    if (ev.nr !== NR[isa].exit_group || snap) return;
+    const t = thread!;
+    const cpu = t.cpu as typeof t.cpu & { nzcv?: number; rflags?: bigint | number };
+    snap = { regs: [], sp: cpu.sp, flags: isa === "arm64" ? BigInt(cpu.nzcv!) : BigInt(cpu.rflags!), pc: ev.pc, nrReg: 0n };
+  });
+  return snap!;
+}
+
+/** getppid, getpid, exit_group(0). */
+function twoCalls(isa: Isa): Uint8Array {
+  if (isa === "arm64") {
+    const a = new A64Assembler();
+    a.mov(x(8), NR.arm64.getppid).svc(0).mov(x(8), NR.arm64.getpid).svc(0).mov(x(0), 0).mov(x(8), 94).svc(0);
+    return makeElf({ machine: "arm64", code: a.finish() });
+  }
+  const a = new X86Assembler();
+  a.mov("eax", NR.x86_64.getppid).syscall().mov("eax", NR.x86_64.getpid).syscall().mov("edi", 0).mov("eax", 231).syscall();
+  return makeElf({ machine: "x86_64", code: a.finish() });
+}
+
+/**
+ * prctl(PR_SET_NO_NEW_PRIVS, 1); seccomp(SET_MODE_FILTER, 0, &prog) with
+ * `ld [0]; jeq #getppid, 0, 1; ret ERRNO(EPERM); ret ALLOW`; then exit_group(-getppid()).
+ */
+function ownFilter(isa: Isa, opts: KernelOptions) {
+  const prog = DATA_BASE + 0x100, insns = DATA_BASE + 0x200;
+  const filter = new Uint8Array(32);
+  const v = new DataView(filter.buffer);
+  const put = (i: number, code: number, jt: number, jf: number, k: number) => {
+    v.setUint16(i * 8, code, true); v.setUint8(i * 8 + 2, jt); v.setUint8(i * 8 + 3, jf); v.setUint32(i * 8 + 4, k >>> 0, true);
+  };
+  put(0, 0x20, 0, 0, 0);
+  put(1, 0x15, 0, 1, NR[isa].getppid);
+  put(2, 0x06, 0, 0, 0x0005_0000 | 1);
+  put(3, 0x06, 0, 0, 0x7fff_0000);
+  let elf: Uint8Array;
+  if (isa === "arm64") {
+    const a = new A64Assembler();
+    a.mov(x(0), 38).mov(x(1), 1).mov(x(2), 0).mov(x(3), 0).mov(x(4), 0).mov(x(8), NR.arm64.prctl).svc(0);
+    a.mov(x(0), 1).mov(x(1), 0).mov(x(2), prog).mov(x(8), NR.arm64.seccomp).svc(0);
+    a.mov(x(8), NR.arm64.getppid).svc(0).neg(x(0), x(0)).mov(x(8), 94).svc(0);
+    elf = makeElf({ machine: "arm64", code: a.finish() });
+  } else {
+    const a = new X86Assembler();
+    a.mov("edi", 38).mov("esi", 1).xor("edx", "edx").xor("r10d", "r10d").xor("r8d", "r8d").mov("eax", NR.x86_64.prctl).syscall();
+    a.mov("edi", 1).xor("esi", "esi").mov("rdx", prog).mov("eax", NR.x86_64.seccomp).syscall();
+    a.mov("eax", NR.x86_64.getppid).syscall().neg("eax").mov("edi", "eax").mov("eax", 231).syscall();
+    elf = makeElf({ machine: "x86_64", code: a.finish() });
+  }
+  const events: SyscallEvent[] = [];
+  const k = new Kernel({ maxInstructions: 1e6, ...opts });
+  k.syscallObservers.push((ev) => events.push({ ...ev }));
+  const p = k.spawn(elf, { argv: ["t"] });
+  // struct sock_fprog { u16 len; pad; u64 filter } and the filter, in the data segment.
+  const fp = new Uint8Array(16);
+  new DataView(fp.buffer).setUint16(0, 4, true);
+  new DataView(fp.buffer).setBigUint64(8, BigInt(insns), true);
+  p.mm.mem.poke(prog, fp);
+  p.mm.mem.poke(insns, filter);
+  const r = k.run();
+  return { k, p, r, events };
+}
