@@ -496,7 +496,7 @@ const FMT: Record<string, Fmt> = {
     }
     const name = (U ? SIMD3_U1 : SIMD3_U0)[opcode];
     if (!name || (size === 3 && !Q)) return undefined;
-    if (size === 3 && !["add", "sub", "cmeq", "cmhs", "cmhi", "cmgt", "cmge", "cmtst", "addp"].includes(name)) return undefined;
+    if (size === 3 && !["add", "sub", "cmeq", "cmhs", "cmhi", "cmgt", "cmge", "cmtst", "addp", "sshl", "ushl"].includes(name)) return undefined;
     const a = arrangement(size, Q);
     return `${name}\t${V(rd, a)}, ${V(rn, a)}, ${V(rm, a)}`;
   },
@@ -530,6 +530,11 @@ const FMT: Record<string, Fmt> = {
     if (k === 37 && size === 1) return `rbit\t${V(rd, Q ? "16b" : "8b")}, ${V(rn, Q ? "16b" : "8b")}`;
     if (k === 18) return size === 3 ? undefined : `xtn${Q ? "2" : ""}\t${V(rd, arrangement(size, Q))}, ${V(rn, arrangement(size + 1, 1))}`;
     if ((k === 0 && size < 3) || (k === 32 && size < 2) || (k === 1 && size === 0)) return `${k === 0 ? "rev64" : k === 32 ? "rev32" : "rev16"}\t${V(rd, a)}, ${V(rn, a)}`;
+    if ((k === 4 || k === 36) && size < 3) return `${k === 4 ? "cls" : "clz"}\t${V(rd, a)}, ${V(rn, a)}`;
+    const pairLong = ({ 2: "saddlp", 34: "uaddlp", 6: "sadalp", 38: "uadalp" } as Record<number, string>)[k];
+    if (pairLong) return size === 3 ? undefined : `${pairLong}\t${V(rd, arrangement(size + 1, Q))}, ${V(rn, a)}`;
+    const satNarrow = ({ 20: "sqxtn", 52: "uqxtn", 50: "sqxtun" } as Record<number, string>)[k];
+    if (satNarrow) return size === 3 ? undefined : `${satNarrow}${Q ? "2" : ""}\t${V(rd, a)}, ${V(rn, arrangement(size + 1, 1))}`;
     const cmpz = ({ 9: "cmeq", 8: "cmgt", 40: "cmge", 41: "cmle", 10: "cmlt" } as Record<number, string>)[k];
     if (cmpz) return size === 3 && !Q ? undefined : `${cmpz}\t${V(rd, a)}, ${V(rn, a)}, #0`;
     if (k === 11 || k === 43) return size === 3 && !Q ? undefined : `${k === 11 ? "abs" : "neg"}\t${V(rd, a)}, ${V(rn, a)}`;
@@ -608,9 +613,20 @@ const FMT: Record<string, Fmt> = {
       const a = arrangement(size, Q);
       return `${U ? "ushr" : "sshr"}\t${V(rd, a)}, ${V(rn, a)}, #${2 * esize - immhb}`;
     }
-    if (k === 10) {
+    const rightAcc = ({ 2: "ssra", 34: "usra", 4: "srshr", 36: "urshr", 6: "srsra", 38: "ursra", 40: "sri" } as Record<number, string>)[k];
+    if (rightAcc) {
       if (size === 3 && !Q) return undefined;
       const a = arrangement(size, Q);
+      return `${rightAcc}\t${V(rd, a)}, ${V(rn, a)}, #${2 * esize - immhb}`;
+    }
+    if (k === 17) {
+      if (size === 3) return undefined;
+      return `rshrn${Q ? "2" : ""}\t${V(rd, arrangement(size, Q))}, ${V(rn, arrangement(size + 1, 1))}, #${2 * esize - immhb}`;
+    }
+    if (k === 10 || k === 42) {
+      if (size === 3 && !Q) return undefined;
+      const a = arrangement(size, Q);
+      if (k === 42) return `sli\t${V(rd, a)}, ${V(rn, a)}, #${immhb - esize}`;
       return `shl\t${V(rd, a)}, ${V(rn, a)}, #${immhb - esize}`;
     }
     if (k === 16) {
@@ -667,8 +683,8 @@ const FMT: Record<string, Fmt> = {
   },
 };
 
-const SIMD3_U0: Record<number, string> = { 18: "mla", 16: "add", 17: "cmtst", 6: "cmgt", 7: "cmge", 20: "smaxp", 21: "sminp", 23: "addp", 12: "smax", 13: "smin", 19: "mul" };
-const SIMD3_U1: Record<number, string> = { 18: "mls", 16: "sub", 17: "cmeq", 6: "cmhi", 7: "cmhs", 20: "umaxp", 21: "uminp", 12: "umax", 13: "umin" };
+const SIMD3_U0: Record<number, string> = { 0: "shadd", 1: "sqadd", 2: "srhadd", 4: "shsub", 5: "sqsub", 8: "sshl", 14: "sabd", 15: "saba", 18: "mla", 16: "add", 17: "cmtst", 6: "cmgt", 7: "cmge", 20: "smaxp", 21: "sminp", 23: "addp", 12: "smax", 13: "smin", 19: "mul" };
+const SIMD3_U1: Record<number, string> = { 0: "uhadd", 1: "uqadd", 2: "urhadd", 4: "uhsub", 5: "uqsub", 8: "ushl", 14: "uabd", 15: "uaba", 18: "mls", 16: "sub", 17: "cmeq", 6: "cmhi", 7: "cmhs", 20: "umaxp", 21: "uminp", 12: "umax", 13: "umin" };
 
 export const SYS_OPS: Record<string, string> = {
   "3.7.4.1": "dc\tzva",

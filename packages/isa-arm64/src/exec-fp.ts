@@ -12,7 +12,7 @@ import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Fields } from "./decode.js";
 import { vfpExpandImm } from "./disasm.js";
 import { holds } from "./exec.js";
-import { simdFp2, simdFp3, simdFpAcross, simdIndexed } from "./exec-simdfp.js";
+import { simdFp2, simdFp3, simdFpAcross, simdIndexed, simdInt2Big, simdInt3Big, simdShiftBig } from "./exec-simdfp.js";
 import { add, div, fusedMulAdd, mul, RN, roundTo, sqrt } from "./fma.js";
 
 /** FPCR.RMode (bits 23:22): 0 nearest, 1 towards +inf, 2 towards -inf, 3 towards zero. */
@@ -498,6 +498,8 @@ export const FP_SIMD: Record<string, Compiler> = {
           return next;
         };
       }
+      case 0: case 32: case 1: case 33: case 2: case 34: case 4: case 36: case 5: case 37: case 8: case 40: case 14: case 46: case 15: case 47:
+        return simdInt3Big(c, f, pc);
       case 19: return sz === 3 ? undefined : threeSame(c, pc, f, (a, b) => (sz === 2 ? Math.imul(a, b) : a * b));
       default: return undefined;
     }
@@ -593,6 +595,7 @@ export const FP_SIMD: Record<string, Compiler> = {
         return next;
       };
     }
+    if ([4, 36, 2, 34, 6, 38, 20, 52, 50].includes(k)) return simdInt2Big(c, f, pc);
     const all = size === 3 ? -1 : ONES[size]!;
     switch (k) {
       case 9: return perLane((a) => (a === 0 ? all : 0), true);
@@ -710,6 +713,7 @@ export const FP_SIMD: Record<string, Compiler> = {
     if (immh === 0) return undefined;
     const size = 31 - Math.clz32(immh), esize = 8 << size, immhb = (immh << 3) | immb;
     const n = f.rn!, d = f.rd!, next = pc + 4, k = (U << 5) | opcode;
+    if ([2, 34, 4, 36, 6, 38, 40, 42, 17].includes(k)) return simdShiftBig(c, f, pc);
     if (size === 3) {
       if (!Q || (k !== 0 && k !== 32 && k !== 10)) return undefined;
       const vq = c.vq;

@@ -353,3 +353,146 @@ export function simdIndexed(c: Arm64Cpu, f: Fields, pc: number): Handler | undef
     return next;
   };
 }
+
+// ---------------------------------------------------------------- BigInt lane engine
+// The less common integer SIMD ops (saturating, halving, rounding, register shifts, pairwise
+// long, narrowing with saturation, shift-and-accumulate/insert) run on exact BigInt lanes.
+
+function readLanes(c: Arm64Cpu, reg: number, size: number, count: number, signed: boolean, first = 0): bigint[] {
+  const bits = 8 << size;
+  const out: bigint[] = [];
+  for (let i = 0; i < count; i++) {
+    let v = 0n;
+    const byte0 = reg * 16 + (first + i) * (bits / 8);
+    for (let b = bits / 8 - 1; b >= 0; b--) v = (v << 8n) | BigInt(c.vb[byte0 + b]!);
+    out.push(signed ? BigInt.asIntN(bits, v) : v);
+  }
+  return out;
+}
+const tb8 = new Uint8Array(tmp);
+function writeLanes(size: number, vals: readonly bigint[], first = 0): void {
+  const bytes = 1 << size;
+  vals.forEach((v, i) => {
+    let u = BigInt.asUintN(8 << size, v);
+    for (let b = 0; b < bytes; b++) { tb8[(first + i) * bytes + b] = Number(u & 0xffn); u >>= 8n; }
+  });
+}
+const satS = (v: bigint, bits: number) => { const max = (1n << BigInt(bits - 1)) - 1n, min = -max - 1n; return v > max ? max : v < min ? min : v; };
+const satU = (v: bigint, bits: number) => { const max = (1n << BigInt(bits)) - 1n; return v > max ? max : v < 0n ? 0n : v; };
+const absB = (v: bigint) => (v < 0n ? -v : v);
+
+/** Three-same integer ops not in the fast table: key U<<5 | opcode. */
+export function simdInt3Big(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f as Required<Fields>;
+  const key = (U << 5) | opcode;
+  const bits = 8 << size, B = BigInt(bits), signed = U === 0;
+  const ops: Record<number, (a: bigint, b: bigint, d: bigint) => bigint> = {
+    0: (a, b) => (a + b) >> 1n, 32: (a, b) => (a + b) >> 1n,
+    2: (a, b) => (a + b + 1n) >> 1n, 34: (a, b) => (a + b + 1n) >> 1n,
+    4: (a, b) => (a - b) >> 1n, 36: (a, b) => (a - b) >> 1n,
+    1: (a, b) => satS(a + b, bits), 33: (a, b) => satU(a + b, bits),
+    5: (a, b) => satS(a - b, bits), 37: (a, b) => satU(a - b, bits),
+    14: (a, b) => absB(a - b), 46: (a, b) => absB(a - b),
+    15: (a, b, d) => d + absB(a - b), 47: (a, b, d) => d + absB(a - b),
+    8: shlBy, 40: shlBy,
+  };
+  const op = ops[key];
+  if (!op) return undefined;
+  if (size === 3 && (!Q || opcode !== 8)) return undefined;
+  function shlBy(a: bigint, b: bigint): bigint {
+    const s = BigInt.asIntN(8, b); // the shift is the signed low byte of each element
+    if (s >= 0n) return s >= B ? 0n : a << s;
+    const r = -s;
+    return r >= B ? (a < 0n ? -1n : 0n) : a >> r;
+  }
+  const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, count = (Q ? 16 : 8) >> size;
+  return () => {
+    const a = readLanes(c, n, size, count, signed), b = readLanes(c, m, size, count, opcode === 8 ? true : signed);
+    const acc = readLanes(c, d, size, count, signed);
+    writeLanes(size, a.map((x, i) => op(x, b[i]!, acc[i]!)));
+    commit(c, d, Q);
+    return next;
+  };
+}
+
+/** Two-register-misc integer ops not in the fast table (cls, clz, pairwise long, saturating narrow). */
+export function simdInt2Big(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f as Required<Fields>;
+  const k = (U << 5) | opcode;
+  if (size === 3) return undefined;
+  const n = f.rn!, d = f.rd!, next = pc + 4, count = (Q ? 16 : 8) >> size, bits = 8 << size;
+  if (k === 4 || k === 36) {
+    return () => {
+      const a = readLanes(c, n, size, count, false);
+      writeLanes(size, a.map((v) => {
+        let x = v;
+        if (k === 4) x = (v ^ (BigInt.asIntN(bits, v) < 0n ? (1n << BigInt(bits)) - 1n : 0n)); // cls: count leading copies of the sign
+        let z = 0;
+        for (let i = bits - 1; i >= 0 && ((x >> BigInt(i)) & 1n) === 0n; i--) z++;
+        return BigInt(k === 4 ? z - 1 : z);
+      }));
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  if (k === 2 || k === 34 || k === 6 || k === 38) {
+    const signed = U === 0, acc = k === 6 || k === 38;
+    return () => {
+      const a = readLanes(c, n, size, count, signed);
+      const old = readLanes(c, d, size + 1, count / 2, signed);
+      writeLanes(size + 1, old.map((o, i) => (acc ? o : 0n) + a[2 * i]! + a[2 * i + 1]!));
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  if (k === 20 || k === 52 || k === 50) {
+    const half = 8 >> size; // elements produced
+    return () => {
+      const src = readLanes(c, n, size + 1, half, k === 20 || k === 50);
+      for (let i = 0; i < 4; i++) tw[i] = c.vw[d * 4 + i]!;
+      writeLanes(size, src.map((v) => (k === 20 ? satS(v, bits) : satU(v, bits))), Q ? half : 0);
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  return undefined;
+}
+
+/** Shift-by-immediate ops not in the fast table: ssra/usra, srshr/urshr, srsra/ursra, sri, sli, rshrn. */
+export function simdShiftBig(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
+  const { Q, U, immh, immb, opcode } = f as Required<Fields>;
+  if (immh === 0) return undefined;
+  const size = 31 - Math.clz32(immh), esize = 8 << size, immhb = (immh << 3) | immb, k = (U << 5) | opcode;
+  const n = f.rn!, d = f.rd!, next = pc + 4;
+  const right = BigInt(2 * esize - immhb), left = BigInt(immhb - esize);
+  const mask = (1n << BigInt(esize)) - 1n;
+  if (k === 17) {
+    if (size === 3) return undefined;
+    const half = 8 >> size; // narrow: source lanes are 2*esize bits
+    const r2 = BigInt(2 * (8 << size) - immhb);
+    return () => {
+      const src = readLanes(c, n, size + 1, half, false);
+      for (let i = 0; i < 4; i++) tw[i] = c.vw[d * 4 + i]!;
+      writeLanes(size, src.map((v) => (v + (1n << (r2 - 1n))) >> r2), Q ? half : 0);
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  const table: Record<number, (a: bigint, dd: bigint) => bigint> = {
+    2: (a, dd) => dd + (a >> right), 34: (a, dd) => dd + (a >> right),
+    4: (a) => (a + (1n << (right - 1n))) >> right, 36: (a) => (a + (1n << (right - 1n))) >> right,
+    6: (a, dd) => dd + ((a + (1n << (right - 1n))) >> right), 38: (a, dd) => dd + ((a + (1n << (right - 1n))) >> right),
+    40: (a, dd) => (dd & ~(mask >> right)) | (a >> right),
+    42: (a, dd) => (dd & ~((mask << left) & mask)) | ((a << left) & mask),
+  };
+  const op = table[k];
+  if (!op || (size === 3 && !Q)) return undefined;
+  const signed = U === 0 && k !== 42, count = (Q ? 16 : 8) >> size;
+  return () => {
+    const a = readLanes(c, n, size, count, signed);
+    const dd = readLanes(c, d, size, count, false);
+    writeLanes(size, a.map((x, i) => op(x, dd[i]!)));
+    commit(c, d, Q);
+    return next;
+  };
+}
