@@ -3,12 +3,14 @@
  * (mechanisms, frames, libkernel variants, personalities) as tables, building a Kernel from them with
  * one-line errors, path marks for trace lines, and the cost model's counters and prediction.
  *
- * The kernel grows mechanism by mechanism; where a value is not implemented yet, its constructor throws
- * `KernelUsageError`, which the commands turn into a clear usage error. Nothing here hard-codes which
- * mechanisms exist.
+ * Where the kernel refuses a configuration (e.g. `--libkernel library` today) its constructor throws
+ * `KernelUsageError`, which the commands turn into a one-line usage error; the demo and bench list such
+ * configurations instead of failing. Nothing here hard-codes which mechanisms exist.
  */
-import * as K from "@uabi/kernel";
-import { ExecError, Kernel, KernelUsageError, Tracer, type KernelOptions, type RunResult, type SyscallEvent } from "@uabi/kernel";
+import {
+  DEFAULT_PROFILE, ExecError, Kernel, KernelUsageError, Tracer, diffCounters, predict,
+  type CostCounters, type CostProfile, type KernelOptions, type RunResult, type SyscallEvent,
+} from "@uabi/kernel";
 import { UsageError } from "./args.js";
 
 import { DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
@@ -183,81 +185,21 @@ const isSyscallLine = (l: string): boolean => !/^(\[pid \d+\] )?(---|\+\+\+)/.te
 
 // ---------------------------------------------------------------------------------------- costs
 
-/** The cost counters of `@uabi/kernel`'s cost model (packages/kernel/src/cost/counters.ts). */
-export interface Counters {
-  kernelEntries: number;
-  kernelExits: number;
-  userInsns: number;
-  handlerInsns: number;
-  signalDeliveries: number;
-  sigreturns: number;
-  bounceFrames: number;
-  stackBytes: number;
-  cbpfInsns: number;
-  filterRuns: number;
-  ptraceStops: number;
-  faults: number;
-}
+/** The kernel's cost counters (packages/kernel/src/cost/counters.ts). */
+export type Counters = CostCounters;
 
-export interface Profile {
-  name: string;
-  syscallNs: number;
-  signalNs: number;
-  userInsnNs: number;
-  cbpfInsnNs: number;
-  filterRunNs: number;
-  ptraceStopNs: number;
-}
-
-/** The kernel's cost-model exports, when this kernel build exports them from its entry point. */
-interface CostModule {
-  predict(profile: Profile, c: Counters): { totalNs: number };
-  DEFAULT_PROFILE: Profile;
-  parseCostProfile?(json: unknown): Profile;
-  runCalibration?(opts: { cc?: string; iterations?: number; profilePath?: string }): unknown;
-  formatCalibration?(report: unknown): string;
-}
-
-export function costModule(): CostModule | undefined {
-  const m = K as unknown as Partial<CostModule>;
-  return typeof m.predict === "function" && m.DEFAULT_PROFILE ? (m as CostModule) : undefined;
-}
-
-/**
- * The run's cost counters: the kernel's own ledger when it keeps one (`stats.cost`), otherwise what
- * RunStats already counts (every instruction as user, no handler split). `exact` says which.
- */
-export function runCounters(r: RunResult): { counters: Counters; exact: boolean } {
-  const own = (r.stats as unknown as { cost?: Partial<Counters> }).cost;
-  if (own && typeof own.kernelEntries === "number") return { counters: { ...zero(), ...own }, exact: true };
-  const s = r.stats;
-  return {
-    exact: false,
-    counters: {
-      ...zero(),
-      kernelEntries: s.kernelEntries, kernelExits: s.kernelEntries, userInsns: s.instructions, signalDeliveries: s.signalsDelivered,
-      sigreturns: s.sigreturns, stackBytes: s.signalFrameBytes.reduce((a, b) => a + b, 0), faults: s.exceptions,
-    },
-  };
-}
-
-export function zero(): Counters {
-  return {
-    kernelEntries: 0, kernelExits: 0, userInsns: 0, handlerInsns: 0, signalDeliveries: 0, sigreturns: 0,
-    bounceFrames: 0, stackBytes: 0, cbpfInsns: 0, filterRuns: 0, ptraceStops: 0, faults: 0,
-  };
+/** The run's cost counters, from the root process's ledger (a copy). */
+export function runCounters(r: RunResult): Counters {
+  return { ...r.stats.cost };
 }
 
 export function diff(a: Counters, b: Counters): Counters {
-  const d = zero();
-  for (const k of Object.keys(d) as (keyof Counters)[]) d[k] = a[k] - b[k];
-  return d;
+  return diffCounters(a, b);
 }
 
-/** Modelled nanoseconds under the kernel's default profile, or undefined without a cost model. */
-export function modelledNs(c: Counters, profile?: Profile): number | undefined {
-  const m = costModule();
-  return m ? m.predict(profile ?? m.DEFAULT_PROFILE, c).totalNs : undefined;
+/** Modelled nanoseconds under a cost profile (default: the kernel's, from reference/mechanisms.md §2). */
+export function modelledNs(c: Counters, profile: CostProfile = DEFAULT_PROFILE): number {
+  return predict(profile, c).totalNs;
 }
 
 export { ExecError, Kernel, KernelUsageError };

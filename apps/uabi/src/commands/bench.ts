@@ -27,7 +27,7 @@ export interface BenchReport {
   }[];
   syscalls: {
     mechanism: string; config: string; arch: Arch; calls: number; seconds: number; perSecond: number;
-    kernelEntriesPerCall: number; modelledNsPerCall: number | null;
+    kernelEntriesPerCall: number; modelledNsPerCall: number;
   }[];
   unsupported: { mechanism: string; why: string }[];
   runHello: { arch: Arch; binary: string; processSeconds: number | null; inProcessSeconds: number; exitStatus: number }[];
@@ -113,14 +113,12 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void }): 
       progress(`bench: ${calls} getppid calls, ${arch}, --mode ${m.name}…`);
       const empty = runInProcess(buildSyscallLoop(arch, 1), config, 1e9, ["loop"]);
       const { r, seconds } = runInProcess(buildSyscallLoop(arch, calls), config, 1e9, ["loop"]);
-      const c = runCounters(r).counters;
-      const base = runCounters(empty.r).counters;
-      const ns = modelledNs(c);
-      const ns0 = modelledNs(base);
+      const c = runCounters(r);
+      const base = runCounters(empty.r);
       report.syscalls.push({
         mechanism: m.name, config: describeConfig(config), arch, calls, seconds, perSecond: calls / seconds,
         kernelEntriesPerCall: (c.kernelEntries - base.kernelEntries) / (calls - 1),
-        modelledNsPerCall: ns === undefined || ns0 === undefined ? null : (ns - ns0) / (calls - 1),
+        modelledNsPerCall: (modelledNs(c) - modelledNs(base)) / (calls - 1),
       });
     }
   }
@@ -153,7 +151,7 @@ export function formatBench(r: BenchReport): string {
   }
   L.push("", "Simulated syscalls (getppid loop):");
   for (const s of r.syscalls) {
-    L.push(`  ${s.config.padEnd(16)} ${s.arch.padEnd(7)} ${Math.round(s.perSecond).toLocaleString("en-US").padStart(10)} calls/s   ${s.kernelEntriesPerCall.toFixed(1)} kernel entries/call   modelled ${s.modelledNsPerCall === null ? "—" : `${s.modelledNsPerCall.toFixed(1)} ns`}/call`);
+    L.push(`  ${s.config.padEnd(16)} ${s.arch.padEnd(7)} ${Math.round(s.perSecond).toLocaleString("en-US").padStart(10)} calls/s   ${s.kernelEntriesPerCall.toFixed(1)} kernel entries/call   modelled ${s.modelledNsPerCall.toFixed(1)} ns/call`);
   }
   if (r.unsupported.length) L.push(`  not in this kernel yet: ${r.unsupported.map((u) => u.mechanism).join(", ")}`);
   L.push("", "uabi run hello-O2:");
@@ -164,10 +162,10 @@ export function formatBench(r: BenchReport): string {
 
 /** The mechanism-cost bar chart: modelled ns per syscall, per mechanism and ISA, log scale. */
 export function benchSvg(r: BenchReport): string {
-  const rows = r.syscalls.filter((s) => s.modelledNsPerCall !== null && s.modelledNsPerCall > 0);
+  const rows = r.syscalls.filter((s) => s.modelledNsPerCall > 0);
   const W = 760, left = 170, right = 90, barH = 18, gap = 6, top = 50;
   const H = top + rows.length * (barH + gap) + 50;
-  const max = Math.max(1000, ...rows.map((s) => s.modelledNsPerCall!));
+  const max = Math.max(1000, ...rows.map((s) => s.modelledNsPerCall));
   const lo = 1, decades = Math.ceil(Math.log10(max / lo));
   const x = (ns: number) => left + ((W - left - right) * Math.log10(Math.max(ns, lo) / lo)) / decades;
   const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
@@ -186,12 +184,11 @@ export function benchSvg(r: BenchReport): string {
   }
   rows.forEach((s, i) => {
     const y = top + i * (barH + gap);
-    const w = Math.max(1, x(s.modelledNsPerCall!) - left);
+    const w = Math.max(1, x(s.modelledNsPerCall) - left);
     out.push(`<text x="${left - 8}" y="${y + barH - 5}" text-anchor="end">${esc(`${s.config.replace("--mode ", "")} (${s.arch})`)}</text>`);
     out.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color[s.arch] ?? "#888"}"/>`);
-    out.push(`<text x="${(left + w + 6).toFixed(1)}" y="${y + barH - 5}">${s.modelledNsPerCall!.toFixed(0)} ns</text>`);
+    out.push(`<text x="${(left + w + 6).toFixed(1)}" y="${y + barH - 5}">${s.modelledNsPerCall.toFixed(0)} ns</text>`);
   });
-  if (rows.length === 0) out.push(`<text x="${W / 2}" y="${top + 20}" text-anchor="middle">no modelled costs (the kernel exports no cost model)</text>`);
   out.push(`<text x="${W / 2}" y="${H - 8}" text-anchor="middle" fill="#555">nanoseconds per call (blue: arm64, orange: x86-64)</text>`, "</svg>", "");
   return out.join("\n");
 }

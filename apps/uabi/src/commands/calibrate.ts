@@ -1,21 +1,19 @@
 /** `uabi calibrate [--json] [--out PROFILE]`: the kernel's cost calibration (packages/kernel/src/cost). */
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
-import { costModule } from "../machine.js";
+import { formatCalibration, runCalibration } from "@uabi/kernel";
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const iterations = args.num("iterations");
   if (iterations !== undefined && !(Number.isInteger(iterations) && iterations >= 1000)) throw new UsageError(`--iterations must be an integer ≥ 1000 (got ${iterations})`);
-  const m = costModule();
-  if (!m?.runCalibration || !m.formatCalibration) throw new Error("calibrate: this @uabi/kernel does not export runCalibration/formatCalibration from its entry point");
   const out = args.str("out");
-  const report = m.runCalibration({
+  const report = runCalibration({
     ...(args.str("cc") !== undefined ? { cc: args.str("cc")! } : {}),
     ...(iterations !== undefined ? { iterations } : {}),
     ...(out !== undefined ? { profilePath: out } : {}),
-  }) as { rawText?: string; profilePath?: string };
+  });
   const { rawText: _raw, ...rest } = report;
-  io.stdout.write(args.bool("json") ? `${JSON.stringify(rest, null, 2)}\n` : `${m.formatCalibration(report)}\n`);
+  io.stdout.write(args.bool("json") ? `${JSON.stringify(rest, null, 2)}\n` : `${formatCalibration(report)}\n`);
   if (out && !args.bool("json")) io.stdout.write(`profile written to ${report.profilePath}\n`);
   return 0;
 }

@@ -42,8 +42,7 @@ export interface DemoRow {
   arch: Arch;
   exitStatus: number;
   counters: Counters;
-  countersExact: boolean;
-  modelledNs: number | null;
+  modelledNs: number;
   ratioToDirect: number | null;
   steps: StepOutcome[];
   results: Record<string, string | number | boolean | string[] | null> | null;
@@ -60,7 +59,6 @@ export interface DemoReport {
   host: typeof HOST_MEASURED;
   bounced: { arch: Arch; config: string; lines: string[] } | null;
   broke: string[];
-  costModel: boolean;
   durationMs: number;
 }
 
@@ -71,13 +69,13 @@ function runRow(prog: DemoProgram, id: string, config: MachineConfig): DemoRow {
   k.syscallObservers.push((ev) => events.push(ev));
   k.spawn(prog.elf, { argv: ["demo"], env: [] });
   const r = k.run();
-  const { counters, exact } = runCounters(r);
+  const counters = runCounters(r);
   const results = decodeResults(prog.arch, Buffer.concat(out));
   const vdsoBase = results ? Number(results.vdsoBase) : 0;
   const where = (pc: number): string => describePc(prog, vdsoBase, pc - SYSCALL_INSN[prog.arch]);
   return {
     id, config: describeConfig(config), mechanism: config.mode ?? "direct", arch: prog.arch, exitStatus: r.exitStatus,
-    counters, countersExact: exact, modelledNs: modelledNs(counters) ?? null, ratioToDirect: null,
+    counters, modelledNs: modelledNs(counters), ratioToDirect: null,
     steps: attribute(prog, vdsoBase, events), results: results ? resultsJson(results) : null,
     host: HOST_FOR_MECHANISM[config.mode ?? "direct"] ?? "",
     events: events.map((e) => ({ name: e.name, pc: hex(e.pc), mark: pathMark(e), result: e.result ?? null, where: where(e.pc) })),
@@ -148,12 +146,12 @@ export function demoReport(arches: readonly Arch[]): DemoReport {
   }
   for (const r of rows) {
     const base = rows.find((d) => d.arch === r.arch && d.id === "direct");
-    if (base?.modelledNs && r.modelledNs !== null) r.ratioToDirect = r.modelledNs / base.modelledNs;
+    if (base?.modelledNs) r.ratioToDirect = r.modelledNs / base.modelledNs;
   }
   return {
     arches: [...arches], rows, unsupported, host: HOST_MEASURED, bounced: bouncedWalkthrough(rows), broke: whatBroke(rows),
     program: buildDemoProgram("x86_64").steps.map((s) => s.step).map((s) => ({ id: s.id, title: s.title, arches: [...(s.arches ?? ARCHES)] })),
-    costModel: rows.some((r) => r.modelledNs !== null), durationMs: Math.round(performance.now() - t0),
+    durationMs: Math.round(performance.now() - t0),
   };
 }
 
@@ -221,15 +219,13 @@ export function formatDemo(rep: DemoReport): string {
   L.push("");
   const head = ["mechanism", "ISA", "kernel entries", "user insns", "handler insns", "stack bytes", "modelled", "× direct", "measured on a host (§2)"];
   const body = rep.rows.map((r) => [
-    r.id, r.arch, String(r.counters.kernelEntries), String(r.countersExact ? r.counters.userInsns : r.counters.userInsns + r.counters.handlerInsns),
-    r.countersExact ? String(r.counters.handlerInsns) : "—", String(r.counters.stackBytes), r.modelledNs === null ? "—" : formatNs(r.modelledNs),
+    r.id, r.arch, String(r.counters.kernelEntries), String(r.counters.userInsns),
+    String(r.counters.handlerInsns), String(r.counters.stackBytes), formatNs(r.modelledNs),
     r.ratioToDirect === null ? "—" : `${r.ratioToDirect.toFixed(2)}×`, r.host,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i >= 2 && i <= 7 ? lpad(c, widths[i]!) : pad(c, widths[i]!))).join("  ")}`.trimEnd();
   L.push(line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line));
-  if (!rep.rows.every((r) => r.countersExact)) L.push("  (—: this kernel does not split user and vDSO instructions yet; user insns are all instructions)");
-  if (!rep.costModel) L.push("  (modelled time needs @uabi/kernel to export its cost model: predict, DEFAULT_PROFILE)");
   if (rep.unsupported.length) {
     const ids = [...new Set(rep.unsupported.map((u) => u.id))];
     L.push(`  not in this kernel yet: ${ids.join(", ")} (${rep.unsupported[0]!.why})`);

@@ -131,22 +131,21 @@ export interface StatsReport {
   contextSwitches: number;
   missingSyscalls: string[];
   virtualTimeNs: number;
-  /** Cost-model counters; `countersExact` false when derived from the run statistics (no handler split). */
+  /** The kernel's cost counters for the root process (packages/kernel/src/cost). */
   counters: Record<string, number>;
-  countersExact: boolean;
-  /** Modelled time under the kernel's default profile (null when the kernel exports no cost model). */
-  modelledNs: number | null;
+  /** Modelled time under the kernel's default cost profile. */
+  modelledNs: number;
 }
 
 export function statsReport(config: MachineConfig, arch: string, r: RunResult): StatsReport {
-  const { counters, exact } = runCounters(r);
+  const counters = runCounters(r);
   const s = r.stats;
   return {
     mode: config.mode ?? DEFAULT_MODE, config: describeConfig(config), arch, exitStatus: r.exitStatus, reason: r.reason,
     instructions: s.instructions, syscalls: s.syscalls, syscallsByName: s.syscallsByName, kernelEntries: s.kernelEntries,
     signalsDelivered: s.signalsDelivered, signalFrameBytes: s.signalFrameBytes, contextSwitches: s.contextSwitches,
     missingSyscalls: s.missingSyscalls, virtualTimeNs: Number(s.virtualTimeNs),
-    counters: { ...counters }, countersExact: exact, modelledNs: modelledNs(counters) ?? null,
+    counters: { ...counters }, modelledNs: modelledNs(counters),
   };
 }
 
@@ -167,9 +166,8 @@ function formatStats(config: MachineConfig, arch: string, r: RunResult): string 
     ...Object.entries(rep.counters).filter(([k, v]) => v !== 0 || k === "kernelEntries").map(([k, v]) => [k, String(v)] as [string, string]),
     ["signal frames", rep.signalFrameBytes.length ? rep.signalFrameBytes.join(", ") + " bytes" : "none"],
     ["context switches", String(rep.contextSwitches)],
-    ["modelled time", rep.modelledNs === null ? "unavailable (this @uabi/kernel exports no cost model)" : `${formatNs(rep.modelledNs)} (default profile, reference/mechanisms.md §2)`],
+    ["modelled time", `${formatNs(rep.modelledNs)} (default cost profile, from reference/mechanisms.md §2)`],
   ];
-  if (!rep.countersExact) rows.push(["note", "counters derived from run statistics: user and vDSO instructions not split"]);
   if (rep.missingSyscalls.length) rows.push(["missing syscalls", rep.missingSyscalls.join(", ")]);
   return `uabi: stats\n${rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`).join("\n")}\n`;
 }
