@@ -17,3 +17,10 @@ export { encodeSigInfo, type SigInfo } from "./signal.js";
 // The seccomp engine and the cost model (src/seccomp, src/cost: written alongside; re-exported here).
 export * from "./seccomp/index.js";
 export * from "./cost/index.js";
+// The syscall mechanisms (src/mechanisms): the entry stage behind `mode`, SUD constants, ptrace supervisor types.
+export {
+  MechanismHost, MECHANISM_MODES, FRAME_VARIANTS, exemptFromSigsys, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF,
+  PR_SYS_DISPATCH_EXCLUSIVE_ON, PR_SYS_DISPATCH_INCLUSIVE_ON, SYSCALL_DISPATCH_FILTER_ALLOW, SYSCALL_DISPATCH_FILTER_BLOCK,
+  SYS_USER_DISPATCH, type MechanismMode, type FrameVariant, type MechanismOptions, type PtraceStop, type PtraceSupervisor,
+  type SudConfig,
+} from "./mechanisms/host.js";

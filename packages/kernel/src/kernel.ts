@@ -54,6 +54,8 @@ export interface KernelOptions {
   ptraceTracer?: PtraceSupervisor;
   /** The talk's extended seccomp_data (vDSO bounds at 64..79) for the seccomp mechanism's filter. */
   extendedSeccompData?: boolean;
+  /** Pin the vDSO's syscall sites: a jump into a vDSO syscall instruction with another number is killed (SIGSYS). */
+  pinSyscalls?: boolean;
   /** Guest stdout/stderr bytes go here (default: discarded). */
   stdout?: (data: Uint8Array) => void;
   stderr?: (data: Uint8Array) => void;
@@ -247,7 +249,7 @@ export class Kernel {
     this.buildFilesystem();
     if (opts.mode && opts.mode !== "direct") {
       this.mechanisms = new MechanismHost(this, {
-        mode: opts.mode, frame: opts.frame ?? "stack", extendedSeccompData: opts.extendedSeccompData === true,
+        mode: opts.mode, frame: opts.frame ?? "stack", extendedSeccompData: opts.extendedSeccompData === true, pinSyscalls: opts.pinSyscalls === true,
         ...(opts.supervisor ? { supervisor: opts.supervisor } : {}), ...(opts.ptraceTracer ? { tracer: opts.ptraceTracer } : {}),
       });
       this.entryStages.push(this.mechanisms);

@@ -275,6 +275,51 @@ describe("what breaks", () => {
   });
 });
 
+describe("a jump into the vDSO's syscall instruction, and pinned syscall sites", () => {
+  /** Calls the `syscall` instruction inside __kernel_getppid with rax = getpid, from the program's own text. */
+  function jumpIn(opts: KernelOptions) {
+    const probe = new Kernel({});
+    const base = probe.spawn(makeElf({ machine: "x86_64", code: new Uint8Array([0x0f, 0x05]) })).vdsoBase;
+    const vd = probe.vdsoFor("x86_64") as ReturnType<Kernel["vdsoFor"]> & {
+      symbols: readonly { name: string; address: number; size: number }[]; syscallSites: readonly { pc: number; nr: number | "any" }[];
+    };
+    const sym = vd.symbols.find((x) => x.name === "__kernel_getppid")!;
+    const site = vd.syscallSites.find((x) => x.nr === NR.x86_64.getppid && x.pc > sym.address && x.pc <= sym.address + sym.size)!;
+    const a = new X86Assembler();
+    a.mov("eax", NR.x86_64.getpid).movabs("r11", BigInt(base + site.pc - 2)).call("r11");
+    a.mov("edi", "eax").mov("eax", 231).syscall();
+    return run(makeElf({ machine: "x86_64", code: a.finish() }), opts);
+  }
+  it("without pinning the call bypasses the bounce: it runs directly from the vDSO text", () => {
+    const { p, r, events } = jumpIn({ mode: "bounce" });
+    expect(r.exitStatus).toBe(p.pid);
+    const ev = events.find((e) => e.nr === NR.x86_64.getpid)!;
+    expect(ev.mark).toBe("direct");
+    expect(p.ledger.bySyscall.get(NR.x86_64.getpid)!.bounceFrames).toBe(0);
+  });
+  it.each(["bounce", "seccomp", "sud"] as const)("with pinning (%s) the foreign number at that site is killed with SIGSYS", (mode) => {
+    const { r, events } = jumpIn({ mode, pinSyscalls: true });
+    expect(r.exitStatus).toBe(128 + 31);
+    expect(events.find((e) => e.nr === NR.x86_64.getpid)?.mark).toBe("unpinned");
+  });
+});
+
+describe("the talk's extended seccomp_data", () => {
+  it.each(ISAS)("the window filter reads the vDSO bounds from offsets 64..79 (%s)", (isa) => {
+    let loads: number[] = [];
+    const { p, r } = run(regsProgram(isa, NR[isa].getppid), { mode: "seccomp", extendedSeccompData: true }, (ev, k) => {
+      if (loads.length) return;
+      const f = k.mechanisms!.seccompOf(k.findThread(ev.tid)!).mechanism.list()[0]!.program;
+      loads = [...f.code].flatMap((code, i) => (code === 0x20 ? [f.k[i]!] : []));
+    });
+    expect(r.reason).toBe("exit");
+    expect(loads).toEqual(expect.arrayContaining([64, 68, 72, 76])); // vdso_start / vdso_end halves
+    const c = p.ledger.bySyscall.get(NR[isa].getppid)!;
+    expect(c.kernelEntries).toBe(3);
+    expect(c.signalDeliveries).toBe(1);
+  });
+});
+
 function snapshotAtExitWith(isa: Isa, hook: (ev: SyscallEvent, k: Kernel) => void): Snapshot {
   let snap: Snapshot | undefined;
   let thread: ReturnType<Kernel["findThread"]>;

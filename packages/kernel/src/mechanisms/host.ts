@@ -78,6 +78,12 @@ export interface MechanismOptions {
   tracer?: PtraceSupervisor;
   /** Use the talk's extended seccomp_data (vDSO bounds appended) for the window filter. */
   extendedSeccompData?: boolean;
+  /**
+   * Pin the vDSO's syscall sites (OpenBSD pinsyscalls): a syscall from the text must come from a
+   * site that issues that number, or from a pass-through re-issue site while a reflection is live;
+   * anything else is a jump into the vDSO's syscall instruction and gets SIGSYS (killed).
+   */
+  pinSyscalls?: boolean;
 }
 
 /** Numbers per ISA the front end needs to recognise. */
@@ -233,6 +239,10 @@ export class MechanismHost implements EntryStage {
     const post = t.cpu.pc;
     const nr = ev.nr;
     const ledger = p.ledger;
+    if (fromText && this.opts.pinSyscalls && !this.sitePermits(isa, post - p.vdsoBase, nr, s)) {
+      ev.mark = "unpinned";
+      return { kind: "kill", signal: SIGSYS };
+    }
 
     // 1. Syscall User Dispatch (kernel/entry/syscall_user_dispatch.c syscall_user_dispatch()).
     if (s.sud) {
@@ -297,6 +307,22 @@ export class MechanismHost implements EntryStage {
     }
     if (this.opts.mode !== "ptrace" && !ev.mark) ev.mark = fromText && s.open > 0 ? "reissue" : "direct";
     return this.control(ev, c, s) ?? { kind: "continue" };
+  }
+
+  private readonly sites = new Map<string, Map<number, number | "any">>();
+
+  /** Is a syscall with number `nr` at post-instruction offset `off` one the vDSO text really issues there? */
+  private sitePermits(isa: "arm64" | "x86_64", off: number, nr: number, s: ThreadMech): boolean {
+    const vd = this.kernel.vdsoFor(isa) as { syscallSites?: readonly { pc: number; nr: number | "any" }[] };
+    let m = this.sites.get(isa);
+    if (!m) {
+      m = new Map((vd.syscallSites ?? []).map((x) => [x.pc, x.nr] as const));
+      this.sites.set(isa, m);
+    }
+    const want = m.get(off);
+    if (want === undefined) return false;
+    if (want === "any") return s.open > 0 || s.frames.length > 0;
+    return want === nr;
   }
 
   private shouldBounce(isa: "arm64" | "x86_64", nr: number, ev: SyscallEvent): boolean {
