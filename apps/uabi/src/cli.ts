@@ -46,6 +46,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       { name: "arch", type: "string", valueName: "arm64|x86_64|all", summary: "which ISAs (default all)" },
       { name: "json", type: "boolean", summary: "print the whole report as JSON" },
+      { name: "profile", type: "string", valueName: "file", summary: "cost profile JSON for modelled times (default: the kernel's, from mechanisms.md §2)" },
     ],
     positionals: [],
     handler: () => import("./commands/demo.js"),
@@ -61,6 +62,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "trace", type: "boolean", summary: "strace-format lines on stderr, each marked with its path ([direct], [bounce→user], ...)" },
       { name: "stats", type: "boolean", summary: "counters and modelled cost on stderr at exit" },
       { name: "json", type: "boolean", summary: "with --stats: one JSON line instead of the table" },
+      { name: "profile", type: "string", valueName: "file", summary: "with --stats: cost profile JSON (e.g. from uabi calibrate --out)" },
       { name: "root", type: "string", valueName: "dir", summary: "host directory mounted read-only as / (writes go to memory)" },
       { name: "env", type: "string", valueName: "NAME=VALUE", repeat: true, summary: "guest environment variable (repeatable; nothing is inherited)" },
       { name: "cwd", type: "string", valueName: "dir", summary: "guest working directory (default /)" },

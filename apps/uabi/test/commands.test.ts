@@ -88,6 +88,7 @@ describe("uabi run", () => {
     [["run", "--max-insns", "-5", "x"], "uabi: --max-insns must be a positive integer (got -5)\n"],
     [["run", "--env", "NOEQUALS", "x"], "uabi: --env expects NAME=VALUE (got 'NOEQUALS')\n"],
     [["run", "--json", "x"], "uabi: --json goes with --stats\n"],
+    [["run", "--profile", "p.json", "x"], "uabi: --profile goes with --stats\n"],
   ])("usage error %j: exit 2, one line", async (argv, msg) => {
     expect(await uabi(...argv)).toEqual({ code: 2, out: "", err: msg });
   });
@@ -253,6 +254,20 @@ describe("uabi demo", () => {
     const ids = [...rep.rows, ...rep.unsupported].map((x: { id: string }) => x.id);
     for (const id of ["direct", "bounce", "selective", "seccomp", "sud", "ptrace"]) expect(ids).toContain(id);
     expect(rep.host.rows.find((h: { mechanism: string }) => h.mechanism === "direct")).toMatchObject({ nsLow: 107, nsHigh: 132 });
+  });
+
+  it("--profile prices the same counters with another cost profile", async () => {
+    const f = join(TMP, "profile.json");
+    // Every syscall 10× the default, nothing else changed: direct's modelled time moves, its counters do not.
+    const { DEFAULT_PROFILE } = await import("@uabi/kernel");
+    writeFileSync(f, JSON.stringify({ ...DEFAULT_PROFILE, name: "test", syscallNs: DEFAULT_PROFILE.syscallNs * 10 }));
+    const a = JSON.parse((await uabi("demo", "--arch", "arm64", "--json")).out);
+    const b = JSON.parse((await uabi("demo", "--arch", "arm64", "--json", "--profile", f)).out);
+    expect(b.profile).toBe("test");
+    const da = a.rows.find((r: { id: string }) => r.id === "direct"), db = b.rows.find((r: { id: string }) => r.id === "direct");
+    expect(db.counters).toEqual(da.counters);
+    expect(db.modelledNs - da.modelledNs).toBeCloseTo(9 * DEFAULT_PROFILE.syscallNs * da.counters.kernelEntries, 6);
+    expect((await uabi("demo", "--profile", join(TMP, "none.json"))).code).toBe(1);
   });
 
   it("prints the comparison table and what broke", async () => {

@@ -9,9 +9,9 @@ import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import { HOST_FOR_MECHANISM, HOST_MEASURED } from "../data/host-measured.js";
 import { buildDemoProgram, decodeResults, type Arch, type DemoProgram, type DemoResults } from "../demo/program.js";
-import { createKernel, describeConfig, modelledNs, pathMark, runCounters, supported, type Counters, type MachineConfig } from "../machine.js";
+import { createKernel, describeConfig, loadProfile, modelledNs, pathMark, runCounters, supported, type Counters, type MachineConfig } from "../machine.js";
 import { formatNs } from "./run.js";
-import type { SyscallEvent } from "@uabi/kernel";
+import { DEFAULT_PROFILE, type CostProfile, type SyscallEvent } from "@uabi/kernel";
 
 /** One row per mechanism configuration, in table order; direct first (the baseline of the ratios). */
 export const DEMO_ROWS: readonly { id: string; config: MachineConfig }[] = [
@@ -53,6 +53,8 @@ export interface DemoRow {
 
 export interface DemoReport {
   arches: Arch[];
+  /** Cost profile of the modelled times. */
+  profile: string;
   program: { id: string; title: string; arches: string[] }[];
   rows: DemoRow[];
   unsupported: { id: string; config: string; arch: Arch; why: string }[];
@@ -62,7 +64,7 @@ export interface DemoReport {
   durationMs: number;
 }
 
-function runRow(prog: DemoProgram, id: string, config: MachineConfig): DemoRow {
+function runRow(prog: DemoProgram, id: string, config: MachineConfig, profile: CostProfile): DemoRow {
   const out: Uint8Array[] = [];
   const events: SyscallEvent[] = [];
   const k = createKernel(config, { stdout: (b) => out.push(b), maxInstructions: 10_000_000, onMissingSyscall: () => {} });
@@ -75,7 +77,7 @@ function runRow(prog: DemoProgram, id: string, config: MachineConfig): DemoRow {
   const where = (pc: number): string => describePc(prog, vdsoBase, pc - SYSCALL_INSN[prog.arch]);
   return {
     id, config: describeConfig(config), mechanism: config.mode ?? "direct", arch: prog.arch, exitStatus: r.exitStatus,
-    counters, modelledNs: modelledNs(counters), ratioToDirect: null,
+    counters, modelledNs: modelledNs(counters, profile), ratioToDirect: null,
     steps: attribute(prog, vdsoBase, events), results: results ? resultsJson(results) : null,
     host: HOST_FOR_MECHANISM[config.mode ?? "direct"] ?? "",
     events: events.map((e) => ({ name: e.name, pc: hex(e.pc), mark: pathMark(e), result: e.result ?? null, where: where(e.pc) })),
@@ -129,7 +131,7 @@ function resultsJson(r: DemoResults): DemoRow["results"] {
   };
 }
 
-export function demoReport(arches: readonly Arch[]): DemoReport {
+export function demoReport(arches: readonly Arch[], profile: CostProfile = DEFAULT_PROFILE): DemoReport {
   const t0 = performance.now();
   const rows: DemoRow[] = [];
   const unsupported: DemoReport["unsupported"] = [];
@@ -141,7 +143,7 @@ export function demoReport(arches: readonly Arch[]): DemoReport {
         unsupported.push({ id: row.id, config: describeConfig(row.config), arch, why: ok.why });
         continue;
       }
-      rows.push(runRow(prog, row.id, row.config));
+      rows.push(runRow(prog, row.id, row.config, profile));
     }
   }
   for (const r of rows) {
@@ -149,7 +151,7 @@ export function demoReport(arches: readonly Arch[]): DemoReport {
     if (base?.modelledNs) r.ratioToDirect = r.modelledNs / base.modelledNs;
   }
   return {
-    arches: [...arches], rows, unsupported, host: HOST_MEASURED, bounced: bouncedWalkthrough(rows), broke: whatBroke(rows),
+    arches: [...arches], profile: profile.name, rows, unsupported, host: HOST_MEASURED, bounced: bouncedWalkthrough(rows), broke: whatBroke(rows),
     program: buildDemoProgram("x86_64").steps.map((s) => s.step).map((s) => ({ id: s.id, title: s.title, arches: [...(s.arches ?? ARCHES)] })),
     durationMs: Math.round(performance.now() - t0),
   };
@@ -230,6 +232,7 @@ export function formatDemo(rep: DemoReport): string {
     const ids = [...new Set(rep.unsupported.map((u) => u.id))];
     L.push(`  not in this kernel yet: ${ids.join(", ")} (${rep.unsupported[0]!.why})`);
   }
+  L.push(`  (modelled: cost profile '${rep.profile}'; × direct: modelled time ÷ the direct row of the same ISA)`);
   L.push("", `Host figures: ${rep.host.machine}; from ${rep.host.source}.`, "");
   L.push("Paths taken, per step (one mark per kernel entry; none = no kernel entry):");
   const stepIds = rep.program.map((s) => s.id);
@@ -261,7 +264,7 @@ export function formatDemo(rep: DemoReport): string {
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const a = args.str("arch") ?? "all";
   if (a !== "all" && !ARCHES.includes(a as Arch)) throw new UsageError(`--arch must be arm64, x86_64 or all (got '${a}')`);
-  const rep = demoReport(a === "all" ? ARCHES : [a as Arch]);
+  const rep = demoReport(a === "all" ? ARCHES : [a as Arch], loadProfile(args.str("profile")));
   io.stdout.write(args.bool("json") ? `${JSON.stringify(rep, null, 2)}\n` : formatDemo(rep));
   return rep.rows.every((r) => r.exitStatus === 0) ? 0 : 1;
 }

@@ -9,9 +9,9 @@ import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import {
   DEFAULT_MODE, ExecError, FRAMES, LIBKERNELS, MECHANISMS, MarkedTrace, PERSONALITIES, Kernel, createKernel, describeConfig, execErrorLine,
-  modelledNs, pick, runCounters, type MachineConfig,
+  loadProfile, modelledNs, pick, runCounters, type MachineConfig,
 } from "../machine.js";
-import type { RunResult } from "@uabi/kernel";
+import { DEFAULT_PROFILE, type CostProfile, type RunResult } from "@uabi/kernel";
 
 /** `--mem-limit 256M`: bytes with an optional K/M/G suffix (powers of 1024). */
 export function parseSize(text: string): number {
@@ -66,6 +66,8 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const memLimit = args.str("mem-limit") !== undefined ? parseSize(args.str("mem-limit")!) : undefined;
   const env = parseEnv(args.list("env"));
   if (args.bool("json") && !args.bool("stats")) throw new UsageError("--json goes with --stats");
+  if (args.has("profile") && !args.bool("stats")) throw new UsageError("--profile goes with --stats");
+  const profile = loadProfile(args.str("profile"));
 
   let elf: Uint8Array;
   try {
@@ -112,7 +114,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   trace?.end();
   if (result.reason === "budget") io.stderr.write(`uabi: instruction budget exhausted (--max-insns ${maxInsns ?? "default"}); the guest was killed\n`);
   if (result.reason === "deadlock") io.stderr.write("uabi: every guest thread is blocked forever (deadlock); the guest was killed\n");
-  if (args.bool("stats")) io.stderr.write(args.bool("json") ? `${JSON.stringify(statsReport(config, arch, result))}\n` : formatStats(config, arch, result));
+  if (args.bool("stats")) io.stderr.write(args.bool("json") ? `${JSON.stringify(statsReport(config, arch, result, profile))}\n` : formatStats(config, arch, result, profile));
   return result.exitStatus;
 }
 
@@ -133,11 +135,12 @@ export interface StatsReport {
   virtualTimeNs: number;
   /** The kernel's cost counters for the root process (packages/kernel/src/cost). */
   counters: Record<string, number>;
-  /** Modelled time under the kernel's default cost profile. */
+  /** Modelled time under the cost profile named `profile` (default: the kernel's DEFAULT_PROFILE). */
   modelledNs: number;
+  profile: string;
 }
 
-export function statsReport(config: MachineConfig, arch: string, r: RunResult): StatsReport {
+export function statsReport(config: MachineConfig, arch: string, r: RunResult, profile: CostProfile = DEFAULT_PROFILE): StatsReport {
   const counters = runCounters(r);
   const s = r.stats;
   return {
@@ -145,7 +148,7 @@ export function statsReport(config: MachineConfig, arch: string, r: RunResult): 
     instructions: s.instructions, syscalls: s.syscalls, syscallsByName: s.syscallsByName, kernelEntries: s.kernelEntries,
     signalsDelivered: s.signalsDelivered, signalFrameBytes: s.signalFrameBytes, contextSwitches: s.contextSwitches,
     missingSyscalls: s.missingSyscalls, virtualTimeNs: Number(s.virtualTimeNs),
-    counters: { ...counters }, modelledNs: modelledNs(counters),
+    counters: { ...counters }, modelledNs: modelledNs(counters, profile), profile: profile.name,
   };
 }
 
@@ -155,8 +158,8 @@ export function formatNs(ns: number): string {
   return `${ns.toFixed(1)} ns`;
 }
 
-function formatStats(config: MachineConfig, arch: string, r: RunResult): string {
-  const rep = statsReport(config, arch, r);
+function formatStats(config: MachineConfig, arch: string, r: RunResult, profile: CostProfile): string {
+  const rep = statsReport(config, arch, r, profile);
   const top = Object.entries(rep.syscallsByName).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, c]) => `${n} ${c}`).join(", ");
   const rows: [string, string][] = [
     ["machine", `${arch}, ${rep.config}`],
@@ -166,7 +169,7 @@ function formatStats(config: MachineConfig, arch: string, r: RunResult): string 
     ...Object.entries(rep.counters).filter(([k, v]) => v !== 0 || k === "kernelEntries").map(([k, v]) => [k, String(v)] as [string, string]),
     ["signal frames", rep.signalFrameBytes.length ? rep.signalFrameBytes.join(", ") + " bytes" : "none"],
     ["context switches", String(rep.contextSwitches)],
-    ["modelled time", `${formatNs(rep.modelledNs)} (default cost profile, from reference/mechanisms.md §2)`],
+    ["modelled time", `${formatNs(rep.modelledNs)} (cost profile ${profile === DEFAULT_PROFILE ? "default, from reference/mechanisms.md §2" : `'${profile.name}'`})`],
   ];
   if (rep.missingSyscalls.length) rows.push(["missing syscalls", rep.missingSyscalls.join(", ")]);
   return `uabi: stats\n${rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`).join("\n")}\n`;
