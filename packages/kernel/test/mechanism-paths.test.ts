@@ -272,6 +272,9 @@ describe("what breaks", () => {
     // The same program in direct-like Linux terms (bounce mode: the filter is installed for real).
     const b = ownFilter(isa, { mode: "bounce" });
     expect(b.r.exitStatus).toBe(1);
+    // The program's own RET_TRAP with no handler of its own: the reflection must not loop; SIGSYS kills, as on Linux.
+    expect(ownFilter(isa, { mode: "seccomp" }, 0x0003_0000).r.exitStatus).toBe(128 + 31);
+    expect(ownFilter(isa, { mode: "bounce" }, 0x0003_0000).r.exitStatus).toBe(128 + 31);
   });
 });
 
@@ -350,7 +353,7 @@ function twoCalls(isa: Isa): Uint8Array {
  * prctl(PR_SET_NO_NEW_PRIVS, 1); seccomp(SET_MODE_FILTER, 0, &prog) with
  * `ld [0]; jeq #getppid, 0, 1; ret ERRNO(EPERM); ret ALLOW`; then exit_group(-getppid()).
  */
-function ownFilter(isa: Isa, opts: KernelOptions) {
+function ownFilter(isa: Isa, opts: KernelOptions, action = 0x0005_0000 | 1) {
   const prog = DATA_BASE + 0x100, insns = DATA_BASE + 0x200;
   const filter = new Uint8Array(32);
   const v = new DataView(filter.buffer);
@@ -359,7 +362,7 @@ function ownFilter(isa: Isa, opts: KernelOptions) {
   };
   put(0, 0x20, 0, 0, 0);
   put(1, 0x15, 0, 1, NR[isa].getppid);
-  put(2, 0x06, 0, 0, 0x0005_0000 | 1);
+  put(2, 0x06, 0, 0, action);
   put(3, 0x06, 0, 0, 0x7fff_0000);
   let elf: Uint8Array;
   if (isa === "arm64") {

@@ -443,7 +443,12 @@ export class MechanismHost implements EntryStage {
       case "skip":
         return { kind: "handled", result: o.ret };
       case "trap":
-        this.reflectSigsys(t, this.thread(t), ev, SYS_SECCOMP_CODE, o.data, post);
+        if (st === this.thread(t).seccomp && this.opts.mode === "seccomp") {
+          this.reflectSigsys(t, this.thread(t), ev, SYS_SECCOMP_CODE, o.data, post);
+        } else {
+          // A program's own RET_TRAP: force_sig_seccomp semantics (blocked or ignored → SIG_DFL, the task dies).
+          this.kernel.forceSignal(t, { signo: SIGSYS, code: SYS_SECCOMP_CODE, errno: o.data, callAddr: post, syscall: ev.nr, arch: p.arch.auditArch });
+        }
         return { kind: "redirected" };
       case "kill":
         return { kind: "kill", signal: o.signal };
