@@ -32,6 +32,24 @@ async function uabi(...argv: string[]): Promise<{ code: number; out: string; err
 
 const TARGETS = ["aarch64-glibc", "x86_64-glibc", "x86_64-musl"] as const;
 
+/** A copy of a static ELF whose first PT_NOTE is turned into a PT_INTERP naming `path` (a "dynamic" binary). */
+function withInterp(elf: Uint8Array, path: string): Uint8Array {
+  const b = new Uint8Array(elf);
+  const v = new DataView(b.buffer);
+  const phoff = Number(v.getBigUint64(32, true));
+  for (let i = 0; i < v.getUint16(56, true); i++) {
+    const ph = phoff + i * 56;
+    if (v.getUint32(ph, true) !== 4) continue;
+    const off = Number(v.getBigUint64(ph + 8, true));
+    b.set(new TextEncoder().encode(`${path}\0`), off);
+    v.setUint32(ph, 3, true);
+    v.setBigUint64(ph + 32, BigInt(path.length + 1), true);
+    v.setBigUint64(ph + 40, BigInt(path.length + 1), true);
+    return b;
+  }
+  throw new Error("no PT_NOTE to turn into PT_INTERP");
+}
+
 describe("uabi run", () => {
   it.each(TARGETS)("%s hello-O2: stdout and exit status as recorded; --trace reads like strace with path marks", async (t) => {
     const want = expected(t, "hello-O2");
@@ -107,6 +125,7 @@ describe("uabi run", () => {
       ["text", new TextEncoder().encode("#!/bin/sh\necho hi\n"), /cannot run \(not-elf\)/],
       ["elf32", (() => { const b = new Uint8Array(hello); b[4] = 1; return b; })(), /cannot run \(bad-class\)/],
       ["truncated", hello.subarray(0, 300), /cannot run \(truncated\)/],
+      ["dynamic", withInterp(hello, "/lib/ld-uabi-test.so.1"), /cannot run \(dynamic\): .*interpreter \/lib\/ld-uabi-test\.so\.1/],
     ];
     for (const [name, bytes, why] of cases) {
       const f = join(TMP, name);
