@@ -46,6 +46,8 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
     Object.assign(child, {
       personality: p.personality, comm: p.comm, exePath: p.exePath, exeBytes: p.exeBytes, vdsoBase: p.vdsoBase,
       vdsoSigreturn: p.vdsoSigreturn, vvarBase: p.vvarBase, uid: p.uid, gid: p.gid, exitSignal: a.exitSignal,
+      // The per-fs page: a fork's copy sits at the same address in the copied mm (CLONE_VM shares the parent's).
+      fsPage: p.fsPage,
     });
     child.rlimits = p.rlimits.map(([x, y]) => [x, y] as [bigint, bigint]);
     (child.parent ?? p).children.push(child);
