@@ -233,8 +233,8 @@ describe("uabi demo", () => {
       const marks = Object.fromEntries(d.steps.map((s: { id: string; marks: string[] }) => [s.id, s.marks]));
       // Direct: each svc is one kernel entry; the vDSO calls (clock, ported, both unames) make none.
       expect(marks).toMatchObject({ getpid: ["[direct]"], umask: ["[direct]"], clock: [], ported: [], uname1: [], uname2: [], write: ["[direct]"] });
-      // getpid, umask, (dup2), prctl, seccomp, write, exit_group.
-      expect(d.counters.kernelEntries).toBe(arch === "x86_64" ? 7 : 6);
+      // getpid, umask, (dup2), getppid via the vDSO stub, prctl, seccomp, write, exit_group.
+      expect(d.counters.kernelEntries).toBe(arch === "x86_64" ? 8 : 7);
       expect(d.results.rawPid).toBe(d.results.portedPid);
       expect(d.results.umaskOld).toBe("022");
       expect(d.results.clock).toBe("0");
@@ -262,6 +262,8 @@ describe("uabi demo", () => {
       expect(marks("selective", arch, "write")).toEqual(["[direct]"]);
       for (const m of ["seccomp", "sud"]) expect(marks(m, arch, "getpid")[0]).toBe("[sigsys]");
       expect(marks("ptrace", arch, "getpid")).toEqual(["[ptrace]"]);
+      // The vDSO's own syscall instruction is not mediated by any in-process mechanism.
+      for (const m of ["bounce", "selective", "seccomp", "sud"]) expect(marks(m, arch, "bypass"), m).toEqual(["[direct]"]);
       // The task-page frame has no user-stack footprint; the stack frame has.
       expect(row("bounce/task-page", arch).counters.stackBytes).toBe(0);
       expect(row("bounce", arch).counters.stackBytes).toBeGreaterThan(0);
@@ -293,9 +295,10 @@ describe("uabi demo", () => {
     const r = await uabi("demo", "--arch", "x86_64");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/mechanism +ISA +kernel entries +user insns +handler insns +stack bytes +modelled +× direct +measured on a host/);
-    expect(r.out).toMatch(/\n {2}direct +x86_64 +7 /);
+    expect(r.out).toMatch(/\n {2}direct +x86_64 +8 /);
     expect(r.out).toContain("What broke:");
     expect(r.out).toContain("red zone (x86-64): intact under direct");
+    expect(r.out).toMatch(/bypass: a call into the vDSO's own syscall instruction .* under x86_64 bounce, /);
   });
 });
 

@@ -86,8 +86,9 @@ function runRow(prog: DemoProgram, id: string, config: MachineConfig, profile: C
 
 /**
  * Which step made each kernel entry: an entry from the program's text belongs to the step whose code
- * holds the syscall instruction; one from the vDSO (a re-issued or fallback call) to the step running.
- * Entries from the prologue or the final exit_group (and their re-issues) belong to no step.
+ * holds the syscall instruction; one from inside a vDSO function a step calls, to that step; any other
+ * one from the vDSO (the bounce or SIGSYS glue re-issuing a call) to the step running. Entries from the
+ * prologue or the final exit_group (and their re-issues) belong to no step.
  */
 function attribute(prog: DemoProgram, vdsoBase: number, events: readonly SyscallEvent[]): StepOutcome[] {
   const out = prog.steps.map((s) => ({ id: s.step.id, marks: [] as string[], kernelEntries: 0 }));
@@ -96,6 +97,11 @@ function attribute(prog: DemoProgram, vdsoBase: number, events: readonly Syscall
     const site = e.pc - SYSCALL_INSN[prog.arch];
     const inVdso = vdsoBase !== 0 && site >= vdsoBase && site < vdsoBase + prog.vdso.mapSize;
     if (!inVdso) current = prog.steps.findIndex((s) => site >= s.start && site < s.end);
+    else {
+      const callee = [...prog.callees].find(([, [lo, hi]]) => site - vdsoBase >= lo && site - vdsoBase < hi)?.[0];
+      const i = callee ? prog.steps.findIndex((s) => s.step.id === callee) : -1;
+      if (i >= 0) current = i;
+    }
     if (current < 0) continue;
     out[current]!.marks.push(pathMark(e));
     out[current]!.kernelEntries++;
@@ -127,7 +133,7 @@ function resultsJson(r: DemoResults): DemoRow["results"] {
     vdsoBase: hex(r.vdsoBase), rawPid: Number(r.rawPid), portedPid: Number(r.portedPid), umaskOld: `0${r.umaskOld.toString(8)}`,
     dup2: r.dup2 === null ? null : errText(r.dup2), clock: errText(r.clockRet), clockNs: r.clockNs.toString(),
     uname1: errText(r.uname1Ret), uname2: errText(r.uname2Ret), uname1Fields: r.uname1Fields, uname2Fields: r.uname2Fields,
-    redZoneIntact: r.redZoneIntact, ownFilter: errText(r.filterRet),
+    redZoneIntact: r.redZoneIntact, ownFilter: errText(r.filterRet), bypass: errText(r.bypassRet),
   };
 }
 
@@ -196,6 +202,12 @@ function whatBroke(rows: readonly DemoRow[]): string[] {
   for (const [sym, who] of views) out.push(`ptrace view: a tracer sees the program's write issued from ${sym}, not from the program's own syscall instruction (${who.join(", ")})`);
   const x86 = rows.filter((r) => r.arch === "x86_64" && r.results);
   if (x86.length && x86.every((r) => r.results!.redZoneIntact === true)) out.push(`red zone (x86-64): intact under ${x86.map((r) => r.id).join(", ")} (a bounce frame must sit below rsp − 128)`);
+  // Bypass: the vDSO's own syscall instruction reaches the kernel without the mechanism.
+  const bypassed = rows.filter((r) => r.mechanism !== "direct" && r.mechanism !== "ptrace" && r.steps.find((s) => s.id === "bypass")?.marks.join("") === "[direct]");
+  if (bypassed.length) {
+    out.push(`bypass: a call into the vDSO's own syscall instruction (__kernel_getppid's pass-through stub) reaches the kernel unmediated, marked [direct], under ${
+      bypassed.map((r) => `${r.arch} ${r.id}`).join(", ")}: the kernel cannot tell it from libkernel's re-issue (pinning syscall sites is the defence)`);
+  }
   const filters = new Map<string, string[]>();
   for (const r of rows) {
     if (!r.results) continue;

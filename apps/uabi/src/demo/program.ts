@@ -19,7 +19,7 @@ export type Arch = "arm64" | "x86_64";
 /** Result buffer layout (byte offsets); the buffer starts 0xff-filled so untouched bytes show. */
 export const OUT = {
   rawPid: 0, umaskOld: 8, dup2: 16, clockRet: 24, ts: 32, portedPid: 48, uname1Ret: 56, uname2Ret: 64,
-  uname1: 72, uname2: 464, redZone: 856, vdsoBase: 864, filterRet: 872, fprog: 880, filter: 896, size: 904,
+  uname1: 72, uname2: 464, redZone: 856, vdsoBase: 864, filterRet: 872, fprog: 880, filter: 896, bypass: 904, size: 912,
 } as const;
 /** old_utsname: 5 fields of 65 bytes; new_utsname: 6 (include/uapi/linux/utsname.h). */
 export const UTS_FIELD = 65;
@@ -31,7 +31,7 @@ const SECCOMP_SET_MODE_FILTER = 1;
 const SECCOMP_RET_ALLOW = 0x7fff0000;
 const BPF_RET_K = 0x06;
 
-export type StepKind = "raw" | "userspace" | "legacy" | "clock" | "ported" | "uname1" | "uname2" | "filter" | "pass-through";
+export type StepKind = "raw" | "userspace" | "legacy" | "clock" | "ported" | "uname1" | "uname2" | "bypass" | "filter" | "pass-through";
 
 export interface Step {
   readonly id: string;
@@ -50,6 +50,7 @@ export const STEPS: readonly Step[] = [
   { id: "ported", kind: "ported", title: "ported call __kernel_getpid@LIBKERNEL_1" },
   { id: "uname1", kind: "uname1", title: "__kernel_uname@LIBKERNEL_1 (old_utsname)" },
   { id: "uname2", kind: "uname2", title: "__kernel_uname@@LIBKERNEL_2 (new_utsname)" },
+  { id: "bypass", kind: "bypass", title: "getppid through the vDSO's own syscall instruction (__kernel_getppid's pass-through stub)" },
   { id: "filter", kind: "filter", title: "the program installs its own seccomp filter" },
   { id: "write", kind: "pass-through", title: "write(1, results) passed through to the kernel" },
 ];
@@ -68,24 +69,34 @@ export interface DemoProgram {
   readonly steps: readonly StepRange[];
   /** The vDSO image the offsets were taken from (the kernel maps the same bytes). */
   readonly vdso: VdsoImage;
+  /** The vDSO function each calling step calls: [start, end) as offsets from the vDSO base. */
+  readonly callees: ReadonlyMap<string, readonly [number, number]>;
 }
 
 const BASE = 0x400000;
-const CLOCK_SYMBOL: Record<Arch, [string, string]> = { arm64: ["__kernel_clock_gettime", "LINUX_2.6.39"], x86_64: ["__vdso_clock_gettime", "LINUX_2.6"] };
 
-function symbolOffset(img: VdsoImage, name: string, version: string): number {
+function symbol(img: VdsoImage, name: string, version: string): { address: number; size: number } {
   const s = img.symbols.find((y) => y.name === name && y.version === version);
   if (!s) throw new Error(`demo: the ${img.arch} vDSO has no ${name}@${version}`);
-  return s.address;
+  return s;
+}
+const symbolOffset = (img: VdsoImage, name: string, version: string): number => symbol(img, name, version).address;
+
+/** Which vDSO symbol each calling step calls. */
+const CALLEES: Record<Arch, Record<string, [string, string]>> = {
+  arm64: { clock: clockSymbol("arm64"), ported: ["__kernel_getpid", "LIBKERNEL_1"], uname1: ["__kernel_uname", "LIBKERNEL_1"], uname2: ["__kernel_uname", "LIBKERNEL_2"], bypass: ["__kernel_getppid", "LIBKERNEL_1"] },
+  x86_64: { clock: clockSymbol("x86_64"), ported: ["__kernel_getpid", "LIBKERNEL_1"], uname1: ["__kernel_uname", "LIBKERNEL_1"], uname2: ["__kernel_uname", "LIBKERNEL_2"], bypass: ["__kernel_getppid", "LIBKERNEL_1"] },
+};
+function clockSymbol(arch: Arch): [string, string] {
+  return arch === "arm64" ? ["__kernel_clock_gettime", "LINUX_2.6.39"] : ["__vdso_clock_gettime", "LINUX_2.6"];
 }
 
 /** vDSO offsets of the functions the program calls. */
-function targets(img: VdsoImage, arch: Arch): Record<"clock" | "ported" | "uname1" | "uname2", number> {
+function targets(img: VdsoImage, arch: Arch): Record<"clock" | "ported" | "uname1" | "uname2" | "bypass", number> {
+  const c = CALLEES[arch];
   return {
-    clock: symbolOffset(img, ...CLOCK_SYMBOL[arch]),
-    ported: symbolOffset(img, "__kernel_getpid", "LIBKERNEL_1"),
-    uname1: symbolOffset(img, "__kernel_uname", "LIBKERNEL_1"),
-    uname2: symbolOffset(img, "__kernel_uname", "LIBKERNEL_2"),
+    clock: symbolOffset(img, ...c.clock!), ported: symbolOffset(img, ...c.ported!), uname1: symbolOffset(img, ...c.uname1!),
+    uname2: symbolOffset(img, ...c.uname2!), bypass: symbolOffset(img, ...c.bypass!),
   };
 }
 
@@ -128,6 +139,7 @@ function assembleArm64(steps: readonly Step[], t: ReturnType<typeof targets>): {
       case "ported": call(t.ported, skip).str(x(0), amem(R, OUT.portedPid)); break;
       case "uname1": a.add(x(0), R, OUT.uname1); call(t.uname1, skip).str(x(0), amem(R, OUT.uname1Ret)); break;
       case "uname2": a.add(x(0), R, OUT.uname2); call(t.uname2, skip).str(x(0), amem(R, OUT.uname2Ret)); break;
+      case "bypass": call(t.bypass, skip).str(x(0), amem(R, OUT.bypass)); break;
       case "filter":
         a.mov(x(0), PR_SET_NO_NEW_PRIVS).mov(x(1), 1).mov(x(2), 0).mov(x(3), 0).mov(x(4), 0);
         svc("prctl");
@@ -176,6 +188,7 @@ function assembleX86(steps: readonly Step[], t: ReturnType<typeof targets>): { c
       case "ported": call(t.ported, skip).mov(mem("rbx", OUT.portedPid), "rax"); break;
       case "uname1": a.lea("rdi", mem("rbx", OUT.uname1)); call(t.uname1, skip).mov(mem("rbx", OUT.uname1Ret), "rax"); break;
       case "uname2": a.lea("rdi", mem("rbx", OUT.uname2)); call(t.uname2, skip).mov(mem("rbx", OUT.uname2Ret), "rax"); break;
+      case "bypass": call(t.bypass, skip).mov(mem("rbx", OUT.bypass), "rax"); break;
       case "filter":
         a.mov("edi", PR_SET_NO_NEW_PRIVS).mov("esi", 1).xor("edx", "edx").xor("r10", "r10").xor("r8", "r8");
         syscall("prctl");
@@ -207,7 +220,11 @@ export function buildDemoProgram(arch: Arch, only?: readonly string[]): DemoProg
   // The layout does not depend on e_entry: place once, then point e_entry at .text.
   const text = write(0).sections.get(".text")!.address;
   const elf = write(text).bytes;
-  return { arch, elf, entry: text, vdso, steps: steps.map((step, i) => ({ step, start: text + ranges[i]![0], end: text + ranges[i]![1] })) };
+  const callees = new Map(Object.entries(CALLEES[arch]).map(([id, [name, version]]) => {
+    const sym = symbol(vdso, name, version);
+    return [id, [sym.address, sym.address + sym.size] as const];
+  }));
+  return { arch, elf, entry: text, vdso, callees, steps: steps.map((step, i) => ({ step, start: text + ranges[i]![0], end: text + ranges[i]![1] })) };
 }
 
 export interface DemoResults {
@@ -226,6 +243,8 @@ export interface DemoResults {
   /** x86-64: the red-zone sentinel survived the getpid step. */
   redZoneIntact: boolean | null;
   filterRet: bigint;
+  /** getppid's result through the vDSO's stub (0: no parent in the simulation). */
+  bypassRet: bigint;
 }
 
 const UNTOUCHED = 0xffff_ffff_ffff_ffffn;
@@ -252,7 +271,7 @@ export function decodeResults(arch: Arch, out: Uint8Array): DemoResults | undefi
     portedPid: q(OUT.portedPid), uname1Ret: q(OUT.uname1Ret), uname2Ret: q(OUT.uname2Ret),
     uname1Fields: fields(OUT.uname1), uname2Fields: fields(OUT.uname2),
     redZoneIntact: arch === "x86_64" ? v.getBigUint64(OUT.redZone, true) === RED_ZONE_SENTINEL : null,
-    filterRet: q(OUT.filterRet),
+    filterRet: q(OUT.filterRet), bypassRet: q(OUT.bypass),
   };
 }
 
