@@ -917,7 +917,8 @@ export class Kernel {
     const userSp = Number(t.cpu.sp);
     const onAlt = onAltStack(t.altstack, userSp);
     const useAlt = (act.flags & SA_ONSTACK) !== 0 && t.altstack.size !== 0 && !onAlt;
-    const sp = useAlt ? t.altstack.sp + t.altstack.size : userSp - arch.redZone;
+    // A thread on the task page's small bounce stack takes its signal frame on the caller's stack (mechanisms).
+    const sp = useAlt ? t.altstack.sp + t.altstack.size : (this.mechanisms?.signalStack(t, userSp) ?? userSp) - arch.redZone;
     // uc_stack as __save_altstack writes it: ss_flags = sas_ss_flags(interrupted sp) plus SS_AUTODISARM if set.
     const alt = { sp: t.altstack.sp, flags: (sasFlags(t.altstack, userSp) | (t.altstack.flags & SS_AUTODISARM)) | 0, size: t.altstack.size };
     const r = arch.buildSignalFrame(t.cpu, {

@@ -278,6 +278,34 @@ describe("what breaks", () => {
   });
 });
 
+describe("task-page frame and signals", () => {
+  it("a signal delivered on return from a bounced call gets the caller's stack; its handler's own bounce uses a stack frame (x86-64)", () => {
+    // main: rt_sigaction(SIGUSR1, handler); kill(getpid(), SIGUSR1) — bounced, the signal arrives while the
+    // thread is in the glue on the task page's bounce stack; the handler calls getppid (bounced again).
+    const a = new X86Assembler();
+    const handler = a.newLabel(), restorer = a.newLabel();
+    a.mov("r15", DATA_BASE);
+    a.lea("rax", xmem({ base: "rip", label: handler })).mov(xmem("r15", 0x100), "rax");
+    a.mov("rax", 0x04000000).mov(xmem("r15", 0x108), "rax");
+    a.lea("rax", xmem({ base: "rip", label: restorer })).mov(xmem("r15", 0x110), "rax");
+    a.mov("edi", 10).lea("rsi", xmem("r15", 0x100)).xor("edx", "edx").mov("r10d", 8).mov("eax", 13).syscall();
+    a.mov("eax", 39).syscall().mov("edi", "eax").mov("esi", 10).mov("eax", 62).syscall();
+    a.mov(xmem("r15", 0), "rsp"); // where main resumed: its own stack
+    a.mov("rdi", xmem("r15", 8)).mov("eax", 231).syscall(); // exit with the handler's getppid result + 1
+    a.bind(handler).mov("eax", 110).syscall().add("rax", 1).mov(xmem("r15", 8), "rax").ret();
+    a.bind(restorer).mov("eax", 15).syscall();
+    let mainSp = 0n;
+    const { p, r } = run(makeElf({ machine: "x86_64", code: a.finish() }), { mode: "bounce", frame: "task-page" }, (ev, k) => {
+      if (ev.nr === 39) mainSp ||= k.findThread(ev.tid)!.proc.mm.mem.read64(Number(k.findThread(ev.tid)!.cpu.sp) + BOUNCE.frame.sp);
+    });
+    expect(r.exitStatus).toBe(1); // getppid() = 0 for the first process, + 1
+    expect(p.mm.mem.read64(DATA_BASE)).toBe(mainSp);
+    const g = p.ledger.bySyscall.get(110)!;
+    expect(g.bounceFrames).toBe(1);
+    expect(g.stackBytes).toBeGreaterThan(0); // the nested bounce took a stack frame
+  });
+});
+
 describe("a jump into the vDSO's syscall instruction, and pinned syscall sites", () => {
   /** Calls the `syscall` instruction inside __kernel_getppid with rax = getpid, from the program's own text. */
   function jumpIn(opts: KernelOptions) {

@@ -67,6 +67,8 @@ interface ThreadMech {
   program: SeccompState | null;
   /** Reflections whose cost is still being charged to the original syscall (closed when PC leaves the vDSO). */
   open: number;
+  /** The caller's SP while the task-page frame is live (one per thread; cleared when the caller is resumed). */
+  taskFrameSp: bigint | null;
 }
 
 export interface MechanismOptions {
@@ -139,6 +141,7 @@ export class MechanismHost implements EntryStage {
       seccomp: src ? src.seccomp.fork() : new SeccompState(isa, { extendedData: this.opts.extendedSeccompData === true }),
       program: src?.program ? src.program.fork() : null,
       open: 0,
+      taskFrameSp: null,
     };
     this.state.set(t, s);
     return s;
@@ -168,6 +171,7 @@ export class MechanismHost implements EntryStage {
       seccomp: old && this.opts.mode !== "seccomp" ? old.seccomp : new SeccompState(isa, { extendedData: this.opts.extendedSeccompData === true }),
       program: old?.program ?? (this.opts.mode === "seccomp" && old ? old.seccomp : null),
       open: 0,
+      taskFrameSp: null,
     };
     if (this.opts.mode === "seccomp" && old && !old.program && old.seccomp.filterCount > 0 && old.seccomp.mode !== 0) {
       // A program that was not intercepted before (cannot happen in one mode) keeps its filters as the program chain.
@@ -347,8 +351,9 @@ export class MechanismHost implements EntryStage {
     // vfork: the child shares the stack and would clobber a stack frame; x86-64 reads it after the call.
     if (isa === "x86_64" && (ev.nr === n.vfork || (ev.nr === n.clone && ev.args[0]! & BigInt(CLONE_VFORK)))) variant = "task-page";
     const tp = t.taskPage;
-    // One live task-page frame per thread: a bounce from inside the bounce area uses the stack.
-    if (variant === "task-page" && (!tp || (sp >= tp + TASK_PAGE.bounceStackLow && sp <= tp + 0x1000))) variant = "stack";
+    // One live task-page frame per thread: a bounce while it is live (from the bounce area, or from a signal
+    // handler that interrupted a bounced call) uses the stack.
+    if (variant === "task-page" && (!tp || s.taskFrameSp !== null || (sp >= tp + TASK_PAGE.bounceStackLow && sp <= tp + 0x1000))) variant = "stack";
     const f = bounceFrameAddress(isa, sp, variant, tp);
     const flags = isa === "arm64" ? BigInt((cpu as Cpu & { nzcv: number }).nzcv & 0xf) << 28n : BigInt((cpu as Cpu & { rflags: bigint | number }).rflags);
     try {
@@ -366,6 +371,7 @@ export class MechanismHost implements EntryStage {
       return { kind: "kill", signal: SIGSEGV };
     }
     p.ledger.frame(variant === "stack" ? sp - f : 0, "bounce");
+    if (variant === "task-page") s.taskFrameSp = cpu.sp;
     cpu.sp = BigInt(f);
     cpu.pc = p.vdsoBase + entry;
     if (isa === "arm64") s.frames.push(f);
@@ -382,6 +388,7 @@ export class MechanismHost implements EntryStage {
     const p = t.proc;
     const cpu = t.cpu as Cpu & { nzcv: number };
     const f = s.frames.pop()!;
+    if (f === t.taskPage + TASK_PAGE.bounceFrame) s.taskFrameSp = null;
     let frame: { nr: bigint; sp: bigint; pc: bigint; flags: bigint };
     try {
       const mem = p.mm.mem;
@@ -541,6 +548,22 @@ export class MechanismHost implements EntryStage {
     return 0;
   }
 
+  /**
+   * Where a signal frame goes for a thread interrupted at `userSp`: a thread running on the task page's
+   * bounce stack (x86-64 blocked in a pass-through, a handler's own call) is given the caller's stack, read
+   * from the task-page frame (untrusted: a bogus SP only makes the frame write fail, which kills the task),
+   * because a signal frame (4.7 KB on arm64) and its handler do not fit in the 2 KB bounce area.
+   */
+  signalStack(t: Thread, userSp: number): number {
+    const tp = t.taskPage;
+    if (!tp || userSp < tp + TASK_PAGE.bounceStackLow || userSp > tp + 0x1000) return userSp;
+    try {
+      return Number(BigInt.asUintN(48, t.proc.mm.mem.read64(tp + TASK_PAGE.bounceFrame + BOUNCE.frame.sp)));
+    } catch {
+      return userSp;
+    }
+  }
+
   // ------------------------------------------------------------------ the CPU runner
 
   /**
@@ -575,7 +598,11 @@ export class MechanismHost implements EntryStage {
       p.ledger.add("userInsns", -handler); // the kernel charges every retired instruction as user
     }
     if (trap) return trap;
-    if (s && s.open > 0 && !(cpu.pc >= lo && cpu.pc < hi)) while (s.open > 0) this.closeReflection(p, s);
+    if (s && !(cpu.pc >= lo && cpu.pc < hi)) {
+      while (s.open > 0) this.closeReflection(p, s);
+      // x86-64's glue resumed the caller itself: the task-page frame is free again.
+      if (s.taskFrameSp !== null && cpu.sp === s.taskFrameSp) s.taskFrameSp = null;
+    }
     if (left <= 0) return { kind: "budget", pc: cpu.pc };
     return cpu.run(left);
   }
