@@ -125,9 +125,11 @@ export class MarkedTrace {
     const i = this.newestUnmarked();
     const l = i >= 0 ? this.pending[i]! : undefined;
     if (o && l !== undefined && callName(l) === o.ev.name) {
-      this.pending.splice(i, 1);
-      this.emit(`${l} ${pathMark(o.ev)}`, o);
+      // Lines traced before it (the SIGSYS delivery) keep their place; the call's inner lines follow it.
+      this.pending[i] = `${l} ${pathMark(o.ev)}`;
       this.outer.delete(ev.tid);
+      this.flush();
+      for (const x of o.inner) this.out(x);
     } else if (o && l === undefined && mark === "[return]") {
       // arm64: the return-only syscall after a userspace handler carries its result in x0.
       this.close(ev.tid, Number(BigInt.asIntN(64, ev.args[0] ?? 0n)));

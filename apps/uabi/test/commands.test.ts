@@ -154,6 +154,12 @@ describe("uabi run", () => {
     t.event(ev("write", "return"));
     t.event(ev("umask", "bounce→user"));
     t.event(ev("syscall_536875007", "return", [0o22n]));
+    t.event(ev("brk", "sigsys"));
+    t.line("--- SIGSYS {si_signo=SIGSYS, si_code=SYS_USER_DISPATCH} ---");
+    t.line("brk(NULL) = 0x1000");
+    t.event(ev("brk", "reissue"));
+    t.line("rt_sigreturn() = 4096");
+    t.event(ev("rt_sigreturn", "reissue"));
     t.event(ev("getpid", "bounce→user"));
     t.event(ev("exit_group", "bounce→kernel"));
     t.line("exit_group(0) = ?");
@@ -161,7 +167,9 @@ describe("uabi run", () => {
     t.event(ev("exit_group", "return"));
     t.end();
     expect(out).toEqual([
-      "getpid() = 1 [direct]", 'write(1, "a", 1) = 1 [bounce→kernel]', "umask(...) = 18 [bounce→user]", "getpid(...) = ? [bounce→user]",
+      "getpid() = 1 [direct]", 'write(1, "a", 1) = 1 [bounce→kernel]', "umask(...) = 18 [bounce→user]",
+      "--- SIGSYS {si_signo=SIGSYS, si_code=SYS_USER_DISPATCH} ---", "brk(NULL) = 0x1000 [sigsys]", "rt_sigreturn() = 4096 [reissue]",
+      "getpid(...) = ? [bounce→user]",
       "exit_group(0) = ? [bounce→kernel]", "+++ exited with 0 +++",
     ]);
     expect(pathMark({ ...ev("x", ""), path: ["dispatch"] } as never)).toBe("[direct]");
