@@ -12,6 +12,9 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# Every TypeScript step resolves workspace packages to their sources (the "source" export condition), as
+# the tests and `pnpm uabi` do: nothing needs building first.
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--conditions=source"
 start=$(date +%s)
 failures=()
 step() { echo; echo "== $*"; }
@@ -37,7 +40,7 @@ step "3/3 every fixture under uabi, every mechanism the kernel supports"
 jobs="${FIXTURES_CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 full=()
 [ "${FIXTURES_CHECK_FULL:-0}" = 1 ] && full=(--full)
-if ! node --conditions=source --import tsx scripts/check/corpus.ts --jobs "$jobs" "${full[@]}"; then
+if ! node --import tsx scripts/check/corpus.ts --jobs "$jobs" "${full[@]}"; then
   failures+=("uabi differs from the recordings (scripts/check/corpus.ts)")
 fi
 
