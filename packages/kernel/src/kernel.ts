@@ -44,7 +44,7 @@ export interface KernelOptions {
   mode?: Mode;
   /** Where the bounce frame goes: below the user stack (default) or in the per-task page. */
   frame?: FrameVariant;
-  /** libkernel as the vDSO (default). */
+  /** libkernel as the vDSO (default), or the standalone libkernel.so.1 mapped like a library (non-direct modes). */
   libkernel?: "vdso" | "library";
   /** ABI personality of the generated vDSO: "linux" (default) or "fakeroot". */
   personality?: "linux" | "fakeroot";
@@ -233,7 +233,7 @@ export class Kernel {
   constructor(opts: KernelOptions = {}) {
     if (opts.mode !== undefined && !MECHANISM_MODES.includes(opts.mode)) throw new KernelUsageError(`unknown mode ${JSON.stringify(opts.mode)} (${MECHANISM_MODES.join(", ")})`);
     if (opts.frame !== undefined && !FRAME_VARIANTS.includes(opts.frame)) throw new KernelUsageError(`unknown frame ${JSON.stringify(opts.frame)} (stack, task-page)`);
-    if (opts.libkernel !== undefined && opts.libkernel !== "vdso") throw new KernelUsageError(`libkernel ${JSON.stringify(opts.libkernel)} is not available (vdso)`);
+    if (opts.libkernel !== undefined && opts.libkernel !== "vdso" && opts.libkernel !== "library") throw new KernelUsageError(`unknown libkernel ${JSON.stringify(opts.libkernel)} (vdso, library)`);
     if (opts.personality !== undefined && opts.personality !== "linux" && opts.personality !== "fakeroot") throw new KernelUsageError(`unknown personality ${JSON.stringify(opts.personality)} (linux, fakeroot)`);
     this.opts = opts;
     this.maxInstructions = opts.maxInstructions ?? 20e9;
@@ -250,6 +250,7 @@ export class Kernel {
     if (opts.mode && opts.mode !== "direct") {
       this.mechanisms = new MechanismHost(this, {
         mode: opts.mode, frame: opts.frame ?? "stack", extendedSeccompData: opts.extendedSeccompData === true, pinSyscalls: opts.pinSyscalls === true,
+        libkernel: opts.libkernel ?? "vdso", personality: opts.personality ?? "linux",
         ...(opts.supervisor ? { supervisor: opts.supervisor } : {}), ...(opts.ptraceTracer ? { tracer: opts.ptraceTracer } : {}),
       });
       this.entryStages.push(this.mechanisms);
@@ -572,6 +573,8 @@ export class Kernel {
     }
     try {
       mem.poke(p.vvarBase, new Uint8Array(v.buffer, 0, VVAR_PAGE.clocks + VVAR_NCLOCKS * VVAR_PAGE.clockSize));
+      const libVvar = this.mechanisms?.libraryVvar(p);
+      if (libVvar !== undefined) mem.poke(libVvar, new Uint8Array(v.buffer, 0, VVAR_PAGE.clocks + VVAR_NCLOCKS * VVAR_PAGE.clockSize));
       if (t?.taskPage) {
         const tp = new DataView(new ArrayBuffer(0x28));
         tp.setUint32(TASK_PAGE.personality, p.personality, true);

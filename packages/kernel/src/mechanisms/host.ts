@@ -11,7 +11,8 @@
 import { GuestMemoryFault, type Cpu, type Trap } from "@uabi/isa-core";
 import { BOUNCE, TASK_PAGE, bounceFrameAddress, decodeReturnFlag, sanitizeBounceFlags, type DispatchPolicy } from "@uabi/libkernel";
 import { syscallNr } from "@uabi/uapi";
-import type { Kernel, SyscallEvent, StageOutcome, EntryStage } from "../kernel.js";
+import { buildVdso } from "@uabi/vdso";
+import type { Kernel, SyscallEvent, StageOutcome, EntryStage, VdsoImage } from "../kernel.js";
 import type { SyscallContext } from "../syscall.js";
 import type { Process, Thread } from "../task.js";
 import { EFAULT, EINVAL } from "../errno.js";
@@ -86,6 +87,24 @@ export interface MechanismOptions {
    * anything else is a jump into the vDSO's syscall instruction and gets SIGSYS (killed).
    */
   pinSyscalls?: boolean;
+  /**
+   * "vdso" (default): libkernel is the vDSO. "library": the standalone libkernel.so.1 is mapped like an
+   * ordinary library (with its own vvar/uts pages) and its text is the trusted region and the entries.
+   */
+  libkernel?: "vdso" | "library";
+  personality?: "linux" | "fakeroot";
+}
+
+type Image = VdsoImage & { readonly syscallSites?: readonly { pc: number; nr: number | "any" }[]; readonly policy?: DispatchPolicy };
+const LIBRARIES = new Map<string, Image>();
+function libraryImage(arch: "arm64" | "x86_64", fakeroot: boolean): Image {
+  const key = `${arch}:${fakeroot}`;
+  let v = LIBRARIES.get(key);
+  if (!v) {
+    v = buildVdso({ arch, variant: "library", ...(fakeroot ? { personalities: ["fakeroot"] as const } : {}) });
+    LIBRARIES.set(key, v);
+  }
+  return v;
 }
 
 /** Numbers per ISA the front end needs to recognise. */
@@ -124,6 +143,42 @@ export class MechanismHost implements EntryStage {
 
   constructor(readonly kernel: Kernel, readonly opts: MechanismOptions) {
     this.name = opts.mode;
+  }
+
+  private readonly libs = new WeakMap<Process, number>();
+
+  /** The libkernel image serving a process and its load base (the vDSO, or the mapped library). */
+  image(p: Process): { img: Image; base: number } | undefined {
+    if (!p.vdsoBase) return undefined;
+    if (this.opts.libkernel === "library") {
+      let base = this.libs.get(p);
+      if (base === undefined && p.parent) base = this.libs.get(p.parent); // a fork: same layout
+      if (base !== undefined) {
+        this.libs.set(p, base);
+        return { img: libraryImage(p.arch.arch, this.opts.personality === "fakeroot"), base };
+      }
+    }
+    return { img: this.kernel.vdsoFor(p.arch.arch)! as Image, base: p.vdsoBase };
+  }
+
+  /** Address of the library's vvar page (the kernel refreshes it with the vDSO's), if one is mapped. */
+  libraryVvar(p: Process): number | undefined {
+    const base = this.opts.libkernel === "library" ? this.libs.get(p) : undefined;
+    return base === undefined ? undefined : base + libraryImage(p.arch.arch, false).pages.vvar;
+  }
+
+  private mapLibrary(p: Process): void {
+    const img = libraryImage(p.arch.arch, this.opts.personality === "fakeroot");
+    const data = img.pages.count * 4096;
+    const at = p.mm.findFree(data + img.mapSize);
+    if (at < 0) throw new Error("no room for libkernel.so.1");
+    p.mm.mapFixed(at, data, 1, "[libkernel-data]");
+    p.mm.mapFixed(at + data, img.mapSize, 5, "/usr/lib/libkernel.so.1");
+    const base = at + data;
+    p.mm.mem.poke(base, img.bytes);
+    const vd = this.kernel.vdsoFor(p.arch.arch)!;
+    p.mm.mem.poke(base + img.pages.uts, p.mm.mem.readBytes(p.vdsoBase + vd.pages.uts, 6 * 65));
+    this.libs.set(p, base);
   }
 
   // ------------------------------------------------------------------ per-thread state
@@ -179,8 +234,9 @@ export class MechanismHost implements EntryStage {
     }
     this.state.set(t, s);
     if (!p.vdsoBase) return; // no vDSO: every mechanism degrades to direct
-    const vd = this.kernel.vdsoFor(isa)!;
-    const start = BigInt(p.vdsoBase + vd.textStart), end = BigInt(p.vdsoBase + vd.textEnd);
+    if (this.opts.libkernel === "library") this.mapLibrary(p);
+    const { img: vd, base } = this.image(p)!;
+    const start = BigInt(base + vd.textStart), end = BigInt(base + vd.textEnd);
     if (this.opts.mode === "seccomp" || this.opts.mode === "sud") this.installSigsysHandler(p);
     if (this.opts.mode === "seccomp") {
       const filter = this.windowFilter(isa, start, end + BigInt(p.arch.syscallInsnLength));
@@ -214,11 +270,11 @@ export class MechanismHost implements EntryStage {
   }
 
   private installSigsysHandler(p: Process): void {
-    const vd = this.kernel.vdsoFor(p.arch.arch)!;
+    const { img: vd, base } = this.image(p)!;
     const a = p.sigactions[SIGSYS]!;
-    a.handler = p.vdsoBase + vd.entries.sigsys;
+    a.handler = base + vd.entries.sigsys;
     a.flags = SA_SIGINFO | SA_RESTORER;
-    a.restorer = p.vdsoBase + vd.entries.sigreturn;
+    a.restorer = base + vd.entries.sigreturn;
     a.mask = 0n;
   }
 
@@ -237,13 +293,13 @@ export class MechanismHost implements EntryStage {
     this.lastEntered.set(p, t);
     if (!p.vdsoBase) return this.control(ev, c, s) ?? { kind: "continue" };
     const isa = p.arch.arch;
-    const vd = k.vdsoFor(isa)!;
-    const textLo = p.vdsoBase + vd.textStart, textHi = p.vdsoBase + vd.textEnd;
+    const { img: vd, base } = this.image(p)!;
+    const textLo = base + vd.textStart, textHi = base + vd.textEnd;
     const fromText = ev.pc >= textLo && ev.pc < textHi;
     const post = t.cpu.pc;
     const nr = ev.nr;
     const ledger = p.ledger;
-    if (fromText && this.opts.pinSyscalls && !this.sitePermits(isa, post - p.vdsoBase, nr, s)) {
+    if (fromText && this.opts.pinSyscalls && !this.sitePermits(vd, post - base, nr, s)) {
       ev.mark = "unpinned";
       return { kind: "kill", signal: SIGSYS };
     }
@@ -277,7 +333,7 @@ export class MechanismHost implements EntryStage {
     // 2. Bounce decision, ahead of syscall tracing like SUD: a tracer never sees the bounced call, only the
     // vDSO's re-issue of it (the talk's "what breaks": ptrace visibility).
     if (!fromText && (this.opts.mode === "bounce" || this.opts.mode === "selective") && this.shouldBounce(isa, nr, ev)) {
-      return this.bounce(t, s, ev, isa, vd.entries.bounce);
+      return this.bounce(t, s, ev, isa, base + vd.entries.bounce);
     }
 
     // 3. ptrace entry stop: the mechanism's supervisor, or an attached tracer. Bounced calls never get here.
@@ -313,15 +369,14 @@ export class MechanismHost implements EntryStage {
     return this.control(ev, c, s) ?? { kind: "continue" };
   }
 
-  private readonly sites = new Map<string, Map<number, number | "any">>();
+  private readonly sites = new WeakMap<Image, Map<number, number | "any">>();
 
-  /** Is a syscall with number `nr` at post-instruction offset `off` one the vDSO text really issues there? */
-  private sitePermits(isa: "arm64" | "x86_64", off: number, nr: number, s: ThreadMech): boolean {
-    const vd = this.kernel.vdsoFor(isa) as { syscallSites?: readonly { pc: number; nr: number | "any" }[] };
-    let m = this.sites.get(isa);
+  /** Is a syscall with number `nr` at post-instruction offset `off` one the image's text really issues there? */
+  private sitePermits(vd: Image, off: number, nr: number, s: ThreadMech): boolean {
+    let m = this.sites.get(vd);
     if (!m) {
       m = new Map((vd.syscallSites ?? []).map((x) => [x.pc, x.nr] as const));
-      this.sites.set(isa, m);
+      this.sites.set(vd, m);
     }
     const want = m.get(off);
     if (want === undefined) return false;
@@ -373,7 +428,7 @@ export class MechanismHost implements EntryStage {
     p.ledger.frame(variant === "stack" ? sp - f : 0, "bounce");
     if (variant === "task-page") s.taskFrameSp = cpu.sp;
     cpu.sp = BigInt(f);
-    cpu.pc = p.vdsoBase + entry;
+    cpu.pc = entry;
     if (isa === "arm64") s.frames.push(f);
     this.openReflection(p, s, ev.nr);
     ev.mark = this.policy(isa).kindOf(ev.nr) === "passthrough" ? "bounce→kernel" : "bounce→user";
@@ -576,8 +631,8 @@ export class MechanismHost implements EntryStage {
     const p = t.proc;
     const cpu = t.cpu;
     if (!p.vdsoBase) return cpu.run(budget);
-    const vd = this.kernel.vdsoFor(p.arch.arch)!;
-    const lo = p.vdsoBase + vd.textStart, hi = p.vdsoBase + vd.textEnd;
+    const { img: vd, base } = this.image(p)!;
+    const lo = base + vd.textStart, hi = base + vd.textEnd;
     const s = this.state.get(t);
     let left = budget;
     let handler = 0;
