@@ -77,3 +77,37 @@ describe("per-fs page (umask)", () => {
     expect(modeOf(k, "/tmp/c")).toBe(0o600);
   });
 });
+
+describe("per-task page (robust list)", () => {
+  it("set_robust_list answered in userspace (bounce→user) is what the kernel walks at thread exit", () => {
+    const head = DATA_BASE + 0x100, entry = DATA_BASE + 0x200;
+    const a = new X86Assembler();
+    a.mov("r15", DATA_BASE);
+    a.mov("rax", entry).mov(xmem("r15", 0x100), "rax"); // head.list.next = entry
+    a.mov("rax", 0x10).mov(xmem("r15", 0x108), "rax"); // futex_offset
+    a.mov("rax", head).mov(xmem("r15", 0x200), "rax"); // entry.next = head (one-element list)
+    a.mov("eax", 186).syscall().mov(xmem({ base: "r15", disp: 0x210, size: 32 }), "eax"); // the lock word holds our tid
+    a.mov("rdi", head).mov("esi", 24).mov("eax", 273).syscall(); // set_robust_list(head, 24)
+    a.mov("edi", 0).mov("eax", 231).syscall();
+    const k = new Kernel({ mode: "bounce", maxInstructions: 1e6 });
+    const p = k.spawn(makeElf({ machine: "x86_64", code: a.finish() }), { argv: ["t"] });
+    expect(k.run().exitStatus).toBe(0);
+    expect(p.ledger.bySyscall.get(273)!.kernelEntries).toBe(1); // the bounce only
+    expect(p.mm.mem.read32(DATA_BASE + 0x210)).toBe(0x40000000); // FUTEX_OWNER_DIED, tid cleared
+  });
+});
+
+describe("personality: fakeroot", () => {
+  it("the vDSO is built with the fakeroot personality: getuid answers 0 in userspace", () => {
+    const a = new X86Assembler();
+    a.mov("eax", 102).syscall().mov("edi", "eax").mov("eax", 231).syscall(); // exit(getuid())
+    const elf = makeElf({ machine: "x86_64", code: a.finish() });
+    const plain = new Kernel({ mode: "bounce", maxInstructions: 1e6 });
+    plain.spawn(elf, { argv: ["t"] });
+    expect(plain.run().exitStatus).toBe(1000 & 0xff);
+    const fake = new Kernel({ mode: "bounce", personality: "fakeroot", maxInstructions: 1e6 });
+    const p = fake.spawn(elf, { argv: ["t"] });
+    expect(fake.run().exitStatus).toBe(0);
+    expect(p.ledger.bySyscall.get(102)!.kernelEntries).toBe(1);
+  });
+});
