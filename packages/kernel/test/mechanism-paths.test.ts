@@ -54,6 +54,12 @@ function regsProgram(isa: Isa, nr: number): Uint8Array {
   return makeElf({ machine: "x86_64", code: a.finish() });
 }
 
+/** The event of the bounce itself: the thread now stands at the vDSO bounce entry with SP at the frame. */
+function atBounceEntry(ev: SyscallEvent, k: Kernel): boolean {
+  const t = k.findThread(ev.tid);
+  return !!t && t.cpu.pc === t.proc.vdsoBase + k.vdsoFor(t.proc.arch.arch)!.entries.bounce;
+}
+
 function run(elf: Uint8Array, opts: KernelOptions, onEvent?: (ev: SyscallEvent, k: Kernel) => void) {
   const events: SyscallEvent[] = [];
   const k = new Kernel({ maxInstructions: 1e6, ...opts });
@@ -128,7 +134,7 @@ describe.each(ISAS)("kernel entries per path (%s)", (isa) => {
   it("task-page frame: zero stack bytes, the frame in the per-task page", () => {
     let frame = 0, taskPage = 0;
     const { p } = run(regsProgram(isa, NR[isa].getppid), { mode: "bounce", frame: "task-page" }, (ev, k) => {
-      if (ev.mark === "bounce→kernel") {
+      if (atBounceEntry(ev, k)) {
         const t = k.findThread(ev.tid)!;
         frame = Number(t.cpu.sp);
         taskPage = t.taskPage;
@@ -196,7 +202,7 @@ describe("what breaks", () => {
     a.bind(bad).mov("edi", 1).mov("eax", 231).syscall();
     let userSp = 0n, frame = 0n;
     const { r } = run(makeElf({ machine: "x86_64", code: a.finish() }), { mode: "bounce" }, (ev, k) => {
-      if (ev.mark !== "bounce→kernel") return;
+      if (!atBounceEntry(ev, k)) return;
       const t = k.findThread(ev.tid)!;
       frame = t.cpu.sp;
       userSp = t.proc.mm.mem.read64(Number(frame) + BOUNCE.frame.sp);
@@ -244,7 +250,7 @@ describe("what breaks", () => {
     // The handler side (here: the observer, as a malicious handler would) rewrites the frame's flags.
     const forged = isa === "arm64" ? 0xf000_03c5n | (1n << 21n) : 0x0000_0000_0003_7ed7n; // DAIF+EL1h+SS / IOPL3+VM+RF+NT+TF-free user bits
     const res = snapshotAtExitWith(isa, (ev, k) => {
-      if (ev.mark !== "bounce→kernel") return;
+      if (!atBounceEntry(ev, k)) return;
       const t = k.findThread(ev.tid)!;
       t.proc.mm.mem.write64(Number(t.cpu.sp) + BOUNCE.frame.flags, forged);
     });

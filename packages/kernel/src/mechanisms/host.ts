@@ -70,6 +70,8 @@ interface ThreadMech {
   open: number;
   /** The caller's SP while the task-page frame is live (one per thread; cleared when the caller is resumed). */
   taskFrameSp: bigint | null;
+  /** Path mark for calls the vDSO re-issues during the open reflection. */
+  reflMark: string;
 }
 
 export interface MechanismOptions {
@@ -197,6 +199,7 @@ export class MechanismHost implements EntryStage {
       program: src?.program ? src.program.fork() : null,
       open: 0,
       taskFrameSp: null,
+      reflMark: "reissue",
     };
     this.state.set(t, s);
     return s;
@@ -227,6 +230,7 @@ export class MechanismHost implements EntryStage {
       program: old?.program ?? (this.opts.mode === "seccomp" && old ? old.seccomp : null),
       open: 0,
       taskFrameSp: null,
+      reflMark: "reissue",
     };
     if (this.opts.mode === "seccomp" && old && !old.program && old.seccomp.filterCount > 0 && old.seccomp.mode !== 0) {
       // A program that was not intercepted before (cannot happen in one mode) keeps its filters as the program chain.
@@ -365,7 +369,7 @@ export class MechanismHost implements EntryStage {
       const o = this.evalSeccomp(s.program, t, ev, post, textLo, textHi);
       if (o) return o;
     }
-    if (this.opts.mode !== "ptrace" && !ev.mark) ev.mark = fromText && s.open > 0 ? "reissue" : "direct";
+    if (this.opts.mode !== "ptrace" && !ev.mark) ev.mark = fromText && s.open > 0 ? s.reflMark : "direct";
     return this.control(ev, c, s) ?? { kind: "continue" };
   }
 
@@ -431,6 +435,7 @@ export class MechanismHost implements EntryStage {
     cpu.pc = entry;
     if (isa === "arm64") s.frames.push(f);
     this.openReflection(p, s, ev.nr);
+    s.reflMark = "bounce→kernel";
     ev.mark = this.policy(isa).kindOf(ev.nr) === "passthrough" ? "bounce→kernel" : "bounce→user";
     return { kind: "redirected" };
   }
@@ -458,8 +463,12 @@ export class MechanismHost implements EntryStage {
     cpu.nzcv = Number(sanitizeBounceFlags("arm64", frame.flags) >> 28n) & 0xf;
     cpu.setReg(8, frame.nr);
     this.closeReflection(p, s);
+    // The entry is counted (kernelEntries) but under the call it returns, not as a syscall of its own.
+    const by = this.kernel.stats.syscallsByName;
+    if (by[ev.name] !== undefined && --by[ev.name]! === 0) delete by[ev.name];
     if (ret.returnOnly) {
-      ev.mark = "return";
+      this.kernel.stats.syscalls--;
+      ev.mark = "bounce→user";
       return { kind: "redirected" }; // x0 already holds the handler's result
     }
     // Run the real call as if the caller had issued it, with the caller's argument registers.
@@ -468,7 +477,8 @@ export class MechanismHost implements EntryStage {
     c.name = row?.name ?? `syscall_${ret.nr}`;
     ev.nr = ret.nr;
     ev.name = c.name;
-    ev.mark = "return";
+    by[c.name] = (by[c.name] ?? 0) + 1;
+    ev.mark = "bounce→kernel";
     const sc = this.evalSeccomp(s.seccomp, t, ev, post, textLo, textHi);
     if (sc) return sc;
     const ctl = this.control(ev, c, s);
@@ -532,6 +542,7 @@ export class MechanismHost implements EntryStage {
     }
     this.kernel.queueThreadSignal(t, { signo: SIGSYS, code, errno: data, callAddr: post, syscall: ev.nr, arch: t.proc.arch.auditArch });
     this.openReflection(t.proc, s, ev.nr);
+    s.reflMark = "sigsys";
   }
 
   /** seccomp(2), prctl(PR_SET/GET_SECCOMP) and prctl(PR_SET_SYSCALL_USER_DISPATCH), when the call runs. */
