@@ -26,8 +26,7 @@ describe("libkernel as a library", () => {
     const f = corpusFixture("x86_64-glibc", "hello-O2");
     const k = new Kernel({ mode: "bounce", libkernel: "library" });
     const pcs: number[] = [];
-    // A re-issue: marked as its bounced call, issued from inside a text (the bounce itself is issued by the program).
-    k.syscallObservers.push((e) => { if (e.mark === "bounce→kernel" && e.pc > 0x7f00_0000_0000) pcs.push(e.pc); });
+    k.syscallObservers.push((e) => { if (e.mark === "reissue") pcs.push(e.pc); });
     const p = k.spawn(readFixtureBinary(f), { argv: ["hello"] });
     const lib = p.mm.formatMaps().split("\n").find((l) => l.endsWith("/usr/lib/libkernel.so.1"))!;
     const [lo, hi] = lib.split(" ")[0]!.split("-").map((h) => parseInt(h, 16)) as [number, number];

@@ -95,6 +95,6 @@ describe("syscall user dispatch (prctl 59)", () => {
     const marks: string[] = [];
     k.syscallObservers.push((e) => marks.push(`${e.name}:${e.mark}`));
     expect(k.run().exitStatus).toBe(0);
-    expect(marks.slice(0, 3)).toEqual(["getppid:sigsys", "getppid:sigsys", "rt_sigreturn:sigsys"]);
+    expect(marks.slice(0, 3)).toEqual(["getppid:sigsys", "getppid:reissue", "rt_sigreturn:reissue"]);
   });
 });

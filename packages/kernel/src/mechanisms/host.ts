@@ -70,8 +70,6 @@ interface ThreadMech {
   open: number;
   /** The caller's SP while the task-page frame is live (one per thread; cleared when the caller is resumed). */
   taskFrameSp: bigint | null;
-  /** Path mark for calls the vDSO re-issues during the open reflection. */
-  reflMark: string;
 }
 
 export interface MechanismOptions {
@@ -199,7 +197,6 @@ export class MechanismHost implements EntryStage {
       program: src?.program ? src.program.fork() : null,
       open: 0,
       taskFrameSp: null,
-      reflMark: "reissue",
     };
     this.state.set(t, s);
     return s;
@@ -230,7 +227,6 @@ export class MechanismHost implements EntryStage {
       program: old?.program ?? (this.opts.mode === "seccomp" && old ? old.seccomp : null),
       open: 0,
       taskFrameSp: null,
-      reflMark: "reissue",
     };
     if (this.opts.mode === "seccomp" && old && !old.program && old.seccomp.filterCount > 0 && old.seccomp.mode !== 0) {
       // A program that was not intercepted before (cannot happen in one mode) keeps its filters as the program chain.
@@ -369,7 +365,7 @@ export class MechanismHost implements EntryStage {
       const o = this.evalSeccomp(s.program, t, ev, post, textLo, textHi);
       if (o) return o;
     }
-    if (this.opts.mode !== "ptrace" && !ev.mark) ev.mark = fromText && s.open > 0 ? s.reflMark : "direct";
+    if (this.opts.mode !== "ptrace" && !ev.mark) ev.mark = fromText && s.open > 0 ? "reissue" : "direct";
     return this.control(ev, c, s) ?? { kind: "continue" };
   }
 
@@ -435,7 +431,6 @@ export class MechanismHost implements EntryStage {
     cpu.pc = entry;
     if (isa === "arm64") s.frames.push(f);
     this.openReflection(p, s, ev.nr);
-    s.reflMark = "bounce→kernel";
     ev.mark = this.policy(isa).kindOf(ev.nr) === "passthrough" ? "bounce→kernel" : "bounce→user";
     return { kind: "redirected" };
   }
@@ -468,7 +463,7 @@ export class MechanismHost implements EntryStage {
     if (by[ev.name] !== undefined && --by[ev.name]! === 0) delete by[ev.name];
     if (ret.returnOnly) {
       this.kernel.stats.syscalls--;
-      ev.mark = "bounce→user";
+      ev.mark = "return";
       return { kind: "redirected" }; // x0 already holds the handler's result
     }
     // Run the real call as if the caller had issued it, with the caller's argument registers.
@@ -478,7 +473,7 @@ export class MechanismHost implements EntryStage {
     ev.nr = ret.nr;
     ev.name = c.name;
     by[c.name] = (by[c.name] ?? 0) + 1;
-    ev.mark = "bounce→kernel";
+    ev.mark = "return";
     const sc = this.evalSeccomp(s.seccomp, t, ev, post, textLo, textHi);
     if (sc) return sc;
     const ctl = this.control(ev, c, s);
@@ -542,7 +537,6 @@ export class MechanismHost implements EntryStage {
     }
     this.kernel.queueThreadSignal(t, { signo: SIGSYS, code, errno: data, callAddr: post, syscall: ev.nr, arch: t.proc.arch.auditArch });
     this.openReflection(t.proc, s, ev.nr);
-    s.reflMark = "sigsys";
   }
 
   /** seccomp(2), prctl(PR_SET/GET_SECCOMP) and prctl(PR_SET_SYSCALL_USER_DISPATCH), when the call runs. */
