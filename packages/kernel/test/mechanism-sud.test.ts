@@ -81,6 +81,21 @@ describe("syscall user dispatch (prctl 59)", () => {
     expect(k.run().exitStatus).toBe(42);
   });
 
+  it("not preserved across fork: the child's getppid runs even with its selector on BLOCK (x86-64)", () => {
+    const a = new X86Assembler();
+    const child = a.newLabel();
+    a.mov("r15", DATA_BASE);
+    prctl(a, 59, 1, 0, 0, SEL, 0x18); // selector byte is 0 (ALLOW) for now
+    a.mov("eax", 57).syscall().test("eax", "eax").j("e", child);
+    a.mov("rdi", -1).lea("rsi", xmem("r15", 0x40)).xor("edx", "edx").xor("r10d", "r10d").mov("eax", 61).syscall();
+    a.mov("edi", xmem({ base: "r15", disp: 0x40, size: 32 })).shr("edi", 8).mov("eax", 231).syscall(); // the child's exit code
+    a.bind(child).mov(xmem({ base: "r15", disp: 0x80, size: 8 }), 1).mov("eax", 110).syscall();
+    a.mov("edi", 42).mov("eax", 231).syscall();
+    const k = new Kernel({ mode: "selective", maxInstructions: 1e7 });
+    k.spawn(makeElf({ machine: "x86_64", code: a.finish() }), { argv: ["t"] });
+    expect(k.run().exitStatus).toBe(42);
+  });
+
   it("the sud mechanism: the kernel's own SUD over the vDSO text, SIGSYS at the vDSO entry", () => {
     const a = new X86Assembler();
     a.mov("eax", 110).syscall().mov("edi", 0).mov("eax", 231).syscall();

@@ -4,9 +4,9 @@
  *
  * The stage applies the entry order SUD → bounce decision → ptrace entry stop → seccomp → return
  * flag → table dispatch (the bounce, like SUD, precedes syscall tracing): a call stopped by an earlier step never reaches a later one. Per-thread state
- * (live bounce frames, SUD config, seccomp chains) lives in a WeakMap so threads and processes
- * created by part 1's clone inherit it lazily from the thread that last entered the kernel in
- * their process (thread) or their parent (fork), which is the thread that issued the clone.
+ * (live bounce frames, SUD config, seccomp chains) lives in a WeakMap; clone calls `onClone`, and a
+ * thread the kernel created some other way inherits lazily from the thread that last entered the
+ * kernel in its process or its parent.
  */
 import { GuestMemoryFault, type Cpu, type Trap } from "@uabi/isa-core";
 import { BOUNCE, TASK_PAGE, bounceFrameAddress, decodeReturnFlag, sanitizeBounceFlags, type DispatchPolicy } from "@uabi/libkernel";
@@ -192,7 +192,7 @@ export class MechanismHost implements EntryStage {
     const isa = p.arch.arch;
     s = {
       frames: [],
-      sud: src?.sud ? { ...src.sud } : null,
+      sud: src?.sud?.byKernel ? { ...src.sud } : null,
       seccomp: src ? src.seccomp.fork() : new SeccompState(isa, { extendedData: this.opts.extendedSeccompData === true }),
       program: src?.program ? src.program.fork() : null,
       open: 0,
@@ -200,6 +200,24 @@ export class MechanismHost implements EntryStage {
     };
     this.state.set(t, s);
     return s;
+  }
+
+  /**
+   * clone/fork/vfork: a program's SUD is not preserved across fork(2)/clone(2) (PR_SET_SYSCALL_USER_DISPATCH(2const));
+   * the `sud` mechanism's own SUD covers every task. The child shares the seccomp filter chains (filters
+   * are immutable once attached) and has no live bounce frame (arm64 pops the frame before running the
+   * call; an x86-64 vfork child reads its parent's task-page frame in userspace).
+   */
+  onClone(parent: Thread, child: Thread): void {
+    const src = this.thread(parent);
+    this.state.set(child, {
+      frames: [],
+      sud: src.sud?.byKernel ? { ...src.sud } : null,
+      seccomp: src.seccomp.fork(),
+      program: src.program ? src.program.fork() : null,
+      open: 0,
+      taskFrameSp: null,
+    });
   }
 
   /** The SUD configuration of a thread (for tests and the CLI). */
