@@ -58,7 +58,7 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
   const tid = f & CLONE_THREAD ? k.allocPid() : child.pid;
   arch.copyForClone(parent.cpu, cpu, a.stack, f & CLONE_SETTLS ? a.tls : undefined);
   const t = k.newThread(child, cpu, tid);
-  k.mechanisms?.onClone(parent, t); // SUD and seccomp state are per thread and inherited (copy_process)
+  k.mechanisms?.onClone(parent, t); // per-thread mechanism state: seccomp chains shared, a program SUD dropped
   if (child.vvarBase) {
     // Each thread gets its own libkernel per-task page (a fork keeps the parent's, copied with the mm).
     if (f & CLONE_VM) {
