@@ -174,6 +174,21 @@ describe.each(ISAS)("kernel entries per path (%s)", (isa) => {
   });
 });
 
+describe("selective on x86-64: the lean table", () => {
+  it("a superseded call (open) is bounced and rewritten onto its successor; the kernel runs openat only", () => {
+    const a = new X86Assembler();
+    const path = a.newLabel(), over = a.newLabel();
+    a.jmp(over, { near: true }).bind(path).bytes(new TextEncoder().encode("/tmp/x\0")).bind(over);
+    a.lea("rdi", xmem({ base: "rip", label: path })).mov("esi", 0o101).mov("edx", 0o644).mov("eax", 2).syscall(); // open(O_WRONLY|O_CREAT)
+    a.mov("edi", "eax").mov("eax", 231).syscall();
+    const { p, r, events } = run(makeElf({ machine: "x86_64", code: a.finish() }), { mode: "selective" });
+    expect(r.exitStatus).toBe(3); // the first free descriptor
+    expect(events.slice(0, 2).map((e) => `${e.name}:${e.mark}`)).toEqual(["open:bounce→user", "openat:reissue"]);
+    expect(p.ledger.bySyscall.get(2)!.kernelEntries).toBe(2); // the bounce, and openat from the handler
+    expect(p.ledger.bySyscall.has(257)).toBe(false); // charged to open, the call the program made
+  });
+});
+
 describe("ported programs: zero kernel entries for userspace-implemented calls", () => {
   it.each(["aarch64-glibc", "x86_64-glibc", "x86_64-musl"])("%s ported-O2", async (target) => {
     const { corpusFixture, readFixtureBinary } = await import("@uabi/test-support");
