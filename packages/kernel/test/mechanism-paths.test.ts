@@ -299,6 +299,23 @@ describe("what breaks", () => {
   });
 });
 
+describe("unmapping the vDSO", () => {
+  it("breaks every bounced syscall (the task dies with SIGSEGV), where direct mode does not care (x86-64)", () => {
+    const probe = new Kernel({});
+    const p0 = probe.spawn(makeElf({ machine: "x86_64", code: new Uint8Array([0x0f, 0x05]) }));
+    const size = probe.vdsoFor("x86_64")!.mapSize;
+    const a = new X86Assembler();
+    a.movabs("rdi", BigInt(p0.vdsoBase)).mov("esi", size).mov("eax", 11).syscall(); // munmap the vDSO
+    a.mov("eax", 110).syscall().mov("edi", 5).mov("eax", 231).syscall();
+    const elf = makeElf({ machine: "x86_64", code: a.finish() });
+    expect(run(elf, {}).r.exitStatus).toBe(5);
+    // Bounced, munmap is re-issued from the vDSO text it removes: the glue's next fetch faults.
+    const b = run(elf, { mode: "bounce" });
+    expect(b.r.exitStatus).toBe(128 + 11);
+    expect(b.events.map((e) => e.name)).toEqual(["munmap", "munmap"]);
+  });
+});
+
 describe("task-page frame and signals", () => {
   it("a signal delivered on return from a bounced call gets the caller's stack; its handler's own bounce uses a stack frame (x86-64)", () => {
     // main: rt_sigaction(SIGUSR1, handler); kill(getpid(), SIGUSR1) — bounced, the signal arrives while the
