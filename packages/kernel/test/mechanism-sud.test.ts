@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { X86Assembler, mem as xmem } from "@uabi/isa-x86";
+import { A64Assembler, x, w, mem as amem } from "@uabi/isa-arm64";
 import { Kernel, FileNode } from "../src/index.js";
 import { makeElf, DATA_BASE, CODE_ADDR } from "./elf-helper.js";
 
@@ -61,6 +62,49 @@ describe("syscall user dispatch (prctl 59)", () => {
     expect(q(0x48)).toBe(110n);
     expect(q(0x20)).toBe(777n); // the handler's answer reached the caller
     expect(r.exitStatus).toBe(128 + 31); // the invalid selector value
+  });
+
+  it("the same on arm64: x0 rolled back to orig_x0, the vDSO sigreturn trampoline never dispatched", () => {
+    const a = new A64Assembler();
+    const handler = a.newLabel();
+    const r = x(28);
+    const sud = (mode: number, off: number, len: number, sel: number, slot: number) =>
+      a.mov(x(0), 59).mov(x(1), mode).mov(x(2), off).mov(x(3), len).mov(x(4), sel).mov(x(8), 167).svc(0).str(x(0), amem(r, slot));
+    a.mov(r, DATA_BASE);
+    a.adr(x(9), handler).str(x(9), amem(r, 0x100)).mov(x(9), SA_SIGINFO).str(x(9), amem(r, 0x108));
+    a.mov(x(0), 31).add(x(1), r, 0x100).mov(x(2), 0).mov(x(3), 8).mov(x(8), 134).svc(0); // rt_sigaction
+    sud(3, 0, 0, 0, 0x00);
+    sud(0, 1, 0, 0, 0x08);
+    sud(2, 0, 0, 0, 0x10);
+    a.mov(w(9), 1).strb(w(9), amem(r, 0x80)); // BLOCK
+    sud(1, 0, 0, SEL, 0x18);
+    a.mov(x(0), 1234).mov(x(8), 173).svc(0); // getppid → SIGSYS
+    const afterCall = a.here();
+    a.str(x(0), amem(r, 0x20));
+    a.mov(w(9), 5).strb(w(9), amem(r, 0x80)).mov(x(8), 173).svc(0); // invalid selector: SIGSYS kills
+    a.mov(x(0), 0).mov(x(8), 94).svc(0);
+    a.bind(handler); // x1 = siginfo, x2 = ucontext; returns to __kernel_rt_sigreturn with the selector on BLOCK
+    a.ldr(w(9), amem(x(1), 8)).str(x(9), amem(r, 0x28));
+    a.ldr(x(9), amem(x(1), 16)).str(x(9), amem(r, 0x30));
+    a.ldr(w(9), amem(x(1), 24)).str(x(9), amem(r, 0x38));
+    a.ldr(w(9), amem(x(1), 28)).str(x(9), amem(r, 0x40));
+    a.ldr(x(9), amem(x(2), 184)).str(x(9), amem(r, 0x48)); // uc_mcontext.regs[0]
+    a.ldr(x(9), amem(x(2), 184 + 64)).str(x(9), amem(r, 0x50)); // regs[8]
+    a.mov(x(9), 777).str(x(9), amem(x(2), 184));
+    a.ret();
+    const k = new Kernel({ mode: "selective", maxInstructions: 1e6 });
+    const p = k.spawn(makeElf({ machine: "arm64", code: a.finish() }), { argv: ["t"] });
+    const res = k.run();
+    const q = (o: number) => BigInt.asIntN(64, p.mm.mem.read64(DATA_BASE + o));
+    expect([q(0), q(8), q(0x10), q(0x18)]).toEqual([-22n, -22n, -22n, 0n]);
+    expect(q(0x28) & 0xffffffffn).toBe(2n);
+    expect(q(0x30)).toBe(BigInt(CODE_ADDR + afterCall));
+    expect(q(0x38) & 0xffffffffn).toBe(173n);
+    expect(q(0x40) & 0xffffffffn).toBe(0xc00000b7n); // AUDIT_ARCH_AARCH64
+    expect(q(0x48)).toBe(1234n); // syscall_rollback: x0 = orig_x0
+    expect(q(0x50)).toBe(173n);
+    expect(q(0x20)).toBe(777n);
+    expect(res.exitStatus).toBe(128 + 31);
   });
 
   it("reset on exec: a program's SUD does not follow it into the next image (x86-64)", () => {

@@ -326,7 +326,10 @@ export class MechanismHost implements EntryStage {
     if (s.sud) {
       const sud = s.sud;
       const inRegion = ((BigInt(post) - sud.offset) & M64) < sud.len;
-      const exempt = sud.byKernel && exemptFromSigsys(isa, nr, ev.args);
+      // arch_syscall_is_vdso_sigreturn: arm64's vDSO trampoline (`mov x8, #139; svc #0`) is never dispatched;
+      // x86-64 only exempts the ia32 vDSO's, which this model does not have.
+      const vdsoSigreturn = isa === "arm64" && nr === NRS.arm64.rtSigreturn && ev.pc === p.vdsoBase + k.vdsoFor(isa)!.entries.sigreturn + 4;
+      const exempt = vdsoSigreturn || (sud.byKernel && exemptFromSigsys(isa, nr, ev.args));
       if (!inRegion && !exempt) {
         let block = true;
         if (sud.selector !== 0n) {
