@@ -237,19 +237,17 @@ export class MechanismHost implements EntryStage {
     const p = t.proc;
     const old = this.state.get(t);
     const isa = p.arch.arch;
-    // seccomp filters survive exec in Linux; the mechanism's own window filter is rebuilt for the new vDSO.
+    // seccomp filters survive exec in Linux. In seccomp mode the thread's chain is the mechanism's (rebuilt
+    // for the new vDSO below) and the program's own filters are the intercepted chain, which carries over.
+    const seccompMode = this.opts.mode === "seccomp";
     const s: ThreadMech = {
       frames: [],
       sud: null,
-      seccomp: old && this.opts.mode !== "seccomp" ? old.seccomp : new SeccompState(isa, { extendedData: this.opts.extendedSeccompData === true }),
-      program: old?.program ?? (this.opts.mode === "seccomp" && old ? old.seccomp : null),
+      seccomp: !seccompMode && old ? old.seccomp : new SeccompState(isa, { extendedData: this.opts.extendedSeccompData === true }),
+      program: seccompMode ? (old?.program ?? null) : null,
       open: 0,
       taskFrameSp: null,
     };
-    if (this.opts.mode === "seccomp" && old && !old.program && old.seccomp.filterCount > 0 && old.seccomp.mode !== 0) {
-      // A program that was not intercepted before (cannot happen in one mode) keeps its filters as the program chain.
-      s.program = old.seccomp;
-    }
     this.state.set(t, s);
     if (!p.vdsoBase) return; // no vDSO: every mechanism degrades to direct
     if (this.opts.libkernel === "library") this.mapLibrary(p);
