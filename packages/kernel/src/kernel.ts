@@ -247,9 +247,11 @@ export class Kernel {
     this.vfs.now = () => this.realtimeNs();
     this.tracer = opts.trace ? new Tracer(opts.trace) : undefined;
     this.buildFilesystem();
-    if (opts.mode && opts.mode !== "direct") {
+    // Always present, direct mode included: seccomp(2) and Syscall User Dispatch are Linux features a program can
+    // use under any mechanism, and the host also attributes instructions retired in the vDSO to handlers.
+    {
       this.mechanisms = new MechanismHost(this, {
-        mode: opts.mode, frame: opts.frame ?? "stack", extendedSeccompData: opts.extendedSeccompData === true, pinSyscalls: opts.pinSyscalls === true,
+        mode: opts.mode ?? "direct", frame: opts.frame ?? "stack", extendedSeccompData: opts.extendedSeccompData === true, pinSyscalls: opts.pinSyscalls === true,
         libkernel: opts.libkernel ?? "vdso", personality: opts.personality ?? "linux",
         ...(opts.supervisor ? { supervisor: opts.supervisor } : {}), ...(opts.ptraceTracer ? { tracer: opts.ptraceTracer } : {}),
       });
@@ -257,8 +259,8 @@ export class Kernel {
     }
   }
 
-  /** The mechanism stage and CPU runner (undefined in direct mode). */
-  readonly mechanisms: MechanismHost | undefined;
+  /** The mechanism stage and CPU runner (in direct mode it serves seccomp, SUD and handler accounting). */
+  readonly mechanisms: MechanismHost;
 
   // ------------------------------------------------------------------ filesystem
 

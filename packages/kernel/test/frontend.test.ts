@@ -12,7 +12,7 @@ function getpidExit(): Uint8Array {
 }
 
 describe("entry front end", () => {
-  it("direct mode is table dispatch only; stages run in order and can answer or kill", () => {
+  it("direct mode is the mechanism stage (seccomp and SUD only) then table dispatch; stages run in order and can answer or kill", () => {
     const k = new Kernel();
     const seen: string[] = [];
     const answer: EntryStage = {
@@ -26,7 +26,7 @@ describe("entry front end", () => {
     k.spawn(getpidExit());
     expect(k.run().exitStatus).toBe(77);
     expect(seen).toEqual(["getpid", "exit_group"]);
-    expect(paths).toEqual(["getpid:observe>fake-bounce:77", "exit_group:observe>fake-bounce>dispatch:undefined"]);
+    expect(paths).toEqual(["getpid:direct>observe>fake-bounce:77", "exit_group:direct>observe>fake-bounce>dispatch:undefined"]);
 
     const k2 = new Kernel();
     k2.entryStages.push({ name: "seccomp-kill", run: (ev) => (ev.name === "getpid" ? { kind: "kill", signal: 31 } : { kind: "continue" }) });
