@@ -57,8 +57,8 @@ export const MAX_GUEST_ADDRESS = 2 ** 53;
 class Tlb {
   // NaN never equals a page number; -1 did, so addresses in [-4096, 0) hit an empty slot.
   readonly tag = new Float64Array(TLB_SIZE).fill(NaN);
-  readonly bytes: (Uint8Array | undefined)[] = new Array(TLB_SIZE).fill(undefined);
-  readonly view: (DataView | undefined)[] = new Array(TLB_SIZE).fill(undefined);
+  readonly bytes: (Uint8Array | undefined)[] = Array.from({ length: TLB_SIZE }, () => undefined);
+  readonly view: (DataView | undefined)[] = Array.from({ length: TLB_SIZE }, () => undefined);
   flush(): void {
     this.tag.fill(NaN);
   }
@@ -194,7 +194,7 @@ export class GuestMemory {
     if (last - first < 4096) {
       for (let pn = first; pn <= last; pn++) if (this.codePages.delete(pn)) any = true;
     } else {
-      for (const pn of [...this.codePages]) if (pn >= first && pn <= last) { this.codePages.delete(pn); any = true; }
+      for (const pn of this.codePages) if (pn >= first && pn <= last) { this.codePages.delete(pn); any = true; }
     }
     if (any) for (const l of this.listeners) l(first, last);
   }
