@@ -25,7 +25,9 @@ export function gpr(n: number, is64: boolean | number, sp31 = false): string {
 const X = (n: number) => gpr(n, true);
 const XS = (n: number) => gpr(n, true, true);
 const hex = (v: number | bigint) => (typeof v === "bigint" ? (v < 0n ? "-0x" + (-v).toString(16) : "0x" + v.toString(16)) : v < 0 ? "-0x" + (-v).toString(16) : "0x" + v.toString(16));
-const target = (pc: number, off: number) => "0x" + (pc + off).toString(16);
+/** A PC-relative target as objdump prints it: the 64-bit address, wrapping below zero. */
+const addr64 = (a: number) => "0x" + (a >= 0 ? a.toString(16) : BigInt.asUintN(64, BigInt(a)).toString(16));
+const target = (pc: number, off: number) => addr64(pc + off);
 const u64 = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
 const FP_REG = ["s", "d", undefined, "h"] as const;
@@ -136,7 +138,7 @@ function modImm64(abcdefgh: number): bigint {
 const FMT: Record<string, Fmt> = {
   ADR(f, pc) {
     const imm = sext((f.immhi! << 2) | f.immlo!, 21);
-    if (f.op) return `adrp\t${X(f.rd!)}, 0x${(Math.floor(pc / 4096) * 4096 + imm * 4096).toString(16)}`;
+    if (f.op) return `adrp\t${X(f.rd!)}, ${addr64(Math.floor(pc / 4096) * 4096 + imm * 4096)}`;
     return `adr\t${X(f.rd!)}, ${target(pc, imm)}`;
   },
   ADDSUB_IMM(f) {

@@ -79,3 +79,11 @@ describe("disassembler vs GNU objdump", () => {
     expect(lines[1]!.addr).toBe(0x1004);
   });
 });
+
+describe("PC-relative targets below address zero", () => {
+  it("wrap to 64 bits as objdump prints them", async () => {
+    const { disassemble } = await import("../src/index.js");
+    expect(disassemble(0x17fff800, 0)).toBe("b\t0xffffffffffffe000"); // b .-0x2000 at address 0
+    expect(disassemble(0x90ffffe0, 0)).toBe("adrp\tx0, 0xffffffffffffc000"); // aarch64-linux-gnu-objdump prints the same
+  });
+});

@@ -9,7 +9,7 @@ import { type AluOp, type Cond, type Handler, IrBuilder, IrError, type Size, Spa
 import { Arm64Cpu } from "@uabi/isa-arm64";
 import { X86Cpu } from "@uabi/isa-x86";
 import { lowerHandlers } from "../src/index.js";
-import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE } from "../../isa-core/src/index.js";
+import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE } from "@uabi/isa-core";
 import { CALL_ARGS, RET_ADDR, X86 } from "./machine.js";
 
 const TEXT = 0x5000_0000;

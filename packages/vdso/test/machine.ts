@@ -11,7 +11,7 @@ import type { Arch } from "@uabi/uapi";
 import type { VdsoImage } from "../src/index.js";
 // Test-only: @uabi/isa-core is not (yet) a declared dependency of this package; the CPUs take a
 // GuestMemory from it. Same module file as the CPUs import, so one class identity.
-import { GuestMemory, GuestMemoryFault, PERM_EXEC, PERM_READ, PERM_WRITE } from "../../isa-core/src/index.js";
+import { GuestMemory, GuestMemoryFault, PERM_EXEC, PERM_READ, PERM_WRITE } from "@uabi/isa-core";
 
 export const BASE = 0x4000_0000;
 export const TASK = 0x3000_0000;
