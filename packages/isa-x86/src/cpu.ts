@@ -72,7 +72,7 @@ export class X86Cpu implements Cpu {
   mxcsr = 0x1f80;
 
   /** x87 physical registers (80-bit extended, see f80.ts); st(i) is st[(fpTop + i) & 7]. */
-  readonly st: F80[] = new Array<F80>(8).fill(F80_ZERO);
+  readonly st: F80[] = Array.from({ length: 8 }, () => F80_ZERO);
   fpTop = 0;
   fpTag = 0xff; // bit i set = physical register i empty
   fpCw = 0x37f;

@@ -1019,7 +1019,7 @@ export const CPUID: Record<number, [number, number, number, number]> = {
 };
 defineOp("cpuid", () => (c) => {
   const leaf = c.lo[0]! >>> 0;
-  const v = CPUID[leaf] ?? (leaf < 0x80000000 && leaf <= 0xd ? [0, 0, 0, 0] : [0, 0, 0, 0]);
+  const v = CPUID[leaf] ?? [0, 0, 0, 0]; // unlisted leaves read as zeros
   for (const [k, r] of [0, 3, 1, 2].entries()) c.wrReg(r, r, 32, v[k]! >>> 0, 0);
 });
 

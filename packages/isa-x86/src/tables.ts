@@ -83,7 +83,7 @@ const SHIFT_NAMES = ["rol", "ror", "rcl", "rcr", "shl", "shr", undefined, "sar"]
 
 // ------------------------------------------------------------------ one-byte map
 
-export const MAP1: (Row | undefined)[] = new Array(256).fill(undefined);
+export const MAP1: (Row | undefined)[] = Array.from({ length: 256 }, () => undefined);
 ALU_NAMES.forEach((mn, n) => {
   const b = n * 8;
   const lock = mn === "cmp" ? 0 : F_LOCKOK;
@@ -238,7 +238,7 @@ for (let op = 0xd8; op <= 0xdf; op++) MAP1[op] = { group: X87_MEM[op]!, regForm:
 
 // ------------------------------------------------------------------ 0F map
 
-export const MAP2: (Row | undefined)[] = new Array(256).fill(undefined);
+export const MAP2: (Row | undefined)[] = Array.from({ length: 256 }, () => undefined);
 const sse = (mn: string, ops: string, key?: string, flags = 0) => def(mn, ops, F_SSE | flags, key ?? mn);
 
 MAP2[0x01] = { group: [], regForm: [undefined, undefined, [def("xgetbv", "", 0, "xgetbv")], undefined, undefined, undefined, undefined, [undefined, def("rdtscp", "", 0, "rdtscp")]] };
@@ -343,8 +343,8 @@ export const INCSSP = def("incssp", "Ey", 0, "nop");
 export const RDSSP = def("rdssp", "Ey", 0, "nop");
 
 /** 0F 38 and 0F 3A (SSSE3/SSE4): not advertised by our CPUID, so empty: every encoding is #UD. */
-export const MAP3: (Row | undefined)[] = new Array(256).fill(undefined);
-export const MAP4: (Row | undefined)[] = new Array(256).fill(undefined);
+export const MAP3: (Row | undefined)[] = Array.from({ length: 256 }, () => undefined);
+export const MAP4: (Row | undefined)[] = Array.from({ length: 256 }, () => undefined);
 
 export const MAPS = [MAP1, MAP2, MAP3, MAP4] as const;
 
