@@ -8,7 +8,7 @@ import { type Arch, syscallNr } from "@uabi/uapi";
 import { K, abiFor } from "./abi.js";
 import type { IrMemory } from "./interp.js";
 import type { PageId } from "./layout.js";
-import { ABI_PERSONALITY, CLOCK_MODE, FS_PAGE, TASK_PAGE, UTS_PAGE, VVAR_PAGE } from "./layout.js";
+import { ABI_PERSONALITY, CLOCK_MODE, FS_PAGE, TASK_PAGE, VVAR_PAGE } from "./layout.js";
 import type { Handler } from "./ir.js";
 import { type Personality, dispatchPolicy, versionedExtras } from "./policy.js";
 

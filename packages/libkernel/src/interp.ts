@@ -48,7 +48,7 @@ function cmp(cond: Cond, a: bigint, b: bigint): boolean {
 
 /** Run `h` with arguments `args`; returns the value of its `ret` (unsigned 64-bit). */
 export function interpret(h: Handler, args: readonly bigint[], env: IrEnv): bigint {
-  const regs = new Array<bigint>(NUM_VREGS).fill(0n);
+  const regs: bigint[] = Array.from({ length: NUM_VREGS }, () => 0n);
   const argv = Array.from({ length: h.nargs }, (_, i) => BigInt.asUintN(64, args[i] ?? 0n));
   const at = new Map<string, number>();
   h.code.forEach((i, n) => {

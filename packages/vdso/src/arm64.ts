@@ -9,7 +9,7 @@
  *   Frame: sp-relative, [sp, #0 .. frameSize) scratch, then the argument spill area.
  */
 import { A64Assembler, type Cond as ACond, type GpReg, type Label, encodeBitmask, mem, memIdx, post, pre, sp, w, wzr, x, xzr } from "@uabi/isa-arm64";
-import { BOUNCE, type Cond, type Handler, type Insn, type Reg, type Size, type Src, VVAR_PAGE } from "@uabi/libkernel";
+import { BOUNCE, type Cond, type Handler, type Insn, type Size, type Src, VVAR_PAGE } from "@uabi/libkernel";
 import type { CfiMark, CodeGen, FuncSpec, GenContext, SyscallSite, TextResult } from "./codegen.js";
 import { sigframeOffset } from "./sigframe.js";
 
