@@ -206,6 +206,12 @@ export class Kernel {
   readonly entryStages: EntryStage[] = [];
   /** Observers of every syscall event. */
   readonly syscallObservers: ((ev: SyscallEvent) => void)[] = [];
+  /**
+   * Observers of a diverted call (bounce→user, sigsys) that returned to its caller without a kernel entry
+   * (x86-64's bounce glue, a SIGSYS handler's sigreturn): called when the thread leaves the libkernel text,
+   * with the call's event, its `result` now read from the result register.
+   */
+  readonly reflectionReturnObservers: ((ev: SyscallEvent) => void)[] = [];
   readonly stats: RunStats = {
     instructions: 0, syscalls: 0, syscallsByName: {}, kernelEntries: 0, exceptions: 0, signalsDelivered: 0, sigreturns: 0,
     signalFrameBytes: [], contextSwitches: 0, missingSyscalls: [], virtualTimeNs: 0n, cost: zeroCounters(),

@@ -103,3 +103,37 @@ describe.each(["arm64", "x86_64"] as const)("handler instructions for calls into
     expect(p.ledger.total.userInsns).toBe(a.p.ledger.total.userInsns);
   });
 });
+
+/** getpid as a raw syscall, its result kept in a callee-saved register, then exit_group(getpid's result & 0xff). */
+function rawGetpid(isa: Isa): Uint8Array {
+  if (isa === "arm64") {
+    const a = new A64Assembler();
+    a.mov(x(8), 172).svc(0);
+    a.mov(x(8), 94).svc(0);
+    return makeElf({ machine: "arm64", code: a.finish() });
+  }
+  const a = new X86Assembler();
+  a.mov("eax", 39).syscall();
+  a.mov("edi", "eax").mov("eax", 231).syscall();
+  return makeElf({ machine: "x86_64", code: a.finish() });
+}
+
+describe("the result of a call libkernel answered without a kernel entry", () => {
+  const cases = [
+    ["x86_64", "bounce", "bounce→user", true], // the glue returns with popfq; jmp rcx
+    ["x86_64", "seccomp", "sigsys", true], // the handler's sigreturn restores the caller: no event carries the result
+    ["arm64", "sud", "sigsys", true],
+    ["arm64", "bounce", "bounce→user", false], // the return-only entry carries it (mark "return")
+  ] as const;
+  it.each(cases)("%s %s: reported when the thread leaves the vDSO at its caller: %s", (isa, mode, mark, reported) => {
+    const k = new Kernel({ maxInstructions: 1e6, mode });
+    const seen: { name: string; mark?: string; result?: number }[] = [];
+    k.reflectionReturnObservers.push((ev) => seen.push({ name: ev.name, mark: ev.mark, result: ev.result }));
+    const p = k.spawn(rawGetpid(isa), { argv: ["t"] });
+    const r = k.run();
+    expect(r.exitStatus).toBe(p.pid & 0xff);
+    const getpid = seen.filter((e) => e.name === "getpid");
+    if (reported) expect(getpid).toEqual([{ name: "getpid", mark, result: p.pid }]);
+    else expect(getpid).toEqual([]);
+  });
+});

@@ -97,6 +97,11 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   if (args.bool("trace")) {
     trace = new MarkedTrace((l) => io.stderr.write(`${l}\n`), kernel);
     kernel.syscallObservers.push(trace.event);
+    // A call libkernel answered in userspace returns to its caller with no kernel entry on x86-64 (and a
+    // SIGSYS reflection through its sigreturn), so no syscall event carries its result: the kernel reports
+    // it when the thread leaves the vDSO. Replayed as the "[return]" event arm64's return-only entry
+    // gives (result in the first argument), which completes the pending line instead of printing `?`.
+    kernel.reflectionReturnObservers.push((ev) => trace!.event({ ...ev, mark: "return", args: [BigInt(ev.result ?? 0)], path: [] }));
   }
 
   try {

@@ -70,6 +70,8 @@ interface ThreadMech {
   open: number;
   /** The caller's SP while the task-page frame is live (one per thread; cleared when the caller is resumed). */
   taskFrameSp: bigint | null;
+  /** The diverted call behind each open reflection and where its caller resumes (innermost last). */
+  calls?: { ev: SyscallEvent; pc: number; sp: bigint }[];
 }
 
 export interface MechanismOptions {
@@ -446,10 +448,11 @@ export class MechanismHost implements EntryStage {
     }
     p.ledger.frame(variant === "stack" ? sp - f : 0, "bounce");
     if (variant === "task-page") s.taskFrameSp = cpu.sp;
+    const callerPc = cpu.pc;
     cpu.sp = BigInt(f);
     cpu.pc = entry;
     if (isa === "arm64") s.frames.push(f);
-    this.openReflection(p, s, ev.nr);
+    this.openReflection(p, s, ev, callerPc, BigInt(sp));
     ev.mark = this.policy(isa).kindOf(ev.nr) === "passthrough" ? "bounce→kernel" : "bounce→user";
     return { kind: "redirected" };
   }
@@ -499,15 +502,17 @@ export class MechanismHost implements EntryStage {
     return ctl ?? { kind: "continue" };
   }
 
-  private openReflection(p: Process, s: ThreadMech, nr: number): void {
+  private openReflection(p: Process, s: ThreadMech, ev: SyscallEvent, callerPc: number, callerSp: bigint): void {
     // Keep the ledger on this syscall until the thread leaves the vDSO (handler, re-issue, sigreturn).
-    p.ledger.begin(nr);
+    p.ledger.begin(ev.nr);
     s.open++;
+    (s.calls ??= []).push({ ev, pc: callerPc, sp: callerSp });
   }
 
   private closeReflection(p: Process, s: ThreadMech): void {
     if (s.open === 0) return;
     s.open--;
+    s.calls?.pop();
     p.ledger.end();
   }
 
@@ -555,7 +560,7 @@ export class MechanismHost implements EntryStage {
       t.sigmask &= ~bit;
     }
     this.kernel.queueThreadSignal(t, { signo: SIGSYS, code, errno: data, callAddr: post, syscall: ev.nr, arch: t.proc.arch.auditArch });
-    this.openReflection(t.proc, s, ev.nr);
+    this.openReflection(t.proc, s, ev, post, t.cpu.sp);
   }
 
   /** seccomp(2), prctl(PR_SET/GET_SECCOMP) and prctl(PR_SET_SYSCALL_USER_DISPATCH), when the call runs. */
@@ -682,6 +687,7 @@ export class MechanismHost implements EntryStage {
       }
       if (trap || left <= 0) break;
       if (s) {
+        if (s.open > 0) this.reportReturn(t, s);
         while (s.open > 0) this.closeReflection(p, s);
         // x86-64's glue resumed the caller itself: the task-page frame is free again.
         if (s.taskFrameSp !== null && cpu.sp === s.taskFrameSp) s.taskFrameSp = null;
@@ -716,6 +722,20 @@ export class MechanismHost implements EntryStage {
       p.ledger.add("userInsns", -handler); // the kernel charges every retired instruction as user
     }
     return trap ?? { kind: "budget", pc: cpu.pc };
+  }
+
+  /**
+   * The thread left the text with a reflection open: the handler returned to the caller without a kernel
+   * entry (x86-64's bounce glue; a SIGSYS handler's sigreturn). The diverted call's result is in the result
+   * register now, and nowhere else: record it on the call's event and tell `kernel.reflectionReturnObservers`.
+   * Only when the thread resumes exactly at the caller (PC after the syscall, the caller's SP): leaving the
+   * text for a signal handler that interrupted the handler is not a return.
+   */
+  private reportReturn(t: Thread, s: ThreadMech): void {
+    const c = s.calls?.[s.calls.length - 1];
+    if (!c || t.cpu.pc !== c.pc || t.cpu.sp !== c.sp) return;
+    c.ev.result = Number(BigInt.asIntN(64, t.proc.arch.getSyscallResult(t.cpu)));
+    for (const o of this.kernel.reflectionReturnObservers) o(c.ev);
   }
 
   /**
