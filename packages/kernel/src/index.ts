@@ -13,6 +13,7 @@ export { x86Adapter, X86_SIGFRAME_SIZE, FIX_EFLAGS } from "./arch/x86_64.js";
 export type { ArchAdapter, SignalDelivery, FrameResult, SigreturnResult } from "./arch/types.js";
 export { parseElfForExec, AT } from "./exec.js";
 export { Tracer, quote } from "./trace.js";
+export { checkpoint, restore, type ProcessSnapshot } from "./checkpoint.js";
 export { encodeSigInfo, type SigInfo } from "./signal.js";
 // The seccomp engine and the cost model (src/seccomp, src/cost: written alongside; re-exported here).
 export * from "./seccomp/index.js";
