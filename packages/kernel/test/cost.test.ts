@@ -38,7 +38,7 @@ describe("predict and composites", () => {
   });
   it("has the composites the demo and calibration need", () => {
     expect(COMPOSITES.map((c) => c.id)).toEqual([
-      "direct", "vdso-call", "sud-trap", "seccomp-trap", "seccomp-allowed", "ptrace-syscall", "bounce-arm64", "bounce-x86_64-userspace-return", "ported",
+      "direct", "vdso-call", "sud-trap", "seccomp-trap", "seccomp-allowed", "ptrace-syscall", "ptrace-sysemu", "bounce-arm64", "bounce-x86_64-userspace-return", "ported",
     ]);
     expect(() => composite("nope")).toThrow(RangeError);
     const sud = composite("sud-trap").counters({ handlerInsns: 40 });

@@ -165,12 +165,16 @@ describe.each(ISAS)("kernel entries per path (%s)", (isa) => {
     expect(c.signalDeliveries).toBe(1);
     expect(c.cbpfInsns).toBe(0);
   });
-  it("ptrace: 1 entry and 1 supervisor stop (PTRACE_SYSEMU); the supervisor can emulate", () => {
-    const { c } = costOf(isa, { mode: "ptrace" }, "getppid");
+  it("ptrace: 1 entry; 2 stops for a call the kernel runs (PTRACE_SYSCALL entry + exit), 1 for one the supervisor emulates (PTRACE_SYSEMU)", () => {
+    const { p } = run(regsProgram(isa, NR[isa].getppid), { mode: "ptrace" });
+    const c = p.ledger.bySyscall.get(NR[isa].getppid)!;
     expect(c.kernelEntries).toBe(1);
-    expect(c.ptraceStops).toBe(1);
-    const emu = snapshotAtExit(isa, { mode: "ptrace", supervisor: (s) => (s.nr === NR[isa].getppid ? 4242 : undefined) }, NR[isa].getppid);
+    expect(c.ptraceStops).toBe(2);
+    expect(p.ledger.bySyscall.get(NR[isa].exit_group)!.ptraceStops).toBe(1); // never returns: no exit stop
+    const emuOpts = { mode: "ptrace", supervisor: (s: { nr: number }) => (s.nr === NR[isa].getppid ? 4242 : undefined) } as const;
+    const emu = snapshotAtExit(isa, emuOpts, NR[isa].getppid);
     expect(isa === "arm64" ? emu.snap.regs[0] : emu.snap.nrReg).toBe(4242n);
+    expect(emu.p.ledger.bySyscall.get(NR[isa].getppid)!.ptraceStops).toBe(1);
   });
 });
 

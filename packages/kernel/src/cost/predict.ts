@@ -96,6 +96,14 @@ export const COMPOSITES: readonly Composite[] = [
     counters: (p) => counters({ kernelEntries: 1, kernelExits: 1, ptraceStops: 2, userInsns: n(p.userInsns) }),
   },
   {
+    // What the `ptrace` mechanism's supervisor does when it emulates a call: the syscall is skipped, so there
+    // is no exit stop. A call the supervisor lets the kernel run is `ptrace-syscall`; the mechanism counts
+    // stops the same way, so its ledger and these formulas agree. Calibration does not time SYSEMU.
+    id: "ptrace-sysemu", title: "syscall emulated by a PTRACE_SYSEMU supervisor", native: false,
+    formula: "1 syscall round trip + 1 ptrace stop (entry; the call is skipped, no exit stop)",
+    counters: (p) => counters({ kernelEntries: 1, kernelExits: 1, ptraceStops: 1, userInsns: n(p.userInsns) }),
+  },
+  {
     id: "bounce-arm64", title: "in-kernel bounce to the vDSO (arm64: return through the kernel)", native: false,
     formula: "entry + bounce frame + handler instructions + re-issue with the return flag (kernel pops the frame)",
     counters: (p) => counters({

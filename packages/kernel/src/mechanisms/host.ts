@@ -361,9 +361,13 @@ export class MechanismHost implements EntryStage {
     const tracer = this.opts.mode === "ptrace" ? (this.opts.supervisor ?? null) : this.opts.tracer;
     let emulated: number | undefined;
     if (this.opts.mode === "ptrace" || tracer) {
+      // Stops as Linux gives them (and as the cost composites `ptrace-sysemu` / `ptrace-syscall` price them): the
+      // entry stop; a call the tracer emulates (PTRACE_SYSEMU) is skipped and has no other; a call it lets the
+      // kernel run (PTRACE_SYSCALL) stops again at syscall exit — unless it never returns (exit, exit_group).
       ledger.add("ptraceStops");
       const r = tracer?.({ pid: p.pid, tid: t.tid, nr, name: ev.name, pc: post, args: ev.args });
       if (r !== undefined) emulated = r;
+      else if (this.kernel.table(isa)[nr]?.info.ret !== "none") ledger.add("ptraceStops");
       if (this.opts.mode === "ptrace") ev.mark = "ptrace";
     }
     if (emulated !== undefined) return { kind: "handled", result: emulated };
