@@ -79,6 +79,8 @@ export class X86Cpu implements Cpu {
   fpSw = 0;
 
   private readonly cache = new Map<number, Block>();
+  /** The blocks decoded from each page (start address, block), so an invalidation drops only those pages' blocks. */
+  private readonly pageBlocks = new Map<number, [number, Block][]>();
   private readonly counter?: () => bigint;
   private readonly detach: () => void;
   /** Set by handlers that end the run loop with a trap. */
@@ -90,7 +92,7 @@ export class X86Cpu implements Cpu {
   ) {
     this.counter = options.counter;
     linkHandlers();
-    this.detach = mem.onCodeInvalidated(() => this.dropCache());
+    this.detach = mem.onCodeInvalidated((first, last) => this.dropPages(first, last));
   }
 
   // ------------------------------------------------------------- Cpu interface
@@ -184,6 +186,21 @@ export class X86Cpu implements Cpu {
   private dropCache(): void {
     for (const b of this.cache.values()) b.valid = false;
     this.cache.clear();
+    this.pageBlocks.clear();
+  }
+
+  /** Drop the blocks decoded from pages first..last (writes, unmaps and reprotections elsewhere keep theirs). */
+  private dropPages(first: number, last: number): void {
+    if (last - first > 64) return this.dropCache();
+    for (let pn = first; pn <= last; pn++) {
+      const list = this.pageBlocks.get(pn);
+      if (!list) continue;
+      this.pageBlocks.delete(pn);
+      for (const [addr, b] of list) {
+        b.valid = false;
+        if (this.cache.get(addr) === b) this.cache.delete(addr);
+      }
+    }
   }
 
   private lookup(addr: number): Block | null {
@@ -318,6 +335,13 @@ export class X86Cpu implements Cpu {
     }
     const b = new Block(block);
     this.cache.set(addr, b);
+    // A block never spans more than two pages: its first, and the one its last instruction ends in.
+    const lastPage = Math.floor((a - 1) / PAGE_SIZE);
+    for (let pn = page; pn <= lastPage; pn++) {
+      let list = this.pageBlocks.get(pn);
+      if (!list) this.pageBlocks.set(pn, (list = []));
+      list.push([addr, b]);
+    }
     return b;
   }
 

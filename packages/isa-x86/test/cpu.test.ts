@@ -147,6 +147,19 @@ describe("X86Cpu traps and architectural effects", () => {
     cpu.run(10);
     expect(cpu.getReg(0)).toBe(2n);
   });
+  it("a write to the second page of a page-crossing instruction invalidates the block that holds it", () => {
+    const m = new GuestMemory();
+    m.map(CODE, 0x2000, PERM_READ | PERM_WRITE | PERM_EXEC);
+    m.poke(CODE + 0xffd, hex("b801000000cc")); // mov $1,%eax straddling the page boundary; int3
+    const cpu = new X86Cpu(m);
+    cpu.pc = CODE + 0xffd;
+    cpu.run(10);
+    expect(cpu.getReg(0)).toBe(1n);
+    m.write8(CODE + 0x1000, 1); // third immediate byte, on the next page
+    cpu.pc = CODE + 0xffd;
+    cpu.run(10);
+    expect(cpu.getReg(0)).toBe(0x10001n);
+  });
   it("fxsave/fxrstor round-trip x87, MXCSR and XMM state (512-byte image)", () => {
     const { cpu } = runBytes(hex("d9e8 d9eb cc")); // fld1; fldpi
     cpu.setXmm(3, 0x0123456789abcdefn, 0xfedcba9876543210n);
