@@ -192,6 +192,14 @@ export class Arm64Cpu implements Cpu {
     this.curPn = -1;
   }
 
+  /** The exec watch range (see Cpu.setExecWatch); empty when lo = hi. */
+  private watchLo = 0;
+  private watchHi = 0;
+  setExecWatch(lo: number, hi: number): void {
+    this.watchLo = lo;
+    this.watchHi = hi;
+  }
+
   private invalidate(first: number, last: number): void {
     if (last - first > this.pages.size) {
       for (const pn of this.pages.keys()) if (pn >= first && pn <= last) this.pages.delete(pn);
@@ -245,6 +253,11 @@ export class Arm64Cpu implements Cpu {
       for (;;) {
         if (n >= budget) {
           trap = { kind: "budget", pc };
+          this.pc = pc;
+          break;
+        }
+        if (pc < this.watchHi && pc >= this.watchLo) {
+          trap = { kind: "page-fault", pc, addr: pc, access: "exec", reason: "protection" };
           this.pc = pc;
           break;
         }

@@ -94,4 +94,13 @@ export interface Cpu {
   run(budget: number): Trap;
   /** Drop every cached decode (after the kernel rewrites code behind the core's back). */
   flushDecodeCache(): void;
+  /**
+   * PC-range watch. While [lo, hi) is non-empty, `run` stops before executing a block that starts inside it,
+   * returning `{ kind: "page-fault", access: "exec", reason: "protection", addr: pc }` with nothing of it
+   * retired, exactly as if the range were not executable — but without touching page permissions, so
+   * decoded code stays cached. Costs one comparison per block entered. Control can only enter another
+   * mapping through a branch, which always starts a block, so a watch over whole mappings misses nothing.
+   * `setExecWatch(0, 0)` turns it off.
+   */
+  setExecWatch(lo: number, hi: number): void;
 }

@@ -85,6 +85,9 @@ export class X86Cpu implements Cpu {
   private readonly detach: () => void;
   /** Set by handlers that end the run loop with a trap. */
   pending: Trap | null = null;
+  /** The exec watch range (see Cpu.setExecWatch); empty when lo = hi. */
+  private watchLo = 0;
+  private watchHi = 0;
 
   constructor(
     readonly mem: GuestMemory,
@@ -174,6 +177,10 @@ export class X86Cpu implements Cpu {
   flushDecodeCache(): void {
     this.dropCache();
   }
+  setExecWatch(lo: number, hi: number): void {
+    this.watchLo = lo;
+    this.watchHi = hi;
+  }
 
   // ----------------------------------------------------------------- run loop
 
@@ -217,6 +224,10 @@ export class X86Cpu implements Cpu {
     try {
       while (left > 0) {
         const rip = this.rip;
+        if (rip < this.watchHi && rip >= this.watchLo) {
+          this.pending = { kind: "page-fault", pc: rip, addr: rip, access: "exec", reason: "protection" };
+          break;
+        }
         let block: Block | null = null;
         // Follow the previous block's successor cache before the map.
         if (prev !== null) {

@@ -36,6 +36,7 @@ export class ScriptedCpu implements Cpu {
     return trap;
   }
   flushDecodeCache(): void {}
+  setExecWatch(): void {} // scripted: executes no guest code
 }
 
 const ABI = { arm64: { nr: 8, args: [0, 1, 2, 3, 4, 5] }, x86_64: { nr: 0, args: [7, 6, 2, 10, 8, 9] } } as const;

@@ -8,7 +8,7 @@
  * thread the kernel created some other way inherits lazily from the thread that last entered the
  * kernel in its process or its parent.
  */
-import { GuestMemoryFault, PAGE_SIZE, PERM_EXEC, type Cpu, type GuestMemory, type Trap } from "@uabi/isa-core";
+import { GuestMemoryFault, type Cpu, type Trap } from "@uabi/isa-core";
 import { BOUNCE, TASK_PAGE, bounceFrameAddress, decodeReturnFlag, sanitizeBounceFlags, type DispatchPolicy } from "@uabi/libkernel";
 import { syscallNr } from "@uabi/uapi";
 import { buildVdso } from "@uabi/vdso";
@@ -659,13 +659,12 @@ export class MechanismHost implements EntryStage {
    * charged as handler instructions; the rest run at full speed. That split is exact wherever the text is
    * entered: by a bounce or a SIGSYS (the slice starts there), or by a plain call from user code in the
    * middle of a slice (a ported program's `__kernel_getpid`, libc's `__vdso_clock_gettime`). For the
-   * last case the text pages are made non-executable while user code runs at full speed, so the first
-   * fetch there stops the core with an exec page fault: the fault retired nothing and left the PC at the
-   * entered instruction, so the host restores the permission and goes on single-stepping. Those faults
-   * never leave this function (no SIGSEGV). The ISA cores offer no PC-range stop, and a per-instruction
-   * check would cost every user instruction; the fence costs two permission flips per slice and, when
-   * the text was executed, one decode-cache invalidation of its pages. When the thread leaves the
-   * text, an open reflection's cost stops being charged to the syscall that caused it.
+   * last case user code runs at full speed under the cores' exec watch over the text (`setExecWatch`):
+   * entering it stops the core before the first instruction, with nothing retired, and the host goes on
+   * single-stepping. Those stops never leave this function (no SIGSEGV); a real exec fault (elsewhere, or
+   * met while stepping a text the program made non-executable) is returned as usual. The watch
+   * costs one comparison per block and leaves decoded code cached. When the thread leaves the text, an
+   * open reflection's cost stops being charged to the syscall that caused it.
    */
   runCpu(t: Thread, budget: number): Trap {
     const p = t.proc;
@@ -697,27 +696,16 @@ export class MechanismHost implements EntryStage {
         if (s.taskFrameSp !== null && cpu.sp === s.taskFrameSp) s.taskFrameSp = null;
       }
       const before = cpu.counters.instructions;
-      const fence = this.fenceText(p.mm.mem, lo, hi);
+      cpu.setExecWatch(lo, hi);
       let tr: Trap;
       try {
         tr = cpu.run(left);
       } finally {
-        fence.restore();
+        cpu.setExecWatch(0, 0);
       }
       left -= cpu.counters.instructions - before;
-      if (tr.kind === "page-fault" && tr.access === "exec" && tr.reason === "protection" && fence.covers(tr.addr)) {
-        if (tr.addr >= lo && tr.addr < hi) continue; // a call into the text: account it as handler code
-        // A fenced page outside the text proper (ELF header, rodata sharing its pages): step it as user code.
-        const b = cpu.counters.instructions;
-        const one = cpu.run(1);
-        left -= Math.max(cpu.counters.instructions - b, 1);
-        if (one.kind !== "budget") {
-          trap = one;
-          break;
-        }
-        if (left <= 0) break;
-        continue;
-      }
+      // The watch stopped the core at the first instruction of a call into the text: account it as handler code.
+      if (tr.kind === "page-fault" && tr.access === "exec" && tr.reason === "protection" && tr.addr >= lo && tr.addr < hi && cpu.pc === tr.addr) continue;
       trap = tr;
       break;
     }
@@ -740,32 +728,5 @@ export class MechanismHost implements EntryStage {
     if (!c || t.cpu.pc !== c.pc || t.cpu.sp !== c.sp) return;
     c.ev.result = Number(BigInt.asIntN(64, t.proc.arch.getSyscallResult(t.cpu)));
     for (const o of this.kernel.reflectionReturnObservers) o(c.ev);
-  }
-
-  /**
-   * Drop execute permission from the pages holding [lo, hi) (only the parts that are mapped executable:
-   * a program may have unmapped or mprotected its vDSO), remembering each piece's permission so that
-   * `restore` puts back exactly what was there. Nothing outside runCpu ever sees the fenced state.
-   */
-  private fenceText(mem: GuestMemory, lo: number, hi: number): { restore(): void; covers(addr: number): boolean } {
-    const first = lo - (lo % PAGE_SIZE), last = Math.ceil(hi / PAGE_SIZE) * PAGE_SIZE;
-    const saved: { start: number; end: number; perm: number }[] = [];
-    for (let a = first; a < last; ) {
-      const r = mem.findRegion(a);
-      if (!r) {
-        a += PAGE_SIZE;
-        continue;
-      }
-      const end = Math.min(r.end, last);
-      if (r.perm & PERM_EXEC) saved.push({ start: a, end, perm: r.perm });
-      a = end;
-    }
-    for (const r of saved) mem.protect(r.start, r.end - r.start, r.perm & ~PERM_EXEC);
-    return {
-      restore: () => {
-        for (const r of saved) mem.protect(r.start, r.end - r.start, r.perm);
-      },
-      covers: (addr) => saved.some((r) => addr >= r.start && addr < r.end),
-    };
   }
 }
