@@ -10,7 +10,7 @@
  */
 import { A64Assembler, type Cond as ACond, type GpReg, type Label, encodeBitmask, mem, memIdx, post, pre, sp, w, wzr, x, xzr } from "@uabi/isa-arm64";
 import { BOUNCE, type Cond, type Handler, type Insn, type Size, type Src, VVAR_PAGE } from "@uabi/libkernel";
-import type { CfiMark, CodeGen, FuncSpec, GenContext, SyscallSite, TextResult } from "./codegen.js";
+import { textRecorder, type CodeGen, type FuncSpec, type GenContext, type TextResult } from "./codegen.js";
 import { sigframeOffset } from "./sigframe.js";
 
 const VREG: readonly GpReg[] = [x(9), x(10), x(11), x(12), x(13), x(14)];
@@ -225,21 +225,7 @@ export const ARM64_CODEGEN: CodeGen = {
   arch: "arm64",
   assemble(funcs: readonly FuncSpec[], ctx: GenContext): TextResult {
     const a = new A64Assembler();
-    const offsets = new Map<string, { offset: number; size: number }>();
-    const cfi: Record<"bounce" | "sigsys", CfiMark[]> = { bounce: [], sigsys: [] };
-    const sites: SyscallSite[] = [];
-    const site = (nr: number | "any"): void => {
-      sites.push({ offset: a.here(), nr });
-    };
-    const mark = (which: "bounce" | "sigsys", depth: number): void => {
-      cfi[which].push({ offset: a.here(), depth });
-    };
-    const fn = (key: string, body: () => void): void => {
-      a.align(16);
-      const start = a.here();
-      body();
-      offsets.set(key, { offset: start, size: a.here() - start });
-    };
+    const { offsets, cfi, sites, site, mark, fn } = textRecorder(a, () => a.align(16));
     const c = ctx;
 
     for (let k = 0; k < (ctx.textPad ?? 0); k += 4) a.nop();

@@ -45,6 +45,34 @@ export interface TextResult {
   readonly sites: readonly SyscallSite[];
 }
 
+/**
+ * The ISA-neutral bookkeeping both code generators keep while emitting the text: function offsets and
+ * sizes, CFI marks for the two entries, and the syscall sites (for pinning). `fn` aligns with the ISA's
+ * own padding, emits `body`, and records the function's extent under `key`.
+ */
+export function textRecorder(asm: { here(): number }, alignFunction: () => void) {
+  const offsets = new Map<string, { offset: number; size: number }>();
+  const cfi: Record<"bounce" | "sigsys", CfiMark[]> = { bounce: [], sigsys: [] };
+  const sites: SyscallSite[] = [];
+  return {
+    offsets,
+    cfi,
+    sites,
+    site(nr: number | "any"): void {
+      sites.push({ offset: asm.here(), nr });
+    },
+    mark(which: "bounce" | "sigsys", depth: number): void {
+      cfi[which].push({ offset: asm.here(), depth });
+    },
+    fn(key: string, body: () => void): void {
+      alignFunction();
+      const start = asm.here();
+      body();
+      offsets.set(key, { offset: start, size: asm.here() - start });
+    },
+  };
+}
+
 export interface CfiRegs {
   /** DWARF numbers of the stack pointer and the return-address column. */
   readonly sp: number;

@@ -10,7 +10,7 @@
  */
 import { type Cond as XCond, type Label, type Mem, type Reg32, type Reg64, type Reg8, type Reg16, X86Assembler, mem, sized } from "@uabi/isa-x86";
 import { BOUNCE, type Cond, type Handler, type Insn, type Src, VVAR_PAGE } from "@uabi/libkernel";
-import type { CfiMark, CodeGen, FuncSpec, GenContext, SyscallSite, TextResult } from "./codegen.js";
+import { textRecorder, type CodeGen, type FuncSpec, type GenContext, type TextResult } from "./codegen.js";
 import { sigframeOffset } from "./sigframe.js";
 
 const V64: readonly Reg64[] = ["rbx", "rbp", "r12", "r13", "r14", "r15"];
@@ -240,21 +240,7 @@ export const X86_CODEGEN: CodeGen = {
   arch: "x86_64",
   assemble(funcs: readonly FuncSpec[], ctx: GenContext): TextResult {
     const a = new X86Assembler();
-    const offsets = new Map<string, { offset: number; size: number }>();
-    const cfi: Record<"bounce" | "sigsys", CfiMark[]> = { bounce: [], sigsys: [] };
-    const sites: SyscallSite[] = [];
-    const site = (nr: number | "any"): void => {
-      sites.push({ offset: a.here(), nr });
-    };
-    const mark = (which: "bounce" | "sigsys", depth: number): void => {
-      cfi[which].push({ offset: a.here(), depth });
-    };
-    const fn = (key: string, body: () => void): void => {
-      a.align(16, 0x90);
-      const start = a.here();
-      body();
-      offsets.set(key, { offset: start, size: a.here() - start });
-    };
+    const { offsets, cfi, sites, site, mark, fn } = textRecorder(a, () => a.align(16, 0x90));
 
     // The libc restorer, byte for byte (gdb's amd64-linux-tdep.c matches these 9 bytes): the
     // rt_sigreturn entry of LIBKERNEL_1 and a valid SA_RESTORER for the kernel's SIGSYS delivery.
