@@ -1,7 +1,8 @@
 /**
  * The x86-64 interpreter core: register file, lazy flags, operand access,
  * the decoded-block cache and the run loop. Instruction semantics live in
- * ops-int.ts, ops-sse.ts and ops-x87.ts, linked to table rows by key.
+ * ops-int.ts, ops-sse.ts and ops-x87.ts, whose handler sets are linked to
+ * table rows by key (HANDLERS below).
  *
  * Representation (for speed, no BigInt on hot paths): each general register
  * is two int32 halves (`lo`, `hi`); values travel as unsigned 32-bit numbers,
@@ -14,12 +15,15 @@ import { decode, Insn, UndefinedInstruction, BASE_RIP } from "./decode.js";
 import {
   FL_ADC, FL_ADD, FL_EAGER, FL_INC, FL_LOGIC, FL_SBB, FL_SUB, IF, linkHandlers, PARITY, STATUS, TrapSignal, USER_WRITABLE,
 } from "./registry.js";
-import "./ops-int.js";
-import "./ops-sse.js";
-import { fxrstorImage, fxsaveImage } from "./ops-x87.js";
+import { INT_OPS } from "./ops-int.js";
+import { SSE_OPS } from "./ops-sse.js";
+import { fxrstorImage, fxsaveImage, X87_OPS } from "./ops-x87.js";
 import { F80_ZERO, type F80 } from "./f80.js";
 
 const TWO32 = 4294967296;
+
+/** Every instruction's semantics, linked by name (never by importing a module for its side effects). */
+export const HANDLERS = [INT_OPS, SSE_OPS, X87_OPS] as const;
 
 export interface X86CpuOptions {
   /** Time-stamp counter source for RDTSC (the kernel's virtual clock). Defaults to retired instructions. */
@@ -94,7 +98,7 @@ export class X86Cpu implements Cpu {
     options: X86CpuOptions = {},
   ) {
     this.counter = options.counter;
-    linkHandlers();
+    linkHandlers(HANDLERS);
     this.detach = mem.onCodeInvalidated((first, last) => this.dropPages(first, last));
   }
 

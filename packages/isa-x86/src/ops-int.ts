@@ -1,14 +1,17 @@
 /**
  * Integer, control-flow, string and system instruction semantics.
- * Each `defineOp` registers a factory that builds the handler for a table
+ * Each `INT_OPS.op` entry is a factory that builds the handler for a table
  * row, specialised on its operand form ("EG", "GE", "EI", ...).
  */
 import {
-  AF, CF, DF, defineOp, defineSpecial, FL_ADC, FL_ADD, FL_DEC, FL_INC, FL_SBB, FL_SUB, OF, PF, SF, TrapSignal, ZF,
+  AF, CF, DF, FL_ADC, FL_ADD, FL_DEC, FL_INC, FL_SBB, FL_SUB, OF, OpSet, PF, SF, TrapSignal, ZF,
 } from "./registry.js";
 import type { X86Cpu } from "./cpu.js";
-import { type Insn } from "./decode.js";
+import type { Insn } from "./decode.js";
 import { CC } from "./tables.js";
+
+/** This module's handlers by table key, linked by the CPU (registry.ts). */
+export const INT_OPS = new OpSet("int");
 
 type H = (c: X86Cpu, i: Insn) => void;
 const TWO32 = 4294967296;
@@ -90,7 +93,7 @@ function arith(c: X86Cpu, i: Insn, op: number, a: number, ah: number, b: number,
   }
 }
 
-defineOp(["add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test"], (d, form): H | undefined => {
+INT_OPS.op(["add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test"], (d, form): H | undefined => {
   const op = d.mn === "test" ? 8 : ALU[d.mn]!;
   switch (form) {
     case "EG":
@@ -120,7 +123,7 @@ defineOp(["add", "or", "adc", "sbb", "and", "sub", "xor", "cmp", "test"], (d, fo
 
 // ---------------------------------------------------------------------- moves
 
-defineOp(["mov", "movmoff"], (_d, form): H | undefined => {
+INT_OPS.op(["mov", "movmoff"], (_d, form): H | undefined => {
   switch (form) {
     case "EG":
       return (c, i) => {
@@ -140,18 +143,18 @@ defineOp(["mov", "movmoff"], (_d, form): H | undefined => {
   }
   return undefined;
 });
-defineOp("movimm", () => (c, i) => {
+INT_OPS.op("movimm", () => (c, i) => {
   if (i.osz === 64) c.wrReg(i.rm, i.rmb, 64, i.imm, i.immHi);
   else c.wrReg(i.rm, i.rmb, i.osz, mask(i.imm, i.osz), 0);
 });
-defineOp("xchg", () => (c, i) => {
+INT_OPS.op("xchg", () => (c, i) => {
   const a = c.rdE(i);
   const ah = c.vh;
   const b = c.rdG(i);
   c.wrE(i, b, c.vh);
   c.wrG(i, a, ah);
 });
-defineOp("nop90", () => (c, i) => {
+INT_OPS.op("nop90", () => (c, i) => {
   // 41 90 is xchg %r8,%rax (REX.B); plain 90 and f3 90 (pause) do nothing.
   if (i.rex & 1) {
     const a = c.rdReg(8, 8, i.osz);
@@ -162,13 +165,13 @@ defineOp("nop90", () => (c, i) => {
   }
 });
 const nop: H = () => {};
-defineOp(["nop", "fwait", "endbr"], () => nop);
-defineOp("movsxd", () => (c, i) => {
+INT_OPS.op(["nop", "fwait", "endbr"], () => nop);
+INT_OPS.op("movsxd", () => (c, i) => {
   const v = c.rdEs(i, 32);
   if (i.osz === 64) c.wrG(i, v, v & 0x80000000 ? 0xffffffff : 0);
   else c.wrG(i, mask(v, i.osz), 0);
 });
-defineOp(["movzx", "movsx"], (d) => {
+INT_OPS.op(["movzx", "movsx"], (d) => {
   const ssz = d.ops[1]!.endsWith("b") ? 8 : 16;
   const signed = d.key === "movsx";
   return (c, i) => {
@@ -183,7 +186,7 @@ defineOp(["movzx", "movsx"], (d) => {
     c.wrG(i, v, vh);
   };
 });
-defineOp("lea", () => (c, i) => {
+INT_OPS.op("lea", () => (c, i) => {
   // Exact 64-bit address arithmetic (no segment base).
   let a = i.disp;
   const b = i.base;
@@ -209,7 +212,7 @@ defineOp("lea", () => (c, i) => {
 function bs(x: number): number {
   return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
 }
-defineOp("bswap", () => (c, i) => {
+INT_OPS.op("bswap", () => (c, i) => {
   if (i.osz === 64) {
     const lo = c.lo[i.rm]!;
     const hi = c.hi[i.rm]!;
@@ -217,12 +220,12 @@ defineOp("bswap", () => (c, i) => {
     c.hi[i.rm] = bs(lo);
   } else c.wrReg(i.rm, i.rm, 32, bs(c.lo[i.rm]!), 0);
 });
-defineOp("cbw", () => (c, i) => {
+INT_OPS.op("cbw", () => (c, i) => {
   if (i.osz === 64) c.hi[0] = c.lo[0]! >> 31;
   else if (i.osz === 32) c.wrReg(0, 0, 32, ((c.lo[0]! << 16) >> 16) >>> 0, 0);
   else c.wrReg(0, 0, 16, ((c.lo[0]! << 24) >> 24) & 0xffff, 0);
 });
-defineOp("cwd", () => (c, i) => {
+INT_OPS.op("cwd", () => (c, i) => {
   if (i.osz === 64) {
     const s = c.hi[0]! >> 31;
     c.lo[2] = s;
@@ -233,7 +236,7 @@ defineOp("cwd", () => (c, i) => {
 
 // ---------------------------------------------------------------------- stack
 
-defineOp("push", (_d, form): H => {
+INT_OPS.op("push", (_d, form): H => {
   if (form === "I")
     return (c, i) => {
       if (i.osz === 16) pushN(c, 16, i.imm & 0xffff, 0);
@@ -250,7 +253,7 @@ function pushN(c: X86Cpu, sz: number, v: number, vh: number): void {
   c.wrMem(sp, sz, v, vh);
   c.setRsp(sp);
 }
-defineOp("pop", () => (c, i) => {
+INT_OPS.op("pop", () => (c, i) => {
   const sp = c.rsp();
   const n = i.osz / 8;
   const v = c.rdMem(sp, i.osz);
@@ -264,26 +267,26 @@ defineOp("pop", () => (c, i) => {
     throw e;
   }
 });
-defineOp("pushf", () => (c, i) => {
+INT_OPS.op("pushf", () => (c, i) => {
   // RF and VM are never pushed; the image is what user mode sees.
   const f = c.flags32() & 0x00fcffff;
   if (i.osz === 16) pushN(c, 16, f & 0xffff, 0);
   else c.push64(f, 0);
 });
-defineOp("popf", () => (c, i) => {
+INT_OPS.op("popf", () => (c, i) => {
   const sp = c.rsp();
   const v = c.rdMem(sp, i.osz);
   c.setRsp(sp + i.osz / 8);
   c.setFlags32(i.osz === 16 ? (c.flags32() & 0xffff0000) | v : v);
 });
-defineOp("leave", () => (c, i) => {
+INT_OPS.op("leave", () => (c, i) => {
   const bp = c.hi[5]! * TWO32 + (c.lo[5]! >>> 0);
   const v = c.rdMem(bp, i.osz);
   const vh = c.vh;
   c.setRsp(bp + i.osz / 8);
   c.wrReg(5, 5, i.osz, v, vh);
 });
-defineOp("enter", () => (c, i) => {
+INT_OPS.op("enter", () => (c, i) => {
   if ((i.imm2 & 31) !== 0) throw new TrapSignal({ kind: "undefined", pc: i.addr, detail: "enter with nesting level > 0 is not implemented" });
   const bp = c.rsp() - 8;
   c.wrMem(bp, 64, c.lo[5]! >>> 0, c.hi[5]! >>> 0);
@@ -294,7 +297,7 @@ defineOp("enter", () => (c, i) => {
 
 // ------------------------------------------------------------- unary, mul, div
 
-defineOp(["inc", "dec"], (d) => {
+INT_OPS.op(["inc", "dec"], (d) => {
   const isInc = d.mn === "inc";
   return (c, i) => {
     const sz = i.osz;
@@ -316,12 +319,12 @@ defineOp(["inc", "dec"], (d) => {
     c.setLazy(isInc ? FL_INC : FL_DEC, sz, a, ah, 1, 0, r, rh, cf);
   };
 });
-defineOp("not", () => (c, i) => {
+INT_OPS.op("not", () => (c, i) => {
   const a = c.rdE(i);
   const ah = c.vh;
   c.wrEm(i, mask(~a, i.osz === 64 ? 32 : i.osz), ~ah >>> 0);
 });
-defineOp("neg", () => (c, i) => {
+INT_OPS.op("neg", () => (c, i) => {
   const sz = i.osz;
   const a = c.rdE(i);
   const ah = c.vh;
@@ -390,7 +393,7 @@ function mulFlags(c: X86Cpu, sz: number, r: number, rh: number, ovf: number): vo
   c.setResultFlags(sz, r, rh, ovf, ovf, 0);
 }
 
-defineOp(["mul1", "imul1"], (d) => {
+INT_OPS.op(["mul1", "imul1"], (d) => {
   const signed = d.key === "imul1";
   return (c, i) => {
     const sz = i.osz;
@@ -482,7 +485,7 @@ function imulTrunc(c: X86Cpu, sz: number, a: number, ah: number, b: number, bh: 
 }
 let mulOverflow = 0;
 
-defineOp("imul2", () => (c, i) => {
+INT_OPS.op("imul2", () => (c, i) => {
   const b = c.rdE(i);
   const bh = c.vh;
   const a = c.rdG(i);
@@ -491,7 +494,7 @@ defineOp("imul2", () => (c, i) => {
   c.wrG(i, r, rh);
   mulFlags(c, i.osz, r, rh, mulOverflow);
 });
-defineOp("imul3", () => (c, i) => {
+INT_OPS.op("imul3", () => (c, i) => {
   const a = c.rdE(i);
   const ah = c.vh;
   const b = immOf(c, i);
@@ -501,7 +504,7 @@ defineOp("imul3", () => (c, i) => {
   mulFlags(c, i.osz, r, rh, mulOverflow);
 });
 
-defineOp(["div", "idiv"], (d) => {
+INT_OPS.op(["div", "idiv"], (d) => {
   const signed = d.key === "idiv";
   return (c, i) => {
     const sz = i.osz;
@@ -553,7 +556,7 @@ defineOp(["div", "idiv"], (d) => {
 
 const SHIFT_KIND: Record<string, number> = { rol: 0, ror: 1, rcl: 2, rcr: 3, shl: 4, shr: 5, sar: 7 };
 
-defineOp("shift", (d, form) => {
+INT_OPS.op("shift", (d, form) => {
   const kind = SHIFT_KIND[d.mn]!;
   const countOf: (c: X86Cpu, i: Insn) => number =
     form === "E1" ? () => 1 : form === "EC" ? (c) => c.lo[1]! & 0xff : (_c, i) => i.imm & 0xff;
@@ -670,7 +673,7 @@ function rotateOp(c: X86Cpu, i: Insn, kind: number, sz: number, n: number, a: nu
   c.fbits = (f & ~(CF | OF)) | cf | (of << 11);
 }
 
-defineOp("shd", (d, form) => {
+INT_OPS.op("shd", (d, form) => {
   const left = d.mn === "shld";
   return (c, i) => {
     const sz = i.osz;
@@ -710,7 +713,7 @@ defineOp("shd", (d, form) => {
 
 // ------------------------------------------------------------------ bit ops
 
-defineOp("bt", (d, form) => {
+INT_OPS.op("bt", (d, form) => {
   const op = d.mn; // bt bts btr btc
   return (c, i) => {
     const sz = i.osz;
@@ -763,7 +766,7 @@ defineOp("bt", (d, form) => {
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
-defineOp(["bsf", "bsr", "tzcnt", "lzcnt", "popcnt"], (d) => {
+INT_OPS.op(["bsf", "bsr", "tzcnt", "lzcnt", "popcnt"], (d) => {
   const op = d.mn;
   return (c, i) => {
     const sz = i.osz;
@@ -804,7 +807,7 @@ defineOp(["bsf", "bsr", "tzcnt", "lzcnt", "popcnt"], (d) => {
 
 // ------------------------------------------------------- cmov, setcc, atomics
 
-defineOp("cmov", (d) => {
+INT_OPS.op("cmov", (d) => {
   const cc = CC.indexOf(d.mn.slice(4) as (typeof CC)[number]);
   return (c, i) => {
     const v = c.rdE(i); // the source is read (and may fault) whatever the condition
@@ -813,11 +816,11 @@ defineOp("cmov", (d) => {
     else if (i.osz === 32) c.hi[i.reg] = 0; // a 32-bit destination is zero-extended even when not moved
   };
 });
-defineOp("setcc", (d) => {
+INT_OPS.op("setcc", (d) => {
   const cc = CC.indexOf(d.mn.slice(3) as (typeof CC)[number]);
   return (c, i) => c.wrE(i, c.cond(cc) ? 1 : 0, 0);
 });
-defineOp("cmpxchg", () => (c, i) => {
+INT_OPS.op("cmpxchg", () => (c, i) => {
   const sz = i.osz;
   const m = c.rdE(i);
   const mh = c.vh;
@@ -834,7 +837,7 @@ defineOp("cmpxchg", () => (c, i) => {
   }
   c.setLazy(FL_SUB, sz, a, ah, m, mh, r, rh, 0);
 });
-defineOp("cmpxchg16b", () => (c, i) => {
+INT_OPS.op("cmpxchg16b", () => (c, i) => {
   const wide = (i.rex & 8) !== 0;
   const a = c.ea(i);
   if (wide && a % 16 !== 0) {
@@ -862,7 +865,7 @@ defineOp("cmpxchg16b", () => (c, i) => {
   const f = c.eagerFlags();
   c.fbits = (f & ~ZF) | (eq ? ZF : 0);
 });
-defineOp("xadd", () => (c, i) => {
+INT_OPS.op("xadd", () => (c, i) => {
   const sz = i.osz;
   const a = c.rdE(i);
   const ah = c.vh;
@@ -882,17 +885,17 @@ defineOp("xadd", () => (c, i) => {
 
 // ---------------------------------------------------------------- flags ops
 
-defineOp("clc", () => (c) => { c.fbits = c.eagerFlags() & ~CF; });
-defineOp("stc", () => (c) => { c.fbits = c.eagerFlags() | CF; });
-defineOp("cmc", () => (c) => { c.fbits = c.eagerFlags() ^ CF; });
-defineOp("cld", () => (c) => { c.flagsOther &= ~DF; });
-defineOp("std", () => (c) => { c.flagsOther |= DF; });
-defineOp("sahf", () => (c) => {
+INT_OPS.op("clc", () => (c) => { c.fbits = c.eagerFlags() & ~CF; });
+INT_OPS.op("stc", () => (c) => { c.fbits = c.eagerFlags() | CF; });
+INT_OPS.op("cmc", () => (c) => { c.fbits = c.eagerFlags() ^ CF; });
+INT_OPS.op("cld", () => (c) => { c.flagsOther &= ~DF; });
+INT_OPS.op("std", () => (c) => { c.flagsOther |= DF; });
+INT_OPS.op("sahf", () => (c) => {
   const ah = (c.lo[0]! >>> 8) & 0xff;
   const f = c.eagerFlags();
   c.fbits = (f & OF) | (ah & (SF | ZF | AF | PF | CF));
 });
-defineOp("lahf", () => (c) => {
+INT_OPS.op("lahf", () => (c) => {
   const f = c.eagerFlags() & (SF | ZF | AF | PF | CF);
   c.lo[0] = (c.lo[0]! & ~0xff00) | ((f | 2) << 8);
 });
@@ -918,15 +921,15 @@ function condFn(cc: number): (c: X86Cpu) => boolean {
   }
 }
 
-defineOp("jcc", (d) => {
+INT_OPS.op("jcc", (d) => {
   const cc = CC.indexOf(d.mn.slice(1) as (typeof CC)[number]);
   const test = condFn(cc);
   return (c, i) => {
     if (test(c)) c.rip = i.next + i.imm;
   };
 });
-defineOp("jmprel", () => (c, i) => { c.rip = i.next + i.imm; });
-defineOp("callrel", () => (c, i) => {
+INT_OPS.op("jmprel", () => (c, i) => { c.rip = i.next + i.imm; });
+INT_OPS.op("callrel", () => (c, i) => {
   c.push64(i.next >>> 0, Math.floor(i.next / TWO32));
   c.rip = i.next + i.imm;
 });
@@ -934,18 +937,18 @@ function target(c: X86Cpu, i: Insn): number {
   const lo = c.rdEs(i, 64);
   return c.vh * TWO32 + lo;
 }
-defineOp("jmpind", () => (c, i) => { c.rip = target(c, i); });
-defineOp("callind", () => (c, i) => {
+INT_OPS.op("jmpind", () => (c, i) => { c.rip = target(c, i); });
+INT_OPS.op("callind", () => (c, i) => {
   const t = target(c, i);
   c.push64(i.next >>> 0, Math.floor(i.next / TWO32));
   c.rip = t;
 });
-defineOp("ret", (_d, form) => (c, i) => {
+INT_OPS.op("ret", (_d, form) => (c, i) => {
   const lo = c.pop64();
   c.rip = c.vh * TWO32 + lo;
   if (form === "I") c.setRsp(c.rsp() + (i.imm & 0xffff));
 });
-defineOp("loop", (d) => {
+INT_OPS.op("loop", (d) => {
   const kind = d.mn;
   return (c, i) => {
     const wide = i.asz === 64;
@@ -960,14 +963,14 @@ defineOp("loop", (d) => {
     if (take) c.rip = i.next + i.imm;
   };
 });
-defineOp("jrcxz", () => (c, i) => {
+INT_OPS.op("jrcxz", () => (c, i) => {
   const z = i.asz === 64 ? c.lo[1] === 0 && c.hi[1] === 0 : c.lo[1] === 0;
   if (z) c.rip = i.next + i.imm;
 });
 
 // ------------------------------------------------------------------- system
 
-defineOp("syscall", () => (c, i) => {
+INT_OPS.op("syscall", () => (c, i) => {
   // SDM "SYSCALL": RCX ← RIP of the next instruction, R11 ← RFLAGS (RF cleared).
   c.lo[1] = i.next;
   c.hi[1] = Math.floor(i.next / TWO32);
@@ -975,29 +978,29 @@ defineOp("syscall", () => (c, i) => {
   c.hi[11] = 0;
   c.pending = { kind: "syscall", pc: i.addr };
 });
-defineOp("int3", () => (c, i) => {
+INT_OPS.op("int3", () => (c, i) => {
   // rip stays after the int3, as the #BP trap leaves it; trap.pc names the int3 itself.
   c.pending = { kind: "breakpoint", pc: i.addr, imm: 3 };
 });
-defineOp("int", () => (c, i) => {
+INT_OPS.op("int", () => (c, i) => {
   c.fault(i, { kind: "privileged", pc: i.addr, detail: `int 0x${(i.imm & 0xff).toString(16)}` });
 });
-defineOp("ud2", () => (c, i) => {
+INT_OPS.op("ud2", () => (c, i) => {
   c.fault(i, { kind: "undefined", pc: i.addr, bytes: Uint8Array.of(0x0f, 0x0b), detail: "ud2" });
 });
-defineOp(["hlt", "priv"], (d) => (c, i) => {
+INT_OPS.op(["hlt", "priv"], (d) => (c, i) => {
   c.fault(i, { kind: "privileged", pc: i.addr, detail: d.mn });
 });
-defineOp("xgetbv", () => (c, i) => {
+INT_OPS.op("xgetbv", () => (c, i) => {
   // CPUID does not report OSXSAVE, so XGETBV is #UD as on such a CPU.
   c.fault(i, { kind: "undefined", pc: i.addr, detail: "xgetbv without OSXSAVE" });
 });
-defineOp("rdtsc", () => (c) => {
+INT_OPS.op("rdtsc", () => (c) => {
   const t = BigInt.asUintN(64, c.readCounter());
   c.wrReg(0, 0, 32, Number(t & 0xffffffffn), 0);
   c.wrReg(2, 2, 32, Number(t >> 32n), 0);
 });
-defineOp("rdtscp", () => (c) => {
+INT_OPS.op("rdtscp", () => (c) => {
   const t = BigInt.asUintN(64, c.readCounter());
   c.wrReg(0, 0, 32, Number(t & 0xffffffffn), 0);
   c.wrReg(2, 2, 32, Number(t >> 32n), 0);
@@ -1017,7 +1020,7 @@ export const CPUID: Record<number, [number, number, number, number]> = {
   0x80000001: [0, 0, 1 /* LAHF/SAHF in 64-bit mode */, (1 << 11) | (1 << 20) | (1 << 29)],
   0x80000008: [0x3030, 0, 0, 0], // 48-bit physical and virtual address widths
 };
-defineOp("cpuid", () => (c) => {
+INT_OPS.op("cpuid", () => (c) => {
   const leaf = c.lo[0]! >>> 0;
   const v = CPUID[leaf] ?? [0, 0, 0, 0]; // unlisted leaves read as zeros
   for (const [k, r] of [0, 3, 1, 2].entries()) c.wrReg(r, r, 32, v[k]! >>> 0, 0);
@@ -1025,7 +1028,7 @@ defineOp("cpuid", () => (c) => {
 
 // ------------------------------------------------------------------ strings
 
-defineOp(["movs", "cmps", "stos", "lods", "scas"], (d) => {
+INT_OPS.op(["movs", "cmps", "stos", "lods", "scas"], (d) => {
   const op = d.mn;
   return (c, i) => {
     const sz = i.osz;
@@ -1116,7 +1119,7 @@ function cmpFlags(c: X86Cpu, sz: number, a: number, ah: number, b: number, bh: n
 // Specialised handlers for the commonest shapes (register operands, 32/64-bit), picked per instruction
 // at decode time. They must behave exactly like the generic handlers above.
 
-defineSpecial(["mov"], (_d, form) => (i) => {
+INT_OPS.special(["mov"], (_d, form) => (i) => {
   const sz = i.osz;
   if (sz !== 64 && sz !== 32) return undefined;
   const wide = sz === 64;
@@ -1158,7 +1161,7 @@ defineSpecial(["mov"], (_d, form) => (i) => {
   return undefined;
 });
 
-defineSpecial(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => {
+INT_OPS.special(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => {
   const op = d.mn === "test" ? 8 : ALU[d.mn]!;
   return (i) => {
     const sz = i.osz;
@@ -1217,7 +1220,7 @@ defineSpecial(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => {
   };
 });
 
-defineSpecial("push", (_d, form) => (i) => {
+INT_OPS.special("push", (_d, form) => (i) => {
   if (form !== "E" || i.mod !== 3 || i.osz !== 64) return undefined;
   const r = i.rm;
   return (c) => {
@@ -1227,7 +1230,7 @@ defineSpecial("push", (_d, form) => (i) => {
     c.hi[4] = Math.floor(sp / TWO32);
   };
 });
-defineSpecial("pop", () => (i) => {
+INT_OPS.special("pop", () => (i) => {
   if (i.mod !== 3 || i.osz !== 64) return undefined;
   const r = i.rm;
   return (c) => {
@@ -1240,7 +1243,7 @@ defineSpecial("pop", () => (i) => {
     c.hi[r] = vh;
   };
 });
-defineSpecial("lea", () => (i) => {
+INT_OPS.special("lea", () => (i) => {
   // base + disp (no index, no rip), 64-bit destination: the common stack/struct address shape.
   if (i.osz !== 64 || i.index >= 0 || i.base < 0 || i.base === 16 || i.asz !== 64) return undefined;
   const b = i.base;
@@ -1258,7 +1261,7 @@ defineSpecial("lea", () => (i) => {
   };
 });
 
-defineSpecial("mov", (_d, form) => (i) => {
+INT_OPS.special("mov", (_d, form) => (i) => {
   // Stores of an immediate to memory, any size.
   if (form !== "EI" || i.mod === 3) return undefined;
   const sz = i.osz;
@@ -1268,7 +1271,7 @@ defineSpecial("mov", (_d, form) => (i) => {
   if (sz === 32) return (c, i) => c.mem.write32(c.ea(i), lo);
   return (c, i) => c.wrMem(c.ea(i), sz, lo, hi);
 });
-defineSpecial(["cmp", "test"], (d, form) => {
+INT_OPS.special(["cmp", "test"], (d, form) => {
   const isTest = d.mn === "test";
   return (i) => {
     // cmp/test of a memory operand with an immediate or register (no write-back).
@@ -1284,7 +1287,7 @@ defineSpecial(["cmp", "test"], (d, form) => {
     };
   };
 });
-defineSpecial("shift", (d, form) => {
+INT_OPS.special("shift", (d, form) => {
   const kind = SHIFT_KIND[d.mn]!;
   return (i) => {
     // shl/shr/sar of a 32/64-bit register by an immediate.
@@ -1320,7 +1323,7 @@ defineSpecial("shift", (d, form) => {
     return (c, i) => shiftOp(c, i, kind, 64, n, c.lo[r]! >>> 0, c.hi[r]! >>> 0);
   };
 });
-defineSpecial(["movzx"], (d) => {
+INT_OPS.special(["movzx"], (d) => {
   const ssz = d.ops[1]!.endsWith("b") ? 8 : 16;
   return (i) => {
     if (i.mod !== 3 || (i.osz !== 32 && i.osz !== 64)) return undefined;
@@ -1342,7 +1345,7 @@ defineSpecial(["movzx"], (d) => {
     };
   };
 });
-defineSpecial(["inc", "dec"], (d) => {
+INT_OPS.special(["inc", "dec"], (d) => {
   const isInc = d.mn === "inc";
   return (i) => {
     if (i.mod !== 3 || (i.osz !== 32 && i.osz !== 64)) return undefined;
@@ -1368,7 +1371,7 @@ defineSpecial(["inc", "dec"], (d) => {
   };
 });
 
-defineSpecial(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => {
+INT_OPS.special(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => {
   const op = d.mn === "test" ? 8 : ALU[d.mn]!;
   return (i) => {
     // 8-bit register forms without high-byte registers (test %al,%al; cmp $0x2f,%cl; ...).
@@ -1408,7 +1411,7 @@ defineSpecial(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => {
     };
   };
 });
-defineSpecial(["movzx", "movsx"], (d) => {
+INT_OPS.special(["movzx", "movsx"], (d) => {
   const ssz = d.ops[1]!.endsWith("b") ? 8 : 16;
   const signed = d.key === "movsx";
   return (i) => {

@@ -4,9 +4,12 @@
  * MXCSR rounding is round-to-nearest-even (JS arithmetic); exception flags
  * in MXCSR are not accumulated.
  */
-import { CF, defineOp, PF, ZF } from "./registry.js";
+import { CF, PF, OpSet, ZF } from "./registry.js";
 import type { X86Cpu } from "./cpu.js";
-import { type Insn } from "./decode.js";
+import type { Insn } from "./decode.js";
+
+/** This module's handlers by table key, linked by the CPU (registry.ts). */
+export const SSE_OPS = new OpSet("sse");
 
 type H = (c: X86Cpu, i: Insn) => void;
 const TWO32 = 4294967296;
@@ -98,7 +101,7 @@ function setV(c: X86Cpu, i: Insn, src: Int32Array): void {
 
 // ------------------------------------------------------------------- moves
 
-defineOp(["movups", "movaps"], (d, form) => {
+SSE_OPS.op(["movups", "movaps"], (d, form) => {
   if (form === "VW")
     return (c, i) => {
       if (loadW(c, i)) setV(c, i, T);
@@ -107,7 +110,7 @@ defineOp(["movups", "movaps"], (d, form) => {
     store128(c, i, i.reg);
   };
 });
-defineOp(["movss", "movsd"], (d, form) => {
+SSE_OPS.op(["movss", "movsd"], (d, form) => {
   const n = d.mn === "movss" ? 1 : 2;
   if (form === "VW")
     return (c, i) => {
@@ -133,7 +136,7 @@ defineOp(["movss", "movsd"], (d, form) => {
     else c.mem.write32(a, c.xmm[s]!);
   };
 });
-defineOp(["movlpd", "movhpd"], (d, form) => {
+SSE_OPS.op(["movlpd", "movhpd"], (d, form) => {
   const half = d.key === "movhpd" ? 2 : 0;
   if (form === "VE")
     return (c, i) => {
@@ -160,7 +163,7 @@ defineOp(["movlpd", "movhpd"], (d, form) => {
     c.wrMem(c.ea(i), 64, c.xmm[o]! >>> 0, c.xmm[o + 1]! >>> 0);
   };
 });
-defineOp("movdtox", () => (c, i) => {
+SSE_OPS.op("movdtox", () => (c, i) => {
   const lo = c.rdE(i);
   const o = i.reg * 4;
   c.xmm[o] = lo;
@@ -168,11 +171,11 @@ defineOp("movdtox", () => (c, i) => {
   c.xmm[o + 2] = 0;
   c.xmm[o + 3] = 0;
 });
-defineOp("movdfromx", () => (c, i) => {
+SSE_OPS.op("movdfromx", () => (c, i) => {
   const o = i.reg * 4;
   c.wrE(i, c.xmm[o]! >>> 0, c.xmm[o + 1]! >>> 0);
 });
-defineOp("movqload", () => (c, i) => {
+SSE_OPS.op("movqload", () => (c, i) => {
   loadWs(c, i, 64);
   const o = i.reg * 4;
   c.xmm[o] = T[0]!;
@@ -180,7 +183,7 @@ defineOp("movqload", () => (c, i) => {
   c.xmm[o + 2] = 0;
   c.xmm[o + 3] = 0;
 });
-defineOp("movqstore", () => (c, i) => {
+SSE_OPS.op("movqstore", () => (c, i) => {
   const s = i.reg * 4;
   if (i.mod === 3) {
     const o = i.rm * 4;
@@ -192,7 +195,7 @@ defineOp("movqstore", () => (c, i) => {
   }
   c.wrMem(c.ea(i), 64, c.xmm[s]! >>> 0, c.xmm[s + 1]! >>> 0);
 });
-defineOp(["movmskps", "movmskpd", "pmovmskb"], (d) => {
+SSE_OPS.op(["movmskps", "movmskpd", "pmovmskb"], (d) => {
   const mn = d.mn;
   return (c, i) => {
     const o = i.rm * 4;
@@ -233,44 +236,44 @@ const s8 = (x: number) => (x << 24) >> 24;
 const s16 = (x: number) => (x << 16) >> 16;
 const sat = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : x);
 
-defineOp("pxor", () => (c, i) => {
+SSE_OPS.op("pxor", () => (c, i) => {
   if (!loadW(c, i)) return;
   const o = i.reg * 4;
   for (let k = 0; k < 4; k++) c.xmm[o + k] ^= T[k]!;
 });
-defineOp("por", () => lanes(32, (a, b) => a | b));
-defineOp("pand", () => lanes(32, (a, b) => a & b));
-defineOp("pandn", () => lanes(32, (a, b) => ~a & b));
-defineOp("pcmpeqb", () => lanes(8, (a, b) => (a === b ? 0xff : 0)));
-defineOp("pcmpeqw", () => lanes(16, (a, b) => (a === b ? 0xffff : 0)));
-defineOp("pcmpeqd", () => lanes(32, (a, b) => (a === b ? -1 : 0)));
-defineOp("pcmpgtb", () => lanes(8, (a, b) => (s8(a) > s8(b) ? 0xff : 0)));
-defineOp("pcmpgtw", () => lanes(16, (a, b) => (s16(a) > s16(b) ? 0xffff : 0)));
-defineOp("pcmpgtd", () => lanes(32, (a, b) => ((a | 0) > (b | 0) ? -1 : 0)));
-defineOp("pminub", () => lanes(8, (a, b) => (a < b ? a : b)));
-defineOp("pmaxub", () => lanes(8, (a, b) => (a > b ? a : b)));
-defineOp("pminsw", () => lanes(16, (a, b) => (s16(a) < s16(b) ? a : b)));
-defineOp("pmaxsw", () => lanes(16, (a, b) => (s16(a) > s16(b) ? a : b)));
-defineOp("paddb", () => lanes(8, (a, b) => a + b));
-defineOp("paddw", () => lanes(16, (a, b) => a + b));
-defineOp("paddd", () => lanes(32, (a, b) => a + b));
-defineOp("psubb", () => lanes(8, (a, b) => a - b));
-defineOp("psubw", () => lanes(16, (a, b) => a - b));
-defineOp("psubd", () => lanes(32, (a, b) => a - b));
-defineOp("paddusb", () => lanes(8, (a, b) => Math.min(a + b, 0xff)));
-defineOp("paddusw", () => lanes(16, (a, b) => Math.min(a + b, 0xffff)));
-defineOp("psubusb", () => lanes(8, (a, b) => Math.max(a - b, 0)));
-defineOp("psubusw", () => lanes(16, (a, b) => Math.max(a - b, 0)));
-defineOp("paddsb", () => lanes(8, (a, b) => sat(s8(a) + s8(b), -128, 127)));
-defineOp("paddsw", () => lanes(16, (a, b) => sat(s16(a) + s16(b), -32768, 32767)));
-defineOp("psubsb", () => lanes(8, (a, b) => sat(s8(a) - s8(b), -128, 127)));
-defineOp("psubsw", () => lanes(16, (a, b) => sat(s16(a) - s16(b), -32768, 32767)));
-defineOp("pavgb", () => lanes(8, (a, b) => (a + b + 1) >> 1));
-defineOp("pavgw", () => lanes(16, (a, b) => (a + b + 1) >> 1));
-defineOp("pmullw", () => lanes(16, (a, b) => Math.imul(a, b)));
-defineOp("pmulhw", () => lanes(16, (a, b) => (s16(a) * s16(b)) >> 16));
-defineOp("pmulhuw", () => lanes(16, (a, b) => (a * b) >>> 16));
-defineOp(["paddq", "psubq"], (d) => {
+SSE_OPS.op("por", () => lanes(32, (a, b) => a | b));
+SSE_OPS.op("pand", () => lanes(32, (a, b) => a & b));
+SSE_OPS.op("pandn", () => lanes(32, (a, b) => ~a & b));
+SSE_OPS.op("pcmpeqb", () => lanes(8, (a, b) => (a === b ? 0xff : 0)));
+SSE_OPS.op("pcmpeqw", () => lanes(16, (a, b) => (a === b ? 0xffff : 0)));
+SSE_OPS.op("pcmpeqd", () => lanes(32, (a, b) => (a === b ? -1 : 0)));
+SSE_OPS.op("pcmpgtb", () => lanes(8, (a, b) => (s8(a) > s8(b) ? 0xff : 0)));
+SSE_OPS.op("pcmpgtw", () => lanes(16, (a, b) => (s16(a) > s16(b) ? 0xffff : 0)));
+SSE_OPS.op("pcmpgtd", () => lanes(32, (a, b) => ((a | 0) > (b | 0) ? -1 : 0)));
+SSE_OPS.op("pminub", () => lanes(8, (a, b) => (a < b ? a : b)));
+SSE_OPS.op("pmaxub", () => lanes(8, (a, b) => (a > b ? a : b)));
+SSE_OPS.op("pminsw", () => lanes(16, (a, b) => (s16(a) < s16(b) ? a : b)));
+SSE_OPS.op("pmaxsw", () => lanes(16, (a, b) => (s16(a) > s16(b) ? a : b)));
+SSE_OPS.op("paddb", () => lanes(8, (a, b) => a + b));
+SSE_OPS.op("paddw", () => lanes(16, (a, b) => a + b));
+SSE_OPS.op("paddd", () => lanes(32, (a, b) => a + b));
+SSE_OPS.op("psubb", () => lanes(8, (a, b) => a - b));
+SSE_OPS.op("psubw", () => lanes(16, (a, b) => a - b));
+SSE_OPS.op("psubd", () => lanes(32, (a, b) => a - b));
+SSE_OPS.op("paddusb", () => lanes(8, (a, b) => Math.min(a + b, 0xff)));
+SSE_OPS.op("paddusw", () => lanes(16, (a, b) => Math.min(a + b, 0xffff)));
+SSE_OPS.op("psubusb", () => lanes(8, (a, b) => Math.max(a - b, 0)));
+SSE_OPS.op("psubusw", () => lanes(16, (a, b) => Math.max(a - b, 0)));
+SSE_OPS.op("paddsb", () => lanes(8, (a, b) => sat(s8(a) + s8(b), -128, 127)));
+SSE_OPS.op("paddsw", () => lanes(16, (a, b) => sat(s16(a) + s16(b), -32768, 32767)));
+SSE_OPS.op("psubsb", () => lanes(8, (a, b) => sat(s8(a) - s8(b), -128, 127)));
+SSE_OPS.op("psubsw", () => lanes(16, (a, b) => sat(s16(a) - s16(b), -32768, 32767)));
+SSE_OPS.op("pavgb", () => lanes(8, (a, b) => (a + b + 1) >> 1));
+SSE_OPS.op("pavgw", () => lanes(16, (a, b) => (a + b + 1) >> 1));
+SSE_OPS.op("pmullw", () => lanes(16, (a, b) => Math.imul(a, b)));
+SSE_OPS.op("pmulhw", () => lanes(16, (a, b) => (s16(a) * s16(b)) >> 16));
+SSE_OPS.op("pmulhuw", () => lanes(16, (a, b) => (a * b) >>> 16));
+SSE_OPS.op(["paddq", "psubq"], (d) => {
   const sub = d.mn === "psubq";
   return (c, i) => {
     if (!loadW(c, i)) return;
@@ -285,7 +288,7 @@ defineOp(["paddq", "psubq"], (d) => {
     }
   };
 });
-defineOp("pmuludq", () => (c, i) => {
+SSE_OPS.op("pmuludq", () => (c, i) => {
   if (!loadW(c, i)) return;
   const o = i.reg * 4;
   for (let k = 0; k < 4; k += 2) {
@@ -299,7 +302,7 @@ defineOp("pmuludq", () => (c, i) => {
     c.xmm[o + k + 1] = ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16);
   }
 });
-defineOp("pmaddwd", () => (c, i) => {
+SSE_OPS.op("pmaddwd", () => (c, i) => {
   if (!loadW(c, i)) return;
   const o = i.reg * 4;
   const d = c.xmmU16;
@@ -309,7 +312,7 @@ defineOp("pmaddwd", () => (c, i) => {
   }
   for (let k = 0; k < 4; k++) c.xmm[o + k] = R[k]!;
 });
-defineOp("psadbw", () => (c, i) => {
+SSE_OPS.op("psadbw", () => (c, i) => {
   if (!loadW(c, i)) return;
   const o = i.reg * 16;
   const d = c.xmmU8;
@@ -334,9 +337,9 @@ function pack(bits: 16 | 32, lo: number, hi: number): H {
     setV(c, i, R);
   };
 }
-defineOp("packsswb", () => pack(16, -128, 127));
-defineOp("packuswb", () => pack(16, 0, 255));
-defineOp("packssdw", () => pack(32, -32768, 32767));
+SSE_OPS.op("packsswb", () => pack(16, -128, 127));
+SSE_OPS.op("packuswb", () => pack(16, 0, 255));
+SSE_OPS.op("packssdw", () => pack(32, -32768, 32767));
 
 /** punpck{l,h}{bw,wd,dq,qdq}: interleave low or high halves of dst and src. */
 function unpack(bytes: number, high: boolean): H {
@@ -352,18 +355,18 @@ function unpack(bytes: number, high: boolean): H {
     setV(c, i, R);
   };
 }
-defineOp("punpcklbw", () => unpack(1, false));
-defineOp("punpcklwd", () => unpack(2, false));
-defineOp("punpckldq", () => unpack(4, false));
-defineOp("punpcklqdq", () => unpack(8, false));
-defineOp("punpckhbw", () => unpack(1, true));
-defineOp("punpckhwd", () => unpack(2, true));
-defineOp("punpckhdq", () => unpack(4, true));
-defineOp("punpckhqdq", () => unpack(8, true));
-defineOp("unpcklps", () => unpack(4, false));
-defineOp("unpckhps", () => unpack(4, true));
+SSE_OPS.op("punpcklbw", () => unpack(1, false));
+SSE_OPS.op("punpcklwd", () => unpack(2, false));
+SSE_OPS.op("punpckldq", () => unpack(4, false));
+SSE_OPS.op("punpcklqdq", () => unpack(8, false));
+SSE_OPS.op("punpckhbw", () => unpack(1, true));
+SSE_OPS.op("punpckhwd", () => unpack(2, true));
+SSE_OPS.op("punpckhdq", () => unpack(4, true));
+SSE_OPS.op("punpckhqdq", () => unpack(8, true));
+SSE_OPS.op("unpcklps", () => unpack(4, false));
+SSE_OPS.op("unpckhps", () => unpack(4, true));
 
-defineOp(["pshufd", "pshufhw", "pshuflw"], (d) => {
+SSE_OPS.op(["pshufd", "pshufhw", "pshuflw"], (d) => {
   const mn = d.mn;
   return (c, i) => {
     if (!loadW(c, i)) return;
@@ -377,7 +380,7 @@ defineOp(["pshufd", "pshufhw", "pshuflw"], (d) => {
     setV(c, i, R);
   };
 });
-defineOp("shufps", () => (c, i) => {
+SSE_OPS.op("shufps", () => (c, i) => {
   if (!loadW(c, i)) return;
   const o = i.reg * 4;
   const im = i.imm;
@@ -387,7 +390,7 @@ defineOp("shufps", () => (c, i) => {
   R[3] = T[(im >> 6) & 3]!;
   setV(c, i, R);
 });
-defineOp("shufpd", () => (c, i) => {
+SSE_OPS.op("shufpd", () => (c, i) => {
   if (!loadW(c, i)) return;
   const o = i.reg * 4;
   const im = i.imm;
@@ -447,23 +450,23 @@ function shiftLanes(bits: 16 | 32 | 64, kind: "l" | "r" | "a", byImm: boolean): 
     }
   };
 }
-defineOp("psrlwi", () => shiftLanes(16, "r", true));
-defineOp("psrawi", () => shiftLanes(16, "a", true));
-defineOp("psllwi", () => shiftLanes(16, "l", true));
-defineOp("psrldi", () => shiftLanes(32, "r", true));
-defineOp("psradi", () => shiftLanes(32, "a", true));
-defineOp("pslldi", () => shiftLanes(32, "l", true));
-defineOp("psrlqi", () => shiftLanes(64, "r", true));
-defineOp("psllqi", () => shiftLanes(64, "l", true));
-defineOp("psrlw", () => shiftLanes(16, "r", false));
-defineOp("psraw", () => shiftLanes(16, "a", false));
-defineOp("psllw", () => shiftLanes(16, "l", false));
-defineOp("psrld", () => shiftLanes(32, "r", false));
-defineOp("psrad", () => shiftLanes(32, "a", false));
-defineOp("pslld", () => shiftLanes(32, "l", false));
-defineOp("psrlq", () => shiftLanes(64, "r", false));
-defineOp("psllq", () => shiftLanes(64, "l", false));
-defineOp(["psrldq", "pslldq"], (d) => {
+SSE_OPS.op("psrlwi", () => shiftLanes(16, "r", true));
+SSE_OPS.op("psrawi", () => shiftLanes(16, "a", true));
+SSE_OPS.op("psllwi", () => shiftLanes(16, "l", true));
+SSE_OPS.op("psrldi", () => shiftLanes(32, "r", true));
+SSE_OPS.op("psradi", () => shiftLanes(32, "a", true));
+SSE_OPS.op("pslldi", () => shiftLanes(32, "l", true));
+SSE_OPS.op("psrlqi", () => shiftLanes(64, "r", true));
+SSE_OPS.op("psllqi", () => shiftLanes(64, "l", true));
+SSE_OPS.op("psrlw", () => shiftLanes(16, "r", false));
+SSE_OPS.op("psraw", () => shiftLanes(16, "a", false));
+SSE_OPS.op("psllw", () => shiftLanes(16, "l", false));
+SSE_OPS.op("psrld", () => shiftLanes(32, "r", false));
+SSE_OPS.op("psrad", () => shiftLanes(32, "a", false));
+SSE_OPS.op("pslld", () => shiftLanes(32, "l", false));
+SSE_OPS.op("psrlq", () => shiftLanes(64, "r", false));
+SSE_OPS.op("psllq", () => shiftLanes(64, "l", false));
+SSE_OPS.op(["psrldq", "pslldq"], (d) => {
   const right = d.mn === "psrldq";
   return (c, i) => {
     const n = Math.min(i.imm & 0xff, 16);
@@ -493,7 +496,7 @@ const ARITH: Record<string, (a: number, b: number) => number> = {
 };
 const fpKeys: string[] = [];
 for (const op of Object.keys(ARITH)) for (const p of ["ss", "sd", "ps", "pd"]) fpKeys.push(op + p);
-defineOp(fpKeys, (d) => {
+SSE_OPS.op(fpKeys, (d) => {
   const p = precOf(d.mn);
   const f = ARITH[d.mn.slice(0, -2)]!;
   const minmax = d.mn.startsWith("min") || d.mn.startsWith("max");
@@ -553,7 +556,7 @@ function nan32(c: X86Cpu, lane: number, a: number, b: number, k: number, minmax:
   else c.xmm[lane] = 0xffc00000 | 0;
 }
 
-defineOp(["ucomiss", "ucomisd", "comiss", "comisd"], (d) => {
+SSE_OPS.op(["ucomiss", "ucomisd", "comiss", "comisd"], (d) => {
   const dbl = d.mn.endsWith("d");
   return (c, i) => {
     loadWs(c, i, dbl ? 64 : 32);
@@ -582,7 +585,7 @@ function cmpPred(pred: number, a: number, b: number): boolean {
     default: return !un;
   }
 }
-defineOp(["cmpss", "cmpsd", "cmpps", "cmppd"], (d) => {
+SSE_OPS.op(["cmpss", "cmpsd", "cmpps", "cmppd"], (d) => {
   const p = precOf(d.mn);
   return (c, i) => {
     if (p === "ss" || p === "sd") loadWs(c, i, p === "ss" ? 32 : 64);
@@ -627,7 +630,7 @@ function toInt(c: X86Cpu, x: number, sz: number, trunc: boolean): void {
   T[0] = r - hi * TWO32;
   c.vh = sz === 64 ? hi >>> 0 : 0;
 }
-defineOp(["cvttss2si", "cvttsd2si", "cvtss2si", "cvtsd2si"], (d) => {
+SSE_OPS.op(["cvttss2si", "cvttsd2si", "cvtss2si", "cvtsd2si"], (d) => {
   const dbl = d.mn.includes("sd");
   const trunc = d.mn.startsWith("cvtt");
   return (c, i) => {
@@ -637,7 +640,7 @@ defineOp(["cvttss2si", "cvttsd2si", "cvtss2si", "cvtsd2si"], (d) => {
     c.wrG(i, T[0]! >>> 0, c.vh);
   };
 });
-defineOp(["cvtsi2ss", "cvtsi2sd"], (d) => {
+SSE_OPS.op(["cvtsi2ss", "cvtsi2sd"], (d) => {
   const dbl = d.mn.endsWith("sd");
   return (c, i) => {
     const lo = c.rdE(i);
@@ -650,7 +653,7 @@ defineOp(["cvtsi2ss", "cvtsi2sd"], (d) => {
     else c.xmmF32[i.reg * 4] = x;
   };
 });
-defineOp(["cvtss2sd", "cvtsd2ss", "cvtps2pd", "cvtpd2ps", "cvtdq2ps", "cvtps2dq", "cvttps2dq", "cvttpd2dq", "cvtdq2pd", "cvtpd2dq"], (d) => {
+SSE_OPS.op(["cvtss2sd", "cvtsd2ss", "cvtps2pd", "cvtpd2ps", "cvtdq2ps", "cvtps2dq", "cvttps2dq", "cvttpd2dq", "cvtdq2pd", "cvtpd2dq"], (d) => {
   const mn = d.mn;
   return (c, i) => {
     if (mn === "cvtss2sd") loadWs(c, i, 32);
@@ -687,7 +690,7 @@ defineOp(["cvtss2sd", "cvtsd2ss", "cvtps2pd", "cvtpd2ps", "cvtdq2ps", "cvtps2dq"
 
 // ---------------------------------------------------------------- state
 
-defineOp("ldmxcsr", () => (c, i) => {
+SSE_OPS.op("ldmxcsr", () => (c, i) => {
   const v = c.mem.read32(c.ea(i));
   if (v & 0xffff0000) {
     c.fault(i, { kind: "privileged", pc: i.addr, detail: "ldmxcsr with reserved bits (#GP)" });
@@ -695,4 +698,4 @@ defineOp("ldmxcsr", () => (c, i) => {
   }
   c.mxcsr = v;
 });
-defineOp("stmxcsr", () => (c, i) => c.mem.write32(c.ea(i), c.mxcsr));
+SSE_OPS.op("stmxcsr", () => (c, i) => c.mem.write32(c.ea(i), c.mxcsr));

@@ -4,11 +4,14 @@
  * Precision control (PC) is ignored: results are always rounded to 64 bits,
  * the Linux default (FCW 0x37f). Exceptions only set status-word flags.
  */
-import { CF, defineOp, PF, ZF } from "./registry.js";
+import { CF, PF, OpSet, ZF } from "./registry.js";
 import type { X86Cpu } from "./cpu.js";
-import { type Insn } from "./decode.js";
+import type { Insn } from "./decode.js";
 import * as F from "./f80.js";
 import type { F80 } from "./f80.js";
+
+/** This module's handlers by table key, linked by the CPU (registry.ts). */
+export const X87_OPS = new OpSet("x87");
 
 const C0 = 1 << 8;
 const C1 = 1 << 9;
@@ -346,7 +349,7 @@ function fxam(c: X86Cpu): void {
   c.fpSw = (c.fpSw & ~(C0 | C1 | C2 | C3)) | f | neg;
 }
 
-defineOp("x87", () => (c, i) => {
+X87_OPS.op("x87", () => (c, i) => {
   if (i.mod === 3) regForm(c, i);
   else memForm(c, i);
 });
@@ -383,7 +386,7 @@ export function fxrstorImage(c: X86Cpu, b: Uint8Array): void {
   }
   new Uint8Array(c.xmm.buffer).set(b.subarray(160, 416));
 }
-defineOp("fxsave", () => (c, i) => {
+X87_OPS.op("fxsave", () => (c, i) => {
   const a = c.ea(i);
   if (a % 16 !== 0) {
     c.fault(i, { kind: "alignment", pc: i.addr, addr: a });
@@ -391,7 +394,7 @@ defineOp("fxsave", () => (c, i) => {
   }
   c.mem.writeBytes(a, fxsaveImage(c));
 });
-defineOp("fxrstor", () => (c, i) => {
+X87_OPS.op("fxrstor", () => (c, i) => {
   const a = c.ea(i);
   if (a % 16 !== 0) {
     c.fault(i, { kind: "alignment", pc: i.addr, addr: a });

@@ -45,56 +45,104 @@ export class TrapSignal {
 
 // ------------------------------------------------------------------ linking
 
-export type HandlerFactory = (d: OpDef, form: string) => ((cpu: X86Cpu, i: Insn) => void) | undefined;
-const factories = new Map<string, HandlerFactory>();
+export type Handler = (cpu: X86Cpu, i: Insn) => void;
+export type HandlerFactory = (d: OpDef, form: string) => Handler | undefined;
+export type SpecialFactory = (d: OpDef, form: string) => ((insn: Insn) => Handler | undefined) | undefined;
 
-/** Register the handler factory for a table key (ops-*.ts modules call this at load). */
-export function defineOp(keys: string | string[], f: HandlerFactory): void {
-  for (const k of Array.isArray(keys) ? keys : [keys]) factories.set(k, f);
+/**
+ * The handlers one ops module contributes, by table key. Each ops-*.ts module exports its set and the CPU
+ * links the sets it imports by name (cpu.ts), so a bundler honouring `"sideEffects": false` keeps them:
+ * nothing depends on a module being imported only for what its loading does.
+ */
+export class OpSet {
+  readonly factories = new Map<string, HandlerFactory>();
+  readonly specials = new Map<string, SpecialFactory[]>();
+  constructor(readonly name: string) {}
+
+  /** The handler factory for table keys (one per key and set). */
+  op(keys: string | string[], f: HandlerFactory): void {
+    for (const k of Array.isArray(keys) ? keys : [keys]) {
+      if (this.factories.has(k)) throw new Error(`${this.name}: handler for ${k} defined twice`);
+      this.factories.set(k, f);
+    }
+  }
+
+  /** Per-instruction fast paths for table keys (chosen at decode time from the operands). */
+  special(keys: string | string[], f: SpecialFactory): void {
+    for (const k of Array.isArray(keys) ? keys : [keys]) {
+      const list = this.specials.get(k);
+      if (list) list.push(f);
+      else this.specials.set(k, [f]);
+    }
+  }
 }
 
 /** Operand shape used to pick a handler: E (r/m, Z, moffs, accumulator-as-E), G, I, C (cl), 1, ... */
 export function formOf(d: OpDef): string {
   let s = "";
   for (const o of d.ops) {
-    const c = o[0]!;
+    const c = o[0];
     if (c === "E" || c === "Z" || c === "O" || c === "M") s += "E";
     else if (c === "A" && o !== "AXw") s += d.ops.some((x) => /^[EZOMXY]/.test(x)) ? "G" : "E";
     else if (c === "G") s += "G";
     else if (c === "I") s += "I";
     else if (o === "CL") s += "C";
     else if (o === "1") s += "1";
-    else s += c;
+    else s += c ?? "";
   }
   return s;
 }
 
-export type SpecialFactory = (d: OpDef, form: string) => ((insn: Insn) => ((cpu: X86Cpu, i: Insn) => void) | undefined) | undefined;
-const specials = new Map<string, SpecialFactory>();
-/** Register per-instruction fast paths for a table key (chosen at decode time from the operands). */
-export function defineSpecial(keys: string | string[], f: SpecialFactory): void {
-  for (const k of Array.isArray(keys) ? keys : [keys]) {
-    const prev = specials.get(k);
-    // Several fast-path families may cover one key: the first that accepts the instruction wins.
-    specials.set(k, prev ? (d, form) => {
-      const a = prev(d, form);
-      const b = f(d, form);
-      if (!a) return b;
-      if (!b) return a;
-      return (insn) => a(insn) ?? b(insn);
-    } : f);
-  }
+/** Several fast-path families may cover one key: the first (in set order) that accepts the instruction wins. */
+function composeSpecials(list: readonly SpecialFactory[], d: OpDef, form: string): ((insn: Insn) => Handler | undefined) | undefined {
+  const picks = list.map((f) => f(d, form)).filter((p) => p !== undefined);
+  if (picks.length === 0) return undefined;
+  if (picks.length === 1) return picks[0];
+  return (insn) => {
+    for (const p of picks) {
+      const h = p(insn);
+      if (h) return h;
+    }
+    return undefined;
+  };
 }
 
-let linked = false;
-/** Attach handlers to every table row (idempotent). Rows without a handler decode but trap as undefined. */
-export function linkHandlers(): void {
-  if (linked) return;
-  linked = true;
-  for (const d of allDefs()) {
-    const f = factories.get(d.key);
-    d.exec = f ? f(d, formOf(d)) : undefined;
-    const sp = specials.get(d.key);
-    d.special = sp ? sp(d, formOf(d)) : undefined;
+/** The sets' factories merged by key (a key defined by two sets is an error) and their fast paths in set order. */
+function mergeSets(sets: readonly OpSet[]): { factories: Map<string, HandlerFactory>; specials: Map<string, SpecialFactory[]> } {
+  const factories = new Map<string, HandlerFactory>();
+  const specials = new Map<string, SpecialFactory[]>();
+  for (const set of sets) {
+    for (const [k, f] of set.factories) {
+      if (factories.has(k)) throw new Error(`handler for ${k} defined by two op sets (${set.name})`);
+      factories.set(k, f);
+    }
+    for (const [k, list] of set.specials) specials.set(k, [...(specials.get(k) ?? []), ...list]);
   }
+  return { factories, specials };
+}
+
+/** Table rows that decode but for which `sets` build no handler (they would trap as undefined). */
+export function rowsWithoutHandler(sets: readonly OpSet[]): OpDef[] {
+  const { factories } = mergeSets(sets);
+  return allDefs().filter((d) => factories.get(d.key)?.(d, formOf(d)) === undefined);
+}
+
+let linked: readonly OpSet[] | null = null;
+/**
+ * Attach the sets' handlers to every table row (once per process: the rows are shared). Rows without a
+ * handler decode but trap as undefined (test/handlers.test.ts keeps that list empty).
+ */
+export function linkHandlers(sets: readonly OpSet[]): void {
+  if (linked) {
+    if (linked.length !== sets.length || linked.some((s, k) => s !== sets[k])) throw new Error("x86 handlers already linked with other sets");
+    return;
+  }
+  const { factories, specials } = mergeSets(sets);
+  for (const d of allDefs()) {
+    const form = formOf(d);
+    d.exec = factories.get(d.key)?.(d, form);
+    const sp = specials.get(d.key);
+    d.special = sp ? composeSpecials(sp, d, form) : undefined;
+  }
+  linked = sets;
 }
