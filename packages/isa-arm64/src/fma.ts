@@ -4,6 +4,7 @@
  * integer significand × 2^exponent (BigInt), the exact result is formed, and it is rounded
  * once to binary64 or binary32. Only the slow paths use this (fma, RMode ≠ nearest).
  */
+import { isqrt } from "@uabi/isa-core";
 
 /** FPCR.RMode values. */
 export const RN = 0;
@@ -119,16 +120,6 @@ export function div(a: number, b: number, single: boolean, mode: number): number
     e -= 1;
   }
   return roundExact(neg ? -q : q, e, single, mode);
-}
-
-function isqrt(n: bigint): bigint {
-  if (n < 2n) return n;
-  let x = 1n << BigInt(Math.ceil(bitLength(n) / 2));
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
-  }
 }
 
 export function sqrt(a: number, single: boolean, mode: number): number {

@@ -1,2 +1,3 @@
 export * from "./memory.js";
 export * from "./cpu.js";
+export * from "./bigint.js";

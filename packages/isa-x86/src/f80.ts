@@ -5,6 +5,7 @@
  * control, to 64 bits — which is what musl's long double printf depends on
  * (e.g. its `round + small != round` probe near 2^64).
  */
+import { isqrt } from "@uabi/isa-core";
 
 export interface F80 {
   s: number; // 0 or 1
@@ -271,15 +272,6 @@ export function sqrt(a: F80, rc = RC_NEAREST): F80 {
   e -= k;
   const r = isqrt(m);
   return pack(0, r, e / 2, rc, r * r !== m);
-}
-function isqrt(n: bigint): bigint {
-  if (n < 2n) return n;
-  let x = 1n << BigInt(Math.ceil(bitLength(n) / 2));
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
-  }
 }
 /** -1, 0, 1, or NaN for unordered. */
 export function compare(a: F80, b: F80): number {
