@@ -5,7 +5,7 @@
  * table rows by key (HANDLERS below).
  *
  * Representation (for speed, no BigInt on hot paths): each general register
- * is two int32 halves (`lo`, `hi`); values travel as unsigned 32-bit numbers,
+ * is two int32 halves (`L`, `H`, as in the arm64 core); values travel as unsigned 32-bit numbers,
  * with the high half of a 64-bit operand returned in the scratch field `vh`.
  * Flags are lazy: arithmetic records (op, size, dst, src, result) and the
  * individual flags are computed only when read.
@@ -43,9 +43,9 @@ class Block {
 export class X86Cpu implements Cpu {
   readonly arch = "x86_64" as const;
   readonly counters = new CpuCounters();
-  /** General registers, low and high 32-bit halves, in encoding order. */
-  readonly lo = new Int32Array(16);
-  readonly hi = new Int32Array(16);
+  /** General registers, low and high 32-bit halves, in encoding order (named as in the arm64 core). */
+  readonly L = new Int32Array(16);
+  readonly H = new Int32Array(16);
   /** rip (exact: user addresses < 2^53). */
   rip = 0;
   fsBase = 0;
@@ -119,13 +119,13 @@ export class X86Cpu implements Cpu {
   }
   getReg(i: number): bigint {
     checkIndex(i, 16, "register");
-    return (BigInt(this.hi[i]! >>> 0) << 32n) | BigInt(this.lo[i]! >>> 0);
+    return (BigInt(this.H[i]! >>> 0) << 32n) | BigInt(this.L[i]! >>> 0);
   }
   setReg(i: number, v: bigint): void {
     checkIndex(i, 16, "register");
     const u = BigInt.asUintN(64, v);
-    this.lo[i] = Number(u & 0xffffffffn);
-    this.hi[i] = Number(u >> 32n);
+    this.L[i] = Number(u & 0xffffffffn);
+    this.H[i] = Number(u >> 32n);
   }
   get tlsBase(): bigint {
     return BigInt.asUintN(64, BigInt(this.fsBase));
@@ -504,9 +504,9 @@ export class X86Cpu implements Cpu {
   ea(i: Insn): number {
     let a = i.disp;
     const b = i.base;
-    if (b >= 0) a += b === BASE_RIP ? i.next : this.hi[b]! * TWO32 + (this.lo[b]! >>> 0);
+    if (b >= 0) a += b === BASE_RIP ? i.next : this.H[b]! * TWO32 + (this.L[b]! >>> 0);
     const x = i.index;
-    if (x >= 0) a += (this.hi[x]! * TWO32 + (this.lo[x]! >>> 0)) * (1 << i.scale);
+    if (x >= 0) a += (this.H[x]! * TWO32 + (this.L[x]! >>> 0)) * (1 << i.scale);
     if (i.asz === 32) a = ((a % TWO32) + TWO32) % TWO32;
     if (i.seg !== 0) a += i.seg === 4 ? this.fsBase : this.gsBaseNum;
     return a;
@@ -515,35 +515,35 @@ export class X86Cpu implements Cpu {
   rdReg(r: number, rb: number, sz: number): number {
     switch (sz) {
       case 64:
-        this.vh = this.hi[r]! >>> 0;
-        return this.lo[r]! >>> 0;
+        this.vh = this.H[r]! >>> 0;
+        return this.L[r]! >>> 0;
       case 32:
         this.vh = 0;
-        return this.lo[r]! >>> 0;
+        return this.L[r]! >>> 0;
       case 16:
         this.vh = 0;
-        return this.lo[r]! & 0xffff;
+        return this.L[r]! & 0xffff;
       default:
         this.vh = 0;
-        return rb < 16 ? this.lo[rb]! & 0xff : (this.lo[rb - 16]! >>> 8) & 0xff;
+        return rb < 16 ? this.L[rb]! & 0xff : (this.L[rb - 16]! >>> 8) & 0xff;
     }
   }
   wrReg(r: number, rb: number, sz: number, v: number, vh: number): void {
     switch (sz) {
       case 64:
-        this.lo[r] = v;
-        this.hi[r] = vh;
+        this.L[r] = v;
+        this.H[r] = vh;
         return;
       case 32:
-        this.lo[r] = v;
-        this.hi[r] = 0;
+        this.L[r] = v;
+        this.H[r] = 0;
         return;
       case 16:
-        this.lo[r] = (this.lo[r]! & ~0xffff) | (v & 0xffff);
+        this.L[r] = (this.L[r]! & ~0xffff) | (v & 0xffff);
         return;
       default:
-        if (rb < 16) this.lo[rb] = (this.lo[rb]! & ~0xff) | (v & 0xff);
-        else this.lo[rb - 16] = (this.lo[rb - 16]! & ~0xff00) | ((v & 0xff) << 8);
+        if (rb < 16) this.L[rb] = (this.L[rb]! & ~0xff) | (v & 0xff);
+        else this.L[rb - 16] = (this.L[rb - 16]! & ~0xff00) | ((v & 0xff) << 8);
     }
   }
   rdMem(a: number, sz: number): number {
@@ -618,11 +618,11 @@ export class X86Cpu implements Cpu {
   // -------------------------------------------------------------- stack
 
   rsp(): number {
-    return this.hi[4]! * TWO32 + (this.lo[4]! >>> 0);
+    return this.H[4]! * TWO32 + (this.L[4]! >>> 0);
   }
   setRsp(v: number): void {
-    this.lo[4] = v;
-    this.hi[4] = Math.floor(v / TWO32);
+    this.L[4] = v;
+    this.H[4] = Math.floor(v / TWO32);
   }
   push64(v: number, vh: number): void {
     const sp = this.rsp() - 8;

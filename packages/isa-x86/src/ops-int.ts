@@ -190,8 +190,8 @@ INT_OPS.op("lea", () => (c, i) => {
   // Exact 64-bit address arithmetic (no segment base).
   let a = i.disp;
   const b = i.base;
-  if (b >= 0) a += b === 16 ? i.next : c.hi[b]! * TWO32 + (c.lo[b]! >>> 0);
-  if (i.index >= 0) a += (c.hi[i.index]! * TWO32 + (c.lo[i.index]! >>> 0)) * (1 << i.scale);
+  if (b >= 0) a += b === 16 ? i.next : c.H[b]! * TWO32 + (c.L[b]! >>> 0);
+  if (i.index >= 0) a += (c.H[i.index]! * TWO32 + (c.L[i.index]! >>> 0)) * (1 << i.scale);
   let lo: number;
   let hi: number;
   if (Math.abs(a) < 2 ** 53) {
@@ -214,24 +214,24 @@ function bs(x: number): number {
 }
 INT_OPS.op("bswap", () => (c, i) => {
   if (i.osz === 64) {
-    const lo = c.lo[i.rm]!;
-    const hi = c.hi[i.rm]!;
-    c.lo[i.rm] = bs(hi);
-    c.hi[i.rm] = bs(lo);
-  } else c.wrReg(i.rm, i.rm, 32, bs(c.lo[i.rm]!), 0);
+    const lo = c.L[i.rm]!;
+    const hi = c.H[i.rm]!;
+    c.L[i.rm] = bs(hi);
+    c.H[i.rm] = bs(lo);
+  } else c.wrReg(i.rm, i.rm, 32, bs(c.L[i.rm]!), 0);
 });
 INT_OPS.op("cbw", () => (c, i) => {
-  if (i.osz === 64) c.hi[0] = c.lo[0]! >> 31;
-  else if (i.osz === 32) c.wrReg(0, 0, 32, ((c.lo[0]! << 16) >> 16) >>> 0, 0);
-  else c.wrReg(0, 0, 16, ((c.lo[0]! << 24) >> 24) & 0xffff, 0);
+  if (i.osz === 64) c.H[0] = c.L[0]! >> 31;
+  else if (i.osz === 32) c.wrReg(0, 0, 32, ((c.L[0]! << 16) >> 16) >>> 0, 0);
+  else c.wrReg(0, 0, 16, ((c.L[0]! << 24) >> 24) & 0xffff, 0);
 });
 INT_OPS.op("cwd", () => (c, i) => {
   if (i.osz === 64) {
-    const s = c.hi[0]! >> 31;
-    c.lo[2] = s;
-    c.hi[2] = s;
-  } else if (i.osz === 32) c.wrReg(2, 2, 32, (c.lo[0]! >> 31) >>> 0, 0);
-  else c.wrReg(2, 2, 16, ((c.lo[0]! << 16) >> 31) & 0xffff, 0);
+    const s = c.H[0]! >> 31;
+    c.L[2] = s;
+    c.H[2] = s;
+  } else if (i.osz === 32) c.wrReg(2, 2, 32, (c.L[0]! >> 31) >>> 0, 0);
+  else c.wrReg(2, 2, 16, ((c.L[0]! << 16) >> 31) & 0xffff, 0);
 });
 
 // ---------------------------------------------------------------------- stack
@@ -280,7 +280,7 @@ INT_OPS.op("popf", () => (c, i) => {
   c.setFlags32(i.osz === 16 ? (c.flags32() & 0xffff0000) | v : v);
 });
 INT_OPS.op("leave", () => (c, i) => {
-  const bp = c.hi[5]! * TWO32 + (c.lo[5]! >>> 0);
+  const bp = c.H[5]! * TWO32 + (c.L[5]! >>> 0);
   const v = c.rdMem(bp, i.osz);
   const vh = c.vh;
   c.setRsp(bp + i.osz / 8);
@@ -289,9 +289,9 @@ INT_OPS.op("leave", () => (c, i) => {
 INT_OPS.op("enter", () => (c, i) => {
   if ((i.imm2 & 31) !== 0) throw new TrapSignal({ kind: "undefined", pc: i.addr, detail: "enter with nesting level > 0 is not implemented" });
   const bp = c.rsp() - 8;
-  c.wrMem(bp, 64, c.lo[5]! >>> 0, c.hi[5]! >>> 0);
-  c.lo[5] = bp;
-  c.hi[5] = Math.floor(bp / TWO32);
+  c.wrMem(bp, 64, c.L[5]! >>> 0, c.H[5]! >>> 0);
+  c.L[5] = bp;
+  c.H[5] = Math.floor(bp / TWO32);
   c.setRsp(bp - i.imm);
 });
 
@@ -400,7 +400,7 @@ INT_OPS.op(["mul1", "imul1"], (d) => {
     const s = c.rdE(i);
     const sh = c.vh;
     if (sz === 8) {
-      const a = c.lo[0]! & 0xff;
+      const a = c.L[0]! & 0xff;
       const p = signed ? ((a << 24) >> 24) * ((s << 24) >> 24) : a * s;
       c.wrReg(0, 0, 16, p & 0xffff, 0);
       const ovf = signed ? (p !== (p << 24) >> 24 ? 1 : 0) : p > 0xff ? 1 : 0;
@@ -408,7 +408,7 @@ INT_OPS.op(["mul1", "imul1"], (d) => {
       return;
     }
     if (sz === 16) {
-      const a = c.lo[0]! & 0xffff;
+      const a = c.L[0]! & 0xffff;
       const p = signed ? ((a << 16) >> 16) * ((s << 16) >> 16) : a * s;
       c.wrReg(0, 0, 16, p & 0xffff, 0);
       c.wrReg(2, 2, 16, (p >> 16) & 0xffff, 0);
@@ -417,7 +417,7 @@ INT_OPS.op(["mul1", "imul1"], (d) => {
       return;
     }
     if (sz === 32 && !signed) {
-      const lo = umul32(c, c.lo[0]! >>> 0, s);
+      const lo = umul32(c, c.L[0]! >>> 0, s);
       const hi = c.vh;
       c.wrReg(0, 0, 32, lo, 0);
       c.wrReg(2, 2, 32, hi, 0);
@@ -425,16 +425,16 @@ INT_OPS.op(["mul1", "imul1"], (d) => {
       return;
     }
     if (sz === 64) {
-      mul64(c, c.lo[0]! >>> 0, c.hi[0]! >>> 0, s, sh, signed);
-      c.lo[0] = P[0]!;
-      c.hi[0] = P[1]!;
-      c.lo[2] = P[2]!;
-      c.hi[2] = P[3]!;
+      mul64(c, c.L[0]! >>> 0, c.H[0]! >>> 0, s, sh, signed);
+      c.L[0] = P[0]!;
+      c.H[0] = P[1]!;
+      c.L[2] = P[2]!;
+      c.H[2] = P[3]!;
       const ext = signed && P[1]! & 0x80000000 ? 0xffffffff : 0;
       mulFlags(c, 64, P[0]!, P[1]!, P[2] !== ext || P[3] !== ext ? 1 : 0);
       return;
     }
-    const a = signed ? sbig(c.lo[0]!, c.hi[0]!, sz) : BigInt(c.lo[0]! >>> 0);
+    const a = signed ? sbig(c.L[0]!, c.H[0]!, sz) : BigInt(c.L[0]! >>> 0);
     const b = signed ? sbig(s, sh, sz) : sz === 64 ? big(s, sh) : BigInt(s);
     const p = a * b;
     const n = BigInt(sz);
@@ -514,16 +514,16 @@ INT_OPS.op(["div", "idiv"], (d) => {
       c.fault(i, { kind: "divide-error", pc: i.addr });
       return;
     }
-    if (!signed && sz === 32 && c.lo[2] === 0) {
-      const n = c.lo[0]! >>> 0;
+    if (!signed && sz === 32 && c.L[2] === 0) {
+      const n = c.L[0]! >>> 0;
       c.wrReg(0, 0, 32, Math.floor(n / s), 0);
       c.wrReg(2, 2, 32, n % s, 0);
       return;
     }
     let num: bigint;
-    if (sz === 8) num = BigInt(c.lo[0]! & 0xffff);
-    else if (sz === 16) num = BigInt((((c.lo[2]! & 0xffff) << 16) | (c.lo[0]! & 0xffff)) >>> 0);
-    else if (sz === 32) num = big(c.lo[0]!, c.lo[2]!);
+    if (sz === 8) num = BigInt(c.L[0]! & 0xffff);
+    else if (sz === 16) num = BigInt((((c.L[2]! & 0xffff) << 16) | (c.L[0]! & 0xffff)) >>> 0);
+    else if (sz === 32) num = big(c.L[0]!, c.L[2]!);
     else num = (c.getReg(2) << 64n) | c.getReg(0);
     const n2 = BigInt(2 * sz);
     let div = sz === 64 ? big(s, sh) : BigInt(s);
@@ -559,7 +559,7 @@ const SHIFT_KIND: Record<string, number> = { rol: 0, ror: 1, rcl: 2, rcr: 3, shl
 INT_OPS.op("shift", (d, form) => {
   const kind = SHIFT_KIND[d.mn]!;
   const countOf: (c: X86Cpu, i: Insn) => number =
-    form === "E1" ? () => 1 : form === "EC" ? (c) => c.lo[1]! & 0xff : (_c, i) => i.imm & 0xff;
+    form === "E1" ? () => 1 : form === "EC" ? (c) => c.L[1]! & 0xff : (_c, i) => i.imm & 0xff;
   return (c, i) => {
     const sz = i.osz;
     const n = countOf(c, i) & (sz === 64 ? 63 : 31);
@@ -567,7 +567,7 @@ INT_OPS.op("shift", (d, form) => {
     const ah = c.vh;
     if (n === 0) {
       // No flags change; a 32-bit register destination is still written (upper half zeroed).
-      if (sz === 32 && i.mod === 3) c.hi[i.rm] = 0;
+      if (sz === 32 && i.mod === 3) c.H[i.rm] = 0;
       return;
     }
     if (kind >= 4) shiftOp(c, i, kind, sz, n, a, ah);
@@ -677,13 +677,13 @@ INT_OPS.op("shd", (d, form) => {
   const left = d.mn === "shld";
   return (c, i) => {
     const sz = i.osz;
-    const n = (form === "EGC" ? c.lo[1]! & 0xff : i.imm & 0xff) & (sz === 64 ? 63 : 31);
+    const n = (form === "EGC" ? c.L[1]! & 0xff : i.imm & 0xff) & (sz === 64 ? 63 : 31);
     const a = c.rdE(i);
     const ah = c.vh;
     const b = c.rdG(i);
     const bh = c.vh;
     if (n === 0) {
-      if (sz === 32 && i.mod === 3) c.hi[i.rm] = 0;
+      if (sz === 32 && i.mod === 3) c.H[i.rm] = 0;
       return;
     }
     const N = BigInt(sz);
@@ -813,7 +813,7 @@ INT_OPS.op("cmov", (d) => {
     const v = c.rdE(i); // the source is read (and may fault) whatever the condition
     const vh = c.vh;
     if (c.cond(cc)) c.wrG(i, v, vh);
-    else if (i.osz === 32) c.hi[i.reg] = 0; // a 32-bit destination is zero-extended even when not moved
+    else if (i.osz === 32) c.H[i.reg] = 0; // a 32-bit destination is zero-extended even when not moved
   };
 });
 INT_OPS.op("setcc", (d) => {
@@ -850,12 +850,12 @@ INT_OPS.op("cmpxchg16b", () => (c, i) => {
   const m1 = c.rdMem(a + n / 8, n);
   const m1h = c.vh;
   const eq = wide
-    ? m0 === (c.lo[0]! >>> 0) && m0h === (c.hi[0]! >>> 0) && m1 === (c.lo[2]! >>> 0) && m1h === (c.hi[2]! >>> 0)
-    : m0 === (c.lo[0]! >>> 0) && m1 === (c.lo[2]! >>> 0);
+    ? m0 === (c.L[0]! >>> 0) && m0h === (c.H[0]! >>> 0) && m1 === (c.L[2]! >>> 0) && m1h === (c.H[2]! >>> 0)
+    : m0 === (c.L[0]! >>> 0) && m1 === (c.L[2]! >>> 0);
   if (eq) {
     if (wide) c.mem.checkWritable(a, 16);
-    c.wrMem(a, n, c.lo[3]! >>> 0, c.hi[3]! >>> 0);
-    c.wrMem(a + n / 8, n, c.lo[1]! >>> 0, c.hi[1]! >>> 0);
+    c.wrMem(a, n, c.L[3]! >>> 0, c.H[3]! >>> 0);
+    c.wrMem(a + n / 8, n, c.L[1]! >>> 0, c.H[1]! >>> 0);
   } else {
     c.wrMem(a, n, m0, m0h);
     c.wrMem(a + n / 8, n, m1, m1h);
@@ -891,13 +891,13 @@ INT_OPS.op("cmc", () => (c) => { c.fbits = c.eagerFlags() ^ CF; });
 INT_OPS.op("cld", () => (c) => { c.flagsOther &= ~DF; });
 INT_OPS.op("std", () => (c) => { c.flagsOther |= DF; });
 INT_OPS.op("sahf", () => (c) => {
-  const ah = (c.lo[0]! >>> 8) & 0xff;
+  const ah = (c.L[0]! >>> 8) & 0xff;
   const f = c.eagerFlags();
   c.fbits = (f & OF) | (ah & (SF | ZF | AF | PF | CF));
 });
 INT_OPS.op("lahf", () => (c) => {
   const f = c.eagerFlags() & (SF | ZF | AF | PF | CF);
-  c.lo[0] = (c.lo[0]! & ~0xff00) | ((f | 2) << 8);
+  c.L[0] = (c.L[0]! & ~0xff00) | ((f | 2) << 8);
 });
 
 // ------------------------------------------------------------- control flow
@@ -952,10 +952,10 @@ INT_OPS.op("loop", (d) => {
   const kind = d.mn;
   return (c, i) => {
     const wide = i.asz === 64;
-    let lo = (c.lo[1]! - 1) >>> 0;
-    let hi = wide ? (lo === 0xffffffff ? (c.hi[1]! - 1) >>> 0 : c.hi[1]! >>> 0) : 0;
-    c.lo[1] = lo;
-    if (wide) c.hi[1] = hi;
+    let lo = (c.L[1]! - 1) >>> 0;
+    let hi = wide ? (lo === 0xffffffff ? (c.H[1]! - 1) >>> 0 : c.H[1]! >>> 0) : 0;
+    c.L[1] = lo;
+    if (wide) c.H[1] = hi;
     const nz = lo !== 0 || hi !== 0;
     let take = nz;
     if (kind === "loope") take = nz && c.getZF() === 1;
@@ -964,7 +964,7 @@ INT_OPS.op("loop", (d) => {
   };
 });
 INT_OPS.op("jrcxz", () => (c, i) => {
-  const z = i.asz === 64 ? c.lo[1] === 0 && c.hi[1] === 0 : c.lo[1] === 0;
+  const z = i.asz === 64 ? c.L[1] === 0 && c.H[1] === 0 : c.L[1] === 0;
   if (z) c.rip = i.next + i.imm;
 });
 
@@ -972,10 +972,10 @@ INT_OPS.op("jrcxz", () => (c, i) => {
 
 INT_OPS.op("syscall", () => (c, i) => {
   // SDM "SYSCALL": RCX ← RIP of the next instruction, R11 ← RFLAGS (RF cleared).
-  c.lo[1] = i.next;
-  c.hi[1] = Math.floor(i.next / TWO32);
-  c.lo[11] = c.flags32() & ~0x10000;
-  c.hi[11] = 0;
+  c.L[1] = i.next;
+  c.H[1] = Math.floor(i.next / TWO32);
+  c.L[11] = c.flags32() & ~0x10000;
+  c.H[11] = 0;
   c.pending = { kind: "syscall", pc: i.addr };
 });
 INT_OPS.op("int3", () => (c, i) => {
@@ -1021,7 +1021,7 @@ export const CPUID: Record<number, [number, number, number, number]> = {
   0x80000008: [0x3030, 0, 0, 0], // 48-bit physical and virtual address widths
 };
 INT_OPS.op("cpuid", () => (c) => {
-  const leaf = c.lo[0]! >>> 0;
+  const leaf = c.L[0]! >>> 0;
   const v = CPUID[leaf] ?? [0, 0, 0, 0]; // unlisted leaves read as zeros
   for (const [k, r] of [0, 3, 1, 2].entries()) c.wrReg(r, r, 32, v[k]! >>> 0, 0);
 });
@@ -1060,7 +1060,7 @@ INT_OPS.op(["movs", "cmps", "stos", "lods", "scas"], (d) => {
             break;
           }
           case "stos":
-            c.wrMem(di, sz, c.lo[0]! >>> 0, c.hi[0]! >>> 0);
+            c.wrMem(di, sz, c.L[0]! >>> 0, c.H[0]! >>> 0);
             di += step;
             break;
           case "lods": {
@@ -1099,11 +1099,11 @@ INT_OPS.op(["movs", "cmps", "stos", "lods", "scas"], (d) => {
   };
 });
 function strGet(c: X86Cpu, r: number, wide: boolean): number {
-  return wide ? c.hi[r]! * TWO32 + (c.lo[r]! >>> 0) : c.lo[r]! >>> 0;
+  return wide ? c.H[r]! * TWO32 + (c.L[r]! >>> 0) : c.L[r]! >>> 0;
 }
 function strPut(c: X86Cpu, r: number, v: number, wide: boolean): void {
-  c.lo[r] = v;
-  c.hi[r] = wide ? Math.floor(v / TWO32) : 0;
+  c.L[r] = v;
+  c.H[r] = wide ? Math.floor(v / TWO32) : 0;
 }
 
 /** Iterations of a rep string instruction between interruption points. */
@@ -1130,18 +1130,18 @@ INT_OPS.special(["mov"], (_d, form) => (i) => {
       const lo = i.imm;
       const hi = wide ? i.immHi : 0;
       return (c) => {
-        c.lo[d] = lo;
-        c.hi[d] = hi;
+        c.L[d] = lo;
+        c.H[d] = hi;
       };
     }
     return wide
       ? (c) => {
-          c.lo[d] = c.lo[s]!;
-          c.hi[d] = c.hi[s]!;
+          c.L[d] = c.L[s]!;
+          c.H[d] = c.H[s]!;
         }
       : (c) => {
-          c.lo[d] = c.lo[s]!;
-          c.hi[d] = 0;
+          c.L[d] = c.L[s]!;
+          c.H[d] = 0;
         };
   }
   const r = i.reg;
@@ -1149,15 +1149,15 @@ INT_OPS.special(["mov"], (_d, form) => (i) => {
     return wide
       ? (c, i) => {
           const v = c.rdMem(c.ea(i), 64);
-          c.lo[r] = v;
-          c.hi[r] = c.vh;
+          c.L[r] = v;
+          c.H[r] = c.vh;
         }
       : (c, i) => {
-          c.lo[r] = c.mem.read32(c.ea(i));
-          c.hi[r] = 0;
+          c.L[r] = c.mem.read32(c.ea(i));
+          c.H[r] = 0;
         };
   if (form === "EG")
-    return wide ? (c, i) => c.wrMem(c.ea(i), 64, c.lo[r]!, c.hi[r]!) : (c, i) => c.mem.write32(c.ea(i), c.lo[r]!);
+    return wide ? (c, i) => c.wrMem(c.ea(i), 64, c.L[r]!, c.H[r]!) : (c, i) => c.mem.write32(c.ea(i), c.L[r]!);
   return undefined;
 });
 
@@ -1175,10 +1175,10 @@ INT_OPS.special(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => 
     const write = op !== 7 && op !== 8;
     // xor/sub r,r with itself: the zeroing idiom.
     return (c) => {
-      const a = c.lo[dst]! >>> 0;
-      const ah = wide ? c.hi[dst]! >>> 0 : 0;
-      const b = isImm ? ib : c.lo[src]! >>> 0;
-      const bh = isImm ? ibh : wide ? c.hi[src]! >>> 0 : 0;
+      const a = c.L[dst]! >>> 0;
+      const ah = wide ? c.H[dst]! >>> 0 : 0;
+      const b = isImm ? ib : c.L[src]! >>> 0;
+      const bh = isImm ? ibh : wide ? c.H[src]! >>> 0 : 0;
       let r: number;
       let rh = 0;
       switch (op) {
@@ -1213,8 +1213,8 @@ INT_OPS.special(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => 
           c.setLogic(sz, r, rh);
       }
       if (write) {
-        c.lo[dst] = r;
-        c.hi[dst] = rh;
+        c.L[dst] = r;
+        c.H[dst] = rh;
       }
     };
   };
@@ -1224,23 +1224,23 @@ INT_OPS.special("push", (_d, form) => (i) => {
   if (form !== "E" || i.mod !== 3 || i.osz !== 64) return undefined;
   const r = i.rm;
   return (c) => {
-    const sp = c.hi[4]! * TWO32 + (c.lo[4]! >>> 0) - 8;
-    c.wrMem(sp, 64, c.lo[r]!, c.hi[r]!);
-    c.lo[4] = sp;
-    c.hi[4] = Math.floor(sp / TWO32);
+    const sp = c.H[4]! * TWO32 + (c.L[4]! >>> 0) - 8;
+    c.wrMem(sp, 64, c.L[r]!, c.H[r]!);
+    c.L[4] = sp;
+    c.H[4] = Math.floor(sp / TWO32);
   };
 });
 INT_OPS.special("pop", () => (i) => {
   if (i.mod !== 3 || i.osz !== 64) return undefined;
   const r = i.rm;
   return (c) => {
-    const sp = c.hi[4]! * TWO32 + (c.lo[4]! >>> 0);
+    const sp = c.H[4]! * TWO32 + (c.L[4]! >>> 0);
     const v = c.rdMem(sp, 64);
     const vh = c.vh;
-    c.lo[4] = sp + 8;
-    c.hi[4] = Math.floor((sp + 8) / TWO32);
-    c.lo[r] = v;
-    c.hi[r] = vh;
+    c.L[4] = sp + 8;
+    c.H[4] = Math.floor((sp + 8) / TWO32);
+    c.L[r] = v;
+    c.H[r] = vh;
   };
 });
 INT_OPS.special("lea", () => (i) => {
@@ -1250,10 +1250,10 @@ INT_OPS.special("lea", () => (i) => {
   const r = i.reg;
   const disp = i.disp;
   return (c) => {
-    const a = c.hi[b]! * TWO32 + (c.lo[b]! >>> 0) + disp;
+    const a = c.H[b]! * TWO32 + (c.L[b]! >>> 0) + disp;
     if (a >= 0 && a < 2 ** 53) {
-      c.lo[r] = a;
-      c.hi[r] = Math.floor(a / TWO32);
+      c.L[r] = a;
+      c.H[r] = Math.floor(a / TWO32);
     } else {
       const v = BigInt.asUintN(64, c.getReg(b) + BigInt(disp));
       c.setReg(r, v);
@@ -1298,7 +1298,7 @@ INT_OPS.special("shift", (d, form) => {
     const r = i.rm;
     if (sz === 32) {
       return (c) => {
-        const a = c.lo[r]! >>> 0;
+        const a = c.L[r]! >>> 0;
         let v: number;
         let cf: number;
         let of: number;
@@ -1315,12 +1315,12 @@ INT_OPS.special("shift", (d, form) => {
           cf = (a >>> (n - 1)) & 1;
           of = 0;
         }
-        c.lo[r] = v;
-        c.hi[r] = 0;
+        c.L[r] = v;
+        c.H[r] = 0;
         c.setResultFlags(32, v, 0, cf, of, 0);
       };
     }
-    return (c, i) => shiftOp(c, i, kind, 64, n, c.lo[r]! >>> 0, c.hi[r]! >>> 0);
+    return (c, i) => shiftOp(c, i, kind, 64, n, c.L[r]! >>> 0, c.H[r]! >>> 0);
   };
 });
 INT_OPS.special(["movzx"], (d) => {
@@ -1331,17 +1331,17 @@ INT_OPS.special(["movzx"], (d) => {
     const s = ssz === 8 ? i.rmb : i.rm;
     if (ssz === 16)
       return (c) => {
-        c.lo[dst] = c.lo[s]! & 0xffff;
-        c.hi[dst] = 0;
+        c.L[dst] = c.L[s]! & 0xffff;
+        c.H[dst] = 0;
       };
     if (s >= 16)
       return (c) => {
-        c.lo[dst] = (c.lo[s - 16]! >>> 8) & 0xff;
-        c.hi[dst] = 0;
+        c.L[dst] = (c.L[s - 16]! >>> 8) & 0xff;
+        c.H[dst] = 0;
       };
     return (c) => {
-      c.lo[dst] = c.lo[s]! & 0xff;
-      c.hi[dst] = 0;
+      c.L[dst] = c.L[s]! & 0xff;
+      c.H[dst] = 0;
     };
   };
 });
@@ -1352,8 +1352,8 @@ INT_OPS.special(["inc", "dec"], (d) => {
     const r = i.rm;
     const sz = i.osz;
     return (c) => {
-      const a = c.lo[r]! >>> 0;
-      const ah = sz === 64 ? c.hi[r]! >>> 0 : 0;
+      const a = c.L[r]! >>> 0;
+      const ah = sz === 64 ? c.H[r]! >>> 0 : 0;
       let v: number;
       let vh = ah;
       if (isInc) {
@@ -1364,8 +1364,8 @@ INT_OPS.special(["inc", "dec"], (d) => {
         if (sz === 64 && a === 0) vh = (ah - 1) >>> 0;
       }
       const cf = c.getCF();
-      c.lo[r] = v;
-      c.hi[r] = sz === 64 ? vh : 0;
+      c.L[r] = v;
+      c.H[r] = sz === 64 ? vh : 0;
       c.setLazy(isInc ? FL_INC : FL_DEC, sz, a, ah, 1, 0, v, sz === 64 ? vh : 0, cf);
     };
   };
@@ -1382,8 +1382,8 @@ INT_OPS.special(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => 
     const ib = i.imm & 0xff;
     const write = op !== 7 && op !== 8;
     return (c) => {
-      const a = c.lo[dst]! & 0xff;
-      const b = isImm ? ib : c.lo[src]! & 0xff;
+      const a = c.L[dst]! & 0xff;
+      const b = isImm ? ib : c.L[src]! & 0xff;
       let r: number;
       switch (op) {
         case 0:
@@ -1407,7 +1407,7 @@ INT_OPS.special(["add", "sub", "cmp", "and", "or", "xor", "test"], (d, form) => 
           r = a & b;
           c.setLogic(8, r, 0);
       }
-      if (write) c.lo[dst] = (c.lo[dst]! & ~0xff) | r;
+      if (write) c.L[dst] = (c.L[dst]! & ~0xff) | r;
     };
   };
 });
@@ -1422,18 +1422,18 @@ INT_OPS.special(["movzx", "movsx"], (d) => {
     if (!signed)
       return ssz === 8
         ? (c, i) => {
-            c.lo[dst] = c.mem.read8(c.ea(i));
-            c.hi[dst] = 0;
+            c.L[dst] = c.mem.read8(c.ea(i));
+            c.H[dst] = 0;
           }
         : (c, i) => {
-            c.lo[dst] = c.mem.read16(c.ea(i));
-            c.hi[dst] = 0;
+            c.L[dst] = c.mem.read16(c.ea(i));
+            c.H[dst] = 0;
           };
     const sh = 32 - ssz;
     return (c, i) => {
       const v = ((ssz === 8 ? c.mem.read8(c.ea(i)) : c.mem.read16(c.ea(i))) << sh) >> sh;
-      c.lo[dst] = v;
-      c.hi[dst] = wide ? v >> 31 : 0;
+      c.L[dst] = v;
+      c.H[dst] = wide ? v >> 31 : 0;
     };
   };
 });
