@@ -239,7 +239,7 @@ const sat = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi : 
 SSE_OPS.op("pxor", () => (c, i) => {
   if (!loadW(c, i)) return;
   const o = i.reg * 4;
-  for (let k = 0; k < 4; k++) c.xmm[o + k] ^= T[k]!;
+  for (let k = 0; k < 4; k++) c.xmm[o + k] = c.xmm[o + k]! ^ T[k]!;
 });
 SSE_OPS.op("por", () => lanes(32, (a, b) => a | b));
 SSE_OPS.op("pand", () => lanes(32, (a, b) => a & b));
@@ -540,7 +540,7 @@ function nan64(c: X86Cpu, lane: number, a: number, b: number, minmax: boolean): 
     c.xmm[w + 1] = T[(lane & 1) * 2 + 1]!;
     return;
   }
-  if (a !== a) c.xmm[w + 1] |= 0x80000; // destination NaN, quieted, keeps its own bits
+  if (a !== a) c.xmm[w + 1] = c.xmm[w + 1]! | 0x80000; // destination NaN, quieted, keeps its own bits
   else if (b !== b) {
     c.xmm[w] = T[(lane & 1) * 2]!;
     c.xmm[w + 1] = T[(lane & 1) * 2 + 1]! | 0x80000;
@@ -551,7 +551,7 @@ function nan64(c: X86Cpu, lane: number, a: number, b: number, minmax: boolean): 
 }
 function nan32(c: X86Cpu, lane: number, a: number, b: number, k: number, minmax: boolean): void {
   if (minmax) c.xmm[lane] = T[k]!;
-  else if (a !== a) c.xmm[lane] |= 0x400000;
+  else if (a !== a) c.xmm[lane] = c.xmm[lane]! | 0x400000;
   else if (b !== b) c.xmm[lane] = T[k]! | 0x400000;
   else c.xmm[lane] = 0xffc00000 | 0;
 }
