@@ -16,6 +16,9 @@
 import { CpuCounters, GuestMemoryFault, PAGE_SIZE, type Cpu, type GuestMemory, type Trap } from "@uabi/isa-core";
 import { matchRow } from "./decode.js";
 import { compileInstruction } from "./exec.js";
+import { SP_SLOT, TRAP_RETIRED } from "./state.js";
+
+export { CTR_EL0, DCZID_EL0, DC_ZVA_BYTES, MIDR_EL1, SP_SLOT, TRAP_FAULTED, TRAP_RETIRED } from "./state.js";
 
 /** A compiled instruction: returns the next PC, or a TRAP_* code. */
 export type Handler = () => number;
@@ -43,9 +46,6 @@ function endsBlock(w: number): boolean {
   return !matchRow(w); // unallocated: traps
 }
 
-/** Handler return codes (negative so they never collide with a PC). */
-export const TRAP_RETIRED = -1; // trap after the instruction retired (svc): cpu.pendingTrap set, pc set
-export const TRAP_FAULTED = -2; // trap with the instruction not retired (brk, udf, alignment)
 
 export interface Arm64CpuOptions {
   /** CNTVCT_EL0 source: the kernel's virtual clock in ticks of `counterFrequency`. Default: retired instructions. */
@@ -54,15 +54,6 @@ export interface Arm64CpuOptions {
   counterFrequency?: number;
 }
 
-/**
- * Identification registers: a Cortex-A72 r0p3 (Arm Cortex-A72 TRM, "MIDR_EL1"
- * 0x410FD083; "CTR_EL0" 0x8444C004: 64-byte I/D minimum lines; "DCZID_EL0" 0x4:
- * DC ZVA zeroes 2^4 words = 64 bytes, which is what `dc zva` does here).
- */
-export const MIDR_EL1 = 0x410fd083n;
-export const CTR_EL0 = 0x8444c004n;
-export const DCZID_EL0 = 0x4n;
-export const DC_ZVA_BYTES = 64;
 
 /**
  * What this core implements, as Linux's AT_HWCAP bits (arch/arm64/include/uapi/asm/hwcap.h:
@@ -73,7 +64,6 @@ export const DC_ZVA_BYTES = 64;
 export const ARM64_HWCAP = (1 << 0) | (1 << 1);
 
 const ZR = 31;
-export const SP_SLOT = 32;
 
 export class Arm64Cpu implements Cpu {
   readonly arch = "arm64" as const;

@@ -4,15 +4,17 @@
  * specificity so that the explicitly allowed overlaps resolve to the more
  * specific row. Decoding is a bucket index plus a short mask/match scan.
  */
-import { COMPILED_TABLE, type CompiledRow } from "./table.js";
+import { COMPILED_TABLE, type CompiledRow, type FieldMap, type RowName } from "./table.js";
 
-/** Decoded fields by name (all unsigned). */
-export type Fields = Record<string, number>;
+/** Any row's decoded fields by name, as the table declares them (extended and scaled). */
+export type Fields = Readonly<Record<string, number>>;
 
-export interface Decoded {
-  readonly row: CompiledRow;
-  readonly f: Fields;
-}
+/**
+ * A decoded word: its row and that row's typed field set. For a generic `N` the
+ * pair stays correlated, so `table[d.row.name](d.f)` type-checks against a
+ * per-row handler table (`{ [N in RowName]: (f: FieldMap[N]) => … }`).
+ */
+export type Decoded<N extends RowName = RowName> = { [K in N]: { readonly row: CompiledRow<K>; readonly f: FieldMap[K] } }[N];
 
 const KEY_HI_SHIFT = 22; // bits 29..22
 const KEY_LO_SHIFT = 10; // bits 13..10
@@ -25,31 +27,38 @@ function wordOfKey(key: number): number {
   return ((((key >>> 4) & 0xff) << KEY_HI_SHIFT) | ((key & 0xf) << KEY_LO_SHIFT)) >>> 0;
 }
 
-const BUCKETS: CompiledRow[][] = Array.from({ length: 4096 }, (_, key) => {
+const BUCKETS: CompiledRow<RowName>[][] = Array.from({ length: 4096 }, (_, key) => {
   const w = wordOfKey(key);
   return COMPILED_TABLE.filter((r) => (((w ^ r.match) & r.mask & KEY_BITS) >>> 0) === 0).sort((a, b) => b.fixedBits - a.fixedBits);
 });
 
 /** The row a word belongs to, or undefined when no row's fixed bits match (unallocated). */
-export function matchRow(word: number): CompiledRow | undefined {
-  const bucket = BUCKETS[keyOf(word)]!;
-  for (let i = 0; i < bucket.length; i++) {
-    const r = bucket[i]!;
-    if (((word & r.mask) >>> 0) === r.match) return r;
-  }
+export function matchRow(word: number): CompiledRow<RowName> | undefined {
+  const bucket = BUCKETS[keyOf(word)] ?? [];
+  for (const r of bucket) if (((word & r.mask) >>> 0) === r.match) return r;
   return undefined;
 }
 
+/**
+ * The row's fields of `word`. Runs once per instruction (the interpreter caches the
+ * compiled handler), so the per-field segment loop costs nothing at execution time.
+ */
 export function extractFields(row: CompiledRow, word: number): Fields {
-  const f: Fields = {};
-  for (const fs of row.fields) f[fs.name] = (word >>> fs.shift) & (fs.width === 32 ? 0xffffffff : (1 << fs.width) - 1);
+  const f: Record<string, number> = {};
+  for (const fs of row.fields) {
+    let v = 0;
+    for (const sg of fs.segments) v |= ((word >>> sg.shift) & sg.mask) << sg.at;
+    if (fs.signed) v = (v << (32 - fs.width)) >> (32 - fs.width);
+    f[fs.name] = v * fs.scale;
+  }
   return f;
 }
 
 /** Decode a 32-bit word into its class and fields; undefined when the encoding is unallocated. */
 export function decode(word: number): Decoded | undefined {
   const row = matchRow(word >>> 0);
-  return row ? { row, f: extractFields(row, word >>> 0) } : undefined;
+  // The one place where the typed pairing is asserted: `compileRow` extracted exactly the row's declared fields.
+  return row ? ({ row, f: extractFields(row, word >>> 0) } as Decoded) : undefined;
 }
 
 /** Sign-extend the low `bits` of v. */

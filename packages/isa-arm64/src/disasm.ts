@@ -8,10 +8,13 @@
  * One formatter per table row; a formatter returns undefined for encodings the
  * row's class leaves unallocated or that this package does not implement.
  */
-import { decode, decodeBitMasks, sext, type Fields } from "./decode.js";
-import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand } from "./simd-tables.js";
+import { vfpExpandImm } from "./bits.js";
+import { decode, decodeBitMasks, type Decoded } from "./decode.js";
+import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand, MULT_OPCODES } from "./simd-tables.js";
+import type { FieldMap, RowName } from "./table.js";
 
-type Fmt = (f: Fields, pc: number) => string | undefined;
+/** One formatter per row, typed by that row's declared fields. */
+type Formatters = { readonly [N in RowName]: (f: FieldMap[N], pc: number) => string | undefined };
 
 export const COND_NAMES = ["eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", "nv"] as const;
 const EXTEND_NAMES = ["uxtb", "uxth", "uxtw", "uxtx", "sxtb", "sxth", "sxtw", "sxtx"];
@@ -46,15 +49,6 @@ const V = (n: number, arr: string) => `v${n}.${arr}`;
 export function fmtFloat(v: number): string {
   const s = v.toExponential(18);
   return s.replace(/e([+-])(\d)$/, "e$10$2");
-}
-
-/** VFPExpandImm: the 8-bit FP immediate as a double. */
-export function vfpExpandImm(imm8: number): number {
-  // Exponent NOT(b):b…b:c:d gives an unbiased exponent of cd-3 (b=1) or cd+1 (b=0).
-  const b = (imm8 >> 6) & 1;
-  const cd = (imm8 >> 4) & 3;
-  const mag = ((16 + (imm8 & 15)) / 16) * 2 ** (b ? cd - 3 : cd + 1);
-  return imm8 & 0x80 ? -mag : mag;
 }
 
 const memOff = (base: number, off: number) => (off === 0 ? `[${XS(base)}]` : `[${XS(base)}, #${off}]`);
@@ -135,21 +129,20 @@ function modImm64(abcdefgh: number): bigint {
   return v;
 }
 
-const FMT: Record<string, Fmt> = {
+const FMT: Formatters = {
   ADR(f, pc) {
-    const imm = sext((f.immhi! << 2) | f.immlo!, 21);
-    if (f.op) return `adrp\t${X(f.rd!)}, ${addr64(Math.floor(pc / 4096) * 4096 + imm * 4096)}`;
-    return `adr\t${X(f.rd!)}, ${target(pc, imm)}`;
+    if (f.op) return `adrp\t${X(f.rd)}, ${addr64(Math.floor(pc / 4096) * 4096 + f.imm * 4096)}`;
+    return `adr\t${X(f.rd)}, ${target(pc, f.imm)}`;
   },
   ADDSUB_IMM(f) {
-    const { sf, op, S, sh, imm12, rn, rd } = f as Required<Fields>;
+    const { sf, op, S, sh, imm12, rn, rd } = f;
     const shs = sh ? ", lsl #12" : "";
     if (!op && !S && !sh && imm12 === 0 && (rd === 31 || rn === 31)) return `mov\t${gpr(rd, sf, true)}, ${gpr(rn, sf, true)}`;
     if (S && rd === 31) return `${op ? "cmp" : "cmn"}\t${gpr(rn, sf, true)}, #${hex(imm12)}${shs}`;
     return `${op ? "sub" : "add"}${S ? "s" : ""}\t${gpr(rd, sf, !S)}, ${gpr(rn, sf, true)}, #${hex(imm12)}${shs}`;
   },
   LOGIC_IMM(f) {
-    const { sf, opc, N, immr, imms, rn, rd } = f as Required<Fields>;
+    const { sf, opc, N, immr, imms, rn, rd } = f;
     if (!sf && N) return undefined;
     const m = decodeBitMasks(N, imms, immr, !!sf);
     if (!m) return undefined;
@@ -159,7 +152,7 @@ const FMT: Record<string, Fmt> = {
     return `${["and", "orr", "eor", "ands"][opc]}\t${gpr(rd, sf, opc !== 3)}, ${gpr(rn, sf)}, #${hex(v)}`;
   },
   MOVEWIDE(f) {
-    const { sf, opc, hw, imm16, rd } = f as Required<Fields>;
+    const { sf, opc, hw, imm16, rd } = f;
     if (opc === 1 || (!sf && hw >= 2)) return undefined;
     const shift = hw * 16;
     const r = gpr(rd, sf);
@@ -172,7 +165,7 @@ const FMT: Record<string, Fmt> = {
     return `${name}\t${r}, #${hex(imm16)}${shift ? `, lsl #${shift}` : ""}`;
   },
   BITFIELD(f) {
-    const { sf, opc, N, immr, imms, rn, rd } = f as Required<Fields>;
+    const { sf, opc, N, immr, imms, rn, rd } = f;
     if (opc === 3 || N !== sf || (!sf && (immr >= 32 || imms >= 32))) return undefined;
     const size = sf ? 64 : 32;
     const d = gpr(rd, sf);
@@ -196,24 +189,24 @@ const FMT: Record<string, Fmt> = {
     return `ubfm\t${d}, ${n}, #${immr}, #${imms}`;
   },
   EXTR(f) {
-    const { sf, N, rm, imms, rn, rd } = f as Required<Fields>;
+    const { sf, N, rm, imms, rn, rd } = f;
     if (N !== sf || (!sf && imms >= 32)) return undefined;
     if (rn === rm) return `ror\t${gpr(rd, sf)}, ${gpr(rn, sf)}, #${imms}`;
     return `extr\t${gpr(rd, sf)}, ${gpr(rn, sf)}, ${gpr(rm, sf)}, #${imms}`;
   },
-  B: (f, pc) => `${f.op ? "bl" : "b"}\t${target(pc, sext(f.imm26!, 26) * 4)}`,
-  B_COND: (f, pc) => `b.${COND_NAMES[f.cond!]}\t${target(pc, sext(f.imm19!, 19) * 4)}`,
-  CBZ: (f, pc) => `${f.op ? "cbnz" : "cbz"}\t${gpr(f.rt!, f.sf!)}, ${target(pc, sext(f.imm19!, 19) * 4)}`,
-  TBZ: (f, pc) => `${f.op ? "tbnz" : "tbz"}\t${gpr(f.rt!, f.b5!)}, #${(f.b5! << 5) | f.b40!}, ${target(pc, sext(f.imm14!, 14) * 4)}`,
-  SVC: (f) => `svc\t#${hex(f.imm16!)}`,
-  BRK: (f) => `brk\t#${hex(f.imm16!)}`,
-  UDF: (f) => `udf\t#${f.imm16!}`,
+  B: (f, pc) => `${f.op ? "bl" : "b"}\t${target(pc, f.off)}`,
+  B_COND: (f, pc) => `b.${COND_NAMES[f.cond]}\t${target(pc, f.off)}`,
+  CBZ: (f, pc) => `${f.op ? "cbnz" : "cbz"}\t${gpr(f.rt, f.sf)}, ${target(pc, f.off)}`,
+  TBZ: (f, pc) => `${f.op ? "tbnz" : "tbz"}\t${gpr(f.rt, f.bit >= 32)}, #${f.bit}, ${target(pc, f.off)}`,
+  SVC: (f) => `svc\t#${hex(f.imm16)}`,
+  BRK: (f) => `brk\t#${hex(f.imm16)}`,
+  UDF: (f) => `udf\t#${f.imm16}`,
   HINT(f) {
-    const n = (f.crm! << 3) | f.op2!;
+    const n = (f.crm << 3) | f.op2;
     return HINT_NAMES[n] ?? `hint\t#${hex(n)}`;
   },
   BARRIER(f) {
-    const { crm, op2 } = f as Required<Fields>;
+    const { crm, op2 } = f;
     const opt = BARRIER_NAMES[crm] ?? `#${hex(crm)}`;
     if (op2 === 2) return crm === 15 ? "clrex" : `clrex\t#${crm}`;
     if (op2 === 4) return crm === 0 ? "ssbb" : crm === 4 ? "pssbb" : `dsb\t${opt}`;
@@ -224,20 +217,20 @@ const FMT: Record<string, Fmt> = {
   },
   SYS(f) {
     const name = SYS_OPS[`${f.op1}.${f.crn}.${f.crm}.${f.op2}`];
-    return name ? `${name}, ${X(f.rt!)}` : undefined;
+    return name ? `${name}, ${X(f.rt)}` : undefined;
   },
   SYSREG(f) {
-    const name = SYSREG_NAMES[`${2 + f.o0!}.${f.op1}.${f.crn}.${f.crm}.${f.op2}`];
+    const name = SYSREG_NAMES[`${2 + f.o0}.${f.op1}.${f.crn}.${f.crm}.${f.op2}`];
     if (!name) return undefined;
-    return f.L ? `mrs\t${X(f.rt!)}, ${name}` : `msr\t${name}, ${X(f.rt!)}`;
+    return f.L ? `mrs\t${X(f.rt)}, ${name}` : `msr\t${name}, ${X(f.rt)}`;
   },
   BR(f) {
-    if (f.opc === 2) return f.rn === 30 ? "ret" : `ret\t${X(f.rn!)}`;
+    if (f.opc === 2) return f.rn === 30 ? "ret" : `ret\t${X(f.rn)}`;
     if (f.opc === 3) return undefined;
-    return `${f.opc ? "blr" : "br"}\t${X(f.rn!)}`;
+    return `${f.opc ? "blr" : "br"}\t${X(f.rn)}`;
   },
   LDST_EXCL(f) {
-    const { size, o2, L, o1, rs, o0, rt2, rn, rt } = f as Required<Fields>;
+    const { size, o2, L, o1, rs, o0, rt2, rn, rt } = f;
     const sfx = size === 0 ? "b" : size === 1 ? "h" : "";
     const r = gpr(rt, size === 3);
     const b = `[${XS(rn)}]`;
@@ -255,14 +248,14 @@ const FMT: Record<string, Fmt> = {
     return undefined;
   },
   LDR_LIT(f, pc) {
-    const { opc, V, imm19, rt } = f as Required<Fields>;
-    const t = target(pc, sext(imm19, 19) * 4);
+    const { opc, V, off, rt } = f;
+    const t = target(pc, off);
     if (V) return opc === 3 ? undefined : `ldr\t${["s", "d", "q"][opc]}${rt}, ${t}`;
     if (opc === 3) return `prfm\t${prfop(rt)}, ${t}`;
     return `${opc === 2 ? "ldrsw" : "ldr"}\t${gpr(rt, opc !== 0)}, ${t}`;
   },
   LDSTP(f) {
-    const { opc, V, mode, L, imm7, rt2, rn, rt } = f as Required<Fields>;
+    const { opc, V, mode, L, imm, rt2, rn, rt } = f;
     let name = L ? "ldp" : "stp";
     let reg: (n: number) => string;
     let scale: number;
@@ -278,13 +271,12 @@ const FMT: Record<string, Fmt> = {
       scale = opc === 2 ? 8 : 4; // ldpsw moves 32-bit words
     }
     if (mode === 0) name = L ? "ldnp" : "stnp";
-    const off = sext(imm7, 7) * scale;
+    const off = imm * scale;
     const m = mode === 1 ? `[${XS(rn)}], #${off}` : mode === 3 ? `[${XS(rn)}, #${off}]!` : memOff(rn, off);
     return `${name}\t${reg(rt)}, ${reg(rt2)}, ${m}`;
   },
   LDST_IMM9(f) {
-    const { size, V, opc, imm9, idx, rn, rt } = f as Required<Fields>;
-    const off = sext(imm9, 9);
+    const { size, V, opc, imm: off, idx, rn, rt } = f;
     let name: string;
     let reg: string;
     if (V) {
@@ -303,7 +295,7 @@ const FMT: Record<string, Fmt> = {
     return `${name}\t${reg}, ${m}`;
   },
   LDST_REGOFF(f) {
-    const { size, V, opc, rm, option, S, rn, rt } = f as Required<Fields>;
+    const { size, V, opc, rm, option, S, rn, rt } = f;
     if ((option & 2) === 0) return undefined;
     let name: string;
     let reg: string;
@@ -328,7 +320,7 @@ const FMT: Record<string, Fmt> = {
     return `${name}\t${reg}, [${XS(rn)}, ${idxReg}${ext}]`;
   },
   LDST_UIMM(f) {
-    const { size, V, opc, imm12, rn, rt } = f as Required<Fields>;
+    const { size, V, opc, imm12, rn, rt } = f;
     if (V) {
       const r = fpLdst(size, opc);
       if (!r) return undefined;
@@ -339,10 +331,10 @@ const FMT: Record<string, Fmt> = {
     const reg = k[1] === "p" ? prfop(rt) : gpr(rt, k[1] === "x");
     return `${k[0]}\t${reg}, ${memOff(rn, imm12 << size)}`;
   },
-  LDST_MULT: (f) => ldstMult(f, false),
-  LDST_MULT_POST: (f) => ldstMult(f, true),
+  LDST_MULT: (f) => ldstMult(f, undefined),
+  LDST_MULT_POST: (f) => ldstMult(f, f.rm),
   LOGIC_SREG(f) {
-    const { sf, opc, shift, N, rm, imm6, rn, rd } = f as Required<Fields>;
+    const { sf, opc, shift, N, rm, imm6, rn, rd } = f;
     if (!sf && imm6 >= 32) return undefined;
     const sh = shift === 0 && imm6 === 0 ? "" : `, ${SHIFT_NAMES[shift]} #${imm6}`;
     const m = gpr(rm, sf);
@@ -353,7 +345,7 @@ const FMT: Record<string, Fmt> = {
     return `${name}\t${gpr(rd, sf)}, ${gpr(rn, sf)}, ${m}${sh}`;
   },
   ADDSUB_SREG(f) {
-    const { sf, op, S, shift, rm, imm6, rn, rd } = f as Required<Fields>;
+    const { sf, op, S, shift, rm, imm6, rn, rd } = f;
     if (shift === 3 || (!sf && imm6 >= 32)) return undefined;
     const sh = shift === 0 && imm6 === 0 ? "" : `, ${SHIFT_NAMES[shift]} #${imm6}`;
     const m = gpr(rm, sf);
@@ -362,7 +354,7 @@ const FMT: Record<string, Fmt> = {
     return `${op ? "sub" : "add"}${S ? "s" : ""}\t${gpr(rd, sf)}, ${gpr(rn, sf)}, ${m}${sh}`;
   },
   ADDSUB_EREG(f) {
-    const { sf, op, S, opt, rm, option, imm3, rn, rd } = f as Required<Fields>;
+    const { sf, op, S, opt, rm, option, imm3, rn, rd } = f;
     if (opt !== 0 || imm3 > 4) return undefined;
     const m = gpr(rm, sf && (option & 3) === 3);
     const lslForm = (rd === 31 && !S) || rn === 31 ? option === (sf ? 3 : 2) : false;
@@ -371,17 +363,17 @@ const FMT: Record<string, Fmt> = {
     return `${op ? "sub" : "add"}${S ? "s" : ""}\t${gpr(rd, sf, !S)}, ${gpr(rn, sf, true)}, ${m}${ext}`;
   },
   ADC(f) {
-    const { sf, op, S, rm, rn, rd } = f as Required<Fields>;
+    const { sf, op, S, rm, rn, rd } = f;
     if (op && rn === 31) return `${S ? "ngcs" : "ngc"}\t${gpr(rd, sf)}, ${gpr(rm, sf)}`;
     return `${op ? "sbc" : "adc"}${S ? "s" : ""}\t${gpr(rd, sf)}, ${gpr(rn, sf)}, ${gpr(rm, sf)}`;
   },
   CCMP(f) {
-    const { sf, op, rm, cond, i, rn, nzcv } = f as Required<Fields>;
+    const { sf, op, rm, cond, i, rn, nzcv } = f;
     const second = i ? `#${hex(rm)}` : gpr(rm, sf);
     return `${op ? "ccmp" : "ccmn"}\t${gpr(rn, sf)}, ${second}, #${hex(nzcv)}, ${COND_NAMES[cond]}`;
   },
   CSEL(f) {
-    const { sf, op, S, rm, cond, o2, rn, rd } = f as Required<Fields>;
+    const { sf, op, S, rm, cond, o2, rn, rd } = f;
     if (S) return undefined;
     const d = gpr(rd, sf);
     const inv = COND_NAMES[cond ^ 1];
@@ -394,19 +386,19 @@ const FMT: Record<string, Fmt> = {
     return `${name}\t${d}, ${gpr(rn, sf)}, ${gpr(rm, sf)}, ${COND_NAMES[cond]}`;
   },
   DP2(f) {
-    const { sf, S, rm, opcode, rn, rd } = f as Required<Fields>;
+    const { sf, S, rm, opcode, rn, rd } = f;
     const name = S ? undefined : ({ 2: "udiv", 3: "sdiv", 8: "lsl", 9: "lsr", 10: "asr", 11: "ror" } as Record<number, string>)[opcode];
     return name ? `${name}\t${gpr(rd, sf)}, ${gpr(rn, sf)}, ${gpr(rm, sf)}` : undefined;
   },
   DP1(f) {
-    const { sf, S, opcode2, opcode, rn, rd } = f as Required<Fields>;
+    const { sf, S, opcode2, opcode, rn, rd } = f;
     if (S || opcode2) return undefined;
     const names = sf ? ["rbit", "rev16", "rev32", "rev", "clz", "cls"] : ["rbit", "rev16", "rev", undefined, "clz", "cls"];
     const name = names[opcode];
     return name ? `${name}\t${gpr(rd, sf)}, ${gpr(rn, sf)}` : undefined;
   },
   DP3(f) {
-    const { sf, op54, op31, rm, o0, ra, rn, rd } = f as Required<Fields>;
+    const { sf, op54, op31, rm, o0, ra, rn, rd } = f;
     if (op54) return undefined;
     if (op31 === 0) {
       if (ra === 31) return `${o0 ? "mneg" : "mul"}\t${gpr(rd, sf)}, ${gpr(rn, sf)}, ${gpr(rm, sf)}`;
@@ -422,7 +414,7 @@ const FMT: Record<string, Fmt> = {
     return undefined;
   },
   FP_DP1(f) {
-    const { ftype, opcode, rn, rd } = f as Required<Fields>;
+    const { ftype, opcode, rn, rd } = f;
     if (ftype > 1) return undefined;
     const s = (n: number) => fpr(ftype, n)!;
     if (opcode === 4 || opcode === 5) return opcode - 4 === ftype ? undefined : `fcvt\t${fpr(opcode - 4, rd)}, ${s(rn)}`;
@@ -430,34 +422,34 @@ const FMT: Record<string, Fmt> = {
     return name ? `${name}\t${s(rd)}, ${s(rn)}` : undefined;
   },
   FP_DP2(f) {
-    const { ftype, rm, opcode, rn, rd } = f as Required<Fields>;
+    const { ftype, rm, opcode, rn, rd } = f;
     const name = ["fmul", "fdiv", "fadd", "fsub", "fmax", "fmin", "fmaxnm", "fminnm", "fnmul"][opcode];
     if (ftype > 1 || !name) return undefined;
     return `${name}\t${fpr(ftype, rd)}, ${fpr(ftype, rn)}, ${fpr(ftype, rm)}`;
   },
   FP_CMP(f) {
-    const { ftype, rm, op, rn, opc } = f as Required<Fields>;
+    const { ftype, rm, op, rn, opc } = f;
     if (ftype > 1 || op || (opc & 7)) return undefined;
     const name = opc & 16 ? "fcmpe" : "fcmp";
     return `${name}\t${fpr(ftype, rn)}, ${opc & 8 ? "#0.0" : fpr(ftype, rm)}`;
   },
   FP_CSEL(f) {
-    const { ftype, rm, cond, rn, rd } = f as Required<Fields>;
+    const { ftype, rm, cond, rn, rd } = f;
     if (ftype > 1) return undefined;
     return `fcsel\t${fpr(ftype, rd)}, ${fpr(ftype, rn)}, ${fpr(ftype, rm)}, ${COND_NAMES[cond]}`;
   },
   FP_CCMP(f) {
-    const { ftype, rm, cond, rn, op, nzcv } = f as Required<Fields>;
+    const { ftype, rm, cond, rn, op, nzcv } = f;
     if (ftype > 1) return undefined;
     return `${op ? "fccmpe" : "fccmp"}\t${fpr(ftype, rn)}, ${fpr(ftype, rm)}, #${hex(nzcv)}, ${COND_NAMES[cond]}`;
   },
   FP_IMM(f) {
-    const { ftype, imm8, imm5, rd } = f as Required<Fields>;
+    const { ftype, imm8, imm5, rd } = f;
     if (ftype > 1 || imm5) return undefined;
     return `fmov\t${fpr(ftype, rd)}, #${fmtFloat(vfpExpandImm(imm8))}`;
   },
   FP_INT(f) {
-    const { sf, S, ftype, rmode, opcode, rn, rd } = f as Required<Fields>;
+    const { sf, S, ftype, rmode, opcode, rn, rd } = f;
     if (S) return undefined;
     const g = (n: number) => gpr(n, sf);
     if (opcode >= 6) {
@@ -475,14 +467,14 @@ const FMT: Record<string, Fmt> = {
     return name ? `${name}\t${g(rd)}, ${fpr(ftype, rn)}` : undefined;
   },
   FP_DP3(f) {
-    const { ftype, o1, rm, o0, ra, rn, rd } = f as Required<Fields>;
+    const { ftype, o1, rm, o0, ra, rn, rd } = f;
     if (ftype > 1) return undefined;
     const name = [["fmadd", "fmsub"], ["fnmadd", "fnmsub"]][o1]![o0]!;
     const s = (n: number) => fpr(ftype, n)!;
     return `${name}\t${s(rd)}, ${s(rn)}, ${s(rm)}, ${s(ra)}`;
   },
   SIMD_3SAME(f) {
-    const { Q, U, size, rm, opcode, rn, rd } = f as Required<Fields>;
+    const { Q, U, size, rm, opcode, rn, rd } = f;
     if (opcode === 3) {
       const name = U ? ["eor", "bsl", "bit", "bif"][size]! : ["and", "bic", "orr", "orn"][size]!;
       const a = Q ? "16b" : "8b";
@@ -503,7 +495,7 @@ const FMT: Record<string, Fmt> = {
     return `${name}\t${V(rd, a)}, ${V(rn, a)}, ${V(rm, a)}`;
   },
   SIMD_3DIFF(f) {
-    const { Q, U, size, rm, opcode, rn, rd } = f as Required<Fields>;
+    const { Q, U, size, rm, opcode, rn, rd } = f;
     const base = ({ 0: "addl", 1: "addw", 2: "subl", 3: "subw", 12: "mull" } as Record<number, string>)[opcode];
     if (!base || size === 3) return undefined;
     const name = (U ? "u" : "s") + base + (Q ? "2" : "");
@@ -513,7 +505,7 @@ const FMT: Record<string, Fmt> = {
     return `${name}\t${V(rd, wide)}, ${second}, ${V(rm, narrow)}`;
   },
   SIMD_2MISC(f) {
-    const { Q, U, size, opcode, rn, rd } = f as Required<Fields>;
+    const { Q, U, size, opcode, rn, rd } = f;
     if ((opcode >= 12 && opcode <= 15) || opcode >= 22) {
       const fname = FP2_OPS[fpKey(U, size >> 1, opcode)];
       const sz = size & 1;
@@ -543,7 +535,7 @@ const FMT: Record<string, Fmt> = {
     return undefined;
   },
   SIMD_ACROSS(f) {
-    const { Q, U, size, opcode, rn, rd } = f as Required<Fields>;
+    const { Q, U, size, opcode, rn, rd } = f;
     if (opcode === 12 || opcode === 15) {
       const fname = FP_ACROSS_OPS[fpKey(U, size >> 1, opcode)];
       if (!fname || !Q || (size & 1)) return undefined;
@@ -556,7 +548,7 @@ const FMT: Record<string, Fmt> = {
     return `${name}\t${"bhsd"[size + (long ? 1 : 0)]}${rd}, ${V(rn, arrangement(size, Q))}`;
   },
   SIMD_COPY(f) {
-    const { Q, op, imm5, imm4, rn, rd } = f as Required<Fields>;
+    const { Q, op, imm5, imm4, rn, rd } = f;
     const size = imm5 & 1 ? 0 : imm5 & 2 ? 1 : imm5 & 4 ? 2 : imm5 & 8 ? 3 : -1;
     if (size < 0) return undefined;
     const t = "bhsd"[size]!;
@@ -577,9 +569,8 @@ const FMT: Record<string, Fmt> = {
     return undefined;
   },
   SIMD_MODIMM(f) {
-    const { Q, op, abc, cmode, o2, defgh, rd } = f as Required<Fields>;
+    const { Q, op, imm8, cmode, o2, rd } = f;
     if (o2) return undefined;
-    const imm8 = (abc << 5) | defgh;
     if (cmode === 15) {
       if (op && !Q) return undefined;
       const v = op ? vfpExpandImm(imm8) : vfpExpandImm(imm8);
@@ -604,7 +595,7 @@ const FMT: Record<string, Fmt> = {
     return `${op ? "mvni" : "movi"}\t${V(rd, Q ? "4s" : "2s")}, #${hex(imm8)}, msl #${cmode & 1 ? 16 : 8}`;
   },
   SIMD_SHIFT(f) {
-    const { Q, U, immh, immb, opcode, rn, rd } = f as Required<Fields>;
+    const { Q, U, immh, immb, opcode, rn, rd } = f;
     if (immh === 0) return undefined;
     const size = 31 - Math.clz32(immh); // 0:b 1:h 2:s 3:d
     const esize = 8 << size;
@@ -645,20 +636,20 @@ const FMT: Record<string, Fmt> = {
     return undefined;
   },
   SIMD_EXT(f) {
-    const { Q, op2, rm, imm4, rn, rd } = f as Required<Fields>;
+    const { Q, op2, rm, imm4, rn, rd } = f;
     if (op2 || (!Q && imm4 >= 8)) return undefined;
     const a = Q ? "16b" : "8b";
     return `ext\t${V(rd, a)}, ${V(rn, a)}, ${V(rm, a)}, #${imm4}`;
   },
   SIMD_PERM(f) {
-    const { Q, size, rm, opcode, rn, rd } = f as Required<Fields>;
+    const { Q, size, rm, opcode, rn, rd } = f;
     const name = [undefined, "uzp1", "trn1", "zip1", undefined, "uzp2", "trn2", "zip2"][opcode];
     if (!name || (size === 3 && !Q)) return undefined;
     const a = arrangement(size, Q);
     return `${name}\t${V(rd, a)}, ${V(rn, a)}, ${V(rm, a)}`;
   },
   SIMD_TBL(f) {
-    const { Q, op2, rm, len, op, rn, rd } = f as Required<Fields>;
+    const { Q, op2, rm, len, op, rn, rd } = f;
     if (op2) return undefined;
     const a = Q ? "16b" : "8b";
     const regs = Array.from({ length: len + 1 }, (_, i) => `v${(rn + i) % 32}.16b`);
@@ -667,7 +658,7 @@ const FMT: Record<string, Fmt> = {
     return `${op ? "tbx" : "tbl"}\t${V(rd, a)}, ${list}, ${V(rm, a)}`;
   },
   SIMD_INDEXED(f) {
-    const { Q, U, size, L, M, rm, opcode, H, rn, rd } = f as Required<Fields>;
+    const { Q, U, size, L, M, rm, opcode, H, rn, rd } = f;
     const op = INDEXED_OPS[(U << 4) | opcode];
     if (!op) return undefined;
     if (op.fp ? size < 2 || (size === 3 && !Q) : size === 0 || size === 3) return undefined;
@@ -679,7 +670,7 @@ const FMT: Record<string, Fmt> = {
     return `${op.name}\t${V(rd, a)}, ${V(rn, a)}, v${el.reg}.${t}[${el.index}]`;
   },
   SIMD_SCALAR_PAIR(f) {
-    const { U, size, opcode, rn, rd } = f as Required<Fields>;
+    const { U, size, opcode, rn, rd } = f;
     if (!U && opcode === 27 && size === 3) return `addp\td${rd}, ${V(rn, "2d")}`;
     return undefined;
   },
@@ -697,11 +688,9 @@ export const SYS_OPS: Record<string, string> = {
   "3.7.5.1": "ic\tivau",
 };
 
-/** [registers, elements-per-structure] for ld1-4/st1-4 multiple-structure opcodes. */
-export const MULT_OPCODES: Record<number, [number, number]> = { 0: [4, 4], 2: [4, 1], 4: [3, 3], 6: [3, 1], 7: [1, 1], 8: [2, 2], 10: [2, 1] };
-
-function ldstMult(f: Fields, post: boolean): string | undefined {
-  const { Q, L, opcode, size, rn, rt } = f as Required<Fields>;
+/** ld1-4/st1-4; `rm` is the post-index register (31: by the transfer size), undefined without writeback. */
+function ldstMult(f: FieldMap["LDST_MULT"], rm: number | undefined): string | undefined {
+  const { Q, L, opcode, size, rn, rt } = f;
   const op = MULT_OPCODES[opcode];
   if (!op || (size === 3 && !Q && op[1] !== 1)) return undefined;
   const [regs, sel] = op;
@@ -710,15 +699,19 @@ function ldstMult(f: Fields, post: boolean): string | undefined {
   const list = regs > 2 && (rt + regs - 1) < 32 ? `{${names[0]}-${names[regs - 1]}}` : `{${names.join(", ")}}`;
   const name = `${L ? "ld" : "st"}${sel}`;
   let addr = `[${XS(rn)}]`;
-  if (post) addr += f.rm === 31 ? `, #${regs * (Q ? 16 : 8)}` : `, ${X(f.rm!)}`;
+  if (rm !== undefined) addr += rm === 31 ? `, #${regs * (Q ? 16 : 8)}` : `, ${X(rm)}`;
   return `${name}\t${list}, ${addr}`;
 }
 
 /** Disassemble one instruction word at `pc` in objdump syntax; undefined when not a supported encoding. */
 export function disassembleWord(word: number, pc: number): string | undefined {
   const d = decode(word);
-  if (!d) return undefined;
-  return FMT[d.row.name]?.(d.f, pc);
+  return d ? format(d, pc) : undefined;
+}
+/** The row's formatter on the row's fields (generic in N so the pair type-checks without a cast). */
+function format<N extends RowName>(d: Decoded<N>, pc: number): string | undefined {
+  const fmt: Formatters[N] = FMT[d.row.name];
+  return fmt(d.f, pc);
 }
 
 /** Like {@link disassembleWord} but never undefined: unsupported words print as objdump's `.inst`. */

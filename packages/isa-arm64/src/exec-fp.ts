@@ -8,12 +8,14 @@
  * FPCR.RMode the scalar operations take the exact BigInt path in fma.ts.
  * FP exceptions are never trapped and FPSR cumulative bits are not set.
  */
+import { mulhu32, rbit32, vfpExpandImm } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
-import type { Fields } from "./decode.js";
-import { vfpExpandImm } from "./disasm.js";
-import { holds } from "./exec.js";
+import type { Compilers } from "./exec.js";
 import { simdFp2, simdFp3, simdFpAcross, simdIndexed, simdInt2Big, simdInt3Big, simdShiftBig } from "./exec-simdfp.js";
 import { add, div, fusedMulAdd, mul, RN, roundTo, sqrt } from "./fma.js";
+import { commit, tb, th16, tq, tw } from "./scratch.js";
+import { holds } from "./state.js";
+import type { FieldMap } from "./table.js";
 
 /** FPCR.RMode (bits 23:22): 0 nearest, 1 towards +inf, 2 towards -inf, 3 towards zero. */
 const roundingMode = (c: Arm64Cpu) => (c.fpcr >>> 22) & 3;
@@ -29,14 +31,7 @@ const DIRECTED: Partial<Record<number, DirectedOp>> = {
 
 const f64 = new Float64Array(1);
 
-type Compiler = (c: Arm64Cpu, f: Fields, pc: number) => Handler | undefined;
-
 const TWO32 = 4294967296;
-const tmp = new ArrayBuffer(16);
-const tb = new Uint8Array(tmp);
-const th16 = new Uint16Array(tmp);
-const tw = new Uint32Array(tmp);
-const tq = new BigUint64Array(tmp);
 
 // ------------------------------------------------------------ scalar helpers
 
@@ -199,14 +194,6 @@ function slane(c: Arm64Cpu, reg: number, size: number, i: number): number {
   const v = lane(c, reg, size, i);
   return size === 0 ? (v << 24) >> 24 : size === 1 ? (v << 16) >> 16 : v | 0;
 }
-/** Write the temp buffer into V<d>; Q=0 keeps only the low 8 bytes and zeroes the rest. */
-function commit(c: Arm64Cpu, d: number, q: number): void {
-  const vw = c.vw;
-  vw[d * 4] = tw[0]!;
-  vw[d * 4 + 1] = tw[1]!;
-  vw[d * 4 + 2] = q ? tw[2]! : 0;
-  vw[d * 4 + 3] = q ? tw[3]! : 0;
-}
 function setT(size: number, i: number, v: number): void {
   if (size === 0) tb[i] = v;
   else if (size === 1) th16[i] = v;
@@ -219,10 +206,10 @@ type BigLaneOp = (a: bigint, b: bigint) => bigint;
 const M64 = (1n << 64n) - 1n;
 const s64 = (v: bigint) => BigInt.asIntN(64, v);
 
-function threeSame(c: Arm64Cpu, pc: number, f: Fields, op: LaneOp, op64?: BigLaneOp, signed = false): Handler | undefined {
-  const { Q, size } = f as Required<Fields>;
+function threeSame(c: Arm64Cpu, pc: number, f: FieldMap["SIMD_3SAME"], op: LaneOp, op64?: BigLaneOp, signed = false): Handler | undefined {
+  const { Q, size } = f;
   if (size === 3 && (!Q || !op64)) return undefined;
-  const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4;
+  const n = f.rn, m = f.rm, d = f.rd, next = pc + 4;
   if (size === 3) {
     const o = op64!, vq = c.vq;
     return () => { tq[0] = o(vq[n * 2]!, vq[m * 2]!) & M64; tq[1] = o(vq[n * 2 + 1]!, vq[m * 2 + 1]!) & M64; commit(c, d, 1); return next; };
@@ -235,10 +222,10 @@ function threeSame(c: Arm64Cpu, pc: number, f: Fields, op: LaneOp, op64?: BigLan
     return next;
   };
 }
-function pairwise(c: Arm64Cpu, pc: number, f: Fields, op: LaneOp, op64?: BigLaneOp, signed = false): Handler | undefined {
-  const { Q, size } = f as Required<Fields>;
+function pairwise(c: Arm64Cpu, pc: number, f: FieldMap["SIMD_3SAME"], op: LaneOp, op64?: BigLaneOp, signed = false): Handler | undefined {
+  const { Q, size } = f;
   if (size === 3 && (!Q || !op64)) return undefined;
-  const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4;
+  const n = f.rn, m = f.rm, d = f.rd, next = pc + 4;
   if (size === 3) {
     const o = op64!, vq = c.vq;
     return () => { const a = o(vq[n * 2]!, vq[n * 2 + 1]!) & M64, b = o(vq[m * 2]!, vq[m * 2 + 1]!) & M64; tq[0] = a; tq[1] = b; commit(c, d, 1); return next; };
@@ -271,11 +258,11 @@ const BIG_2MISC: Record<number, (a: bigint) => bigint> = {
   43: (a) => -a,
 };
 
-export const FP_SIMD: Record<string, Compiler> = {
+export const FP_SIMD = {
   FP_DP1(c, f, pc) {
-    const { ftype, opcode } = f as Required<Fields>;
+    const { ftype, opcode } = f;
     if (ftype > 1) return undefined;
-    const n = f.rn!, d = f.rd!, next = pc + 4, dbl = ftype === 1, words = dbl ? 2 : 1;
+    const n = f.rn, d = f.rd, next = pc + 4, dbl = ftype === 1, words = dbl ? 2 : 1;
     const rd = dbl ? rdD : rdS;
     const wr = dbl ? wrD : (cc: Arm64Cpu, r: number, v: number) => wrS(cc, r, v);
     switch (opcode) {
@@ -309,9 +296,9 @@ export const FP_SIMD: Record<string, Compiler> = {
     }
   },
   FP_DP2(c, f, pc) {
-    const { ftype, opcode } = f as Required<Fields>;
+    const { ftype, opcode } = f;
     if (ftype > 1 || opcode > 8) return undefined;
-    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, dbl = ftype === 1;
+    const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, dbl = ftype === 1;
     const op = FP_BINOPS[opcode]!;
     const srcs = [n, m];
     const nm = opcode === 6 || opcode === 7;
@@ -346,35 +333,35 @@ export const FP_SIMD: Record<string, Compiler> = {
     };
   },
   FP_CMP(c, f, pc) {
-    const { ftype, op, opc } = f as Required<Fields>;
+    const { ftype, op, opc } = f;
     if (ftype > 1 || op || (opc & 7)) return undefined;
-    const n = f.rn!, m = f.rm!, next = pc + 4, zero = (opc & 8) !== 0;
+    const n = f.rn, m = f.rm, next = pc + 4, zero = (opc & 8) !== 0;
     const rd = ftype ? rdD : rdS;
     return () => { c.nzcv = fcmpFlags(rd(c, n), zero ? 0 : rd(c, m)); return next; };
   },
   FP_CSEL(c, f, pc) {
-    const { ftype, cond } = f as Required<Fields>;
+    const { ftype, cond } = f;
     if (ftype > 1) return undefined;
-    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, words = ftype ? 2 : 1;
+    const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, words = ftype ? 2 : 1;
     return () => { movScalar(c, d, holds(c, cond) ? n : m, words); return next; };
   },
   FP_CCMP(c, f, pc) {
-    const { ftype, cond, nzcv } = f as Required<Fields>;
+    const { ftype, cond, nzcv } = f;
     if (ftype > 1) return undefined;
-    const n = f.rn!, m = f.rm!, next = pc + 4;
+    const n = f.rn, m = f.rm, next = pc + 4;
     const rd = ftype ? rdD : rdS;
     return () => { c.nzcv = holds(c, cond) ? fcmpFlags(rd(c, n), rd(c, m)) : nzcv; return next; };
   },
   FP_IMM(c, f, pc) {
-    const { ftype, imm8, imm5 } = f as Required<Fields>;
+    const { ftype, imm8, imm5 } = f;
     if (ftype > 1 || imm5) return undefined;
-    const v = vfpExpandImm(imm8), d = f.rd!, next = pc + 4;
+    const v = vfpExpandImm(imm8), d = f.rd, next = pc + 4;
     return ftype ? () => { wrD(c, d, v); return next; } : () => { wrS(c, d, v); return next; };
   },
   FP_INT(c, f, pc) {
-    const { sf, S, ftype, rmode, opcode } = f as Required<Fields>;
+    const { sf, S, ftype, rmode, opcode } = f;
     if (S) return undefined;
-    const n = f.rn!, d = f.rd!, next = pc + 4, L = c.L, H = c.H, vw = c.vw;
+    const n = f.rn, d = f.rd, next = pc + 4, L = c.L, H = c.H, vw = c.vw;
     const dz = d === 31 ? 33 : d;
     if (opcode >= 6) {
       if (rmode === 0 && sf === 0 && ftype === 0) {
@@ -416,9 +403,9 @@ export const FP_SIMD: Record<string, Compiler> = {
     return () => { fpToInt(rd(c, n), r, !!sf, uns); L[dz] = cvtOut[0]!; H[dz] = cvtOut[1]!; return next; };
   },
   FP_DP3(c, f, pc) {
-    const { ftype, o1, o0 } = f as Required<Fields>;
+    const { ftype, o1, o0 } = f;
     if (ftype > 1) return undefined;
-    const n = f.rn!, m = f.rm!, a = f.ra!, d = f.rd!, next = pc + 4, single = ftype === 0;
+    const n = f.rn, m = f.rm, a = f.ra, d = f.rd, next = pc + 4, single = ftype === 0;
     const rd = single ? rdS : rdD;
     const wr = single ? wrS : wrD;
     // fmadd: a + n*m; fmsub: a - n*m; fnmadd: -a - n*m; fnmsub: -a + n*m
@@ -439,9 +426,9 @@ export const FP_SIMD: Record<string, Compiler> = {
 
   // ------------------------------------------------------------ Advanced SIMD
   SIMD_3SAME(c, f, pc) {
-    const { Q, U, size, opcode } = f as Required<Fields>;
+    const { Q, U, size, opcode } = f;
     if (opcode >= 24) return simdFp3(c, f, pc);
-    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, vw = c.vw;
+    const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, vw = c.vw;
     if (opcode === 3) {
       const k = (U << 2) | size;
       return () => {
@@ -487,7 +474,7 @@ export const FP_SIMD: Record<string, Compiler> = {
       case 18: case 50: {
         // mla / mls: Vd ± Vn*Vm per lane (products wrap to the lane width).
         if (sz === 3) return undefined;
-        const n = f.rn!, m = f.rm!, sub = key === 50, count = (Q ? 16 : 8) >> sz;
+        const n = f.rn, m = f.rm, sub = key === 50, count = (Q ? 16 : 8) >> sz;
         return () => {
           for (let i = 0; i < count; i++) {
             const p = Math.imul(lane(c, n, sz, i), lane(c, m, sz, i));
@@ -505,9 +492,9 @@ export const FP_SIMD: Record<string, Compiler> = {
     }
   },
   SIMD_3DIFF(c, f, pc) {
-    const { Q, U, size, opcode } = f as Required<Fields>;
+    const { Q, U, size, opcode } = f;
     if (size === 3 || ![0, 1, 2, 3, 12].includes(opcode)) return undefined;
-    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, count = 8 >> size, off = Q ? count : 0;
+    const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, count = 8 >> size, off = Q ? count : 0;
     const wideN = opcode === 1 || opcode === 3, sub = opcode === 2 || opcode === 3, mul = opcode === 12;
     const get = U ? lane : slane;
     const vals = new Float64Array(count);
@@ -551,9 +538,9 @@ export const FP_SIMD: Record<string, Compiler> = {
     };
   },
   SIMD_2MISC(c, f, pc) {
-    const { Q, U, size, opcode } = f as Required<Fields>;
+    const { Q, U, size, opcode } = f;
     if ((opcode >= 12 && opcode <= 15) || opcode >= 22) return simdFp2(c, f, pc);
-    const n = f.rn!, d = f.rd!, next = pc + 4, k = (U << 5) | opcode, bytes = Q ? 16 : 8, vb = c.vb;
+    const n = f.rn, d = f.rd, next = pc + 4, k = (U << 5) | opcode, bytes = Q ? 16 : 8, vb = c.vb;
     const count = bytes >> size;
     const perLane = (op: (a: number) => number, signed = false): Handler | undefined => {
       if (size === 3) {
@@ -609,11 +596,11 @@ export const FP_SIMD: Record<string, Compiler> = {
     }
   },
   SIMD_ACROSS(c, f, pc) {
-    const { Q, U, size, opcode } = f as Required<Fields>;
+    const { Q, U, size, opcode } = f;
     if (opcode === 12 || opcode === 15) return simdFpAcross(c, f, pc);
     const k = (U << 5) | opcode;
     if (size === 3 || (size === 2 && !Q) || ![27, 10, 26, 42, 58, 35, 3].includes(k)) return undefined;
-    const n = f.rn!, d = f.rd!, next = pc + 4, count = (Q ? 16 : 8) >> size;
+    const n = f.rn, d = f.rd, next = pc + 4, count = (Q ? 16 : 8) >> size;
     const signed = k === 10 || k === 26 || k === 3;
     const get = signed ? slane : lane;
     const long = k === 35 || k === 3;
@@ -632,10 +619,10 @@ export const FP_SIMD: Record<string, Compiler> = {
     };
   },
   SIMD_COPY(c, f, pc) {
-    const { Q, op, imm5, imm4 } = f as Required<Fields>;
+    const { Q, op, imm5, imm4 } = f;
     const size = imm5 & 1 ? 0 : imm5 & 2 ? 1 : imm5 & 4 ? 2 : imm5 & 8 ? 3 : -1;
     if (size < 0) return undefined;
-    const n = f.rn!, d = f.rd!, next = pc + 4, idx = imm5 >> (size + 1), esz = 1 << size, vb = c.vb, L = c.L, H = c.H;
+    const n = f.rn, d = f.rd, next = pc + 4, idx = imm5 >> (size + 1), esz = 1 << size, vb = c.vb, L = c.L, H = c.H;
     const bytes = Q ? 16 : 8;
     if (op) {
       if (!Q) return undefined;
@@ -667,9 +654,9 @@ export const FP_SIMD: Record<string, Compiler> = {
     return undefined;
   },
   SIMD_MODIMM(c, f, pc) {
-    const { Q, op, abc, cmode, o2, defgh } = f as Required<Fields>;
+    const { Q, op, imm8, cmode, o2 } = f;
     if (o2) return undefined;
-    const imm8 = (abc << 5) | defgh, d = f.rd!, next = pc + 4, vw = c.vw;
+    const d = f.rd, next = pc + 4, vw = c.vw;
     let lo: number, hi: number; // the 64-bit pattern, replicated to both halves
     let kind: "mov" | "orr" | "bic" = "mov";
     let invert = op === 1;
@@ -709,10 +696,10 @@ export const FP_SIMD: Record<string, Compiler> = {
     return () => { for (let i = 0; i < 4; i++) tw[i] = (isBic ? vw[d * 4 + i]! & ~pat[i]! : vw[d * 4 + i]! | pat[i]!) >>> 0; commit(c, d, Q); return next; };
   },
   SIMD_SHIFT(c, f, pc) {
-    const { Q, U, immh, immb, opcode } = f as Required<Fields>;
+    const { Q, U, immh, immb, opcode } = f;
     if (immh === 0) return undefined;
     const size = 31 - Math.clz32(immh), esize = 8 << size, immhb = (immh << 3) | immb;
-    const n = f.rn!, d = f.rd!, next = pc + 4, k = (U << 5) | opcode;
+    const n = f.rn, d = f.rd, next = pc + 4, k = (U << 5) | opcode;
     if ([2, 34, 4, 36, 6, 38, 40, 42, 17].includes(k)) return simdShiftBig(c, f, pc);
     if (size === 3) {
       if (!Q || (k !== 0 && k !== 32 && k !== 10)) return undefined;
@@ -768,9 +755,9 @@ export const FP_SIMD: Record<string, Compiler> = {
     return undefined;
   },
   SIMD_EXT(c, f, pc) {
-    const { Q, op2, imm4 } = f as Required<Fields>;
+    const { Q, op2, imm4 } = f;
     if (op2 || (!Q && imm4 >= 8)) return undefined;
-    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, bytes = Q ? 16 : 8, vb = c.vb;
+    const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, bytes = Q ? 16 : 8, vb = c.vb;
     return () => {
       for (let i = 0; i < bytes; i++) { const j = i + imm4; tb[i] = j < bytes ? vb[n * 16 + j]! : vb[m * 16 + j - bytes]!; }
       commit(c, d, Q);
@@ -778,9 +765,9 @@ export const FP_SIMD: Record<string, Compiler> = {
     };
   },
   SIMD_PERM(c, f, pc) {
-    const { Q, size, opcode } = f as Required<Fields>;
+    const { Q, size, opcode } = f;
     if (opcode === 0 || opcode === 4 || (size === 3 && !Q)) return undefined;
-    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, esz = 1 << size, count = (Q ? 16 : 8) >> size, vb = c.vb;
+    const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, esz = 1 << size, count = (Q ? 16 : 8) >> size, vb = c.vb;
     const part = opcode >= 5 ? 1 : 0, kind = opcode & 3; // 1 uzp, 2 trn, 3 zip
     const src = new Uint8Array(32);
     return () => {
@@ -798,9 +785,9 @@ export const FP_SIMD: Record<string, Compiler> = {
     };
   },
   SIMD_TBL(c, f, pc) {
-    const { Q, op2, len, op } = f as Required<Fields>;
+    const { Q, op2, len, op } = f;
     if (op2) return undefined;
-    const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, bytes = Q ? 16 : 8, vb = c.vb, tableBytes = (len + 1) * 16;
+    const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, bytes = Q ? 16 : 8, vb = c.vb, tableBytes = (len + 1) * 16;
     const table = new Uint8Array(64);
     return () => {
       for (let r = 0; r <= len; r++) for (let i = 0; i < 16; i++) table[r * 16 + i] = vb[((n + r) % 32) * 16 + i]!;
@@ -811,24 +798,9 @@ export const FP_SIMD: Record<string, Compiler> = {
   },
   SIMD_INDEXED: simdIndexed,
   SIMD_SCALAR_PAIR(c, f, pc) {
-    const { U, size, opcode } = f as Required<Fields>;
+    const { U, size, opcode } = f;
     if (U || opcode !== 27 || size !== 3) return undefined;
-    const n = f.rn!, d = f.rd!, next = pc + 4, vq = c.vq;
+    const n = f.rn, d = f.rd, next = pc + 4, vq = c.vq;
     return () => { tq[0] = (vq[n * 2]! + vq[n * 2 + 1]!) & M64; tq[1] = 0n; commit(c, d, 1); return next; };
   },
-};
-
-function mulhu32(a: number, b: number): number {
-  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
-  const t = a0 * b0;
-  const m1 = a1 * b0 + (t >>> 16);
-  const m2 = a0 * b1 + (m1 & 0xffff);
-  return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16)) >>> 0;
-}
-function rbit32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  return (v >>> 16) | (v << 16);
-}
+} satisfies Partial<Compilers>;

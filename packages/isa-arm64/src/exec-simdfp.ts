@@ -5,26 +5,15 @@
  * its old value; Q=0 forms zero the upper half.
  */
 import type { Arm64Cpu, Handler } from "./cpu.js";
-import type { Fields } from "./decode.js";
 import { fusedMulAdd } from "./fma.js";
+import { commit, tb as tb8, td, tf, th16, tw } from "./scratch.js";
 import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand } from "./simd-tables.js";
+import type { FieldMap } from "./table.js";
 
 const TWO32 = 4294967296;
-const tmp = new ArrayBuffer(16);
-const tw = new Uint32Array(tmp);
-const tf = new Float32Array(tmp);
-const td = new Float64Array(tmp);
 const FPCR_DN = 1 << 25;
 const cvf = new Float32Array(1);
 const cvw = new Uint32Array(cvf.buffer);
-
-function commit(c: Arm64Cpu, d: number, q: number): void {
-  const vw = c.vw;
-  vw[d * 4] = tw[0]!;
-  vw[d * 4 + 1] = tw[1]!;
-  vw[d * 4 + 2] = q ? tw[2]! : 0;
-  vw[d * 4 + 3] = q ? tw[3]! : 0;
-}
 
 /** Lane i of V<r> as a number. */
 const getF = (c: Arm64Cpu, r: number, i: number, dbl: boolean) => (dbl ? c.vd[r * 2 + i]! : c.vf[r * 4 + i]!);
@@ -94,12 +83,12 @@ function binLane(c: Arm64Cpu, i: number, op: Bin, nm: boolean, rn: number, jn: n
   else setF(i, r, dbl);
 }
 
-export function simdFp3(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
-  const { Q, U, size, opcode } = f as Required<Fields>;
+export function simdFp3(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f;
   const name = FP3_OPS[fpKey(U, size >> 1, opcode)];
   const dbl = (size & 1) === 1;
   if (!name || (dbl && !Q)) return undefined;
-  const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, lanes = dbl ? 2 : Q ? 4 : 2;
+  const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, lanes = dbl ? 2 : Q ? 4 : 2;
   const cmp = CMP[name];
   if (cmp) {
     const ones = 0xffffffff;
@@ -157,12 +146,12 @@ const ROUND: Record<string, (x: number) => number> = {
   fcvtnu: roundEven, fcvtmu: Math.floor, fcvtpu: Math.ceil, fcvtzu: Math.trunc, fcvtau: roundAway,
 };
 
-export function simdFp2(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
-  const { Q, U, size, opcode } = f as Required<Fields>;
+export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f;
   const name = FP2_OPS[fpKey(U, size >> 1, opcode)];
   const dbl = (size & 1) === 1;
   if (!name) return undefined;
-  const n = f.rn!, d = f.rd!, next = pc + 4, vw = c.vw;
+  const n = f.rn, d = f.rd, next = pc + 4, vw = c.vw;
   if (name === "fcvtn" || name === "fcvtl") {
     if (!dbl) return undefined;
     const narrow = name === "fcvtn";
@@ -270,11 +259,11 @@ export function simdFp2(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined
   return undefined;
 }
 
-export function simdFpAcross(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
-  const { Q, U, size, opcode } = f as Required<Fields>;
+export function simdFpAcross(c: Arm64Cpu, f: FieldMap["SIMD_ACROSS"], pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f;
   const name = FP_ACROSS_OPS[fpKey(U, size >> 1, opcode)];
   if (!name || !Q || (size & 1)) return undefined;
-  const n = f.rn!, d = f.rd!, next = pc + 4, nm = name.includes("nm");
+  const n = f.rn, d = f.rd, next = pc + 4, nm = name.includes("nm");
   const op = name.startsWith("fmax") ? maxF : minF;
   // Reduce() is a pairwise tree: op(op(e0, e1), op(e2, e3)); the inner results go through V<d>'s scratch.
   const scratch = new Float32Array(2);
@@ -298,14 +287,14 @@ export function simdFpAcross(c: Arm64Cpu, f: Fields, pc: number): Handler | unde
   };
 }
 
-export function simdIndexed(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
-  const { Q, U, size, L, M, rm, opcode, H } = f as Required<Fields>;
+export function simdIndexed(c: Arm64Cpu, f: FieldMap["SIMD_INDEXED"], pc: number): Handler | undefined {
+  const { Q, U, size, L, M, rm, opcode, H } = f;
   const op = INDEXED_OPS[(U << 4) | opcode];
   if (!op) return undefined;
   if (op.fp ? size < 2 || (size === 3 && !Q) : size === 0 || size === 3) return undefined;
   const el = indexedOperand(size, H, L, M, rm);
   if (!el) return undefined;
-  const n = f.rn!, d = f.rd!, next = pc + 4, mreg = el.reg, idx = el.index, vw = c.vw, vh = c.vh;
+  const n = f.rn, d = f.rd, next = pc + 4, mreg = el.reg, idx = el.index, vw = c.vw, vh = c.vh;
   if (op.fp) {
     const dbl = size === 3, lanes = dbl ? 2 : Q ? 4 : 2;
     if (op.name === "fmul") {
@@ -341,13 +330,12 @@ export function simdIndexed(c: Arm64Cpu, f: Fields, pc: number): Handler | undef
   }
   const lanes = (Q ? 16 : 8) >> size;
   const acc = op.name === "mla" ? 1 : op.name === "mls" ? -1 : 0;
-  const th = new Uint16Array(tmp);
   return () => {
     const b = get(mreg, idx, false);
     for (let i = 0; i < lanes; i++) {
       const p = Math.imul(get(n, i, false), b);
       const v = acc === 0 ? p : acc > 0 ? get(d, i, false) + p : get(d, i, false) - p;
-      if (size === 1) th[i] = v; else tw[i] = v >>> 0;
+      if (size === 1) th16[i] = v; else tw[i] = v >>> 0;
     }
     commit(c, d, Q);
     return next;
@@ -369,7 +357,6 @@ function readLanes(c: Arm64Cpu, reg: number, size: number, count: number, signed
   }
   return out;
 }
-const tb8 = new Uint8Array(tmp);
 function writeLanes(size: number, vals: readonly bigint[], first = 0): void {
   const bytes = 1 << size;
   vals.forEach((v, i) => {
@@ -382,8 +369,8 @@ const satU = (v: bigint, bits: number) => { const max = (1n << BigInt(bits)) - 1
 const absB = (v: bigint) => (v < 0n ? -v : v);
 
 /** Three-same integer ops not in the fast table: key U<<5 | opcode. */
-export function simdInt3Big(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
-  const { Q, U, size, opcode } = f as Required<Fields>;
+export function simdInt3Big(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f;
   const key = (U << 5) | opcode;
   const bits = 8 << size, B = BigInt(bits), signed = U === 0;
   const ops: Record<number, (a: bigint, b: bigint, d: bigint) => bigint> = {
@@ -405,7 +392,7 @@ export function simdInt3Big(c: Arm64Cpu, f: Fields, pc: number): Handler | undef
     const r = -s;
     return r >= B ? (a < 0n ? -1n : 0n) : a >> r;
   }
-  const n = f.rn!, m = f.rm!, d = f.rd!, next = pc + 4, count = (Q ? 16 : 8) >> size;
+  const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, count = (Q ? 16 : 8) >> size;
   return () => {
     const a = readLanes(c, n, size, count, signed), b = readLanes(c, m, size, count, opcode === 8 ? true : signed);
     const acc = readLanes(c, d, size, count, signed);
@@ -416,11 +403,11 @@ export function simdInt3Big(c: Arm64Cpu, f: Fields, pc: number): Handler | undef
 }
 
 /** Two-register-misc integer ops not in the fast table (cls, clz, pairwise long, saturating narrow). */
-export function simdInt2Big(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
-  const { Q, U, size, opcode } = f as Required<Fields>;
+export function simdInt2Big(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Handler | undefined {
+  const { Q, U, size, opcode } = f;
   const k = (U << 5) | opcode;
   if (size === 3) return undefined;
-  const n = f.rn!, d = f.rd!, next = pc + 4, count = (Q ? 16 : 8) >> size, bits = 8 << size;
+  const n = f.rn, d = f.rd, next = pc + 4, count = (Q ? 16 : 8) >> size, bits = 8 << size;
   if (k === 4 || k === 36) {
     return () => {
       const a = readLanes(c, n, size, count, false);
@@ -459,11 +446,11 @@ export function simdInt2Big(c: Arm64Cpu, f: Fields, pc: number): Handler | undef
 }
 
 /** Shift-by-immediate ops not in the fast table: ssra/usra, srshr/urshr, srsra/ursra, sri, sli, rshrn. */
-export function simdShiftBig(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
-  const { Q, U, immh, immb, opcode } = f as Required<Fields>;
+export function simdShiftBig(c: Arm64Cpu, f: FieldMap["SIMD_SHIFT"], pc: number): Handler | undefined {
+  const { Q, U, immh, immb, opcode } = f;
   if (immh === 0) return undefined;
   const size = 31 - Math.clz32(immh), esize = 8 << size, immhb = (immh << 3) | immb, k = (U << 5) | opcode;
-  const n = f.rn!, d = f.rd!, next = pc + 4;
+  const n = f.rn, d = f.rd, next = pc + 4;
   const right = BigInt(2 * esize - immhb), left = BigInt(immhb - esize);
   const mask = (1n << BigInt(esize)) - 1n;
   if (k === 17) {

@@ -8,12 +8,16 @@
  * carry two-word results between helpers so nothing allocates per instruction.
  */
 import type { GuestMemory } from "@uabi/isa-core";
-import { CTR_EL0, DCZID_EL0, DC_ZVA_BYTES, MIDR_EL1, SP_SLOT, TRAP_FAULTED, TRAP_RETIRED, type Arm64Cpu, type Handler } from "./cpu.js";
-import { decode, decodeBitMasks, sext, type Fields } from "./decode.js";
-import { MULT_OPCODES } from "./disasm.js";
+import { mulhu32, rbit32 } from "./bits.js";
+import type { Arm64Cpu, Handler } from "./cpu.js";
+import { decode, decodeBitMasks, type Decoded } from "./decode.js";
 import { FP_SIMD } from "./exec-fp.js";
+import { MULT_OPCODES } from "./simd-tables.js";
+import { CTR_EL0, DCZID_EL0, DC_ZVA_BYTES, holds, MIDR_EL1, SP_SLOT, TRAP_FAULTED, TRAP_RETIRED } from "./state.js";
+import type { FieldMap, RowName } from "./table.js";
 
-type Compiler = (c: Arm64Cpu, f: Fields, pc: number) => Handler | undefined;
+/** One compiler per row, typed by that row's declared fields (exec-fp.ts has the FP/SIMD rows). */
+export type Compilers = { readonly [N in RowName]: (c: Arm64Cpu, f: FieldMap[N], pc: number) => Handler | undefined };
 
 const TWO32 = 4294967296;
 let tl = 0;
@@ -50,14 +54,6 @@ function shift32(v: number, type: number, s: number): number {
     default: return s === 0 ? v : (v >>> s) | (v << (32 - s));
   }
 }
-/** High 32 bits of the unsigned 32×32 product. */
-function mulhu32(a: number, b: number): number {
-  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
-  const t = a0 * b0;
-  const m1 = a1 * b0 + (t >>> 16);
-  const m2 = a0 * b1 + (m1 & 0xffff);
-  return (a1 * b1 + (m1 >>> 16) + (m2 >>> 16)) >>> 0;
-}
 /** Low 64 bits of a 64×64 product into tl/th. */
 function mul64(alo: number, ahi: number, blo: number, bhi: number): void {
   tl = Math.imul(alo, blo);
@@ -71,13 +67,6 @@ function fromBig(v: bigint): void {
 }
 function clz64(lo: number, hi: number): number {
   return hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
-}
-function rbit32(v: number): number {
-  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
-  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
-  return (v >>> 16) | (v << 16);
 }
 function bswap32(v: number): number {
   return ((v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)) | 0;
@@ -101,21 +90,6 @@ const wz = (n: number) => (n === 31 ? 33 : n);
 /** Slot when encoding 31 means SP. */
 const rs = (n: number) => (n === 31 ? SP_SLOT : n);
 
-/** Inline condition check (used by hot handlers). */
-function holds(c: Arm64Cpu, cond: number): boolean {
-  let r: boolean;
-  switch (cond >> 1) {
-    case 0: r = c.fZ === 1; break;
-    case 1: r = c.fC === 1; break;
-    case 2: r = c.fN === 1; break;
-    case 3: r = c.fV === 1; break;
-    case 4: r = c.fC === 1 && c.fZ === 0; break;
-    case 5: r = c.fN === c.fV; break;
-    case 6: r = c.fZ === 0 && c.fN === c.fV; break;
-    default: return true;
-  }
-  return (cond & 1) === 1 ? !r : r;
-}
 
 /** a + b + cin on 64 bits with flags. */
 function adc64Flags(c: Arm64Cpu, alo: number, ahi: number, blo: number, bhi: number, cin: number): void {
@@ -150,20 +124,19 @@ function setAddr(c: Arm64Cpu, slot: number, a: number): void {
 
 // ------------------------------------------------------------- data processing
 
-const C: Record<string, Compiler> = {
+const C = {
   ADR(c, f, pc) {
-    const imm = sext((f.immhi! << 2) | f.immlo!, 21);
-    const v = f.op ? Math.floor(pc / 4096) * 4096 + imm * 4096 : pc + imm;
-    const d = wz(f.rd!);
+    const v = f.op ? Math.floor(pc / 4096) * 4096 + f.imm * 4096 : pc + f.imm;
+    const d = wz(f.rd);
     const lo = v | 0, hi = Math.floor(v / TWO32) | 0, next = pc + 4;
     const L = c.L, H = c.H;
     return () => { L[d] = lo; H[d] = hi; return next; };
   },
 
   ADDSUB_IMM(c, f, pc) {
-    const { sf, op, S, sh, imm12 } = f as Required<Fields>;
+    const { sf, op, S, sh, imm12 } = f;
     const imm = sh ? imm12 << 12 : imm12;
-    const n = rs(f.rn!), d = S ? wz(f.rd!) : rs(f.rd!), next = pc + 4;
+    const n = rs(f.rn), d = S ? wz(f.rd) : rs(f.rd), next = pc + 4;
     const L = c.L, H = c.H;
     if (sf) {
       if (!S) {
@@ -182,12 +155,12 @@ const C: Record<string, Compiler> = {
   },
 
   LOGIC_IMM(c, f, pc) {
-    const { sf, opc, N, immr, imms } = f as Required<Fields>;
+    const { sf, opc, N, immr, imms } = f;
     if (!sf && N) return undefined;
     const m = decodeBitMasks(N, imms, immr, !!sf);
     if (!m) return undefined;
     const [ml, mh] = m;
-    const n = rz(f.rn!), d = opc === 3 ? wz(f.rd!) : rs(f.rd!), next = pc + 4;
+    const n = rz(f.rn), d = opc === 3 ? wz(f.rd) : rs(f.rd), next = pc + 4;
     const L = c.L, H = c.H;
     if (!sf) {
       // W forms: the result is zero-extended (the upper half is never the source's).
@@ -213,9 +186,9 @@ const C: Record<string, Compiler> = {
   },
 
   MOVEWIDE(c, f, pc) {
-    const { sf, opc, hw, imm16 } = f as Required<Fields>;
+    const { sf, opc, hw, imm16 } = f;
     if (opc === 1 || (!sf && hw >= 2)) return undefined;
-    const d = wz(f.rd!), next = pc + 4;
+    const d = wz(f.rd), next = pc + 4;
     const L = c.L, H = c.H;
     const sh = (hw & 1) * 16, inHi = hw >= 2;
     if (opc === 3) {
@@ -230,9 +203,9 @@ const C: Record<string, Compiler> = {
   },
 
   BITFIELD(c, f, pc) {
-    const { sf, opc, N, immr: r, imms: s } = f as Required<Fields>;
+    const { sf, opc, N, immr: r, imms: s } = f;
     if (opc === 3 || N !== sf || (!sf && (r >= 32 || s >= 32))) return undefined;
-    const n = rz(f.rn!), d = wz(f.rd!), next = pc + 4;
+    const n = rz(f.rn), d = wz(f.rd), next = pc + 4;
     const L = c.L, H = c.H;
     if (!sf) {
       // 32-bit forms.
@@ -278,9 +251,9 @@ const C: Record<string, Compiler> = {
   },
 
   EXTR(c, f, pc) {
-    const { sf, N, imms } = f as Required<Fields>;
+    const { sf, N, imms } = f;
     if (N !== sf || (!sf && imms >= 32)) return undefined;
-    const n = rz(f.rn!), m = rz(f.rm!), d = wz(f.rd!), next = pc + 4;
+    const n = rz(f.rn), m = rz(f.rm), d = wz(f.rd), next = pc + 4;
     const L = c.L, H = c.H;
     if (!sf) return () => { L[d] = imms === 0 ? L[m]! : (L[m]! >>> imms) | (L[n]! << (32 - imms)); H[d] = 0; return next; };
     return () => {
@@ -295,13 +268,13 @@ const C: Record<string, Compiler> = {
 
   // ------------------------------------------------------------ branches
   B(c, f, pc) {
-    const t = pc + sext(f.imm26!, 26) * 4;
+    const t = pc + f.off;
     if (!f.op) return () => t;
     const L = c.L, H = c.H, ret = pc + 4, rl = ret | 0, rh = Math.floor(ret / TWO32);
     return () => { L[30] = rl; H[30] = rh; return t; };
   },
   B_COND(c, f, pc) {
-    const t = pc + sext(f.imm19!, 19) * 4, next = pc + 4, cond = f.cond!;
+    const t = pc + f.off, next = pc + 4, cond = f.cond;
     // One closure per condition so the hot compare-and-branch needs no switch.
     switch (cond) {
       case 0: return () => (c.fZ === 1 ? t : next);
@@ -320,20 +293,20 @@ const C: Record<string, Compiler> = {
     }
   },
   CBZ(c, f, pc) {
-    const t = pc + sext(f.imm19!, 19) * 4, next = pc + 4, r = rz(f.rt!);
+    const t = pc + f.off, next = pc + 4, r = rz(f.rt);
     const L = c.L, H = c.H;
     if (f.sf) return f.op ? () => ((L[r]! | H[r]!) !== 0 ? t : next) : () => ((L[r]! | H[r]!) === 0 ? t : next);
     return f.op ? () => (L[r]! !== 0 ? t : next) : () => (L[r]! === 0 ? t : next);
   },
   TBZ(c, f, pc) {
-    const t = pc + sext(f.imm14!, 14) * 4, next = pc + 4, r = rz(f.rt!);
-    const bit = (f.b5! << 5) | f.b40!;
+    const t = pc + f.off, next = pc + 4, r = rz(f.rt);
+    const bit = f.bit;
     const arr = bit >= 32 ? c.H : c.L, m = 1 << (bit & 31);
     return f.op ? () => ((arr[r]! & m) !== 0 ? t : next) : () => ((arr[r]! & m) === 0 ? t : next);
   },
   BR(c, f, pc) {
     if (f.opc === 3) return undefined;
-    const n = rz(f.rn!), link = f.opc === 1, ret = pc + 4;
+    const n = rz(f.rn), link = f.opc === 1, ret = pc + 4;
     const L = c.L, H = c.H, rl = ret | 0, rh = Math.floor(ret / TWO32);
     return () => {
       const t = addrOf(c, n);
@@ -352,7 +325,7 @@ const C: Record<string, Compiler> = {
     return () => { c.pc = next; c.pendingTrap = { kind: "syscall", pc }; return TRAP_RETIRED; };
   },
   BRK(c, f, pc) {
-    const imm = f.imm16!;
+    const imm = f.imm16;
     return () => trap(c, { kind: "breakpoint", pc, imm });
   },
   UDF: () => undefined,
@@ -362,7 +335,7 @@ const C: Record<string, Compiler> = {
     return () => next;
   },
   BARRIER(c, f, pc) {
-    const { crm, op2 } = f as Required<Fields>;
+    const { crm, op2 } = f;
     const next = pc + 4;
     if (op2 === 2) return () => { c.exAddr = -1; return next; };
     // dsb/dmb/isb (any option: reserved isb options behave as SY) and sb: ordering is already total here.
@@ -371,7 +344,7 @@ const C: Record<string, Compiler> = {
   },
   SYS(c, f, pc) {
     const key = `${f.op1}.${f.crn}.${f.crm}.${f.op2}`;
-    const t = rz(f.rt!), next = pc + 4;
+    const t = rz(f.rt), next = pc + 4;
     if (key === "3.7.4.1") {
       const zero = new Uint8Array(DC_ZVA_BYTES);
       return () => {
@@ -385,8 +358,8 @@ const C: Record<string, Compiler> = {
     return undefined;
   },
   SYSREG(c, f, pc) {
-    const key = `${2 + f.o0!}.${f.op1}.${f.crn}.${f.crm}.${f.op2}`;
-    const t = f.rt!, next = pc + 4;
+    const key = `${2 + f.o0}.${f.op1}.${f.crn}.${f.crm}.${f.op2}`;
+    const t = f.rt, next = pc + 4;
     const L = c.L, H = c.H;
     const d = wz(t);
     if (f.L) {
@@ -401,13 +374,13 @@ const C: Record<string, Compiler> = {
 
   // ------------------------------------------------------------ loads/stores
   LDST_UIMM(c, f, pc) {
-    const { size, V, opc, imm12 } = f as Required<Fields>;
-    const acc = accessor(c, size, V, opc, f.rt!);
+    const { size, V, opc, imm12 } = f;
+    const acc = accessor(c, size, V, opc, f.rt);
     if (!acc) return undefined;
     const scale = V && opc >= 2 ? 4 : size;
     const off = imm12 * 2 ** scale;
-    const n = rs(f.rn!), next = pc + 4, L = c.L, H = c.H, mem = c.mem;
-    const t = f.rt!;
+    const n = rs(f.rn), next = pc + 4, L = c.L, H = c.H, mem = c.mem;
+    const t = f.rt;
     // Fast paths for the most common integer forms.
     if (!V && size === 3 && opc === 1) {
       const d = wz(t);
@@ -437,11 +410,11 @@ const C: Record<string, Compiler> = {
     return () => { acc((H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + off); return next; };
   },
   LDST_IMM9(c, f, pc) {
-    const { size, V, opc, imm9, idx } = f as Required<Fields>;
+    const { size, V, opc, idx } = f;
     if (idx === 2 && (V || isPrefetch(size, V, opc))) return undefined;
-    const acc = accessor(c, size, V, opc, f.rt!);
+    const acc = accessor(c, size, V, opc, f.rt);
     if (!acc) return undefined;
-    const off = sext(imm9, 9), n = rs(f.rn!), next = pc + 4;
+    const off = f.imm, n = rs(f.rn), next = pc + 4;
     // idx 2 is ldtr/sttr: at EL0 the unprivileged access is an ordinary one.
     if (idx === 0 || idx === 2) return () => { acc(addrOf(c, n) + off); return next; };
     if (isPrefetch(size, V, opc)) return undefined;
@@ -449,17 +422,17 @@ const C: Record<string, Compiler> = {
     return () => { const a = addrOf(c, n) + off; acc(a); setAddr(c, n, a); return next; };
   },
   LDST_REGOFF(c, f, pc) {
-    const { size, V, opc, option, S } = f as Required<Fields>;
+    const { size, V, opc, option, S } = f;
     if ((option & 2) === 0) return undefined;
-    const acc = accessor(c, size, V, opc, f.rt!);
+    const acc = accessor(c, size, V, opc, f.rt);
     if (!acc) return undefined;
     const scale = V && opc >= 2 ? 4 : size;
     const amt = S ? scale : 0, mul = 2 ** amt;
-    const n = rs(f.rn!), m = rz(f.rm!), next = pc + 4, L = c.L, H = c.H;
+    const n = rs(f.rn), m = rz(f.rm), next = pc + 4, L = c.L, H = c.H;
     const signed = (option & 4) !== 0, is64 = (option & 1) !== 0;
     if (is64 && !V && opc <= 1 && size !== 3) {
       // Hot forms (ldrb/strb/ldr w/str w with a 64-bit index) inline, without the accessor call.
-      const t = f.rt!, d = wz(t), mem = c.mem;
+      const t = f.rt, d = wz(t), mem = c.mem;
       const ea = () => (H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + (H[m]! * TWO32 + (L[m]! >>> 0)) * mul;
       if (opc === 1) {
         if (size === 0) return () => { L[d] = mem.read8(ea()); H[d] = 0; return next; };
@@ -476,20 +449,20 @@ const C: Record<string, Compiler> = {
     return () => { acc(addrOf(c, n) + (L[m]! >>> 0) * mul); return next; };
   },
   LDR_LIT(c, f, pc) {
-    const { opc, V } = f as Required<Fields>;
-    const a = pc + sext(f.imm19!, 19) * 4, next = pc + 4;
+    const { opc, V } = f;
+    const a = pc + f.off, next = pc + 4;
     if (!V && opc === 3) return () => next; // prfm literal
-    const acc = V ? accessor(c, opc === 2 ? 0 : opc + 2, 1, opc === 2 ? 3 : 1, f.rt!) : accessor(c, opc === 0 ? 2 : opc === 1 ? 3 : 2, 0, opc === 2 ? 2 : 1, f.rt!);
+    const acc = V ? accessor(c, opc === 2 ? 0 : opc + 2, 1, opc === 2 ? 3 : 1, f.rt) : accessor(c, opc === 0 ? 2 : opc === 1 ? 3 : 2, 0, opc === 2 ? 2 : 1, f.rt);
     if (!acc) return undefined;
     return () => { acc(a); return next; };
   },
   LDSTP(c, f, pc) {
-    const { opc, V, mode, L: load, imm7 } = f as Required<Fields>;
+    const { opc, V, mode, L: load, imm } = f;
     let bytes: number;
     if (V) { if (opc === 3) return undefined; bytes = 4 << opc; }
     else { if (opc === 3 || (opc === 1 && (!load || mode === 0))) return undefined; bytes = opc === 2 ? 8 : 4; }
-    const off = sext(imm7, 7) * bytes, n = rs(f.rn!), next = pc + 4;
-    const t1 = f.rt!, t2 = f.rt2!;
+    const off = imm * bytes, n = rs(f.rn), next = pc + 4;
+    const t1 = f.rt, t2 = f.rt2;
     const L = c.L, H = c.H, mem = c.mem;
     let access: (a: number) => void;
     if (!V && bytes === 8) {
@@ -520,10 +493,10 @@ const C: Record<string, Compiler> = {
     return () => { const a = addrOf(c, n) + off; access(a); setAddr(c, n, a); return next; };
   },
   LDST_EXCL(c, f, pc) {
-    const { size, o2, L: load, o1, rs: s, o0, rt2 } = f as Required<Fields>;
+    const { size, o2, L: load, o1, rs: s, o0, rt2 } = f;
     if (o1 && !o2) return exclusivePair(c, f, pc);
     if (o1 || rt2 !== 31) return undefined; // CAS (LSE) is not implemented
-    const n = rs(f.rn!), t = f.rt!, next = pc + 4, bytes = 1 << size;
+    const n = rs(f.rn), t = f.rt, next = pc + 4, bytes = 1 << size;
     const L = c.L, H = c.H, mem = c.mem;
     const d = wz(t);
     const read = (a: number) => {
@@ -567,14 +540,14 @@ const C: Record<string, Compiler> = {
       return next;
     };
   },
-  LDST_MULT: (c, f, pc) => ldstMult(c, f, pc, false),
-  LDST_MULT_POST: (c, f, pc) => ldstMult(c, f, pc, true),
+  LDST_MULT: (c, f, pc) => ldstMult(c, f, pc, undefined),
+  LDST_MULT_POST: (c, f, pc) => ldstMult(c, f, pc, f.rm),
 
   // ------------------------------------------------------------ register DP
   LOGIC_SREG(c, f, pc) {
-    const { sf, opc, shift, N, imm6 } = f as Required<Fields>;
+    const { sf, opc, shift, N, imm6 } = f;
     if (!sf && imm6 >= 32) return undefined;
-    const n = rz(f.rn!), m = rz(f.rm!), d = wz(f.rd!), next = pc + 4;
+    const n = rz(f.rn), m = rz(f.rm), d = wz(f.rd), next = pc + 4;
     const L = c.L, H = c.H;
     const inv = N ? -1 : 0;
     if (!sf) {
@@ -628,15 +601,15 @@ const C: Record<string, Compiler> = {
     };
   },
   ADDSUB_SREG(c, f, pc) {
-    const { sf, op, S, shift, imm6 } = f as Required<Fields>;
+    const { sf, op, S, shift, imm6 } = f;
     if (shift === 3 || (!sf && imm6 >= 32)) return undefined;
-    const n = rz(f.rn!), m = rz(f.rm!), d = wz(f.rd!), next = pc + 4;
+    const n = rz(f.rn), m = rz(f.rm), d = wz(f.rd), next = pc + 4;
     return addSubReg(c, sf, op, S, n, d, next, sf ? (lo, hi) => SHIFT64[shift]!(lo, hi, imm6) : undefined, (v) => shift32(v, shift, imm6), m, imm6 === 0);
   },
   ADDSUB_EREG(c, f, pc) {
-    const { sf, op, S, opt, option, imm3 } = f as Required<Fields>;
+    const { sf, op, S, opt, option, imm3 } = f;
     if (opt !== 0 || imm3 > 4) return undefined;
-    const n = rs(f.rn!), m = rz(f.rm!), d = S ? wz(f.rd!) : rs(f.rd!), next = pc + 4;
+    const n = rs(f.rn), m = rz(f.rm), d = S ? wz(f.rd) : rs(f.rd), next = pc + 4;
     const ext64 = (lo: number, hi: number) => {
       extend(lo, hi, option);
       shl64(tl, th, imm3);
@@ -645,8 +618,8 @@ const C: Record<string, Compiler> = {
     return addSubReg(c, sf, op, S, n, d, next, ext64, ext32, m, false);
   },
   ADC(c, f, pc) {
-    const { sf, op, S } = f as Required<Fields>;
-    const n = rz(f.rn!), m = rz(f.rm!), d = wz(f.rd!), next = pc + 4, L = c.L, H = c.H;
+    const { sf, op, S } = f;
+    const n = rz(f.rn), m = rz(f.rm), d = wz(f.rd), next = pc + 4, L = c.L, H = c.H;
     const inv = op ? -1 : 0;
     if (sf) {
       return () => {
@@ -666,8 +639,8 @@ const C: Record<string, Compiler> = {
     };
   },
   CCMP(c, f, pc) {
-    const { sf, op, cond, i, nzcv } = f as Required<Fields>;
-    const n = rz(f.rn!), m = f.rm!, next = pc + 4, L = c.L, H = c.H;
+    const { sf, op, cond, i, nzcv } = f;
+    const n = rz(f.rn), m = f.rm, next = pc + 4, L = c.L, H = c.H;
     const imm = i === 1;
     return () => {
       if (holds(c, cond)) {
@@ -679,9 +652,9 @@ const C: Record<string, Compiler> = {
     };
   },
   CSEL(c, f, pc) {
-    const { sf, op, S, cond, o2 } = f as Required<Fields>;
+    const { sf, op, S, cond, o2 } = f;
     if (S) return undefined;
-    const n = rz(f.rn!), m = rz(f.rm!), d = wz(f.rd!), next = pc + 4, L = c.L, H = c.H;
+    const n = rz(f.rn), m = rz(f.rm), d = wz(f.rd), next = pc + 4, L = c.L, H = c.H;
     if (!op && !o2) return () => { const s = holds(c, cond) ? n : m; L[d] = L[s]!; H[d] = sf ? H[s]! : 0; return next; };
     return () => {
       if (holds(c, cond)) { L[d] = L[n]!; H[d] = sf ? H[n]! : 0; return next; }
@@ -693,9 +666,9 @@ const C: Record<string, Compiler> = {
     };
   },
   DP2(c, f, pc) {
-    const { sf, S, opcode } = f as Required<Fields>;
+    const { sf, S, opcode } = f;
     if (S) return undefined;
-    const n = rz(f.rn!), m = rz(f.rm!), d = wz(f.rd!), next = pc + 4, L = c.L, H = c.H;
+    const n = rz(f.rn), m = rz(f.rm), d = wz(f.rd), next = pc + 4, L = c.L, H = c.H;
     if (opcode >= 8 && opcode <= 11) {
       const t = opcode - 8;
       if (!sf) return () => { L[d] = shift32(L[n]!, t, L[m]! & 31); H[d] = 0; return next; };
@@ -726,9 +699,9 @@ const C: Record<string, Compiler> = {
     return undefined;
   },
   DP1(c, f, pc) {
-    const { sf, S, opcode2, opcode } = f as Required<Fields>;
+    const { sf, S, opcode2, opcode } = f;
     if (S || opcode2) return undefined;
-    const n = rz(f.rn!), d = wz(f.rd!), next = pc + 4, L = c.L, H = c.H;
+    const n = rz(f.rn), d = wz(f.rd), next = pc + 4, L = c.L, H = c.H;
     const set = (lo: number, hi: number) => { L[d] = lo; H[d] = hi; return next; };
     if (!sf) {
       switch (opcode) {
@@ -751,9 +724,9 @@ const C: Record<string, Compiler> = {
     }
   },
   DP3(c, f, pc) {
-    const { sf, op54, op31, o0 } = f as Required<Fields>;
+    const { sf, op54, op31, o0 } = f;
     if (op54) return undefined;
-    const n = rz(f.rn!), m = rz(f.rm!), a = rz(f.ra!), d = wz(f.rd!), next = pc + 4, L = c.L, H = c.H;
+    const n = rz(f.rn), m = rz(f.rm), a = rz(f.ra), d = wz(f.rd), next = pc + 4, L = c.L, H = c.H;
     if (op31 === 0) {
       if (!sf) return () => { const p = Math.imul(L[n]!, L[m]!); L[d] = o0 ? L[a]! - p : L[a]! + p; H[d] = 0; return next; };
       return () => {
@@ -791,13 +764,13 @@ const C: Record<string, Compiler> = {
     }
     return undefined;
   },
-};
+} satisfies Partial<Compilers>;
 
 /** ldxp/ldaxp/stxp/stlxp: 2×32 or 2×64-bit exclusive pairs; the monitor compares the whole pair. */
-function exclusivePair(c: Arm64Cpu, f: Fields, pc: number): Handler | undefined {
-  const { size, L: load, rs: s, rt2 } = f as Required<Fields>;
+function exclusivePair(c: Arm64Cpu, f: FieldMap["LDST_EXCL"], pc: number): Handler | undefined {
+  const { size, L: load, rs: s, rt2 } = f;
   if (size < 2 || (load && s !== 31)) return undefined;
-  const n = rs(f.rn!), t = f.rt!, next = pc + 4, wide = size === 3, bytes = wide ? 16 : 8;
+  const n = rs(f.rn), t = f.rt, next = pc + 4, wide = size === 3, bytes = wide ? 16 : 8;
   const L = c.L, H = c.H, mem = c.mem;
   const words = new Uint32Array(4);
   const read = (a: number) => { for (let i = 0; i < bytes / 4; i++) words[i] = mem.read32(a + 4 * i); };
@@ -934,15 +907,15 @@ function accessor(c: Arm64Cpu, size: number, V: number, opc: number, t: number):
   return (a) => { const v = (rd(a) << sh) >> sh; L[d] = v; H[d] = to64 ? v >> 31 : 0; };
 }
 
-function ldstMult(c: Arm64Cpu, f: Fields, pc: number, post: boolean): Handler | undefined {
-  const { Q, L: load, opcode, size } = f as Required<Fields>;
+/** ld1-4/st1-4; `rm` is the post-index register (31: by the transfer size), undefined without writeback. */
+function ldstMult(c: Arm64Cpu, f: FieldMap["LDST_MULT"], pc: number, rm: number | undefined): Handler | undefined {
+  const { Q, L: load, opcode, size } = f;
   const op = MULT_OPCODES[opcode];
   if (!op) return undefined;
   const [regs, sel] = op;
   if (size === 3 && !Q && sel !== 1) return undefined;
-  const n = rs(f.rn!), t = f.rt!, next = pc + 4, mem = c.mem, vb = c.vb;
+  const n = rs(f.rn), t = f.rt, next = pc + 4, mem = c.mem, vb = c.vb;
   const ebytes = 1 << size, lanes = (Q ? 16 : 8) / ebytes, total = regs * (Q ? 16 : 8);
-  const m = f.rm ?? 0;
   const buf = new Uint8Array(total);
   return () => {
     const a = addrOf(c, n);
@@ -966,7 +939,7 @@ function ldstMult(c: Arm64Cpu, f: Fields, pc: number, post: boolean): Handler | 
       }
       mem.writeBytes(a, buf);
     }
-    if (post) setAddr(c, n, a + (m === 31 ? total : addrOf(c, m)));
+    if (rm !== undefined) setAddr(c, n, a + (rm === 31 ? total : addrOf(c, rm)));
     return next;
   };
 }
@@ -995,7 +968,14 @@ const SYSREG_WRITE: Record<string, (c: Arm64Cpu, lo: number, hi: number) => void
 
 // ------------------------------------------------------------ entry point
 
-const ALL: Record<string, Compiler> = { ...C, ...FP_SIMD };
+/** Every row has a compiler: the type checker rejects a table that misses one. */
+const ALL: Compilers = { ...C, ...FP_SIMD };
+
+/** The row's compiler on the row's fields (generic in N so the pair type-checks without a cast). */
+function compileDecoded<N extends RowName>(c: Arm64Cpu, d: Decoded<N>, pc: number): Handler | undefined {
+  const comp: Compilers[N] = ALL[d.row.name];
+  return comp(c, d.f, pc);
+}
 
 /** Compile one instruction word at `pc` into a handler (an `undefined` trap for unallocated/unsupported words). */
 export function compileInstruction(c: Arm64Cpu, word: number, pc: number): Handler {
@@ -1003,8 +983,7 @@ export function compileInstruction(c: Arm64Cpu, word: number, pc: number): Handl
   let h: Handler | undefined;
   let detail = "unallocated encoding";
   if (d) {
-    const comp = ALL[d.row.name];
-    h = comp?.(c, d.f, pc);
+    h = compileDecoded(c, d, pc);
     if (!h) detail = `unallocated or unimplemented ${d.row.name}`;
   }
   if (h) return h;
@@ -1013,4 +992,3 @@ export function compileInstruction(c: Arm64Cpu, word: number, pc: number): Handl
   return () => trap(c, { kind: "undefined", pc, bytes, detail });
 }
 
-export { holds };

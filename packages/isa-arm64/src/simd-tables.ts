@@ -53,3 +53,6 @@ export function indexedOperand(size: number, H: number, L: number, M: number, rm
   if (size === 3) return L ? undefined : { index: H, reg: (M << 4) | rm };
   return undefined;
 }
+
+/** [registers, elements-per-structure] for ld1-4/st1-4 multiple-structure opcodes. */
+export const MULT_OPCODES: Readonly<Record<number, readonly [number, number]>> = { 0: [4, 4], 2: [4, 1], 4: [3, 3], 6: [3, 1], 7: [1, 1], 8: [2, 2], 10: [2, 1] };

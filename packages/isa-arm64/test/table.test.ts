@@ -42,6 +42,27 @@ describe("A64 encoding table", () => {
     expect(d.f).toMatchObject({ sf: 1, op: 0, S: 0, sh: 0, imm12: 0x10, rn: 16, rd: 16 });
   });
 
+  it("sign-extends, scales and joins fields as the table declares them", () => {
+    const field = (word: number) => decode(word)?.f;
+    expect(field(0x17ffffff)).toEqual({ op: 0, off: -4 }); // b .-4: imm26 all ones
+    expect(field(0x14000002)).toEqual({ op: 0, off: 8 });
+    expect(field(0x54ffffe1)).toMatchObject({ off: -4, cond: 1 }); // b.ne .-4
+    expect(field((0xb7000000 | (31 << 19) | (0x3f00 << 5)) >>> 0)).toMatchObject({ bit: 63, op: 1, off: -1024 }); // tbnz x0, #63, .-1024
+    expect(field(0x70000000 | (0x7ffff << 5) | 1)).toMatchObject({ op: 0, imm: -1, rd: 1 }); // adr x1, .-1: immhi:immlo all ones
+    expect(field(0x30000020)).toMatchObject({ imm: 5, rd: 0 }); // adr x0, .+5: immhi = 1, immlo = 1
+    expect(field(0xa9bf7bfd)).toMatchObject({ mode: 3, imm: -2 }); // stp x29, x30, [sp, #-16]!
+    expect(field(0xf85f83e0)).toMatchObject({ imm: -8, idx: 0 }); // ldur x0, [sp, #-8]
+    expect(field(0x6f07e7e0)).toMatchObject({ imm8: 0xff, cmode: 14, op: 1 }); // movi v0.2d, #-1: abc:defgh joined
+  });
+
+  it("compiles split, signed and scaled field tokens and rejects malformed ones", () => {
+    const r = compileRow({ name: "X", pattern: "f<3:2>:s2 0000000000000000000000000 f<1:0>:2 g:3*8" }, 0);
+    expect(r.fields.map((x) => [x.name, x.width, x.signed, x.scale])).toEqual([["f", 4, true, 1], ["g", 3, false, 8]]);
+    const bad = ["a:16 a:16", "a<1:0>:3 " + "0".repeat(29), "a<3:2>:2 a<0:0>:1 " + "0".repeat(29), "a<1:0>:2 a<1:0>:2 " + "0".repeat(28),
+      "a<3:2>:2 a<1:0>:s2 " + "0".repeat(28), "a:32", "a<2:1>:2 " + "0".repeat(30)];
+    for (const p of bad) expect(() => compileRow({ name: "X", pattern: p }, 0), p).toThrow(TableError);
+  });
+
   it("reports unallocated encodings as no row", () => {
     expect(decode(0x04000000)).toBeUndefined(); // SVE space: not implemented, so unallocated here
     expect(decode(0xffffffff)).toBeUndefined();
