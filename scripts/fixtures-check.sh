@@ -12,9 +12,9 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# Every TypeScript step resolves workspace packages to their sources (the "source" export condition), as
+# Every TypeScript step resolves workspace packages to their sources (the "@uabi/source" export condition), as
 # the tests and `pnpm uabi` do: nothing needs building first.
-export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--conditions=source"
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--conditions=@uabi/source"
 start=$(date +%s)
 failures=()
 step() { echo; echo "== $*"; }

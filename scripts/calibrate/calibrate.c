@@ -4,22 +4,31 @@
  * checked against direct measurements. x86_64 Linux only; built and run by
  * packages/kernel/src/cost/calibrate.ts, which parses the `key value` lines printed here.
  *
- *   calibrate --probe        prints the stub address the filter must allow
- *   calibrate [iterations]   < seccomp filter for the trap test: "<n> {code jt jf k}*n"
+ *   calibrate --probe               prints the stub address the filter must allow
+ *   calibrate [iterations [rounds]] < seccomp filter for the trap test: "<n> {code jt jf k}*n"
  *
- * Every timed loop is run_loop(body, iterations); instruction counts come from single-stepping
- * run_loop(body, 2) and run_loop(body, 1) under ptrace and taking the difference, which is exactly
- * one iteration of the timed loop (user-mode instructions: caller, handler, vDSO, trampolines).
+ * Timing: every measurement runs in its own fresh child, `rounds` times, the rounds interleaved with
+ * every other measurement's (a shared host has slow periods lasting seconds: interleaving lets each
+ * measurement sample the same periods); each child times REPS short batches of run_loop(body, b). The
+ * reported figure is the minimum ns per iteration over all batches of all rounds. Instruction counts
+ * come from single-stepping run_loop(body, 2) and run_loop(body, 1) under ptrace and taking the
+ * difference, which is exactly one iteration of the timed loop (caller, handler, vDSO, trampolines).
  *
- * Primitives:   syscall (raw getpid), user instruction (empty call loop), signal delivery+sigreturn
- *               (kill(self) with a handler minus with SIG_IGN, minus the handler's instructions),
- *               cBPF instruction and filter run (getpid under 2- vs 202-instruction filters),
- *               ptrace stop (kill(self, ignored) traced minus untraced: one signal-delivery-stop).
+ * Primitives:   user instruction (slope: empty call loop vs the same plus 400 straight-line
+ *               integer instructions), syscall (raw getpid), ordered counter read
+ *               (rdtscp, what the vDSO's clock_gettime executes), signal delivery+sigreturn
+ *               (kill(self) with an empty SA_SIGINFO handler minus with SIG_IGN), cBPF instruction
+ *               and filter run (getpid under 2- vs 4002-instruction filters), SUD entry check
+ *               (getpid with dispatch on and the selector at ALLOW), ptrace stop (kill(self,
+ *               ignored) traced minus untraced: one signal-delivery-stop).
  * Composites:   SUD trap, seccomp RET_TRAP trap, seccomp-allowed syscall, vDSO clock_gettime,
- *               getpid under PTRACE_SYSCALL.
+ *               getpid through the stub, getpid under PTRACE_SYSCALL.
+ * Traced measurements pin tracer and tracee to one CPU: a cross-CPU wake-up of an idle virtual CPU
+ * costs several µs more and varies from run to run; both the primitive and the composite are pinned.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -48,10 +57,11 @@ typedef void (*body_fn)(void);
 /* The large filter executes this many more cBPF instructions than the small one (with the JIT on,
  * a few hundred would drown in noise). */
 #define LARGE_FILTER_EXTRA 4000
-/* Each timing is the minimum over this many runs in the same child: the host is shared. */
-#define REPS 3
+/* Batches timed per child and round; the minimum is kept (the host is shared). */
+#define REPS 20
 
 static long iterations = 100000;
+static int rounds = 7;
 static unsigned char *stub; /* "syscall; ret": the allowed window for SUD and seccomp */
 static volatile char selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 static pid_t self_pid;
@@ -96,15 +106,28 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv) {
   selector = SYSCALL_DISPATCH_FILTER_ALLOW; /* so rt_sigreturn is not dispatched (SUD) */
   g[REG_RAX] = stub_call(si->si_syscall, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
 }
-static void on_usr1(int sig) { (void)sig; }
+/* Empty, but SA_SIGINFO like the SIGSYS handler: the kernel copies siginfo to the frame either way on x86_64. */
+static void on_usr1(int sig, siginfo_t *si, void *uc) {
+  (void)sig, (void)si, (void)uc;
+}
 
 static void body_empty(void) {}
+/* body_empty plus 400 instructions of ordinary integer code (a stack load, an add into one accumulator):
+ * the slope between the two loops is the marginal cost of a user instruction. */
+static void body_straight(void) {
+  __asm__ volatile(".rept 200\n\tmov (%%rsp), %%rax\n\tadd %%rax, %%rdx\n\t.endr" ::: "rax", "rdx", "memory");
+}
 static void body_getpid(void) { raw_getpid(); }
 static void body_stub_getpid(void) { stub_call(SYS_getpid, 0, 0, 0, 0, 0, 0); }
 static void body_kill(void) { kill(self_pid, SIGUSR1); }
 static void body_sud(void) {
   selector = SYSCALL_DISPATCH_FILTER_BLOCK;
   raw_getpid();
+}
+/* What the vDSO executes to read the clock (rdtsc_ordered: rdtscp where the CPU has it). */
+static void body_timer(void) {
+  unsigned a, d, c;
+  __asm__ volatile("rdtscp" : "=a"(a), "=d"(d), "=c"(c));
 }
 static void body_vdso(void) {
   struct timespec ts;
@@ -114,7 +137,12 @@ static void body_vdso(void) {
 
 /* Setups run in the measured (child) process before timing or counting. */
 static void setup_none(void) {}
-static void setup_usr1_handler(void) { signal(SIGUSR1, on_usr1); }
+static void setup_usr1_handler(void) {
+  struct sigaction sa = {0};
+  sa.sa_sigaction = on_usr1;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGUSR1, &sa, NULL);
+}
 static void setup_usr1_ignored(void) { signal(SIGUSR1, SIG_IGN); }
 static void setup_sigsys(void) {
   struct sigaction sa = {0};
@@ -128,6 +156,11 @@ static void setup_sud(void) {
     perror("PR_SET_SYSCALL_USER_DISPATCH");
     _exit(3);
   }
+}
+/* SUD on, selector left at ALLOW: every entry from outside the window pays the dispatch check only. */
+static void setup_sud_allowed(void) {
+  setup_sud();
+  selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 /* Filters are installed with SECCOMP_FILTER_FLAG_SPEC_ALLOW unless `mitigate`: by default seccomp
  * also turns on speculative-execution mitigations for the task (arch_seccomp_spec_mitigate), which
@@ -159,76 +192,78 @@ static void setup_filter_k(unsigned k) {
 static void setup_filter_small(void) { setup_filter_k(0); }
 static void setup_filter_large(void) { setup_filter_k(LARGE_FILTER_EXTRA); }
 
-/* Time run_loop(body, n) in a fresh child after setup(); returns ns per iteration. */
-static double time_in_child(body_fn setup, body_fn body, long n) {
-  int pfd[2];
-  if (pipe(pfd)) exit(2);
-  fflush(stdout);
-  pid_t pid = fork();
-  if (pid == 0) {
-    self_pid = getpid();
-    setup();
-    run_loop(body, n / 20 + 1); /* warm up */
-    double per = 1e300;
-    for (int r = 0; r < REPS; r++) {
-      double t0 = now_ns();
-      run_loop(body, n);
-      double t = (now_ns() - t0) / n;
-      if (t < per) per = t;
-    }
-    if (write(pfd[1], &per, sizeof per) != sizeof per) _exit(4);
-    _exit(0);
+/* The minimum ns per iteration over REPS batches of b iterations (after one warm-up batch). */
+static double time_batches(body_fn body, long b) {
+  run_loop(body, b);
+  double per = 1e300;
+  for (int r = 0; r < REPS; r++) {
+    double t0 = now_ns();
+    run_loop(body, b);
+    double t = (now_ns() - t0) / b;
+    if (t < per) per = t;
   }
-  close(pfd[1]);
-  double per = -1;
-  if (read(pfd[0], &per, sizeof per) != sizeof per) per = -1;
-  close(pfd[0]);
-  waitpid(pid, NULL, 0);
   return per;
 }
 
-/* Same, but the child runs under a tracer that resumes every stop (PTRACE_CONT or PTRACE_SYSCALL). */
-static double time_traced(body_fn setup, body_fn body, long n, int request) {
+/* One round: time_batches in a fresh child after setup(), untraced (request 0) or under a tracer that
+ * resumes every stop with `request` (PTRACE_CONT or PTRACE_SYSCALL). */
+static double time_in_child(body_fn setup, body_fn body, long b, int request) {
   int pfd[2];
   if (pipe(pfd)) exit(2);
   fflush(stdout);
+  cpu_set_t saved;
+  sched_getaffinity(0, sizeof saved, &saved);
+  if (request) { /* tracer and tracee on one CPU (see the header) */
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    int cpu = sched_getcpu();
+    CPU_SET(cpu < 0 ? 0 : cpu, &one);
+    sched_setaffinity(0, sizeof one, &one);
+  }
   pid_t pid = fork();
   if (pid == 0) {
     self_pid = getpid();
     setup();
-    ptrace(PTRACE_TRACEME, 0, 0, 0);
-    raise(SIGSTOP);
-    run_loop(body, n / 20 + 1);
-    double per = 1e300;
-    for (int r = 0; r < REPS; r++) {
-      double t0 = now_ns();
-      run_loop(body, n);
-      double t = (now_ns() - t0) / n;
-      if (t < per) per = t;
+    if (request) {
+      ptrace(PTRACE_TRACEME, 0, 0, 0);
+      raise(SIGSTOP);
     }
+    double per = time_batches(body, b);
     if (write(pfd[1], &per, sizeof per) != sizeof per) _exit(4);
     _exit(0);
   }
   close(pfd[1]);
-  int st;
-  waitpid(pid, &st, 0); /* the initial SIGSTOP */
-  ptrace(request, pid, 0, 0);
-  for (;;) {
-    if (waitpid(pid, &st, 0) < 0 || WIFEXITED(st) || WIFSIGNALED(st)) break;
-    int sig = WSTOPSIG(st);
-    /* Suppress the measured SIGUSR1 (it is ignored anyway); pass any other signal on. */
-    int inject = (sig == SIGUSR1 || sig == SIGTRAP || sig == (SIGTRAP | 0x80)) ? 0 : sig;
-    ptrace(request, pid, 0, inject);
+  if (request) {
+    int st;
+    waitpid(pid, &st, 0); /* the initial SIGSTOP */
+    ptrace(request, pid, 0, 0);
+    for (;;) {
+      if (waitpid(pid, &st, 0) < 0 || WIFEXITED(st) || WIFSIGNALED(st)) break;
+      int sig = WSTOPSIG(st);
+      /* Suppress the measured SIGUSR1 (it is ignored anyway); pass any other signal on. */
+      int inject = (sig == SIGUSR1 || sig == SIGTRAP || sig == (SIGTRAP | 0x80)) ? 0 : sig;
+      ptrace(request, pid, 0, inject);
+    }
   }
   double per = -1;
   if (read(pfd[0], &per, sizeof per) != sizeof per) per = -1;
   close(pfd[0]);
+  if (!request) waitpid(pid, NULL, 0);
+  sched_setaffinity(0, sizeof saved, &saved);
   return per;
 }
 
 /* User instructions of run_loop(body, iters) after setup(), by single-stepping the child. */
 static long steps_in_child(body_fn setup, body_fn body, long iters) {
   fflush(stdout);
+  /* Tracer and tracee on one CPU, SCHED_FIFO where allowed: fewer clock updates land mid-step. */
+  cpu_set_t saved, one;
+  sched_getaffinity(0, sizeof saved, &saved);
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+  sched_setaffinity(0, sizeof one, &one);
+  struct sched_param fifo = {.sched_priority = 1}, other = {0};
+  int rt = sched_setscheduler(0, SCHED_FIFO, &fifo) == 0;
   pid_t pid = fork();
   if (pid == 0) {
     self_pid = getpid();
@@ -253,27 +288,57 @@ static long steps_in_child(body_fn setup, body_fn body, long iters) {
   }
   kill(pid, SIGKILL);
   waitpid(pid, &st, 0);
+  if (rt) sched_setscheduler(0, SCHED_OTHER, &other);
+  sched_setaffinity(0, sizeof saved, &saved);
   return steps;
 }
 
-/* Minimum over three tries: a vDSO seqlock retry (a timer tick while single-stepping) adds a pass. */
+/* A vDSO seqlock retry (a clock update while single-stepping, likelier on a loaded host) only ever adds
+ * instructions: keep the minimum of nine tries. */
 static long insns_per_iteration(body_fn setup, body_fn body) {
   long best = -1;
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 9; i++) {
     long n = steps_in_child(setup, body, 2) - steps_in_child(setup, body, 1);
     if (best < 0 || n < best) best = n;
   }
   return best;
 }
 
-static void report(const char *name, body_fn setup, body_fn body, long n) {
-  printf("t_%s %.3f\n", name, time_in_child(setup, body, n));
-  printf("n_%s %ld\n", name, insns_per_iteration(setup, body));
-}
+/* Every timed loop: key, setup, body, iterations as a fraction of `iterations`, tracer request,
+ * whether to count its instructions. */
+struct measurement {
+  const char *key;
+  body_fn setup, body;
+  long num, den;
+  int request, count;
+  double best;
+};
+static struct measurement table[] = {
+  {"call", setup_none, body_empty, 10, 1, 0, 1, 0},
+  {"straight", setup_none, body_straight, 1, 1, 0, 1, 0},
+  {"getpid", setup_none, body_getpid, 1, 1, 0, 1, 0},
+  {"timer", setup_none, body_timer, 1, 1, 0, 1, 0},
+  {"kill_ignored", setup_usr1_ignored, body_kill, 1, 1, 0, 1, 0},
+  {"kill_handled", setup_usr1_handler, body_kill, 1, 1, 0, 1, 0},
+  {"filter_small", setup_filter_small, body_getpid, 1, 1, 0, 1, 0},
+  {"filter_large", setup_filter_large, body_getpid, 1, 1, 0, 1, 0},
+  {"sud_allowed", setup_sud_allowed, body_getpid, 1, 1, 0, 1, 0},
+  {"ptrace_kill_ignored", setup_usr1_ignored, body_kill, 1, 50, PTRACE_CONT, 0, 0},
+  {"stub_getpid", setup_none, body_stub_getpid, 1, 1, 0, 1, 0},
+  {"vdso", setup_none, body_vdso, 1, 1, 0, 1, 0},
+  {"sud_trap", setup_sud, body_sud, 1, 1, 0, 1, 0},
+  {"seccomp_trap", setup_seccomp_trap, body_getpid, 1, 1, 0, 1, 0},
+  {"seccomp_allowed", setup_seccomp_trap, body_stub_getpid, 1, 1, 0, 1, 0},
+  {"seccomp_trap_mitigated", setup_seccomp_trap_mitigated, body_getpid, 1, 1, 0, 0, 0},
+  {"ptrace_syscall", setup_none, body_getpid, 1, 50, PTRACE_SYSCALL, 1, 0},
+};
+#define NMEASURE (sizeof table / sizeof table[0])
 
 int main(int argc, char **argv) {
   if (argc > 1) iterations = strtol(argv[1], NULL, 0);
-  if (iterations < 100) iterations = 100;
+  if (argc > 2) rounds = (int)strtol(argv[2], NULL, 0);
+  if (iterations < 1000) iterations = 1000;
+  if (rounds < 1) rounds = 1;
   /* The seccomp trap filter comes from the TypeScript side (the same generator the simulator uses). */
   if (scanf("%u", &trap_filter_len) != 1 || trap_filter_len == 0 || trap_filter_len > 4096) {
     fprintf(stderr, "expected a filter on stdin\n");
@@ -294,6 +359,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   printf("iterations %ld\n", iterations);
+  printf("rounds %d\n", rounds);
   printf("reps %d\n", REPS);
   printf("large_filter_extra %d\n", LARGE_FILTER_EXTRA);
   printf("stub 0x%lx\n", (unsigned long)stub);
@@ -304,21 +370,17 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 32; i++) if (p[i] == 0x0f && p[i + 1] == 0x05) { off = i + 2; break; }
     printf("site_ip 0x%lx\n", (unsigned long)(p + off));
   }
-  long slow = iterations / 50 + 10;
-  report("call", setup_none, body_empty, iterations * 10);
-  report("getpid", setup_none, body_getpid, iterations);
-  report("stub_getpid", setup_none, body_stub_getpid, iterations);
-  report("kill_ignored", setup_usr1_ignored, body_kill, iterations);
-  report("kill_handled", setup_usr1_handler, body_kill, iterations);
-  report("filter_small", setup_filter_small, body_getpid, iterations);
-  report("filter_large", setup_filter_large, body_getpid, iterations);
-  printf("t_ptrace_kill_ignored %.3f\n", time_traced(setup_usr1_ignored, body_kill, slow, PTRACE_CONT));
-  report("vdso", setup_none, body_vdso, iterations);
-  report("sud_trap", setup_sud, body_sud, iterations);
-  report("seccomp_trap", setup_seccomp_trap, body_getpid, iterations);
-  report("seccomp_allowed", setup_seccomp_trap, body_stub_getpid, iterations);
-  printf("t_seccomp_trap_mitigated %.3f\n", time_in_child(setup_seccomp_trap_mitigated, body_getpid, iterations));
-  printf("t_ptrace_syscall %.3f\n", time_traced(setup_none, body_getpid, slow, PTRACE_SYSCALL));
-  printf("n_ptrace_syscall %ld\n", insns_per_iteration(setup_none, body_getpid));
+  for (int r = 0; r < rounds; r++) {
+    for (unsigned m = 0; m < NMEASURE; m++) {
+      struct measurement *t = &table[m];
+      long b = iterations * t->num / t->den / rounds / REPS;
+      double per = time_in_child(t->setup, t->body, b < 1 ? 1 : b, t->request);
+      if (r == 0 || per < t->best) t->best = per;
+    }
+  }
+  for (unsigned m = 0; m < NMEASURE; m++) {
+    printf("t_%s %.3f\n", table[m].key, table[m].best);
+    if (table[m].count) printf("n_%s %ld\n", table[m].key, insns_per_iteration(table[m].setup, table[m].body));
+  }
   return 0;
 }

@@ -3,7 +3,7 @@
  * stdout and exit status with the oracle recording (fixtures/corpus/expected). Part of
  * `pnpm fixtures:check` (scripts/fixtures-check.sh).
  *
- *   node --conditions=source --import tsx scripts/check/corpus.ts [--jobs N] [--full] [--mode M]... [--target T]
+ *   node --conditions=@uabi/source --import tsx scripts/check/corpus.ts [--jobs N] [--full] [--mode M]... [--target T]
  *
  * The 10^8-instruction fixtures (HEAVY in the kernel's corpus cases) run under direct mode only unless
  * --full. Expected-output adjustments are the kernel corpus tests' own (ORACLE_DEVIATIONS): where our

@@ -1,6 +1,6 @@
 /**
  * Interpreter throughput (a benchmark script, not a test):
- *   node --conditions=source --import tsx scripts/seccomp/bench.ts [evaluations]
+ *   node --conditions=@uabi/source --import tsx scripts/seccomp/bench.ts [evaluations]
  */
 import { AUDIT_ARCH_X86_64, fillSeccompData, newSeccompDataBuffer, SeccompState, vdsoWindowFilter } from "../../packages/kernel/src/seccomp/index.js";
 

@@ -1,13 +1,61 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx with the workspace "source" condition, so no build is needed.
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+// The `uabi` command. An installed package ships only dist/: run the built CLI in this process (no second
+// Node, no loader). In a checkout, the built CLI runs only while it is at least as new as every workspace
+// package's sources; otherwise (or with UABI_FROM_SOURCE=1) the TypeScript sources run through tsx with the
+// workspace's "@uabi/source" export condition, so no build is ever needed and a stale dist/ is never used.
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { constants } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsx = require.resolve("tsx");
-const main = join(here, "..", "src", "main.ts");
-const r = spawnSync(process.execPath, ["--conditions=source", "--import", tsx, main, ...process.argv.slice(2)], { stdio: "inherit" });
-process.exit(r.status ?? (r.signal ? 128 + 9 : 1));
+const app = join(dirname(fileURLToPath(import.meta.url)), "..");
+const built = join(app, "dist", "main.js");
+const sources = join(app, "src", "main.ts");
+
+/** Newest modification time under dir (0 when it does not exist). */
+function newest(dir) {
+  let t = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** In a checkout: every package with sources has a dist/ written after its newest source file. */
+function builtIsFresh() {
+  const workspace = join(app, "..", "..");
+  const dirs = [app, ...readdirSync(join(workspace, "packages")).map((d) => join(workspace, "packages", d))];
+  return dirs.every((d) => !existsSync(join(d, "src")) || newest(join(d, "dist")) >= newest(join(d, "src")));
+}
+
+const fromSource = !existsSync(built) || (existsSync(sources) && (process.env.UABI_FROM_SOURCE === "1" || !builtIsFresh()));
+
+if (!fromSource) {
+  await import(pathToFileURL(built).href);
+} else {
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  const child = spawn(process.execPath, ["--conditions=@uabi/source", "--import", tsx, sources, ...process.argv.slice(2)], { stdio: "inherit" });
+  // A signal sent to this process (kill, a supervisor) is meant for the CLI: pass it on and let the child decide.
+  const forwarded = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+  const forward = (sig) => child.kill(sig);
+  for (const s of forwarded) process.on(s, forward);
+  child.on("exit", (code, signal) => {
+    for (const s of forwarded) process.off(s, forward);
+    if (signal) {
+      // Die by the same signal, so our parent (a shell: 128+n) sees exactly what the child got. A signal whose
+      // default action does not terminate cannot have killed the child; the fallback is the shell's 128+n.
+      process.kill(process.pid, signal);
+      process.exit(128 + (constants.signals[signal] ?? 0));
+    }
+    process.exit(code ?? 1);
+  });
+}

@@ -164,7 +164,7 @@ describe("uabi vdso inspect", () => {
   });
 
   it("the installed entry point exits 2 with one stderr line on a usage error (spawned)", () => {
-    const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", "apps/uabi/src/main.ts", "vdso", "inspect", "--bogus"], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--conditions=@uabi/source", "--import", "tsx", "apps/uabi/src/main.ts", "vdso", "inspect", "--bogus"], { cwd: ROOT, encoding: "utf8" });
     expect([r.status, r.stdout, r.stderr]).toEqual([2, "", "uabi: unknown option --bogus\n"]);
   });
 });

@@ -2,7 +2,7 @@
  * Interpreter throughput: runs a CPU-bound corpus binary (default bench-O2: a sieve plus a
  * 64-bit xorshift/FNV hash loop) and reports guest instructions per second, beside
  * qemu-aarch64's wall time on the same binary when qemu is installed.
- * Run: node --conditions=source --import tsx packages/isa-arm64/bench/mips.ts [fixture-id] [repeats]
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-arm64/bench/mips.ts [fixture-id] [repeats]
  */
 import { spawnSync } from "node:child_process";
 import { GuestMemory } from "@uabi/isa-core";

@@ -3,7 +3,7 @@
  * the table (operands forced to x0 = x1 op x2 [op x3]), each executed with .inst over a grid of
  * inputs and NZCV values; the program prints one hash per encoding. qemu-aarch64 records the
  * expected output (build.sh), the interpreter must reproduce it (differential.test.ts).
- * Run: node --conditions=source --import tsx packages/isa-arm64/scripts/gen-intdiff.ts
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-arm64/scripts/gen-intdiff.ts
  */
 import { writeFileSync } from "node:fs";
 import { COMPILED_TABLE, disassembleWord } from "../src/index.js";

@@ -3,7 +3,7 @@
  * LDST_UIMM, LDST_IMM9, LDST_REGOFF, LDSTP, LDST_EXCL, LDST_MULT[_POST]) with the base forced to
  * x1 = the middle of a buffer, index x2, data x0/x3 (v0/v3), status w4, offsets kept inside the
  * buffer. Each encoding runs over 8 index/data cases; one hash of registers and buffer per encoding.
- * Run: node --conditions=source --import tsx packages/isa-arm64/scripts/gen-memdiff.ts
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-arm64/scripts/gen-memdiff.ts
  */
 import { writeFileSync } from "node:fs";
 import { COMPILED_TABLE, disassembleWord } from "../src/index.js";

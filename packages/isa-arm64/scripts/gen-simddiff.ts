@@ -3,7 +3,7 @@
  * (operands forced to d/v0 = op(v1, v2, v3), general registers x0/x1 where the row uses them),
  * each run over a grid of 16-byte input patterns and NZCV values; one hash per encoding.
  * qemu-aarch64 records the expected output (build.sh); differential.test.ts compares.
- * Run: node --conditions=source --import tsx packages/isa-arm64/scripts/gen-simddiff.ts
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-arm64/scripts/gen-simddiff.ts
  */
 import { writeFileSync } from "node:fs";
 import { COMPILED_TABLE, disassembleWord } from "../src/index.js";

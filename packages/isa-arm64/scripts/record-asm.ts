@@ -1,6 +1,6 @@
 /**
  * Re-record test/fixtures/asm-oracle.json: assemble every ASM_CASES text with
- * GNU as and store the words. Run: node --conditions=source --import tsx packages/isa-arm64/scripts/record-asm.ts
+ * GNU as and store the words. Run: node --conditions=@uabi/source --import tsx packages/isa-arm64/scripts/record-asm.ts
  */
 import { writeFileSync } from "node:fs";
 import { ASM_CASES } from "../test/asm-cases.js";

@@ -1,7 +1,7 @@
 /**
  * Run every aarch64 corpus fixture on the interpreter through the test-support harness and
  * compare stdout / exit status with the recording. Prints one line per fixture with MIPS.
- * Run: node --conditions=source --import tsx packages/isa-arm64/scripts/run-corpus.ts [filter]
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-arm64/scripts/run-corpus.ts [filter]
  */
 import { GuestMemory } from "@uabi/isa-core";
 import { corpusFixtures, readFixtureBinary, runStatic } from "@uabi/test-support";

@@ -1,7 +1,7 @@
 /**
  * Guest instructions per second on the CPU-bound corpus fixture (bench: a sieve plus a 64-bit hash loop),
  * beside native execution and qemu-x86_64 on the same binary when those are available.
- * Run: node --conditions=source --import tsx packages/isa-x86/bench/mips.ts [target] [fixture]
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-x86/bench/mips.ts [target] [fixture]
  *   target: x86_64-musl (default) | x86_64-glibc; fixture: bench-O2 (default)
  */
 import { spawnSync } from "node:child_process";

@@ -1,6 +1,6 @@
 /**
  * Compare the disassembler with objdump over the corpus objdump fixtures (or a binary's live objdump).
- * Run: node --conditions=source --import tsx packages/isa-x86/scripts/disasm-oracle.ts [file.objdump.gz|binary] [maxShown]
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-x86/scripts/disasm-oracle.ts [file.objdump.gz|binary] [maxShown]
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";

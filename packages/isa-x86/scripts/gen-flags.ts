@@ -3,7 +3,7 @@
  * natively on the host (a generated C file with inline asm, built by gcc), and records the result
  * registers and RFLAGS in test/fixtures/flags-native.json, with each instruction's bytes from GNU as.
  * test/flags.test.ts replays every case on the interpreter.
- * Run (x86-64 host with gcc and binutils): node --conditions=source --import tsx packages/isa-x86/scripts/gen-flags.ts
+ * Run (x86-64 host with gcc and binutils): node --conditions=@uabi/source --import tsx packages/isa-x86/scripts/gen-flags.ts
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";

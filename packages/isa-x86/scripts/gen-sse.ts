@@ -2,7 +2,7 @@
  * SSE/SSE2 differential oracle: runs each instruction natively (generated C with inline asm, built by gcc)
  * on xmm0/xmm1/rax inputs and records xmm0, xmm1, rax and RFLAGS into test/fixtures/sse-native.json.gz,
  * with the instruction bytes from GNU as. test/sse.test.ts replays every case on the interpreter.
- * Run (x86-64 host with gcc and binutils): node --conditions=source --import tsx packages/isa-x86/scripts/gen-sse.ts
+ * Run (x86-64 host with gcc and binutils): node --conditions=@uabi/source --import tsx packages/isa-x86/scripts/gen-sse.ts
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";

@@ -2,7 +2,7 @@
  * x87 differential oracle: loads two 80-bit values and a control word, runs one x87 operation natively
  * (generated C with inline asm, built by gcc) and records st(0) (80-bit), the condition codes, RFLAGS and
  * any integer/float store, into test/fixtures/x87-native.json.gz. test/x87.test.ts replays them.
- * Run (x86-64 host with gcc and binutils): node --conditions=source --import tsx packages/isa-x86/scripts/gen-x87.ts
+ * Run (x86-64 host with gcc and binutils): node --conditions=@uabi/source --import tsx packages/isa-x86/scripts/gen-x87.ts
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";

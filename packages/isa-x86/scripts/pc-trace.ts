@@ -1,7 +1,7 @@
 /**
  * Debug aid: write the sequence of executed instruction addresses of a corpus fixture (one hex per line),
  * to diff against `qemu-x86_64 -singlestep -d exec,nochain`.
- * Run: node --conditions=source --import tsx packages/isa-x86/scripts/pc-trace.ts x86_64-glibc hello-O2 [max] > out
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-x86/scripts/pc-trace.ts x86_64-glibc hello-O2 [max] > out
  */
 import { GuestMemory, type Trap } from "@uabi/isa-core";
 import { corpusFixture, readFixtureBinary, runStatic, type TargetName } from "@uabi/test-support";

@@ -1,7 +1,7 @@
 /**
  * Records what GNU as emits for every assembler test case (test/asm-cases.ts) into
  * test/fixtures/asm-oracle.json, so the assembler test runs without binutils.
- * Run: node --conditions=source --import tsx packages/isa-x86/scripts/record-asm-oracle.ts
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-x86/scripts/record-asm-oracle.ts
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";

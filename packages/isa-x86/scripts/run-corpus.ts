@@ -1,7 +1,7 @@
 /**
  * Run every x86-64 corpus fixture (glibc and musl, -O0/-O2) on the interpreter through the
  * test-support harness and compare stdout / exit status with the recording. One line per fixture.
- * Run: node --conditions=source --import tsx packages/isa-x86/scripts/run-corpus.ts [filter]
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-x86/scripts/run-corpus.ts [filter]
  */
 import { GuestMemory } from "@uabi/isa-core";
 import { corpusFixtures, readFixtureBinary, runStatic } from "@uabi/test-support";

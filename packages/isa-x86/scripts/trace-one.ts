@@ -1,6 +1,6 @@
 /**
  * Debug aid: run one corpus fixture with syscall tracing and print stdout/stderr and the trap.
- * Run: node --conditions=source --import tsx packages/isa-x86/scripts/trace-one.ts x86_64-glibc hello-O2
+ * Run: node --conditions=@uabi/source --import tsx packages/isa-x86/scripts/trace-one.ts x86_64-glibc hello-O2
  */
 import { GuestMemory } from "@uabi/isa-core";
 import { corpusFixture, readFixtureBinary, runStatic, type TargetName } from "@uabi/test-support";

@@ -1,4 +1,4 @@
-/** Prints the corpus status under the kernel (direct mode): node --conditions=source --import tsx scripts/corpus-status.ts [target] [id-prefix] */
+/** Prints the corpus status under the kernel (direct mode): node --conditions=@uabi/source --import tsx scripts/corpus-status.ts [target] [id-prefix] */
 import { corpusFixtures } from "@uabi/test-support";
 import { runFixture } from "../test/corpus-run.js";
 const only = process.argv[2];

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   buildCalibrationReport, CalibrationError, COMPOSITES, composite, COST_PROFILE_SCHEMA, CostLedger, CostProfileError, counters,
-  DEFAULT_PROFILE, formatCalibration, measuredProfile, parseCalibrationOutput, parseCostProfile, predict, PROFILE_FIELDS, zeroCounters,
+  DEFAULT_PROFILE, DEFAULT_RUN, formatCalibration, measuredProfile, parseCalibrationOutput, parseCostProfile, predict, PROFILE_FIELDS, zeroCounters,
 } from "../src/cost/index.js";
 
 describe("CostLedger", () => {
@@ -29,11 +28,14 @@ describe("CostLedger", () => {
 
 describe("predict and composites", () => {
   it("prices kernel entries as round trips except rt_sigreturn, which signalNs covers", () => {
-    const p = predict(DEFAULT_PROFILE, counters({ kernelEntries: 3, sigreturns: 1, signalDeliveries: 1, handlerInsns: 50 }));
-    expect(p.parts.syscall).toBeCloseTo(2 * 119.5);
-    expect(p.parts.signal).toBe(2300);
-    expect(p.parts.user).toBeCloseTo(50 * 0.36);
-    expect(p.totalNs).toBeCloseTo(239 + 2300 + 18);
+    const d = DEFAULT_PROFILE;
+    const p = predict(d, counters({ kernelEntries: 3, sigreturns: 1, signalDeliveries: 1, handlerInsns: 50, sudEntries: 3, timerReads: 1 }));
+    expect(p.parts.syscall).toBeCloseTo(2 * d.syscallNs);
+    expect(p.parts.signal).toBe(d.signalNs);
+    expect(p.parts.user).toBeCloseTo(50 * d.userInsnNs);
+    expect(p.parts.sud).toBeCloseTo(3 * d.sudEntryNs);
+    expect(p.parts.timer).toBeCloseTo(d.timerReadNs);
+    expect(p.totalNs).toBeCloseTo(2 * d.syscallNs + d.signalNs + 50 * d.userInsnNs + 3 * d.sudEntryNs + d.timerReadNs);
     expect(predict(DEFAULT_PROFILE, zeroCounters()).totalNs).toBe(0);
   });
   it("has the composites the demo and calibration need", () => {
@@ -43,19 +45,13 @@ describe("predict and composites", () => {
     expect(() => composite("nope")).toThrow(RangeError);
     const sud = composite("sud-trap").counters({ handlerInsns: 40 });
     const sec = composite("seccomp-trap").counters({ handlerInsns: 40, cbpfTrap: 9, cbpfReissue: 15, cbpfSigreturn: 3 });
-    expect(predict(DEFAULT_PROFILE, sec).totalNs - predict(DEFAULT_PROFILE, sud).totalNs).toBeCloseTo(27 * 7.5);
+    // seccomp-trap = SUD's shape without SUD's per-entry check, plus 3 filter runs and 27 cBPF instructions.
+    expect(predict(DEFAULT_PROFILE, sec).totalNs - predict(DEFAULT_PROFILE, sud).totalNs)
+      .toBeCloseTo(27 * DEFAULT_PROFILE.cbpfInsnNs + 3 * DEFAULT_PROFILE.filterRunNs - 3 * DEFAULT_PROFILE.sudEntryNs);
     const bounce = predict(DEFAULT_PROFILE, composite("bounce-arm64").counters({ handlerInsns: 40, frameBytes: 32 })).totalNs;
     const direct = predict(DEFAULT_PROFILE, composite("direct").counters({})).totalNs;
     expect(bounce / direct).toBeGreaterThan(2); // two kernel crossings (mechanisms.md §1 "≥ 2")
     expect(predict(DEFAULT_PROFILE, composite("ported").counters({ handlerInsns: 40 })).totalNs).toBeLessThan(direct);
-  });
-  it("the default profile lands SUD near mechanisms.md §2's measured 2,433–2,451 ns (not an independent check: see profile.ts)", () => {
-    const ns = predict(DEFAULT_PROFILE, composite("sud-trap").counters({ userInsns: 30 })).totalNs;
-    expect(ns / 2442).toBeGreaterThan(0.9);
-    expect(ns / 2442).toBeLessThan(1.2);
-    const vdso = predict(DEFAULT_PROFILE, composite("vdso-call").counters({ userInsns: 58 })).totalNs;
-    expect(vdso / 22).toBeGreaterThan(0.5); // §2: vDSO clock_gettime 22 ns; 58 instructions counted by calibrate
-    expect(vdso / 22).toBeLessThan(2);
   });
 });
 
@@ -76,19 +72,23 @@ describe("cost profiles", () => {
 });
 
 describe("calibration on a recorded run (fixtures/calibrate)", () => {
-  const text = readFileSync(new URL("../../../fixtures/calibrate/x86_64-linux-6.18-vm.txt", import.meta.url), "utf8");
-  const host = JSON.parse(readFileSync(new URL("../../../fixtures/calibrate/x86_64-linux-6.18-vm.host.json", import.meta.url), "utf8"));
+  const text = DEFAULT_RUN.text;
   const raw = parseCalibrationOutput(text);
-  const report = buildCalibrationReport(raw, host);
+  const report = buildCalibrationReport(raw, { kernel: "k", cc: "cc", date: DEFAULT_RUN.date });
 
-  it("derives the primitives from the isolated measurements", () => {
+  it("derives each primitive from its own measurements", () => {
     const p = measuredProfile(raw);
-    expect(p.userInsnNs).toBeCloseTo(raw.t_call / raw.n_call);
+    expect(p.userInsnNs).toBeCloseTo((raw.t_straight - raw.t_call) / (raw.n_straight - raw.n_call));
     expect(p.syscallNs).toBeCloseTo(raw.t_getpid - raw.n_getpid * p.userInsnNs);
     expect(p.cbpfInsnNs).toBeCloseTo((raw.t_filter_large - raw.t_filter_small) / raw.large_filter_extra);
     expect(p.signalNs).toBeCloseTo(raw.t_kill_handled - raw.t_kill_ignored - (raw.n_kill_handled - raw.n_kill_ignored) * p.userInsnNs);
     expect(p.ptraceStopNs).toBeCloseTo(raw.t_ptrace_kill_ignored - raw.t_kill_ignored);
+    expect(p.timerReadNs).toBeCloseTo(raw.t_timer - raw.n_timer * p.userInsnNs);
+    expect(p.sudEntryNs).toBeCloseTo(raw.t_sud_allowed - raw.t_getpid);
     expect(() => parseCostProfile(p)).not.toThrow();
+    // No composite measurement feeds a primitive: changing every composite's time leaves the profile alone.
+    const shifted = { ...raw, t_stub_getpid: 1, t_vdso: 1, t_sud_trap: 1, t_seccomp_trap: 1, t_seccomp_allowed: 1, t_ptrace_syscall: 1 };
+    expect(measuredProfile(shifted)).toEqual(p);
   });
 
   it("predicts each native composite from primitives through the shared formulas", () => {
@@ -103,11 +103,14 @@ describe("calibration on a recorded run (fixtures/calibrate)", () => {
     // + window 7), re-issue from the stub (2 + 13), rt_sigreturn (guard passes it after 3).
     expect(report.composites.find((c) => c.id === "seccomp-trap")!.counters).toMatchObject({ cbpfInsns: 9 + 15 + 3, filterRuns: 3, kernelEntries: 3, sigreturns: 1 });
     expect(report.composites.find((c) => c.id === "seccomp-allowed")!.counters.cbpfInsns).toBe(15);
+    expect(report.composites.find((c) => c.id === "sud-trap")!.counters).toMatchObject({ sudEntries: 3, signalDeliveries: 1 });
+    expect(report.composites.find((c) => c.id === "vdso-call")!.counters.timerReads).toBe(1);
   });
 
   it("formats a readable report", () => {
     const s = formatCalibration(report);
     expect(s).toContain("signal delivery + rt_sigreturn");
+    expect(s).toContain("SUD check per kernel entry");
     expect(s).toMatch(/sud-trap\s+\S+ [nµ]s\s+\S+ [nµ]s\s+\d+\.\d\d/);
   });
 

@@ -20,7 +20,7 @@ describe("README example", () => {
           .replace(/from "@uabi\/test-support"/, `from ${JSON.stringify(join(pkg, "src", "index.ts"))}`)
           .replace(/from "@uabi\/isa-core"/, `from ${JSON.stringify(join(pkg, "..", "isa-core", "src", "index.ts"))}`),
       );
-      const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", file], { encoding: "utf8", cwd: pkg });
+      const r = spawnSync(process.execPath, ["--conditions=@uabi/source", "--import", "tsx", file], { encoding: "utf8", cwd: pkg });
       expect(r.stderr).toBe("");
       const expected = [...code.matchAll(/console\.log\(.*\);\s*\/\/ (.*)$/gm)].map((m) => m[1]!.trim());
       expect(r.stdout.trimEnd().split("\n")).toEqual(expected);

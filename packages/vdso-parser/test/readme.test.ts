@@ -11,7 +11,7 @@ describe("README example", () => {
     const code = /```ts\n([\s\S]*?)```/.exec(md)![1]!;
     const file = join(mkdtempSync(join(tmpdir(), "uabi-readme-")), "example.ts");
     writeFileSync(file, code.replace(/from "@uabi\/vdso-parser"/, `from ${JSON.stringify(join(import.meta.dirname, "..", "src", "index.ts"))}`));
-    const r = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", file], { encoding: "utf8", cwd: join(import.meta.dirname, "..") });
+    const r = spawnSync(process.execPath, ["--conditions=@uabi/source", "--import", "tsx", file], { encoding: "utf8", cwd: join(import.meta.dirname, "..") });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     if (liveProcessVdso()) {

@@ -1,6 +1,6 @@
 /**
  * User-mode instruction counts of the generated glue and handlers, per path (a benchmark script,
- * not a test): `node_modules/.bin/tsx --conditions=source packages/vdso/scripts/glue-cost.ts`.
+ * not a test): `node_modules/.bin/tsx --conditions=@uabi/source packages/vdso/scripts/glue-cost.ts`.
  * Kernel entries are counted as the syscall instructions the code executes.
  */
 import { CLOCK_MODE, TASK_PAGE, VVAR_PAGE, bounceFrameAddress, decodeReturnFlag, encodeBounceFrame } from "@uabi/libkernel";

@@ -3,7 +3,7 @@
  * and `objdump -d` of each (aarch64-linux-gnu-objdump for arm64). Run after any change to the
  * generator, libkernel's handlers or the uapi tables:
  *
- *   node_modules/.bin/tsx --conditions=source packages/vdso/scripts/record-oracles.ts
+ *   node_modules/.bin/tsx --conditions=@uabi/source packages/vdso/scripts/record-oracles.ts
  *
  * Fails (without writing) if readelf prints anything on stderr or any warning.
  */

@@ -17,7 +17,7 @@ const FIX = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const has = (tool: string): boolean => spawnSync(tool, ["--version"], { encoding: "utf8" }).status === 0;
 const HAS_READELF = has("readelf");
 const HAS_OBJDUMP = { arm64: has("aarch64-linux-gnu-objdump"), x86_64: has("objdump") };
-const RERECORD = "re-record with: node_modules/.bin/tsx --conditions=source packages/vdso/scripts/record-oracles.ts";
+const RERECORD = "re-record with: node_modules/.bin/tsx --conditions=@uabi/source packages/vdso/scripts/record-oracles.ts";
 
 const ARCHES = ["arm64", "x86_64"] as const;
 const VARIANTS = ["vdso", "library"] as const;

@@ -3,7 +3,8 @@
  * then check the model. For each composite that exists natively (SUD trap, seccomp RET_TRAP trap,
  * seccomp-allowed syscall, vDSO clock_gettime, PTRACE_SYSCALL), the prediction from the *measured
  * primitives*, through the same composite formulas the simulator uses, is compared with the
- * composite's direct measurement. Nothing is fitted to the composites.
+ * composite's direct measurement. The primitives come only from measurements of each primitive alone
+ * (primitives.ts); the composites are only ever predicted, then compared.
  *
  * Only runCalibration touches the host (child_process, fs), and it loads those modules when called
  * (process.getBuiltinModule), so importing this file stays safe in a browser. The `uabi calibrate`
@@ -14,60 +15,13 @@ import {
   newSeccompDataBuffer, SECCOMP_RET_ALLOW, SECCOMP_SET_MODE_FILTER, SeccompState, type SockFilter, stmt, vdsoWindowFilter,
 } from "../seccomp/index.js";
 import type { CostCounters } from "./counters.js";
-import { type CompositeParams, composite, predict } from "./predict.js";
+import { type Composite, type CompositeParams, composite, predict } from "./predict.js";
+import { CalibrationError, type CalibrationRaw, measuredProfile, parseCalibrationOutput } from "./primitives.js";
 import { type CostProfile, DEFAULT_PROFILE } from "./profile.js";
 
 /** x86_64 getpid / rt_sigreturn numbers (the calibration program is x86_64-only). */
 const NR_GETPID = 39;
 const NR_RT_SIGRETURN = 15;
-
-export class CalibrationError extends Error {
-  override name = "CalibrationError";
-}
-
-/** Keys calibrate.c prints, with what they are. t_* in ns per iteration, n_* in user instructions per iteration. */
-export const CALIBRATION_KEYS = {
-  iterations: "timed iterations per loop",
-  stub: "address of the `syscall; ret` stub (the allowed window)",
-  site_ip: "IP after the trapped syscall instruction",
-  t_call: "empty function call loop", n_call: "",
-  t_getpid: "raw getpid", n_getpid: "",
-  t_stub_getpid: "getpid through the stub", n_stub_getpid: "",
-  t_kill_ignored: "kill(self, SIGUSR1) ignored", n_kill_ignored: "",
-  t_kill_handled: "kill(self, SIGUSR1) with an empty handler", n_kill_handled: "",
-  t_filter_small: "getpid under a 2-instruction filter", n_filter_small: "",
-  t_filter_large: "getpid under a (2 + large_filter_extra)-instruction filter", n_filter_large: "",
-  large_filter_extra: "extra cBPF instructions in the large filter",
-  t_ptrace_kill_ignored: "ignored kill(self) under a PTRACE_CONT tracer: one signal-delivery-stop",
-  t_vdso: "vDSO clock_gettime", n_vdso: "",
-  t_sud_trap: "getpid trapped by SUD, re-issued from the handler", n_sud_trap: "",
-  t_seccomp_trap: "getpid trapped by seccomp RET_TRAP, re-issued from the handler", n_seccomp_trap: "",
-  t_seccomp_allowed: "getpid from the stub, allowed by the window filter", n_seccomp_allowed: "",
-  t_seccomp_trap_mitigated: "seccomp trap without SECCOMP_FILTER_FLAG_SPEC_ALLOW (speculation mitigations on)",
-  t_ptrace_syscall: "getpid under a PTRACE_SYSCALL tracer", n_ptrace_syscall: "",
-} as const;
-export type CalibrationKey = keyof typeof CALIBRATION_KEYS;
-export type CalibrationRaw = Record<CalibrationKey, number>;
-
-/** Parses calibrate.c's `key value` lines; every key must be present and finite. */
-export function parseCalibrationOutput(text: string): CalibrationRaw {
-  const raw: Partial<Record<string, number>> = {};
-  for (const line of text.split("\n")) {
-    const t = line.trim();
-    if (!t || t.startsWith("#")) continue;
-    const m = /^([a-z_]+)\s+(\S+)$/.exec(t);
-    if (!m) throw new CalibrationError(`unparseable line: ${t}`);
-    const v = m[2].startsWith("0x") ? Number(BigInt(m[2])) : Number(m[2]);
-    if (!Number.isFinite(v)) throw new CalibrationError(`${m[1]}: not a number (${m[2]})`);
-    raw[m[1]] = v;
-  }
-  for (const k of Object.keys(CALIBRATION_KEYS)) {
-    if (raw[k] === undefined) throw new CalibrationError(`missing ${k}`);
-    if (k.startsWith("t_") && !(raw[k]! > 0)) throw new CalibrationError(`${k} = ${raw[k]}: the measurement failed`);
-    if (k.startsWith("n_") && !(raw[k]! > 0)) throw new CalibrationError(`${k} = ${raw[k]}: counting instructions by ptrace single-step failed`);
-  }
-  return raw as CalibrationRaw;
-}
 
 /** The filter used for the seccomp composites: trap getpid outside [stub, stub + 4096), pass everything else. */
 export function calibrationTrapFilter(stub: bigint): SockFilter[] {
@@ -93,22 +47,6 @@ function cbpfCount(filter: SockFilter[], nr: number, ip: bigint): number {
   return st.evaluate(fillSeccompData(newSeccompDataBuffer(), { nr, arch: AUDIT_ARCH_X86_64, instructionPointer: ip, args: [] })).insns;
 }
 
-/** Primitives from the isolated measurements. Instruction counts include the syscall instructions. */
-export function measuredProfile(raw: CalibrationRaw, host = "this host"): CostProfile {
-  const userInsnNs = raw.t_call / raw.n_call;
-  const cbpfInsnNs = Math.max(0, (raw.t_filter_large - raw.t_filter_small) / raw.large_filter_extra);
-  return {
-    name: "calibrated",
-    source: `calibrate on ${host}`,
-    userInsnNs,
-    syscallNs: Math.max(0, raw.t_getpid - raw.n_getpid * userInsnNs),
-    signalNs: Math.max(0, raw.t_kill_handled - raw.t_kill_ignored - (raw.n_kill_handled - raw.n_kill_ignored) * userInsnNs),
-    cbpfInsnNs,
-    filterRunNs: Math.max(0, raw.t_filter_small - raw.t_getpid - 2 * cbpfInsnNs),
-    ptraceStopNs: Math.max(0, raw.t_ptrace_kill_ignored - raw.t_kill_ignored),
-  };
-}
-
 export interface CompositeCheck {
   id: string;
   title: string;
@@ -123,8 +61,17 @@ export interface CompositeCheck {
   ratio: number;
 }
 
+/** The machine a run was made on. `cpu` and `cpus` are absent from hand-written hosts. */
+export interface CalibrationHost {
+  kernel: string;
+  cc: string;
+  date: string;
+  cpu?: string;
+  cpus?: number;
+}
+
 export interface CalibrationReport {
-  host: { kernel: string; cc: string; date: string };
+  host: CalibrationHost;
   raw: CalibrationRaw;
   profile: CostProfile;
   composites: CompositeCheck[];
@@ -134,9 +81,12 @@ export interface CalibrationReport {
   rawText?: string;
 }
 
-/** Builds the report from parsed output: pure, so a recorded run can be re-checked anywhere. */
-export function buildCalibrationReport(raw: CalibrationRaw, host: CalibrationReport["host"]): CalibrationReport {
-  const profile = measuredProfile(raw, `${host.kernel} (${host.date})`);
+/**
+ * Builds the report from parsed output: pure, so a recorded run can be re-checked anywhere. `lookup`
+ * finds each composite's formula (the shared COMPOSITES unless a test substitutes a mutated one).
+ */
+export function buildCalibrationReport(raw: CalibrationRaw, host: CalibrationHost, lookup: (id: string) => Composite = composite): CalibrationReport {
+  const profile = measuredProfile(raw, "calibrated", `calibrate on ${host.cpu ? `${host.cpu}, ` : ""}${host.kernel} (${host.date})`);
   const stub = BigInt(raw.stub);
   const filter = calibrationTrapFilter(stub);
   const allow = cbpfCount(filter, NR_GETPID, stub + 2n);
@@ -144,7 +94,7 @@ export function buildCalibrationReport(raw: CalibrationRaw, host: CalibrationRep
     // getpid through a call to the `syscall; ret` stub: a direct syscall with more user instructions
     // than the raw loop the syscall primitive came from (mechanisms.md §2 has the same row).
     ["direct", { userInsns: raw.n_stub_getpid }, raw.t_stub_getpid],
-    ["vdso-call", { userInsns: raw.n_vdso }, raw.t_vdso],
+    ["vdso-call", { userInsns: raw.n_vdso, timerReads: 1 }, raw.t_vdso],
     ["sud-trap", { userInsns: raw.n_sud_trap }, raw.t_sud_trap],
     ["seccomp-trap", {
       userInsns: raw.n_seccomp_trap, filters: 1,
@@ -154,7 +104,7 @@ export function buildCalibrationReport(raw: CalibrationRaw, host: CalibrationRep
     ["ptrace-syscall", { userInsns: raw.n_ptrace_syscall }, raw.t_ptrace_syscall],
   ];
   const composites = rows.map(([id, params, measuredNs]) => {
-    const c = composite(id);
+    const c = lookup(id);
     const counters = c.counters(params);
     const predictedNs = predict(profile, counters).totalNs;
     return {
@@ -168,8 +118,10 @@ export function buildCalibrationReport(raw: CalibrationRaw, host: CalibrationRep
 export interface CalibrationOptions {
   /** C compiler (default: `cc`). */
   cc?: string;
-  /** Iterations per timed loop (default 100000; trap and ptrace loops use fewer). */
+  /** Iterations per timed loop, over all rounds (default 200000; ptrace loops use 1/50 of it). */
   iterations?: number;
+  /** Rounds, each measurement in a fresh child per round, interleaved (default 7). */
+  rounds?: number;
   /** Write the measured profile JSON here (default: a file in the temp build dir). */
   profilePath?: string;
   /** calibrate.c location (default: found from this file, then the working directory). */
@@ -210,11 +162,14 @@ export function runCalibration(opts: CalibrationOptions = {}): CalibrationReport
   const probe = parseProbe(execFileSync(bin, ["--probe"], { encoding: "utf8", input: "1 6 0 0 2147418112\n" }));
   const filter = calibrationTrapFilter(probe);
   const input = `${filter.length} ${filter.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k >>> 0}`).join(" ")}\n`;
-  const out = execFileSync(bin, [String(opts.iterations ?? 100000)], { encoding: "utf8", input, timeout: 300_000 });
-  const host = {
+  const out = execFileSync(bin, [String(opts.iterations ?? 200000), String(opts.rounds ?? 7)], { encoding: "utf8", input, timeout: 600_000 });
+  const { cpus } = nodeHost().os;
+  const host: CalibrationHost = {
     kernel: execFileSync("uname", ["-srm"], { encoding: "utf8" }).trim(),
-    cc: execFileSync(cc, ["--version"], { encoding: "utf8" }).split("\n")[0],
+    cc: execFileSync(cc, ["--version"], { encoding: "utf8" }).split("\n")[0]!,
     date: new Date().toISOString(),
+    cpu: cpus()[0]?.model ?? "unknown CPU",
+    cpus: cpus().length,
   };
   const report = buildCalibrationReport(parseCalibrationOutput(out), host);
   report.rawText = out;
@@ -235,24 +190,28 @@ const fmt = (ns: number) => (ns >= 10000 ? `${(ns / 1000).toFixed(1)} µs` : ns 
 export function formatCalibration(r: CalibrationReport): string {
   const p = r.profile;
   const lines = [
-    `calibration on ${r.host.kernel}, ${r.host.cc}, ${r.raw.iterations} iterations`,
+    `calibration on ${r.host.cpu ? `${r.host.cpu} (${r.host.cpus ?? "?"} CPUs), ` : ""}${r.host.kernel}, ${r.host.cc}, ${r.host.date}`,
+    `${r.raw.iterations} iterations per loop in ${r.raw.rounds} interleaved rounds; minimum ns per iteration over ${r.raw.rounds * r.raw.reps} batches`,
     "",
-    "primitives (measured in isolation)        calibrated     default",
+    "primitives (each measured on its own)     calibrated     default",
     `  syscall round trip (raw getpid)         ${fmt(p.syscallNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.syscallNs).padStart(10)}`,
     `  signal delivery + rt_sigreturn          ${fmt(p.signalNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.signalNs).padStart(10)}`,
     `  user instruction                        ${fmt(p.userInsnNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.userInsnNs).padStart(10)}`,
     `  cBPF instruction                        ${fmt(p.cbpfInsnNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.cbpfInsnNs).padStart(10)}`,
     `  seccomp filter run (fixed)              ${fmt(p.filterRunNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.filterRunNs).padStart(10)}`,
     `  ptrace stop                             ${fmt(p.ptraceStopNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.ptraceStopNs).padStart(10)}`,
+    `  clock counter read (rdtscp)             ${fmt(p.timerReadNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.timerReadNs).padStart(10)}`,
+    `  SUD check per kernel entry              ${fmt(p.sudEntryNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.sudEntryNs).padStart(10)}`,
     "",
-    "composites                 predicted    measured   pred/meas   (default profile)",
+    "composites (measured only to check)  predicted    measured   pred/meas   (default profile)",
     ...r.composites.map((c) =>
-      `  ${c.id.padEnd(22)} ${fmt(c.predictedNs).padStart(10)}  ${fmt(c.measuredNs).padStart(10)}   ${c.ratio.toFixed(2).padStart(8)}   ${fmt(c.defaultPredictedNs).padStart(10)}`),
+      `  ${c.id.padEnd(31)} ${fmt(c.predictedNs).padStart(10)}  ${fmt(c.measuredNs).padStart(10)}   ${c.ratio.toFixed(2).padStart(8)}   ${fmt(c.defaultPredictedNs).padStart(10)}`),
     "",
     ...r.composites.map((c) => `  ${c.id}: ${c.formula}`),
     "",
     `seccomp filters are installed with SECCOMP_FILTER_FLAG_SPEC_ALLOW; without it the kernel also turns on`,
     `speculation mitigations for the task and the trap measured ${fmt(r.raw.t_seccomp_trap_mitigated)} (not modelled).`,
+    `Traced loops pin tracer and tracee to one CPU; the default profile is ${DEFAULT_PROFILE.source}.`,
   ];
   if (r.profilePath) lines.push("", `profile written to ${r.profilePath}`);
   return lines.join("\n");

@@ -22,6 +22,13 @@ export interface CostCounters {
   /** seccomp filter programs run (one per attached filter per kernel entry). */
   filterRuns: number;
   ptraceStops: number;
+  /**
+   * Ordered reads of the clock counter (x86-64 rdtscp, arm64 cntvct_el0 after an isb) in user mode: the
+   * vDSO's clock_gettime makes one. Priced separately because one costs as much as ~60 ordinary instructions.
+   */
+  timerReads: number;
+  /** Kernel entries made while Syscall User Dispatch is on for the task (each pays the dispatch check). */
+  sudEntries: number;
   /** Exceptions other than syscalls: page faults, undefined instructions, alignment… */
   faults: number;
 }
@@ -30,13 +37,13 @@ export type CounterName = keyof CostCounters;
 
 export const COUNTER_NAMES: readonly CounterName[] = [
   "kernelEntries", "kernelExits", "userInsns", "handlerInsns", "signalDeliveries", "sigreturns",
-  "bounceFrames", "stackBytes", "cbpfInsns", "filterRuns", "ptraceStops", "faults",
+  "bounceFrames", "stackBytes", "cbpfInsns", "filterRuns", "ptraceStops", "timerReads", "sudEntries", "faults",
 ];
 
 export function zeroCounters(): CostCounters {
   return {
     kernelEntries: 0, kernelExits: 0, userInsns: 0, handlerInsns: 0, signalDeliveries: 0, sigreturns: 0,
-    bounceFrames: 0, stackBytes: 0, cbpfInsns: 0, filterRuns: 0, ptraceStops: 0, faults: 0,
+    bounceFrames: 0, stackBytes: 0, cbpfInsns: 0, filterRuns: 0, ptraceStops: 0, timerReads: 0, sudEntries: 0, faults: 0,
   };
 }
 

@@ -7,13 +7,14 @@ import type { CostProfile } from "./profile.js";
 
 export interface Prediction {
   totalNs: number;
-  parts: { syscall: number; signal: number; user: number; cbpf: number; filter: number; ptrace: number };
+  parts: { syscall: number; signal: number; user: number; cbpf: number; filter: number; ptrace: number; timer: number; sud: number };
 }
 
 /**
  * Kernel entries are priced as syscall round trips, except rt_sigreturn's, which `signalNs` already
  * covers (it is the delivery + sigreturn pair, measured together). User instructions inside and
- * outside the vDSO cost the same per instruction; the split is for reporting.
+ * outside the vDSO cost the same per instruction; the split is for reporting. Every term is a count
+ * times one primitive measured on its own: there is no fitted term.
  */
 export function predict(profile: CostProfile, c: Readonly<CostCounters>): Prediction {
   const parts = {
@@ -23,8 +24,11 @@ export function predict(profile: CostProfile, c: Readonly<CostCounters>): Predic
     cbpf: c.cbpfInsns * profile.cbpfInsnNs,
     filter: c.filterRuns * profile.filterRunNs,
     ptrace: c.ptraceStops * profile.ptraceStopNs,
+    timer: c.timerReads * profile.timerReadNs,
+    sud: c.sudEntries * profile.sudEntryNs,
   };
-  return { totalNs: parts.syscall + parts.signal + parts.user + parts.cbpf + parts.filter + parts.ptrace, parts };
+  const totalNs = parts.syscall + parts.signal + parts.user + parts.cbpf + parts.filter + parts.ptrace + parts.timer + parts.sud;
+  return { totalNs, parts };
 }
 
 /** Inputs a composite needs beyond its shape: instruction counts measured or simulated. */
@@ -43,6 +47,8 @@ export interface CompositeParams {
   filters?: number;
   /** Bytes of the bounce frame. */
   frameBytes?: number;
+  /** Clock counter reads (vdso-call: 1 unless given). */
+  timerReads?: number;
 }
 
 export interface Composite {
@@ -65,14 +71,14 @@ export const COMPOSITES: readonly Composite[] = [
   },
   {
     id: "vdso-call", title: "vDSO call (clock_gettime)", native: true,
-    formula: "vDSO instructions only: no kernel entry",
-    counters: (p) => counters({ userInsns: n(p.userInsns), handlerInsns: n(p.handlerInsns) }),
+    formula: "vDSO instructions + 1 clock counter read: no kernel entry",
+    counters: (p) => counters({ userInsns: n(p.userInsns), handlerInsns: n(p.handlerInsns), timerReads: p.timerReads ?? 1 }),
   },
   {
     id: "sud-trap", title: "Syscall User Dispatch trap, re-issued from the SIGSYS handler", native: true,
-    formula: "trapping entry + signal delivery + handler instructions + re-issued syscall + rt_sigreturn",
+    formula: "trapping entry + signal delivery + handler instructions + re-issued syscall + rt_sigreturn, each entry with SUD's dispatch check",
     counters: (p) => counters({
-      kernelEntries: 3, kernelExits: 3, signalDeliveries: 1, sigreturns: 1,
+      kernelEntries: 3, kernelExits: 3, signalDeliveries: 1, sigreturns: 1, sudEntries: 3,
       userInsns: n(p.userInsns), handlerInsns: n(p.handlerInsns),
     }),
   },

@@ -1,26 +1,13 @@
 /**
  * Cost profiles: primitive costs in nanoseconds that turn counters into modelled time.
  *
- * DEFAULT_PROFILE is derived from the primitives in /work/shared/reference/mechanisms.md §2
- * ("Measured on this project's development machine": x86_64 VM, Linux 6.18, gcc -O2, 2 M iterations,
- * two runs; ranges are the two runs, we take midpoints). Derivations:
- *
- *   syscallNs    = raw getpid, 107–132 ns                                  → 119.5
- *   userInsnNs   = plain function call, 1.7–1.9 ns, over an assumed 5 instructions per loop
- *                  iteration (call, ret, add, cmp, jne)                     → 1.8 / 5 = 0.36
- *   signalNs     = §2's own attribution: trapped calls cost "about 2.3 µs above a raw syscall …
- *                  in signal delivery and rt_sigreturn"                     → 2300
- *   cbpfInsnNs   = "an allowed syscall passing through that 10-instruction cBPF filter: +60–90 ns"
- *                                                                           → 75 / 10 = 7.5
- *   filterRunNs  = not separable in §2 (lumped into cbpfInsnNs)            → 0
- *   ptraceStopNs = getpid under PTRACE_SYSCALL, 83–85 µs = 1 syscall + 2 stops
- *                                                                           → (84000 − 119.5) / 2 = 41940.25
- *
- * Caveat, stated rather than hidden: §2 has no isolated signal or ptrace-stop measurement, so those two
- * primitives come from its trap/ptrace rows; for the default profile the SUD/seccomp/ptrace composite
- * predictions are therefore not independent checks. `calibrate` measures every primitive in isolation
- * (see scripts/calibrate/calibrate.c) and checks composites against them independently.
+ * DEFAULT_PROFILE is derived, by measuredProfile (primitives.ts), from one committed `uabi calibrate`
+ * run, DEFAULT_RUN (default-run.ts, byte-identical to its file under fixtures/calibrate/). Every primitive
+ * comes from a measurement of that primitive alone; no composite is used to derive any of them, so the
+ * composites the same run measured are independent checks of the formulas (cost-accuracy.test.ts).
  */
+import { DEFAULT_RUN } from "./default-run.js";
+import { measuredProfile, parseCalibrationOutput } from "./primitives.js";
 
 export interface CostProfile {
   name: string;
@@ -38,20 +25,21 @@ export interface CostProfile {
   filterRunNs: number;
   /** One ptrace stop: the tracee stops, the tracer wakes, waits and resumes it. */
   ptraceStopNs: number;
+  /** One ordered clock-counter read (rdtscp), beyond the cost of an ordinary instruction. */
+  timerReadNs: number;
+  /** Syscall User Dispatch's check on one kernel entry (the entry's slow path and the selector read). */
+  sudEntryNs: number;
 }
 
-export const PROFILE_FIELDS = ["syscallNs", "signalNs", "userInsnNs", "cbpfInsnNs", "filterRunNs", "ptraceStopNs"] as const;
+export const PROFILE_FIELDS = [
+  "syscallNs", "signalNs", "userInsnNs", "cbpfInsnNs", "filterRunNs", "ptraceStopNs", "timerReadNs", "sudEntryNs",
+] as const;
 
-export const DEFAULT_PROFILE: Readonly<CostProfile> = Object.freeze({
-  name: "default",
-  source: "/work/shared/reference/mechanisms.md §2 (x86_64 VM, Linux 6.18), midpoints; derivation in src/cost/profile.ts",
-  syscallNs: 119.5,
-  signalNs: 2300,
-  userInsnNs: 1.8 / 5,
-  cbpfInsnNs: 75 / 10,
-  filterRunNs: 0,
-  ptraceStopNs: (84000 - 119.5) / 2,
-});
+export const DEFAULT_PROFILE: Readonly<CostProfile> = Object.freeze(measuredProfile(
+  parseCalibrationOutput(DEFAULT_RUN.text),
+  "default",
+  `uabi calibrate run fixtures/calibrate/${DEFAULT_RUN.name}.txt (${DEFAULT_RUN.machine}, ${DEFAULT_RUN.date})`,
+));
 
 /** JSON Schema (2020-12) for a profile file. */
 export const COST_PROFILE_SCHEMA = {
