@@ -282,7 +282,9 @@ describe("uabi demo", () => {
     expect(rep.bounced.lines.join("\n")).toMatch(/vDSO bounce entry/);
     const ids = [...rep.rows, ...rep.unsupported].map((x: { id: string }) => x.id);
     for (const id of ["direct", "bounce", "selective", "seccomp", "sud", "ptrace"]) expect(ids).toContain(id);
-    expect(rep.host.rows.find((h: { mechanism: string }) => h.mechanism === "direct")).toMatchObject({ nsLow: 107, nsHigh: 132 });
+    const { DEFAULT_RUN, measuredComposites } = await import("@uabi/kernel");
+    expect(rep.host.rows.find((h: { mechanism: string }) => h.mechanism === "direct").ns).toBe(measuredComposites(DEFAULT_RUN).direct);
+    expect(rep.host.machine).toBe(DEFAULT_RUN.machine);
   });
 
   it("--profile prices the same counters with another cost profile", async () => {
@@ -302,7 +304,7 @@ describe("uabi demo", () => {
   it("prints the comparison table and what broke", async () => {
     const r = await uabi("demo", "--arch", "x86_64");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/mechanism +ISA +kernel entries +user insns +handler insns +stack bytes +modelled +× direct +measured on a host/);
+    expect(r.out).toMatch(/mechanism +ISA +kernel entries +user insns +handler insns +stack bytes +modelled +× direct +measured \(calibrate run\)/);
     expect(r.out).toMatch(/\n {2}direct +x86_64 +8 /);
     expect(r.out).toContain("What broke:");
     expect(r.out).toContain("red zone (x86-64): intact under direct");

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import { buildSyscallLoop, type Arch } from "../demo/program.js";
+import { DEFAULT_RUN, measuredComposites } from "@uabi/kernel";
 import { MECHANISMS, createKernel, describeConfig, modelledNs, runCounters, supported, type MachineConfig } from "../machine.js";
 
 export interface BenchReport {
@@ -28,7 +29,11 @@ export interface BenchReport {
   syscalls: {
     mechanism: string; config: string; arch: Arch; calls: number; seconds: number; perSecond: number;
     kernelEntriesPerCall: number; modelledNsPerCall: number;
+    /** The same mechanism's getpid measured by the default profile's calibration run (null: not on Linux). */
+    measuredNsPerCall: number | null;
   }[];
+  /** The calibration run the default profile and measuredNsPerCall come from. */
+  measuredBy: { run: string; machine: string; date: string };
   unsupported: { mechanism: string; why: string }[];
   runHello: { arch: Arch; binary: string; processSeconds: number | null; inProcessSeconds: number; exitStatus: number }[];
   durationMs: number;
@@ -74,6 +79,7 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void }): 
     date: new Date().toISOString(), quick,
     host: { cpu: cpus()[0]?.model ?? "unknown", cpus: availableParallelism(), node: process.version, platform: `${process.platform} ${process.arch}` },
     mips: [], syscalls: [], unsupported: [], runHello: [], durationMs: 0,
+    measuredBy: { run: `fixtures/calibrate/${DEFAULT_RUN.name}.txt`, machine: DEFAULT_RUN.machine, date: DEFAULT_RUN.date },
   };
 
   // 1. Guest MIPS on the CPU-bound fixture (quick: the first 5 M instructions only).
@@ -119,6 +125,7 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void }): 
         mechanism: m.name, config: describeConfig(config), arch, calls, seconds, perSecond: calls / seconds,
         kernelEntriesPerCall: (c.kernelEntries - base.kernelEntries) / (calls - 1),
         modelledNsPerCall: (modelledNs(c) - modelledNs(base)) / (calls - 1),
+        measuredNsPerCall: MEASURED_BY_MECHANISM[m.name] ?? null,
       });
     }
   }
@@ -142,6 +149,12 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void }): 
 
 const f2 = (n: number) => n.toFixed(2);
 
+const calibrated = measuredComposites(DEFAULT_RUN);
+/** Mechanisms that exist on Linux, and the composite of the calibration run that measures them. */
+const MEASURED_BY_MECHANISM: Readonly<Record<string, number>> = {
+  direct: calibrated.direct, sud: calibrated["sud-trap"], seccomp: calibrated["seccomp-trap"], ptrace: calibrated["ptrace-syscall"],
+};
+
 export function formatBench(r: BenchReport): string {
   const L = [`uabi bench, ${r.date.slice(0, 10)}, ${r.host.cpu} (${r.host.cpus} CPUs), Node ${r.host.node}${r.quick ? " — QUICK (partial runs)" : ""}`, ""];
   L.push("Guest speed on bench-O2 (CPU-bound sieve + hash):");
@@ -151,8 +164,10 @@ export function formatBench(r: BenchReport): string {
   }
   L.push("", "Simulated syscalls (getppid loop):");
   for (const s of r.syscalls) {
-    L.push(`  ${s.config.padEnd(16)} ${s.arch.padEnd(7)} ${Math.round(s.perSecond).toLocaleString("en-US").padStart(10)} calls/s   ${s.kernelEntriesPerCall.toFixed(1)} kernel entries/call   modelled ${s.modelledNsPerCall.toFixed(1)} ns/call`);
+    L.push(`  ${s.config.padEnd(16)} ${s.arch.padEnd(7)} ${Math.round(s.perSecond).toLocaleString("en-US").padStart(10)} calls/s   ${s.kernelEntriesPerCall.toFixed(1)} kernel entries/call   modelled ${s.modelledNsPerCall.toFixed(1)} ns/call${
+      s.measuredNsPerCall === null ? "" : `   measured ${s.measuredNsPerCall.toFixed(1)} ns`}`);
   }
+  L.push(`  (measured: getpid, ${r.measuredBy.run}, ${r.measuredBy.machine}, ${r.measuredBy.date.slice(0, 10)})`);
   if (r.unsupported.length) L.push(`  not in this kernel yet: ${r.unsupported.map((u) => u.mechanism).join(", ")}`);
   L.push("", "uabi run hello-O2:");
   for (const h of r.runHello) L.push(`  ${h.arch.padEnd(7)} process start to exit ${h.processSeconds === null ? "—" : `${f2(h.processSeconds)} s`}, in-process ${(h.inProcessSeconds * 1000).toFixed(1)} ms`);
@@ -174,7 +189,7 @@ export function benchSvg(r: BenchReport): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15">Modelled cost of one syscall per mechanism (log scale)</text>`,
-    `<text x="${W / 2}" y="36" text-anchor="middle" fill="#555">uabi bench ${esc(r.date.slice(0, 10))}; default cost profile (reference/mechanisms.md §2)</text>`,
+    `<text x="${W / 2}" y="36" text-anchor="middle" fill="#555">uabi bench ${esc(r.date.slice(0, 10))}; default cost profile (calibrate run ${esc(DEFAULT_RUN.name)})</text>`,
   ];
   for (let d = 0; d <= decades; d++) {
     const ns = lo * 10 ** d;

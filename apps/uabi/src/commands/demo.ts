@@ -231,7 +231,7 @@ export function formatDemo(rep: DemoReport): string {
   L.push("The program:");
   for (const s of rep.program) L.push(`  ${pad(s.id, 8)} ${s.title}${s.arches.length < 2 ? ` (${s.arches.join(", ")} only)` : ""}`);
   L.push("");
-  const head = ["mechanism", "ISA", "kernel entries", "user insns", "handler insns", "stack bytes", "modelled", "× direct", "measured on a host (§2)"];
+  const head = ["mechanism", "ISA", "kernel entries", "user insns", "handler insns", "stack bytes", "modelled", "× direct", "measured (calibrate run)"];
   const body = rep.rows.map((r) => [
     r.id, r.arch, String(r.counters.kernelEntries), String(r.counters.userInsns),
     String(r.counters.handlerInsns), String(r.counters.stackBytes), formatNs(r.modelledNs),
@@ -245,7 +245,7 @@ export function formatDemo(rep: DemoReport): string {
     L.push(`  not in this kernel yet: ${ids.join(", ")} (${rep.unsupported[0]!.why})`);
   }
   L.push(`  (modelled: cost profile '${rep.profile}'; × direct: modelled time ÷ the direct row of the same ISA)`);
-  L.push("", `Host figures: ${rep.host.machine}; from ${rep.host.source}.`, "");
+  L.push("", `Measured: ${rep.host.machine}; ${rep.host.source}, the run the default profile is derived from.`, "");
   L.push("Paths taken, per step (one mark per kernel entry; none = no kernel entry):");
   const stepIds = rep.program.map((s) => s.id);
   const sw = Math.max(...rep.rows.map((r) => `${r.id} ${r.arch}`.length));
