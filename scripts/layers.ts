@@ -31,6 +31,11 @@ export const LAYERS = {
   } as Record<string, string>,
 };
 
+/** Entry points a package publishes besides its main one (package.json "exports" subpaths). */
+export const PUBLIC_SUBPATHS: Record<string, readonly string[]> = {
+  "@uabi/kernel": ["node"],
+};
+
 const SPEC = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)["']([^"']+)["']/g;
 
 /** Problems with the import specifiers in one source file of `pkg` (path relative to the package root). */
@@ -44,7 +49,8 @@ export function checkImports(pkg: string, fileInPkg: string, text: string): stri
       const [scope, name, ...rest] = spec.split("/");
       const target = `${scope}/${name}`;
       if (target !== pkg && !allowed.includes(target)) problems.push(`imports ${target}, which is not below ${pkg} in the layer table`);
-      if (rest.length > 0 && rest[0] !== "package.json") problems.push(`reaches into ${spec} instead of the package's public entry point`);
+      const sub = rest.join("/");
+      if (rest.length > 0 && sub !== "package.json" && !(PUBLIC_SUBPATHS[target] ?? []).includes(sub)) problems.push(`reaches into ${spec} instead of the package's public entry point`);
     } else if (spec.startsWith(".")) {
       const ups = spec.split("/").filter((s) => s === "..").length;
       if (ups > depth) problems.push(`relative import ${spec} leaves the package`);

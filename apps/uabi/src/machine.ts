@@ -173,7 +173,7 @@ export class MarkedTrace {
     const p = this.kernel?.processes.get(ev.pid);
     if (!p || !this.kernel) return `${ev.name}(...) = ${result ?? "?"}`;
     let line = "";
-    const prefix = this.kernel.tasks.length > 1 ? `[pid ${ev.tid}] ` : "";
+    const prefix = this.kernel.tasks.threads.length > 1 ? `[pid ${ev.tid}] ` : "";
     try {
       new Tracer((l) => (line = l)).syscall(prefix, p, this.kernel.table(p.arch.arch)[ev.nr]?.info, ev.name, ev.args, result ?? "noreturn");
     } catch {

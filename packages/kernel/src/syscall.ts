@@ -11,7 +11,7 @@ import { syscalls, type SyscallInfo } from "@uabi/uapi";
 import type { Arch } from "@uabi/isa-core";
 import { SyscallError } from "./errors.js";
 import { EFAULT, ENAMETOOLONG } from "./errno.js";
-import type { Kernel } from "./kernel.js";
+import type { KernelServices } from "./services.js";
 import type { Process, Thread, Wait } from "./task.js";
 
 /** The handler took over the result register (exit, sigreturn, execve success). */
@@ -35,7 +35,7 @@ export class SyscallContext {
   readonly args: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
   pc = 0;
   constructor(
-    readonly kernel: Kernel,
+    readonly kernel: KernelServices,
     public thread: Thread,
   ) {}
   get proc(): Process {

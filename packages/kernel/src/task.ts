@@ -11,6 +11,7 @@ import type { AddressSpace } from "./mm.js";
 import type { AltStack, SigAction, SigInfo } from "./signal.js";
 import type { DirNode } from "./vfs.js";
 import { CostLedger } from "./cost/index.js";
+import type { SyscallEvent } from "./entry/types.js";
 
 /** What a blocked thread waits for. `poll` answers the syscall result once the wait is over. */
 export interface Wait {
@@ -42,7 +43,7 @@ export class Thread {
   taskPage = 0;
   wait: Wait | undefined;
   /** Pending syscall during a wait: number and name, for trace lines. */
-  waitingSyscall: { nr: number; name: string; args: bigint[]; pc: number; event?: import("./kernel.js").SyscallEvent } | undefined;
+  waitingSyscall: { nr: number; name: string; args: bigint[]; pc: number; event?: SyscallEvent } | undefined;
   /** Signal mask to restore after a handler that interrupted sigsuspend-style calls. */
   savedMask: bigint | undefined;
   /** Instructions this thread has retired. */

@@ -28,7 +28,7 @@ function runAndCheckpoint(opts: KernelOptions) {
   let entryPc = 0;
   k.syscallObservers.push((ev) => {
     if (ev.name !== "getpid" || ev.mark !== "bounce→user" || snap) return;
-    const p = k.findProcess(ev.pid)!;
+    const p = k.tasks.findProcess(ev.pid)!;
     entryPc = p.threads[0]!.cpu.pc;
     snap = checkpoint(p);
   });

@@ -123,6 +123,6 @@ describe("syscall table front end", () => {
     expect(lines.at(-1)).toBe("+++ exited with 3 +++");
     expect(missing).toEqual([999]);
     expect(k.stats.missingSyscalls).toEqual(["arm64:999"]);
-    expect(events[0]).toBe("write:direct>dispatch:3");
+    expect(events[0]).toBe("write:dispatch:3");
   });
 });

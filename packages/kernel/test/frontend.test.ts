@@ -1,7 +1,9 @@
 /** The entry front end as stages, static-PIE, deadlock detection and the real clock. */
 import { describe, expect, it } from "vitest";
 import { A64Assembler, x, w, xzr, mem as amem } from "@uabi/isa-arm64";
-import { Kernel, type EntryStage } from "../src/index.js";
+import { Kernel, ENTRY_ORDER, type EntryStage } from "../src/index.js";
+
+const stats = (k: Kernel) => ({ syscalls: k.stats.syscalls, ...k.stats.syscallsByName });
 import { makeElf, DATA_BASE } from "./elf-helper.js";
 
 /** getpid, then exit_group(getpid's result & 0xff). */
@@ -12,26 +14,48 @@ function getpidExit(): Uint8Array {
 }
 
 describe("entry front end", () => {
-  it("direct mode is the mechanism stage (seccomp and SUD only) then table dispatch; stages run in order and can answer or kill", () => {
+  it("stages added after the built-in ones run in order before table dispatch, and can answer or kill", () => {
     const k = new Kernel();
     const seen: string[] = [];
     const answer: EntryStage = {
       name: "fake-bounce",
-      run: (ev) => (ev.name === "getpid" ? { kind: "handled", result: 77 } : { kind: "continue" }),
+      run: ({ ev }) => (ev.name === "getpid" ? { kind: "handled", result: 77 } : { kind: "continue" }),
     };
-    const observe: EntryStage = { name: "observe", run: (ev) => (seen.push(ev.name), { kind: "continue" }) };
-    k.entryStages.push(observe, answer);
+    const observe: EntryStage = { name: "observe", run: ({ ev }) => (seen.push(ev.name), { kind: "continue" }) };
+    k.entry.addStage(observe);
+    k.entry.addStage(answer);
     const paths: string[] = [];
-    k.syscallObservers.push((e) => paths.push(`${e.name}:${e.path.join(">")}:${e.result}`));
+    k.syscallObservers.push((e) => paths.push(`${e.name}:${e.path.join(">")}:${e.result}:${e.mark}`));
     k.spawn(getpidExit());
     expect(k.run().exitStatus).toBe(77);
     expect(seen).toEqual(["getpid", "exit_group"]);
-    expect(paths).toEqual(["getpid:direct>observe>fake-bounce:77", "exit_group:direct>observe>fake-bounce>dispatch:undefined"]);
+    // The path names the stages that decided something; the mark names the mechanism path (direct here).
+    expect(paths).toEqual(["getpid:fake-bounce:77:direct", "exit_group:dispatch:undefined:direct"]);
+    expect(stats(k)).toEqual({ syscalls: 2, getpid: 1, exit_group: 1 });
 
     const k2 = new Kernel();
-    k2.entryStages.push({ name: "seccomp-kill", run: (ev) => (ev.name === "getpid" ? { kind: "kill", signal: 31 } : { kind: "continue" }) });
+    k2.entry.addStage({ name: "seccomp-kill", run: ({ ev }) => (ev.name === "getpid" ? { kind: "kill", signal: 31 } : { kind: "continue" }) });
     k2.spawn(getpidExit());
     expect(k2.run()).toMatchObject({ exitStatus: 128 + 31, signal: 31 });
+  });
+
+  it("a retarget is applied by the pipeline: later stages and the table see the new number, the call is counted once as it", () => {
+    const k = new Kernel();
+    const later: string[] = [];
+    // getpid (172) becomes getppid (173): the program exits with its parent's pid (0 for the first process).
+    k.entry.addStage({ name: "rewrite", run: ({ ev }) => (ev.nr === 172 ? { kind: "retarget", nr: 173 } : { kind: "continue" }) });
+    k.entry.addStage({ name: "after", run: ({ ev, ctx }) => (later.push(`${ev.name}/${ctx.name}`), { kind: "continue" }) });
+    const events: string[] = [];
+    k.syscallObservers.push((e) => events.push(`${e.nr}:${e.name}:${e.path.join(">")}`));
+    k.spawn(getpidExit());
+    expect(k.run().exitStatus).toBe(0);
+    expect(later).toEqual(["getppid/getppid", "exit_group/exit_group"]);
+    expect(events[0]).toBe("173:getppid:rewrite>dispatch");
+    expect(stats(k)).toEqual({ syscalls: 2, getppid: 1, exit_group: 1 });
+  });
+
+  it("the built-in order is Linux's: SUD, ptrace, seccomp before anything that dispatches the call", () => {
+    expect(ENTRY_ORDER).toEqual(["pin", "sud", "return-flag", "ptrace", "seccomp", "bounce", "control", "dispatch"]);
   });
 
   it("runs a static-PIE (ET_DYN without PT_INTERP) at ELF_ET_DYN_BASE", () => {

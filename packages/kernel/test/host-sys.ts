@@ -42,7 +42,7 @@ export class HostSys {
     c.name = row.name;
     args.forEach((a, i) => (c.args[i] = BigInt.asUintN(64, typeof a === "string" ? BigInt(this.put(a)) : BigInt(a))));
     const ev: SyscallEvent = { pid: this.p.pid, tid: this.t.tid, nr: row.nr, name, pc: 0, args: c.args.slice(), path: [] };
-    this.k.dispatch(this.t, c, row, ev);
+    this.k.entry.dispatch(this.t, c, row, ev);
     if (this.t.state === "blocked") throw new Error(`${name} blocked`);
     return ev.result ?? NaN;
   }

@@ -43,7 +43,7 @@ describe.each(["arm64", "x86_64"] as const)("%s: every syscall with hostile argu
         c.name = row.name;
         pattern.forEach((v, i) => (c.args[i] = v));
         const ev: SyscallEvent = { pid: p.pid, tid: t.tid, nr: row.nr, name: row.name, pc: 0, args: c.args.slice(), path: [] };
-        expect(() => k.dispatch(t, c, row, ev), `${row.name}(${pattern.join(", ")})`).not.toThrow();
+        expect(() => k.entry.dispatch(t, c, row, ev), `${row.name}(${pattern.join(", ")})`).not.toThrow();
         calls++;
         if (t.state === "blocked") {
           t.wait?.cancel?.();

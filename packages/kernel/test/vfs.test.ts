@@ -7,7 +7,8 @@ import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, readFileSync, exist
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Kernel, Vfs, NodeHostFs, FileNode, DirNode, SymlinkNode } from "../src/index.js";
+import { Kernel, Vfs, FileNode, DirNode, SymlinkNode } from "../src/index.js";
+import { NodeHostFs } from "../src/node.js";
 
 const ctx = { pid: 1 };
 
@@ -48,7 +49,7 @@ describe("host root: read-only, overlay writes, no escapes", () => {
   symlinkSync("/etc/hostname", join(root, "good")); // absolute inside the guest namespace
   afterAll(() => undefined);
 
-  const k = () => new Kernel({ root, vdso: false });
+  const k = () => new Kernel({ root: new NodeHostFs(root), vdso: false });
   const read = (kern: Kernel, path: string): string | number => {
     const r = kern.vfs.resolve(path, kern.vfs.root, ctx, { follow: true });
     if (typeof r === "number") return r;

@@ -12,6 +12,7 @@ import {
   loadProfile, modelledNs, pick, runCounters, type MachineConfig,
 } from "../machine.js";
 import { DEFAULT_PROFILE, type CostProfile, type RunResult } from "@uabi/kernel";
+import { NodeHostFs } from "@uabi/kernel/node";
 
 /** `--mem-limit 256M`: bytes with an optional K/M/G suffix (powers of 1024). */
 export function parseSize(text: string): number {
@@ -84,7 +85,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     stdout: (b) => io.stdout.write(b),
     stderr: (b) => io.stderr.write(b),
     stdin: io.stdin ?? hostStdin,
-    ...(args.str("root") !== undefined ? { root: args.str("root")! } : {}),
+    ...(args.str("root") !== undefined ? { root: new NodeHostFs(args.str("root")!) } : {}),
     ...(maxInsns !== undefined ? { maxInstructions: maxInsns } : {}),
     ...(memLimit !== undefined ? { memLimit } : {}),
     ...(args.bool("trace") ? { trace: (l: string) => trace!.line(l) } : {}),

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { DT, EM, SHN, SYMBOL_BINDING_NAMES, SYMBOL_TYPE_NAMES, readElf, type ElfFile } from "@uabi/elf";
 import { bytesReader, liveProcessVdso, parseVdso, type Vdso } from "@uabi/vdso-parser";
 import { disassemblyListing } from "@uabi/vdso";
-import { UsageError, type Io, type ParsedArgs } from "../cli.js";
+import { UsageError, type ParsedArgs } from "../args.js";
+import type { Io } from "../cli.js";
 
 export interface InspectReport {
   readonly source: string;

@@ -58,6 +58,15 @@ export const arm64Adapter: ArchAdapter = {
   createCpu(mem: GuestMemory, opts: CpuOptions): Cpu {
     return new Arm64Cpu(mem, { counter: opts.counter, counterFrequency: opts.counterFrequency });
   },
+  releaseCpu(cpu) {
+    if (cpu instanceof Arm64Cpu) cpu.dispose();
+  },
+  userFlags(cpu) {
+    return nzcvToPstate((cpu as A64State).nzcv);
+  },
+  setUserFlags(cpu, flags) {
+    (cpu as A64State).nzcv = Number((flags >> 28n) & 0xfn);
+  },
   syscallNr(cpu) {
     return Number(BigInt.asUintN(32, cpu.getReg(8)));
   },

@@ -80,6 +80,12 @@ export interface ArchAdapter {
   /** uname machine field. */
   readonly machine: string;
   createCpu(mem: GuestMemory, opts: CpuOptions): Cpu;
+  /** The CPU is gone (thread exit, exec): the core detaches from the shared memory's code invalidation. */
+  releaseCpu(cpu: Cpu): void;
+  /** The user-visible condition flags as the bounce frame stores them: PSTATE (NZCV at 31..28) / RFLAGS. */
+  userFlags(cpu: Cpu): bigint;
+  /** Set the condition flags from a (sanitised) PSTATE / RFLAGS value. */
+  setUserFlags(cpu: Cpu, flags: bigint): void;
   syscallNr(cpu: Cpu): number;
   /** Write the six syscall arguments into `out`. */
   syscallArgs(cpu: Cpu, out: bigint[]): void;

@@ -73,6 +73,15 @@ export const x86Adapter: ArchAdapter = {
   createCpu(mem: GuestMemory, opts: CpuOptions): Cpu {
     return new X86Cpu(mem, { counter: opts.counter });
   },
+  releaseCpu(cpu) {
+    if (cpu instanceof X86Cpu) cpu.dispose();
+  },
+  userFlags(cpu) {
+    return getFlags(cpu as X86State);
+  },
+  setUserFlags(cpu, flags) {
+    setFlags(cpu as X86State, flags);
+  },
   syscallNr(cpu) {
     return Number(BigInt.asUintN(32, cpu.getReg(0)));
   },

@@ -215,7 +215,7 @@ function doRead(c: SyscallContext, f: OpenFile, buf: number, count: number): num
 
 function doWrite(c: SyscallContext, f: OpenFile, data: Uint8Array): number | typeof WOULD_BLOCK {
   const r = f.write(data);
-  if (r === -EPIPE) c.kernel.queueThreadSignal(c.thread, { signo: SIGPIPE, code: 0, pid: c.proc.pid, uid: c.proc.uid });
+  if (r === -EPIPE) c.kernel.signals.queueThread(c.thread, { signo: SIGPIPE, code: 0, pid: c.proc.pid, uid: c.proc.uid });
   return r;
 }
 

@@ -4,7 +4,7 @@
 import { ExecError, SyscallError } from "../errors.js";
 import { EAGAIN, ECHILD, EFAULT, EINVAL, ENOENT, ENOEXEC, ENOSYS, EPERM, ESRCH, EACCES, E2BIG, ETIMEDOUT } from "../errno.js";
 import { Process } from "../task.js";
-import { Kernel } from "../kernel.js";
+import { waitStatus } from "../signal-delivery.js";
 import { NO_RETURN, latin1Bytes, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
 import { FileNode } from "../vfs.js";
 import { resolveAt, AT_FDCWD } from "./fs.js";
@@ -41,7 +41,7 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
     const mm = f & CLONE_VM ? p.mm : p.mm.clone();
     const files = f & CLONE_FILES ? p.files : p.files.clone();
     const fs = f & CLONE_FS ? p.fs : { cwd: p.fs.cwd, umask: p.fs.umask };
-    child = new Process(k.allocPid(), f & CLONE_PARENT ? p.parent : p, arch, mm, files, fs);
+    child = new Process(k.tasks.allocPid(), f & CLONE_PARENT ? p.parent : p, arch, mm, files, fs);
     child.sigactions = f & CLONE_SIGHAND ? p.sigactions : p.sigactions.map((s) => ({ ...s }));
     Object.assign(child, {
       personality: p.personality, comm: p.comm, exePath: p.exePath, exeBytes: p.exeBytes, vdsoBase: p.vdsoBase,
@@ -51,14 +51,14 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
     });
     child.rlimits = p.rlimits.map(([x, y]) => [x, y] as [bigint, bigint]);
     (child.parent ?? p).children.push(child);
-    k.processes.set(child.pid, child);
+    k.tasks.processes.set(child.pid, child);
     k.cmdlines.set(child.pid, k.cmdlines.get(p.pid) ?? "");
   }
-  const cpu = k.createCpu(arch, child.mm);
-  const tid = f & CLONE_THREAD ? k.allocPid() : child.pid;
+  const cpu = k.loader.createCpu(arch, child.mm);
+  const tid = f & CLONE_THREAD ? k.tasks.allocPid() : child.pid;
   arch.copyForClone(parent.cpu, cpu, a.stack, f & CLONE_SETTLS ? a.tls : undefined);
-  const t = k.newThread(child, cpu, tid);
-  k.mechanisms?.onClone(parent, t); // per-thread mechanism state: seccomp chains shared, a program SUD dropped
+  const t = k.tasks.newThread(child, cpu, tid);
+  k.mechanisms.onClone(parent, t); // per-thread mechanism state: seccomp chains shared, a program SUD dropped
   if (child.vvarBase) {
     // Each thread gets its own libkernel per-task page (a fork keeps the parent's, copied with the mm).
     if (f & CLONE_VM) {
@@ -74,7 +74,7 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
     if (f & CLONE_CHILD_SETTID) child.mm.mem.write32(a.childTid, tid);
   } catch {
     // Linux fails the clone with EFAULT before the child runs; undo.
-    k.exitThread(t);
+    k.lifecycle.exitThread(t);
     return -EFAULT;
   }
   if (f & CLONE_VFORK && child !== p) {
@@ -143,7 +143,7 @@ function wait4(c: SyscallContext): HandlerResult {
     z.reaped = true;
     p.children = p.children.filter((x) => x !== z);
     try {
-      if (statusAddr) c.writeI32(statusAddr, Kernel.waitStatus(z.exit!));
+      if (statusAddr) c.writeI32(statusAddr, waitStatus(z.exit!));
       if (rusage) c.write(rusage, new Uint8Array(144));
     } catch {
       return -EFAULT;
@@ -179,7 +179,7 @@ function execve(c: SyscallContext, dirfd: number, pathAddr: number, argvAddr: nu
   const bytes = node.data.slice();
   try {
     const abs = path.startsWith("/") ? path : c.kernel.vfs.pathOf(c.proc.fs.cwd).replace(/\/$/, "") + "/" + path;
-    c.kernel.execInto(c.thread, bytes, abs, argv, env);
+    c.kernel.loader.execInto(c.thread, bytes, abs, argv, env);
   } catch (e) {
     if (e instanceof ExecError) return e.kind === "too-big" ? -12 : -ENOEXEC;
     throw e;
@@ -210,25 +210,25 @@ function futex(c: SyscallContext): HandlerResult {
         const ts = c.readTimespec(tsAddr);
         if (ts.sec < 0n || ts.nsec < 0n || ts.nsec >= 1_000_000_000n) return -EINVAL;
         const ns = ts.sec * 1_000_000_000n + ts.nsec;
-        if (op === FUTEX_WAIT) deadline = k.monotonicNs() + ns; // relative
-        else deadline = opFull & FUTEX_CLOCK_REALTIME ? k.monotonicNs() + (ns - k.realtimeNs()) : ns; // absolute
+        if (op === FUTEX_WAIT) deadline = k.clock.monotonicNs() + ns; // relative
+        else deadline = opFull & FUTEX_CLOCK_REALTIME ? k.clock.monotonicNs() + (ns - k.clock.realtimeNs()) : ns; // absolute
       }
       const cur = c.readU32(uaddr);
       if (cur !== val) return -EAGAIN;
-      if (deadline !== undefined && deadline <= k.monotonicNs()) return -ETIMEDOUT;
-      return { block: k.futexWait(c.thread, uaddr, bitset, deadline) };
+      if (deadline !== undefined && deadline <= k.clock.monotonicNs()) return -ETIMEDOUT;
+      return { block: k.futex.wait(c.thread, uaddr, bitset, deadline) };
     }
     case FUTEX_WAKE: case FUTEX_WAKE_BITSET: {
       const bitset = op === FUTEX_WAKE ? 0xffffffff : c.uint(5);
       if (bitset === 0) return -EINVAL;
-      return k.futexWake(c.proc, uaddr, Math.min(val, 0x7fffffff), bitset);
+      return k.futex.wake(c.proc, uaddr, Math.min(val, 0x7fffffff), bitset);
     }
     case FUTEX_REQUEUE: case FUTEX_CMP_REQUEUE: {
       const nWake = c.int(2), nReq = c.int(3);
       if (nWake < 0 || nReq < 0) return -EINVAL;
       const uaddr2 = c.ptr(4);
       if (op === FUTEX_CMP_REQUEUE && c.readU32(uaddr) !== c.uint(5)) return -EAGAIN;
-      return k.futexRequeue(c.proc, uaddr, uaddr2, nWake, nReq);
+      return k.futex.requeue(c.proc, uaddr, uaddr2, nWake, nReq);
     }
     case FUTEX_WAKE_OP: {
       const uaddr2 = c.ptr(4);
@@ -241,10 +241,10 @@ function futex(c: SyscallContext): HandlerResult {
       const nv = [oparg, old + oparg, old | oparg, old & ~oparg, old ^ oparg][opn];
       if (nv === undefined) return -ENOSYS;
       c.writeU32(uaddr2, nv >>> 0);
-      let n = k.futexWake(c.proc, uaddr, val, 0xffffffff);
+      let n = k.futex.wake(c.proc, uaddr, val, 0xffffffff);
       const test = [old === cmparg, old !== cmparg, old < cmparg, old <= cmparg, old > cmparg, old >= cmparg][cmp];
       if (test === undefined) return -ENOSYS;
-      if (test) n += k.futexWake(c.proc, uaddr2, c.int(3), 0xffffffff);
+      if (test) n += k.futex.wake(c.proc, uaddr2, c.int(3), 0xffffffff);
       return n;
     }
     default:
@@ -259,8 +259,8 @@ const CLOCKS = new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11]);
 function clockNs(c: SyscallContext, clk: number): bigint | undefined {
   const k = c.kernel;
   switch (clk) {
-    case 0: case 5: case 8: case 11: return k.realtimeNs(); // REALTIME, _COARSE, _ALARM, TAI (no leap offset)
-    case 1: case 4: case 6: case 7: case 9: return k.monotonicNs(); // MONOTONIC, _RAW, _COARSE, BOOTTIME(+_ALARM)
+    case 0: case 5: case 8: case 11: return k.clock.realtimeNs(); // REALTIME, _COARSE, _ALARM, TAI (no leap offset)
+    case 1: case 4: case 6: case 7: case 9: return k.clock.monotonicNs(); // MONOTONIC, _RAW, _COARSE, BOOTTIME(+_ALARM)
     case 2: return BigInt(c.proc.threads.reduce((n, t) => n + t.cpu.counters.instructions, 0)) * 1n; // PROCESS_CPUTIME_ID
     case 3: return BigInt(c.thread.cpu.counters.instructions); // THREAD_CPUTIME_ID
     default: return undefined;
@@ -269,7 +269,7 @@ function clockNs(c: SyscallContext, clk: number): bigint | undefined {
 
 function sleepUntil(c: SyscallContext, deadline: bigint, remAddr: number, what: string): HandlerResult {
   const k = c.kernel;
-  if (deadline <= k.monotonicNs()) return 0;
+  if (deadline <= k.clock.monotonicNs()) return 0;
   return {
     block: {
       deadline,
@@ -277,7 +277,7 @@ function sleepUntil(c: SyscallContext, deadline: bigint, remAddr: number, what: 
       onTimeout: () => 0,
       cancel: () => {
         if (remAddr) {
-          const left = deadline - k.monotonicNs();
+          const left = deadline - k.clock.monotonicNs();
           try {
             c.writeTimespec(remAddr, left > 0n ? left : 0n);
           } catch {
@@ -294,7 +294,7 @@ function sleepUntil(c: SyscallContext, deadline: bigint, remAddr: number, what: 
 function nanosleep(c: SyscallContext): HandlerResult {
   const ts = c.readTimespec(c.ptr(0));
   if (ts.sec < 0n || ts.nsec < 0n || ts.nsec >= 1_000_000_000n) return -EINVAL;
-  return sleepUntil(c, c.kernel.monotonicNs() + ts.sec * 1_000_000_000n + ts.nsec, c.ptr(1), "nanosleep");
+  return sleepUntil(c, c.kernel.clock.monotonicNs() + ts.sec * 1_000_000_000n + ts.nsec, c.ptr(1), "nanosleep");
 }
 
 function clockNanosleep(c: SyscallContext): HandlerResult {
@@ -309,8 +309,8 @@ function clockNanosleep(c: SyscallContext): HandlerResult {
   if (flags & 1) {
     // TIMER_ABSTIME: convert the clock's absolute time into a monotonic deadline.
     const now = clockNs(c, clk)!;
-    deadline = k.monotonicNs() + (ns - now);
-  } else deadline = k.monotonicNs() + ns;
+    deadline = k.clock.monotonicNs() + (ns - now);
+  } else deadline = k.clock.monotonicNs() + ns;
   return sleepUntil(c, deadline, flags & 1 ? 0 : c.ptr(3), "clock_nanosleep");
 }
 
@@ -336,7 +336,7 @@ function prlimit64(c: SyscallContext): number {
   const newAddr = c.ptr(2);
   const oldAddr = c.ptr(3);
   if (res >= 16) return -EINVAL;
-  const p = pid === 0 ? c.proc : c.kernel.findProcess(pid);
+  const p = pid === 0 ? c.proc : c.kernel.tasks.findProcess(pid);
   if (!p) return -ESRCH;
   const cur = p.rlimits[res]!;
   let next: [bigint, bigint] | undefined;
@@ -479,7 +479,7 @@ function schedGetaffinity(c: SyscallContext): number {
   const pid = c.int(0);
   const len = c.uint(1);
   if (pid < 0) return -ESRCH;
-  if (pid && !c.kernel.findThread(pid)) return -ESRCH;
+  if (pid && !c.kernel.tasks.findThread(pid)) return -ESRCH;
   if (len * 8 < 1 || len % 8 !== 0) return -EINVAL;
   const mask = new Uint8Array(8);
   mask[0] = 1;
@@ -489,7 +489,7 @@ function schedGetaffinity(c: SyscallContext): number {
 
 function getRobustList(c: SyscallContext): number {
   const pid = c.int(0);
-  const t = pid === 0 ? c.thread : c.kernel.findThread(pid);
+  const t = pid === 0 ? c.thread : c.kernel.tasks.findThread(pid);
   if (!t) return -ESRCH;
   c.writeU64(c.ptr(2), 24);
   c.writeU64(c.ptr(1), t.robustList);
@@ -499,11 +499,11 @@ function getRobustList(c: SyscallContext): number {
 export const PROC_HANDLERS: Record<string, Handler> = {
   exit: (c) => {
     c.proc.lastExit = { code: c.int(0) & 0xff };
-    c.kernel.exitThread(c.thread);
+    c.kernel.lifecycle.exitThread(c.thread);
     return NO_RETURN;
   },
   exit_group: (c) => {
-    c.kernel.exitProcess(c.proc, { code: c.int(0) & 0xff });
+    c.kernel.lifecycle.exitProcess(c.proc, { code: c.int(0) & 0xff });
     return NO_RETURN;
   },
   getpid: (c) => c.proc.pid,
@@ -517,7 +517,7 @@ export const PROC_HANDLERS: Record<string, Handler> = {
   getresgid: (c) => (c.writeU32(c.ptr(0), c.proc.gid), c.writeU32(c.ptr(1), c.proc.gid), c.writeU32(c.ptr(2), c.proc.gid), 0),
   getgroups: (c) => (c.int(0) < 0 ? -EINVAL : 0),
   getpgrp: (c) => c.proc.pid,
-  getpgid: (c) => (c.int(0) === 0 || c.kernel.findProcess(c.int(0)) ? (c.kernel.findProcess(c.int(0))?.pid ?? c.proc.pid) : -ESRCH),
+  getpgid: (c) => (c.int(0) === 0 || c.kernel.tasks.findProcess(c.int(0)) ? (c.kernel.tasks.findProcess(c.int(0))?.pid ?? c.proc.pid) : -ESRCH),
   getsid: (c) => c.proc.pid,
   setpgid: () => 0,
   setsid: () => -EPERM,
@@ -584,7 +584,7 @@ export const PROC_HANDLERS: Record<string, Handler> = {
     return 0;
   },
   gettimeofday: (c) => {
-    const ns = c.kernel.realtimeNs();
+    const ns = c.kernel.clock.realtimeNs();
     if (c.ptr(0)) {
       const b = new Uint8Array(16);
       new DataView(b.buffer).setBigInt64(0, ns / 1_000_000_000n, true);
@@ -595,7 +595,7 @@ export const PROC_HANDLERS: Record<string, Handler> = {
     return 0;
   },
   time: (c) => {
-    const s = c.kernel.realtimeNs() / 1_000_000_000n;
+    const s = c.kernel.clock.realtimeNs() / 1_000_000_000n;
     if (c.ptr(0)) c.writeU64(c.ptr(0), s);
     return Number(s);
   },
@@ -604,10 +604,10 @@ export const PROC_HANDLERS: Record<string, Handler> = {
   sysinfo: (c) => {
     const b = new Uint8Array(112);
     const v = new DataView(b.buffer);
-    v.setBigInt64(0, c.kernel.monotonicNs() / 1_000_000_000n, true);
+    v.setBigInt64(0, c.kernel.clock.monotonicNs() / 1_000_000_000n, true);
     v.setBigUint64(32, BigInt(c.kernel.memLimit), true);
     v.setBigUint64(40, BigInt(Math.max(0, c.kernel.memLimit - c.proc.mm.mappedBytes)), true);
-    v.setUint16(80, c.kernel.processes.size, true);
+    v.setUint16(80, c.kernel.tasks.processes.size, true);
     v.setUint32(104, 1, true);
     c.write(c.ptr(0), b);
     return 0;
@@ -623,7 +623,7 @@ export const PROC_HANDLERS: Record<string, Handler> = {
     return 0;
   },
   times: (c) => {
-    const ticks = BigInt(c.kernel.monotonicNs() / 10_000_000n);
+    const ticks = BigInt(c.kernel.clock.monotonicNs() / 10_000_000n);
     if (c.ptr(0)) c.write(c.ptr(0), new Uint8Array(32));
     return Number(ticks);
   },

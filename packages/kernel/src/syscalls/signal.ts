@@ -74,7 +74,7 @@ function rtSigreturn(c: SyscallContext): typeof NO_RETURN {
   const r = t.proc.arch.sigreturn(t.cpu);
   if (!r.ok) {
     // A frame we did not build (or a forged one): SIGSEGV, which cannot be caught here (force_sig).
-    c.kernel.forceSignal(t, { signo: SIGSEGV, code: 0x80 });
+    c.kernel.signals.force(t, { signo: SIGSEGV, code: 0x80 });
     return NO_RETURN;
   }
   t.sigmask = r.mask & ~UNBLOCKABLE;
@@ -133,15 +133,15 @@ function kill(c: SyscallContext): number {
   if (sig < 0 || sig > NSIG) return -EINVAL;
   const k = c.kernel;
   if (pid > 0) {
-    const p = k.findProcess(pid);
-    return p ? k.sendSignal(c.thread, p, sig) : -ESRCH;
+    const p = k.tasks.findProcess(pid);
+    return p ? k.signals.send(c.thread, p, sig) : -ESRCH;
   }
   // pid 0 / -1 / -pgrp: every process we model is in the caller's group and session.
   let n = 0;
-  for (const p of Array.from(k.processes.values())) {
+  for (const p of Array.from(k.tasks.processes.values())) {
     if (!p.alive) continue;
     if (pid === -1 && p === c.proc) continue;
-    k.sendSignal(c.thread, p, sig);
+    k.signals.send(c.thread, p, sig);
     n++;
   }
   return n > 0 || pid === 0 ? 0 : -ESRCH;
@@ -150,9 +150,9 @@ function kill(c: SyscallContext): number {
 function tgkill(c: SyscallContext, tgid: number, tid: number, sig: number): number {
   if (tid <= 0 || (tgid !== -1 && tgid <= 0)) return -EINVAL;
   if (sig < 0 || sig > NSIG) return -EINVAL;
-  const t = c.kernel.findThread(tid);
+  const t = c.kernel.tasks.findThread(tid);
   if (!t || (tgid !== -1 && t.proc.pid !== tgid)) return -ESRCH;
-  return c.kernel.sendThreadSignal(c.thread, t, sig);
+  return c.kernel.signals.sendToThread(c.thread, t, sig);
 }
 
 export const SIGNAL_HANDLERS: Record<string, Handler> = {

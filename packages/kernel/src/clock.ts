@@ -1,0 +1,60 @@
+/**
+ * Kernel time. In virtual mode (the default) CLOCK_MONOTONIC is a boot offset plus the instructions every
+ * CPU has retired, so runs are deterministic; sleeps skip ahead. In real mode the host's clocks are read
+ * (process.hrtime where there is one, performance.now elsewhere), first at the first reading, not at
+ * construction.
+ */
+
+/** Boot time offset so CLOCK_MONOTONIC does not start at 0 (Linux starts near boot uptime). */
+export const MONOTONIC_BASE_NS = 1_000_000_000n;
+/** CLOCK_REALTIME at boot in virtual mode: 2024-01-01T00:00:00Z. */
+export const REALTIME_BASE_NS = 1_704_067_200_000_000_000n;
+
+function hostMonotonicNs(): bigint {
+  const hr = (globalThis as { process?: { hrtime?: { bigint?: () => bigint } } }).process?.hrtime?.bigint;
+  return hr ? hr() : BigInt(Math.round(performance.now() * 1e6));
+}
+
+export class KernelClock {
+  /** Virtual time added by sleeps (and, in real mode, the part of a sleep the host cut short). */
+  private skewNs = 0n;
+  private realStart: bigint | undefined;
+
+  constructor(
+    private readonly mode: "virtual" | "real",
+    private readonly nsPerInstruction: bigint,
+    /** Instructions retired by every CPU so far. */
+    private readonly retired: () => number,
+  ) {}
+
+  /** CLOCK_MONOTONIC in ns. */
+  monotonicNs(): bigint {
+    if (this.mode === "real") {
+      const now = hostMonotonicNs();
+      this.realStart ??= now;
+      return now - this.realStart + MONOTONIC_BASE_NS + this.skewNs;
+    }
+    return MONOTONIC_BASE_NS + BigInt(this.retired()) * this.nsPerInstruction + this.skewNs;
+  }
+
+  /** CLOCK_REALTIME in ns. */
+  realtimeNs(): bigint {
+    if (this.mode === "real") return BigInt(Date.now()) * 1_000_000n + this.skewNs;
+    return REALTIME_BASE_NS + this.monotonicNs() - MONOTONIC_BASE_NS;
+  }
+
+  /** The counter the ISA cores expose (CNTVCT_EL0 / TSC): nanoseconds of CLOCK_MONOTONIC. */
+  readonly counter = (): bigint => this.monotonicNs();
+
+  /** Every thread sleeps until `deadline`: skip virtual time there, or really wait in real mode. */
+  sleepUntil(deadline: bigint): void {
+    const now = this.monotonicNs();
+    if (deadline <= now) return;
+    if (this.mode === "real") {
+      const ms = Number((deadline - now) / 1_000_000n);
+      if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      const after = this.monotonicNs();
+      if (after < deadline) this.skewNs += deadline - after;
+    } else this.skewNs += deadline - now;
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Syscall entry, from trap to result: read the call, run the stages of ENTRY_STAGES in order until one decides,
+ * count the call once (as what the pipeline decided it is), dispatch it to the table if no stage did, write
+ * and trace the result, and tell the observers.
+ */
+import type { Thread } from "../task.js";
+import { GuestMemoryFault } from "@uabi/isa-core";
+import { EFAULT, ENOSYS } from "../errno.js";
+import { SyscallError } from "../errors.js";
+import { NO_RETURN, SyscallContext, type SyscallRow } from "../syscall.js";
+import { NRS } from "../mechanisms/modes.js";
+import type { KernelServices } from "../services.js";
+import type { SigInfo } from "../signal.js";
+import { ENTRY_STAGES } from "./stages.js";
+import type { EntryCall, EntryOutcome, EntryServices, EntryStage, SyscallEvent } from "./types.js";
+
+/** The per-entry record, reused per thread (its fields are rewritten at every entry). */
+type MutableCall = { -readonly [K in keyof EntryCall]: EntryCall[K] };
+
+export class EntryPipeline implements EntryServices {
+  /** The built-in stages, then any added with addStage (before table dispatch). */
+  private readonly stages: EntryStage[] = [...ENTRY_STAGES];
+  private readonly contexts = new WeakMap<Thread, SyscallContext>();
+  private readonly missing = new Set<string>();
+
+  constructor(private readonly k: KernelServices) {}
+
+  get config() {
+    return this.k.mechanisms.config;
+  }
+  get mechanisms() {
+    return this.k.mechanisms;
+  }
+  row(isa: "arm64" | "x86_64", nr: number): SyscallRow | undefined {
+    return this.k.table(isa)[nr];
+  }
+  forceSignal(t: Thread, si: SigInfo): void {
+    this.k.signals.force(t, si);
+  }
+
+  /** An extra stage, run after the built-in ones and before table dispatch (observers, experiments, tests). */
+  addStage(stage: EntryStage): void {
+    this.stages.push(stage);
+  }
+
+  /** Unknown syscalls seen so far, as "arch:nr[:name]". */
+  missingSyscalls(): string[] {
+    return [...this.missing];
+  }
+
+  /** A thread trapped on a syscall instruction at `pc`. */
+  enter(t: Thread, pc: number): void {
+    const p = t.proc;
+    const arch = p.arch;
+    let c = this.contexts.get(t);
+    if (!c) {
+      c = new SyscallContext(this.k, t);
+      this.contexts.set(t, c);
+    }
+    c.thread = t;
+    c.pc = pc;
+    const nr = arch.syscallNr(t.cpu);
+    arch.syscallArgs(t.cpu, c.args);
+    const ledger = p.ledger;
+    ledger.begin(nr);
+    ledger.add("kernelEntries");
+    try {
+      this.run(this.prepare(t, c, pc, nr));
+    } finally {
+      // A blocked call leaves the kernel when its wait ends (the scheduler charges that exit).
+      if (t.state === "runnable") ledger.add("kernelExits");
+      ledger.end();
+    }
+  }
+
+  private prepare(t: Thread, c: SyscallContext, pc: number, nr: number): MutableCall {
+    const p = t.proc;
+    const isa = p.arch.arch;
+    const mechanisms = this.k.mechanisms;
+    const mech = mechanisms.thread(t);
+    mechanisms.entered(t);
+    const image = mechanisms.image(p);
+    const lib = image && { ...image, textLo: image.base + image.img.textStart, textHi: image.base + image.img.textEnd };
+    const row = this.row(isa, nr);
+    c.nr = nr;
+    c.name = row?.name ?? `syscall_${nr}`;
+    const ev: SyscallEvent = { pid: p.pid, tid: t.tid, nr, name: c.name, pc, args: c.args.slice(), path: [] };
+    return {
+      thread: t, proc: p, arch: p.arch, isa, ev, ctx: c, row, post: t.cpu.pc, mech, lib,
+      fromText: lib !== undefined && pc >= lib.textLo && pc < lib.textHi,
+    };
+  }
+
+  private run(call: MutableCall): void {
+    const { thread: t, ev } = call;
+    let outcome: EntryOutcome = { kind: "continue" };
+    for (const stage of this.stages) {
+      outcome = stage.run(call, this);
+      if (outcome.kind === "continue") continue;
+      ev.path.push(stage.name);
+      if (outcome.kind !== "retarget") break;
+      // The call is really another one: later stages and the table see the new number.
+      const row = this.row(call.isa, outcome.nr);
+      call.row = row;
+      call.ctx.nr = ev.nr = outcome.nr;
+      call.ctx.name = ev.name = row?.name ?? `syscall_${outcome.nr}`;
+      outcome = { kind: "continue" };
+    }
+    if (outcome.kind !== "resumed") this.count(ev.name);
+    switch (outcome.kind) {
+      case "handled":
+        ev.result = outcome.result;
+        t.proc.arch.setSyscallResult(t.cpu, BigInt(outcome.result));
+        this.traceExit(t, call.row, ev.name, ev.args, outcome.result);
+        break;
+      case "kill":
+        this.k.lifecycle.exitProcess(t.proc, { signal: outcome.signal, core: true });
+        break;
+      case "continue":
+        ev.path.push("dispatch");
+        this.dispatch(t, call.ctx, call.row, ev);
+        // A blocked call is reported when its wait completes, with its result.
+        if (t.state === "blocked" && t.waitingSyscall) {
+          t.waitingSyscall.event = ev;
+          return;
+        }
+        break;
+      default: // redirected, resumed: the thread is elsewhere and no result is written here
+    }
+    this.emit(ev);
+  }
+
+  private count(name: string): void {
+    const st = this.k.stats;
+    st.syscalls++;
+    st.syscallsByName[name] = (st.syscallsByName[name] ?? 0) + 1;
+  }
+
+  emit(ev: SyscallEvent): void {
+    for (const o of this.k.syscallObservers) o(ev);
+  }
+
+  /** Table dispatch: run the handler, write the result, trace it; or put the thread to sleep on its wait. */
+  dispatch(t: Thread, c: SyscallContext, row: SyscallRow | undefined, ev: SyscallEvent): void {
+    const arch = t.proc.arch;
+    const nr = c.nr;
+    const args = ev.args;
+    if (!row?.handler) {
+      const key = `${arch.arch}:${nr}${row ? ":" + row.name : ""}`;
+      if (!this.missing.has(key)) {
+        this.missing.add(key);
+        this.k.opts.onMissingSyscall?.(arch.arch, nr, row?.name);
+      }
+      ev.result = -ENOSYS;
+      arch.setSyscallResult(t.cpu, BigInt(-ENOSYS));
+      this.traceExit(t, row, c.name, args, -ENOSYS);
+      return;
+    }
+    // Calls that never return (exit, exit_group) are traced before they run, as strace prints `= ?` first.
+    const noReturn = row.info.ret === "none";
+    if (noReturn) this.traceExit(t, row, c.name, args, "noreturn");
+    let r;
+    try {
+      r = row.handler(c);
+    } catch (e) {
+      if (e instanceof SyscallError) r = -e.errno;
+      else if (e instanceof GuestMemoryFault) r = -EFAULT;
+      else throw e;
+    }
+    if (r === NO_RETURN) {
+      // sigreturn and a successful execve return to user with registers the handler set up.
+      if (t.state !== "dead" && t.proc.alive) {
+        const n = NRS[arch.arch];
+        ev.result = nr === n.execve || nr === n.execveat ? 0 : Number(BigInt.asIntN(64, arch.getSyscallResult(t.cpu)));
+        this.traceExit(t, row, c.name, args, ev.result);
+      } else if (!noReturn) this.traceExit(t, row, c.name, args, "noreturn");
+      return;
+    }
+    if (typeof r === "number") {
+      ev.result = r;
+      arch.setSyscallResult(t.cpu, BigInt(r));
+      this.traceExit(t, row, c.name, args, r);
+      return;
+    }
+    this.k.scheduler.block(t, r.block, { nr, name: c.name, args: [...args], pc: c.pc });
+  }
+
+  traceExit(t: Thread, row: SyscallRow | undefined, name: string, args: readonly bigint[], result: number | "noreturn" | "restart"): void {
+    this.k.tracer?.syscall(this.k.tasks.tracePrefix(t), t.proc, row?.info, name, args, result);
+  }
+
+  /** Forget a dead thread's reusable context. */
+  forget(t: Thread): void {
+    this.contexts.delete(t);
+  }
+}
+

@@ -1,0 +1,282 @@
+/**
+ * Process setup: the first process from an ELF image (spawn), execve's image replacement, the vDSO and its
+ * data pages (vvar, uts, libkernel's per-task and per-fs pages) placed as map_vdso does, the auxv, and the
+ * per-run refresh of the vvar page and the pages libkernel handlers read and write.
+ */
+import { PAGE_SIZE, type Arch, type Cpu } from "@uabi/isa-core";
+import { RLIMIT, RLIM_INFINITY } from "@uabi/uapi";
+import { buildVdso } from "@uabi/vdso";
+import { VVAR_PAGE, VVAR_NCLOCKS, CLOCK_MODE, TASK_PAGE, FS_PAGE, UTS_PAGE } from "@uabi/libkernel";
+import { arm64Adapter } from "./arch/arm64.js";
+import type { ArchAdapter } from "./arch/types.js";
+import { x86Adapter } from "./arch/x86_64.js";
+import { ExecError, KernelUsageError } from "./errors.js";
+import { AT, buildInitialStack, loadElf, parseElfForExec } from "./exec.js";
+import { FdTable, OpenFile, O_RDONLY, O_WRONLY } from "./fd.js";
+import { AddressSpace } from "./mm.js";
+import { SS_DISABLE } from "./signal.js";
+import type { KernelServices } from "./services.js";
+import { Process, type Thread } from "./task.js";
+import type { SpawnOptions, VdsoImage } from "./types.js";
+import { DirNode, FileNode, type CharDevNode } from "./vfs.js";
+
+export const ADAPTERS: Record<Arch, ArchAdapter> = { arm64: arm64Adapter, x86_64: x86Adapter };
+
+/** Which ISA an ELF image is for (by e_machine). Throws ExecError for other machines. */
+export function archOf(elf: Uint8Array): Arch {
+  const img = parseElfForExec(elf);
+  for (const a of Object.values(ADAPTERS)) if (a.elfMachine === img.machine) return a.arch;
+  throw new ExecError("bad-arch", `unsupported ELF machine ${img.machine}`);
+}
+
+/** Default resource limits (cur, max), as a Debian 12 login shell has them. */
+export function defaultRlimits(): [bigint, bigint][] {
+  const INF = RLIM_INFINITY;
+  const r: [bigint, bigint][] = Array.from({ length: RLIMIT.NLIMITS }, () => [INF, INF] as [bigint, bigint]);
+  r[RLIMIT.STACK] = [8n << 20n, INF];
+  r[RLIMIT.CORE] = [0n, INF];
+  r[RLIMIT.NPROC] = [63_432n, 63_432n];
+  r[RLIMIT.NOFILE] = [1024n, 1_048_576n];
+  r[RLIMIT.MEMLOCK] = [8n << 20n, 8n << 20n];
+  r[RLIMIT.SIGPENDING] = [63_432n, 63_432n];
+  r[RLIMIT.MSGQUEUE] = [819_200n, 819_200n];
+  r[RLIMIT.NICE] = [0n, 0n];
+  r[RLIMIT.RTPRIO] = [0n, 0n];
+  return r;
+}
+
+const BUILT_VDSO = new Map<string, VdsoImage>();
+function defaultVdso(arch: Arch, fakeroot: boolean): VdsoImage {
+  const key = `${arch}:${fakeroot}`;
+  let v = BUILT_VDSO.get(key);
+  if (!v) {
+    v = buildVdso({ arch, ...(fakeroot ? { personalities: ["fakeroot"] as const } : {}) });
+    BUILT_VDSO.set(key, v);
+  }
+  return v;
+}
+
+/** arm64's signal-return trampoline `mov x8, #139; svc #0`, the whole image when no vDSO is mapped. */
+const SIGRETURN_TRAMPOLINE = new Uint8Array([0x68, 0x11, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4]);
+/** mmap protections and flags used for the kernel's own mappings. */
+const PROT_R = 1, PROT_RW = 3, PROT_RX = 5, MAP_PRIVATE_ANON = 0x22;
+
+export class ProcessLoader {
+  constructor(
+    private readonly k: KernelServices,
+    /** Character devices behind fds 0, 1, 2 of spawned processes. */
+    private readonly stdio: readonly CharDevNode[],
+  ) {}
+
+  createCpu(arch: ArchAdapter, mm: AddressSpace): Cpu {
+    return arch.createCpu(mm.mem, { counter: this.k.clock.counter, counterFrequency: 1_000_000_000 });
+  }
+
+  /** Create the first process from an ELF image. Throws ExecError for images Linux would refuse. */
+  spawn(elf: Uint8Array, o: SpawnOptions = {}): Process {
+    const { vfs, tasks } = this.k;
+    const arch = ADAPTERS[archOf(elf)];
+    const argv = o.argv ?? ["a.out"];
+    const env = o.env ?? [];
+    const path = o.path ?? `/bin/${(argv[0] ?? "a.out").split("/").pop() || "a.out"}`;
+    // The executable appears in the VFS at `path` (for /proc/self/exe and re-exec) unless something is already there.
+    const existing = vfs.resolve(path, vfs.root, { pid: 0 }, { follow: true });
+    if (typeof existing === "number" || !existing.node) vfs.addNode(path, new FileNode(0o755, elf));
+    const cwdR = vfs.resolve(o.cwd ?? "/", vfs.root, { pid: 0 }, { follow: true });
+    if (typeof cwdR === "number" || !(cwdR.node instanceof DirNode)) throw new KernelUsageError(`cwd ${o.cwd} is not a directory`);
+    const mm = new AddressSpace({ taskSize: arch.taskSize, stackTop: arch.taskSize }, this.k.memLimit);
+    const files = new FdTable();
+    files.install(0, new OpenFile(this.stdio[0]!, O_RDONLY, "/dev/stdin"), false);
+    files.install(1, new OpenFile(this.stdio[1]!, O_WRONLY, "/dev/stdout"), false);
+    files.install(2, new OpenFile(this.stdio[2]!, O_WRONLY, "/dev/stderr"), false);
+    const p = new Process(tasks.allocPid(), undefined, arch, mm, files, { cwd: cwdR.node, umask: 0o022 });
+    p.rlimits = defaultRlimits();
+    tasks.processes.set(p.pid, p);
+    const t = tasks.newThread(p, this.createCpu(arch, mm), p.pid);
+    this.execInto(t, elf, path, argv, env);
+    tasks.root ??= p;
+    return p;
+  }
+
+  /** Replace the image of `t`'s process (execve core). Throws ExecError; on success the old image is gone. */
+  execInto(t: Thread, elf: Uint8Array, path: string, argv: readonly string[], env: readonly string[]): void {
+    const p = t.proc;
+    const arch = ADAPTERS[archOf(elf)];
+    const mm = new AddressSpace({ taskSize: arch.taskSize, stackTop: arch.taskSize }, this.k.memLimit);
+    mm.stackLimit = Number(p.rlimits[RLIMIT.STACK]?.[0] ?? 8n << 20n);
+    const node = this.k.vfs.resolve(path, p.fs.cwd, { pid: p.pid }, { follow: true });
+    const ino = typeof node === "number" || !node.node ? 0 : node.node.ino;
+    const loaded = loadElf(mm, arch, elf, path, ino);
+    // Stack: 128 KiB below the strings (setup_arg_pages' stack_expand), grows down on faults.
+    const top = arch.taskSize;
+    const stackSize = 132 * 1024 + Math.ceil((argv.join("\0").length + env.join("\0").length + path.length + 8192) / PAGE_SIZE) * PAGE_SIZE;
+    mm.mapFixed(top - stackSize, stackSize, PROT_RW, "[stack]");
+    mm.brkStart = mm.brkCur = loaded.brk;
+    // Data pages + vDSO, placed top-down like map_vdso.
+    const vd = this.vdsoFor(arch.arch);
+    const dataPages = vd ? vd.pages.count : 1;
+    const vdsoLen = vd ? vd.mapSize : PAGE_SIZE;
+    const base = mm.findFree(dataPages * PAGE_SIZE + vdsoLen);
+    if (base < 0) throw new ExecError("too-big", "no room for the vDSO");
+    mm.mapFixed(base, dataPages * PAGE_SIZE, PROT_R, "[vvar]");
+    mm.mapFixed(base + dataPages * PAGE_SIZE, vdsoLen, PROT_RX, "[vdso]");
+    const vdsoBase = base + dataPages * PAGE_SIZE;
+    let sigret: number;
+    let taskPage = 0, fsPage = 0;
+    if (vd) {
+      mm.mem.poke(vdsoBase, vd.bytes);
+      sigret = vdsoBase + vd.entries.sigreturn;
+      // libkernel's per-task and per-fs pages (ordinary user memory the handlers read and write).
+      taskPage = mm.mmap(0, PAGE_SIZE, PROT_RW, MAP_PRIVATE_ANON, 0);
+      fsPage = mm.mmap(0, PAGE_SIZE, PROT_RW, MAP_PRIVATE_ANON, 0);
+      if (taskPage < 0 || fsPage < 0) throw new ExecError("too-big", "no room for the libkernel pages");
+      const uts = new Uint8Array(UTS_PAGE.newSize);
+      this.utsFields(arch).forEach((f, i) => uts.set(new TextEncoder().encode(f).subarray(0, 64), i * UTS_PAGE.fieldLen));
+      mm.mem.poke(vdsoBase + vd.pages.uts, uts);
+    } else {
+      // Minimal image: the arm64 trampoline only (no ELF, so no AT_SYSINFO_EHDR).
+      mm.mem.poke(vdsoBase, SIGRETURN_TRAMPOLINE);
+      sigret = vdsoBase;
+    }
+    // Commit: from here on the old image is replaced.
+    const lifecycle = this.k.lifecycle;
+    for (const other of p.threads.slice() /* reaping mutates the list */) if (other !== t) lifecycle.reapThread(other);
+    p.threads = [t];
+    p.mm = mm;
+    p.arch = arch;
+    p.vdsoBase = vd ? vdsoBase : 0;
+    p.vdsoSigreturn = sigret;
+    p.vvarBase = vd ? vdsoBase + vd.pages.vvar : 0;
+    p.fsPage = fsPage;
+    t.taskPage = taskPage;
+    p.exePath = path;
+    p.exeBytes = elf;
+    p.comm = (path.split("/").pop() ?? "").slice(0, 15);
+    p.vforkDone = true;
+    this.k.cmdlines.set(p.pid, argv.map((a) => a + "\0").join(""));
+    for (const a of p.sigactions) if (a.handler !== 1) Object.assign(a, { handler: 0, flags: 0, restorer: 0, mask: 0n });
+    p.files.closeOnExec();
+    lifecycle.releaseCpu(t);
+    t.cpu = this.createCpu(arch, mm);
+    t.altstack = { sp: 0, size: 0, flags: SS_DISABLE };
+    t.rseq = { addr: 0, len: 0, sig: 0 };
+    t.robustList = 0;
+    t.clearChildTid = 0;
+    const random = this.k.rng.bytes(16);
+    const auxv: [number, bigint | number][] = [];
+    if (vd) auxv.push([AT.SYSINFO_EHDR, vdsoBase]);
+    auxv.push(
+      [AT.MINSIGSTKSZ, arch.minSigStkSz],
+      [AT.HWCAP, arch.hwcap],
+      [AT.PAGESZ, PAGE_SIZE],
+      [AT.CLKTCK, 100],
+      [AT.PHDR, loaded.phdr],
+      [AT.PHENT, loaded.phent],
+      [AT.PHNUM, loaded.phnum],
+      [AT.BASE, 0],
+      [AT.FLAGS, 0],
+      [AT.ENTRY, loaded.entry],
+      [AT.UID, p.uid],
+      [AT.EUID, p.uid],
+      [AT.GID, p.gid],
+      [AT.EGID, p.gid],
+      [AT.SECURE, 0],
+      [AT.RANDOM, -1],
+      [AT.HWCAP2, arch.hwcap2],
+      [AT.EXECFN, -1],
+      [AT.PLATFORM, -1],
+      [AT.RSEQ_FEATURE_SIZE, 28],
+      [AT.RSEQ_ALIGN, 32],
+    );
+    const st = buildInitialStack(mm, top, { argv, env, execfn: path, auxv, random, platform: arch.platform });
+    arch.initRegisters(t.cpu, loaded.entry, st.sp);
+    this.k.mechanisms.onExec(t);
+    this.updateVvar(p);
+  }
+
+  /** The vDSO image for an ISA per the options (undefined: none). */
+  vdsoFor(arch: Arch): VdsoImage | undefined {
+    const o = this.k.opts.vdso ?? true;
+    if (o === false) return undefined;
+    if (o === true) return defaultVdso(arch, this.k.opts.personality === "fakeroot");
+    return o[arch];
+  }
+
+  utsFields(arch: ArchAdapter): string[] {
+    return ["Linux", "uabi", "6.6.0-uabi", "#1 SMP PREEMPT_DYNAMIC", arch.machine, "(none)"];
+  }
+
+  /**
+   * Refresh the vvar page (time bases under the seqlock) and the per-task/per-fs page slots and
+   * contents for the thread about to run. The counter is the virtual ns clock (mult 1, shift 0),
+   * so userspace clock reads are exact between updates.
+   */
+  updateVvar(p: Process, t?: Thread): void {
+    if (!p.vvarBase) return;
+    const mem = p.mm.mem;
+    const v = new DataView(new ArrayBuffer(PAGE_SIZE));
+    const now = this.k.clock.monotonicNs();
+    const real = this.k.clock.realtimeNs();
+    p.vvarSeq = (p.vvarSeq + 2) >>> 0;
+    v.setUint32(VVAR_PAGE.seq, p.vvarSeq, true);
+    v.setBigUint64(VVAR_PAGE.cycleLast, now, true);
+    v.setUint32(VVAR_PAGE.mult, 1, true);
+    v.setUint32(VVAR_PAGE.shift, 0, true);
+    v.setBigUint64(VVAR_PAGE.taskPagePtr, BigInt(t?.taskPage ?? 0), true);
+    v.setBigUint64(VVAR_PAGE.fsPagePtr, BigInt(p.fsPage), true);
+    for (let id = 0; id < VVAR_NCLOCKS; id++) {
+      const base = [0, 5, 8, 11].includes(id) ? real : now;
+      const mode = [2, 3].includes(id) ? CLOCK_MODE.syscall : id === 5 || id === 6 ? CLOCK_MODE.coarse : id === 10 ? CLOCK_MODE.syscall : CLOCK_MODE.hres;
+      const o = VVAR_PAGE.clocks + id * VVAR_PAGE.clockSize;
+      v.setBigUint64(o + VVAR_PAGE.clock.sec, base / 1_000_000_000n, true);
+      v.setBigUint64(o + VVAR_PAGE.clock.nsec, base % 1_000_000_000n, true);
+      v.setUint32(o + VVAR_PAGE.clock.mode, mode, true);
+      v.setUint32(o + VVAR_PAGE.clock.resNsec, id === 5 || id === 6 ? 4_000_000 : 1, true);
+    }
+    try {
+      const page = new Uint8Array(v.buffer, 0, VVAR_PAGE.clocks + VVAR_NCLOCKS * VVAR_PAGE.clockSize);
+      mem.poke(p.vvarBase, page);
+      const libVvar = this.k.mechanisms.libraryVvar(p);
+      if (libVvar !== undefined) mem.poke(libVvar, page);
+      if (t?.taskPage) {
+        const tp = new DataView(new ArrayBuffer(0x28));
+        tp.setUint32(TASK_PAGE.personality, p.personality, true);
+        tp.setUint32(TASK_PAGE.pid, p.pid, true);
+        tp.setUint32(TASK_PAGE.tid, t.tid, true);
+        tp.setBigUint64(TASK_PAGE.robustHead, BigInt(t.robustList), true);
+        tp.setBigUint64(TASK_PAGE.robustLen, BigInt(t.robustLen), true);
+        mem.poke(t.taskPage, new Uint8Array(tp.buffer));
+      }
+      if (p.fsPage) {
+        const fp = new Uint8Array(4);
+        new DataView(fp.buffer).setUint32(FS_PAGE.umask, p.fs.umask, true);
+        mem.poke(p.fsPage + FS_PAGE.umask, fp);
+      }
+    } catch {
+      // The user unmapped a libkernel page: nothing to refresh (the next exec maps them again).
+    }
+  }
+
+  /**
+   * Read back what userspace libkernel handlers changed in the per-task / per-fs pages (untrusted:
+   * masked like the syscalls would), so the kernel's view stays coherent when ported code calls
+   * __kernel_umask / __kernel_personality / __kernel_set_robust_list directly.
+   */
+  syncFromPages(p: Process, t: Thread): void {
+    if (!p.vvarBase) return;
+    const mem = p.mm.mem;
+    try {
+      if (t.taskPage) {
+        p.personality = mem.read32(t.taskPage + TASK_PAGE.personality);
+        const head = Number(mem.read64(t.taskPage + TASK_PAGE.robustHead));
+        if (Number(mem.read64(t.taskPage + TASK_PAGE.robustLen)) === 24) {
+          t.robustList = head;
+          t.robustLen = 24;
+        }
+      }
+      if (p.fsPage) p.fs.umask = mem.read32(p.fsPage + FS_PAGE.umask) & 0o777;
+    } catch {
+      // unmapped by the user: keep the kernel's values
+    }
+  }
+}
