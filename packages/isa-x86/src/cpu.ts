@@ -500,14 +500,41 @@ export class X86Cpu implements Cpu {
 
   // ---------------------------------------------------------- operand access
 
-  /** Effective address of the memory operand (segment base applied). */
-  ea(i: Insn): number {
-    let a = i.disp;
+  /** High half (signed) of the last addrSum. */
+  eaHi = 0;
+  /**
+   * base + index·scale + disp modulo 2^64, summed on 32-bit limbs: returns the low half (unsigned) and leaves
+   * the high half in `eaHi`. Adding whole registers as doubles would round whenever an operand is ≥ 2^53 in
+   * magnitude, even when the sum is small (opposite-sign operands, as SHA-512 and strchr produce).
+   */
+  addrSum(i: Insn): number {
+    let lo = i.disp;
+    let hi = 0;
     const b = i.base;
-    if (b >= 0) a += b === BASE_RIP ? i.next : this.H[b]! * TWO32 + (this.L[b]! >>> 0);
+    if (b >= 0) {
+      if (b === BASE_RIP) {
+        hi = Math.floor(i.next / TWO32);
+        lo += i.next - hi * TWO32;
+      } else {
+        lo += this.L[b]! >>> 0;
+        hi = this.H[b]!;
+      }
+    }
     const x = i.index;
-    if (x >= 0) a += (this.H[x]! * TWO32 + (this.L[x]! >>> 0)) * (1 << i.scale);
-    if (i.asz === 32) a = ((a % TWO32) + TWO32) % TWO32;
+    if (x >= 0) {
+      const s = 1 << i.scale;
+      lo += (this.L[x]! >>> 0) * s;
+      hi += this.H[x]! * s;
+    }
+    const carry = Math.floor(lo / TWO32);
+    this.eaHi = (hi + carry) | 0;
+    return lo - carry * TWO32;
+  }
+
+  /** Effective address of the memory operand (segment base applied); user addresses are exact. */
+  ea(i: Insn): number {
+    const lo = this.addrSum(i);
+    let a = i.asz === 32 ? lo : this.eaHi * TWO32 + lo;
     if (i.seg !== 0) a += i.seg === 4 ? this.fsBase : this.gsBaseNum;
     return a;
   }

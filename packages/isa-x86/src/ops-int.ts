@@ -187,26 +187,9 @@ INT_OPS.op(["movzx", "movsx"], (d) => {
   };
 });
 INT_OPS.op("lea", () => (c, i) => {
-  // Exact 64-bit address arithmetic (no segment base).
-  let a = i.disp;
-  const b = i.base;
-  if (b >= 0) a += b === 16 ? i.next : c.H[b]! * TWO32 + (c.L[b]! >>> 0);
-  if (i.index >= 0) a += (c.H[i.index]! * TWO32 + (c.L[i.index]! >>> 0)) * (1 << i.scale);
-  let lo: number;
-  let hi: number;
-  if (Math.abs(a) < 2 ** 53) {
-    hi = Math.floor(a / TWO32);
-    lo = a - hi * TWO32;
-  } else {
-    let v = BigInt(i.disp);
-    if (b >= 0) v += b === 16 ? BigInt(i.next) : c.getReg(b);
-    if (i.index >= 0) v += c.getReg(i.index) << BigInt(i.scale);
-    v = BigInt.asUintN(64, v);
-    lo = Number(v & 0xffffffffn);
-    hi = Number(v >> 32n);
-  }
-  if (i.asz === 32) hi = 0;
-  if (i.osz === 64) c.wrG(i, lo >>> 0, hi >>> 0);
+  // The address sum without segment base, exact modulo 2^64 (cpu.addrSum), truncated to the address size.
+  const lo = c.addrSum(i);
+  if (i.osz === 64) c.wrG(i, lo, i.asz === 32 ? 0 : c.eaHi >>> 0);
   else c.wrG(i, mask(lo, i.osz), 0);
 });
 function bs(x: number): number {
@@ -1250,14 +1233,10 @@ INT_OPS.special("lea", () => (i) => {
   const r = i.reg;
   const disp = i.disp;
   return (c) => {
-    const a = c.H[b]! * TWO32 + (c.L[b]! >>> 0) + disp;
-    if (a >= 0 && a < 2 ** 53) {
-      c.L[r] = a;
-      c.H[r] = Math.floor(a / TWO32);
-    } else {
-      const v = BigInt.asUintN(64, c.getReg(b) + BigInt(disp));
-      c.setReg(r, v);
-    }
+    // On limbs: the low sum carries (or borrows) into the high half; int32 stores wrap modulo 2^32.
+    const lo = (c.L[b]! >>> 0) + disp;
+    c.H[r] = c.H[b]! + (lo >= TWO32 ? 1 : lo < 0 ? -1 : 0);
+    c.L[r] = lo;
   };
 });
 
