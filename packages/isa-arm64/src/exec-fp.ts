@@ -311,13 +311,13 @@ export const FP_SIMD = {
         const mode = roundingMode(c);
         if (directed && mode !== RN) {
           const v = directed(vd[n * 2]!, vd[m * 2]!, false, mode);
-          if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] ^= 0x80000000; } else wrD(c, d, v);
+          if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] = c.vw[d * 4 + 1]! ^ 0x80000000; } else wrD(c, d, v);
           return next;
         }
         // fmaxnm/fminnm treat one quiet NaN as missing data, but a signalling NaN still propagates.
         if (nm && ((isNaNReg(c, n, true) && !isQuiet(c, n, true)) || (isNaNReg(c, m, true) && !isQuiet(c, m, true)))) { writeNaN(c, d, srcs, true); return next; }
         const v = op(vd[n * 2]!, vd[m * 2]!);
-        if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] ^= 0x80000000; } else wrD(c, d, v);
+        if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] = c.vw[d * 4 + 1]! ^ 0x80000000; } else wrD(c, d, v);
         return next;
       };
     }
@@ -328,7 +328,7 @@ export const FP_SIMD = {
       const mode = roundingMode(c);
       const v = directedS && mode !== RN ? directedS(rdS(c, n), rdS(c, m), true, mode) : op(rdS(c, n), rdS(c, m));
       // fnmul negates after the multiply, so even its NaN comes out sign-flipped.
-      if (v !== v) { writeNaN(c, d, srcs, false); if (opcode === 8) c.vw[d * 4] ^= 0x80000000; } else wrS(c, d, v);
+      if (v !== v) { writeNaN(c, d, srcs, false); if (opcode === 8) c.vw[d * 4] = c.vw[d * 4]! ^ 0x80000000; } else wrS(c, d, v);
       return next;
     };
   },
