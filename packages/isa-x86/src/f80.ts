@@ -23,15 +23,37 @@ const TOP = 1n << 63n;
 export const F80_ZERO: F80 = { s: 0, e: 0, m: 0n };
 export const F80_NAN: F80 = { s: 1, e: 0x7fff, m: 0xc000000000000000n }; // the x87 "real indefinite"
 
-export const isNaN80 = (a: F80) => a.e === 0x7fff && (a.m << 1n) & 0xffffffffffffffffn ? true : false;
-export const isInf80 = (a: F80) => a.e === 0x7fff && ((a.m << 1n) & 0xffffffffffffffffn) === 0n;
-export const isZero80 = (a: F80) => a.m === 0n && a.e !== 0x7fff;
+/**
+ * Encodings the x87 rejects as operands (SDM Vol. 1 §8.2.2, "Unsupported Double Extended-Precision
+ * Floating-Point Encodings"): a non-zero exponent with the integer bit clear — unnormals, pseudo-infinities and
+ * pseudo-NaNs. Computing with one is an invalid operation (IE; masked response: the real indefinite), compares
+ * are unordered and fxam reports "unsupported". Pseudo-denormals (exponent 0, integer bit set) are accepted.
+ */
+export const isUnsupported80 = (a: F80) => a.e !== 0 && a.m < TOP;
+/** A NaN or an unsupported encoding: either makes an operation's result NaN and a compare unordered. */
+export const isNaN80 = (a: F80) => (a.e === 0x7fff ? a.m !== TOP : a.e !== 0 && a.m < TOP);
+/** A signalling NaN or an unsupported encoding: an operand that raises IE even where a quiet NaN does not. */
+export const isSignaling80 = (a: F80) => (a.e === 0x7fff && a.m > TOP && (a.m & (1n << 62n)) === 0n) || isUnsupported80(a);
+export const isInf80 = (a: F80) => a.e === 0x7fff && a.m === TOP;
+export const isZero80 = (a: F80) => a.m === 0n && a.e === 0;
 
-/** NaN result for NaN operands: the first NaN operand, quieted (x87 propagation; the larger-significand rule is not modelled). */
+/**
+ * NaN result for NaN operands (SDM Vol. 1 Table 4-7, x87 column): the real indefinite when an operand is
+ * unsupported; of two NaNs the quiet one, or of two of a kind the one with the larger significand; quieted.
+ */
 function nanOf(a: F80, b: F80): F80 {
-  const n = isNaN80(a) ? a : b;
-  return { s: n.s, e: 0x7fff, m: n.m | (1n << 62n) };
+  if (isUnsupported80(a) || isUnsupported80(b)) return F80_NAN;
+  let n = a;
+  if (!isNaN80(a)) n = b;
+  else if (isNaN80(b)) {
+    const qa = a.m & QUIET;
+    const qb = b.m & QUIET;
+    if (qa !== qb) n = qa ? a : b;
+    else if (b.m > a.m) n = b;
+  }
+  return { s: n.s, e: 0x7fff, m: n.m | QUIET };
 }
+const QUIET = 1n << 62n;
 
 function bitLength(x: bigint): number {
   return x === 0n ? 0 : x.toString(2).length;
@@ -94,6 +116,7 @@ export function fromF64Bits(bits: bigint): F80 {
 }
 /** Raw double bits (NaN sign and payload kept; inexact results rounded per rc). */
 export function toF64Bits(a: F80, rc = RC_NEAREST): bigint {
+  if (isUnsupported80(a)) a = F80_NAN;
   if (isNaN80(a)) return (BigInt(a.s) << 63n) | (0x7ffn << 52n) | ((a.m >> 11n) & 0xfffffffffffffn) | (1n << 51n);
   const v = new DataView(new ArrayBuffer(8));
   v.setFloat64(0, toF64(a, rc));
@@ -101,6 +124,7 @@ export function toF64Bits(a: F80, rc = RC_NEAREST): bigint {
 }
 /** Raw float bits. */
 export function toF32Bits(a: F80, rc = RC_NEAREST): number {
+  if (isUnsupported80(a)) a = F80_NAN;
   if (isNaN80(a)) return ((a.s << 31) | (0xff << 23) | Number((a.m >> 40n) & 0x7fffffn) | (1 << 22)) >>> 0;
   const v = new DataView(new ArrayBuffer(4));
   v.setFloat32(0, toF32(a, rc));
@@ -129,7 +153,8 @@ export function fromF64(x: number): F80 {
 }
 
 export function toF64(a: F80, rc = RC_NEAREST): number {
-  if (a.e === 0x7fff) return isInf80(a) ? (a.s ? -Infinity : Infinity) : NaN;
+  if (isNaN80(a)) return NaN;
+  if (isInf80(a)) return a.s ? -Infinity : Infinity;
   if (a.m === 0n) return a.s ? -0 : 0;
   const [m, e2] = parts(a);
   const [q, e] = roundTo(a.s, m, e2, 53, -1074, rc, false);
@@ -141,7 +166,8 @@ export function toF64(a: F80, rc = RC_NEAREST): number {
   return a.s ? -v : v;
 }
 export function toF32(a: F80, rc = RC_NEAREST): number {
-  if (a.e === 0x7fff) return isInf80(a) ? (a.s ? -Infinity : Infinity) : NaN;
+  if (isNaN80(a)) return NaN;
+  if (isInf80(a)) return a.s ? -Infinity : Infinity;
   if (a.m === 0n) return a.s ? -0 : 0;
   const [m, e2] = parts(a);
   const [q, e] = roundTo(a.s, m, e2, 24, -149, rc, false);
@@ -164,7 +190,7 @@ export function fromInt(v: bigint): F80 {
 
 /** Round to an integer per rc; undefined for NaN/inf. */
 export function toInt(a: F80, rc: number): bigint | undefined {
-  if (a.e === 0x7fff) return undefined;
+  if (isNaN80(a) || isInf80(a)) return undefined;
   if (a.m === 0n) return 0n;
   const [m, e2] = parts(a);
   let q: bigint;
@@ -191,7 +217,8 @@ function roundShift(s: number, m: bigint, shift: number, rc: number, allSticky: 
 }
 
 export function roundInt(a: F80, rc: number): F80 {
-  if (a.e === 0x7fff || a.m === 0n) return a;
+  if (isNaN80(a)) return nanOf(a, a);
+  if (isInf80(a) || isZero80(a)) return a;
   const q = toInt(a, rc)!;
   if (q === 0n) return { s: a.s, e: 0, m: 0n };
   return fromInt(q);
@@ -234,6 +261,7 @@ export function abs(a: F80): F80 {
   return { s: 0, e: a.e, m: a.m };
 }
 export function sub(a: F80, b: F80, rc = RC_NEAREST): F80 {
+  if (isNaN80(a) || isNaN80(b)) return nanOf(a, b); // a NaN keeps its sign: negate only numbers
   return add(a, neg(b), rc);
 }
 export function mul(a: F80, b: F80, rc = RC_NEAREST): F80 {
@@ -302,7 +330,7 @@ export function compare(a: F80, b: F80): number {
 }
 /** fscale: a * 2^trunc(b). */
 export function scale(a: F80, b: F80, rc = RC_NEAREST): F80 {
-  if (isNaN80(a) || isNaN80(b)) return F80_NAN;
+  if (isNaN80(a) || isNaN80(b)) return nanOf(a, b);
   if (isZero80(a) || isInf80(a)) return a;
   const n = toInt(b, RC_ZERO);
   if (n === undefined) return b.s ? { s: a.s, e: 0, m: 0n } : { s: a.s, e: 0x7fff, m: TOP };
@@ -314,33 +342,27 @@ export function scale(a: F80, b: F80, rc = RC_NEAREST): F80 {
 export let remQuotientBits = 0;
 export let remIncomplete = false;
 /**
- * N of the SDM's partial-remainder step (between 32 and 63, implementation-specific). Only the intermediate
- * values of an fprem loop depend on it; the final remainder, reached when C2 clears, does not.
+ * Remainder with a truncating quotient (fprem), computed exactly. When the exponents differ by 64 or more it
+ * is partial (SDM FPREM): st(0) − st(1)·QQ·2^(D−N), C2 set, and the program repeats fprem until C2 clears. N is
+ * implementation-specific (32..63): Intel parts take N = 32 + (D mod 32), so each step leaves a difference that
+ * is a multiple of 32, reducing it by 32 to 63 (measured, test/fixtures/x87-edge-native.json.gz).
  */
-const FPREM_N = 32;
-/** Remainder with a truncating quotient (fprem), computed exactly. */
 export function rem(a: F80, b: F80): F80 {
   remQuotientBits = 0;
+  remIncomplete = false;
   if (isNaN80(a) || isNaN80(b)) return nanOf(a, b);
   if (isInf80(a) || isZero80(b)) return F80_NAN;
   if (isInf80(b) || isZero80(a)) return a;
   const [am, ae] = parts(a);
   const [bm, be] = parts(b);
   const d = ae + bitLength(am) - (be + bitLength(bm)); // exponent difference
+  // A partial step divides by st(1)·2^(D−N); a complete one by st(1) itself.
+  const sh = d >= 64 ? d - (32 + (d % 32)) : 0;
   remIncomplete = d >= 64;
-  if (remIncomplete) {
-    // Partial reduction (SDM FPREM): subtract b·QQ·2^(D−N); N is implementation-specific (FPREM_N).
-    const sh = d - FPREM_N;
-    const e = Math.min(ae, be + sh);
-    const A = am << BigInt(ae - e);
-    const B = bm << BigInt(be + sh - e);
-    const r = A % B;
-    return r === 0n ? { s: a.s, e: 0, m: 0n } : pack(a.s, r, e);
-  }
-  const e = Math.min(ae, be);
+  const e = Math.min(ae, be + sh);
   const A = am << BigInt(ae - e);
-  const B = bm << BigInt(be - e);
-  remQuotientBits = Number((A / B) & 7n);
+  const B = bm << BigInt(be + sh - e);
+  if (!remIncomplete) remQuotientBits = Number((A / B) & 7n);
   const r = A % B;
   return r === 0n ? { s: a.s, e: 0, m: 0n } : pack(a.s, r, e);
 }

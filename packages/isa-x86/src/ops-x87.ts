@@ -45,7 +45,15 @@ function pop(c: X86Cpu): void {
 }
 const rc = (c: X86Cpu) => (c.fpCw >> 10) & 3;
 
-function compareSw(c: X86Cpu, a: F80, b: F80): void {
+/**
+ * IE for a compare: a signalling NaN or unsupported operand always raises it; a quiet NaN only in the ordered
+ * forms (fcom, fcomi, ftst), not in the unordered ones (fucom, fucomi).
+ */
+function compareInvalid(c: X86Cpu, a: F80, b: F80, ordered: boolean): void {
+  if (F.isSignaling80(a) || F.isSignaling80(b) || (ordered && (F.isNaN80(a) || F.isNaN80(b)))) c.fpSw |= 1;
+}
+function compareSw(c: X86Cpu, a: F80, b: F80, ordered: boolean): void {
+  compareInvalid(c, a, b, ordered);
   const r = F.compare(a, b);
   let f: number;
   if (r !== r) f = C0 | C2 | C3;
@@ -54,7 +62,8 @@ function compareSw(c: X86Cpu, a: F80, b: F80): void {
   else f = 0;
   c.fpSw = (c.fpSw & ~(C0 | C1 | C2 | C3)) | f;
 }
-function compareEflags(c: X86Cpu, a: F80, b: F80): void {
+function compareEflags(c: X86Cpu, a: F80, b: F80, ordered: boolean): void {
+  compareInvalid(c, a, b, ordered);
   const r = F.compare(a, b);
   let f: number;
   if (r !== r) f = ZF | PF | CF;
@@ -69,9 +78,12 @@ function arith(c: X86Cpu, op: number, a: F80, b: F80): F80 {
   const r = invalidCheck(c, a, b, arithRaw(c, op, a, b));
   return r;
 }
-/** IE (invalid operation) when a NaN result comes from non-NaN operands (0/0, inf-inf, sqrt(-x), ...). */
+/**
+ * IE (invalid operation) when a NaN result comes from non-NaN operands (0/0, inf-inf, sqrt(-x), ...), or when
+ * an operand is a signalling NaN or an unsupported encoding (whose masked result is the real indefinite).
+ */
 function invalidCheck(c: X86Cpu, a: F80, b: F80, r: F80): F80 {
-  if (F.isNaN80(r) && !F.isNaN80(a) && !F.isNaN80(b)) c.fpSw |= 1;
+  if ((F.isNaN80(r) && !F.isNaN80(a) && !F.isNaN80(b)) || F.isSignaling80(a) || F.isSignaling80(b)) c.fpSw |= 1;
   return r;
 }
 function arithRaw(c: X86Cpu, op: number, a: F80, b: F80): F80 {
@@ -113,6 +125,7 @@ function loadF(c: X86Cpu, a: number, bits: number): F80 {
 }
 function storeF(c: X86Cpu, a: number, x: F80, bits: number): void {
   stored(c);
+  if (F.isSignaling80(x)) c.fpSw |= 1; // stored as the quieted NaN / the indefinite
   if (bits === 32) c.mem.write32(a, F.toF32Bits(x, rc(c)));
   else {
     const b = F.toF64Bits(x, rc(c));
@@ -130,7 +143,7 @@ function memForm(c: X86Cpu, i: Insn): void {
     case 0xde: {
       const v = i.opcode === 0xd8 ? loadF(c, a, 32) : i.opcode === 0xdc ? loadF(c, a, 64) : loadInt(c, a, i.opcode === 0xda ? 32 : 16);
       if (reg === 2 || reg === 3) {
-        compareSw(c, st(c, 0), v);
+        compareSw(c, st(c, 0), v, true);
         if (reg === 3) pop(c);
       } else setSt(c, 0, arith(c, reg, st(c, 0), v));
       return;
@@ -219,7 +232,7 @@ function regForm(c: X86Cpu, i: Insn): void {
   switch (i.opcode) {
     case 0xd8:
       if (reg === 2 || reg === 3) {
-        compareSw(c, st(c, 0), st(c, k));
+        compareSw(c, st(c, 0), st(c, k), true);
         if (reg === 3) pop(c);
       } else setSt(c, 0, arith(c, reg, st(c, 0), st(c, k)));
       return;
@@ -228,7 +241,7 @@ function regForm(c: X86Cpu, i: Insn): void {
       // st(k) = st(k) op st(0), with Intel's sub/subr and div/divr swapped relative to D8.
       const swap = reg >= 4 ? reg ^ 1 : reg;
       if (i.opcode === 0xde && reg === 3 && k === 1) {
-        compareSw(c, st(c, 0), st(c, 1));
+        compareSw(c, st(c, 0), st(c, 1), true);
         pop(c);
         pop(c);
         return;
@@ -252,7 +265,7 @@ function regForm(c: X86Cpu, i: Insn): void {
         case 4:
           if (k === 0) setSt(c, 0, F.neg(st(c, 0)));
           else if (k === 1) setSt(c, 0, F.abs(st(c, 0)));
-          else if (k === 4) compareSw(c, st(c, 0), F.F80_ZERO);
+          else if (k === 4) compareSw(c, st(c, 0), F.F80_ZERO, true);
           else if (k === 5) fxam(c);
           else break;
           return;
@@ -275,15 +288,15 @@ function regForm(c: X86Cpu, i: Insn): void {
           break;
         case 7:
           switch (k) {
-            case 0: { // fprem: complete remainder in one step (C2=0), truncating quotient; C0,C3,C1 = Q2,Q1,Q0
+            case 0: { // fprem: partial remainder (C2=1) or complete, truncating quotient; C0,C3,C1 = Q2,Q1,Q0
               setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.rem(st(c, 0), st(c, 1))));
               const q = F.remQuotientBits;
               c.fpSw = (c.fpSw & ~(C0 | C1 | C2 | C3)) | (F.remIncomplete ? C2 : (q & 4 ? C0 : 0) | (q & 2 ? C3 : 0) | (q & 1 ? C1 : 0));
               return;
             }
             case 2: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.sqrt(st(c, 0), rc(c)))); return;
-            case 4: setSt(c, 0, F.roundInt(st(c, 0), rc(c))); return;
-            case 5: setSt(c, 0, F.scale(st(c, 0), st(c, 1), rc(c))); return;
+            case 4: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.roundInt(st(c, 0), rc(c)))); return;
+            case 5: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.scale(st(c, 0), st(c, 1), rc(c)))); return;
           }
           break;
       }
@@ -291,7 +304,7 @@ function regForm(c: X86Cpu, i: Insn): void {
     case 0xda:
     case 0xdb: {
       if (i.opcode === 0xda && reg === 5 && k === 1) {
-        compareSw(c, st(c, 0), st(c, 1));
+        compareSw(c, st(c, 0), st(c, 1), false);
         pop(c);
         pop(c);
         return;
@@ -302,7 +315,7 @@ function regForm(c: X86Cpu, i: Insn): void {
         break;
       }
       if (i.opcode === 0xdb && (reg === 5 || reg === 6)) {
-        compareEflags(c, st(c, 0), st(c, k));
+        compareEflags(c, st(c, 0), st(c, k), reg === 6);
         return;
       }
       // fcmovcc
@@ -316,8 +329,8 @@ function regForm(c: X86Cpu, i: Insn): void {
         case 0: c.fpTag |= 1 << ((c.fpTop + k) & 7); return;
         case 2: setSt(c, k, st(c, 0)); return;
         case 3: setSt(c, k, st(c, 0)); pop(c); return;
-        case 4: compareSw(c, st(c, 0), st(c, k)); return;
-        case 5: compareSw(c, st(c, 0), st(c, k)); pop(c); return;
+        case 4: compareSw(c, st(c, 0), st(c, k), false); return;
+        case 5: compareSw(c, st(c, 0), st(c, k), false); pop(c); return;
       }
       break;
     case 0xdf:
@@ -326,7 +339,7 @@ function regForm(c: X86Cpu, i: Insn): void {
         return;
       }
       if (reg === 5 || reg === 6) {
-        compareEflags(c, st(c, 0), st(c, k));
+        compareEflags(c, st(c, 0), st(c, k), reg === 6);
         pop(c);
         return;
       }
@@ -341,6 +354,7 @@ function fxam(c: X86Cpu): void {
   const neg = v.s ? C1 : 0;
   let f: number;
   if (c.fpTag & (1 << p)) f = C3 | C0;
+  else if (F.isUnsupported80(v)) f = 0; // "unsupported": unnormal, pseudo-infinity, pseudo-NaN
   else if (F.isNaN80(v)) f = C0;
   else if (F.isInf80(v)) f = C2 | C0;
   else if (v.m === 0n) f = C3;

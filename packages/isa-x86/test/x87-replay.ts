@@ -5,13 +5,14 @@ import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE } from "@uabi/isa-core";
 import { X86Cpu } from "../src/cpu.js";
 
 export interface X87Fixture {
+  host: string;
   prologue: string;
   epilogue: string;
   ops: { text: string; bytes: string }[];
   cases: (number | string)[][];
 }
-export function loadX87Fixture(): X87Fixture {
-  return JSON.parse(gunzipSync(readFileSync(new URL("./fixtures/x87-native.json.gz", import.meta.url))).toString());
+export function loadX87Fixture(name = "x87-native"): X87Fixture {
+  return JSON.parse(gunzipSync(readFileSync(new URL(`./fixtures/${name}.json.gz`, import.meta.url))).toString()) as X87Fixture;
 }
 /** Condition codes C0..C3 and the stack-fault/invalid flags are compared; precision (PE) and denormal flags are not modelled. */
 const SW_MASK = 0x4700 | 0x41;
@@ -42,7 +43,7 @@ export function replayX87(fx: X87Fixture): { checked: number; bad: string[] } {
     cpu.setReg(7, BigInt(IO));
     cpu.sp = BigInt(IO + 0x800);
     cpu.pc = CODE;
-    const trap = cpu.run(20);
+    const trap = cpu.run(20_000); // an fprem loop over a large exponent difference runs a few thousand
     checked++;
     const out = mem.readBytes(IO, 96);
     const st0 = Buffer.from(out.subarray(40, 50)).toString("hex");
@@ -53,8 +54,9 @@ export function replayX87(fx: X87Fixture): { checked: number; bad: string[] } {
     const wantFl = Number(BigInt("0x" + (cs[6] as string)) & 0x8d5n);
     // RFLAGS only carry x87 results for fcomi/fucomi; otherwise they are the harness's leftovers.
     const flagsMatter = /comi/.test(op.text);
-    // An incomplete fprem (C2 set) reduces by an implementation-specific amount: compare only C2 then.
-    if (op.text === "fprem" && wantSw & 0x400) {
+    // An incomplete fprem (C2 set) reduces by an implementation-specific amount. The interpreter reduces as
+    // Intel parts do, so recordings from other hosts are compared on C2 only.
+    if (op.text === "fprem" && wantSw & 0x400 && !/Intel/.test(fx.host)) {
       if (!(sw & 0x400)) bad.push(`fprem a=${cs[1]} b=${cs[2]}: want C2=1 (incomplete), got sw=${sw.toString(16)}`);
       continue;
     }
