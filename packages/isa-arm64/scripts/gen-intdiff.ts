@@ -6,7 +6,7 @@
  * Run: node --conditions=@uabi/source --import tsx packages/isa-arm64/scripts/gen-intdiff.ts
  */
 import { writeFileSync } from "node:fs";
-import { COMPILED_TABLE, disassembleWord } from "../src/index.js";
+import { COMPILED_TABLE, disassembleWord, insertField } from "../src/index.js";
 
 const ROWS = ["ADDSUB_IMM", "LOGIC_IMM", "MOVEWIDE", "BITFIELD", "EXTR", "LOGIC_SREG", "ADDSUB_SREG", "ADDSUB_EREG", "ADC", "CCMP", "CSEL", "DP2", "DP1", "DP3"];
 const PER_ROW = 96;
@@ -25,7 +25,7 @@ for (const name of ROWS) {
   for (let tries = 0; got < PER_ROW && tries < 10000; tries++) {
     let w = ((rnd() & ~row.mask) | row.match) >>> 0;
     for (const f of row.fields) if (f.name in force && !(name === "CCMP" && f.name === "rm" && (w >>> 11) & 1)) {
-      w = ((w & ~(((1 << f.width) - 1) << f.shift)) | (force[f.name]! << f.shift)) >>> 0;
+      w = insertField(w, f, force[f.name]!);
     }
     const text = disassembleWord(w, 0);
     if (!text) continue;

@@ -6,7 +6,7 @@
  * Run: node --conditions=@uabi/source --import tsx packages/isa-arm64/scripts/gen-memdiff.ts
  */
 import { writeFileSync } from "node:fs";
-import { COMPILED_TABLE, disassembleWord } from "../src/index.js";
+import { COMPILED_TABLE, disassembleWord, insertField } from "../src/index.js";
 
 const ROWS = ["LDST_UIMM", "LDST_IMM9", "LDST_REGOFF", "LDSTP", "LDST_EXCL", "LDST_MULT", "LDST_MULT_POST"];
 const PER_ROW = 64;
@@ -26,8 +26,8 @@ for (const name of ROWS) {
   for (let tries = 0; got < PER_ROW && tries < 50000; tries++) {
     let w = ((rnd() & ~row.mask) | row.match) >>> 0;
     for (const f of row.fields) {
-      if (f.name in force) w = ((w & ~(((1 << f.width) - 1) << f.shift)) | (force[f.name]! << f.shift)) >>> 0;
-      if (f.name === "imm12") w = (w & ~(0xfc0 << f.shift)) >>> 0; // keep scaled offsets under 1 KiB
+      if (f.name in force) w = insertField(w, f, force[f.name]!);
+      if (f.name === "imm12") w = (w & ~(0xfc0 << (f.segments[0]?.shift ?? 0))) >>> 0; // keep scaled offsets under 1 KiB
     }
     if (name === "LDST_EXCL" && ((w >>> 21) & 1) === 1 && ((w >>> 23) & 1) === 0) {
       // pair forms use rt2 (x3) as the second data register: fine; keep.

@@ -6,7 +6,7 @@
  * Run: node --conditions=@uabi/source --import tsx packages/isa-arm64/scripts/gen-simddiff.ts
  */
 import { writeFileSync } from "node:fs";
-import { COMPILED_TABLE, disassembleWord } from "../src/index.js";
+import { COMPILED_TABLE, disassembleWord, insertField } from "../src/index.js";
 
 const ROWS = ["FP_DP1", "FP_DP2", "FP_CMP", "FP_CSEL", "FP_CCMP", "FP_IMM", "FP_INT", "FP_DP3", "SIMD_3SAME", "SIMD_3DIFF", "SIMD_2MISC",
   "SIMD_ACROSS", "SIMD_COPY", "SIMD_MODIMM", "SIMD_SHIFT", "SIMD_EXT", "SIMD_PERM", "SIMD_TBL", "SIMD_SCALAR_PAIR", "SIMD_INDEXED"];
@@ -26,7 +26,7 @@ for (const name of ROWS) {
   let got = 0;
   for (let tries = 0; got < PER_ROW && tries < 20000; tries++) {
     let w = ((rnd() & ~row.mask) | row.match) >>> 0;
-    for (const f of row.fields) if (f.name in force) w = ((w & ~(((1 << f.width) - 1) << f.shift)) | (force[f.name]! << f.shift)) >>> 0;
+    for (const f of row.fields) if (f.name in force) w = insertField(w, f, force[f.name]!);
     if (seen.has(w) || !disassembleWord(w, 0)) continue;
     seen.add(w);
     words.push(`0x${w.toString(16).padStart(8, "0")}`);

@@ -223,6 +223,12 @@ export function compileRow<N extends string>(spec: { readonly name: N; readonly 
 
 export const COMPILED_TABLE: readonly CompiledRow<RowName>[] = A64_TABLE.map((r, i) => compileRow<RowName>(r, i));
 
+/** `word` with field `f` set to the raw (not yet extended or scaled) value `raw`: extraction's inverse, for generators. */
+export function insertField(word: number, f: FieldSpec, raw: number): number {
+  for (const sg of f.segments) word = (word & ~(sg.mask << sg.shift)) | (((raw >>> sg.at) & sg.mask) << sg.shift);
+  return word >>> 0;
+}
+
 /** True when some 32-bit word matches both rows. */
 export function rowsOverlap(a: CompiledRow, b: CompiledRow): boolean {
   return (((a.mask & b.mask) & (a.match ^ b.match)) >>> 0) === 0;
