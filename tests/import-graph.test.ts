@@ -25,7 +25,7 @@ function sourceFiles(dir: string): string[] {
 export function runtimeImports(text: string): string[] {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
   const out: string[] = [];
-  const re = /(?:^|[;\n])\s*(import|export)\s+(type\s+)?(?:[^"';]*?\sfrom\s*)?["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)/g;
+  const re = /(?:^|[;\n])\s*(import|export)\s+(type\s+)?(?:[^"';]*?\sfrom\s*)?["']([^"']+)["']|(?<!typeof\s+)\bimport\s*\(\s*["']([^"']+)["']\s*\)/g;
   for (const m of code.matchAll(re)) {
     if (m[4]) out.push(m[4]);
     else if (!m[2] && m[3]) out.push(m[3]);
@@ -96,6 +96,7 @@ describe("runtime import graph", () => {
       "// import { x } from \"./commented.js\";",
       'export { e } from "./e.js";',
       'const f = await import("./f.js");',
+      'type G = typeof import("node:fs");',
     ].join("\n");
     expect(runtimeImports(text)).toEqual(["./c.js", "./side.js", "./e.js", "./f.js"]);
   });

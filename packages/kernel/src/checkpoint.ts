@@ -11,7 +11,7 @@
  */
 import { GuestMemory, PAGE_SIZE, PERM_READ } from "@uabi/isa-core";
 import type { Cpu } from "@uabi/isa-core";
-import type { Kernel } from "./kernel.js";
+import type { KernelServices } from "./services.js";
 import type { Vma } from "./mm.js";
 import type { Process } from "./task.js";
 import { KernelUsageError } from "./errors.js";
@@ -43,8 +43,8 @@ export function checkpoint(p: Process): ProcessSnapshot {
  * the new kernel's vDSO, vvar and userspace pages), then put back every mapping of the snapshot except the
  * kernel-provided ones, at its address with its contents, and the registers. The caller then runs `k`.
  */
-export function restore(k: Kernel, elf: Uint8Array, snap: ProcessSnapshot, argv: readonly string[] = ["restored"]): Process {
-  const p = k.spawn(elf, { argv: [...argv] });
+export function restore(k: KernelServices, elf: Uint8Array, snap: ProcessSnapshot, argv: readonly string[] = ["restored"]): Process {
+  const p = k.loader.spawn(elf, { argv: [...argv] });
   if (p.arch.arch !== snap.arch) throw new KernelUsageError("restore: snapshot of another ISA");
   const kernelOwned = p.mm.vmas.filter((v) => KERNEL_PROVIDED.has(v.name)).map((v) => [v.start, v.end] as const);
   const overlapsKernel = (v: Vma) => kernelOwned.some(([s, e]) => v.start < e && v.end > s);

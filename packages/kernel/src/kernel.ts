@@ -172,8 +172,8 @@ export class Kernel implements KernelServices {
     this.loader.syncFromPages(p, t);
   }
 
-  createCpu(arch: ArchAdapter, mm: AddressSpace): Cpu {
-    return this.loader.createCpu(arch, mm);
+  createCpu(arch: ArchAdapter, mm: AddressSpace, owner: Process): Cpu {
+    return this.loader.createCpu(arch, mm, owner);
   }
 
   monotonicNs(): bigint {

@@ -68,8 +68,14 @@ export class ProcessLoader {
     private readonly stdio: readonly CharDevNode[],
   ) {}
 
-  createCpu(arch: ArchAdapter, mm: AddressSpace): Cpu {
-    return arch.createCpu(mm.mem, { counter: this.k.clock.counter, counterFrequency: 1_000_000_000 });
+  /** A CPU for a thread of `owner`: its reads of the timer (CNTVCT_EL0 / RDTSC) are counted as `timerReads`. */
+  createCpu(arch: ArchAdapter, mm: AddressSpace, owner: Process): Cpu {
+    const clock = this.k.clock;
+    const counter = () => {
+      owner.ledger.add("timerReads");
+      return clock.monotonicNs();
+    };
+    return arch.createCpu(mm.mem, { counter, counterFrequency: 1_000_000_000 });
   }
 
   /** Create the first process from an ELF image. Throws ExecError for images Linux would refuse. */
@@ -92,7 +98,7 @@ export class ProcessLoader {
     const p = new Process(tasks.allocPid(), undefined, arch, mm, files, { cwd: cwdR.node, umask: 0o022 });
     p.rlimits = defaultRlimits();
     tasks.processes.set(p.pid, p);
-    const t = tasks.newThread(p, this.createCpu(arch, mm), p.pid);
+    const t = tasks.newThread(p, this.createCpu(arch, mm, p), p.pid);
     this.execInto(t, elf, path, argv, env);
     tasks.root ??= p;
     return p;
@@ -157,7 +163,7 @@ export class ProcessLoader {
     for (const a of p.sigactions) if (a.handler !== 1) Object.assign(a, { handler: 0, flags: 0, restorer: 0, mask: 0n });
     p.files.closeOnExec();
     lifecycle.releaseCpu(t);
-    t.cpu = this.createCpu(arch, mm);
+    t.cpu = this.createCpu(arch, mm, p);
     t.altstack = { sp: 0, size: 0, flags: SS_DISABLE };
     t.rseq = { addr: 0, len: 0, sig: 0 };
     t.robustList = 0;

@@ -14,6 +14,8 @@ export const sudStage: EntryStage = {
     const sud = call.mech.sud;
     if (!sud) return { kind: "continue" };
     const { ev, proc: p, isa } = call;
+    // The dispatch check runs on every entry while SUD is on (SYSCALL_WORK_SYSCALL_USER_DISPATCH): priced alone.
+    p.ledger.add("sudEntries");
     const inRegion = ((BigInt(call.post) - sud.offset) & M64) < sud.len;
     // arch_syscall_is_vdso_sigreturn: arm64's vDSO trampoline (`mov x8, #139; svc #0`) is never dispatched;
     // x86-64 only exempts the ia32 vDSO's, which this model does not have.

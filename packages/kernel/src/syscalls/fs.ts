@@ -5,7 +5,7 @@
  */
 import { SyscallError } from "../errors.js";
 import {
-  EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTTY, EPIPE, ERANGE, EACCES, ESPIPE, EPERM, ENXIO,
+  EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTTY, EPIPE, ERANGE, EACCES, ESPIPE, EPERM, ENXIO, ENOTEMPTY,
 } from "../errno.js";
 import { FdTable, OpenFile, Pipe, WOULD_BLOCK, O_ACCMODE, O_APPEND, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from "../fd.js";
 import { latin1Bytes, NO_RETURN, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
@@ -460,7 +460,7 @@ function unlinkat(c: SyscallContext, dirfd: number, path: string, flags: number)
   if (flags & AT_REMOVEDIR) {
     const last = path.split("/").filter((x) => x).pop();
     if (last === ".") return -EINVAL;
-    if (last === "..") return -39; // ENOTEMPTY
+    if (last === "..") return -ENOTEMPTY;
   }
   const e = c.kernel.vfs.unlink(r.parent, r.name, r.node, (flags & AT_REMOVEDIR) !== 0, ctxOf(c));
   return e ? -e : 0;

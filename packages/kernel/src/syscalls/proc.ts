@@ -54,7 +54,7 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
     k.tasks.processes.set(child.pid, child);
     k.cmdlines.set(child.pid, k.cmdlines.get(p.pid) ?? "");
   }
-  const cpu = k.loader.createCpu(arch, child.mm);
+  const cpu = k.loader.createCpu(arch, child.mm, child);
   const tid = f & CLONE_THREAD ? k.tasks.allocPid() : child.pid;
   arch.copyForClone(parent.cpu, cpu, a.stack, f & CLONE_SETTLS ? a.tls : undefined);
   const t = k.tasks.newThread(child, cpu, tid);
