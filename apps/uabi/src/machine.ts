@@ -8,10 +8,9 @@
  * configurations instead of failing. Nothing here hard-codes which mechanisms exist.
  */
 import {
-  DEFAULT_PROFILE, ExecError, Kernel, KernelUsageError, Tracer, diffCounters, parseCostProfile, predict,
+  DEFAULT_PROFILE, ExecError, Kernel, KernelUsageError, Tracer, diffCounters, predict,
   type CostCounters, type CostProfile, type KernelOptions, type RunResult, type SyscallEvent,
 } from "@uabi/kernel";
-import { readFileSync } from "node:fs";
 import { UsageError } from "./args.js";
 
 import { DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
@@ -198,22 +197,6 @@ export function runCounters(r: RunResult): Counters {
 
 export function diff(a: Counters, b: Counters): Counters {
   return diffCounters(a, b);
-}
-
-/** A cost profile JSON file (e.g. written by `uabi calibrate --out`), validated by the kernel's schema. */
-export function loadProfile(path: string | undefined): CostProfile {
-  if (path === undefined) return DEFAULT_PROFILE;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new Error(`cannot read profile ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  try {
-    return parseCostProfile(JSON.parse(text));
-  } catch (e) {
-    throw new Error(`${path}: not a cost profile (${e instanceof Error ? e.message : String(e)})`);
-  }
 }
 
 /** Modelled nanoseconds under a cost profile (default: the kernel's, from reference/mechanisms.md §2). */

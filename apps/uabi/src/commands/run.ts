@@ -8,11 +8,17 @@ import { readFileSync, readSync } from "node:fs";
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import {
-  DEFAULT_MODE, ExecError, FRAMES, LIBKERNELS, MECHANISMS, MarkedTrace, PERSONALITIES, Kernel, createKernel, describeConfig, execErrorLine,
-  loadProfile, modelledNs, pick, runCounters, type MachineConfig,
+  DEFAULT_MODE, ExecError, FRAMES, LIBKERNELS, MECHANISMS, MarkedTrace, PERSONALITIES, Kernel, createKernel, execErrorLine,
+  pick, type MachineConfig,
 } from "../machine.js";
+import { formatNs } from "../format.js";
+import { loadProfile } from "../profile-file.js";
+import { statsReport } from "../stats.js";
 import { DEFAULT_PROFILE, type CostProfile, type RunResult } from "@uabi/kernel";
 import { NodeHostFs } from "@uabi/kernel/node";
+
+export { formatNs, statsReport };
+export type { StatsReport } from "../stats.js";
 
 /** `--mem-limit 256M`: bytes with an optional K/M/G suffix (powers of 1024). */
 export function parseSize(text: string): number {
@@ -122,46 +128,6 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   if (result.reason === "deadlock") io.stderr.write("uabi: every guest thread is blocked forever (deadlock); the guest was killed\n");
   if (args.bool("stats")) io.stderr.write(args.bool("json") ? `${JSON.stringify(statsReport(config, arch, result, profile))}\n` : formatStats(config, arch, result, profile));
   return result.exitStatus;
-}
-
-export interface StatsReport {
-  mode: string;
-  config: string;
-  arch: string;
-  exitStatus: number;
-  reason: string;
-  instructions: number;
-  syscalls: number;
-  syscallsByName: Record<string, number>;
-  kernelEntries: number;
-  signalsDelivered: number;
-  signalFrameBytes: number[];
-  contextSwitches: number;
-  missingSyscalls: string[];
-  virtualTimeNs: number;
-  /** The kernel's cost counters for the root process (packages/kernel/src/cost). */
-  counters: Record<string, number>;
-  /** Modelled time under the cost profile named `profile` (default: the kernel's DEFAULT_PROFILE). */
-  modelledNs: number;
-  profile: string;
-}
-
-export function statsReport(config: MachineConfig, arch: string, r: RunResult, profile: CostProfile = DEFAULT_PROFILE): StatsReport {
-  const counters = runCounters(r);
-  const s = r.stats;
-  return {
-    mode: config.mode ?? DEFAULT_MODE, config: describeConfig(config), arch, exitStatus: r.exitStatus, reason: r.reason,
-    instructions: s.instructions, syscalls: s.syscalls, syscallsByName: s.syscallsByName, kernelEntries: s.kernelEntries,
-    signalsDelivered: s.signalsDelivered, signalFrameBytes: s.signalFrameBytes, contextSwitches: s.contextSwitches,
-    missingSyscalls: s.missingSyscalls, virtualTimeNs: Number(s.virtualTimeNs),
-    counters: { ...counters }, modelledNs: modelledNs(counters, profile), profile: profile.name,
-  };
-}
-
-export function formatNs(ns: number): string {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
-  return `${ns.toFixed(1)} ns`;
 }
 
 function formatStats(config: MachineConfig, arch: string, r: RunResult, profile: CostProfile): string {

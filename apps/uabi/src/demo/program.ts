@@ -249,6 +249,17 @@ export interface DemoResults {
 
 const UNTOUCHED = 0xffff_ffff_ffff_ffffn;
 
+/** The chunks a run wrote, as one array (Buffer.concat without Node: the playground's worker uses this module). */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 /** Read the program's stdout (the result buffer) back. */
 export function decodeResults(arch: Arch, out: Uint8Array): DemoResults | undefined {
   if (out.length < OUT.size) return undefined;
@@ -260,7 +271,7 @@ export function decodeResults(arch: Arch, out: Uint8Array): DemoResults | undefi
       const f = out.subarray(o + i * UTS_FIELD, o + (i + 1) * UTS_FIELD);
       if (f[0] === 0xff) break; // never written
       const z = f.indexOf(0);
-      fs.push(Buffer.from(f.subarray(0, z < 0 ? f.length : z)).toString("latin1"));
+      fs.push(String.fromCharCode(...f.subarray(0, z < 0 ? f.length : z))); // latin1, as Buffer would
     }
     return fs;
   };
