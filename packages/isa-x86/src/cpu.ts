@@ -504,8 +504,8 @@ export class X86Cpu implements Cpu {
   eaHi = 0;
   /**
    * base + index·scale + disp modulo 2^64, summed on 32-bit limbs: returns the low half (unsigned) and leaves
-   * the high half in `eaHi`. Adding whole registers as doubles would round whenever an operand is ≥ 2^53 in
-   * magnitude, even when the sum is small (opposite-sign operands, as SHA-512 and strchr produce).
+   * the high half in `eaHi` (lea). Adding whole registers as doubles would round whenever an operand is ≥ 2^53
+   * in magnitude, even when the sum is small (opposite-sign operands, as SHA-512 and strchr produce).
    */
   addrSum(i: Insn): number {
     let lo = i.disp;
@@ -531,10 +531,40 @@ export class X86Cpu implements Cpu {
     return lo - carry * TWO32;
   }
 
-  /** Effective address of the memory operand (segment base applied); user addresses are exact. */
+  /**
+   * Effective address of the memory operand (segment base applied), exact for every address that can be
+   * mapped. The limbs of base and index are summed separately (signed high halves, so opposite signs cancel
+   * exactly); recombined as a double that is exact below 2^53, else wrapped modulo 2^64 by addrSum. A single
+   * 64-bit base + disp (the hot shape) is summed directly: exact whenever the base is below 2^53 in magnitude,
+   * and a larger base puts the true and the computed address both outside user space (the access faults).
+   */
   ea(i: Insn): number {
-    const lo = this.addrSum(i);
-    let a = i.asz === 32 ? lo : this.eaHi * TWO32 + lo;
+    let a: number;
+    const b = i.base;
+    const x = i.index;
+    if (x >= 0) {
+      const s = 1 << i.scale;
+      let lo = i.disp + (this.L[x]! >>> 0) * s;
+      let hi = this.H[x]! * s;
+      if (b >= 0) {
+        if (b === BASE_RIP) lo += i.next;
+        else {
+          lo += this.L[b]! >>> 0;
+          hi += this.H[b]!;
+        }
+      }
+      if (i.asz === 32) a = lo >>> 0;
+      else {
+        a = hi * TWO32 + lo;
+        if (!(a < 9007199254740992 && a > -9007199254740992)) {
+          const l = this.addrSum(i); // sets eaHi: call it before reading
+          a = this.eaHi * TWO32 + l;
+        }
+      }
+    } else if (i.asz === 32) a = this.addrSum(i);
+    else if (b < 0) a = i.disp;
+    else if (b === BASE_RIP) a = i.next + i.disp;
+    else a = this.H[b]! * TWO32 + (this.L[b]! >>> 0) + i.disp;
     if (i.seg !== 0) a += i.seg === 4 ? this.fsBase : this.gsBaseNum;
     return a;
   }
