@@ -13,3 +13,4 @@ export {
   type Choice, type Counters, type MachineConfig,
 } from "./machine.js";
 export { statsReport, type StatsReport } from "./stats.js";
+export { fileReport, formatReport, type InspectReport } from "./vdso-report.js";
