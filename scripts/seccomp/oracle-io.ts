@@ -105,7 +105,8 @@ export function parseOracleOutput(text: string): { install: Map<string, InstallO
   const behaviour = new Map<string, BehaviourOutcome>();
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
-    const [kind, name, ...rest] = line.trim().split(/\s+/);
+    const [kind, name = "", ...rest] = line.trim().split(/\s+/);
+    if (!name) throw new OracleParseError(`line without a case name: ${line}`);
     if (kind === "INSTALL") {
       if (rest[0] === "KILLED") install.set(name, { killed: Number(rest[1]) });
       else {
@@ -116,14 +117,19 @@ export function parseOracleOutput(text: string): { install: Map<string, InstallO
     } else if (kind === "BEHAVIOUR") {
       // "STRICT_REFUSED <errno>" prefixes the result when prctl(PR_SET_SECCOMP, 1) failed.
       const refused = rest[0] === "STRICT_REFUSED" ? { strictRefused: Number(rest.splice(0, 2)[1]) } : {};
-      const n = rest.slice(1).map(Number);
+      const fields = rest.slice(1).map(Number);
+      const n = (i: number): number => {
+        const v = fields[i];
+        if (v === undefined || Number.isNaN(v)) throw new OracleParseError(`missing field ${i} in: ${line}`);
+        return v;
+      };
       switch (rest[0]) {
         case "RAN": behaviour.set(name, { kind: "ran", ...refused }); break;
-        case "RET": behaviour.set(name, { kind: "ret", ret: n[0], ...refused }); break;
+        case "RET": behaviour.set(name, { kind: "ret", ret: n(0), ...refused }); break;
         case "SIGSYS":
-          behaviour.set(name, { kind: "sigsys", code: n[0], errno: n[1], syscall: n[2], arch: n[3], callAddrMinusStub: n[4], callAddrIsRip: n[5] === 1, raxAtHandler: n[6] });
+          behaviour.set(name, { kind: "sigsys", code: n(0), errno: n(1), syscall: n(2), arch: n(3), callAddrMinusStub: n(4), callAddrIsRip: n(5) === 1, raxAtHandler: n(6) });
           break;
-        case "KILLED": behaviour.set(name, { kind: "killed", signal: n[0] }); break;
+        case "KILLED": behaviour.set(name, { kind: "killed", signal: n(0) }); break;
         case "THREAD_KILLED": behaviour.set(name, { kind: "thread-killed" }); break;
         default: throw new OracleParseError(`bad behaviour line: ${line}`);
       }

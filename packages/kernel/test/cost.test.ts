@@ -93,7 +93,7 @@ describe("calibration on a recorded run (fixtures/calibrate)", () => {
 
   it("predicts each native composite from primitives through the shared formulas", () => {
     expect(report.composites.map((c) => c.id)).toEqual(["direct", "vdso-call", "sud-trap", "seccomp-trap", "seccomp-allowed", "ptrace-syscall"]);
-    expect(report.composites[0].measuredNs).toBe(raw.t_stub_getpid);
+    expect(report.composites[0]!.measuredNs).toBe(raw.t_stub_getpid);
     for (const c of report.composites.slice(1)) {
       expect(c.predictedNs).toBeCloseTo(predict(report.profile, c.counters).totalNs);
       expect(c.ratio).toBeCloseTo(c.predictedNs / c.measuredNs);

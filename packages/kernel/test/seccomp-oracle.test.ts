@@ -36,7 +36,7 @@ function memoryFor(len: number, filterPtr: bigint, insns: SockFilter[]) {
   };
 }
 
-const toInsns = (f: number[][]): SockFilter[] => f.map(([code, jt, jf, k]) => ({ code, jt, jf, k }));
+const toInsns = (f: number[][]): SockFilter[] => f.map(([code = 0, jt = 0, jf = 0, k = 0]) => ({ code, jt, jf, k }));
 
 function engineInstall(c: InstallCase): InstallOutcome {
   const st = new SeccompState("x86_64");

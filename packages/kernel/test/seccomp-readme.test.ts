@@ -14,7 +14,7 @@ describe("README examples", () => {
       const readme = readFileSync(new URL(c.readme, import.meta.url), "utf8");
       const script = readFileSync(new URL(c.script, import.meta.url), "utf8");
       const body = script.split("\n").slice(1).join("\n").trim();
-      const block = /```ts\n([\s\S]*?)```/.exec(readme)![1];
+      const block = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
       expect(block.split("\n").slice(1).join("\n").trim()).toBe(body);
       expect(block.split("\n")[0]).toMatch(/from "@uabi\/kernel";$/);
       expect(block.trim().split("\n").length).toBeLessThanOrEqual(15);

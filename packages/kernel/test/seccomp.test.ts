@@ -52,7 +52,7 @@ describe("validation details beyond the oracle table", () => {
     const v = validateSeccompFilter([stmt(BPF_LD | BPF_W | BPF_LEN), ALLOW]);
     expect(v.ok && v.insns[0]).toEqual({ code: BPF_LD | BPF_IMM, jt: 0, jf: 0, k: 64 });
     const e = validateSeccompFilter([stmt(BPF_LD | BPF_W | BPF_LEN), ALLOW], { extended: true });
-    expect(e.ok && e.insns[0].k).toBe(80);
+    expect(e.ok && e.insns[0]?.k).toBe(80);
   });
   it("accepts loads at 64..79 only with the vDSO-bounds extension", () => {
     expect(validateSeccompFilter([ld(64), ALLOW]).ok).toBe(false);

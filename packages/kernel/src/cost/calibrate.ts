@@ -181,7 +181,7 @@ export function runCalibration(opts: CalibrationOptions = {}): CalibrationReport
 function parseProbe(text: string): bigint {
   const m = /^stub (0x[0-9a-f]+)$/m.exec(text);
   if (!m) throw new CalibrationError("calibrate --probe printed no stub address");
-  return BigInt(m[1]);
+  return BigInt(m[1]!);
 }
 
 const fmt = (ns: number) => (ns >= 10000 ? `${(ns / 1000).toFixed(1)} µs` : ns >= 100 ? `${ns.toFixed(0)} ns` : `${ns.toFixed(2)} ns`);

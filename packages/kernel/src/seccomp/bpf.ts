@@ -80,17 +80,18 @@ export function toProgram(insns: readonly SockFilter[], dataSize: number): BpfPr
   const n = insns.length;
   const p = { length: n, code: new Uint16Array(n), jt: new Uint8Array(n), jf: new Uint8Array(n), k: new Uint32Array(n), dataSize };
   for (let i = 0; i < n; i++) {
-    p.code[i] = insns[i].code;
-    p.jt[i] = insns[i].jt;
-    p.jf[i] = insns[i].jf;
-    p.k[i] = insns[i].k >>> 0;
+    const ins = insns[i]!;
+    p.code[i] = ins.code;
+    p.jt[i] = ins.jt;
+    p.jf[i] = ins.jf;
+    p.k[i] = ins.k >>> 0;
   }
   return p;
 }
 
 export function fromProgram(p: BpfProgram): SockFilter[] {
   const out: SockFilter[] = [];
-  for (let i = 0; i < p.length; i++) out.push({ code: p.code[i], jt: p.jt[i], jf: p.jf[i], k: p.k[i] });
+  for (let i = 0; i < p.length; i++) out.push({ code: p.code[i]!, jt: p.jt[i]!, jf: p.jf[i]!, k: p.k[i]! });
   return out;
 }
 
@@ -125,7 +126,7 @@ export function runBpf(p: BpfProgram, data: DataView, mem: Uint32Array, out: Bpf
   for (;;) {
     if (pc >= length) throw new BpfRuntimeError("fell off the end of the program", pc);
     count++;
-    const kk = k[pc];
+    const kk = k[pc]!;
     switch (code[pc]) {
       case 0x20: // LD|W|ABS
         if (kk > limit) throw new BpfRuntimeError(`load [${kk}] beyond ${data.byteLength}-byte data`, pc);
@@ -133,8 +134,8 @@ export function runBpf(p: BpfProgram, data: DataView, mem: Uint32Array, out: Bpf
         break;
       case 0x00: a = kk; break; // LD|IMM
       case 0x01: x = kk; break; // LDX|IMM
-      case 0x60: a = mem[kk & 15]; break; // LD|MEM
-      case 0x61: x = mem[kk & 15]; break; // LDX|MEM
+      case 0x60: a = mem[kk & 15]!; break; // LD|MEM
+      case 0x61: x = mem[kk & 15]!; break; // LDX|MEM
       case 0x02: mem[kk & 15] = a; break; // ST
       case 0x03: mem[kk & 15] = x; break; // STX
       case 0x07: x = a; break; // MISC|TAX
@@ -142,14 +143,14 @@ export function runBpf(p: BpfProgram, data: DataView, mem: Uint32Array, out: Bpf
       case 0x06: out.ret = kk; out.insns = count; return out; // RET|K
       case 0x16: out.ret = a; out.insns = count; return out; // RET|A
       case 0x05: pc += kk; break; // JMP|JA
-      case 0x15: pc += a === kk ? jt[pc] : jf[pc]; break; // JEQ|K
-      case 0x1d: pc += a === x ? jt[pc] : jf[pc]; break; // JEQ|X
-      case 0x25: pc += a > kk ? jt[pc] : jf[pc]; break; // JGT|K
-      case 0x2d: pc += a > x ? jt[pc] : jf[pc]; break; // JGT|X
-      case 0x35: pc += a >= kk ? jt[pc] : jf[pc]; break; // JGE|K
-      case 0x3d: pc += a >= x ? jt[pc] : jf[pc]; break; // JGE|X
-      case 0x45: pc += (a & kk) !== 0 ? jt[pc] : jf[pc]; break; // JSET|K
-      case 0x4d: pc += (a & x) !== 0 ? jt[pc] : jf[pc]; break; // JSET|X
+      case 0x15: pc += a === kk ? jt[pc]! : jf[pc]!; break; // JEQ|K
+      case 0x1d: pc += a === x ? jt[pc]! : jf[pc]!; break; // JEQ|X
+      case 0x25: pc += a > kk ? jt[pc]! : jf[pc]!; break; // JGT|K
+      case 0x2d: pc += a > x ? jt[pc]! : jf[pc]!; break; // JGT|X
+      case 0x35: pc += a >= kk ? jt[pc]! : jf[pc]!; break; // JGE|K
+      case 0x3d: pc += a >= x ? jt[pc]! : jf[pc]!; break; // JGE|X
+      case 0x45: pc += (a & kk) !== 0 ? jt[pc]! : jf[pc]!; break; // JSET|K
+      case 0x4d: pc += (a & x) !== 0 ? jt[pc]! : jf[pc]!; break; // JSET|X
       case 0x04: a = (a + kk) >>> 0; break; // ALU ADD K
       case 0x0c: a = (a + x) >>> 0; break; // ALU ADD X
       case 0x14: a = (a - kk) >>> 0; break; // SUB K
@@ -178,7 +179,7 @@ export function runBpf(p: BpfProgram, data: DataView, mem: Uint32Array, out: Bpf
       case 0x7c: a = a >>> (x & 31); break; // RSH X
       case 0x84: a = (-a) >>> 0; break; // NEG
       default:
-        throw new BpfRuntimeError(`opcode 0x${code[pc].toString(16)} not allowed in seccomp`, pc);
+        throw new BpfRuntimeError(`opcode 0x${code[pc]!.toString(16)} not allowed in seccomp`, pc);
     }
     pc++;
   }

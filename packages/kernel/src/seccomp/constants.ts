@@ -101,17 +101,17 @@ export const AUDIT_ARCH_X86_64: number = AUDIT_ARCH.X86_64;
 export const AUDIT_ARCH_AARCH64: number = AUDIT_ARCH.AARCH64;
 
 // Signals, si_code, errnos used here (same values on both ISAs).
-export const SIGSYS: number = SIGNALS.SIGSYS;
-export const SYS_SECCOMP: number = SYS.SECCOMP;
-export const EPERM: number = ERRNO.EPERM;
-export const ESRCH: number = ERRNO.ESRCH;
-export const ENOMEM: number = ERRNO.ENOMEM;
-export const EACCES: number = ERRNO.EACCES;
-export const EFAULT: number = ERRNO.EFAULT;
-export const EBUSY: number = ERRNO.EBUSY;
-export const EINVAL: number = ERRNO.EINVAL;
-export const ENOSYS: number = ERRNO.ENOSYS;
-export const EOPNOTSUPP: number = ERRNO.EOPNOTSUPP;
+export const SIGSYS: number = SIGNALS.SIGSYS!;
+export const SYS_SECCOMP: number = SYS.SECCOMP!;
+export const EPERM: number = ERRNO.EPERM!;
+export const ESRCH: number = ERRNO.ESRCH!;
+export const ENOMEM: number = ERRNO.ENOMEM!;
+export const EACCES: number = ERRNO.EACCES!;
+export const EFAULT: number = ERRNO.EFAULT!;
+export const EBUSY: number = ERRNO.EBUSY!;
+export const EINVAL: number = ERRNO.EINVAL!;
+export const ENOSYS: number = ERRNO.ENOSYS!;
+export const EOPNOTSUPP: number = ERRNO.EOPNOTSUPP!;
 
 /** The seccomp syscall number per ISA (x86_64 table 317, asm-generic 277). */
 export const NR_SECCOMP = { x86_64: syscallNr("x86_64", "seccomp"), arm64: syscallNr("arm64", "seccomp") } as const;

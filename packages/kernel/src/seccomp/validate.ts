@@ -65,8 +65,8 @@ function isKnownAncillary(k: number): boolean {
 export function checkClassic(insns: readonly SockFilter[]): { reason: string; pc?: number } | null {
   const flen = insns.length;
   for (let pc = 0; pc < flen; pc++) {
-    const { code, jt, jf } = insns[pc];
-    const k = insns[pc].k >>> 0;
+    const { code, jt, jf, k: k0 } = insns[pc]!;
+    const k = k0 >>> 0;
     if (!CLASSIC_CODES.has(code)) return { reason: `opcode 0x${code.toString(16)} is not classic BPF`, pc };
     switch (code) {
       case BPF_ALU | BPF_DIV | BPF_K:
@@ -98,7 +98,7 @@ export function checkClassic(insns: readonly SockFilter[]): { reason: string; pc
         }
     }
   }
-  const last = insns[flen - 1].code;
+  const last = insns[flen - 1]!.code;
   if (last !== (BPF_RET | BPF_K) && last !== (BPF_RET | BPF_A)) return { reason: "last instruction is not RET", pc: flen - 1 };
   return checkLoadAndStores(insns);
 }
@@ -112,8 +112,8 @@ export function checkLoadAndStores(insns: readonly SockFilter[]): { reason: stri
   const masks = new Uint16Array(flen).fill(0xffff);
   let valid = 0;
   for (let pc = 0; pc < flen; pc++) {
-    valid &= masks[pc];
-    const { code, jt, jf, k } = insns[pc];
+    valid &= masks[pc]!;
+    const { code, jt, jf, k } = insns[pc]!;
     switch (code) {
       case BPF_ST:
       case BPF_STX:
@@ -124,13 +124,13 @@ export function checkLoadAndStores(insns: readonly SockFilter[]): { reason: stri
         if ((valid & (1 << k)) === 0) return { reason: `M[${k}] read before any store on some path`, pc };
         break;
       case BPF_JMP | BPF_JA:
-        masks[pc + 1 + k] &= valid;
+        masks[pc + 1 + k]! &= valid;
         valid = 0xffff;
         break;
       default:
         if ((code & 0x07) === BPF_JMP) {
-          masks[pc + 1 + jt] &= valid;
-          masks[pc + 1 + jf] &= valid;
+          masks[pc + 1 + jt]! &= valid;
+          masks[pc + 1 + jf]! &= valid;
           valid = 0xffff;
         }
     }
@@ -154,8 +154,8 @@ export function validateSeccompFilter(insns: readonly SockFilter[], opts: Valida
   if (classic) return fail(classic.reason, classic.pc);
   const out: SockFilter[] = [];
   for (let pc = 0; pc < insns.length; pc++) {
-    const { code, jt, jf } = insns[pc];
-    const k = insns[pc].k >>> 0;
+    const { code, jt, jf, k: k0 } = insns[pc]!;
+    const k = k0 >>> 0;
     if (!SECCOMP_CODES.has(code)) return fail(`opcode 0x${code.toString(16)} not allowed by seccomp`, pc);
     if (code === (BPF_LD | BPF_W | BPF_ABS)) {
       if (k >= dataSize || (k & 3) !== 0) return fail(`load [${k}] not an aligned word inside ${dataSize}-byte seccomp_data`, pc);
