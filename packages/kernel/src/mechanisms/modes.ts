@@ -3,6 +3,7 @@
  * supervisor's view of a stop, and the calls a SIGSYS reflection cannot carry.
  */
 import { syscallNr } from "@uabi/uapi";
+import type { SyscallEvent } from "../entry/types.js";
 
 export type MechanismMode = "direct" | "bounce" | "selective" | "seccomp" | "sud" | "ptrace";
 export const MECHANISM_MODES: readonly MechanismMode[] = ["direct", "bounce", "selective", "seccomp", "sud", "ptrace"];
@@ -21,15 +22,10 @@ export const PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22;
 export const CLONE_VM = 0x100, CLONE_VFORK = 0x4000;
 export const M64 = (1n << 64n) - 1n;
 
-/** A PTRACE_SYSEMU-style stop: what a supervisor sees. Return a number to emulate with that result. */
-export interface PtraceStop {
-  pid: number;
-  tid: number;
-  nr: number;
-  name: string;
-  /** PC after the syscall instruction (what PTRACE_GETREGS reports). */
-  pc: number;
-  args: readonly bigint[];
+/** A PTRACE_SYSEMU-style stop: what a supervisor sees of the call. Return a number to emulate with that result. */
+export interface PtraceStop extends Readonly<Pick<SyscallEvent, "pid" | "tid" | "nr" | "name" | "args">> {
+  /** PC after the syscall instruction (what PTRACE_GETREGS reports), not the event's entry PC. */
+  readonly pc: number;
 }
 export type PtraceSupervisor = (stop: PtraceStop) => number | undefined;
 
