@@ -10,7 +10,10 @@
  */
 import { vfpExpandImm } from "./bits.js";
 import { decode, decodeBitMasks, type Decoded } from "./decode.js";
-import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand, MULT_OPCODES } from "./simd-tables.js";
+import {
+  FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand, MULT_OPCODES,
+  SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR_SHIFT_OPS,
+} from "./simd-tables.js";
 import type { FieldMap, RowName } from "./table.js";
 
 /** One formatter per row, typed by that row's declared fields. */
@@ -466,6 +469,14 @@ const FMT: Formatters = {
     else if (opcode >= 4 && rmode === 0) name = `fcvta${opcode === 5 ? "u" : "s"}`;
     return name ? `${name}\t${g(rd)}, ${fpr(ftype, rn)}` : undefined;
   },
+  FP_FIXED(f) {
+    const { sf, S, ftype, rmode, opcode, scale, rn, rd } = f;
+    if (S || ftype > 1 || (!sf && scale < 32)) return undefined;
+    const fbits = 64 - scale;
+    if (rmode === 3 && opcode <= 1) return `fcvtz${opcode ? "u" : "s"}\t${gpr(rd, sf)}, ${fpr(ftype, rn)}, #${fbits}`;
+    if (rmode === 0 && (opcode === 2 || opcode === 3)) return `${opcode === 3 ? "ucvtf" : "scvtf"}\t${fpr(ftype, rd)}, ${gpr(rn, sf)}, #${fbits}`;
+    return undefined;
+  },
   FP_DP3(f) {
     const { ftype, o1, rm, o0, ra, rn, rd } = f;
     if (ftype > 1) return undefined;
@@ -522,6 +533,7 @@ const FMT: Formatters = {
     if (k === 5 && size === 0) return `cnt\t${V(rd, a)}, ${V(rn, a)}`;
     if (k === 37 && size === 0) return `mvn\t${V(rd, a)}, ${V(rn, a)}`;
     if (k === 37 && size === 1) return `rbit\t${V(rd, Q ? "16b" : "8b")}, ${V(rn, Q ? "16b" : "8b")}`;
+    if (k === 51) return size === 3 ? undefined : `shll${Q ? "2" : ""}\t${V(rd, arrangement(size + 1, 1))}, ${V(rn, a)}, #${8 << size}`;
     if (k === 18) return size === 3 ? undefined : `xtn${Q ? "2" : ""}\t${V(rd, arrangement(size, Q))}, ${V(rn, arrangement(size + 1, 1))}`;
     if ((k === 0 && size < 3) || (k === 32 && size < 2) || (k === 1 && size === 0)) return `${k === 0 ? "rev64" : k === 32 ? "rev32" : "rev16"}\t${V(rd, a)}, ${V(rn, a)}`;
     if ((k === 4 || k === 36) && size < 3) return `${k === 4 ? "cls" : "clz"}\t${V(rd, a)}, ${V(rn, a)}`;
@@ -601,6 +613,13 @@ const FMT: Formatters = {
     const esize = 8 << size;
     const immhb = (immh << 3) | immb;
     const k = (U << 5) | opcode;
+    const fixed = FIXED_CVT_OPS[k];
+    if (fixed) {
+      const fs = fixedCvtSize(immh);
+      if (fs === undefined || (fs === 3 && !Q)) return undefined;
+      const a = arrangement(fs, Q);
+      return `${fixed}\t${V(rd, a)}, ${V(rn, a)}, #${2 * esize - immhb}`;
+    }
     if (k === 0 || k === 32) {
       if (size === 3 && !Q) return undefined;
       const a = arrangement(size, Q);
@@ -673,6 +692,43 @@ const FMT: Formatters = {
     const { U, size, opcode, rn, rd } = f;
     if (!U && opcode === 27 && size === 3) return `addp\td${rd}, ${V(rn, "2d")}`;
     return undefined;
+  },
+  SIMD_SCALAR_3SAME(f) {
+    const { U, size, rm, opcode, rn, rd } = f;
+    if (opcode >= 24) {
+      const name = FP3_OPS[fpKey(U, size >> 1, opcode)];
+      if (!name || !SCALAR3_FP_OPS.has(name)) return undefined;
+      const t = size & 1 ? "d" : "s";
+      return `${name}\t${t}${rd}, ${t}${rn}, ${t}${rm}`;
+    }
+    const name = SCALAR3_INT_OPS[(U << 5) | opcode];
+    return name && size === 3 ? `${name}\td${rd}, d${rn}, d${rm}` : undefined;
+  },
+  SIMD_SCALAR_2MISC(f) {
+    const { U, size, opcode, rn, rd } = f;
+    const fp = FP2_OPS[fpKey(U, size >> 1, opcode)];
+    if (fp !== undefined && ((opcode >= 12 && opcode <= 15) || opcode >= 22)) {
+      if (!SCALAR2_FP_OPS.has(fp)) return undefined;
+      const t = size & 1 ? "d" : "s";
+      return `${fp}\t${t}${rd}, ${t}${rn}${opcode >= 12 && opcode <= 14 ? ", #0.0" : ""}`;
+    }
+    const name = SCALAR2_INT_OPS[(U << 5) | opcode];
+    if (!name || size !== 3) return undefined;
+    return `${name}\td${rd}, d${rn}${name.startsWith("cm") ? ", #0" : ""}`;
+  },
+  SIMD_SCALAR_SHIFT(f) {
+    const { U, immh, immb, opcode, rn, rd } = f;
+    const k = (U << 5) | opcode, immhb = (immh << 3) | immb;
+    const fixed = FIXED_CVT_OPS[k];
+    if (fixed) {
+      const size = fixedCvtSize(immh);
+      if (size === undefined) return undefined;
+      const t = size === 3 ? "d" : "s";
+      return `${fixed}\t${t}${rd}, ${t}${rn}, #${(16 << size) - immhb}`;
+    }
+    const op = SCALAR_SHIFT_OPS[k];
+    if (!op || immh < 8) return undefined;
+    return `${op.name}\td${rd}, d${rn}, #${op.left ? immhb - 64 : 128 - immhb}`;
   },
 };
 

@@ -11,9 +11,10 @@
 import { mulhu32, rbit32, vfpExpandImm } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
-import { simdFp2, simdFp3, simdFpAcross, simdIndexed, simdInt2Big, simdInt3Big, simdShiftBig } from "./exec-simdfp.js";
+import { simdFixedCvt, simdFp2, simdFp3, simdFpAcross, simdIndexed, simdInt2Big, simdInt3Big, simdShiftBig } from "./exec-simdfp.js";
 import { add, div, fusedMulAdd, mul, RN, roundTo, sqrt } from "./fma.js";
 import { commit, tb, th16, tq, tw } from "./scratch.js";
+import { FIXED_CVT_OPS, fixedCvtSize } from "./simd-tables.js";
 import { holds } from "./state.js";
 import type { FieldMap } from "./table.js";
 
@@ -402,6 +403,25 @@ export const FP_SIMD = {
     const r = round, uns = (opcode & 1) === 1, rd = dbl ? rdD : rdS;
     return () => { fpToInt(rd(c, n), r, !!sf, uns); L[dz] = cvtOut[0]!; H[dz] = cvtOut[1]!; return next; };
   },
+  FP_FIXED(c, f, pc) {
+    // Conversions between FP and fixed-point general registers with fbits = 64 - scale fraction bits.
+    const { sf, S, ftype, rmode, opcode, scale } = f;
+    if (S || ftype > 1 || (!sf && scale < 32)) return undefined;
+    const n = f.rn, d = f.rd, next = pc + 4, L = c.L, H = c.H, dbl = ftype === 1, fbits = 64 - scale;
+    if (rmode === 3 && opcode <= 1) {
+      const uns = opcode === 1, rd = dbl ? rdD : rdS, mul = 2 ** fbits, dz = d === 31 ? 33 : d;
+      return () => { fpToInt(rd(c, n) * mul, Math.trunc, !!sf, uns); L[dz] = cvtOut[0]!; H[dz] = cvtOut[1]!; return next; };
+    }
+    if (rmode !== 0 || (opcode !== 2 && opcode !== 3)) return undefined;
+    const uns = opcode === 3, div = 2 ** -fbits;
+    const exact = sf
+      ? uns ? () => (BigInt(H[n]! >>> 0) << 32n) | BigInt(L[n]! >>> 0) : () => (BigInt(H[n]!) << 32n) | BigInt(L[n]! >>> 0)
+      : uns ? () => BigInt(L[n]! >>> 0) : () => BigInt(L[n]!);
+    // One rounding of the integer (FPCR mode), then an exact power-of-two scaling.
+    return dbl
+      ? () => { wrD(c, d, roundTo(exact(), false, roundingMode(c)) * div); return next; }
+      : () => { wrS(c, d, roundTo(exact(), true, roundingMode(c)) * div); return next; };
+  },
   FP_DP3(c, f, pc) {
     const { ftype, o1, o0 } = f;
     if (ftype > 1) return undefined;
@@ -560,6 +580,19 @@ export const FP_SIMD = {
     if (k === 5 && size === 0) return () => { for (let i = 0; i < bytes; i++) { let v = vb[n * 16 + i]!, cnt = 0; while (v) { cnt += v & 1; v >>= 1; } tb[i] = cnt; } commit(c, d, Q); return next; };
     if (k === 37 && size === 0) return () => { for (let i = 0; i < bytes; i++) tb[i] = ~vb[n * 16 + i]!; commit(c, d, Q); return next; };
     if (k === 37 && size === 1) return () => { for (let i = 0; i < bytes; i++) tb[i] = rbit32(vb[n * 16 + i]!) >>> 24; commit(c, d, Q); return next; };
+    if (k === 51) {
+      // shll/shll2: widen the low (shll2: the high) half's elements, each shifted left by its own width.
+      if (size === 3) return undefined;
+      const cnt = 8 >> size, base = Q ? cnt : 0, esize = 8 << size;
+      return () => {
+        for (let i = 0; i < cnt; i++) {
+          const v = lane(c, n, size, base + i);
+          if (size === 2) { tw[2 * i] = 0; tw[2 * i + 1] = v; } else setT(size + 1, i, (v << esize) >>> 0);
+        }
+        commit(c, d, 1);
+        return next;
+      };
+    }
     if (k === 18) {
       if (size === 3) return undefined;
       const cnt = 8 >> size, base = Q ? cnt : 0;
@@ -700,6 +733,12 @@ export const FP_SIMD = {
     if (immh === 0) return undefined;
     const size = 31 - Math.clz32(immh), esize = 8 << size, immhb = (immh << 3) | immb;
     const n = f.rn, d = f.rd, next = pc + 4, k = (U << 5) | opcode;
+    const fixed = FIXED_CVT_OPS[k];
+    if (fixed) {
+      const dbl = fixedCvtSize(immh) === 3;
+      if (fixedCvtSize(immh) === undefined || (dbl && !Q)) return undefined;
+      return simdFixedCvt(c, pc, fixed, n, d, dbl, dbl ? 2 : Q ? 4 : 2, 2 * esize - immhb, Q ? 16 : 8);
+    }
     if ([2, 34, 4, 36, 6, 38, 40, 42, 17].includes(k)) return simdShiftBig(c, f, pc);
     if (size === 3) {
       if (!Q || (k !== 0 && k !== 32 && k !== 10)) return undefined;

@@ -5,7 +5,7 @@
  * its old value; Q=0 forms zero the upper half.
  */
 import type { Arm64Cpu, Handler } from "./cpu.js";
-import { fusedMulAdd } from "./fma.js";
+import { fusedMulAdd, roundTo } from "./fma.js";
 import { commit, tb as tb8, td, tf, th16, tw } from "./scratch.js";
 import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand } from "./simd-tables.js";
 import type { FieldMap } from "./table.js";
@@ -224,22 +224,7 @@ export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Han
   if (name.startsWith("fcvt") && round) {
     const uns = name.endsWith("u");
     return () => {
-      for (let i = 0; i < lanes; i++) {
-        const x = getF(c, n, i, dbl);
-        let r = x !== x ? 0 : round(x);
-        if (dbl) {
-          const lo64 = uns ? 0 : -9223372036854775808, hi64 = uns ? 18446744073709551616 : 9223372036854775808;
-          let l: number, h: number;
-          if (r >= hi64) { l = -1; h = uns ? -1 : 0x7fffffff; }
-          else if (r <= lo64) { l = 0; h = uns ? 0 : -0x80000000; }
-          else { h = Math.floor(r / TWO32); l = r - h * TWO32; }
-          tw[2 * i] = l >>> 0; tw[2 * i + 1] = h >>> 0;
-        } else {
-          const lo = uns ? 0 : -2147483648, hi = uns ? 4294967295 : 2147483647;
-          r = r < lo ? lo : r > hi ? hi : r;
-          tw[i] = r >>> 0;
-        }
-      }
+      for (let i = 0; i < lanes; i++) { const x = getF(c, n, i, dbl); intLane(i, x !== x ? 0 : round(x), dbl, uns); }
       commit(c, d, Q);
       return next;
     };
@@ -257,6 +242,52 @@ export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Han
     };
   }
   return undefined;
+}
+
+/** Scratch lane i = the integral value r saturated to a 32- or 64-bit (un)signed integer (FPToFixed's saturation). */
+function intLane(i: number, r: number, dbl: boolean, uns: boolean): void {
+  if (dbl) {
+    const lo64 = uns ? 0 : -9223372036854775808, hi64 = uns ? 18446744073709551616 : 9223372036854775808;
+    let l: number, h: number;
+    if (r >= hi64) { l = -1; h = uns ? -1 : 0x7fffffff; }
+    else if (r <= lo64) { l = 0; h = uns ? 0 : -0x80000000; }
+    else { h = Math.floor(r / TWO32); l = r - h * TWO32; }
+    tw[2 * i] = l >>> 0; tw[2 * i + 1] = h >>> 0;
+  } else {
+    const lo = uns ? 0 : -2147483648, hi = uns ? 4294967295 : 2147483647;
+    tw[i] = (r < lo ? lo : r > hi ? hi : r) >>> 0;
+  }
+}
+
+/**
+ * Fixed-point conversions with `fbits` fraction bits on `lanes` s (dbl false) or d lanes, writing
+ * `bytes` of V<d> and zeroing the rest (scalar forms: one lane): fcvtzs/fcvtzu scale by 2^fbits and
+ * truncate with saturation (NaN gives 0); scvtf/ucvtf round the integer once in FPCR's mode (exact
+ * BigInt path), then scale by 2^-fbits, which is exact for these magnitudes.
+ */
+export function simdFixedCvt(c: Arm64Cpu, pc: number, op: string, n: number, d: number, dbl: boolean, lanes: number, fbits: number, bytes: number): Handler | undefined {
+  const next = pc + 4, vw = c.vw;
+  const keep = bytes / 4;
+  const finish = () => { for (let k = 0; k < 4; k++) vw[d * 4 + k] = k < keep ? tw[k]! : 0; return next; };
+  if (op === "fcvtzs" || op === "fcvtzu") {
+    const uns = op === "fcvtzu", scale = 2 ** fbits;
+    return () => {
+      for (let i = 0; i < lanes; i++) { const x = getF(c, n, i, dbl); intLane(i, x !== x ? 0 : Math.trunc(x * scale), dbl, uns); }
+      return finish();
+    };
+  }
+  if (op !== "scvtf" && op !== "ucvtf") return undefined;
+  const uns = op === "ucvtf", scale = 2 ** -fbits;
+  return () => {
+    const mode = (c.fpcr >>> 22) & 3;
+    for (let i = 0; i < lanes; i++) {
+      let v: bigint;
+      if (dbl) { const w = (BigInt(vw[n * 4 + 2 * i + 1]!) << 32n) | BigInt(vw[n * 4 + 2 * i]!); v = uns ? w : BigInt.asIntN(64, w); }
+      else v = BigInt(uns ? vw[n * 4 + i]! : vw[n * 4 + i]! | 0);
+      setF(i, roundTo(v, !dbl, mode) * scale, dbl);
+    }
+    return finish();
+  };
 }
 
 export function simdFpAcross(c: Arm64Cpu, f: FieldMap["SIMD_ACROSS"], pc: number): Handler | undefined {

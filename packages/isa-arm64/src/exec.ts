@@ -12,6 +12,7 @@ import { mulhu32, rbit32 } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import { decode, decodeBitMasks, type Decoded } from "./decode.js";
 import { FP_SIMD } from "./exec-fp.js";
+import { SCALAR } from "./exec-scalar.js";
 import { MULT_OPCODES } from "./simd-tables.js";
 import { CTR_EL0, DCZID_EL0, DC_ZVA_BYTES, holds, MIDR_EL1, SP_SLOT, TRAP_FAULTED, TRAP_RETIRED } from "./state.js";
 import type { FieldMap, RowName } from "./table.js";
@@ -969,7 +970,7 @@ const SYSREG_WRITE: Record<string, (c: Arm64Cpu, lo: number, hi: number) => void
 // ------------------------------------------------------------ entry point
 
 /** Every row has a compiler: the type checker rejects a table that misses one. */
-const ALL: Compilers = { ...C, ...FP_SIMD };
+const ALL: Compilers = { ...C, ...FP_SIMD, ...SCALAR };
 
 /** The row's compiler on the row's fields (generic in N so the pair type-checks without a cast). */
 function compileDecoded<N extends RowName>(c: Arm64Cpu, d: Decoded<N>, pc: number): Handler | undefined {

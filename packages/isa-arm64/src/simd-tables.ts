@@ -56,3 +56,29 @@ export function indexedOperand(size: number, H: number, L: number, M: number, rm
 
 /** [registers, elements-per-structure] for ld1-4/st1-4 multiple-structure opcodes. */
 export const MULT_OPCODES: Readonly<Record<number, readonly [number, number]>> = { 0: [4, 4], 2: [4, 1], 4: [3, 3], 6: [3, 1], 7: [1, 1], 8: [2, 2], 10: [2, 1] };
+
+// ---- Advanced SIMD scalar forms: the vector operation on lane 0, the rest of V<d> zeroed.
+// Keys are U<<5 | opcode; the integer forms listed here exist only for 64-bit (d) elements.
+
+/** Scalar three-same integer ops (size 3). */
+export const SCALAR3_INT_OPS: Readonly<Record<number, string>> = {
+  16: "add", 48: "sub", 6: "cmgt", 7: "cmge", 38: "cmhi", 39: "cmhs", 49: "cmeq", 17: "cmtst", 8: "sshl", 40: "ushl",
+};
+/** Scalar three-same FP ops, by their FP3_OPS name (s or d by size<0>). */
+export const SCALAR3_FP_OPS: ReadonlySet<string> = new Set(["fabd", "fcmeq", "fcmge", "fcmgt", "facge", "facgt"]);
+/** Scalar two-register-misc integer ops (size 3); the compares are against #0. */
+export const SCALAR2_INT_OPS: Readonly<Record<number, string>> = { 8: "cmgt", 9: "cmeq", 10: "cmlt", 11: "abs", 40: "cmge", 41: "cmle", 43: "neg" };
+/** Scalar two-register-misc FP ops, by their FP2_OPS name. */
+export const SCALAR2_FP_OPS: ReadonlySet<string> = new Set([
+  "fcvtns", "fcvtms", "fcvtas", "fcvtps", "fcvtzs", "fcvtnu", "fcvtmu", "fcvtau", "fcvtpu", "fcvtzu", "scvtf", "ucvtf",
+  "fcmgt", "fcmeq", "fcmlt", "fcmge", "fcmle",
+]);
+/** Scalar shift-by-immediate integer ops (immh = 1xxx); `left` shifts by immh:immb - 64, the others right by 128 - immh:immb. */
+export const SCALAR_SHIFT_OPS: Readonly<Record<number, { name: string; left?: boolean }>> = {
+  0: { name: "sshr" }, 2: { name: "ssra" }, 4: { name: "srshr" }, 6: { name: "srsra" }, 10: { name: "shl", left: true },
+  32: { name: "ushr" }, 34: { name: "usra" }, 36: { name: "urshr" }, 38: { name: "ursra" }, 40: { name: "sri" }, 42: { name: "sli", left: true },
+};
+/** Fixed-point conversions in the shift-by-immediate space (scalar and vector; s or d elements, fbits = 2*esize - immh:immb). */
+export const FIXED_CVT_OPS: Readonly<Record<number, string>> = { 28: "scvtf", 60: "ucvtf", 31: "fcvtzs", 63: "fcvtzu" };
+/** Element size log2 (2: s, 3: d) of a fixed-point conversion's immh, or undefined (h needs FP16; 0000 is not a shift). */
+export const fixedCvtSize = (immh: number): number | undefined => (immh >= 8 ? 3 : immh >= 4 ? 2 : undefined);

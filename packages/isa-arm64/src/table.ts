@@ -83,6 +83,7 @@ export const A64_TABLE = [
   { name: "FP_IMM", pattern: "00011110 ftype:2 1 imm8:8 100 imm5:5 rd:5" },
   { name: "FP_INT", pattern: "sf:1 0 S:1 11110 ftype:2 1 rmode:2 opcode:3 000000 rn:5 rd:5" },
   { name: "FP_DP3", pattern: "00011111 ftype:2 o1:1 rm:5 o0:1 ra:5 rn:5 rd:5" },
+  { name: "FP_FIXED", pattern: "sf:1 0 S:1 11110 ftype:2 0 rmode:2 opcode:3 scale:6 rn:5 rd:5" },
 
   // ---- Advanced SIMD
   { name: "SIMD_3SAME", pattern: "0 Q:1 U:1 01110 size:2 1 rm:5 opcode:5 1 rn:5 rd:5" },
@@ -96,6 +97,9 @@ export const A64_TABLE = [
   { name: "SIMD_PERM", pattern: "0 Q:1 001110 size:2 0 rm:5 0 opcode:3 10 rn:5 rd:5" },
   { name: "SIMD_TBL", pattern: "0 Q:1 001110 op2:2 0 rm:5 0 len:2 op:1 00 rn:5 rd:5" },
   { name: "SIMD_SCALAR_PAIR", pattern: "01 U:1 11110 size:2 11000 opcode:5 10 rn:5 rd:5" },
+  { name: "SIMD_SCALAR_3SAME", pattern: "01 U:1 11110 size:2 1 rm:5 opcode:5 1 rn:5 rd:5" },
+  { name: "SIMD_SCALAR_2MISC", pattern: "01 U:1 11110 size:2 10000 opcode:5 10 rn:5 rd:5" },
+  { name: "SIMD_SCALAR_SHIFT", pattern: "01 U:1 111110 immh:4 immb:3 opcode:5 1 rn:5 rd:5" },
   { name: "SIMD_INDEXED", pattern: "0 Q:1 U:1 01111 size:2 L:1 M:1 rm:4 opcode:4 H:1 0 rn:5 rd:5" },
 ] as const satisfies readonly RowSpec[];
 

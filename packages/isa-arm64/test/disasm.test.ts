@@ -56,6 +56,12 @@ describe("disassembler vs GNU objdump", () => {
     expect(r.ok).toBeGreaterThan(3000);
   });
 
+  it("agrees with the recorded objdump of every exhaustively enumerated scalar / fixed-point / shll encoding", () => {
+    const r = compare(gunzipSync(readFileSync(new URL("./fixtures/scalardiff.objdump.gz", import.meta.url))).toString());
+    expect(r.bad).toEqual([]);
+    expect(r.ok).toBeGreaterThan(2400);
+  });
+
   it.skipIf(!hasObjdump)("agrees with a live objdump over more corpus binaries (-O0 and -O2 user code)", () => {
     // A sample keeps the test fast: the libc part of every static binary is the same code.
     const ids = new Set(["strings-O2", "printf-double-O0", "int128-O0", "qsort-O2"]);

@@ -1,0 +1,57 @@
+/**
+ * Advanced SIMD scalar forms (three-same, two-register-misc, shift by immediate): each is
+ * the vector operation on element 0 with the rest of V<d> zeroed, so the compilers reuse
+ * the vector ones (exec-fp.ts) on the same operands and clear the upper bytes afterwards.
+ * Which scalar encodings exist is the simd-tables.ts data the disassembler also reads.
+ */
+import type { Arm64Cpu, Handler } from "./cpu.js";
+import type { Compilers } from "./exec.js";
+import { FP_SIMD } from "./exec-fp.js";
+import { simdFixedCvt } from "./exec-simdfp.js";
+import { FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, fpKey, SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR_SHIFT_OPS } from "./simd-tables.js";
+
+/** `h` followed by zeroing V<d> above its low `bytes` (4: an s element, 8: a d element). */
+function scalar(c: Arm64Cpu, h: Handler | undefined, d: number, bytes: number): Handler | undefined {
+  if (!h) return undefined;
+  const vw = c.vw, base = d * 4;
+  if (bytes === 8) return () => { const r = h(); vw[base + 2] = 0; vw[base + 3] = 0; return r; };
+  return () => { const r = h(); vw[base + 1] = 0; vw[base + 2] = 0; vw[base + 3] = 0; return r; };
+}
+
+export const SCALAR = {
+  SIMD_SCALAR_3SAME(c, f, pc) {
+    const { U, size, opcode } = f;
+    if (opcode >= 24) {
+      // FP: size<1> is a (part of the op), size<0> picks d (vector 2d, Q=1) or s (vector 2s, Q=0).
+      const name = FP3_OPS[fpKey(U, size >> 1, opcode)];
+      if (!name || !SCALAR3_FP_OPS.has(name)) return undefined;
+      const dbl = (size & 1) === 1;
+      return scalar(c, FP_SIMD.SIMD_3SAME(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
+    }
+    if (size !== 3 || !SCALAR3_INT_OPS[(U << 5) | opcode]) return undefined;
+    return scalar(c, FP_SIMD.SIMD_3SAME(c, { ...f, Q: 1 }, pc), f.rd, 8);
+  },
+  SIMD_SCALAR_2MISC(c, f, pc) {
+    const { U, size, opcode } = f;
+    const fp = FP2_OPS[fpKey(U, size >> 1, opcode)];
+    if (fp !== undefined && ((opcode >= 12 && opcode <= 15) || opcode >= 22)) {
+      if (!SCALAR2_FP_OPS.has(fp)) return undefined;
+      const dbl = (size & 1) === 1;
+      return scalar(c, FP_SIMD.SIMD_2MISC(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
+    }
+    if (size !== 3 || !SCALAR2_INT_OPS[(U << 5) | opcode]) return undefined;
+    return scalar(c, FP_SIMD.SIMD_2MISC(c, { ...f, Q: 1 }, pc), f.rd, 8);
+  },
+  SIMD_SCALAR_SHIFT(c, f, pc) {
+    const { U, immh, immb, opcode } = f;
+    const k = (U << 5) | opcode, immhb = (immh << 3) | immb;
+    const fixed = FIXED_CVT_OPS[k];
+    if (fixed) {
+      const size = fixedCvtSize(immh);
+      if (size === undefined) return undefined;
+      return simdFixedCvt(c, pc, fixed, f.rn, f.rd, size === 3, 1, (16 << size) - immhb, 1 << size);
+    }
+    if (immh < 8 || !SCALAR_SHIFT_OPS[k]) return undefined;
+    return scalar(c, FP_SIMD.SIMD_SHIFT(c, { ...f, Q: 1 }, pc), f.rd, 8);
+  },
+} satisfies Partial<Compilers>;
