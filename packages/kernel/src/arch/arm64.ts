@@ -8,6 +8,7 @@
  */
 import type { Cpu, GuestMemory } from "@uabi/isa-core";
 import { Arm64Cpu, ARM64_HWCAP } from "@uabi/isa-arm64";
+import { ARM64_SIGFRAME, LAYOUTS, offsetOf } from "@uabi/uapi";
 import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 /** The arm64-specific CPU state the kernel reads and writes (isa-arm64's Arm64Cpu). */
@@ -20,15 +21,46 @@ export interface A64State extends Cpu {
   setVec(i: number, lo: bigint, hi: bigint): void;
 }
 
-export const FPSIMD_MAGIC = 0x46508001, ESR_MAGIC = 0x45535201, SVE_MAGIC = 0x53564501, EXTRA_MAGIC = 0x45585401;
-const FPSIMD_SIZE = 0x210;
+export const { FPSIMD_MAGIC, ESR_MAGIC, SVE_MAGIC, EXTRA_MAGIC } = ARM64_SIGFRAME;
+
 /** sizeof(struct rt_sigframe): siginfo 128 + ucontext 4560. */
-export const A64_SIGFRAME_SIZE = 4688;
-const UC = 128; // ucontext offset in the frame
-const MC = 304; // uc_mcontext offset in the frame
-const RESERVED = 592; // __reserved offset in the frame
+export const A64_SIGFRAME_SIZE = LAYOUTS.arm64.rt_sigframe.size;
+/**
+ * Where each field sits in the rt_sigframe and its records: read from @uabi/uapi's layouts (checked against gcc
+ * there), the same table the vDSO's SIGSYS glue reads the frame with, so writer and readers cannot drift.
+ */
+const FRAME = LAYOUTS.arm64.rt_sigframe;
+const FPSIMD = LAYOUTS.arm64.fpsimd_context;
+const FPSIMD_SIZE = FPSIMD.size;
+const ESR = LAYOUTS.arm64.esr_context;
+const at = (field: string) => offsetOf(FRAME, field);
+const F = {
+  uc: at("uc"),
+  ucFlags: at("uc.uc_flags"),
+  ucLink: at("uc.uc_link"),
+  ssSp: at("uc.uc_stack.ss_sp"),
+  ssFlags: at("uc.uc_stack.ss_flags"),
+  ssSize: at("uc.uc_stack.ss_size"),
+  sigmask: at("uc.uc_sigmask"),
+  faultAddress: at("uc.uc_mcontext.fault_address"),
+  regs: at("uc.uc_mcontext.regs"),
+  sp: at("uc.uc_mcontext.sp"),
+  pc: at("uc.uc_mcontext.pc"),
+  pstate: at("uc.uc_mcontext.pstate"),
+  reserved: at("uc.uc_mcontext.__reserved"),
+  reservedSize: FRAME.fields["uc.uc_mcontext.__reserved"]!.size,
+} as const;
+/** Offsets inside a record of __reserved. */
+const REC = {
+  magic: offsetOf(FPSIMD, "head.magic"),
+  size: offsetOf(FPSIMD, "head.size"),
+  fpsr: offsetOf(FPSIMD, "fpsr"),
+  fpcr: offsetOf(FPSIMD, "fpcr"),
+  vregs: offsetOf(FPSIMD, "vregs"),
+  esr: offsetOf(ESR, "esr"),
+} as const;
 /** PSTATE bits userspace may not set (arch/arm64/kernel/ptrace.c valid_native_regs). */
-export const PSTATE_RES0 = 0xffffffff0cdfe020n;
+export const PSTATE_RES0 = ARM64_SIGFRAME.PSR_RES0_MASK;
 const PSTATE_MODE_MASK = 0x1fn; // M[3:0] and MODE32
 const PSTATE_DAIF = 0x3c0n;
 
@@ -114,37 +146,37 @@ export const arm64Adapter: ArchAdapter = {
       const f = new Bytes(A64_SIGFRAME_SIZE);
       f.b.set(mem.readBytes(frame, A64_SIGFRAME_SIZE));
       if (d.flags & 4 /* SA_SIGINFO */) f.b.set(d.info, 0);
-      f.u64(UC + 0, 0); // uc_flags
-      f.u64(UC + 8, 0); // uc_link
-      f.u64(UC + 16, d.altstack.sp);
-      f.i32(UC + 24, d.altstack.flags);
-      f.u64(UC + 32, d.altstack.size);
-      f.u64(UC + 40, d.savedMask);
-      f.u64(MC + 0, d.faultAddr);
-      for (let i = 0; i < 31; i++) f.u64(MC + 8 + 8 * i, cpu.getReg(i));
-      f.u64(MC + 256, cpu.sp);
-      f.u64(MC + 264, cpu.pc);
-      f.u64(MC + 272, nzcvToPstate(cpu.nzcv));
+      f.u64(F.ucFlags, 0);
+      f.u64(F.ucLink, 0);
+      f.u64(F.ssSp, d.altstack.sp);
+      f.i32(F.ssFlags, d.altstack.flags);
+      f.u64(F.ssSize, d.altstack.size);
+      f.u64(F.sigmask, d.savedMask);
+      f.u64(F.faultAddress, d.faultAddr);
+      for (let i = 0; i < 31; i++) f.u64(F.regs + 8 * i, cpu.getReg(i));
+      f.u64(F.sp, cpu.sp);
+      f.u64(F.pc, cpu.pc);
+      f.u64(F.pstate, nzcvToPstate(cpu.nzcv));
       // fpsimd_context
-      let off = RESERVED;
-      f.u32(off, FPSIMD_MAGIC);
-      f.u32(off + 4, FPSIMD_SIZE);
-      f.u32(off + 8, cpu.fpsr);
-      f.u32(off + 12, cpu.fpcr);
+      let off = F.reserved;
+      f.u32(off + REC.magic, FPSIMD_MAGIC);
+      f.u32(off + REC.size, FPSIMD_SIZE);
+      f.u32(off + REC.fpsr, cpu.fpsr);
+      f.u32(off + REC.fpcr, cpu.fpcr);
       for (let i = 0; i < 32; i++) {
         const [lo, hi] = cpu.getVec(i);
-        f.u64(off + 16 + 16 * i, lo);
-        f.u64(off + 24 + 16 * i, hi);
+        f.u64(off + REC.vregs + 16 * i, lo);
+        f.u64(off + REC.vregs + 16 * i + 8, hi);
       }
       off += FPSIMD_SIZE;
       if (d.esr !== 0) {
-        f.u32(off, ESR_MAGIC);
-        f.u32(off + 4, 16);
-        f.u64(off + 8, d.esr);
-        off += 16;
+        f.u32(off + REC.magic, ESR_MAGIC);
+        f.u32(off + REC.size, ESR.size);
+        f.u64(off + REC.esr, d.esr);
+        off += ESR.size;
       }
-      f.u32(off, 0); // terminator
-      f.u32(off + 4, 0);
+      f.u32(off + REC.magic, 0); // terminator
+      f.u32(off + REC.size, 0);
       mem.writeBytes(frame, f.b);
       const rec = new Bytes(16);
       rec.u64(0, cpu.getReg(29));
@@ -157,7 +189,7 @@ export const arm64Adapter: ArchAdapter = {
     cpu.setReg(0, BigInt(d.sig));
     if (d.flags & 4) {
       cpu.setReg(1, BigInt(frame));
-      cpu.setReg(2, BigInt(frame + UC));
+      cpu.setReg(2, BigInt(frame + F.uc));
     }
     cpu.sp = BigInt(frame);
     cpu.setReg(29, BigInt(record));
@@ -180,24 +212,24 @@ export const arm64Adapter: ArchAdapter = {
       return fail("frame not readable");
     }
     const v = new DataView(raw.buffer);
-    const mask = v.getBigUint64(UC + 40, true);
-    let pstate = v.getBigUint64(MC + 272, true);
+    const mask = v.getBigUint64(F.sigmask, true);
+    let pstate = v.getBigUint64(F.pstate, true);
     // valid_user_regs: silently clear RES0, then require EL0t with DAIF clear.
     pstate &= ~PSTATE_RES0;
     let ok = (pstate & PSTATE_MODE_MASK) === 0n && (pstate & PSTATE_DAIF) === 0n;
     // Parse the records in __reserved (parse_user_sigframe).
-    let off = RESERVED;
+    let off = F.reserved;
     let fpsimd = -1;
     let reason = ok ? "" : "invalid pstate";
     while (ok) {
       if (off + 8 > A64_SIGFRAME_SIZE) { ok = false; reason = "records overrun"; break; }
-      const magic = v.getUint32(off, true);
-      const size = v.getUint32(off + 4, true);
+      const magic = v.getUint32(off + REC.magic, true);
+      const size = v.getUint32(off + REC.size, true);
       if (magic === 0) {
         if (size !== 0) { ok = false; reason = "bad terminator"; }
         break;
       }
-      if (size < 8 || size % 16 !== 0 || off + size > RESERVED + 4096) { ok = false; reason = "bad record size"; break; }
+      if (size < 8 || size % 16 !== 0 || off + size > F.reserved + F.reservedSize) { ok = false; reason = "bad record size"; break; }
       if (magic === FPSIMD_MAGIC) {
         if (fpsimd >= 0 || size !== FPSIMD_SIZE) { ok = false; reason = "bad fpsimd record"; break; }
         fpsimd = off;
@@ -216,17 +248,17 @@ export const arm64Adapter: ArchAdapter = {
       cpu.nzcv = Number((pstate >> 28n) & 0xfn);
       return fail(reason);
     }
-    for (let i = 0; i < 31; i++) cpu.setReg(i, v.getBigUint64(MC + 8 + 8 * i, true));
-    cpu.sp = v.getBigUint64(MC + 256, true);
-    cpu.pc = Number(v.getBigUint64(MC + 264, true) & 0x1fffffffffffffn);
+    for (let i = 0; i < 31; i++) cpu.setReg(i, v.getBigUint64(F.regs + 8 * i, true));
+    cpu.sp = v.getBigUint64(F.sp, true);
+    cpu.pc = Number(v.getBigUint64(F.pc, true) & 0x1fffffffffffffn);
     cpu.nzcv = Number((pstate >> 28n) & 0xfn);
-    cpu.fpsr = v.getUint32(fpsimd + 8, true);
-    cpu.fpcr = v.getUint32(fpsimd + 12, true);
-    for (let i = 0; i < 32; i++) cpu.setVec(i, v.getBigUint64(fpsimd + 16 + 16 * i, true), v.getBigUint64(fpsimd + 24 + 16 * i, true));
+    cpu.fpsr = v.getUint32(fpsimd + REC.fpsr, true);
+    cpu.fpcr = v.getUint32(fpsimd + REC.fpcr, true);
+    for (let i = 0; i < 32; i++) cpu.setVec(i, v.getBigUint64(fpsimd + REC.vregs + 16 * i, true), v.getBigUint64(fpsimd + REC.vregs + 16 * i + 8, true));
     return {
       ok: true,
       mask,
-      altstack: { sp: Number(v.getBigUint64(UC + 16, true)), flags: v.getInt32(UC + 24, true), size: Number(v.getBigUint64(UC + 32, true)) },
+      altstack: { sp: Number(v.getBigUint64(F.ssSp, true)), flags: v.getInt32(F.ssFlags, true), size: Number(v.getBigUint64(F.ssSize, true)) },
     };
   },
 };

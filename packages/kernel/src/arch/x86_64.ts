@@ -8,6 +8,7 @@
  */
 import type { Cpu, GuestMemory } from "@uabi/isa-core";
 import { X86Cpu, CPUID } from "@uabi/isa-x86";
+import { LAYOUTS, X86_64_SIGFRAME, offsetOf } from "@uabi/uapi";
 import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 export interface X86State extends Cpu {
@@ -18,19 +19,50 @@ export interface X86State extends Cpu {
 }
 
 /** sizeof(struct rt_sigframe) on x86-64. */
-export const X86_SIGFRAME_SIZE = 440;
-const FXSAVE_SIZE = 512;
-const UC = 8; // ucontext offset in the frame
-const MC = 48; // uc_mcontext offset in the frame
-const INFO = 312;
+export const X86_SIGFRAME_SIZE = LAYOUTS.x86_64.rt_sigframe.size;
+/** Register numbers (ModRM encoding) of the registers sigcontext saves. */
+const X86_REG_NUMBER = { rax: 0, rcx: 1, rdx: 2, rbx: 3, rsp: 4, rbp: 5, rsi: 6, rdi: 7, r8: 8, r9: 9, r10: 10, r11: 11, r12: 12, r13: 13, r14: 14, r15: 15 } as const;
+/**
+ * Where each field sits in the rt_sigframe and the FXSAVE image: read from @uabi/uapi's layouts (checked against
+ * gcc there), the same table the vDSO's SIGSYS glue reads the frame with, so writer and readers cannot drift.
+ */
+const FRAME = LAYOUTS.x86_64.rt_sigframe;
+const FX = LAYOUTS.x86_64._fpstate;
+const FXSAVE_SIZE = FX.size;
+const at = (field: string) => offsetOf(FRAME, field);
+const mc = (field: string) => at(`uc.uc_mcontext.${field}`);
+const F = {
+  pretcode: at("pretcode"),
+  uc: at("uc"),
+  info: at("info"),
+  ucFlags: at("uc.uc_flags"),
+  ucLink: at("uc.uc_link"),
+  ssSp: at("uc.uc_stack.ss_sp"),
+  ssFlags: at("uc.uc_stack.ss_flags"),
+  ssSize: at("uc.uc_stack.ss_size"),
+  sigmask: at("uc.uc_sigmask"),
+  rip: mc("rip"), eflags: mc("eflags"), cs: mc("cs"), gs: mc("gs"), fs: mc("fs"), ss: mc("ss"), err: mc("err"),
+  trapno: mc("trapno"), oldmask: mc("oldmask"), cr2: mc("cr2"), fpstate: mc("fpstate"), reserved1: mc("reserved1"),
+  reserved1Size: FRAME.fields["uc.uc_mcontext.reserved1"]!.size,
+} as const;
+/** sigcontext's general registers, each with its slot and its register number in the core (rsp is cpu.sp). */
+const SC_REGS = (["r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rdi", "rsi", "rbp", "rbx", "rdx", "rax", "rcx", "rsp"] as const)
+  .map((name) => ({ at: mc(name), reg: X86_REG_NUMBER[name] }));
+/** The software-reserved bytes at the end of the FXSAVE image (struct _fpx_sw_bytes) and MXCSR. */
+const SW = {
+  magic1: offsetOf(FX, "sw_reserved.magic1"),
+  extendedSize: offsetOf(FX, "sw_reserved.extended_size"),
+  xfeatures: offsetOf(FX, "sw_reserved.xfeatures"),
+  xstateSize: offsetOf(FX, "sw_reserved.xstate_size"),
+  padding: offsetOf(FX, "sw_reserved.padding"),
+  mxcsr: offsetOf(FX, "mxcsr"),
+} as const;
 /** Flags userspace may change through sigreturn (arch/x86/kernel/signal.c FIX_EFLAGS). */
-export const FIX_EFLAGS = 0x50dd5n;
+export const FIX_EFLAGS = BigInt(X86_64_SIGFRAME.FIX_EFLAGS);
 const UC_SIGCONTEXT_SS = 2, UC_STRICT_RESTORE_SS = 4;
-const FP_XSTATE_MAGIC1 = 0x46505853;
+const { FP_XSTATE_MAGIC1 } = X86_64_SIGFRAME;
 /** The x86-64 user segment selectors (__USER_CS, __USER_DS). */
 const USER_CS = 0x33, USER_DS = 0x2b;
-// sigcontext register order: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp (encoding numbers).
-const SC_REGS = [8, 9, 10, 11, 12, 13, 14, 15, 7, 6, 5, 3, 2, 0, 1, 4];
 
 /** AT_HWCAP on x86-64 is CPUID.1:EDX (boot_cpu_data.x86_capability[CPUID_1_EDX]) of the CPU isa-x86 reports. */
 const HWCAP_X86 = BigInt(CPUID[1]![3] >>> 0);
@@ -38,9 +70,9 @@ const HWCAP_X86 = BigInt(CPUID[1]![3] >>> 0);
 /** Initial FXSAVE image (fpu__init: FCW 0x37f, MXCSR 0x1f80), loaded at signal-handler entry. */
 function initFxImage(): Uint8Array {
   const b = new Bytes(FXSAVE_SIZE);
-  b.u16(0, 0x37f);
-  b.u32(24, 0x1f80);
-  b.u32(28, 0xffff); // MXCSR_MASK
+  b.u16(offsetOf(FX, "cwd"), 0x37f);
+  b.u32(offsetOf(FX, "mxcsr"), 0x1f80);
+  b.u32(offsetOf(FX, "mxcsr_mask"), 0xffff);
   return b.b;
 }
 const INIT_FX = initFxImage();
@@ -131,43 +163,43 @@ export const x86Adapter: ArchAdapter = {
       const fx = cpu.fxsave().slice();
       const sw = new DataView(fx.buffer);
       // save_sw_bytes(): magic1, extended_size, xfeatures (FP|SSE), xstate_size; MAGIC2 only with XSAVE.
-      sw.setUint32(464, FP_XSTATE_MAGIC1, true);
-      sw.setUint32(468, FXSAVE_SIZE + 4, true);
-      sw.setBigUint64(472, 3n, true);
-      sw.setUint32(480, FXSAVE_SIZE, true);
-      for (let o = 484; o < 512; o++) fx[o] = 0;
+      sw.setUint32(SW.magic1, FP_XSTATE_MAGIC1, true);
+      sw.setUint32(SW.extendedSize, FXSAVE_SIZE + X86_64_SIGFRAME.FP_XSTATE_MAGIC2_SIZE, true);
+      sw.setBigUint64(SW.xfeatures, 3n, true); // XFEATURE_MASK_FP | XFEATURE_MASK_SSE
+      sw.setUint32(SW.xstateSize, FXSAVE_SIZE, true);
+      fx.fill(0, SW.padding, FXSAVE_SIZE);
       const f = new Bytes(X86_SIGFRAME_SIZE);
       f.b.set(mem.readBytes(frame, X86_SIGFRAME_SIZE));
-      f.u64(0, d.restorer);
-      f.u64(UC + 0, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
-      f.u64(UC + 8, 0);
-      f.u64(UC + 16, d.altstack.sp);
-      f.i32(UC + 24, d.altstack.flags);
-      f.u32(UC + 28, 0);
-      f.u64(UC + 32, d.altstack.size);
-      SC_REGS.forEach((r, i) => f.u64(MC + 8 * i, r === 4 ? cpu.sp : cpu.getReg(r)));
-      f.u64(MC + 128, cpu.pc);
-      f.u64(MC + 136, getFlags(cpu));
-      f.u16(MC + 144, USER_CS);
-      f.u16(MC + 146, 0);
-      f.u16(MC + 148, 0);
-      f.u16(MC + 150, USER_DS);
-      f.u64(MC + 152, d.err);
-      f.u64(MC + 160, d.trapno);
-      f.u64(MC + 168, d.savedMask);
-      f.u64(MC + 176, d.faultAddr);
-      f.u64(MC + 184, bufFx);
-      for (let o = MC + 192; o < MC + 256; o++) f.b[o] = 0; // reserved1[8]
-      f.u64(UC + 296, d.savedMask);
-      if (d.flags & 4) f.b.set(d.info, INFO);
+      f.u64(F.pretcode, d.restorer);
+      f.u64(F.ucFlags, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+      f.u64(F.ucLink, 0);
+      f.u64(F.ssSp, d.altstack.sp);
+      f.i32(F.ssFlags, d.altstack.flags);
+      f.u32(F.ssFlags + 4, 0); // padding after ss_flags
+      f.u64(F.ssSize, d.altstack.size);
+      for (const { at: slot, reg } of SC_REGS) f.u64(slot, reg === X86_REG_NUMBER.rsp ? cpu.sp : cpu.getReg(reg));
+      f.u64(F.rip, cpu.pc);
+      f.u64(F.eflags, getFlags(cpu));
+      f.u16(F.cs, USER_CS);
+      f.u16(F.gs, 0);
+      f.u16(F.fs, 0);
+      f.u16(F.ss, USER_DS);
+      f.u64(F.err, d.err);
+      f.u64(F.trapno, d.trapno);
+      f.u64(F.oldmask, d.savedMask);
+      f.u64(F.cr2, d.faultAddr);
+      f.u64(F.fpstate, bufFx);
+      f.b.fill(0, F.reserved1, F.reserved1 + F.reserved1Size);
+      f.u64(F.sigmask, d.savedMask);
+      if (d.flags & 4) f.b.set(d.info, F.info);
       mem.writeBytes(bufFx, fx);
       mem.writeBytes(frame, f.b);
     } catch {
       return { ok: false, frame, bytes: top - frame };
     }
     cpu.setReg(7, BigInt(d.sig));
-    cpu.setReg(6, BigInt(frame + INFO));
-    cpu.setReg(2, BigInt(frame + UC));
+    cpu.setReg(6, BigInt(frame + F.info));
+    cpu.setReg(2, BigInt(frame + F.uc));
     cpu.setReg(0, 0n);
     cpu.sp = BigInt(frame);
     cpu.pc = d.handler;
@@ -190,7 +222,7 @@ export const x86Adapter: ArchAdapter = {
       return fail("frame not readable");
     }
     const v = new DataView(raw.buffer);
-    const fpstate = Number(v.getBigUint64(MC + 184, true));
+    const fpstate = Number(v.getBigUint64(F.fpstate, true));
     let fx: Uint8Array | undefined;
     if (fpstate !== 0) {
       if (fpstate % 16 !== 0) return fail("misaligned fpstate");
@@ -201,22 +233,22 @@ export const x86Adapter: ArchAdapter = {
       }
       // MXCSR reserved bits would #GP in fxrstor; the kernel masks them with mxcsr_feature_mask.
       const fv = new DataView(fx.buffer);
-      fv.setUint32(24, fv.getUint32(24, true) & 0xffff, true);
+      fv.setUint32(SW.mxcsr, fv.getUint32(SW.mxcsr, true) & 0xffff, true);
     }
-    SC_REGS.forEach((r, i) => {
-      const val = v.getBigUint64(MC + 8 * i, true);
-      if (r === 4) cpu.sp = val;
-      else cpu.setReg(r, val);
-    });
-    cpu.pc = Number(v.getBigUint64(MC + 128, true) & 0x1fffffffffffffn);
-    const saved = v.getBigUint64(MC + 136, true);
+    for (const { at: slot, reg } of SC_REGS) {
+      const val = v.getBigUint64(slot, true);
+      if (reg === X86_REG_NUMBER.rsp) cpu.sp = val;
+      else cpu.setReg(reg, val);
+    }
+    cpu.pc = Number(v.getBigUint64(F.rip, true) & 0x1fffffffffffffn);
+    const saved = v.getBigUint64(F.eflags, true);
     setFlags(cpu, (getFlags(cpu) & ~FIX_EFLAGS) | (saved & FIX_EFLAGS));
     if (fx) cpu.fxrstor(fx);
     else cpu.fxrstor(INIT_FX);
     return {
       ok: true,
-      mask: v.getBigUint64(UC + 296, true),
-      altstack: { sp: Number(v.getBigUint64(UC + 16, true)), flags: v.getInt32(UC + 24, true), size: Number(v.getBigUint64(UC + 32, true)) },
+      mask: v.getBigUint64(F.sigmask, true),
+      altstack: { sp: Number(v.getBigUint64(F.ssSp, true)), flags: v.getInt32(F.ssFlags, true), size: Number(v.getBigUint64(F.ssSize, true)) },
     };
   },
 };
