@@ -199,7 +199,7 @@ export function diff(a: Counters, b: Counters): Counters {
   return diffCounters(a, b);
 }
 
-/** Modelled nanoseconds under a cost profile (default: the kernel's, from reference/mechanisms.md §2). */
+/** Modelled nanoseconds under a cost profile (default: the kernel's, from its committed calibrate run). */
 export function modelledNs(c: Counters, profile: CostProfile = DEFAULT_PROFILE): number {
   return predict(profile, c).totalNs;
 }

@@ -1,4 +1,4 @@
-/** The two ELF symbol hash functions (linux-abi.md §3), over the name's UTF-8 bytes. */
+/** The two ELF symbol hash functions (System V gABI hash and glibc's dl_new_hash), over the name's UTF-8 bytes. */
 
 const enc = new TextEncoder();
 

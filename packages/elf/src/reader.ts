@@ -709,7 +709,7 @@ export interface GnuHashTable {
 export function gnuHashTable(b: Bin, off: number, size: number): GnuHashTable {
   const nbuckets = b.u32(off, "nbuckets"), symoffset = b.u32(off + 4), bloomSize = b.u32(off + 8), bloomShift = b.u32(off + 12);
   const bloom = off + 16;
-  const buckets = bloom + 8 * bloomSize; // bloom words are 8 bytes on ELF64 (linux-abi.md §5.6)
+  const buckets = bloom + 8 * bloomSize; // bloom words are 8 bytes on ELF64 (tools/testing/selftests/vDSO/parse_vdso.c)
   const chain = buckets + 4 * nbuckets;
   if (nbuckets === 0 || chain > off + size) throw new ElfError("bad-hash", off, `.gnu.hash header (nbuckets ${nbuckets}, bloom ${bloomSize}) does not fit ${size} bytes`);
   return { nbuckets, symoffset, bloomSize, bloomShift, bloom, buckets, chain, end: off + size };

@@ -1,7 +1,7 @@
 /**
  * ELF64 writer for small shared objects (the vDSO, libkernel.so) and static executables.
  *
- * Layout follows the kernel's vDSO linker scripts (linux-abi.md §2.2/§2.4): ELF header and program headers at
+ * Layout follows the kernel's vDSO linker scripts (arch/arm64/kernel/vdso/vdso.lds.S, arch/x86/entry/vdso/vdso-layout.lds.S): ELF header and program headers at
  * offset 0, then the dynamic-linking tables (.hash, .gnu.hash, .dynsym, .dynstr, .gnu.version,
  * .gnu.version_d, .dynamic), then the caller's sections in the order given, then .shstrtab and the section
  * header table. Every allocated byte has p_offset == p_vaddr - base, which parse_vdso relies on (§5.6).
@@ -283,7 +283,7 @@ export function writeElf(input: ElfWriterInput): ElfImage {
     let bloomWords = 1, bloomShift = 6;
     if (hashStyle !== "sysv") {
       // 2^k bloom bits with k = ceil(log2(n)) + 3, at least 64: 13 symbols give 2 words and shift 7, as ld did
-      // for the Observed x86-64 vDSO (linux-abi.md §2.4).
+      // for the Observed x86-64 vDSO (readelf -a of a Linux 6.x x86-64 vDSO, arch/x86/entry/vdso/vdso-layout.lds.S).
       const k = Math.max(6, Math.ceil(Math.log2(Math.max(1, dsyms.length))) + 3);
       bloomShift = k;
       bloomWords = 2 ** (k - 6);
@@ -297,7 +297,7 @@ export function writeElf(input: ElfWriterInput): ElfImage {
       const vdSize = (1 + versions.length) * (VERDEF_SIZE + VERDAUX_SIZE) + versions.filter((v) => v.parent !== undefined).length * VERDAUX_SIZE;
       gen(".gnu.version_d", SHT.GNU_VERDEF, 8, 0, ".dynstr", 1 + versions.length, () => verdefBytes(input.soname!, versions, dynstr), vdSize);
     }
-    // The .dynamic contents, in the Observed kernel order (linux-abi.md §2.4).
+    // The .dynamic contents, in the Observed kernel order (readelf -a of a Linux 6.x x86-64 vDSO, arch/x86/entry/vdso/vdso-layout.lds.S).
     const addrOf = (n: string) => (l: Layout) => l.section(n).address;
     if (input.soname !== undefined) dynEntries.push([DT.SONAME, sonameOff]);
     if (input.symbolic) dynEntries.push([DT.SYMBOLIC, 0]);

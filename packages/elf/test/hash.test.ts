@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { elfHash, gnuHash } from "../src/index.js";
 
-// Test vectors from /work/shared/reference/linux-abi.md §3.
+// Test vectors from the ELF gABI hash (System V ABI, "Hash Table") and GNU hash (glibc dl_new_hash).
 const VECTORS: [string, number, number][] = [
   ["", 0x00000000, 0x00001505],
   ["LINUX_2.6", 0x03ae75f6, 0x26c62a8a],

@@ -31,7 +31,7 @@ export function ehFrameFor(funcs: { offset: number; size: number }[], textSectio
 }
 
 const NOTE = (() => {
-  // "Linux" note type 0 with LINUX_VERSION_CODE, as the kernel's vDSO carries (linux-abi.md §2.4).
+  // "Linux" note type 0 with LINUX_VERSION_CODE, as the kernel's vDSO carries (readelf -a of a Linux 6.x x86-64 vDSO, arch/x86/entry/vdso/vdso-layout.lds.S).
   const b = new Uint8Array(12 + 8 + 4);
   const dv = new DataView(b.buffer);
   dv.setUint32(0, 6, true);
@@ -42,7 +42,7 @@ const NOTE = (() => {
   return b;
 })();
 
-/** An x86-64 vDSO-shaped input, close to the Observed kernel image (linux-abi.md §2.4). */
+/** An x86-64 vDSO-shaped input, close to the Observed kernel image (readelf -a of a Linux 6.x x86-64 vDSO, arch/x86/entry/vdso/vdso-layout.lds.S). */
 export function vdsoLikeInput(over: Partial<ElfWriterInput> = {}): ElfWriterInput {
   const text = new Uint8Array(0x100).fill(0x90);
   text.set([0xb8, 0xe4, 0, 0, 0, 0x0f, 0x05, 0xc3], 0x00); // clock_gettime: mov $228,%eax; syscall; ret

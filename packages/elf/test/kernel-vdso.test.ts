@@ -4,7 +4,7 @@ import { writeVdsoLike } from "./helpers.js";
 import { fixture, fixtureText, parseDynsyms, parsePhdrs, parseSections } from "./readelf-text.js";
 
 // A real x86-64 vDSO (Linux 6.18.44, dumped from /proc/self/mem by vdso-parser's record script) with its
-// readelf -a -W output: the reference the writer imitates (linux-abi.md §2.4).
+// readelf -a -W output: the reference the writer imitates (readelf -a of a Linux 6.x x86-64 vDSO, arch/x86/entry/vdso/vdso-layout.lds.S).
 const NAME = "linux-6.18-vdso-x86_64.so";
 const real = readElf(fixture(NAME));
 const text = fixtureText(`${NAME}.readelf.txt`);

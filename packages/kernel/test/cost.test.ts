@@ -50,7 +50,7 @@ describe("predict and composites", () => {
       .toBeCloseTo(27 * DEFAULT_PROFILE.cbpfInsnNs + 3 * DEFAULT_PROFILE.filterRunNs - 3 * DEFAULT_PROFILE.sudEntryNs);
     const bounce = predict(DEFAULT_PROFILE, composite("bounce-arm64").counters({ handlerInsns: 40, frameBytes: 32 })).totalNs;
     const direct = predict(DEFAULT_PROFILE, composite("direct").counters({})).totalNs;
-    expect(bounce / direct).toBeGreaterThan(2); // two kernel crossings (mechanisms.md §1 "≥ 2")
+    expect(bounce / direct).toBeGreaterThan(2); // two kernel crossings (a bounce crosses into the kernel at least twice)
     expect(predict(DEFAULT_PROFILE, composite("ported").counters({ handlerInsns: 40 })).totalNs).toBeLessThan(direct);
   });
 });

@@ -81,7 +81,7 @@ function engineBehaviour(c: BehaviourCase): BehaviourOutcome {
     case "kill": return o.scope === "thread" ? { kind: "thread-killed" } : { kind: "killed", signal: o.signal };
     case "trap": {
       const si = seccompSigsysInfo(c.nr, AUDIT_ARCH_X86_64, ip, o.data);
-      // The x86_64 rollback leaves the syscall number in RAX (linux-abi.md §7.5): the kernel model's job, asserted below.
+      // The x86_64 rollback leaves the syscall number in RAX (kernel/seccomp.c, syscall_rollback in arch/*/include/asm/syscall.h): the kernel model's job, asserted below.
       return { kind: "sigsys", code: si.code, errno: si.errno, syscall: si.syscall, arch: si.arch, callAddrMinusStub: Number(si.callAddr - STUB_ADDR), callAddrIsRip: true, raxAtHandler: c.nr };
     }
     default: throw new Error(`outcome ${o.kind} cannot happen without a tracer or listener`);

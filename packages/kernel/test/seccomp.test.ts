@@ -181,7 +181,7 @@ describe("actions", () => {
     expect(r.ret).toBe(-EINVAL); // the caller offered no way to create a listener fd
     expect(seccompOutcome({ ...base, action: SECCOMP_RET_USER_NOTIF, match: { listener: true } as never })).toEqual({ kind: "user-notif", data: 7 });
   });
-  it("SIGSYS siginfo layout (linux-abi.md §8)", () => {
+  it("SIGSYS siginfo layout (include/uapi/asm-generic/siginfo.h)", () => {
     const si = seccompSigsysInfo(39, AUDIT_ARCH_X86_64, 0x401002n, 0x1234);
     const bytes = encodeSigsysInfo(si);
     expect(bytes.length).toBe(128);

@@ -1,7 +1,7 @@
 /**
  * Signal delivery and return on both ISAs, end to end: a guest program installs a SA_SIGINFO
  * handler, signals itself, and the test checks the rt_sigframe the kernel built byte by byte
- * (linux-abi.md §11), the registers at handler entry, and that rt_sigreturn restored everything.
+ * (arch/x86/kernel/signal_64.c, arch/arm64/kernel/signal.c), the registers at handler entry, and that rt_sigreturn restored everything.
  */
 import { describe, expect, it } from "vitest";
 import { A64Assembler, x, sp, xzr, mem as amem } from "@uabi/isa-arm64";

@@ -5,7 +5,7 @@
  *
  * Where the handler finds each page (see {@link PAGE_PLACEMENT}):
  * - the **vvar** page and the **uts** page sit at fixed offsets *below* the vDSO text, as Linux
- *   places its data pages (linux-abi.md §2.5); code reaches them PC-relatively, with no register
+ *   places its data pages (arch/x86/entry/vdso/vma.c, arch/arm64/kernel/vdso.c); code reaches them PC-relatively, with no register
  *   and no kernel help;
  * - the **per-task** and **per-fs** pages can be anywhere; the kernel writes their addresses into
  *   two pointer slots of the vvar page whenever it switches to a thread. The simulated machine

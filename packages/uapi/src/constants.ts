@@ -132,7 +132,7 @@ export const TRAP = Object.freeze({ BRKPT: 1, TRACE: 2, BRANCH: 3, HWBKPT: 4 } a
 export const CLD = Object.freeze({ EXITED: 1, KILLED: 2, DUMPED: 3, TRAPPED: 4, STOPPED: 5, CONTINUED: 6 } as const);
 
 /**
- * prctl options (include/uapi/linux/prctl.h), incl. Syscall User Dispatch (linux-abi.md §6). Values up to 64
+ * prctl options (include/uapi/linux/prctl.h), incl. Syscall User Dispatch (kernel/entry/syscall_user_dispatch.c). Values up to 64
  * are checked against the Debian 12 headers by the oracle test; 65–78 were read from later prctl.h revisions
  * (shadow stack 74–76 in 6.13, TIMER_CREATE_RESTORE_IDS 77 and FUTEX_HASH 78 in 6.15/6.16).
  */
@@ -183,7 +183,7 @@ export const ARCH_PRCTL = Object.freeze({
   SHSTK_LOCK: 0x5003, SHSTK_UNLOCK: 0x5004, SHSTK_STATUS: 0x5005,
 } as const);
 
-/** seccomp (include/uapi/linux/seccomp.h; linux-abi.md §7). */
+/** seccomp (include/uapi/linux/seccomp.h; kernel/seccomp.c). */
 export const SECCOMP = Object.freeze({
   MODE_DISABLED: 0, MODE_STRICT: 1, MODE_FILTER: 2,
   SET_MODE_STRICT: 0, SET_MODE_FILTER: 1, GET_ACTION_AVAIL: 2, GET_NOTIF_SIZES: 3,
@@ -195,7 +195,7 @@ export const SECCOMP = Object.freeze({
 } as const);
 
 /**
- * Classic BPF opcode fields (include/uapi/linux/bpf_common.h, filter.h; linux-abi.md §7.6) for seccomp filters.
+ * Classic BPF opcode fields (include/uapi/linux/bpf_common.h, filter.h; Documentation/networking/filter.rst) for seccomp filters.
  * An opcode is class | size | mode (loads) or class | op | source (ALU/JMP).
  */
 export const BPF = Object.freeze({

@@ -27,7 +27,7 @@ const siginfo = S("siginfo", [
   ["si_perf_data", "u64", { at: 24 }], ["si_perf_type", "u32", { at: 32 }], ["si_perf_flags", "u32", { at: 36 }],
   // _sigpoll
   ["si_band", "s64", { at: 16 }], ["si_fd", "s32", { at: 24 }],
-  // _sigsys (linux-abi.md §8)
+  // _sigsys (include/uapi/asm-generic/siginfo.h)
   ["si_call_addr", "ptr", { at: 16 }], ["si_syscall", "s32", { at: 24 }], ["si_arch", "u32", { at: 28 }],
 ], { size: 128 });
 
@@ -180,11 +180,11 @@ export const ARM64_SIGFRAME = Object.freeze({
   /** The minimum rt_sigframe (siginfo + ucontext); frames are 16-aligned and followed by a 16-byte frame record. */
   SIGFRAME_MIN_SIZE: 4688,
   SIGFRAME_MAXSZ: 0x10000,
-  /** Silently cleared on sigreturn (valid_user_regs RES0 mask, linux-abi.md §11.2). */
+  /** Silently cleared on sigreturn (valid_user_regs RES0 mask, arch/arm64/kernel/signal.c, arch/arm64/kernel/ptrace.c). */
   PSR_RES0_MASK: 0xffffffff0cdfe020n,
 });
 
-/** x86-64 FP/xstate signal-frame constants (arch/x86/include/uapi/asm/sigcontext.h, linux-abi.md §11.1). */
+/** x86-64 FP/xstate signal-frame constants (arch/x86/include/uapi/asm/sigcontext.h, arch/x86/kernel/signal_64.c). */
 export const X86_64_SIGFRAME = Object.freeze({
   FP_XSTATE_MAGIC1: 0x46505853, FP_XSTATE_MAGIC2: 0x46505845, FP_XSTATE_MAGIC2_SIZE: 4,
   /** rt_sigframe without the FP area. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LAYOUTS, offsetOf, readField, writeField, defineStruct, UapiError } from "../src/index.js";
 
 describe("struct layouts", () => {
-  it("matches linux-abi.md §7.1/§8/§11 offsets", () => {
+  it("matches the kernel's uapi headers (seccomp.h, siginfo.h, sigcontext.h)", () => {
     const a = LAYOUTS.arm64;
     const x = LAYOUTS.x86_64;
     expect(offsetOf(a.seccomp_data, "args", 5)).toBe(56);

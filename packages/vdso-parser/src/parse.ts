@@ -1,7 +1,7 @@
 /**
  * What a static binary does with AT_SYSINFO_EHDR: find the vDSO's dynamic tables and look a symbol up by
  * name and version. The lookup follows the kernel's tools/testing/selftests/vDSO/parse_vdso.c
- * (linux-abi.md §5): first PT_LOAD gives the load offset, PT_DYNAMIC is found by p_offset, GNU hash is
+ * (tools/testing/selftests/vDSO/parse_vdso.c): first PT_LOAD gives the load offset, PT_DYNAMIC is found by p_offset, GNU hash is
  * preferred over SysV, only STT_FUNC with GLOBAL/WEAK binding matches, the SysV path skips SHN_UNDEF, versym is
  * masked with 0x7fff, BASE verdefs are skipped and both vd_hash and the first Verdaux name must match.
  *

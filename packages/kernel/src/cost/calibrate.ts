@@ -92,7 +92,7 @@ export function buildCalibrationReport(raw: CalibrationRaw, host: CalibrationHos
   const allow = cbpfCount(filter, NR_GETPID, stub + 2n);
   const rows: [string, CompositeParams, number][] = [
     // getpid through a call to the `syscall; ret` stub: a direct syscall with more user instructions
-    // than the raw loop the syscall primitive came from (mechanisms.md §2 has the same row).
+    // than the raw loop the syscall primitive came from (the committed calibration run has the same row).
     ["direct", { userInsns: raw.n_stub_getpid }, raw.t_stub_getpid],
     ["vdso-call", { userInsns: raw.n_vdso, timerReads: 1 }, raw.t_vdso],
     ["sud-trap", { userInsns: raw.n_sud_trap }, raw.t_sud_trap],

@@ -1,5 +1,5 @@
 /**
- * `struct seccomp_data` (64 bytes, linux-abi.md §7.1) and the talk's extension.
+ * `struct seccomp_data` (64 bytes, include/uapi/linux/seccomp.h) and the talk's extension.
  *
  * Extension (uabi, not Linux): the same struct followed by the vDSO text bounds,
  *   u64 vdso_start @ 64, u64 vdso_end @ 72   (80 bytes in all).

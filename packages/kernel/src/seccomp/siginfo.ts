@@ -1,6 +1,6 @@
 /**
  * SIGSYS siginfo for SECCOMP_RET_TRAP (force_sig_seccomp; layout include/uapi/asm-generic/siginfo.h,
- * linux-abi.md §7.5 and §8): si_signo 31, si_errno = the filter's 16-bit data, si_code SYS_SECCOMP (1),
+ * kernel/seccomp.c seccomp_init_siginfo, include/uapi/asm-generic/siginfo.h): si_signo 31, si_errno = the filter's 16-bit data, si_code SYS_SECCOMP (1),
  * si_call_addr = the PC after the syscall instruction, si_syscall, si_arch. 128 bytes, 64-bit layout.
  */
 import { SIGSYS, SYS_SECCOMP } from "./constants.js";
