@@ -12,7 +12,7 @@ import { vfpExpandImm } from "./bits.js";
 import { decode, decodeBitMasks, type Decoded } from "./decode.js";
 import {
   FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand, MULT_OPCODES,
-  SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR_SHIFT_OPS,
+  SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR3_SAT_OPS, SCALAR_SHIFT_OPS,
 } from "./simd-tables.js";
 import type { FieldMap, RowName } from "./table.js";
 
@@ -701,6 +701,8 @@ const FMT: Formatters = {
       const t = size & 1 ? "d" : "s";
       return `${name}\t${t}${rd}, ${t}${rn}, ${t}${rm}`;
     }
+    const sat = SCALAR3_SAT_OPS[(U << 5) | opcode];
+    if (sat) { const t = "bhsd"[size]; return `${sat}\t${t}${rd}, ${t}${rn}, ${t}${rm}`; }
     const name = SCALAR3_INT_OPS[(U << 5) | opcode];
     return name && size === 3 ? `${name}\td${rd}, d${rn}, d${rm}` : undefined;
   },
@@ -712,6 +714,8 @@ const FMT: Formatters = {
       const t = size & 1 ? "d" : "s";
       return `${fp}\t${t}${rd}, ${t}${rn}${opcode >= 12 && opcode <= 14 ? ", #0.0" : ""}`;
     }
+    const narrow = SCALAR2_NARROW_OPS[(U << 5) | opcode];
+    if (narrow) return size === 3 ? undefined : `${narrow}\t${"bhsd"[size]}${rd}, ${"bhsd"[size + 1]}${rn}`;
     const name = SCALAR2_INT_OPS[(U << 5) | opcode];
     if (!name || size !== 3) return undefined;
     return `${name}\td${rd}, d${rn}${name.startsWith("cm") ? ", #0" : ""}`;

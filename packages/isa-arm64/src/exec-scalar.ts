@@ -7,15 +7,16 @@
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
 import { FP_SIMD } from "./exec-fp.js";
-import { simdFixedCvt } from "./exec-simdfp.js";
-import { FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, fpKey, SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR_SHIFT_OPS } from "./simd-tables.js";
+import { simdFixedCvt, simdInt3Big } from "./exec-simdfp.js";
+import { FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, fpKey, SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR3_SAT_OPS, SCALAR_SHIFT_OPS } from "./simd-tables.js";
 
-/** `h` followed by zeroing V<d> above its low `bytes` (4: an s element, 8: a d element). */
+/** `h` followed by zeroing V<d> above its low `bytes` (1, 2, 4 or 8: a b, h, s or d element). */
 function scalar(c: Arm64Cpu, h: Handler | undefined, d: number, bytes: number): Handler | undefined {
   if (!h) return undefined;
   const vw = c.vw, base = d * 4;
   if (bytes === 8) return () => { const r = h(); vw[base + 2] = 0; vw[base + 3] = 0; return r; };
-  return () => { const r = h(); vw[base + 1] = 0; vw[base + 2] = 0; vw[base + 3] = 0; return r; };
+  const low = bytes === 4 ? -1 : bytes === 2 ? 0xffff : 0xff;
+  return () => { const r = h(); vw[base] = vw[base]! & low; vw[base + 1] = 0; vw[base + 2] = 0; vw[base + 3] = 0; return r; };
 }
 
 export const SCALAR = {
@@ -28,7 +29,9 @@ export const SCALAR = {
       const dbl = (size & 1) === 1;
       return scalar(c, FP_SIMD.SIMD_3SAME(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
     }
-    if (size !== 3 || !SCALAR3_INT_OPS[(U << 5) | opcode]) return undefined;
+    const k = (U << 5) | opcode;
+    if (SCALAR3_SAT_OPS[k]) return scalar(c, simdInt3Big(c, { ...f, Q: size === 3 ? 1 : 0 }, pc, true), f.rd, 1 << size);
+    if (size !== 3 || !SCALAR3_INT_OPS[k]) return undefined;
     return scalar(c, FP_SIMD.SIMD_3SAME(c, { ...f, Q: 1 }, pc), f.rd, 8);
   },
   SIMD_SCALAR_2MISC(c, f, pc) {
@@ -39,7 +42,10 @@ export const SCALAR = {
       const dbl = (size & 1) === 1;
       return scalar(c, FP_SIMD.SIMD_2MISC(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
     }
-    if (size !== 3 || !SCALAR2_INT_OPS[(U << 5) | opcode]) return undefined;
+    const k = (U << 5) | opcode;
+    // Narrowing: the vector form with Q=0 puts element 0's result in byte 0 up.
+    if (SCALAR2_NARROW_OPS[k]) return size === 3 ? undefined : scalar(c, FP_SIMD.SIMD_2MISC(c, { ...f, Q: 0 }, pc), f.rd, 1 << size);
+    if (size !== 3 || !SCALAR2_INT_OPS[k]) return undefined;
     return scalar(c, FP_SIMD.SIMD_2MISC(c, { ...f, Q: 1 }, pc), f.rd, 8);
   },
   SIMD_SCALAR_SHIFT(c, f, pc) {

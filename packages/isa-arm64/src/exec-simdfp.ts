@@ -399,8 +399,11 @@ const satS = (v: bigint, bits: number) => { const max = (1n << BigInt(bits - 1))
 const satU = (v: bigint, bits: number) => { const max = (1n << BigInt(bits)) - 1n; return v > max ? max : v < 0n ? 0n : v; };
 const absB = (v: bigint) => (v < 0n ? -v : v);
 
-/** Three-same integer ops not in the fast table: key U<<5 | opcode. */
-export function simdInt3Big(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Handler | undefined {
+/**
+ * Three-same integer ops not in the fast table: key U<<5 | opcode. `scalar64` admits the 64-bit
+ * saturating add/subtract, which the scalar forms have (the vector 2d ones are not implemented).
+ */
+export function simdInt3Big(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number, scalar64 = false): Handler | undefined {
   const { Q, U, size, opcode } = f;
   const key = (U << 5) | opcode;
   const bits = 8 << size, B = BigInt(bits), signed = U === 0;
@@ -416,7 +419,7 @@ export function simdInt3Big(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number):
   };
   const op = ops[key];
   if (!op) return undefined;
-  if (size === 3 && (!Q || opcode !== 8)) return undefined;
+  if (size === 3 && (!Q || (opcode !== 8 && !(scalar64 && (opcode === 1 || opcode === 5))))) return undefined;
   function shlBy(a: bigint, b: bigint): bigint {
     const s = BigInt.asIntN(8, b); // the shift is the signed low byte of each element
     if (s >= 0n) return s >= B ? 0n : a << s;

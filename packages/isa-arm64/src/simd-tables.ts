@@ -64,6 +64,10 @@ export const MULT_OPCODES: Readonly<Record<number, readonly [number, number]>> =
 export const SCALAR3_INT_OPS: Readonly<Record<number, string>> = {
   16: "add", 48: "sub", 6: "cmgt", 7: "cmge", 38: "cmhi", 39: "cmhs", 49: "cmeq", 17: "cmtst", 8: "sshl", 40: "ushl",
 };
+/** Scalar three-same saturating ops, every element size (b, h, s, d). */
+export const SCALAR3_SAT_OPS: Readonly<Record<number, string>> = { 1: "sqadd", 33: "uqadd", 5: "sqsub", 37: "uqsub" };
+/** Scalar saturating narrows (two-register misc, result size 0..2 from an element twice as wide). */
+export const SCALAR2_NARROW_OPS: Readonly<Record<number, string>> = { 20: "sqxtn", 52: "uqxtn", 50: "sqxtun" };
 /** Scalar three-same FP ops, by their FP3_OPS name (s or d by size<0>). */
 export const SCALAR3_FP_OPS: ReadonlySet<string> = new Set(["fabd", "fcmeq", "fcmge", "fcmgt", "facge", "facgt"]);
 /** Scalar two-register-misc integer ops (size 3); the compares are against #0. */
