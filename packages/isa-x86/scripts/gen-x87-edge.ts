@@ -1,9 +1,9 @@
 /**
  * x87 edge-case differential oracle, in the format of scripts/gen-x87.ts (test/x87.test.ts replays both):
- * - fprem with operands whose exponents are far apart (partial remainder, C2 set until done), single steps and
+ * - fprem and fprem1 with operands whose exponents are far apart (partial remainder, C2 set until done), single steps and
  *   the `1: fprem; fnstsw %ax; testb $4,%ah; jnz 1b` loop libm's fmodl runs;
  * - operands with invalid 80-bit encodings (unnormals, pseudo-infinities, pseudo-NaNs), pseudo-denormals,
- *   denormals and signalling/quiet NaNs through arithmetic, compares, fxam, stores and loads.
+ *   denormals and signalling/quiet NaNs through arithmetic, compares, fxam, fxtract, stores and loads.
  * Records test/fixtures/x87-edge-native.json.gz.
  * Run (x86-64 host with gcc and binutils): node --import tsx packages/isa-x86/scripts/gen-x87-edge.ts
  */
@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 const FPREM_LOOP = "1: fprem; fnstsw %ax; testb $4,%ah; jnz 1b";
+const FPREM1_LOOP = "1: fprem1; fnstsw %ax; testb $4,%ah; jnz 1b";
 // io layout as in gen-x87.ts: 0 a (10 bytes, padded to 16), 16 b, 32 cw, 40 out st0, 56 sw, 64 flags, 72 memory result
 const OPS = [
   "fprem", FPREM_LOOP,
@@ -21,8 +22,9 @@ const OPS = [
   "fchs", "fabs", "fxch %st(1)", "fld %st(1); fstp %st(1)",
   "fistpll 72(%0)", "fistpl 72(%0)", "fisttpll 72(%0)", "fstpl 72(%0)", "fstps 72(%0)",
   "fucomi %st(1),%st", "fcomi %st(1),%st", "fucom %st(1)", "fcom %st(1)", "fxam", "ftst",
+  "fprem1", FPREM1_LOOP, "fxtract", "fxtract; fxch %st(1)",
 ];
-const FPREM_OPS = new Set(["fprem", FPREM_LOOP]);
+const FPREM_OPS = new Set(["fprem", FPREM_LOOP, "fprem1", FPREM1_LOOP]);
 
 let seed = 0x452821e638d01377n;
 function rnd(): bigint {
@@ -65,10 +67,10 @@ OPS.forEach((text, op) => {
   if (FPREM_OPS.has(text)) {
     // fmodl(5.5L, 0x1p-1074L): the case behind strtod's minutes-long runs.
     cases.push({ op, a: f80(0, 16383 + 2, 0xb000000000000000n), b: f80(0, 16383 - 1074, TOP), cw: 0x37f });
-    for (let k = 0; k < 60; k++) {
+    for (let k = 0; k < (text.startsWith("1:") ? 60 : 90); k++) {
       // st(0) = a (dividend), st(1) = b (divisor), exponents 0..20000 apart, either sign, b sometimes denormal.
       const ea = 16383 + Number(rnd() % 8000n) - 2000;
-      const d = [1, 31, 32, 33, 63, 64, 65, 95, 96, 127, 128, 1076, 4000, 12000][k % 14]! + Number(rnd() % 3n);
+      const d = [0, 1, 31, 32, 33, 63, 64, 65, 95, 96, 127, 128, 1076, 4000, 12000][k % 15]! + Number(rnd() % 3n);
       const eb = Math.max(ea - d, 1);
       const b = k % 10 === 9 ? f80(sign(), 0, frac() | 1n) : normal(eb);
       const a = k % 6 === 5 ? f80(sign(), ea, TOP | ((rnd() >> 40n) << 40n)) : normal(ea);

@@ -347,7 +347,7 @@ export let remIncomplete = false;
  * implementation-specific (32..63): Intel parts take N = 32 + (D mod 32), so each step leaves a difference that
  * is a multiple of 32, reducing it by 32 to 63 (measured, test/fixtures/x87-edge-native.json.gz).
  */
-export function rem(a: F80, b: F80): F80 {
+export function rem(a: F80, b: F80, nearest = false): F80 {
   remQuotientBits = 0;
   remIncomplete = false;
   if (isNaN80(a) || isNaN80(b)) return nanOf(a, b);
@@ -362,9 +362,37 @@ export function rem(a: F80, b: F80): F80 {
   const e = Math.min(ae, be + sh);
   const A = am << BigInt(ae - e);
   const B = bm << BigInt(be + sh - e);
-  if (!remIncomplete) remQuotientBits = Number((A / B) & 7n);
-  const r = A % B;
-  return r === 0n ? { s: a.s, e: 0, m: 0n } : pack(a.s, r, e);
+  let q = A / B;
+  let r = A - q * B;
+  let s = a.s;
+  // fprem1 (IEEE remainder): a complete step rounds the quotient to nearest, ties to even.
+  if (nearest && !remIncomplete && (2n * r > B || (2n * r === B && (q & 1n) === 1n))) {
+    q += 1n;
+    r = B - r;
+    s ^= 1;
+  }
+  if (!remIncomplete) remQuotientBits = Number(q & 7n);
+  return r === 0n ? { s: a.s, e: 0, m: 0n } : pack(s, r, e);
+}
+/** fprem1: as rem, with the final quotient rounded to nearest (SDM FPREM1). */
+export function rem1(a: F80, b: F80): F80 {
+  return rem(a, b, true);
+}
+
+/**
+ * fxtract: [exponent, significand] of a, the exponent as a value and the significand scaled into [1, 2)
+ * with a's sign (denormals normalised). Zero gives [−∞, a] (and ZE, which the caller raises); ±∞ gives [+∞, a].
+ */
+export function extract(a: F80): [F80, F80] {
+  if (isNaN80(a)) {
+    const n = nanOf(a, a);
+    return [n, n];
+  }
+  if (isInf80(a)) return [{ s: 0, e: 0x7fff, m: TOP }, a];
+  if (isZero80(a)) return [{ s: 1, e: 0x7fff, m: TOP }, a];
+  const [m, e] = parts(a);
+  const lead = e + bitLength(m) - 1;
+  return [fromInt(BigInt(lead)), pack(a.s, m, e - lead)];
 }
 
 export function fromBytes(b: Uint8Array, off = 0): F80 {

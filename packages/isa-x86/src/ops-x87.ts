@@ -283,6 +283,19 @@ function regForm(c: X86Cpu, i: Insn): void {
           }
           break;
         case 6:
+          if (k === 4) { // fxtract: st(0) ← exponent, then push the significand
+            const a = st(c, 0);
+            const [ex, sig] = F.extract(a);
+            if (F.isZero80(a)) c.fpSw |= 4; // ZE
+            setSt(c, 0, invalidCheck(c, a, a, ex));
+            push(c, sig);
+            return;
+          }
+          if (k === 5) { // fprem1
+            setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.rem1(st(c, 0), st(c, 1))));
+            setRemFlags(c);
+            return;
+          }
           if (k === 6) { c.fpTop = (c.fpTop - 1) & 7; return; }
           if (k === 7) { c.fpTop = (c.fpTop + 1) & 7; return; }
           break;
@@ -290,8 +303,7 @@ function regForm(c: X86Cpu, i: Insn): void {
           switch (k) {
             case 0: { // fprem: partial remainder (C2=1) or complete, truncating quotient; C0,C3,C1 = Q2,Q1,Q0
               setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.rem(st(c, 0), st(c, 1))));
-              const q = F.remQuotientBits;
-              c.fpSw = (c.fpSw & ~(C0 | C1 | C2 | C3)) | (F.remIncomplete ? C2 : (q & 4 ? C0 : 0) | (q & 2 ? C3 : 0) | (q & 1 ? C1 : 0));
+              setRemFlags(c);
               return;
             }
             case 2: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.sqrt(st(c, 0), rc(c)))); return;
@@ -348,6 +360,12 @@ function regForm(c: X86Cpu, i: Insn): void {
   c.fault(i, { kind: "undefined", pc: i.addr, detail: `x87 ${i.def.mn} not implemented` });
 }
 
+/** fprem/fprem1 condition codes: C2 for a partial remainder, else C0, C3, C1 = Q2, Q1, Q0. */
+function setRemFlags(c: X86Cpu): void {
+  const q = F.remQuotientBits;
+  c.fpSw = (c.fpSw & ~(C0 | C1 | C2 | C3)) | (F.remIncomplete ? C2 : (q & 4 ? C0 : 0) | (q & 2 ? C3 : 0) | (q & 1 ? C1 : 0));
+}
+
 function fxam(c: X86Cpu): void {
   const p = c.fpTop;
   const v = c.st[p]!;
@@ -363,7 +381,16 @@ function fxam(c: X86Cpu): void {
   c.fpSw = (c.fpSw & ~(C0 | C1 | C2 | C3)) | f | neg;
 }
 
-X87_OPS.op("x87", () => (c, i) => {
+/**
+ * Decoded x87 rows without semantics here: they get no handler, so they trap as undefined instructions (the
+ * tables still decode and disassemble them). The transcendentals round in implementation-specific ways that
+ * would need their own oracle; the BCD and full-state save/restore forms are unused by libc.
+ */
+export const X87_NOT_IMPLEMENTED: ReadonlySet<string> = new Set([
+  "f2xm1", "fyl2x", "fyl2xp1", "fptan", "fpatan", "fsin", "fcos", "fsincos", "frstor", "fnsave", "fbld", "fbstp",
+]);
+
+X87_OPS.op("x87", (d) => X87_NOT_IMPLEMENTED.has(d.mn) ? undefined : (c, i) => {
   if (i.mod === 3) regForm(c, i);
   else memForm(c, i);
 });
