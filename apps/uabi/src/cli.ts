@@ -46,7 +46,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       { name: "arch", type: "string", valueName: "arm64|x86_64|all", summary: "which ISAs (default all)" },
       { name: "json", type: "boolean", summary: "print the whole report as JSON" },
-      { name: "profile", type: "string", valueName: "file", summary: "cost profile JSON for modelled times (default: the kernel's, from mechanisms.md §2)" },
+      { name: "profile", type: "string", valueName: "file", summary: "cost profile JSON for modelled times (default: the kernel's, from its committed calibrate run)" },
     ],
     positionals: [],
     handler: () => import("./commands/demo.js"),
@@ -59,6 +59,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "frame", type: "string", valueName: "where", summary: `bounce frame: ${choices(FRAMES)} (default stack)` },
       { name: "libkernel", type: "string", valueName: "variant", summary: `libkernel: ${choices(LIBKERNELS)} (default vdso)` },
       { name: "personality", type: "string", valueName: "abi", summary: `ABI personality: ${choices(PERSONALITIES)} (default linux)` },
+      { name: "pin", type: "boolean", summary: "pin the vDSO's syscall sites: a syscall from libkernel's text at a site not declared for it kills the task with SIGSYS" },
       { name: "trace", type: "boolean", summary: "strace-format lines on stderr, each marked with its path ([direct], [bounce→user], ...)" },
       { name: "stats", type: "boolean", summary: "counters and modelled cost on stderr at exit" },
       { name: "json", type: "boolean", summary: "with --stats: one JSON line instead of the table" },
@@ -77,6 +78,21 @@ export const COMMANDS: readonly CommandSpec[] = [
       "Put uabi's options before <elf>; everything after <elf> goes to the guest (or use --).",
     ].join("\n"),
     handler: () => import("./commands/run.js"),
+  },
+  {
+    path: ["study"],
+    summary: "what breaks and what it costs: workloads under every mechanism (and pinning) on both ISAs, compared with direct",
+    options: [
+      { name: "workloads", type: "string", valueName: "spec", summary: "default | all | comma-separated id substrings (study:, corpus:x86_64-musl, busybox:…)" },
+      { name: "arch", type: "string", valueName: "arm64|x86_64|all", summary: "which ISAs (default all)" },
+      { name: "configs", type: "string", valueName: "list", summary: "configuration ids to run besides direct (default all)" },
+      { name: "json", type: "boolean", summary: "print the whole report as JSON (with schemaVersion)" },
+      { name: "profile", type: "string", valueName: "file", summary: "cost profile JSON for modelled times" },
+      { name: "max-insns", type: "number", valueName: "n", summary: "instruction budget per run (default 3e8)" },
+    ],
+    positionals: [],
+    details: "Exit 1 when a difference is not explained by the catalogue. Progress goes to stderr.",
+    handler: () => import("./commands/study.js"),
   },
   {
     path: ["bench"],

@@ -94,6 +94,8 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     ...(args.str("root") !== undefined ? { root: new NodeHostFs(args.str("root")!) } : {}),
     ...(maxInsns !== undefined ? { maxInstructions: maxInsns } : {}),
     ...(memLimit !== undefined ? { memLimit } : {}),
+    // --pin: OpenBSD-style pinned syscall sites (packages/kernel/src/entry/pin.ts).
+    ...(args.bool("pin") ? { pinSyscalls: true } : {}),
     ...(args.bool("trace") ? { trace: (l: string) => trace!.line(l) } : {}),
     onMissingSyscall: (arch, nr, name) => {
       const key = `${arch}:${nr}`;
@@ -141,7 +143,7 @@ function formatStats(config: MachineConfig, arch: string, r: RunResult, profile:
     ...Object.entries(rep.counters).filter(([k, v]) => v !== 0 || k === "kernelEntries").map(([k, v]) => [k, String(v)] as [string, string]),
     ["signal frames", rep.signalFrameBytes.length ? rep.signalFrameBytes.join(", ") + " bytes" : "none"],
     ["context switches", String(rep.contextSwitches)],
-    ["modelled time", `${formatNs(rep.modelledNs)} (cost profile ${profile === DEFAULT_PROFILE ? "default, from reference/mechanisms.md §2" : `'${profile.name}'`})`],
+    ["modelled time", `${formatNs(rep.modelledNs)} (cost profile ${profile === DEFAULT_PROFILE ? "default, from the committed calibrate run" : `'${profile.name}'`})`],
   ];
   if (rep.missingSyscalls.length) rows.push(["missing syscalls", rep.missingSyscalls.join(", ")]);
   return `uabi: stats\n${rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`).join("\n")}\n`;

@@ -1,0 +1,152 @@
+/**
+ * `uabi study` as a library: run workloads under every configuration on both ISAs, compare each run with the
+ * direct run of the same workload, attribute every difference to a catalogued cause (or report it unexplained),
+ * and count what each configuration cost.
+ */
+import { DEFAULT_PROFILE, type CostProfile } from "@uabi/kernel";
+import { CATALOGUE, DIFF_KINDS, classify, type DiffKind } from "./catalogue.js";
+import { STUDY_CONFIGS, type StudyConfig } from "./configs.js";
+import { differences, observe, type Observation, type Workload } from "./observe.js";
+import { allWorkloads, selectWorkloads } from "./workloads.js";
+
+export { CATALOGUE, STUDY_CONFIGS, allWorkloads, selectWorkloads, observe, differences, classify };
+export type { Workload, Observation, StudyConfig, DiffKind };
+export { hostWorkloads } from "./workloads.js";
+export { PROVOKERS, buildProvoker } from "./provoke.js";
+
+/** Bumped when a field changes meaning or disappears. */
+export const STUDY_SCHEMA_VERSION = 1;
+
+export interface StudyCell {
+  workload: string;
+  config: string;
+  identical: boolean;
+  diffs: DiffKind[];
+  causes: string[];
+  unexplained: DiffKind[];
+  exitStatus: number;
+  cost: { kernelEntries: number; userInsns: number; handlerInsns: number; signals: number; stackBytes: number; modelledNs: number; ratioToDirect: number | null };
+  /** Wall time of the simulation (ms): not a prediction of anything. */
+  hostMs: number;
+}
+
+/** Measured host figures per workload and mechanism, filled by a native runner (`uabi study --host`, not built yet). */
+export interface HostFigure {
+  workload: string;
+  mechanism: "direct" | "sud" | "seccomp" | "ptrace";
+  medianNs: number;
+  runs: number;
+  predictedRatio: number | null;
+  measuredRatio: number | null;
+}
+
+export interface StudyReport {
+  schemaVersion: number;
+  profile: string;
+  arches: string[];
+  configs: StudyConfig[];
+  workloads: { id: string; arch: string; group: string; provokes: string | null; argv: readonly string[] }[];
+  cells: StudyCell[];
+  catalogue: { id: string; title: string; explanation: string; linux: string; status: string; reason: string; mechanisms: string; provoker: string }[];
+  /** Cells with a difference no cause explains. */
+  unexplained: number;
+  host: { measured: HostFigure[]; note: string };
+  durationMs: number;
+}
+
+export interface StudyOptions {
+  workloads?: string;
+  arches?: readonly ("arm64" | "x86_64")[];
+  /** Configuration ids (default all). */
+  configs?: readonly string[];
+  profile?: CostProfile;
+  maxInstructions?: number;
+  onProgress?: (line: string) => void;
+}
+
+export function studyReport(o: StudyOptions = {}): StudyReport {
+  const t0 = Date.now();
+  const arches = o.arches ?? ["arm64", "x86_64"];
+  const profile = o.profile ?? DEFAULT_PROFILE;
+  const configs = STUDY_CONFIGS.filter((c) => c.id === "direct" || !o.configs || o.configs.includes(c.id));
+  const unknown = (o.configs ?? []).filter((id) => !STUDY_CONFIGS.some((c) => c.id === id));
+  if (unknown.length) throw new Error(`unknown configuration ${unknown.join(", ")} (one of ${STUDY_CONFIGS.map((c) => c.id).join(", ")})`);
+  const ws = selectWorkloads(o.workloads ?? "default", allWorkloads()).filter((w) => arches.includes(w.arch));
+  const cells: StudyCell[] = [];
+  for (const w of ws) {
+    const direct = observe(w, configs[0]!, { profile, ...(o.maxInstructions ? { maxInstructions: o.maxInstructions } : {}) });
+    for (const c of configs) {
+      const run = c.id === "direct" ? direct : observe(w, c, { profile, ...(o.maxInstructions ? { maxInstructions: o.maxInstructions } : {}) });
+      const diffs = differences(run, direct);
+      const { causes, unexplained } = classify({ config: c, run, direct }, diffs);
+      const k = run.counters;
+      cells.push({
+        workload: w.id, config: c.id, identical: diffs.length === 0, diffs, causes, unexplained, exitStatus: run.exitStatus,
+        cost: {
+          kernelEntries: k.kernelEntries, userInsns: k.userInsns, handlerInsns: k.handlerInsns, signals: k.signalDeliveries, stackBytes: k.stackBytes,
+          modelledNs: run.modelledNs, ratioToDirect: direct.modelledNs > 0 ? run.modelledNs / direct.modelledNs : null,
+        },
+        hostMs: Math.round(run.hostMs),
+      });
+    }
+    o.onProgress?.(`${w.id}: ${cells.filter((x) => x.workload === w.id && !x.identical).length} configuration(s) differ`);
+  }
+  return {
+    schemaVersion: STUDY_SCHEMA_VERSION, profile: profile.name, arches: [...arches], configs: [...configs],
+    workloads: ws.map((w) => ({ id: w.id, arch: w.arch, group: w.group, provokes: w.provokes ?? null, argv: w.argv })),
+    cells,
+    catalogue: CATALOGUE.map((c) => ({
+      id: c.id, title: c.title, explanation: c.explanation, linux: c.linux, status: c.status.kind,
+      reason: c.status.kind === "fixed" ? c.status.how : c.status.because, mechanisms: c.mechanisms, provoker: c.provoker,
+    })),
+    unexplained: cells.filter((c) => c.unexplained.length > 0).length,
+    host: { measured: [], note: "not measured: `uabi study --host` (a native SUD / seccomp / ptrace reflector) is not built yet" },
+    durationMs: Date.now() - t0,
+  };
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+
+/** The text report: the behaviour matrix, the overhead matrix, and the catalogue causes that appeared. */
+export function formatStudy(r: StudyReport): string {
+  const L: string[] = [];
+  const cfgs = r.configs.filter((c) => c.id !== "direct").map((c) => c.id);
+  const ids = r.workloads.map((w) => w.id);
+  const cell = (w: string, c: string) => r.cells.find((x) => x.workload === w && x.config === c);
+  const wid = Math.max(8, ...ids.map((i) => i.length));
+  L.push(`uabi study: ${ids.length} workloads × ${r.configs.length} configurations (${r.arches.join(", ")}), compared with direct`, "");
+  L.push("Behaviour (= identical to direct; otherwise the catalogued causes, ?kind = unexplained difference):");
+  const text = (w: string, c: string) => {
+    const x = cell(w, c);
+    if (!x) return "";
+    if (x.identical) return "=";
+    return [...x.causes, ...x.unexplained.map((u) => `?${u}`)].join("+");
+  };
+  const widths = cfgs.map((c) => Math.max(c.length, ...ids.map((w) => text(w, c).length)));
+  L.push(`  ${pad("workload", wid)}  ${cfgs.map((c, i) => pad(c, widths[i]!)).join("  ")}`.trimEnd());
+  for (const w of ids) L.push(`  ${pad(w, wid)}  ${cfgs.map((c, i) => pad(text(w, c), widths[i]!)).join("  ")}`.trimEnd());
+  L.push("", `Cost: modelled time ÷ direct (cost profile '${r.profile}'); direct column: modelled time and kernel entries`);
+  const ratio = (w: string, c: string) => {
+    const x = cell(w, c);
+    return x?.cost.ratioToDirect == null ? "—" : `${x.cost.ratioToDirect.toFixed(2)}`;
+  };
+  const directText = (w: string) => {
+    const x = cell(w, "direct");
+    return x ? `${(x.cost.modelledNs / 1000).toFixed(1)} µs/${x.cost.kernelEntries}` : "";
+  };
+  const dw = Math.max(6, ...ids.map((w) => directText(w).length));
+  L.push(`  ${pad("workload", wid)}  ${pad("direct", dw)}  ${cfgs.map((c, i) => pad(c, Math.max(widths[i]!, 5))).join("  ")}`.trimEnd());
+  for (const w of ids) L.push(`  ${pad(w, wid)}  ${pad(directText(w), dw)}  ${cfgs.map((c, i) => pad(ratio(w, c), Math.max(widths[i]!, 5))).join("  ")}`.trimEnd());
+  const seen = new Set(r.cells.flatMap((c) => c.causes));
+  L.push("", "Causes (from the catalogue in apps/uabi/src/study/catalogue.ts):");
+  for (const c of r.catalogue) {
+    L.push(`  ${c.id}${seen.has(c.id) ? " (seen)" : ""} — ${c.status === "fixed" ? "fixed" : "property of the mechanism"}: ${c.explanation}.`);
+    L.push(`      ${c.status === "fixed" ? "fix" : "because"}: ${c.reason}. Linux: ${c.linux}. Provoked by: ${c.provoker}.`);
+  }
+  const un = r.cells.filter((c) => c.unexplained.length);
+  L.push("", un.length ? `Unexplained differences: ${un.map((c) => `${c.workload} under ${c.config} (${c.unexplained.join(", ")})`).join("; ")}` : "Unexplained differences: none.");
+  L.push(`Host measurements: ${r.host.note}.`, `(${r.cells.length} runs in ${(r.durationMs / 1000).toFixed(1)} s)`, "");
+  return L.join("\n");
+}
+
+export { DIFF_KINDS };
