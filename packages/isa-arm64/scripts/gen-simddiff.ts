@@ -26,6 +26,8 @@ const EXHAUSTIVE: readonly { label: string; row: string; only?: (w: number) => b
   { label: "scalar three-same", row: "SIMD_SCALAR_3SAME" },
   { label: "scalar two-register misc", row: "SIMD_SCALAR_2MISC" },
   { label: "scalar shift by immediate", row: "SIMD_SCALAR_SHIFT" },
+  { label: "scalar copy (dup element)", row: "SIMD_SCALAR_COPY" },
+  { label: "scalar by element", row: "SIMD_SCALAR_INDEXED" },
   { label: "FP <-> fixed-point (general registers)", row: "FP_FIXED" },
   { label: "vector fixed-point conversions", row: "SIMD_SHIFT", only: (w) => [0x1c, 0x1f].includes((w >>> 11) & 0x1f) },
   { label: "vector shll/shll2", row: "SIMD_2MISC", only: (w) => ((w >>> 29) & 1) === 1 && ((w >>> 12) & 0x1f) === 0x13 },

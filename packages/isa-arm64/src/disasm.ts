@@ -720,6 +720,22 @@ const FMT: Formatters = {
     if (!name || size !== 3) return undefined;
     return `${name}\td${rd}, d${rn}${name.startsWith("cm") ? ", #0" : ""}`;
   },
+  SIMD_SCALAR_COPY(f) {
+    const { op, imm5, imm4, rn, rd } = f;
+    const size = imm5 & 1 ? 0 : imm5 & 2 ? 1 : imm5 & 4 ? 2 : imm5 & 8 ? 3 : -1;
+    if (op || imm4 || size < 0) return undefined;
+    const t = "bhsd"[size];
+    return `mov\t${t}${rd}, v${rn}.${t}[${imm5 >> (size + 1)}]`;
+  },
+  SIMD_SCALAR_INDEXED(f) {
+    const { U, size, L, M, rm, opcode, H, rn, rd } = f;
+    const op = INDEXED_OPS[(U << 4) | opcode];
+    if (!op?.fp || op.long || size < 2) return undefined;
+    const el = indexedOperand(size, H, L, M, rm);
+    if (!el) return undefined;
+    const t = size === 3 ? "d" : "s";
+    return `${op.name}\t${t}${rd}, ${t}${rn}, v${el.reg}.${t}[${el.index}]`;
+  },
   SIMD_SCALAR_SHIFT(f) {
     const { U, immh, immb, opcode, rn, rd } = f;
     const k = (U << 5) | opcode, immhb = (immh << 3) | immb;

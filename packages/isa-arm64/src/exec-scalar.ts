@@ -7,8 +7,9 @@
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
 import { FP_SIMD } from "./exec-fp.js";
-import { simdFixedCvt, simdInt3Big } from "./exec-simdfp.js";
-import { FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, fpKey, SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR3_SAT_OPS, SCALAR_SHIFT_OPS } from "./simd-tables.js";
+import { simdFixedCvt, simdIndexed, simdInt3Big } from "./exec-simdfp.js";
+import { commit, tb } from "./scratch.js";
+import { FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, fpKey, INDEXED_OPS, SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR3_SAT_OPS, SCALAR_SHIFT_OPS } from "./simd-tables.js";
 
 /** `h` followed by zeroing V<d> above its low `bytes` (1, 2, 4 or 8: a b, h, s or d element). */
 function scalar(c: Arm64Cpu, h: Handler | undefined, d: number, bytes: number): Handler | undefined {
@@ -59,5 +60,25 @@ export const SCALAR = {
     }
     if (immh < 8 || !SCALAR_SHIFT_OPS[k]) return undefined;
     return scalar(c, FP_SIMD.SIMD_SHIFT(c, { ...f, Q: 1 }, pc), f.rd, 8);
+  },
+  SIMD_SCALAR_COPY(c, f, pc) {
+    // dup (element, scalar), printed `mov`: V<d> = element imm5 of V<n>, zero-extended.
+    const { op, imm5, imm4 } = f;
+    const size = imm5 & 1 ? 0 : imm5 & 2 ? 1 : imm5 & 4 ? 2 : imm5 & 8 ? 3 : -1;
+    if (op || imm4 || size < 0) return undefined;
+    const n = f.rn, d = f.rd, next = pc + 4, vb = c.vb, esz = 1 << size, src = n * 16 + (imm5 >> (size + 1)) * esz;
+    return () => {
+      for (let b = 0; b < esz; b++) tb[b] = vb[src + b]!;
+      for (let b = esz; b < 16; b++) tb[b] = 0;
+      commit(c, d, 1);
+      return next;
+    };
+  },
+  SIMD_SCALAR_INDEXED(c, f, pc) {
+    // FP by element (fmul/fmla/fmls s or d): the vector form's element 0.
+    const op = INDEXED_OPS[(f.U << 4) | f.opcode];
+    if (!op?.fp || op.long || f.size < 2) return undefined;
+    const dbl = f.size === 3;
+    return scalar(c, simdIndexed(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
   },
 } satisfies Partial<Compilers>;
