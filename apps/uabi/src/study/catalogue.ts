@@ -44,7 +44,7 @@ export const CATALOGUE: readonly Cause[] = [
     id: "sigaltstack", title: "sigaltstack undone by the SIGSYS handler's rt_sigreturn",
     explanation: "the program's sigaltstack is re-issued inside the SIGSYS handler and succeeds, then the handler's rt_sigreturn restores the alternate-stack settings saved in the SIGSYS frame, undoing it",
     linux: "kernel/signal.c restore_altstack(), called by rt_sigreturn (arch/arm64/kernel/signal.c, arch/x86/kernel/signal_64.c)",
-    status: { kind: "fixed", how: "libkernel's SIGSYS entry copies a successful sigaltstack's new stack_t into the frame's uc_stack, so rt_sigreturn restores the new setting" },
+    status: { kind: "fixed", how: "the SIGSYS path writes a successful re-issued sigaltstack's new settings into the SIGSYS frame's uc_stack (packages/kernel/src/entry/control.ts), so the handler's rt_sigreturn installs them" },
     mechanisms: "seccomp, sud", provoker: "study:sigaltstack", explains: ALL,
     detect: (e) => sigsysBased(e.config) && called(e.run, "sigaltstack", (a) => arg(a, 0) !== 0n),
   },

@@ -41,7 +41,7 @@ function numbers(arch: "arm64" | "x86_64") {
   };
   return {
     rtSigreturn: n("rt_sigreturn"), rtSigprocmask: n("rt_sigprocmask"), prctl: n("prctl"), seccomp: n("seccomp"), clone: n("clone"),
-    clone3: n("clone3"), vfork: opt("vfork"), execve: n("execve"), execveat: n("execveat"),
+    clone3: n("clone3"), vfork: opt("vfork"), sigaltstack: n("sigaltstack"), execve: n("execve"), execveat: n("execveat"),
   };
 }
 export const NRS = { arm64: numbers("arm64"), x86_64: numbers("x86_64") };

@@ -57,7 +57,13 @@ export interface MechanismConfig {
 export interface ThreadMech {
   /** arm64 bounce frames the kernel has pushed and not yet popped (nested bounces from signal handlers). */
   frames: number[];
+  /** The program's own SUD (prctl PR_SET_SYSCALL_USER_DISPATCH), as Linux keeps it per task. */
   sud: SudConfig | null;
+  /**
+   * The `sud` mechanism's own dispatch over the libkernel text, in a slot of its own so that the program's
+   * prctl cannot switch it off or replace it (Linux has one SUD per task; the mechanism must not share it).
+   */
+  kernelSud: SudConfig | null;
   /** The thread's seccomp state (the mechanism's filter in seccomp mode, else the program's). */
   seccomp: SeccompState;
   /** seccomp mode: the program's own filters, intercepted and run when a call actually executes. */
@@ -70,6 +76,14 @@ export interface ThreadMech {
 
 /** A libkernel image: a vDSO image with the syscall sites and dispatch policy @uabi/vdso records. */
 export type LibkernelImage = VdsoImage & { readonly syscallSites?: readonly { pc: number; nr: number | "any" }[]; readonly policy?: DispatchPolicy };
+
+/** Where a process's libkernel text is: the image, its load base, and [textLo, textHi). */
+export interface LibkernelText {
+  readonly img: LibkernelImage;
+  readonly base: number;
+  readonly textLo: number;
+  readonly textHi: number;
+}
 
 /** What the mechanism state needs from the rest of the kernel. */
 export interface MechanismHost {
@@ -115,6 +129,18 @@ export class MechanismState {
     return vd ? { img: vd, base: p.vdsoBase } : undefined;
   }
 
+  /** The libkernel text of a process (cached until its next exec): the image, its base and the text bounds. */
+  text(p: Process): LibkernelText | undefined {
+    let t = this.texts.get(p);
+    if (t === undefined) {
+      const i = this.image(p);
+      t = i ? { img: i.img, base: i.base, textLo: i.base + i.img.textStart, textHi: i.base + i.img.textEnd } : null;
+      this.texts.set(p, t);
+    }
+    return t ?? undefined;
+  }
+  private readonly texts = new WeakMap<Process, LibkernelText | null>();
+
   /** Address of the library's vvar page (the kernel refreshes it with the vDSO's), if one is mapped. */
   libraryVvar(p: Process): number | undefined {
     const base = this.config.libkernel === "library" ? this.libs.get(p) : undefined;
@@ -154,7 +180,7 @@ export class MechanismState {
     const p = t.proc;
     const from = this.lastEntered.get(p) ?? (p.parent ? this.lastEntered.get(p.parent) : undefined);
     const src = from && from !== t ? this.state.get(from) : undefined;
-    s = src ? this.inherit(src) : { frames: [], sud: null, seccomp: this.fresh(p.arch.arch), program: null, taskFrameSp: null, open: [] };
+    s = src ? this.inherit(src) : { frames: [], sud: null, kernelSud: null, seccomp: this.fresh(p.arch.arch), program: null, taskFrameSp: null, open: [] };
     this.state.set(t, s);
     return s;
   }
@@ -173,7 +199,8 @@ export class MechanismState {
   private inherit(src: ThreadMech): ThreadMech {
     return {
       frames: [],
-      sud: src.sud?.byKernel ? { ...src.sud } : null,
+      sud: null,
+      kernelSud: src.kernelSud ? { ...src.kernelSud } : null,
       seccomp: src.seccomp.fork(),
       program: src.program ? src.program.fork() : null,
       taskFrameSp: null,
@@ -185,8 +212,14 @@ export class MechanismState {
     this.state.set(child, this.inherit(this.thread(parent)));
   }
 
-  /** The SUD configuration of a thread (for tests and the CLI). */
+  /** The SUD configuration of a thread (for tests and the CLI): the mechanism's own if it has one, else the program's. */
   sudOf(t: Thread): Readonly<SudConfig> | null {
+    const s = this.thread(t);
+    return s.kernelSud ?? s.sud;
+  }
+
+  /** The program's own SUD only (what its prctl set). */
+  programSudOf(t: Thread): Readonly<SudConfig> | null {
     return this.thread(t).sud;
   }
 
@@ -200,6 +233,7 @@ export class MechanismState {
   /** After a successful exec: SUD is reset (Linux clears it in begin_new_exec), live frames vanish, the mode's setup runs. */
   onExec(t: Thread): void {
     const p = t.proc;
+    this.texts.delete(p);
     const old = this.state.get(t);
     const isa = p.arch.arch;
     // seccomp filters survive exec in Linux. In seccomp mode the thread's chain is the mechanism's (rebuilt
@@ -208,6 +242,7 @@ export class MechanismState {
     const s: ThreadMech = {
       frames: [],
       sud: null,
+      kernelSud: null,
       seccomp: !seccompMode && old ? old.seccomp : this.fresh(isa),
       program: seccompMode ? (old?.program ?? null) : null,
       taskFrameSp: null,
@@ -225,7 +260,7 @@ export class MechanismState {
       const r = s.seccomp.attach(filter, { noNewPrivs: true, capSysAdmin: true, extended: this.config.extendedSeccompData });
       if (r.ret !== 0) throw new Error(`window filter refused: ${r.reason ?? r.ret}`);
     }
-    if (this.config.mode === "sud") s.sud = { offset: start, len: end + BigInt(p.arch.syscallInsnLength) - start, selector: 0n, byKernel: true };
+    if (this.config.mode === "sud") s.kernelSud = { offset: start, len: end + BigInt(p.arch.syscallInsnLength) - start, selector: 0n, byKernel: true };
   }
 
   /**
