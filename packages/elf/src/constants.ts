@@ -1,6 +1,6 @@
 /**
- * ELF64 constants used by the reader and writer (values from glibc elf.h / linux uapi elf.h;
- * see /work/shared/reference/linux-abi.md §4).
+ * ELF64 constants used by the reader, the writer and the exec loader (values from glibc elf.h and
+ * Linux's include/uapi/linux/elf.h and elf-em.h). The one definition of ET_*, EM_*, PT_* and PF_* in uabi.
  */
 
 export const ELFCLASS64 = 2;
@@ -20,8 +20,12 @@ export const VERNAUX_SIZE = 16;
 /** e_type */
 export const ET = { NONE: 0, REL: 1, EXEC: 2, DYN: 3, CORE: 4 } as const;
 
-/** e_machine (only the two we simulate are named; others are read as plain numbers). */
-export const EM = { X86_64: 62, AARCH64: 183 } as const;
+/** e_machine: the two we simulate and the neighbours a wrong-architecture message names (EM_386 is I386). */
+export const EM = { I386: 3, ARM: 40, X86_64: 62, AARCH64: 183, RISCV: 243 } as const;
+/** How exec's "cannot run on" message names an e_machine. */
+export const EM_NAMES: Readonly<Record<number, string>> = {
+  [EM.I386]: "i386", [EM.ARM]: "ARM", [EM.X86_64]: "x86-64", [EM.AARCH64]: "AArch64", [EM.RISCV]: "RISC-V",
+};
 
 /** p_type */
 export const PT = {

@@ -1,6 +1,10 @@
 export * from "./constants.js";
 export { ElfError, type ElfErrorCode } from "./errors.js";
 export { elfHash, gnuHash } from "./hash.js";
+export {
+  parseElfForExec, loadExecutable, ExecLoadError,
+  type ExecLoadErrorKind, type ExecSegment, type ExecHeaders, type FileMapping, type LoadTarget, type LoadOptions, type LoadedExecutable,
+} from "./exec.js";
 export { Bin } from "./bin.js";
 export {
   readElf, ElfFile, walkVerdefs, walkVerneeds, parseNotes, sysvHashFind, gnuHashTable, gnuHashFind, gnuBloomAccepts, gnuHashSymbolCount,

@@ -1,27 +1,14 @@
 /**
- * The exec half of the harness: map a static ELF's PT_LOAD segments into guest memory and build the
- * initial process stack (argc, argv, envp, auxv) the way Linux's fs/binfmt_elf.c does, minus the vDSO
- * and minus randomisation. CPU-agnostic: everything here works on a bare GuestMemory.
+ * The exec half of the harness: the shared loader (@uabi/elf loadExecutable, binfmt_elf's
+ * load_elf_binary) and initial-stack layout (@uabi/uapi layoutInitialStack, create_elf_tables) that the
+ * kernel uses too, bound to a bare GuestMemory: no VMAs, no vDSO, no randomisation. CPU-agnostic.
  */
 import { GuestMemory, PAGE_SIZE, PERM_EXEC, PERM_READ, PERM_WRITE, type Arch } from "@uabi/isa-core";
-import { readElf } from "@uabi/elf";
+import { EM, ExecLoadError, PF, loadExecutable, type ExecLoadErrorKind, type LoadTarget } from "@uabi/elf";
+import { AT_AUX, layoutInitialStack } from "@uabi/uapi";
 
-const PT_LOAD = 1;
-const PT_INTERP = 3;
-const PT_PHDR = 6;
-const ET_EXEC = 2;
-const ET_DYN = 3;
-const EM_X86_64 = 62;
-const EM_AARCH64 = 183;
-const PF_X = 1;
-const PF_W = 2;
-const PF_R = 4;
-
-/** Auxiliary-vector tags (include/uapi/linux/auxvec.h). */
-export const AT = {
-  NULL: 0, PHDR: 3, PHENT: 4, PHNUM: 5, PAGESZ: 6, BASE: 7, FLAGS: 8, ENTRY: 9, UID: 11, EUID: 12, GID: 13,
-  EGID: 14, PLATFORM: 15, HWCAP: 16, CLKTCK: 17, SECURE: 23, RANDOM: 25, HWCAP2: 26, EXECFN: 31, SYSINFO_EHDR: 33,
-} as const;
+/** Auxiliary-vector tags (the uapi table, re-exported under the harness's old name). */
+export const AT = AT_AUX;
 
 export type LoaderErrorCode = "not-elf" | "wrong-machine" | "not-static" | "bad-segment" | "stack-overflow";
 
@@ -32,6 +19,12 @@ export class LoaderError extends Error {
     this.name = "LoaderError";
   }
 }
+
+/** The shared loader's refusals in the harness's coarser terms. */
+const LOADER_CODE: Readonly<Record<ExecLoadErrorKind, LoaderErrorCode>> = {
+  "not-elf": "not-elf", "bad-class": "not-elf", "bad-type": "not-elf", truncated: "not-elf", "bad-arch": "wrong-machine",
+  dynamic: "not-static", "bad-interp": "not-static", "bad-segment": "bad-segment",
+};
 
 export interface LoadedImage {
   arch: Arch;
@@ -49,17 +42,30 @@ export interface LoadedImage {
   segments: { start: number; end: number; perm: number }[];
 }
 
-const MACHINES: Record<number, Arch> = { [EM_X86_64]: "x86_64", [EM_AARCH64]: "arm64" };
+const MACHINE: Readonly<Record<Arch, number>> = { x86_64: EM.X86_64, arm64: EM.AARCH64 };
 /** Where a static-PIE (ET_DYN) image goes; Linux uses ELF_ET_DYN_BASE plus randomisation. */
 export const STATIC_PIE_BIAS: Record<Arch, number> = { x86_64: 0x555555554000, arm64: 0xaaaaaaaa0000 };
+/** Segments must lie in [one page, 2^47): a 47-bit user space on both ISAs, page 0 never mapped. */
+const USER_TOP = 2 ** 47;
 
-const pageDown = (a: number): number => Math.floor(a / PAGE_SIZE) * PAGE_SIZE;
-const pageUp = (a: number): number => Math.ceil(a / PAGE_SIZE) * PAGE_SIZE;
-// Addresses exceed 2^31: no bitwise masking on them.
-const alignDown16 = (a: number): number => a - (a % 16);
+const permOf = (flags: number): number =>
+  (flags & PF.R ? PERM_READ : 0) | (flags & PF.W ? PERM_WRITE : 0) | (flags & PF.X ? PERM_EXEC : 0);
 
-function segmentPerm(flags: number): number {
-  return (flags & PF_R ? PERM_READ : 0) | (flags & PF_W ? PERM_WRITE : 0) | (flags & PF_X ? PERM_EXEC : 0);
+/** Map [start, end) with `perm`; pages an earlier segment mapped keep their contents and gain `perm`. */
+function mapUnion(mem: GuestMemory, start: number, end: number, perm: number): void {
+  for (let a = start; a < end; ) {
+    const r = mem.findRegion(a);
+    if (r) {
+      const stop = Math.min(end, r.end);
+      mem.protect(a, stop - a, r.perm | perm);
+      a = stop;
+    } else {
+      let stop = a + PAGE_SIZE;
+      while (stop < end && !mem.findRegion(stop)) stop += PAGE_SIZE;
+      mem.map(a, stop - a, perm);
+      a = stop;
+    }
+  }
 }
 
 /**
@@ -67,57 +73,27 @@ function segmentPerm(flags: number): number {
  * {@link STATIC_PIE_BIAS}) into `mem`. Pages shared by two segments get the union of their permissions.
  */
 export function loadElfImage(mem: GuestMemory, bytes: Uint8Array, expectArch?: Arch): LoadedImage {
-  let elf;
+  const arches = expectArch ? [expectArch] : (["x86_64", "arm64"] as const);
+  const dynBase = Object.fromEntries(arches.map((a) => [MACHINE[a], STATIC_PIE_BIAS[a]]));
+  // No file backing here: map the pages, copy the segment's file bytes in, the rest stays zero.
+  const target: LoadTarget = {
+    mapFile: (m) => {
+      mapUnion(mem, m.start, m.start + m.length, permOf(m.flags));
+      if (m.data.length > 0) mem.poke(m.vaddr, m.data);
+    },
+    mapAnon: (start, length, flags) => mapUnion(mem, start, start + length, permOf(flags)),
+    zero: (addr, length) => mem.poke(addr, new Uint8Array(length)),
+  };
+  let img;
   try {
-    elf = readElf(bytes);
+    img = loadExecutable(bytes, target, { dynBase, cpu: arches.join(" or "), lowest: PAGE_SIZE, highest: USER_TOP, pageSize: PAGE_SIZE });
   } catch (e) {
-    throw new LoaderError("not-elf", `not a loadable ELF64 file: ${(e as Error).message}`);
+    if (e instanceof ExecLoadError) throw new LoaderError(LOADER_CODE[e.kind], e.message);
+    throw e;
   }
-  const h = elf.header;
-  const arch = MACHINES[h.machine];
-  if (!arch) throw new LoaderError("wrong-machine", `e_machine ${h.machine} is neither EM_X86_64 nor EM_AARCH64`);
-  if (expectArch && arch !== expectArch) throw new LoaderError("wrong-machine", `ELF is ${arch}, the CPU is ${expectArch}`);
-  if (h.type !== ET_EXEC && h.type !== ET_DYN) throw new LoaderError("not-elf", `e_type ${h.type} is not ET_EXEC or ET_DYN`);
-  if (elf.programHeaders.some((p) => p.type === PT_INTERP)) {
-    throw new LoaderError("not-static", "the ELF has PT_INTERP: dynamically linked executables are not supported");
-  }
-  const bias = h.type === ET_DYN ? STATIC_PIE_BIAS[arch] : 0;
-  const loads = elf.programHeaders.filter((p) => p.type === PT_LOAD);
-  if (loads.length === 0) throw new LoaderError("bad-segment", "no PT_LOAD segment");
-  const segments: LoadedImage["segments"] = [];
-  let brk = 0;
-  let phdr: number | undefined;
-  for (const p of loads) {
-    if (p.filesz > p.memsz) throw new LoaderError("bad-segment", `segment ${p.index}: p_filesz > p_memsz`);
-    if (p.offset % PAGE_SIZE !== p.vaddr % PAGE_SIZE) throw new LoaderError("bad-segment", `segment ${p.index}: p_offset and p_vaddr disagree modulo the page size`);
-    const vaddr = p.vaddr + bias;
-    const start = pageDown(vaddr);
-    const end = pageUp(vaddr + p.memsz);
-    if (vaddr < PAGE_SIZE || end > 2 ** 47) throw new LoaderError("bad-segment", `segment ${p.index} at 0x${vaddr.toString(16)} is outside user space`);
-    const perm = segmentPerm(p.flags);
-    // A page already mapped by an earlier segment keeps its contents and gains our permissions.
-    for (let a = start; a < end; ) {
-      const r = mem.findRegion(a);
-      if (r) {
-        const stop = Math.min(end, r.end);
-        mem.protect(a, stop - a, r.perm | perm);
-        a = stop;
-      } else {
-        let stop = a + PAGE_SIZE;
-        while (stop < end && !mem.findRegion(stop)) stop += PAGE_SIZE;
-        mem.map(a, stop - a, perm);
-        a = stop;
-      }
-    }
-    if (p.filesz > 0) mem.poke(vaddr, bytes.subarray(p.offset, p.offset + p.filesz));
-    segments.push({ start, end, perm });
-    brk = Math.max(brk, end);
-    // binfmt_elf: AT_PHDR is the address of e_phoff inside the segment whose file range contains it.
-    if (phdr === undefined && p.offset <= h.phoff && h.phoff < p.offset + p.filesz) phdr = h.phoff - p.offset + vaddr;
-  }
-  const pt = elf.programHeaders.find((p) => p.type === PT_PHDR);
-  if (pt) phdr = pt.vaddr + bias;
-  return { arch, entry: h.entry + bias, phdr: phdr ?? 0, phent: h.phentsize, phnum: h.phnum, bias, brk, segments };
+  const arch = arches.find((a) => MACHINE[a] === img.machine)!; // loadExecutable admits only dynBase's machines
+  const segments = img.segments.map((s) => ({ start: s.start, end: s.end, perm: permOf(s.flags) }));
+  return { arch, entry: img.entry, phdr: img.phdr, phent: img.phent, phnum: img.phnum, bias: img.bias, brk: img.brk, segments };
 }
 
 export interface StackOptions {
@@ -154,13 +130,10 @@ export const DEFAULT_STACK_SIZE = 8 * 1024 * 1024;
 export const PLATFORM: Record<Arch, string> = { x86_64: "x86_64", arm64: "aarch64" };
 export const DEFAULT_RANDOM = Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + 0x5a) & 0xff);
 
-const utf8 = new TextEncoder();
-
 /**
- * Map the stack and write the initial process image the way fs/binfmt_elf.c create_elf_tables() does:
- * from the top down, an 8-byte end marker, the strings (argv, envp, execfn, ascending), the platform
- * string, the 16 AT_RANDOM bytes, then argc, argv[], NULL, envp[], NULL and the auxv pairs ending in
- * AT_NULL, with sp 16-byte aligned. No AT_SYSINFO_EHDR: there is no vDSO here.
+ * Map the stack and write the initial process image (argc, argv, envp, auxv and the strings above them,
+ * create_elf_tables' layout, with AT_RANDOM's bytes 16-byte aligned as this harness always had them).
+ * No AT_SYSINFO_EHDR: there is no vDSO here.
  */
 export function buildInitialStack(mem: GuestMemory, image: LoadedImage, opts: StackOptions): InitialStack {
   const top = opts.top ?? STACK_TOP[image.arch];
@@ -168,72 +141,24 @@ export function buildInitialStack(mem: GuestMemory, image: LoadedImage, opts: St
   const limit = top - size;
   mem.map(limit, size, PERM_READ | PERM_WRITE);
   const env = Array.isArray(opts.env) ? (opts.env as readonly string[]) : Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
-  const execfn = opts.execfn ?? opts.argv[0] ?? "";
-  const strings = [...opts.argv, ...env, execfn].map((s) => utf8.encode(`${s}\0`));
-  const stringBytes = strings.reduce((n, s) => n + s.length, 0);
-  const platform = utf8.encode(`${PLATFORM[image.arch]}\0`);
   const random = opts.random ?? DEFAULT_RANDOM;
   if (random.length !== 16) throw new LoaderError("bad-segment", "AT_RANDOM needs exactly 16 bytes");
-
-  let p = top - 8; // end marker (zero)
-  p -= stringBytes;
-  const stringsStart = p;
-  const addrs: number[] = [];
-  for (const s of strings) {
-    addrs.push(p);
-    p += s.length;
-  }
-  p = stringsStart - platform.length;
-  const platformAddr = p;
-  p = alignDown16(p - 16);
-  const randomAddr = p;
-
+  const uid = opts.uid ?? 1000;
+  const gid = opts.gid ?? 1000;
+  // AT_RANDOM, AT_EXECFN and AT_PLATFORM get their addresses from the layout.
   const auxv: [number, number][] = [
-    [AT.HWCAP, 0],
-    [AT.PAGESZ, PAGE_SIZE],
-    [AT.CLKTCK, 100],
-    [AT.PHDR, image.phdr],
-    [AT.PHENT, image.phent],
-    [AT.PHNUM, image.phnum],
-    [AT.BASE, 0],
-    [AT.FLAGS, 0],
-    [AT.ENTRY, image.entry],
-    [AT.UID, opts.uid ?? 1000],
-    [AT.EUID, opts.uid ?? 1000],
-    [AT.GID, opts.gid ?? 1000],
-    [AT.EGID, opts.gid ?? 1000],
-    [AT.SECURE, 0],
-    [AT.RANDOM, randomAddr],
-    [AT.HWCAP2, 0],
-    [AT.EXECFN, addrs[addrs.length - 1]!],
-    [AT.PLATFORM, platformAddr],
-    [AT.NULL, 0],
+    [AT.HWCAP, 0], [AT.PAGESZ, PAGE_SIZE], [AT.CLKTCK, 100], [AT.PHDR, image.phdr], [AT.PHENT, image.phent],
+    [AT.PHNUM, image.phnum], [AT.BASE, 0], [AT.FLAGS, 0], [AT.ENTRY, image.entry], [AT.UID, uid], [AT.EUID, uid],
+    [AT.GID, gid], [AT.EGID, gid], [AT.SECURE, 0], [AT.RANDOM, 0], [AT.HWCAP2, 0], [AT.EXECFN, 0], [AT.PLATFORM, 0],
   ];
-  const argc = opts.argv.length;
-  const words = 1 + argc + 1 + env.length + 1 + auxv.length * 2;
-  const sp = alignDown16(randomAddr - words * 8);
-  if (sp - 4096 < limit) throw new LoaderError("stack-overflow", `argv/envp need more than the ${size}-byte stack`);
-
-  for (let i = 0; i < strings.length; i++) mem.poke(addrs[i]!, strings[i]!);
-  mem.poke(platformAddr, platform);
-  mem.poke(randomAddr, random);
-  const table = new DataView(new ArrayBuffer(words * 8));
-  let w = 0;
-  const put = (v: number): void => {
-    table.setBigUint64(w, BigInt(v), true);
-    w += 8;
+  const st = layoutInitialStack(top, {
+    argv: opts.argv, env, execfn: opts.execfn ?? opts.argv[0] ?? "", auxv, random, platform: PLATFORM[image.arch], alignBelow: "random",
+  });
+  if (st.sp - 4096 < limit) throw new LoaderError("stack-overflow", `argv/envp need more than the ${size}-byte stack`);
+  for (const w of st.writes) mem.poke(w.addr, w.bytes);
+  return {
+    sp: st.sp, limit, top, auxv: st.auxv.map(([k, v]) => [k, Number(v)]), argvAddrs: st.argvAddrs, envAddrs: st.envAddrs,
   };
-  put(argc);
-  for (let i = 0; i < argc; i++) put(addrs[i]!);
-  put(0);
-  for (let i = 0; i < env.length; i++) put(addrs[argc + i]!);
-  put(0);
-  for (const [k, v] of auxv) {
-    put(k);
-    put(v);
-  }
-  mem.poke(sp, new Uint8Array(table.buffer));
-  return { sp, limit, top, auxv, argvAddrs: addrs.slice(0, argc), envAddrs: addrs.slice(argc, argc + env.length) };
 }
 
 export interface DecodedStack {

@@ -18,3 +18,6 @@ export {
   defineStruct, offsetOf, readField, writeField,
 } from "./layout.js";
 export { type LayoutName, LAYOUTS, layout, ARM64_SIGFRAME, X86_64_SIGFRAME } from "./layouts.js";
+export {
+  type InitialStackSpec, type InitialStackLayout, type StackWrite, layoutInitialStack,
+} from "./initial-stack.js";
