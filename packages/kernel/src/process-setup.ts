@@ -16,7 +16,7 @@ import { FdTable, OpenFile, O_RDONLY, O_WRONLY } from "./fd.js";
 import { AddressSpace } from "./mm.js";
 import { SS_DISABLE } from "./signal.js";
 import type { KernelServices } from "./services.js";
-import { Process, type Thread } from "./task.js";
+import { Process, rootCredentials, type Thread } from "./task.js";
 import type { SpawnOptions, VdsoImage } from "./types.js";
 import { DirNode, FileNode, type CharDevNode } from "./vfs.js";
 
@@ -58,6 +58,31 @@ function defaultVdso(arch: Arch, fakeroot: boolean): VdsoImage {
 
 /** arm64's signal-return trampoline `mov x8, #139; svc #0`, the whole image when no vDSO is mapped. */
 const SIGRETURN_TRAMPOLINE = new Uint8Array([0x68, 0x11, 0x80, 0xd2, 0x01, 0x00, 0x00, 0xd4]);
+/** The vvar bytes the kernel writes: the header and one record per clock id. */
+const VVAR_BYTES = VVAR_PAGE.clocks + VVAR_NCLOCKS * VVAR_PAGE.clockSize;
+/** The per-task page fields the kernel writes (personality, pid, tid, robust list head and length). */
+const TASK_PAGE_BYTES = 0x28;
+const NS_PER_SEC = 1_000_000_000n;
+/** Store a non-negative safe integer as a little-endian u64 without a BigInt. */
+function setU64(v: DataView, off: number, x: number): void {
+  v.setUint32(off, x >>> 0, true);
+  v.setUint32(off + 4, Math.floor(x / 0x1_0000_0000), true);
+}
+/**
+ * Each clock id's vvar record, as Linux's vDSO serves them: REALTIME, REALTIME_COARSE, REALTIME_ALARM and TAI
+ * read the realtime base, the rest the monotonic one; the *_COARSE clocks read the base alone (tick resolution,
+ * 4 ms here); the CPU-time clocks and BOOTTIME_ALARM are not readable in userspace (the handler makes the call).
+ */
+const CLOCKS = Array.from({ length: VVAR_NCLOCKS }, (_, id) => {
+  const coarse = id === 5 || id === 6;
+  const syscallOnly = id === 2 || id === 3 || id === 10;
+  return {
+    realtime: [0, 5, 8, 11].includes(id),
+    mode: syscallOnly ? CLOCK_MODE.syscall : coarse ? CLOCK_MODE.coarse : CLOCK_MODE.hres,
+    resNsec: coarse ? 4_000_000 : 1,
+  };
+});
+
 /** mmap protections and flags used for the kernel's own mappings. */
 const PROT_R = 1, PROT_RW = 3, PROT_RX = 5, MAP_PRIVATE_ANON = 0x22;
 
@@ -95,8 +120,12 @@ export class ProcessLoader {
     files.install(0, new OpenFile(this.stdio[0]!, O_RDONLY, "/dev/stdin"), false);
     files.install(1, new OpenFile(this.stdio[1]!, O_WRONLY, "/dev/stdout"), false);
     files.install(2, new OpenFile(this.stdio[2]!, O_WRONLY, "/dev/stderr"), false);
+    // pid 1 is the modelled shell that started the first process (its parent, not a guest process): the first
+    // process is pid 2 with getppid() == 1 and is not init for the signal rules.
+    if (tasks.processes.size === 0 && !tasks.root) tasks.allocPid();
     const p = new Process(tasks.allocPid(), undefined, arch, mm, files, { cwd: cwdR.node, umask: 0o022 });
     p.rlimits = defaultRlimits();
+    p.cred = rootCredentials(this.k.opts.uid ?? 0, this.k.opts.gid ?? 0);
     tasks.processes.set(p.pid, p);
     const t = tasks.newThread(p, this.createCpu(arch, mm, p), p.pid);
     this.execInto(t, elf, path, argv, env);
@@ -110,6 +139,10 @@ export class ProcessLoader {
     const arch = ADAPTERS[archOf(elf)];
     const mm = new AddressSpace({ taskSize: arch.taskSize, stackTop: arch.taskSize }, this.k.memLimit);
     mm.stackLimit = Number(p.rlimits[RLIMIT.STACK]?.[0] ?? 8n << 20n);
+    mm.dataLimit = p.rlimits[RLIMIT.DATA]?.[0] ?? RLIM_INFINITY;
+    mm.asLimit = p.rlimits[RLIMIT.AS]?.[0] ?? RLIM_INFINITY;
+    // execve: the saved ids become the effective ones (fs/exec.c, commit_creds in begin_new_exec).
+    Object.assign(p.cred, { suid: p.cred.euid, fsuid: p.cred.euid, sgid: p.cred.egid, fsgid: p.cred.egid });
     const node = this.k.vfs.resolve(path, p.fs.cwd, { pid: p.pid }, { follow: true });
     const ino = typeof node === "number" || !node.node ? 0 : node.node.ino;
     const loaded = loadElf(mm, arch, elf, path, ino);
@@ -182,10 +215,10 @@ export class ProcessLoader {
       [AT.BASE, 0],
       [AT.FLAGS, 0],
       [AT.ENTRY, loaded.entry],
-      [AT.UID, p.uid],
-      [AT.EUID, p.uid],
-      [AT.GID, p.gid],
-      [AT.EGID, p.gid],
+      [AT.UID, p.cred.ruid],
+      [AT.EUID, p.cred.euid],
+      [AT.GID, p.cred.rgid],
+      [AT.EGID, p.cred.egid],
       [AT.SECURE, 0],
       [AT.RANDOM, -1],
       [AT.HWCAP2, arch.hwcap2],
@@ -212,40 +245,55 @@ export class ProcessLoader {
     return ["Linux", "uabi", "6.6.0-uabi", "#1 SMP PREEMPT_DYNAMIC", arch.machine, "(none)"];
   }
 
+  /** Per process: the vvar image last written (constants filled once), and scratch for the per-task page. */
+  private readonly vvarImages = new WeakMap<Process, DataView>();
+  private readonly taskScratch = new DataView(new ArrayBuffer(TASK_PAGE_BYTES));
+  private readonly fsScratch = new DataView(new ArrayBuffer(4));
+
   /**
-   * Refresh the vvar page (time bases under the seqlock) and the per-task/per-fs page slots and
-   * contents for the thread about to run. The counter is the virtual ns clock (mult 1, shift 0),
-   * so userspace clock reads are exact between updates.
+   * Refresh the vvar page (time bases under the seqlock) and the per-task/per-fs page slots and contents for
+   * the thread about to run: the kernel's timer tick, here at every run slice. The counter is the virtual ns
+   * clock (mult 1, shift 0), so userspace clock reads are exact between updates; coarse clocks read the bases.
+   * Runs before every slice, so it only rewrites the fields that change, from a per-process image.
    */
   updateVvar(p: Process, t?: Thread): void {
     if (!p.vvarBase) return;
     const mem = p.mm.mem;
-    const v = new DataView(new ArrayBuffer(PAGE_SIZE));
+    let v = this.vvarImages.get(p);
+    if (!v) {
+      v = new DataView(new ArrayBuffer(VVAR_BYTES));
+      v.setUint32(VVAR_PAGE.mult, 1, true);
+      v.setUint32(VVAR_PAGE.shift, 0, true);
+      CLOCKS.forEach((c, id) => {
+        const o = VVAR_PAGE.clocks + id * VVAR_PAGE.clockSize;
+        v!.setUint32(o + VVAR_PAGE.clock.mode, c.mode, true);
+        v!.setUint32(o + VVAR_PAGE.clock.resNsec, c.resNsec, true);
+      });
+      this.vvarImages.set(p, v);
+    }
     const now = this.k.clock.monotonicNs();
     const real = this.k.clock.realtimeNs();
+    // Seconds and nanoseconds as Numbers (seconds < 2^53, nanoseconds < 1e9): four BigInt operations per update.
+    const monoSec = Number(now / NS_PER_SEC), monoNsec = Number(now % NS_PER_SEC);
+    const realSec = Number(real / NS_PER_SEC), realNsec = Number(real % NS_PER_SEC);
     p.vvarSeq = (p.vvarSeq + 2) >>> 0;
     v.setUint32(VVAR_PAGE.seq, p.vvarSeq, true);
     v.setBigUint64(VVAR_PAGE.cycleLast, now, true);
-    v.setUint32(VVAR_PAGE.mult, 1, true);
-    v.setUint32(VVAR_PAGE.shift, 0, true);
-    v.setBigUint64(VVAR_PAGE.taskPagePtr, BigInt(t?.taskPage ?? 0), true);
-    v.setBigUint64(VVAR_PAGE.fsPagePtr, BigInt(p.fsPage), true);
+    setU64(v, VVAR_PAGE.taskPagePtr, t?.taskPage ?? 0);
+    setU64(v, VVAR_PAGE.fsPagePtr, p.fsPage);
     for (let id = 0; id < VVAR_NCLOCKS; id++) {
-      const base = [0, 5, 8, 11].includes(id) ? real : now;
-      const mode = [2, 3].includes(id) ? CLOCK_MODE.syscall : id === 5 || id === 6 ? CLOCK_MODE.coarse : id === 10 ? CLOCK_MODE.syscall : CLOCK_MODE.hres;
       const o = VVAR_PAGE.clocks + id * VVAR_PAGE.clockSize;
-      v.setBigUint64(o + VVAR_PAGE.clock.sec, base / 1_000_000_000n, true);
-      v.setBigUint64(o + VVAR_PAGE.clock.nsec, base % 1_000_000_000n, true);
-      v.setUint32(o + VVAR_PAGE.clock.mode, mode, true);
-      v.setUint32(o + VVAR_PAGE.clock.resNsec, id === 5 || id === 6 ? 4_000_000 : 1, true);
+      const realtime = CLOCKS[id]!.realtime;
+      setU64(v, o + VVAR_PAGE.clock.sec, realtime ? realSec : monoSec);
+      setU64(v, o + VVAR_PAGE.clock.nsec, realtime ? realNsec : monoNsec);
     }
     try {
-      const page = new Uint8Array(v.buffer, 0, VVAR_PAGE.clocks + VVAR_NCLOCKS * VVAR_PAGE.clockSize);
+      const page = new Uint8Array(v.buffer);
       mem.poke(p.vvarBase, page);
       const libVvar = this.k.mechanisms.libraryVvar(p);
       if (libVvar !== undefined) mem.poke(libVvar, page);
       if (t?.taskPage) {
-        const tp = new DataView(new ArrayBuffer(0x28));
+        const tp = this.taskScratch;
         tp.setUint32(TASK_PAGE.personality, p.personality, true);
         tp.setUint32(TASK_PAGE.pid, p.pid, true);
         tp.setUint32(TASK_PAGE.tid, t.tid, true);
@@ -254,9 +302,8 @@ export class ProcessLoader {
         mem.poke(t.taskPage, new Uint8Array(tp.buffer));
       }
       if (p.fsPage) {
-        const fp = new Uint8Array(4);
-        new DataView(fp.buffer).setUint32(FS_PAGE.umask, p.fs.umask, true);
-        mem.poke(p.fsPage + FS_PAGE.umask, fp);
+        this.fsScratch.setUint32(0, p.fs.umask, true);
+        mem.poke(p.fsPage + FS_PAGE.umask, new Uint8Array(this.fsScratch.buffer));
       }
     } catch {
       // The user unmapped a libkernel page: nothing to refresh (the next exec maps them again).

@@ -79,8 +79,7 @@ export class EntryPipeline implements EntryServices {
     const mechanisms = this.k.mechanisms;
     const mech = mechanisms.thread(t);
     mechanisms.entered(t);
-    const image = mechanisms.image(p);
-    const lib = image && { ...image, textLo: image.base + image.img.textStart, textHi: image.base + image.img.textEnd };
+    const lib = mechanisms.text(p);
     const row = this.row(isa, nr);
     c.nr = nr;
     c.name = row?.name ?? `syscall_${nr}`;

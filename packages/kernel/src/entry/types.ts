@@ -3,7 +3,7 @@
  * record every stage reads, and the narrow set of kernel services a stage may use.
  */
 import type { ArchAdapter } from "../arch/types.js";
-import type { MechanismState, ThreadMech, LibkernelImage } from "../mechanisms/state.js";
+import type { MechanismState, ThreadMech, LibkernelText } from "../mechanisms/state.js";
 import type { MechanismConfig } from "../mechanisms/state.js";
 import type { SigInfo } from "../signal.js";
 import type { SyscallContext, SyscallRow } from "../syscall.js";
@@ -57,7 +57,7 @@ export interface EntryCall {
   /** The thread's mechanism state (SUD, seccomp chains, live bounce frames, open reflections). */
   readonly mech: ThreadMech;
   /** The libkernel text serving the process, when it has one. */
-  readonly lib: { readonly img: LibkernelImage; readonly base: number; readonly textLo: number; readonly textHi: number } | undefined;
+  readonly lib: LibkernelText | undefined;
   /** The call was issued from inside the libkernel text. */
   readonly fromText: boolean;
 }

@@ -19,9 +19,9 @@ import type { MechanismState } from "./state.js";
 export function runCpu(mechanisms: MechanismState, t: Thread, budget: number): Trap {
   const p = t.proc;
   const cpu = t.cpu;
-  const lib = mechanisms.image(p);
+  const lib = mechanisms.text(p);
   if (!lib) return cpu.run(budget);
-  const lo = lib.base + lib.img.textStart, hi = lib.base + lib.img.textEnd;
+  const lo = lib.textLo, hi = lib.textHi;
   let left = budget;
   let handler = 0;
   let trap: Trap | undefined;
