@@ -1,4 +1,4 @@
-import { readdirSync, existsSync } from "node:fs";
+import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
@@ -24,7 +24,8 @@ export default defineConfig({
       ...dirs.map((dir) => ({
         extends: true as const,
         test: {
-          name: dir.startsWith("apps/") ? "@uabi/cli" : `@uabi/${dir.slice("packages/".length)}`,
+          // Apps by their package name (apps/uabi is "@uabi/cli", apps/playground "playground").
+          name: dir.startsWith("apps/") ? (JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")) as { name: string }).name : `@uabi/${dir.slice("packages/".length)}`,
           root: join(root, dir),
           include: ["test/**/*.test.ts"],
         },

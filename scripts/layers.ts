@@ -15,6 +15,8 @@ export const LAYERS = {
     "@uabi/kernel": ["@uabi/uapi", "@uabi/isa-core", "@uabi/isa-arm64", "@uabi/isa-x86", "@uabi/elf", "@uabi/vdso-parser", "@uabi/libkernel", "@uabi/vdso"],
     "@uabi/test-support": ["@uabi/isa-core", "@uabi/elf", "@uabi/uapi"],
     "@uabi/cli": ["@uabi/uapi", "@uabi/isa-core", "@uabi/isa-arm64", "@uabi/isa-x86", "@uabi/elf", "@uabi/vdso-parser", "@uabi/libkernel", "@uabi/vdso", "@uabi/kernel"],
+    // The browser playground sits on top: every package, and the CLI's Node-free core (the demo report).
+    playground: ["@uabi/uapi", "@uabi/isa-core", "@uabi/isa-arm64", "@uabi/isa-x86", "@uabi/elf", "@uabi/vdso-parser", "@uabi/libkernel", "@uabi/vdso", "@uabi/kernel", "@uabi/cli"],
   } as Record<string, string[]>,
   dirs: {
     "@uabi/uapi": "packages/uapi",
@@ -28,12 +30,14 @@ export const LAYERS = {
     "@uabi/kernel": "packages/kernel",
     "@uabi/test-support": "packages/test-support",
     "@uabi/cli": "apps/uabi",
+    playground: "apps/playground",
   } as Record<string, string>,
 };
 
 /** Entry points a package publishes besides its main one (package.json "exports" subpaths). */
 export const PUBLIC_SUBPATHS: Record<string, readonly string[]> = {
   "@uabi/kernel": ["node"],
+  "@uabi/cli": ["core"],
 };
 
 const SPEC = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)["']([^"']+)["']/g;
