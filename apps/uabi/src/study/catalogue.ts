@@ -79,8 +79,17 @@ export const CATALOGUE: readonly Cause[] = [
     explanation: "a reflection SIGSYS must arrive while the program blocks it (glibc blocks every signal around clone)",
     linux: "kernel/signal.c force_sig_info_to_task(): a forced signal is unblocked",
     status: { kind: "fixed", how: "the reflection is delivered even when blocked; the frame saves the program's mask and rt_sigreturn restores it" },
-    mechanisms: "seccomp, sud", provoker: "study:sigsys-blocked", explains: ALL,
+    // Fixed: it explains no difference (one showing up would be a regression, reported as unexplained).
+    mechanisms: "seccomp, sud", provoker: "study:sigsys-blocked", explains: [],
     detect: (e) => sigsysBased(e.config) && called(e.run, "rt_sigprocmask", (a) => arg(a, 0) !== 1n && arg(a, 1) !== 0n),
+  },
+  {
+    id: "signal-in-reflection", title: "a signal raised by a reflected call is delivered inside the SIGSYS handler",
+    explanation: "raise()/kill() of the caller itself is re-issued from the SIGSYS handler, so the signal is delivered on return to the handler: the program's handler runs nested in libkernel's, with SIGSYS in its mask, before libkernel's rt_sigreturn",
+    linux: "kernel/entry/common.c exit_to_user_mode_loop() → arch_do_signal_or_restart(): pending signals are delivered on the return to user mode, here the handler",
+    status: { kind: "property", because: "the re-issue returns to the SIGSYS handler, not to the program; deferring the signal to the handler's sigreturn would need the kernel to know the reflection's extent (seen in the corpus `signals` program)" },
+    mechanisms: "seccomp, sud", provoker: "corpus signals (raise → tgkill)", explains: ["signals", "syscalls"],
+    detect: (e) => sigsysBased(e.config) && e.run.calls.some((c) => ["kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"].includes(c.name)),
   },
   {
     id: "vdso-unmapped", title: "the vDSO unmapped or remapped",
