@@ -8,6 +8,7 @@
  * gets -ENOSYS and is listed in `unhandled`.
  */
 import { GuestMemoryFault, PAGE_SIZE, PERM_EXEC, PERM_READ, PERM_WRITE, type Arch, type Cpu, type GuestMemory, type Trap } from "@uabi/isa-core";
+import { AT_FLAGS } from "@uabi/uapi";
 import { buildInitialStack, loadElfImage, type LoadedImage, type StackOptions } from "./loader.js";
 import { errnoNumber, syscallName } from "./tables.js";
 import { normaliseValue } from "./trace.js";
@@ -488,8 +489,7 @@ const HANDLERS: Record<string, Handler> = {
   newfstatat: (p, a) => {
     const path = p.readPath(ptr(p, a[1]!));
     if (typeof path === "number") return path;
-    const AT_EMPTY_PATH = 0x1000;
-    if (path === "" && int(a[3]!) & AT_EMPTY_PATH) {
+    if (path === "" && int(a[3]!) & AT_FLAGS.EMPTY_PATH) {
       if (!p.fds.has(int(a[0]!))) return EBADF;
       p.pipeStat(ptr(p, a[2]!));
       return 0;
