@@ -13,12 +13,13 @@
 import { CpuCounters, GuestMemory, GuestMemoryFault, PAGE_SIZE, type Cpu, type Trap } from "@uabi/isa-core";
 import { decode, Insn, UndefinedInstruction, BASE_RIP } from "./decode.js";
 import {
-  FL_ADC, FL_ADD, FL_EAGER, FL_INC, FL_LOGIC, FL_SBB, FL_SUB, IF, linkHandlers, PARITY, STATUS, TrapSignal, USER_WRITABLE,
+  FL_ADC, FL_ADD, FL_EAGER, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SBB, FL_SUB, IF, linkHandlers, PARITY, STATUS, TrapSignal, USER_WRITABLE,
 } from "./registry.js";
 import { INT_OPS } from "./ops-int.js";
 import { SSE_OPS } from "./ops-sse.js";
 import { fxrstorImage, fxsaveImage, X87_OPS } from "./ops-x87.js";
 import { F80_ZERO, type F80 } from "./f80.js";
+import { translate, type BlockFn } from "./jit.js";
 
 const TWO32 = 4294967296;
 
@@ -28,7 +29,16 @@ export const HANDLERS = [INT_OPS, SSE_OPS, X87_OPS] as const;
 export interface X86CpuOptions {
   /** Time-stamp counter source for RDTSC (the kernel's virtual clock). Defaults to retired instructions. */
   counter?: () => bigint;
+  /**
+   * The translating tier (src/jit.ts): blocks entered `jitThreshold` times are compiled to JavaScript.
+   * Off runs the interpreter alone; both give the same registers, counts and traps.
+   */
+  jit?: boolean;
+  /** Block entries before a block is translated (default 32; 0 translates on first entry). */
+  jitThreshold?: number;
 }
+
+const DEFAULT_JIT_THRESHOLD = 32;
 
 /** A decoded basic block with a two-entry successor cache (block chaining: no map lookup on hot edges). */
 class Block {
@@ -37,6 +47,9 @@ class Block {
   b1: Block | null = null;
   a2 = -1;
   b2: Block | null = null;
+  /** Entries counted toward translation; the translated function once compiled. */
+  hits = 0;
+  fn: BlockFn | null = null;
   constructor(readonly insns: Insn[]) {}
 }
 
@@ -89,6 +102,12 @@ export class X86Cpu implements Cpu {
   private readonly detach: () => void;
   /** Set by handlers that end the run loop with a trap. */
   pending: Trap | null = null;
+  /** Translating tier on, and its threshold (block entries before translation). */
+  readonly jit: boolean;
+  private readonly jitThreshold: number;
+  /** Set by a translated block that unwinds with an exception: the faulting instruction and the count retired before it. */
+  jitPc = 0;
+  jitRetired = 0;
   /** The exec watch range (see Cpu.setExecWatch); empty when lo = hi. */
   private watchLo = 0;
   private watchHi = 0;
@@ -98,6 +117,8 @@ export class X86Cpu implements Cpu {
     options: X86CpuOptions = {},
   ) {
     this.counter = options.counter;
+    this.jit = options.jit ?? false;
+    this.jitThreshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
     linkHandlers(HANDLERS);
     this.detach = mem.onCodeInvalidated((first, last) => this.dropPages(first, last));
   }
@@ -225,6 +246,7 @@ export class X86Cpu implements Cpu {
     let trap: Trap | null = null;
     let cur: Insn | null = null;
     let prev: Block | null = null;
+    let inJit = false;
     try {
       while (left > 0) {
         const rip = this.rip;
@@ -249,6 +271,20 @@ export class X86Cpu implements Cpu {
         }
         const insns = block.insns;
         const n = insns.length;
+        if (n <= left && this.jit) {
+          let fn = block.fn;
+          if (fn === null && ++block.hits >= this.jitThreshold) fn = block.fn = translate(insns, block).fn;
+          if (fn !== null) {
+            const start = insns[0]!.addr;
+            inJit = true;
+            const done = fn(this, left, !(start < this.watchHi && start >= this.watchLo));
+            inJit = false;
+            left -= done;
+            if (this.pending !== null) break;
+            prev = block;
+            continue;
+          }
+        }
         if (n <= left) {
           // Only the last instruction of a block can transfer control, so rip is set once, before it;
           // handlers that trap set rip themselves and faults unwind to `cur`.
@@ -290,14 +326,14 @@ export class X86Cpu implements Cpu {
       }
     } catch (e) {
       if (e instanceof GuestMemoryFault) {
-        const pc = cur ? cur.addr : this.rip;
+        const pc = inJit ? this.jitPc : cur ? cur.addr : this.rip;
         this.rip = pc;
         trap = { kind: "page-fault", pc, addr: e.addr, access: e.access, reason: e.reason };
-        left -= this.retiredBefore(cur);
+        left -= inJit ? this.jitRetired : this.retiredBefore(cur);
       } else if (e instanceof TrapSignal) {
         trap = e.trap;
         this.rip = trap.pc;
-        left -= this.retiredBefore(cur);
+        left -= inJit ? this.jitRetired : this.retiredBefore(cur);
       } else throw e;
     }
     if (!trap) {
@@ -380,7 +416,8 @@ export class X86Cpu implements Cpu {
       case FL_SUB: return lt64(this.fd, this.fdh, this.fs, this.fsh);
       case FL_SBB: return this.fcin ? le64(this.fd, this.fdh, this.fs, this.fsh) : lt64(this.fd, this.fdh, this.fs, this.fsh);
       case FL_LOGIC: return 0;
-      default: return this.fcin; // inc/dec keep CF
+      case FL_IMUL: return this.imulOverflow();
+      default: return this.fcin; // inc/dec keep CF; FL_RES records it
     }
   }
   getZF(): number {
@@ -397,7 +434,7 @@ export class X86Cpu implements Cpu {
   }
   getAF(): number {
     if (this.fop === FL_EAGER) return (this.fbits >> 4) & 1;
-    if (this.fop === FL_LOGIC) return 0;
+    if (this.fop === FL_LOGIC || this.fop === FL_RES || this.fop === FL_IMUL) return 0;
     return ((this.fd ^ this.fs ^ this.fr) >>> 4) & 1;
   }
   getOF(): number {
@@ -406,6 +443,8 @@ export class X86Cpu implements Cpu {
     switch (this.fop) {
       case FL_EAGER: return (this.fbits >> 11) & 1;
       case FL_LOGIC: return 0;
+      case FL_RES: return this.fs;
+      case FL_IMUL: return this.imulOverflow();
       case FL_ADD:
       case FL_ADC:
       case FL_INC:
@@ -415,6 +454,18 @@ export class X86Cpu implements Cpu {
         x = sz === 64 ? (this.fdh ^ this.fsh) & (this.fdh ^ this.frh) : (this.fd ^ this.fs) & (this.fd ^ this.fr);
     }
     return sz === 64 ? x >>> 31 : (x >>> (sz - 1)) & 1;
+  }
+  /** Signed overflow of the imul recorded by FL_IMUL (as ops-int.ts computes it for imul2/imul3). */
+  private imulOverflow(): number {
+    if (this.fsz === 64) {
+      const a = BigInt.asIntN(64, (BigInt(this.fdh >>> 0) << 32n) | BigInt(this.fd >>> 0));
+      const b = BigInt.asIntN(64, (BigInt(this.fsh >>> 0) << 32n) | BigInt(this.fs >>> 0));
+      const p = a * b;
+      return BigInt.asIntN(64, p) === p ? 0 : 1;
+    }
+    const x = this.fd | 0;
+    const y = this.fs | 0;
+    return x * y !== Math.imul(x, y) ? 1 : 0;
   }
   /** Materialise status flags into fbits (before partial flag updates). */
   eagerFlags(): number {

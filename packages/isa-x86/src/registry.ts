@@ -16,6 +16,10 @@ export const FL_SBB = 4;
 export const FL_LOGIC = 5;
 export const FL_INC = 6;
 export const FL_DEC = 7;
+/** Result-based flags with CF in fcin and OF in fs, AF clear (shifts by a constant, from the translating tier). */
+export const FL_RES = 8;
+/** imul: SF/ZF/PF from the result, CF = OF = signed overflow of fd:fdh × fs:fsh at fsz, AF clear (translating tier). */
+export const FL_IMUL = 9;
 
 export const CF = 1;
 export const PF = 4;

@@ -1,0 +1,631 @@
+/**
+ * The translating tier: a hot decoded block becomes one JavaScript function (compiled by V8 through
+ * `new Function`), with the guest registers it touches held in locals for the whole block, the lazy-flag
+ * record held in locals (written back to the CPU only when the block leaves), memory accesses through the
+ * memory's TLB, and a block that branches back to its own start run as a host loop.
+ *
+ * Instructions without a translation here run their interpreter handler inline (registers and flags are
+ * written back before and reloaded after), so any block can be translated and both tiers share every
+ * instruction's semantics where no translation exists.
+ *
+ * The contract with the run loop (cpu.ts) keeps the interpreter's observable behaviour:
+ * - the function runs only when the whole block fits in the budget, and loops only while another whole
+ *   iteration does, the block is still valid (self-modifying code) and the exec watch does not cover its start;
+ * - it returns the instructions retired; when an inline handler set `cpu.pending` the count excludes that
+ *   instruction, as in the interpreter;
+ * - a translated instruction performs all its memory accesses before it changes any register or flag, so
+ *   when an access throws, the locals hold the state before the instruction: the catch writes them back
+ *   and records the faulting instruction's address and the retired count (`jitPc`, `jitRetired`) for the
+ *   run loop, which then reports the fault exactly as the interpreter does.
+ */
+import { BASE_RIP, P_LOCK, type Insn } from "./decode.js";
+import { FL_ADD, FL_DEC, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SUB, formOf, PARITY } from "./registry.js";
+import { CC } from "./tables.js";
+import type { X86Cpu } from "./cpu.js";
+
+/** A translated block: runs it (and its self-loop), returns instructions retired. */
+export type BlockFn = (cpu: X86Cpu, left: number, loopOk: boolean) => number;
+
+const TWO32 = 4294967296;
+const TWO53 = 9007199254740992;
+
+/** Unsigned high 32 bits of a 32×32 product (16-bit limbs: every partial product is exact in a double). */
+function mulhu(a: number, b: number): number {
+  const al = a & 0xffff;
+  const ah = a >>> 16;
+  const bl = b & 0xffff;
+  const bh = b >>> 16;
+  const ll = al * bl;
+  const lh = al * bh;
+  const hl = ah * bl;
+  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  return (ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16)) | 0;
+}
+
+/** Helpers the generated code calls (small enough for V8 to inline). */
+export const JX = {
+  /** High half of the last mul64. */
+  hi: 0,
+  P: PARITY,
+  /** Low 64 bits of a 64×64 product (the same modulo 2^64 signed or unsigned); high half in JX.hi. */
+  mul64(a: number, ah: number, b: number, bh: number): number {
+    JX.hi = (mulhu(a, b) + Math.imul(a, bh) + Math.imul(ah, b)) | 0;
+    return Math.imul(a, b);
+  },
+  /** cpu.ea's sum for base + index·s + disp when the double sum is not exact (cpu.addrSum on limbs). */
+  eaWrap(lb: number, hb: number, lx: number, hx: number, s: number, disp: number): number {
+    let lo = disp + (lx >>> 0) * s + (lb >>> 0);
+    const hi = hx * s + hb;
+    const carry = Math.floor(lo / TWO32);
+    lo -= carry * TWO32;
+    return ((hi + carry) | 0) * TWO32 + lo;
+  },
+  /** Store the flag locals into the CPU (before an inline handler, a generic condition, or leaving). */
+  wbf(c: X86Cpu, fop: number, fsz: number, fd: number, fdh: number, fs: number, fsh: number, fr: number, frh: number, fcin: number, fbits: number): void {
+    c.fop = fop;
+    c.fsz = fsz;
+    c.fd = fd;
+    c.fdh = fdh;
+    c.fs = fs;
+    c.fsh = fsh;
+    c.fr = fr;
+    c.frh = frh;
+    c.fcin = fcin;
+    c.fbits = fbits;
+  },
+};
+
+/** Instruction keys this translator emits code for (everything else runs its handler inline). */
+const ALU: Record<string, number> = { add: 0, or: 1, and: 4, sub: 5, xor: 6, cmp: 7, test: 8 };
+const SHIFT: Record<string, number> = { shl: 4, shr: 5, sar: 7 };
+
+interface Known {
+  op: number;
+  sz: number;
+}
+
+class Gen {
+  readonly used = new Set<number>();
+  readonly written = new Set<number>();
+  usesFlags = false;
+  /** The flag-setting instruction last translated in this block (null: the CPU's own record, unknown here). */
+  known: Known | null = null;
+  body: string[] = [];
+  k = 0;
+  /** Indices of the instructions run by their handlers. */
+  readonly inlined: number[] = [];
+
+  constructor(
+    readonly insns: Insn[],
+    readonly start: number,
+  ) {}
+
+  // --------------------------------------------------------------- registers
+
+  l(r: number): string {
+    this.used.add(r);
+    return `l${r}`;
+  }
+  h(r: number): string {
+    this.used.add(r);
+    return `h${r}`;
+  }
+  /** Register read as [lo int32, hi int32] at size sz (8-bit uses the byte-register number rb). */
+  rdReg(sz: number, r: number, rb: number): [string, string] {
+    switch (sz) {
+      case 64: return [this.l(r), this.h(r)];
+      case 32: return [this.l(r), "0"];
+      case 16: return [`(${this.l(r)} & 0xffff)`, "0"];
+      default: return rb < 16 ? [`(${this.l(rb)} & 0xff)`, "0"] : [`((${this.l(rb - 16)} >> 8) & 0xff)`, "0"];
+    }
+  }
+  wrReg(sz: number, r: number, rb: number, lo: string, hi: string): string {
+    switch (sz) {
+      case 64:
+        this.written.add(r);
+        return `${this.l(r)} = ${lo} | 0; ${this.h(r)} = ${hi} | 0;`;
+      case 32:
+        this.written.add(r);
+        return `${this.l(r)} = ${lo} | 0; ${this.h(r)} = 0;`;
+      case 16:
+        this.written.add(r);
+        return `${this.l(r)} = (${this.l(r)} & ~0xffff) | (${lo} & 0xffff);`;
+      default:
+        if (rb < 16) {
+          this.written.add(rb);
+          return `${this.l(rb)} = (${this.l(rb)} & ~0xff) | (${lo} & 0xff);`;
+        }
+        this.written.add(rb - 16);
+        return `${this.l(rb - 16)} = (${this.l(rb - 16)} & ~0xff00) | ((${lo} & 0xff) << 8);`;
+    }
+  }
+
+  // ------------------------------------------------------------------ memory
+
+  /** The effective address expression (cpu.ea's arithmetic), or null for shapes left to the interpreter. */
+  ea(i: Insn): string | null {
+    if (i.asz !== 64) return null;
+    const b = i.base;
+    const x = i.index;
+    let a: string;
+    if (x >= 0) {
+      if (b === BASE_RIP) return null;
+      const s = 1 << i.scale;
+      const lb = b >= 0 ? this.l(b) : "0";
+      const hb = b >= 0 ? this.h(b) : "0";
+      const lx = this.l(x);
+      const hx = this.h(x);
+      // Exact while below 2^53 in magnitude; otherwise the limb sum modulo 2^64, as cpu.ea does.
+      a = `((t = (${hx} * ${s} + ${hb}) * ${TWO32} + (${i.disp} + (${lx} >>> 0) * ${s} + (${lb} >>> 0))) < ${TWO53} && t > -${TWO53} ? t : JX.eaWrap(${lb}, ${hb}, ${lx}, ${hx}, ${s}, ${i.disp}))`;
+    } else if (b < 0) a = `${i.disp}`;
+    else if (b === BASE_RIP) a = `${i.next + i.disp}`;
+    else a = `(${this.h(b)} * ${TWO32} + (${this.l(b)} >>> 0) + ${i.disp})`;
+    if (i.seg === 4) a = `(${a} + cpu.fsBase)`;
+    else if (i.seg === 5) a = `(${a} + cpu.gsBaseNum)`;
+    else if (i.seg !== 0) return null;
+    return a;
+  }
+  /** Statements reading size sz at address variable `a` into `v` (and `vh`). */
+  rdMem(sz: number, a: string, v: string, vh: string): string {
+    switch (sz) {
+      case 64: return `const ${v} = cpu.rdMem(${a}, 64) | 0; const ${vh} = cpu.vh | 0;`;
+      case 32: return `const ${v} = mem.read32(${a}) | 0; const ${vh} = 0;`;
+      case 16: return `const ${v} = mem.read16(${a}); const ${vh} = 0;`;
+      default: return `const ${v} = mem.read8(${a}); const ${vh} = 0;`;
+    }
+  }
+  wrMem(sz: number, a: string, v: string, vh: string): string {
+    switch (sz) {
+      case 64: return `cpu.wrMem(${a}, 64, ${v} >>> 0, ${vh} >>> 0);`;
+      case 32: return `mem.write32(${a}, ${v});`;
+      case 16: return `mem.write16(${a}, ${v} & 0xffff);`;
+      default: return `mem.write8(${a}, ${v} & 0xff);`;
+    }
+  }
+
+  /** Mark the current instruction as one that may throw (the catch needs its index). */
+  mayFault(): string {
+    return `k = ${this.k};`;
+  }
+
+  // ------------------------------------------------------------------- flags
+
+  setFlags(op: number, sz: number, d: string, dh: string, s: string, sh: string, r: string, rh: string, cin: string): string {
+    this.usesFlags = true;
+    this.known = { op, sz };
+    return `fop = ${op}; fsz = ${sz}; fd = ${d}; fdh = ${dh}; fs = ${s}; fsh = ${sh}; fr = ${r}; frh = ${rh}; fcin = ${cin};`;
+  }
+
+  /** Flag-local writeback expression (a statement). */
+  static readonly WBF = "JX.wbf(cpu, fop, fsz, fd, fdh, fs, fsh, fr, frh, fcin, fbits)";
+
+  /** One status flag as a 0/1 expression from the known record, or null. */
+  flagExpr(f: "cf" | "zf" | "sf" | "of" | "pf", kn: Known): string | null {
+    const { op, sz } = kn;
+    const top = sz - 1;
+    switch (f) {
+      case "zf": return sz === 64 ? "(fr === 0 && frh === 0 ? 1 : 0)" : "(fr === 0 ? 1 : 0)";
+      case "sf": return sz === 64 ? "(frh >>> 31)" : `((fr >>> ${top}) & 1)`;
+      case "pf": return "JX.P[fr & 0xff]";
+      case "cf":
+        switch (op) {
+          case FL_ADD: return sz === 64 ? "(frh < fdh || (frh === fdh && fr < fd) ? 1 : 0)" : "(fr < fd ? 1 : 0)";
+          case FL_SUB: return sz === 64 ? "(fdh < fsh || (fdh === fsh && fd < fs) ? 1 : 0)" : "(fd < fs ? 1 : 0)";
+          case FL_LOGIC: return "0";
+          case FL_INC: case FL_DEC: case FL_RES: return "fcin";
+        }
+        return null;
+      case "of":
+        switch (op) {
+          case FL_LOGIC: return "0";
+          case FL_RES: return "fs";
+          case FL_ADD: case FL_INC:
+            return sz === 64 ? "((((fdh ^ frh) & (fsh ^ frh)) >>> 31) & 1)" : `((((fd ^ fr) & (fs ^ fr)) >>> ${top}) & 1)`;
+          case FL_SUB: case FL_DEC:
+            return sz === 64 ? "((((fdh ^ fsh) & (fdh ^ frh)) >>> 31) & 1)" : `((((fd ^ fs) & (fd ^ fr)) >>> ${top}) & 1)`;
+        }
+        return null;
+    }
+  }
+
+  /** Condition code cc as a boolean expression. */
+  cond(cc: number): string {
+    this.usesFlags = true;
+    const kn = this.known;
+    const neg = (cc & 1) === 1;
+    const generic = `(${Gen.WBF}, cpu.cond(${cc}))`;
+    if (kn === null) return generic;
+    let e: string | null = null;
+    if (kn.op === FL_SUB) {
+      const wide = kn.sz === 64;
+      const sh = 32 - kn.sz;
+      const sx = (v: string) => (kn.sz === 32 ? `(${v} | 0)` : `((${v} << ${sh}) >> ${sh})`);
+      switch (cc >> 1) {
+        case 1: e = wide ? "(fdh < fsh || (fdh === fsh && fd < fs))" : "(fd < fs)"; break;
+        case 2: e = wide ? "(fd === fs && fdh === fsh)" : "(fd === fs)"; break;
+        case 3: e = wide ? "(fdh < fsh || (fdh === fsh && fd <= fs))" : "(fd <= fs)"; break;
+        case 6: e = wide ? "((fdh | 0) < (fsh | 0) || (fdh === fsh && fd < fs))" : `(${sx("fd")} < ${sx("fs")})`; break;
+        case 7: e = wide ? "((fdh | 0) < (fsh | 0) || (fdh === fsh && fd <= fs))" : `(${sx("fd")} <= ${sx("fs")})`; break;
+      }
+      if (e !== null) return neg ? `!${e}` : e;
+    }
+    const F = (f: "cf" | "zf" | "sf" | "of" | "pf") => this.flagExpr(f, kn);
+    let v: string | null;
+    switch (cc >> 1) {
+      case 0: v = F("of"); break;
+      case 1: v = F("cf"); break;
+      case 2: v = F("zf"); break;
+      case 3: { const c = F("cf"), z = F("zf"); v = c && z ? `(${c} | ${z})` : null; break; }
+      case 4: v = F("sf"); break;
+      case 5: v = F("pf"); break;
+      case 6: { const s = F("sf"), o = F("of"); v = s && o ? `(${s} ^ ${o})` : null; break; }
+      default: { const z = F("zf"), s = F("sf"), o = F("of"); v = z && s && o ? `(${z} | (${s} ^ ${o}))` : null; }
+    }
+    if (v === null) return generic;
+    return neg ? `(${v} === 0)` : `(${v} !== 0)`;
+  }
+  /** CF as a 0/1 expression (inc/dec keep it). */
+  cf(): string {
+    this.usesFlags = true;
+    const kn = this.known;
+    const e = kn ? this.flagExpr("cf", kn) : null;
+    return e ?? `(${Gen.WBF}, cpu.getCF())`;
+  }
+
+  // ---------------------------------------------------------- instructions
+
+  /** The E operand read at size sz: statements defining `a`/`ah` (and `ea` for memory), or null. */
+  rdE(i: Insn, sz: number, a: string, ah: string, keepEa: boolean): string | null {
+    if (i.mod === 3) {
+      const [lo, hi] = this.rdReg(sz, i.rm, i.rmb);
+      return `const ${a} = ${lo}; const ${ah} = ${hi};`;
+    }
+    const e = this.ea(i);
+    if (e === null) return null;
+    return `${this.mayFault()} const ${keepEa ? "ea" : "ea_"} = ${e}; ${this.rdMem(sz, keepEa ? "ea" : "ea_", a, ah)}`;
+  }
+
+  imm(i: Insn, sz: number): [string, string] {
+    if (sz === 64) return [`${i.imm | 0}`, `${i.immHi | 0}`];
+    if (sz === 32) return [`${i.imm | 0}`, "0"];
+    if (sz === 16) return [`${i.imm & 0xffff}`, "0"];
+    return [`${i.imm & 0xff}`, "0"];
+  }
+
+  /** Arithmetic result and flags for op on (a, ah) and (b, bh); returns [statements, r, rh]. */
+  aluCore(op: number, sz: number): [string, string] {
+    const m = sz === 8 ? " & 0xff" : sz === 16 ? " & 0xffff" : " | 0";
+    switch (op) {
+      case 0:
+        if (sz === 64) return ["const t0 = (a >>> 0) + (b >>> 0); const r = t0 | 0; const rh = (ah + bh + (t0 > 4294967295 ? 1 : 0)) | 0;",
+          this.setFlags(FL_ADD, 64, "a >>> 0", "ah >>> 0", "b >>> 0", "bh >>> 0", "r >>> 0", "rh >>> 0", "0")];
+        return [`const r = (a + b)${m}; const rh = 0;`, this.setFlags(FL_ADD, sz, "a >>> 0", "0", "b >>> 0", "0", "r >>> 0", "0", "0")];
+      case 5:
+      case 7:
+        if (sz === 64) return ["const r = (a - b) | 0; const rh = (ah - bh - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;",
+          this.setFlags(FL_SUB, 64, "a >>> 0", "ah >>> 0", "b >>> 0", "bh >>> 0", "r >>> 0", "rh >>> 0", "0")];
+        return [`const r = (a - b)${m}; const rh = 0;`, this.setFlags(FL_SUB, sz, "a >>> 0", "0", "b >>> 0", "0", "r >>> 0", "0", "0")];
+      default: {
+        const o = op === 1 ? "|" : op === 6 ? "^" : "&";
+        return [`const r = a ${o} b; const rh = ah ${o} bh;`, this.setFlags(FL_LOGIC, sz, "0", "fdh", "0", "fsh", "r >>> 0", "rh >>> 0", "fcin")];
+      }
+    }
+  }
+
+  /** Code for one instruction, or null to run its handler inline. */
+  emit(i: Insn): string | null {
+    if (i.pfx & P_LOCK) return null;
+    const d = i.def;
+    const key = d.key;
+    const sz = i.osz;
+    const form = formOf(d);
+    const alu = ALU[key];
+    if (alu !== undefined) {
+      if (sz === 16) return null;
+      const write = alu !== 7 && alu !== 8;
+      let src: string;
+      let dst: string;
+      let rd: string | null;
+      if (form === "EG" || form === "EI") {
+        rd = this.rdE(i, sz, "a", "ah", write);
+        if (rd === null) return null;
+        const [bl, bh] = form === "EI" ? this.imm(i, sz) : this.rdReg(sz, i.reg, i.regb);
+        src = `${rd} const b = ${bl}; const bh = ${bh};`;
+        dst = !write ? "" : i.mod === 3 ? this.wrReg(sz, i.rm, i.rmb, "r", "rh") : this.wrMem(sz, "ea", "r", "rh");
+      } else if (form === "GE") {
+        rd = this.rdE(i, sz, "b", "bh", false);
+        if (rd === null) return null;
+        const [al, ah] = this.rdReg(sz, i.reg, i.regb);
+        src = `${rd} const a = ${al}; const ah = ${ah};`;
+        dst = write ? this.wrReg(sz, i.reg, i.regb, "r", "rh") : "";
+      } else return null;
+      const [calc, flags] = this.aluCore(alu, sz);
+      return `{ ${src} ${calc} ${dst} ${flags} }`;
+    }
+    switch (key) {
+      case "mov": {
+        if (sz === 16) return null;
+        if (form === "EG") {
+          const [v, vh] = this.rdReg(sz, i.reg, i.regb);
+          if (i.mod === 3) return this.wrReg(sz, i.rm, i.rmb, v, vh);
+          const e = this.ea(i);
+          if (e === null) return null;
+          return `{ ${this.mayFault()} const v = ${v}; const vh = ${vh}; ${this.wrMem(sz, e, "v", "vh")} }`;
+        }
+        if (form === "GE") {
+          const rd = this.rdE(i, sz, "v", "vh", false);
+          if (rd === null) return null;
+          return `{ ${rd} ${this.wrReg(sz, i.reg, i.regb, "v", "vh")} }`;
+        }
+        if (form === "EI") {
+          const [v, vh] = this.imm(i, sz);
+          if (i.mod === 3) return this.wrReg(sz, i.rm, i.rmb, v, vh);
+          const e = this.ea(i);
+          if (e === null) return null;
+          return `{ ${this.mayFault()} ${this.wrMem(sz, e, v, vh)} }`;
+        }
+        return null;
+      }
+      case "movimm": {
+        if (sz === 16) return null;
+        const [v, vh] = this.imm(i, sz);
+        return this.wrReg(sz, i.rm, i.rmb, v, vh);
+      }
+      case "movzx":
+      case "movsx": {
+        if (sz !== 32 && sz !== 64) return null;
+        const ssz = d.ops[1]!.endsWith("b") ? 8 : 16;
+        const rd = this.rdE(i, ssz, "v0", "vh0", false);
+        if (rd === null) return null;
+        if (key === "movzx") return `{ ${rd} ${this.wrReg(sz, i.reg, i.regb, "v0", "0")} }`;
+        const sh = 32 - ssz;
+        return `{ ${rd} const v = (v0 << ${sh}) >> ${sh}; ${this.wrReg(sz, i.reg, i.regb, "v", sz === 64 ? "(v >> 31)" : "0")} }`;
+      }
+      case "movsxd": {
+        if (sz !== 64) return null;
+        const rd = this.rdE(i, 32, "v", "vh0", false);
+        if (rd === null) return null;
+        return `{ ${rd} ${this.wrReg(64, i.reg, i.regb, "v", "(v >> 31)")} }`;
+      }
+      case "lea": {
+        if ((sz !== 64 && sz !== 32) || i.asz !== 64) return null;
+        // cpu.addrSum: the sum on limbs, exact modulo 2^64 (segment bases are not added).
+        const parts = [`${i.disp}`];
+        const hparts: string[] = [];
+        if (i.base === BASE_RIP) {
+          const hi = Math.floor(i.next / TWO32);
+          parts.push(`${i.next - hi * TWO32}`);
+          hparts.push(`${hi}`);
+        } else if (i.base >= 0) {
+          parts.push(`(${this.l(i.base)} >>> 0)`);
+          hparts.push(this.h(i.base));
+        }
+        if (i.index >= 0) {
+          const s = 1 << i.scale;
+          parts.push(`(${this.l(i.index)} >>> 0) * ${s}`);
+          hparts.push(`${this.h(i.index)} * ${s}`);
+        }
+        if (sz === 32) return this.wrReg(32, i.reg, i.regb, `(${parts.join(" + ")})`, "0");
+        return `{ const lo = ${parts.join(" + ")}; const c = Math.floor(lo / ${TWO32}); ${this.wrReg(64, i.reg, i.regb, "lo", `(${hparts.length ? hparts.join(" + ") : "0"} + c)`)} }`;
+      }
+      case "push": {
+        if (sz !== 64) return null;
+        let rd: string;
+        if (form === "I") {
+          const [v, vh] = this.imm(i, 64);
+          rd = `const v = ${v}; const vh = ${vh};`;
+        } else {
+          const r = this.rdE(i, 64, "v", "vh", false);
+          if (r === null) return null;
+          rd = r;
+        }
+        return `{ ${this.mayFault()} ${rd} const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0) - 8; ${this.wrMem(64, "sp", "v", "vh")} ${this.setRsp("sp")} }`;
+      }
+      case "pop": {
+        if (sz !== 64 || i.mod !== 3) return null;
+        return `{ ${this.mayFault()} const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0); ${this.rdMem(64, "sp", "v", "vh")} ${this.setRsp("sp + 8")} ${this.wrReg(64, i.rm, i.rmb, "v", "vh")} }`;
+      }
+      case "inc":
+      case "dec": {
+        if (i.mod !== 3 || (sz !== 32 && sz !== 64)) return null;
+        const r = i.rm;
+        const inc = key === "inc";
+        const cf = this.cf();
+        const op = inc ? "+" : "-";
+        const calc = sz === 64
+          ? `const v = (a ${op} 1) | 0; const vh = (${inc ? "v === 0" : "a === 0"} ? ah ${op} 1 : ah) | 0;`
+          : "const v = (a " + op + " 1) | 0; const vh = 0;";
+        return `{ const a = ${this.l(r)}; const ah = ${sz === 64 ? this.h(r) : "0"}; const c0 = ${cf}; ${calc} ${this.wrReg(sz, r, r, "v", "vh")} ${this.setFlags(inc ? FL_INC : FL_DEC, sz, "a >>> 0", "ah >>> 0", "1", "0", "v >>> 0", "vh >>> 0", "c0")} }`;
+      }
+      case "shift": {
+        const kind = SHIFT[d.mn];
+        if (kind === undefined || i.mod !== 3 || (sz !== 32 && sz !== 64) || (form !== "EI" && form !== "E1")) return null;
+        const n = (form === "E1" ? 1 : i.imm & 0xff) & (sz === 64 ? 63 : 31);
+        if (n === 0) return null;
+        const r = i.rm;
+        return `{ ${this.shift(kind, sz, n, this.l(r), sz === 64 ? this.h(r) : "0")} ${this.wrReg(sz, r, r, "v", "vh")} ${this.setFlags(FL_RES, sz, "fd", "fdh", "of", "fsh", "v >>> 0", "vh >>> 0", "cf")} }`;
+      }
+      case "imul2":
+      case "imul3": {
+        if (sz !== 32 && sz !== 64) return null;
+        let rd: string | null;
+        if (key === "imul2") {
+          rd = this.rdE(i, sz, "b", "bh", false);
+          if (rd === null) return null;
+          const [al, ah] = this.rdReg(sz, i.reg, i.regb);
+          rd += ` const a = ${al}; const ah = ${ah};`;
+        } else {
+          rd = this.rdE(i, sz, "a", "ah", false);
+          if (rd === null) return null;
+          const [bl, bh] = this.imm(i, sz);
+          rd += ` const b = ${bl}; const bh = ${bh};`;
+        }
+        const calc = sz === 64 ? "const v = JX.mul64(a, ah, b, bh); const vh = JX.hi;" : "const v = Math.imul(a, b); const vh = 0;";
+        return `{ ${rd} ${calc} ${this.wrReg(sz, i.reg, i.regb, "v", "vh")} ${this.setFlags(FL_IMUL, sz, "a >>> 0", "ah >>> 0", "b >>> 0", "bh >>> 0", "v >>> 0", "vh >>> 0", "0")} }`;
+      }
+      case "cmov": {
+        if (sz !== 32 && sz !== 64) return null;
+        const cc = CC.indexOf(d.mn.slice(4) as (typeof CC)[number]);
+        const rd = this.rdE(i, sz, "v", "vh", false);
+        if (rd === null) return null;
+        const c = this.cond(cc);
+        const els = sz === 32 ? ` else { ${this.h(i.reg)} = 0; }` : "";
+        this.written.add(i.reg);
+        return `{ ${rd} if (${c}) { ${this.wrReg(sz, i.reg, i.regb, "v", "vh")} }${els} }`;
+      }
+      case "setcc": {
+        const cc = CC.indexOf(d.mn.slice(3) as (typeof CC)[number]);
+        const c = this.cond(cc);
+        if (i.mod === 3) return this.wrReg(8, i.rm, i.rmb, `(${c} ? 1 : 0)`, "0");
+        const e = this.ea(i);
+        if (e === null) return null;
+        // The condition is evaluated before the store may fault (it only reads flags).
+        return `{ ${this.mayFault()} const v = ${c} ? 1 : 0; ${this.wrMem(8, e, "v", "0")} }`;
+      }
+      case "nop":
+      case "endbr":
+        return "";
+      case "nop90":
+        return i.rex & 1 ? null : "";
+    }
+    return null;
+  }
+
+  setRsp(v: string): string {
+    this.written.add(4);
+    return `{ const n = ${v}; ${this.l(4)} = n | 0; ${this.h(4)} = Math.floor(n / ${TWO32}) | 0; }`;
+  }
+
+  /** shl/shr/sar by a constant n ≠ 0 (ops-int.ts shiftOp): defines v, vh, cf, of. */
+  shift(kind: number, sz: number, n: number, a: string, ah: string): string {
+    if (sz === 32) {
+      if (kind === 4) return `const x = ${a}; const v = x << ${n}; const vh = 0; const cf = (x >>> ${32 - n}) & 1; const of = (v >>> 31) ^ cf;`;
+      if (kind === 5) return `const x = ${a}; const v = (x >>> ${n}) | 0; const vh = 0; const cf = (x >>> ${n - 1}) & 1; const of = x >>> 31;`;
+      return `const x = ${a}; const v = x >> ${n}; const vh = 0; const cf = (x >>> ${n - 1}) & 1; const of = 0;`;
+    }
+    if (kind === 4) {
+      if (n < 32) return `const x = ${a}; const xh = ${ah}; const vh = (xh << ${n}) | (x >>> ${32 - n}); const v = x << ${n}; const cf = (xh >>> ${32 - n}) & 1; const of = (vh >>> 31) ^ cf;`;
+      return `const x = ${a}; const xh = ${ah}; const vh = x << ${n - 32}; const v = 0; const cf = ${n === 32 ? "xh & 1" : `(x >>> ${64 - n}) & 1`}; const of = (vh >>> 31) ^ cf;`;
+    }
+    const sar = kind === 7;
+    const hs = sar ? ">>" : ">>>";
+    if (n < 32) return `const x = ${a}; const xh = ${ah}; const v = (x >>> ${n}) | (xh << ${32 - n}); const vh = (xh ${hs} ${n}) | 0; const cf = (x >>> ${n - 1}) & 1; const of = ${sar ? "0" : "xh >>> 31"};`;
+    return `const x = ${a}; const xh = ${ah}; const v = (xh ${hs} ${n - 32}) | 0; const vh = ${sar ? "xh >> 31" : "0"}; const cf = ${n === 32 ? "x >>> 31" : `(xh >>> ${n - 33}) & 1`}; const of = ${sar ? "0" : "xh >>> 31"};`;
+  }
+
+  /** Control transfer at the end of the block: statements that set `nx` (or loop) and leave. */
+  branch(i: Insn): string | null {
+    const d = i.def;
+    const n = this.insns.length;
+    const exitTo = (t: number) =>
+      t === this.start
+        ? `{ if (loopOk && blk.valid && done + ${2 * n} <= left) { done += ${n}; continue; } nx = ${t}; break; }`
+        : `{ nx = ${t}; break; }`;
+    switch (d.key) {
+      case "jcc": {
+        const cc = CC.indexOf(d.mn.slice(1) as (typeof CC)[number]);
+        return `if (${this.cond(cc)}) ${exitTo(i.next + i.imm)} ${exitTo(i.next)}`;
+      }
+      case "jmprel":
+        return exitTo(i.next + i.imm);
+      case "callrel": {
+        const hi = Math.floor(i.next / TWO32);
+        return `${this.mayFault()} { const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0) - 8; cpu.wrMem(sp, 64, ${i.next - hi * TWO32}, ${hi}); ${this.setRsp("sp")} } ${exitTo(i.next + i.imm)}`;
+      }
+      case "ret": {
+        if (formOf(d) !== "") return null;
+        return `${this.mayFault()} { const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0); const v = cpu.rdMem(sp, 64); const vh = cpu.vh; ${this.setRsp("sp + 8")} nx = vh * ${TWO32} + v; break; }`;
+      }
+      case "jmpind":
+      case "callind": {
+        const rd = this.rdE(i, 64, "v", "vh", false);
+        if (rd === null) return null;
+        const t = `(vh >>> 0) * ${TWO32} + (v >>> 0)`;
+        if (d.key === "jmpind") return `{ ${rd} nx = ${t}; break; }`;
+        const hi = Math.floor(i.next / TWO32);
+        return `{ ${this.mayFault()} ${rd} const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0) - 8; cpu.wrMem(sp, 64, ${i.next - hi * TWO32}, ${hi}); ${this.setRsp("sp")} nx = ${t}; break; }`;
+      }
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------ the block
+
+  wbRegs(): string {
+    let s = "";
+    for (const r of [...this.written].sort((x, y) => x - y)) s += `L[${r}] = l${r}; H[${r}] = h${r}; `;
+    return s;
+  }
+  loadRegs(): string {
+    let s = "";
+    for (const r of [...this.used].sort((x, y) => x - y)) s += `l${r} = L[${r}]; h${r} = H[${r}]; `;
+    return s;
+  }
+  static readonly LOADF = "fop = cpu.fop; fsz = cpu.fsz; fd = cpu.fd; fdh = cpu.fdh; fs = cpu.fs; fsh = cpu.fsh; fr = cpu.fr; frh = cpu.frh; fcin = cpu.fcin; fbits = cpu.fbits;";
+
+  /** An instruction run by its interpreter handler: the markers are replaced once the register sets are known. */
+  inline(k: number, i: Insn, last: boolean): string {
+    this.inlined.push(k);
+    this.known = null;
+    const call = `${this.mayFault()} inFb = true; @WB@ cpu.rip = ${i.next}; f${k}(cpu, i${k}); if (cpu.pending !== null) return done + ${k};`;
+    if (last) return `${call} return done + ${this.insns.length};`;
+    return `${call} @LOAD@ inFb = false;`;
+  }
+
+  source(): string {
+    const insns = this.insns;
+    const n = insns.length;
+    const parts: string[] = [];
+    for (let k = 0; k < n; k++) {
+      this.k = k;
+      const i = insns[k]!;
+      const last = k === n - 1;
+      const isBranch = (i.def.flags & 64) !== 0;
+      let code: string | null;
+      if (last && isBranch) code = this.branch(i);
+      else code = isBranch ? null : this.emit(i);
+      if (code === null) code = this.inline(k, i, last);
+      else if (last && !isBranch) code += ` nx = ${i.next}; break;`;
+      parts.push(`/* ${k} ${i.def.mn} */ ${code}`);
+    }
+    const F = this.usesFlags;
+    const regs = [...this.used].sort((x, y) => x - y);
+    const wb = this.wbRegs() + (F ? Gen.WBF + ";" : "");
+    const load = this.loadRegs() + (F ? Gen.LOADF : "");
+    const body = parts.join("\n").replaceAll("@WB@", wb).replaceAll("@LOAD@", load);
+    const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
+    const fdecl = F
+      ? "let fop = cpu.fop, fsz = cpu.fsz, fd = cpu.fd, fdh = cpu.fdh, fs = cpu.fs, fsh = cpu.fsh, fr = cpu.fr, frh = cpu.frh, fcin = cpu.fcin, fbits = cpu.fbits;"
+      : "";
+    const pre = [...this.inlined].map((k) => `const f${k} = I[${k}].exec, i${k} = I[${k}];`).join(" ");
+    return `${pre}
+return function block_${this.start.toString(16)}(cpu, left, loopOk) {
+  const L = cpu.L, H = cpu.H, mem = cpu.mem;
+  ${decl}
+  ${fdecl}
+  let k = 0, done = 0, nx = 0, inFb = false, t = 0;
+  try {
+    for (;;) {
+${body}
+    }
+  } catch (e) {
+    if (!inFb) { ${wb} }
+    cpu.jitPc = A[k];
+    cpu.jitRetired = done + k;
+    throw e;
+  }
+  ${wb}
+  cpu.rip = nx;
+  return done + ${n};
+};`;
+  }
+}
+
+/** Translate a decoded block (its instructions already carry their handlers). */
+export function translate(insns: Insn[], blk: { valid: boolean }): { fn: BlockFn; source: string } {
+  const g = new Gen(insns, insns[0]!.addr);
+  const src = g.source();
+  const A = insns.map((i) => i.addr);
+  const fn = new Function("I", "A", "blk", "JX", src)(insns, A, blk, JX) as BlockFn;
+  return { fn, source: src };
+}
