@@ -4,7 +4,7 @@
  */
 import { EBADF } from "./errno.js";
 import type { KernelServices } from "./services.js";
-import { CharDevNode, DirNode, GeneratedNode, SymlinkNode, S_IFIFO, type CharDevice } from "./vfs.js";
+import { CharDevNode, DirNode, FileNode, GeneratedNode, SymlinkNode, S_IFIFO, type CharDevice } from "./vfs.js";
 
 /** makedev(major, minor) as the old 16-bit encoding stat reports for these devices. */
 const dev = (major: number, minor: number) => (major << 8) | minor;
@@ -59,6 +59,24 @@ export function buildFilesystem(k: KernelServices): CharDevNode[] {
   devDir.linkEntry("stdin", new SymlinkNode("/proc/self/fd/0"));
   devDir.linkEntry("stdout", new SymlinkNode("/proc/self/fd/1"));
   devDir.linkEntry("stderr", new SymlinkNode("/proc/self/fd/2"));
+  devDir.linkEntry("fd", new SymlinkNode("/proc/self/fd"));
+  // /dev/shm: a world-writable sticky tmpfs directory (shm_open, sem_open create their files here).
+  const shm = new DirNode(0o1777, devDir, "shm");
+  devDir.linkEntry("shm", shm);
+  devDir.nlink++;
+  // /etc/passwd and /etc/group naming the default credentials (id, whoami, getpwuid), unless the root has its own.
+  const hostEtc = v.root.lookup("etc", { pid: 0 });
+  const etc = hostEtc instanceof DirNode ? hostEtc : v.mkdirp("/etc");
+  const uid = k.opts.uid ?? 0, gid = k.opts.gid ?? 0;
+  const user = uid === 0 ? "root" : "user", group = gid === 0 ? "root" : "users";
+  const addEtc = (name: string, lines: string[]) => {
+    if (!etc.lookup(name, { pid: 0 })) etc.linkEntry(name, new FileNode(0o644, new TextEncoder().encode(lines.map((l) => l + "\n").join(""))));
+  };
+  addEtc("passwd", [
+    ...(uid === 0 ? [] : ["root:x:0:0:root:/root:/bin/sh"]),
+    `${user}:x:${uid}:${gid}:${user}:${uid === 0 ? "/root" : "/tmp"}:/bin/sh`,
+  ]);
+  addEtc("group", [...(gid === 0 ? [] : ["root:x:0:"]), `${group}:x:${gid}:`]);
   const tmp = v.mkdirp("/tmp");
   tmp.entries.clear();
   tmp.host = undefined;
@@ -83,7 +101,7 @@ export function buildFilesystem(k: KernelServices): CharDevNode[] {
     fdDir.dynamic = (name, ctx) => {
       const p = who(ctx);
       const f = p && /^\d+$/.test(name) ? p.files.file(Number(name)) : undefined;
-      return f ? new SymlinkNode(f.path) : undefined;
+      return f ? new SymlinkNode(f.path, f.node) : undefined;
     };
     fdDir.dynamicList = (ctx) => (who(ctx)?.files.openFds() ?? []).map(String);
     d.entries.set("fd", fdDir);

@@ -62,6 +62,10 @@ export class AddressSpace {
   readonly mmapBase: number;
   /** RLIMIT_STACK: how far the stack VMA may grow down. */
   stackLimit = 8 * 1024 * 1024;
+  /** RLIMIT_DATA (bytes): private writable non-stack memory, brk included (mm/mmap.c may_expand_vm, is_data_mapping). */
+  dataLimit = 2n ** 64n - 1n;
+  /** RLIMIT_AS (bytes): every mapping (may_expand_vm's total_vm check). */
+  asLimit = 2n ** 64n - 1n;
 
   constructor(
     readonly layout: AddressSpaceLayout,
@@ -189,6 +193,8 @@ export class AddressSpace {
     }
     const overlapBytes = flags & MAP_FIXED ? this.overlap(addr, addr + plen) : 0;
     if (this.mappedBytes - overlapBytes + plen > this.memLimit) return -ENOMEM;
+    const isData = prot & PROT_WRITE && (flags & MAP_TYPE) === MAP_PRIVATE && !(flags & MAP_GROWSDOWN);
+    if (!this.mayExpand(plen, isData ? plen : 0, flags & MAP_FIXED ? addr : 0, flags & MAP_FIXED ? addr + plen : 0)) return -ENOMEM;
     let start: number;
     if (flags & MAP_FIXED) {
       start = addr;
@@ -214,6 +220,30 @@ export class AddressSpace {
       ...(anon ? {} : { file: file! }),
     });
     return start;
+  }
+
+  /** Bytes of [start,end) that count as data (private, writable, not the stack); the whole space without a range. */
+  private dataBytes(start = 0, end = Number.MAX_SAFE_INTEGER): number {
+    let n = 0;
+    for (const v of this.vmas) {
+      if (v.shared || !(v.prot & PROT_WRITE) || v.name === "[stack]") continue;
+      if (v.start < end && v.end > start) n += Math.min(v.end, end) - Math.max(v.start, start);
+    }
+    return n;
+  }
+
+  /**
+   * may_expand_vm(): growing by `add` bytes (of which `addData` are data) after dropping [dropStart,dropEnd) fits
+   * RLIMIT_AS and RLIMIT_DATA.
+   */
+  private mayExpand(add: number, addData: number, dropStart = 0, dropEnd = 0): boolean {
+    const total = this.mappedBytes - (dropEnd > dropStart ? this.overlap(dropStart, dropEnd) : 0) + add;
+    if (BigInt(total) > this.asLimit) return false;
+    if (addData > 0) {
+      const data = this.dataBytes() - (dropEnd > dropStart ? this.dataBytes(dropStart, dropEnd) : 0) + addData;
+      if (BigInt(data) > this.dataLimit) return false;
+    }
+    return true;
   }
 
   private overlap(start: number, end: number): number {
@@ -279,6 +309,7 @@ export class AddressSpace {
       return oldAddr;
     }
     if (this.mappedBytes + newLen - oldLen > this.memLimit) return -ENOMEM;
+    if (!this.mayExpand(newLen - oldLen, !v.shared && v.prot & PROT_WRITE ? newLen - oldLen : 0)) return -ENOMEM;
     // Grow in place when the old range ends its VMA and the space after it is free.
     if (oldAddr + oldLen === v.end && this.isFree(v.end, oldAddr + newLen)) {
       const extra = oldAddr + newLen - v.end;
@@ -346,6 +377,8 @@ export class AddressSpace {
     // Growing: must not collide with the next mapping (plus Linux's stack guard gap) and must fit the limit.
     if (!this.isFree(oldEnd, newEnd)) return this.brkCur;
     if (this.mappedBytes + (newEnd - oldEnd) > this.memLimit) return this.brkCur;
+    // check_data_rlimit(): the heap counts against RLIMIT_DATA (with the rest of the data mappings, as data_vm).
+    if (!this.mayExpand(newEnd - oldEnd, newEnd - oldEnd)) return this.brkCur;
     this.insert({ start: oldEnd, end: newEnd, prot: PROT_READ | PROT_WRITE, shared: false, offset: 0, name: "[heap]", dev: 0, ino: 0 });
     this.brkCur = req;
     return req;
@@ -419,6 +452,8 @@ export class AddressSpace {
     as.brkStart = this.brkStart;
     as.brkCur = this.brkCur;
     as.stackLimit = this.stackLimit;
+    as.dataLimit = this.dataLimit;
+    as.asLimit = this.asLimit;
     return as;
   }
 }

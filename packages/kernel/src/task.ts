@@ -27,6 +27,27 @@ export interface Wait {
   what: string;
 }
 
+/** Real, effective, saved and filesystem ids and supplementary groups (struct cred). */
+export interface Credentials {
+  ruid: number;
+  euid: number;
+  suid: number;
+  fsuid: number;
+  rgid: number;
+  egid: number;
+  sgid: number;
+  fsgid: number;
+  groups: number[];
+}
+
+export function rootCredentials(uid: number, gid: number): Credentials {
+  return { ruid: uid, euid: uid, suid: uid, fsuid: uid, rgid: gid, egid: gid, sgid: gid, fsgid: gid, groups: [gid] };
+}
+
+export function copyCredentials(c: Credentials): Credentials {
+  return { ...c, groups: [...c.groups] };
+}
+
 export type ThreadState = "runnable" | "blocked" | "dead";
 
 export class Thread {
@@ -94,8 +115,17 @@ export class Process {
   fsPage = 0;
   exitSignal = 17; // SIGCHLD
   rlimits: [bigint, bigint][] = [];
-  uid = 1000;
-  gid = 1000;
+  /** Credentials (include/linux/cred.h): shared by the threads of the process in this model. */
+  cred: Credentials = rootCredentials(0, 0);
+  /** The effective uid: what permission and capability checks ask (CAP_* iff euid 0 in this model). */
+  get uid(): number {
+    return this.cred.euid;
+  }
+  get gid(): number {
+    return this.cred.egid;
+  }
+  /** POSIX record locks and OFD locks this process holds are keyed by it (fcntl F_SETLK). */
+  readonly lockOwner = {};
   noNewPrivs = false;
   /** A CLONE_VFORK child released its parent (exec or exit). */
   vforkDone = false;
@@ -111,8 +141,12 @@ export class Process {
   ) {
     for (let i = 0; i <= 64; i++) this.sigactions.push({ handler: 0, flags: 0, restorer: 0, mask: 0n });
   }
+  /**
+   * The parent's pid. The first process has a parent that is not a guest process (the shell that started it,
+   * pid 1), and orphans are reparented to it, as to init on Linux.
+   */
   get ppid(): number {
-    return this.parent?.pid ?? 0;
+    return this.parent?.pid ?? 1;
   }
   get alive(): boolean {
     return this.exit === undefined;

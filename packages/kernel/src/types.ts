@@ -58,6 +58,13 @@ export interface KernelOptions {
    * or give images per ISA.
    */
   vdso?: boolean | Partial<Record<Arch, VdsoImage>>;
+  /**
+   * Credentials of the first process (real = effective = saved = fs id). Default 0/0, with /etc/passwd and
+   * /etc/group naming root (in the in-memory filesystem, unless the root filesystem has its own): a program
+   * started from a root shell, as the recorded native oracles were.
+   */
+  uid?: number;
+  gid?: number;
   /** Report stdin/stdout/stderr as a terminal (TCGETS succeeds). Default false: they are pipes. */
   tty?: boolean;
 }

@@ -167,6 +167,11 @@ export class FileNode extends Inode {
 export class SymlinkNode extends Inode {
   constructor(
     private readonly targetText: string | ((ctx: ResolveContext) => string),
+    /**
+     * A /proc/<pid>/fd magic link: following it reaches this inode itself (proc_fd_link), whatever the text
+     * says — so /dev/fd/N reopens a pipe (bash process substitution) or an unlinked file.
+     */
+    readonly magic?: Inode,
   ) {
     super(S_IFLNK | 0o777);
   }
@@ -287,6 +292,15 @@ export class Vfs {
       }
       if (node instanceof SymlinkNode && (!last || opts.follow || trailingSlash)) {
         if (++links > MAXSYMLINKS) return ELOOP;
+        if (node.magic) {
+          if (last) {
+            if (trailingSlash && !(node.magic instanceof DirNode)) return ENOTDIR;
+            return { node: node.magic, parent: cur, name };
+          }
+          if (!(node.magic instanceof DirNode)) return ENOTDIR;
+          cur = node.magic;
+          continue;
+        }
         const target = node.target(ctx);
         if (target.length === 0) return ENOENT;
         const rest = comps.slice(i + 1);
@@ -367,7 +381,8 @@ export class Vfs {
     } else if (dirFlag) return ENOTDIR;
     if (node instanceof GeneratedNode) return EPERM;
     parent.unlinkEntry(name);
-    node.nlink = Math.max(0, node.nlink - 1);
+    // rmdir clears a directory's link count (clear_nlink in simple_rmdir / shmem_rmdir).
+    node.nlink = node instanceof DirNode ? 0 : Math.max(0, node.nlink - 1);
     return 0;
   }
 

@@ -80,7 +80,7 @@ describe("initial stack", () => {
       expect(aux.get(AT.PHENT)).toBe(56n);
       expect(aux.get(AT.PHDR)).toBe(0x400040n);
       expect(aux.get(AT.ENTRY)).toBe(BigInt(t.cpu.pc));
-      expect(aux.get(AT.UID)).toBe(1000n);
+      expect(aux.get(AT.UID)).toBe(0n); // the default credentials: root (KernelOptions.uid)
       expect(aux.get(AT.SECURE)).toBe(0n);
       expect(aux.get(AT.CLKTCK)).toBe(100n);
       expect(Number(aux.get(AT.SYSINFO_EHDR))).toBe(p.vdsoBase);

@@ -42,13 +42,13 @@ describe("entry front end", () => {
   it("a retarget is applied by the pipeline: later stages and the table see the new number, the call is counted once as it", () => {
     const k = new Kernel();
     const later: string[] = [];
-    // getpid (172) becomes getppid (173): the program exits with its parent's pid (0 for the first process).
+    // getpid (172) becomes getppid (173): the program exits with its parent's pid (1, the modelled shell, for the first process).
     k.entry.addStage({ name: "rewrite", run: ({ ev }) => (ev.nr === 172 ? { kind: "retarget", nr: 173 } : { kind: "continue" }) });
     k.entry.addStage({ name: "after", run: ({ ev, ctx }) => (later.push(`${ev.name}/${ctx.name}`), { kind: "continue" }) });
     const events: string[] = [];
     k.syscallObservers.push((e) => events.push(`${e.nr}:${e.name}:${e.path.join(">")}`));
     k.spawn(getpidExit());
-    expect(k.run().exitStatus).toBe(0);
+    expect(k.run().exitStatus).toBe(1);
     expect(later).toEqual(["getppid/getppid", "exit_group/exit_group"]);
     expect(events[0]).toBe("173:getppid:rewrite>dispatch");
     expect(stats(k)).toEqual({ syscalls: 2, getppid: 1, exit_group: 1 });

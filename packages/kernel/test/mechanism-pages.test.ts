@@ -102,7 +102,7 @@ describe("personality: fakeroot", () => {
     const a = new X86Assembler();
     a.mov("eax", 102).syscall().mov("edi", "eax").mov("eax", 231).syscall(); // exit(getuid())
     const elf = makeElf({ machine: "x86_64", code: a.finish() });
-    const plain = new Kernel({ mode: "bounce", maxInstructions: 1e6 });
+    const plain = new Kernel({ mode: "bounce", maxInstructions: 1e6, uid: 1000 });
     plain.spawn(elf, { argv: ["t"] });
     expect(plain.run().exitStatus).toBe(1000 & 0xff);
     const fake = new Kernel({ mode: "bounce", personality: "fakeroot", maxInstructions: 1e6 });

@@ -339,7 +339,7 @@ describe("task-page frame and signals", () => {
     const { p, r } = run(makeElf({ machine: "x86_64", code: a.finish() }), { mode: "bounce", frame: "task-page" }, (ev, k) => {
       if (ev.nr === 39) mainSp ||= k.findThread(ev.tid)!.proc.mm.mem.read64(Number(k.findThread(ev.tid)!.cpu.sp) + BOUNCE.frame.sp);
     });
-    expect(r.exitStatus).toBe(1); // getppid() = 0 for the first process, + 1
+    expect(r.exitStatus).toBe(2); // getppid() = 1 (the modelled shell) for the first process, + 1
     expect(p.mm.mem.read64(DATA_BASE)).toBe(mainSp);
     const g = p.ledger.bySyscall.get(110)!;
     expect(g.bounceFrames).toBe(1);

@@ -59,8 +59,9 @@ describe("processes", () => {
     k.syscallObservers.push((e) => events.push(`${e.pid}:${e.name}=${e.result}`));
     const r = k.run();
     expect(r.exitStatus).toBe(7 + 0x78);
-    expect(events).toContain("1:read=1");
-    expect(events.filter((e) => e.startsWith("1:wait4="))).toEqual(["1:wait4=2"]);
+    // The first process is pid 2 (pid 1 is its modelled parent, the shell), the child 3.
+    expect(events).toContain("2:read=1");
+    expect(events.filter((e) => e.startsWith("2:wait4="))).toEqual(["2:wait4=3"]);
   });
 
   it("vfork: the parent sleeps until the child exits, and sees its stores (shared memory)", () => {

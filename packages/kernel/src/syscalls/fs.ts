@@ -52,7 +52,7 @@ export function resolveAt(c: SyscallContext, dirfd: number, path: string, follow
   return r;
 }
 
-function existing(c: SyscallContext, dirfd: number, path: string, follow: boolean): Inode {
+export function existing(c: SyscallContext, dirfd: number, path: string, follow: boolean): Inode {
   const r = resolveAt(c, dirfd, path, follow);
   if (!r.node) throw new SyscallError(ENOENT);
   return r.node;
@@ -73,8 +73,8 @@ function doOpen(c: SyscallContext, dirfd: number, path: string, flags: number, m
     if (path.endsWith("/")) return -EISDIR;
     if (r.parent.dynamic) return -EACCES;
     node = new FileNode(mode & ~c.proc.fs.umask & 0o7777);
-    node.uid = c.proc.uid;
-    node.gid = c.proc.gid;
+    node.uid = c.proc.cred.fsuid;
+    node.gid = c.proc.cred.fsgid;
     c.kernel.vfs.touch(node);
     r.parent.linkEntry(r.name, node);
   } else if (creat && flags & O_EXCL) return -EEXIST;
@@ -102,6 +102,18 @@ function joinPath(dir: string, rel: string): string {
 
 // ------------------------------------------------------------------ stat
 
+/**
+ * st_nlink: a directory has 2 + one per subdirectory ("." and each child's ".."), as on ext4/tmpfs; a removed one 0.
+ * Counted from the listing, so host-backed and generated directories are right too.
+ */
+function linkCount(n: Inode): number {
+  if (!(n instanceof DirNode)) return n.nlink;
+  if (n.nlink === 0) return 0;
+  let subdirs = 0;
+  for (const name of n.list({ pid: 0 })) if (n.lookup(name, { pid: 0 }) instanceof DirNode) subdirs++;
+  return 2 + subdirs;
+}
+
 /** struct stat per ISA: x86-64's 144-byte layout, arm64's asm-generic 128-byte one. */
 function encodeStat(p: Process, n: Inode): Uint8Array {
   const x86 = p.arch.arch === "x86_64";
@@ -114,7 +126,7 @@ function encodeStat(p: Process, n: Inode): Uint8Array {
   v.setBigUint64(0, BigInt(n.dev), true);
   v.setBigUint64(8, BigInt(n.ino), true);
   if (x86) {
-    v.setBigUint64(16, BigInt(n.nlink), true);
+    v.setBigUint64(16, BigInt(linkCount(n)), true);
     v.setUint32(24, n.mode, true);
     v.setUint32(28, n.uid, true);
     v.setUint32(32, n.gid, true);
@@ -124,7 +136,7 @@ function encodeStat(p: Process, n: Inode): Uint8Array {
     v.setBigInt64(64, BigInt(blocks), true);
   } else {
     v.setUint32(16, n.mode, true);
-    v.setUint32(20, n.nlink, true);
+    v.setUint32(20, linkCount(n), true);
     v.setUint32(24, n.uid, true);
     v.setUint32(28, n.gid, true);
     v.setBigUint64(32, BigInt(n.rdev), true);
@@ -148,7 +160,7 @@ function encodeStatx(n: Inode): Uint8Array {
   const v = new DataView(b.buffer);
   v.setUint32(0, 0x7ff, true); // STATX_BASIC_STATS
   v.setUint32(4, 4096, true);
-  v.setUint32(16, n.nlink, true);
+  v.setUint32(16, linkCount(n), true);
   v.setUint32(20, n.uid, true);
   v.setUint32(24, n.gid, true);
   v.setUint16(28, n.mode, true);
@@ -215,7 +227,7 @@ function doRead(c: SyscallContext, f: OpenFile, buf: number, count: number): num
 
 function doWrite(c: SyscallContext, f: OpenFile, data: Uint8Array): number | typeof WOULD_BLOCK {
   const r = f.write(data);
-  if (r === -EPIPE) c.kernel.signals.queueThread(c.thread, { signo: SIGPIPE, code: 0, pid: c.proc.pid, uid: c.proc.uid });
+  if (r === -EPIPE) c.kernel.signals.queueThread(c.thread, { signo: SIGPIPE, code: 0, pid: c.proc.pid, uid: c.proc.cred.ruid });
   return r;
 }
 
@@ -412,8 +424,8 @@ function pipe2(c: SyscallContext, addr: number, flags: number): number {
   const af = archOpenFlags(c.proc);
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | af.DIRECT)) return -EINVAL;
   const pipe = new Pipe();
-  pipe.uid = c.proc.uid;
-  pipe.gid = c.proc.gid;
+  pipe.uid = c.proc.cred.fsuid;
+  pipe.gid = c.proc.cred.fsgid;
   const r = new OpenFile(pipe, O_RDONLY | (flags & O_NONBLOCK), `pipe:[${pipe.ino}]`);
   const w = new OpenFile(pipe, O_WRONLY | (flags & O_NONBLOCK), `pipe:[${pipe.ino}]`);
   const files = c.proc.files;
@@ -448,8 +460,8 @@ function mkdirat(c: SyscallContext, dirfd: number, path: string, mode: number): 
   if (r.parent.dynamic) return -EACCES;
   const d = c.kernel.vfs.mkdir(r.parent, r.name, mode & ~c.proc.fs.umask & 0o7777);
   if (typeof d === "number") return -d;
-  d.uid = c.proc.uid;
-  d.gid = c.proc.gid;
+  d.uid = c.proc.cred.fsuid;
+  d.gid = c.proc.cred.fsgid;
   return 0;
 }
 
@@ -489,8 +501,21 @@ function faccessat(c: SyscallContext, dirfd: number, path: string, mode: number,
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
   const node = path === "" && flags & AT_EMPTY_PATH ? fileOf(c, dirfd).node : existing(c, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
   if (mode === 0) return 0;
-  const perm = node.uid === c.proc.uid ? (node.mode >> 6) & 7 : node.gid === c.proc.gid ? (node.mode >> 3) & 7 : node.mode & 7;
-  return (perm & mode) === mode ? 0 : -EACCES;
+  // access(2) checks with the real ids unless AT_EACCESS (do_faccessat's override_creds).
+  const cr = c.proc.cred;
+  const uid = flags & AT_EACCESS ? cr.euid : cr.ruid;
+  const gid = flags & AT_EACCESS ? cr.egid : cr.rgid;
+  return permission(node, uid, gid, cr.groups, mode) ? 0 : -EACCES;
+}
+
+/**
+ * generic_permission(): owner, group (primary or supplementary) or other bits; uid 0 has CAP_DAC_OVERRIDE
+ * (read and write anything, execute when some x bit is set or for a directory).
+ */
+export function permission(node: Inode, uid: number, gid: number, groups: readonly number[], mask: number): boolean {
+  if (uid === 0) return !(mask & 1) || node instanceof DirNode || (node.mode & 0o111) !== 0;
+  const perm = node.uid === uid ? (node.mode >> 6) & 7 : node.gid === gid || groups.includes(node.gid) ? (node.mode >> 3) & 7 : node.mode & 7;
+  return (perm & mask) === mask;
 }
 
 function getcwd(c: SyscallContext): number {

@@ -1,12 +1,16 @@
 /** Every handler by syscall name; the per-ISA tables pick them up by uapi's names. */
 import type { Handler } from "../syscall.js";
+import { CRED_HANDLERS } from "./cred.js";
 import { FS_HANDLERS } from "./fs.js";
+import { FSMETA_HANDLERS } from "./fsmeta.js";
 import { MM_HANDLERS } from "./mm.js";
 import { PROC_HANDLERS } from "./proc.js";
 import { SIGNAL_HANDLERS } from "./signal.js";
 
 export const HANDLERS: Readonly<Record<string, Handler>> = Object.freeze({
   ...FS_HANDLERS,
+  ...CRED_HANDLERS,
+  ...FSMETA_HANDLERS,
   ...MM_HANDLERS,
   ...PROC_HANDLERS,
   ...SIGNAL_HANDLERS,

@@ -3,7 +3,7 @@
  */
 import { ExecError, SyscallError } from "../errors.js";
 import { EAGAIN, ECHILD, EFAULT, EINVAL, ENOENT, ENOEXEC, ENOSYS, EPERM, ESRCH, EACCES, E2BIG, ETIMEDOUT } from "../errno.js";
-import { Process } from "../task.js";
+import { Process, copyCredentials } from "../task.js";
 import { waitStatus } from "../signal-delivery.js";
 import { NO_RETURN, latin1Bytes, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
 import { FileNode } from "../vfs.js";
@@ -45,7 +45,7 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
     child.sigactions = f & CLONE_SIGHAND ? p.sigactions : p.sigactions.map((s) => ({ ...s }));
     Object.assign(child, {
       personality: p.personality, comm: p.comm, exePath: p.exePath, exeBytes: p.exeBytes, vdsoBase: p.vdsoBase,
-      vdsoSigreturn: p.vdsoSigreturn, vvarBase: p.vvarBase, uid: p.uid, gid: p.gid, exitSignal: a.exitSignal,
+      vdsoSigreturn: p.vdsoSigreturn, vvarBase: p.vvarBase, cred: copyCredentials(p.cred), exitSignal: a.exitSignal,
       // The per-fs page: a fork's copy sits at the same address in the copied mm (CLONE_VM shares the parent's).
       fsPage: p.fsPage,
     });
@@ -356,6 +356,8 @@ function prlimit64(c: SyscallContext): number {
   if (next) {
     p.rlimits[res] = next;
     if (res === 3) p.mm.stackLimit = Number(next[0] > 1n << 52n ? 1n << 52n : next[0]);
+    if (res === 2) p.mm.dataLimit = next[0];
+    if (res === 9) p.mm.asLimit = next[0];
     if (res === 7) p.files.limit = Number(next[0] > 1_048_576n ? 1_048_576n : next[0]);
   }
   return 0;
@@ -509,13 +511,6 @@ export const PROC_HANDLERS: Record<string, Handler> = {
   getpid: (c) => c.proc.pid,
   gettid: (c) => c.thread.tid,
   getppid: (c) => c.proc.ppid,
-  getuid: (c) => c.proc.uid,
-  geteuid: (c) => c.proc.uid,
-  getgid: (c) => c.proc.gid,
-  getegid: (c) => c.proc.gid,
-  getresuid: (c) => (c.writeU32(c.ptr(0), c.proc.uid), c.writeU32(c.ptr(1), c.proc.uid), c.writeU32(c.ptr(2), c.proc.uid), 0),
-  getresgid: (c) => (c.writeU32(c.ptr(0), c.proc.gid), c.writeU32(c.ptr(1), c.proc.gid), c.writeU32(c.ptr(2), c.proc.gid), 0),
-  getgroups: (c) => (c.int(0) < 0 ? -EINVAL : 0),
   getpgrp: (c) => c.proc.pid,
   getpgid: (c) => (c.int(0) === 0 || c.kernel.tasks.findProcess(c.int(0)) ? (c.kernel.tasks.findProcess(c.int(0))?.pid ?? c.proc.pid) : -ESRCH),
   getsid: (c) => c.proc.pid,

@@ -1,6 +1,7 @@
 /** Signal syscalls: rt_sigaction, rt_sigprocmask, rt_sigreturn, sigaltstack, kill/tgkill/tkill, rt_sigpending, rt_sigsuspend. */
 import { EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../errno.js";
 import { NO_RETURN, type Handler, type SyscallContext } from "../syscall.js";
+import type { Process } from "../task.js";
 import {
   NSIG, SIGKILL, SIGSEGV, SIGSTOP, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK, UAPI_SA_FLAGS, UNBLOCKABLE, onAltStack, sasFlags,
 } from "../signal.js";
@@ -80,6 +81,8 @@ function rtSigreturn(c: SyscallContext): typeof NO_RETURN {
   t.sigmask = r.mask & ~UNBLOCKABLE;
   // restore_altstack: errors are ignored, as in Linux.
   setAltstack(c, r.altstack, true);
+  // The return to user mode with the restored state faults (bad selectors, a PC outside user space).
+  if (r.returnFault) c.kernel.signals.force(t, r.returnFault);
   return NO_RETURN;
 }
 
@@ -134,17 +137,25 @@ function kill(c: SyscallContext): number {
   const k = c.kernel;
   if (pid > 0) {
     const p = k.tasks.findProcess(pid);
-    return p ? k.signals.send(c.thread, p, sig) : -ESRCH;
+    if (!p) return -ESRCH;
+    return mayKill(c.proc, p) ? k.signals.send(c.thread, p, sig) : -EPERM;
   }
   // pid 0 / -1 / -pgrp: every process we model is in the caller's group and session.
   let n = 0;
   for (const p of Array.from(k.tasks.processes.values())) {
     if (!p.alive) continue;
     if (pid === -1 && p === c.proc) continue;
+    if (!mayKill(c.proc, p)) continue;
     k.signals.send(c.thread, p, sig);
     n++;
   }
   return n > 0 || pid === 0 ? 0 : -ESRCH;
+}
+
+/** kill_ok_by_cred(): the sender's real or effective uid is the target's real or saved uid, or it has CAP_KILL. */
+function mayKill(from: Process, to: Process): boolean {
+  const a = from.cred, b = to.cred;
+  return a.euid === 0 || a.euid === b.suid || a.euid === b.ruid || a.ruid === b.suid || a.ruid === b.ruid;
 }
 
 function tgkill(c: SyscallContext, tgid: number, tid: number, sig: number): number {
@@ -152,6 +163,7 @@ function tgkill(c: SyscallContext, tgid: number, tid: number, sig: number): numb
   if (sig < 0 || sig > NSIG) return -EINVAL;
   const t = c.kernel.tasks.findThread(tid);
   if (!t || (tgid !== -1 && t.proc.pid !== tgid)) return -ESRCH;
+  if (!mayKill(c.proc, t.proc)) return -EPERM;
   return c.kernel.signals.sendToThread(c.thread, t, sig);
 }
 
