@@ -319,7 +319,6 @@ function renderExit(o: RunOutcome, ms: number): void {
     ["mechanism", s.config || `--mode ${s.mode}`],
     ["instructions", s.instructions.toLocaleString("en")],
     ["syscalls", `${s.syscalls}${top ? ` (${top})` : ""}`],
-    ["kernel entries", String(s.kernelEntries)],
     ...Object.entries(s.counters).filter(([, v]) => v !== 0).map(([k, v]) => [k, v.toLocaleString("en")] as [string, string]),
     ["signals delivered", String(s.signalsDelivered)],
     ["modelled time", `${o.modelled} (cost profile ${s.profile})`],
