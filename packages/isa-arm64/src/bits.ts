@@ -29,3 +29,14 @@ export function vfpExpandImm(imm8: number): number {
   const mag = ((16 + (imm8 & 15)) / 16) * 2 ** (b ? cd - 3 : cd + 1);
   return imm8 & 0x80 ? -mag : mag;
 }
+
+/** Round to an integral value, ties to even (FPRoundInt with RN); infinities and NaN pass through. */
+export function roundEven(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x);
+}
+
+/** Round to an integral value, ties away from zero (FPRoundInt with TieAway). */
+export function roundAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}

@@ -8,7 +8,7 @@
  * FPCR.RMode the scalar operations take the exact BigInt path in fma.ts.
  * FP exceptions are never trapped and FPSR cumulative bits are not set.
  */
-import { mulhu32, rbit32, vfpExpandImm } from "./bits.js";
+import { mulhu32, rbit32, roundAway, roundEven, vfpExpandImm } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
 import { simdFixedCvt, simdFp2, simdFp3, simdFpAcross, simdIndexed, simdInt2Big, simdInt3Big, simdShiftBig } from "./exec-simdfp.js";
@@ -63,14 +63,6 @@ function movScalar(c: Arm64Cpu, d: number, n: number, words: number, signFlip = 
   for (let i = 0; i < 4; i++) vw[d * 4 + i] = i < words ? tw[i]! : 0;
 }
 
-function roundEven(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
-}
-function roundAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
-}
 /** Integral rounding by FPCR.RMode (frintx, frinti). */
 const MODE_ROUNDERS: readonly ((x: number) => number)[] = [roundEven, Math.ceil, Math.floor, Math.trunc];
 const ROUNDERS: Record<number, (x: number) => number> = {

@@ -4,6 +4,7 @@
  * Results go to a scratch vector first, so a destination that is also a source reads
  * its old value; Q=0 forms zero the upper half.
  */
+import { roundAway, roundEven } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import { fusedMulAdd, roundTo } from "./fma.js";
 import { commit, tb as tb8, td, tf, th16, tw } from "./scratch.js";
@@ -47,11 +48,6 @@ function laneNaN(c: Arm64Cpu, i: number, regs: readonly number[], idx: readonly 
   else tw[i] = hi >>> 0;
 }
 
-function roundEven(x: number): number {
-  if (!Number.isFinite(x)) return x;
-  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x);
-}
-const roundAway = (x: number) => (x < 0 ? -Math.round(-x) : Math.round(x));
 const maxF = (a: number, b: number) => Math.max(a, b);
 const minF = (a: number, b: number) => Math.min(a, b);
 
