@@ -166,7 +166,7 @@ describe("your own binary", () => {
     expect(rows.filter(Boolean)).toEqual(cli.stdout.trimEnd().split("\n"));
   });
 
-  it("an uploaded arm64 glibc binary under bounce, with stdin, matches `uabi run`", async () => {
+  it("an uploaded arm64 glibc binary under bounce matches `uabi run`, with a marked trace and counters", async () => {
     const dir = join(CORPUS, "aarch64-glibc");
     const cli = uabi(["run", "--mode", "bounce", "hello-O2"], dir);
     const got = await runUploaded(join(dir, "hello-O2"), "bounce", "");
