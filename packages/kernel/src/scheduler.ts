@@ -7,11 +7,16 @@
 import type { Trap } from "@uabi/isa-core";
 import { EINTR } from "./errno.js";
 import { KernelUsageError } from "./errors.js";
-import { SA_RESTART, SIGKILL } from "./signal.js";
+import { SA_RESTART, SIGKILL, SIGTRAP, TRAP_TRACE } from "./signal.js";
 import type { KernelServices } from "./services.js";
 import type { Thread, Wait } from "./task.js";
 import type { RunResult } from "./types.js";
 import { runCpu } from "./mechanisms/runner.js";
+
+/** The thread survived what just happened to it (handlers may have ended it). */
+function stillRunning(t: Thread): boolean {
+  return t.state !== "dead" && t.proc.alive;
+}
 
 export class Scheduler {
   constructor(
@@ -65,12 +70,18 @@ export class Scheduler {
     const p = t.proc;
     const loader = this.k.loader;
     if (p.vvarBase) loader.updateVvar(p, t);
+    // Single-stepping (x86-64 TF): one instruction, then the debug trap (SIGTRAP TRAP_TRACE at the next PC).
+    const stepping = p.arch.singleStepping(t.cpu);
     const before = t.cpu.counters.instructions;
-    const trap = runCpu(this.k.mechanisms, t, budget);
-    p.ledger.add("userInsns", t.cpu.counters.instructions - before);
+    const trap = runCpu(this.k.mechanisms, t, stepping ? 1 : budget);
+    const retired = t.cpu.counters.instructions - before;
+    p.ledger.add("userInsns", retired);
     if (p.vvarBase && t.state !== "dead") loader.syncFromPages(p, t);
     if (t.state === "dead") return;
     this.handleTrap(t, trap);
+    if (stepping && retired > 0 && (trap.kind === "budget" || trap.kind === "syscall") && stillRunning(t)) {
+      this.k.signals.force(t, { signo: SIGTRAP, code: TRAP_TRACE, addr: t.cpu.pc });
+    }
     if (t.state === "runnable") this.k.signals.exitWork(t);
   }
 

@@ -22,7 +22,7 @@ export const SS_ONSTACK = 1, SS_DISABLE = 2, SS_AUTODISARM = 0x80000000;
 
 /** si_code values. */
 export const SI_USER = 0, SI_KERNEL = 0x80, SI_TKILL = -6;
-export const SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRALN = 1, ILL_ILLOPC = 1, ILL_PRVOPC = 5, FPE_INTDIV = 1, TRAP_BRKPT = 1;
+export const SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRALN = 1, ILL_ILLOPC = 1, ILL_PRVOPC = 5, FPE_INTDIV = 1, TRAP_BRKPT = 1, TRAP_TRACE = 2;
 export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
 
 export interface SigAction {
@@ -48,7 +48,7 @@ export interface SigInfo {
   code: number;
   errno?: number;
   /** SIGSEGV/SIGBUS/SIGILL/SIGFPE/SIGTRAP: si_addr. */
-  addr?: number;
+  addr?: number | bigint;
   /** kill/tgkill/SIGCHLD: sender pid and uid. */
   pid?: number;
   uid?: number;

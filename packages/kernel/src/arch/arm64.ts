@@ -61,6 +61,8 @@ const REC = {
 } as const;
 /** PSTATE bits userspace may not set (arch/arm64/kernel/ptrace.c valid_native_regs). */
 export const PSTATE_RES0 = ARM64_SIGFRAME.PSR_RES0_MASK;
+/** TASK_SIZE_64 with 48-bit VAs. */
+const TASK_SIZE_64 = 2 ** 48;
 const PSTATE_MODE_MASK = 0x1fn; // M[3:0] and MODE32
 const PSTATE_DAIF = 0x3c0n;
 
@@ -81,7 +83,7 @@ export const arm64Adapter: ArchAdapter = {
   // signal_minsigstksz = sigframe_size + round_up(sizeof(frame_record), 16) + 16 (arch/arm64/kernel/signal.c)
   minSigStkSz: A64_SIGFRAME_SIZE + 16 + 16,
   minSigStkSzConst: 5120, // arch/arm64/include/uapi/asm/signal.h MINSIGSTKSZ
-  taskSize: 2 ** 48, // 48-bit VA
+  taskSize: TASK_SIZE_64,
   etDynBase: 0xaaaaaaaaa000, // ELF_ET_DYN_BASE = 2/3 TASK_SIZE, page aligned, no randomisation
   syscallInsnLength: 4,
   redZone: 0,
@@ -92,6 +94,9 @@ export const arm64Adapter: ArchAdapter = {
   },
   releaseCpu(cpu) {
     if (cpu instanceof Arm64Cpu) cpu.dispose();
+  },
+  singleStepping() {
+    return false; // valid_user_regs clears PSTATE.SS for a native task: sigreturn cannot start single-stepping
   },
   userFlags(cpu) {
     return nzcvToPstate((cpu as A64State).nzcv);
@@ -250,13 +255,17 @@ export const arm64Adapter: ArchAdapter = {
     }
     for (let i = 0; i < 31; i++) cpu.setReg(i, v.getBigUint64(F.regs + 8 * i, true));
     cpu.sp = v.getBigUint64(F.sp, true);
-    cpu.pc = Number(v.getBigUint64(F.pc, true) & 0x1fffffffffffffn);
+    const pc = v.getBigUint64(F.pc, true);
+    cpu.pc = Number(pc & ((1n << 53n) - 1n));
     cpu.nzcv = Number((pstate >> 28n) & 0xfn);
     cpu.fpsr = v.getUint32(fpsimd + REC.fpsr, true);
     cpu.fpcr = v.getUint32(fpsimd + REC.fpcr, true);
     for (let i = 0; i < 32; i++) cpu.setVec(i, v.getBigUint64(fpsimd + REC.vregs + 16 * i, true), v.getBigUint64(fpsimd + REC.vregs + 16 * i + 8, true));
     return {
       ok: true,
+      // A PC outside user space (any of bits 63..48 set, or above TASK_SIZE) faults on the first fetch: an
+      // instruction abort, SIGSEGV SEGV_MAPERR at the PC (do_page_fault for a lower-EL instruction abort).
+      ...(pc >= BigInt(TASK_SIZE_64) ? { returnFault: { signo: 11, code: 1, addr: pc } } : {}),
       mask,
       altstack: { sp: Number(v.getBigUint64(F.ssSp, true)), flags: v.getInt32(F.ssFlags, true), size: Number(v.getBigUint64(F.ssSize, true)) },
     };

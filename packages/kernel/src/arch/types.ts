@@ -5,6 +5,7 @@
  * arch-neutral.
  */
 import type { Arch, Cpu, GuestMemory } from "@uabi/isa-core";
+import type { SigInfo } from "../signal.js";
 
 /** What a signal frame needs to know about the signal being delivered. */
 export interface SignalDelivery {
@@ -46,6 +47,12 @@ export interface SigreturnResult {
   ok: boolean;
   mask: bigint;
   altstack: { sp: number; flags: number; size: number };
+  /**
+   * The frame was accepted, but the return to user mode with its state faults at once (x86-64: IRET with a
+   * non-user CS/SS or a non-canonical RIP raises #GP; either ISA: the first fetch from a PC outside user space):
+   * the signal the task then gets. The registers hold what could be restored; mask and altstack are restored.
+   */
+  returnFault?: SigInfo;
   /** Why validation failed (for the trace), when !ok. */
   reason?: string;
 }
@@ -96,6 +103,8 @@ export interface ArchAdapter {
   /** For a new thread from clone: copy registers, set the child's sp/tls and result 0. */
   copyForClone(parent: Cpu, child: Cpu, newSp: number | undefined, tls: bigint | undefined): void;
   buildSignalFrame(cpu: Cpu, d: SignalDelivery): FrameResult;
+  /** The CPU traps after every instruction (x86-64 RFLAGS.TF): the kernel runs it one instruction at a time, then SIGTRAP. */
+  singleStepping(cpu: Cpu): boolean;
   sigreturn(cpu: Cpu): SigreturnResult;
   /** The stack-pointer the sigreturn frame is expected at (for tests and traces). */
   readonly frameSize: number;

@@ -9,6 +9,7 @@
 import type { Cpu, GuestMemory } from "@uabi/isa-core";
 import { X86Cpu, CPUID } from "@uabi/isa-x86";
 import { LAYOUTS, X86_64_SIGFRAME, offsetOf } from "@uabi/uapi";
+import type { SigInfo } from "../signal.js";
 import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 export interface X86State extends Cpu {
@@ -85,6 +86,26 @@ function setFlags(cpu: X86State, v: bigint): void {
   else cpu.rflags = Number(v);
 }
 
+const MAX_SAFE_PC = (1n << 53n) - 1n;
+const TASK_SIZE_MAX = 0x7ffffffff000;
+/** RFLAGS.TF: trap after each instruction (#DB → SIGTRAP TRAP_TRACE). */
+const EFLAGS_TF = 0x100n;
+/** SIGSEGV's si_code for a #GP (SI_KERNEL), SIGSEGV's for an unmapped address (SEGV_MAPERR). */
+const SI_KERNEL = 0x80, SEGV_MAPERR = 1;
+
+/**
+ * What the IRET back to user mode does with restored state (restore_sigcontext forces RPL 3 on CS and SS): a CS
+ * other than __USER_CS, or with UC_STRICT_RESTORE_SS an SS other than __USER_DS, faults with #GP (SIGSEGV,
+ * SI_KERNEL, address 0), as does a non-canonical RIP; a canonical RIP above user space faults on the first fetch
+ * (SEGV_MAPERR at RIP). Without UC_STRICT_RESTORE_SS a bad SS is replaced by __USER_DS (force_valid_ss).
+ */
+function returnFault(rip: bigint, cs: number, ss: number, strictSs: boolean): { returnFault?: SigInfo } {
+  const canonical = rip < 1n << 47n || rip >= 0xffff_8000_0000_0000n;
+  if (cs !== USER_CS || (strictSs && ss !== USER_DS) || !canonical) return { returnFault: { signo: 11, code: SI_KERNEL, addr: 0 } };
+  if (rip >= BigInt(TASK_SIZE_MAX)) return { returnFault: { signo: 11, code: SEGV_MAPERR, addr: rip } };
+  return {};
+}
+
 export const x86Adapter: ArchAdapter = {
   arch: "x86_64",
   elfMachine: 62,
@@ -96,7 +117,7 @@ export const x86Adapter: ArchAdapter = {
   // init_sigframe_size(): sizeof(rt_sigframe) + MAX_FRAME_PADDING(15) + fpstate(512) + MAX_XSAVE_PADDING(63), rounded to 16. Derived.
   minSigStkSz: Math.ceil((X86_SIGFRAME_SIZE + 15 + FXSAVE_SIZE + 63) / 16) * 16,
   minSigStkSzConst: 2048,
-  taskSize: 0x7ffffffff000, // TASK_SIZE_MAX: (1 << 47) - PAGE_SIZE
+  taskSize: TASK_SIZE_MAX, // (1 << 47) - PAGE_SIZE
   etDynBase: 0x555555554000, // ELF_ET_DYN_BASE without randomisation
   syscallInsnLength: 2,
   redZone: 128,
@@ -107,6 +128,9 @@ export const x86Adapter: ArchAdapter = {
   },
   releaseCpu(cpu) {
     if (cpu instanceof X86Cpu) cpu.dispose();
+  },
+  singleStepping(cpu) {
+    return (getFlags(cpu as X86State) & EFLAGS_TF) !== 0n;
   },
   userFlags(cpu) {
     return getFlags(cpu as X86State);
@@ -240,13 +264,15 @@ export const x86Adapter: ArchAdapter = {
       if (reg === X86_REG_NUMBER.rsp) cpu.sp = val;
       else cpu.setReg(reg, val);
     }
-    cpu.pc = Number(v.getBigUint64(F.rip, true) & 0x1fffffffffffffn);
+    const rip = v.getBigUint64(F.rip, true);
+    cpu.pc = Number(rip & MAX_SAFE_PC);
     const saved = v.getBigUint64(F.eflags, true);
     setFlags(cpu, (getFlags(cpu) & ~FIX_EFLAGS) | (saved & FIX_EFLAGS));
     if (fx) cpu.fxrstor(fx);
     else cpu.fxrstor(INIT_FX);
     return {
       ok: true,
+      ...returnFault(rip, v.getUint16(F.cs, true) | 3, v.getUint16(F.ss, true) | 3, (v.getBigUint64(F.ucFlags, true) & BigInt(UC_STRICT_RESTORE_SS)) !== 0n),
       mask: v.getBigUint64(F.sigmask, true),
       altstack: { sp: Number(v.getBigUint64(F.ssSp, true)), flags: v.getInt32(F.ssFlags, true), size: Number(v.getBigUint64(F.ssSize, true)) },
     };
