@@ -9,6 +9,7 @@
 import type { Cpu, GuestMemory } from "@uabi/isa-core";
 import { Arm64Cpu, ARM64_HWCAP } from "@uabi/isa-arm64";
 import { ARM64_SIGFRAME, LAYOUTS, offsetOf } from "@uabi/uapi";
+import { EM } from "@uabi/elf";
 import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 /** The arm64-specific CPU state the kernel reads and writes (isa-arm64's Arm64Cpu). */
@@ -73,7 +74,7 @@ function nzcvToPstate(n: number): bigint {
 
 export const arm64Adapter: ArchAdapter = {
   arch: "arm64",
-  elfMachine: 183,
+  elfMachine: EM.AARCH64,
   auditArch: 0xc00000b7, // AUDIT_ARCH_AARCH64 = EM_AARCH64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE
   platform: "aarch64",
   machine: "aarch64",

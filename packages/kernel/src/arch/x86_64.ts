@@ -9,6 +9,7 @@
 import type { Cpu, GuestMemory } from "@uabi/isa-core";
 import { X86Cpu, CPUID } from "@uabi/isa-x86";
 import { LAYOUTS, X86_64_SIGFRAME, offsetOf } from "@uabi/uapi";
+import { EM } from "@uabi/elf";
 import type { SigInfo } from "../signal.js";
 import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
@@ -108,7 +109,7 @@ function returnFault(rip: bigint, cs: number, ss: number, strictSs: boolean): { 
 
 export const x86Adapter: ArchAdapter = {
   arch: "x86_64",
-  elfMachine: 62,
+  elfMachine: EM.X86_64,
   auditArch: 0xc000003e, // AUDIT_ARCH_X86_64
   platform: "x86_64",
   machine: "x86_64",
