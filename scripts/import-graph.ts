@@ -1,28 +1,40 @@
 /**
- * Runtime import cycles among one package's sources. `import type` / `export type` are erased and do not count;
- * `import { type A } from "./a.js"` does count: under verbatimModuleSyntax it is emitted as `import {} from
- * "./a.js"`, which still loads the module. Dynamic `import()` is ignored (it cannot take part in load order).
- * Shared by the isa-core and isa-x86 tests (test-only code).
+ * The runtime import graph of the sources: what each module loads when it runs, and the cycles among one
+ * package's modules. `import type` / `export type` are erased and do not count; `import { type A } from "./a.js"`
+ * does count: under verbatimModuleSyntax it is emitted as `import {} from "./a.js"`, which still loads the module.
+ * Dynamic `import()` is ignored for cycles (it cannot take part in load order). Used by tests/import-graph.test.ts
+ * (every package) and by package tests that pin finer rules.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const STATIC = /(?:^|[;}\n])\s*(import|export)\s+(type\s+)?(?:([\w*{}\s,$]+?)\s+from\s+)?["']([^"']+)["']/g;
 
-/** The relative specifiers `text` loads at run time. */
-export function runtimeImports(text: string): string[] {
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:\\])\/\/.*$/gm, "$1");
+const DYNAMIC = /(?<!typeof\s+)\bimport\s*\(\s*["']([^"']+)["']\s*\)/g;
+
+const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:\\])\/\/.*$/gm, "$1");
+
+/** Every specifier `text` loads at run time (static imports and re-exports; with `dynamic`, `import("…")` too). */
+export function runtimeSpecifiers(text: string, opts: { dynamic?: boolean } = {}): string[] {
+  const code = withoutComments(text);
   const out: string[] = [];
   for (const m of code.matchAll(STATIC)) {
     const [, kw, typeOnly, clause, spec] = m;
     if (typeOnly || spec === undefined) continue;
     if (kw === "export" && clause === undefined) continue; // `export "x"` is not a form; guards odd matches
-    if (spec.startsWith(".")) out.push(spec);
+    out.push(spec);
   }
+  if (opts.dynamic) for (const m of code.matchAll(DYNAMIC)) out.push(m[1]!);
   return out;
 }
 
-function tsFiles(dir: string): string[] {
+/** The relative specifiers `text` loads at run time. */
+export function runtimeImports(text: string): string[] {
+  return runtimeSpecifiers(text).filter((s) => s.startsWith("."));
+}
+
+/** Every TypeScript source below `dir`. */
+export function tsFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
@@ -32,7 +44,8 @@ function tsFiles(dir: string): string[] {
   return out;
 }
 
-function resolveSpec(from: string, spec: string): string | undefined {
+/** The source file a relative specifier names (`./x.js` → `./x.ts`), if it exists. */
+export function resolveSpec(from: string, spec: string): string | undefined {
   const base = resolve(dirname(from), spec);
   for (const c of [base.replace(/\.m?js$/, ".ts"), base.replace(/\.mjs$/, ".mts"), base, `${base}.ts`, join(base, "index.ts")]) {
     if (existsSync(c) && statSync(c).isFile()) return c;

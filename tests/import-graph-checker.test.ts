@@ -1,14 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { importCycles, runtimeImports } from "./import-cycles.js";
+import { importCycles, runtimeImports, runtimeSpecifiers } from "../scripts/import-graph.js";
 
-describe("runtime import cycles", () => {
-  it("isa-core's sources have none", () => {
-    expect(importCycles(resolve(import.meta.dirname, "../src"))).toEqual([]);
-  });
-
+describe("the import-graph checker (scripts/import-graph.ts)", () => {
   it("the checker counts value and side-effect imports, not type-only ones", () => {
     const text = [
       `import type { A } from "./a.js";`,
@@ -22,6 +18,9 @@ describe("runtime import cycles", () => {
       `import { I } from "@uabi/isa-core";`,
     ].join("\n");
     expect(runtimeImports(text)).toEqual(["./b.js", "./c.js", "./d.js", "./e.js", "./h.js"]);
+    expect(runtimeSpecifiers(`${text}\nconst j = await import("./j.js");\ntype K = typeof import("node:fs");`, { dynamic: true })).toEqual([
+      "./b.js", "./c.js", "./d.js", "./e.js", "./h.js", "@uabi/isa-core", "./j.js",
+    ]);
   });
 
   it("the checker finds a cycle, and ignores one closed only by `import type`", () => {
