@@ -28,6 +28,7 @@ const EXHAUSTIVE: readonly { label: string; row: string; only?: (w: number) => b
   { label: "scalar two-register misc", row: "SIMD_SCALAR_2MISC" },
   { label: "scalar shift by immediate", row: "SIMD_SCALAR_SHIFT" },
   { label: "scalar copy (dup element)", row: "SIMD_SCALAR_COPY" },
+  { label: "scalar pairwise FP", row: "SIMD_SCALAR_PAIR", only: (w) => ((w >>> 29) & 1) === 1 },
   { label: "scalar by element", row: "SIMD_SCALAR_INDEXED" },
   { label: "FP <-> fixed-point (general registers)", row: "FP_FIXED" },
   { label: "vector fixed-point conversions", row: "SIMD_SHIFT", only: (w) => [0x1c, 0x1f].includes((w >>> 11) & 0x1f) },

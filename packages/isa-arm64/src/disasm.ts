@@ -12,7 +12,7 @@ import { vfpExpandImm } from "./bits.js";
 import { decode, decodeBitMasks, type Decoded } from "./decode.js";
 import {
   FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand, MULT_OPCODES,
-  SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR3_SAT_OPS, SCALAR_SHIFT_OPS,
+  SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR3_SAT_OPS, SCALAR_PAIR_FP_OPS, SCALAR_SHIFT_OPS,
 } from "./simd-tables.js";
 import type { FieldMap, RowName } from "./table.js";
 
@@ -691,7 +691,8 @@ const FMT: Formatters = {
   SIMD_SCALAR_PAIR(f) {
     const { U, size, opcode, rn, rd } = f;
     if (!U && opcode === 27 && size === 3) return `addp\td${rd}, ${V(rn, "2d")}`;
-    return undefined;
+    const fp = U ? SCALAR_PAIR_FP_OPS[((size >> 1) << 5) | opcode] : undefined;
+    return fp ? `${fp}\t${size & 1 ? "d" : "s"}${rd}, ${V(rn, size & 1 ? "2d" : "2s")}` : undefined;
   },
   SIMD_SCALAR_3SAME(f) {
     const { U, size, rm, opcode, rn, rd } = f;

@@ -11,7 +11,7 @@
 import { mulhu32, rbit32, roundAway, roundEven, vfpExpandImm } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
-import { simdFixedCvt, simdFp2, simdFp3, simdFpAcross, simdIndexed, simdInt2Big, simdInt3Big, simdShiftBig } from "./exec-simdfp.js";
+import { simdFixedCvt, simdFp2, simdFpPairScalar, simdFp3, simdFpAcross, simdIndexed, simdInt2Big, simdInt3Big, simdShiftBig } from "./exec-simdfp.js";
 import { add, div, fusedMulAdd, mul, RN, roundTo, sqrt } from "./fma.js";
 import { commit, tb, th16, tq, tw } from "./scratch.js";
 import { FIXED_CVT_OPS, fixedCvtSize } from "./simd-tables.js";
@@ -830,7 +830,8 @@ export const FP_SIMD = {
   SIMD_INDEXED: simdIndexed,
   SIMD_SCALAR_PAIR(c, f, pc) {
     const { U, size, opcode } = f;
-    if (U || opcode !== 27 || size !== 3) return undefined;
+    if (U) return simdFpPairScalar(c, f, pc);
+    if (opcode !== 27 || size !== 3) return undefined;
     const n = f.rn, d = f.rd, next = pc + 4, vq = c.vq;
     return () => { tq[0] = (vq[n * 2]! + vq[n * 2 + 1]!) & M64; tq[1] = 0n; commit(c, d, 1); return next; };
   },

@@ -8,7 +8,7 @@ import { roundAway, roundEven } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import { fusedMulAdd, roundTo } from "./fma.js";
 import { commit, tb as tb8, td, tf, th16, tw } from "./scratch.js";
-import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand } from "./simd-tables.js";
+import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand, SCALAR_PAIR_FP_OPS } from "./simd-tables.js";
 import type { FieldMap } from "./table.js";
 
 const TWO32 = 4294967296;
@@ -283,6 +283,20 @@ export function simdFixedCvt(c: Arm64Cpu, pc: number, op: string, n: number, d: 
       setF(i, roundTo(v, !dbl, mode) * scale, dbl);
     }
     return finish();
+  };
+}
+
+/** Scalar pairwise FP (faddp, fmaxp, …): V<d> = op(V<n>[0], V<n>[1]) on s or d, with the vector forms' NaN rules. */
+export function simdFpPairScalar(c: Arm64Cpu, f: FieldMap["SIMD_SCALAR_PAIR"], pc: number): Handler | undefined {
+  const name = SCALAR_PAIR_FP_OPS[((f.size >> 1) << 5) | f.opcode];
+  const op = name === undefined ? undefined : ARITH[name];
+  if (!f.U || !name || !op) return undefined;
+  const n = f.rn, d = f.rd, next = pc + 4, dbl = (f.size & 1) === 1, nm = name.includes("nm");
+  return () => {
+    binLane(c, 0, op, nm, n, 0, n, 1, dbl);
+    if (dbl) { tw[2] = 0; tw[3] = 0; } else { tw[1] = 0; tw[2] = 0; tw[3] = 0; }
+    commit(c, d, 1);
+    return next;
   };
 }
 

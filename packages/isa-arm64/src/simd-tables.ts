@@ -64,6 +64,8 @@ export const MULT_OPCODES: Readonly<Record<number, readonly [number, number]>> =
 export const SCALAR3_INT_OPS: Readonly<Record<number, string>> = {
   16: "add", 48: "sub", 6: "cmgt", 7: "cmge", 38: "cmhi", 39: "cmhs", 49: "cmeq", 17: "cmtst", 8: "sshl", 40: "ushl",
 };
+/** Scalar pairwise FP (U=1; key a<<5 | opcode, a = size<1>): element 0 op element 1 of a 2s or 2d source. */
+export const SCALAR_PAIR_FP_OPS: Readonly<Record<number, string>> = { 12: "fmaxnmp", 13: "faddp", 15: "fmaxp", 44: "fminnmp", 47: "fminp" };
 /** Scalar three-same saturating ops, every element size (b, h, s, d). */
 export const SCALAR3_SAT_OPS: Readonly<Record<number, string>> = { 1: "sqadd", 33: "uqadd", 5: "sqsub", 37: "uqsub" };
 /** Scalar saturating narrows (two-register misc, result size 0..2 from an element twice as wide). */
