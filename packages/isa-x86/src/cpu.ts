@@ -108,6 +108,8 @@ export class X86Cpu implements Cpu {
   /** Set by a translated block that unwinds with an exception: the faulting instruction and the count retired before it. */
   jitPc = 0;
   jitRetired = 0;
+  /** Blocks translated so far (diagnostics and tests). */
+  jitBlocks = 0;
   /** The exec watch range (see Cpu.setExecWatch); empty when lo = hi. */
   private watchLo = 0;
   private watchHi = 0;
@@ -273,7 +275,10 @@ export class X86Cpu implements Cpu {
         const n = insns.length;
         if (n <= left && this.jit) {
           let fn = block.fn;
-          if (fn === null && ++block.hits >= this.jitThreshold) fn = block.fn = translate(insns, block).fn;
+          if (fn === null && ++block.hits >= this.jitThreshold) {
+            fn = block.fn = translate(insns, block).fn;
+            this.jitBlocks++;
+          }
           if (fn !== null) {
             const start = insns[0]!.addr;
             inJit = true;

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE } from "@uabi/isa-core";
-import { X86Cpu } from "../src/cpu.js";
+import { X86Cpu, type X86CpuOptions } from "../src/cpu.js";
 
 export interface AddrFixture {
   host: string;
@@ -16,13 +16,13 @@ export function loadAddrFixture(): AddrFixture {
 
 export interface AddrMismatch { text: string; input: string[]; want: string[]; got: string[] }
 
-export function replayAddr(fx: AddrFixture): { checked: number; mismatches: AddrMismatch[] } {
+export function replayAddr(fx: AddrFixture, opts: X86CpuOptions = {}): { checked: number; mismatches: AddrMismatch[] } {
   const mem = new GuestMemory();
   const CODE = 0x10000;
   mem.map(CODE, 0x1000, PERM_READ | PERM_EXEC);
   mem.map(fx.data, 0x1000, PERM_READ | PERM_WRITE);
   mem.poke(fx.data, Uint8Array.from({ length: 4096 }, (_, k) => (k * 37 + 11) & 0xff));
-  const cpu = new X86Cpu(mem);
+  const cpu = new X86Cpu(mem, opts);
   const mismatches: AddrMismatch[] = [];
   let checked = 0;
   let loaded = -1;

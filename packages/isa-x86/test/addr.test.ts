@@ -15,4 +15,9 @@ describe("address arithmetic differential test (native recordings, scripts/gen-a
     expect(r.mismatches.slice(0, 5)).toEqual([]);
     expect(r.mismatches.length).toBe(0);
   });
+  it("the translating tier computes the same addresses", () => {
+    const r = replayAddr(fx, { jit: true, jitThreshold: 0 });
+    expect(r.checked).toBe(fx.cases.length);
+    expect(r.mismatches.slice(0, 5)).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE } from "@uabi/isa-core";
-import { X86Cpu } from "../src/cpu.js";
+import { X86Cpu, type X86CpuOptions } from "../src/cpu.js";
 
 export interface FlagFixture {
   host: string;
@@ -41,12 +41,12 @@ export function undefinedFlags(text: string, size: number, count: bigint): { fla
 
 export interface Mismatch { text: string; input: string[]; want: string[]; got: string[]; kind: "defined" | "undefined-flags" }
 
-export function replay(fx: FlagFixture): { checked: number; mismatches: Mismatch[] } {
+export function replay(fx: FlagFixture, opts: X86CpuOptions = {}): { checked: number; mismatches: Mismatch[] } {
   const mem = new GuestMemory();
   const CODE = 0x10000;
   mem.map(CODE, 0x1000, PERM_READ | PERM_EXEC);
   mem.map(0x20000, 0x1000, PERM_READ | PERM_WRITE);
-  const cpu = new X86Cpu(mem);
+  const cpu = new X86Cpu(mem, opts);
   let loaded = -1;
   const mismatches: Mismatch[] = [];
   let checked = 0;

@@ -17,4 +17,11 @@ describe("flag and ALU differential test (native recordings, scripts/gen-flags.t
     const undef = r.mismatches.length - bad.length;
     expect(undef).toBeLessThan(r.checked * 0.25);
   });
+  it("the translating tier (every block translated on first entry) gives the interpreter's registers and flags", () => {
+    const interp = replay(fx);
+    const jit = replay(fx, { jit: true, jitThreshold: 0 });
+    expect(jit.checked).toBe(fx.cases.length);
+    expect(jit.mismatches.slice(0, 5)).toEqual(interp.mismatches.slice(0, 5));
+    expect(jit.mismatches.length).toBe(interp.mismatches.length);
+  });
 });

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE } from "@uabi/isa-core";
-import { X86Cpu } from "../src/cpu.js";
+import { X86Cpu, type X86CpuOptions } from "../src/cpu.js";
 
 export interface SseFixture {
   host: string;
@@ -11,11 +11,11 @@ export interface SseFixture {
 }
 
 /** Replay the native SSE recordings; returns mismatch descriptions. */
-export function replaySse(fx: SseFixture): { checked: number; bad: string[] } {
+export function replaySse(fx: SseFixture, opts: X86CpuOptions = {}): { checked: number; bad: string[] } {
   const mem = new GuestMemory();
   mem.map(0x10000, 0x1000, PERM_READ | PERM_EXEC);
   mem.map(0x20000, 0x1000, PERM_READ | PERM_WRITE);
-  const cpu = new X86Cpu(mem);
+  const cpu = new X86Cpu(mem, opts);
   let loaded = -1;
   const bad: string[] = [];
   let checked = 0;

@@ -8,4 +8,9 @@ describe("SSE/SSE2 differential test (native recordings, scripts/gen-sse.ts)", (
     expect(r.checked).toBeGreaterThan(3000);
     expect(r.bad.slice(0, 8)).toEqual([]);
   });
+  it("the same with the translating tier (SSE handlers run inline from translated blocks)", () => {
+    const r = replaySse(fx, { jit: true, jitThreshold: 0 });
+    expect(r.checked).toBeGreaterThan(3000);
+    expect(r.bad.slice(0, 8)).toEqual([]);
+  });
 });
