@@ -31,6 +31,8 @@ export interface ExecSegment {
   vaddr: number;
   filesz: number;
   memsz: number;
+  /** p_align (a power of two, or 0/1 for none). */
+  align: number;
 }
 
 /** The ELF header fields and program headers exec needs. */
@@ -78,6 +80,7 @@ export function parseElfForExec(bytes: Uint8Array, pageSize: number): ExecHeader
       vaddr: Number(v.getBigUint64(o + 16, true)),
       filesz: Number(v.getBigUint64(o + 32, true)),
       memsz: Number(v.getBigUint64(o + 40, true)),
+      align: Number(v.getBigUint64(o + 48, true)),
     };
     segments.push(seg);
     if (seg.type === PT.INTERP) {
@@ -119,8 +122,20 @@ export interface LoadTarget {
 }
 
 export interface LoadOptions {
-  /** The e_machine values this CPU runs, each with where its ET_DYN (static-PIE) images go. */
+  /** The e_machine values this CPU runs, each with where its ET_DYN images go (ELF_ET_DYN_BASE). */
   dynBase: Readonly<Record<number, number>>;
+  /**
+   * What to do with a PT_INTERP: "refuse" (default) throws kind "dynamic"; "allow" maps the program and returns
+   * the interpreter's path for the caller to load (an ET_DYN program then goes at ELF_ET_DYN_BASE aligned down
+   * to its largest p_align, as load_elf_binary places programs that have an interpreter).
+   */
+  interpreter?: "refuse" | "allow";
+  /**
+   * Where an ET_DYN image goes when the caller chooses (load_elf_interp: the first mapping without MAP_FIXED,
+   * so top-down below mmap_base): given the page-aligned span of its PT_LOADs, the address of the lowest
+   * page, or a negative number when there is no room. Overrides `dynBase` for ET_DYN images.
+   */
+  placeDyn?: (span: number) => number;
   /** The CPU's name, for the "cannot run on" message. */
   cpu: string;
   /** Segments must lie inside [lowest, highest) (the user address space). */
@@ -143,20 +158,25 @@ export interface LoadedExecutable {
   brk: number;
   /** Each PT_LOAD's pages [start, end) with its p_flags. */
   segments: { start: number; end: number; flags: number }[];
+  /** The PT_INTERP path (only with `interpreter: "allow"`). */
+  interpreter?: string;
 }
 
-/** Map a static executable into `target`. Throws {@link ExecLoadError} for anything Linux would refuse (or we cannot run). */
+/**
+ * Map an executable (or, with `placeDyn`, an interpreter) into `target`. Throws {@link ExecLoadError} for anything
+ * Linux would refuse (or we cannot run).
+ */
 export function loadExecutable(bytes: Uint8Array, target: LoadTarget, opts: LoadOptions): LoadedExecutable {
   const img = parseElfForExec(bytes, opts.pageSize);
   const base = opts.dynBase[img.machine];
   if (base === undefined) throw new ExecLoadError("bad-arch", `ELF machine ${EM_NAMES[img.machine] ?? img.machine} cannot run on ${opts.cpu}`);
-  if (img.interpreter !== undefined) {
+  if (img.interpreter !== undefined && opts.interpreter !== "allow") {
     throw new ExecLoadError("dynamic", `dynamically linked executable (interpreter ${img.interpreter}): only static executables are supported`, img.interpreter);
   }
   const loads = img.segments.filter((s) => s.type === PT.LOAD);
   if (loads.length === 0) throw new ExecLoadError("bad-segment", "no PT_LOAD segment");
-  const bias = img.type === ET.DYN ? base : 0;
   const page = opts.pageSize;
+  const bias = img.type === ET.DYN ? dynBias(img, loads, base, opts) : 0;
   const segments: LoadedExecutable["segments"] = [];
   let brk = 0;
   let phdr = 0;
@@ -187,5 +207,25 @@ export function loadExecutable(bytes: Uint8Array, target: LoadTarget, opts: Load
   }
   const phdrSeg = img.segments.find((s) => s.type === PT.PHDR);
   if (phdrSeg) phdr = phdrSeg.vaddr + bias;
-  return { machine: img.machine, entry: img.entry + bias, phdr, phent: PHDR_SIZE, phnum: img.phnum, bias, brk: Math.ceil(brk / page) * page, segments };
+  const out: LoadedExecutable = { machine: img.machine, entry: img.entry + bias, phdr, phent: PHDR_SIZE, phnum: img.phnum, bias, brk: Math.ceil(brk / page) * page, segments };
+  if (img.interpreter !== undefined) out.interpreter = img.interpreter;
+  return out;
+}
+
+/** load_elf_binary's / load_elf_interp's load bias for an ET_DYN image (no randomisation). */
+function dynBias(img: ExecHeaders, loads: readonly ExecSegment[], base: number, opts: LoadOptions): number {
+  const page = opts.pageSize;
+  const first = Math.floor(loads[0]!.vaddr / page) * page;
+  if (opts.placeDyn) {
+    const last = loads.reduce((m, s) => Math.max(m, s.vaddr + s.memsz), 0);
+    const span = Math.ceil(last / page) * page - first;
+    const at = opts.placeDyn(span);
+    if (at < 0) throw new ExecLoadError("bad-segment", "no room for the image in the address space");
+    return at - first;
+  }
+  if (img.interpreter === undefined) return base;
+  // A program with an interpreter: ELF_ET_DYN_BASE aligned down to the largest PT_LOAD p_align (maximum_alignment).
+  // Only powers of two count; an alignment above the base itself would put the image at 0, so it is ignored.
+  const align = loads.reduce((m, s) => (s.align > m && s.align <= base && Number.isInteger(Math.log2(s.align)) ? s.align : m), page);
+  return Math.floor(base / align) * align - first;
 }

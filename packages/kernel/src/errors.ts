@@ -13,13 +13,17 @@ export class SyscallError {
 }
 
 /** Why an ELF image cannot be executed. `code` is the errno execve would return. */
-export type ExecErrorKind = "not-elf" | "bad-class" | "bad-arch" | "bad-type" | "dynamic" | "truncated" | "bad-segment" | "too-big";
+export type ExecErrorKind = "not-elf" | "bad-class" | "bad-arch" | "bad-type" | "dynamic" | "truncated" | "bad-segment" | "too-big"
+  /** PT_INTERP names a file that does not exist in the guest's filesystem (execve: ENOENT). */
+  | "no-interpreter"
+  /** PT_INTERP names something that is not a loadable ELF for this machine (execve: ELIBBAD / ENOEXEC / EACCES). */
+  | "bad-interpreter";
 
 export class ExecError extends Error {
   constructor(
     readonly kind: ExecErrorKind,
     message: string,
-    /** The PT_INTERP path when kind is "dynamic". */
+    /** The PT_INTERP path when kind is "dynamic", "no-interpreter" or "bad-interpreter". */
     readonly interpreter?: string,
   ) {
     super(message);

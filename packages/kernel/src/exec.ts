@@ -1,5 +1,6 @@
 /**
- * exec of static ELF executables (ET_EXEC and static-PIE ET_DYN) and the initial stack. The loader
+ * exec of ELF executables (ET_EXEC, static-PIE ET_DYN, and dynamically linked programs with their PT_INTERP
+ * interpreter) and the initial stack. The loader
  * (@uabi/elf loadExecutable: binfmt_elf's load_elf_binary) and the stack layout (@uabi/uapi
  * layoutInitialStack: create_elf_tables) are shared with @uabi/test-support; this file binds them to
  * the kernel's address space: PT_LOAD segments become file-backed VMAs (so /proc/self/maps names the
@@ -51,19 +52,55 @@ export interface LoadedImage {
 const protOf = (flags: number): number =>
   (flags & PF.R ? PROT.READ : 0) | (flags & PF.W ? PROT.WRITE : 0) | (flags & PF.X ? PROT.EXEC : 0);
 
-/** Map the executable into `mm`. Throws ExecError for anything Linux would refuse (or we cannot run). */
-export function loadElf(mm: AddressSpace, arch: ArchAdapter, bytes: Uint8Array, path: string, ino: number): LoadedImage {
-  const file: FileBacking = { data: bytes, path, dev: 0x1f, ino };
-  const target: LoadTarget = {
-    mapFile: (m) => mm.mapFixed(m.start, m.length, protOf(m.flags), path, file, m.offset),
+export interface LoadedProgram extends LoadedImage {
+  /** PT_INTERP, when `allowInterpreter` was given and the program has one. */
+  interpreter?: string;
+}
+
+function targetOf(mm: AddressSpace, file: FileBacking): LoadTarget {
+  return {
+    mapFile: (m) => mm.mapFixed(m.start, m.length, protOf(m.flags), file.path, file, m.offset),
     mapAnon: (start, length, flags) => mm.mapFixed(start, length, protOf(flags), ""),
     zero: (addr, length) => mm.mem.poke(addr, new Uint8Array(length)), // padzero()
   };
+}
+
+/**
+ * Map the executable into `mm`. Throws ExecError for anything Linux would refuse (or we cannot run). With
+ * `allowInterpreter`, a program with PT_INTERP is mapped (ET_DYN at ELF_ET_DYN_BASE) and its interpreter path
+ * returned for {@link loadInterpreter}; without it, it is refused with kind "dynamic".
+ */
+export function loadElf(mm: AddressSpace, arch: ArchAdapter, bytes: Uint8Array, path: string, ino: number, allowInterpreter = false): LoadedProgram {
+  const file: FileBacking = { data: bytes, path, dev: 0x1f, ino };
   const img = asExecError(() =>
-    loadExecutable(bytes, target, { dynBase: { [arch.elfMachine]: arch.etDynBase }, cpu: arch.arch, lowest: 0, highest: arch.taskSize, pageSize: PAGE_SIZE }),
+    loadExecutable(bytes, targetOf(mm, file), {
+      dynBase: { [arch.elfMachine]: arch.etDynBase }, cpu: arch.arch, lowest: 0, highest: arch.taskSize, pageSize: PAGE_SIZE,
+      interpreter: allowInterpreter ? "allow" : "refuse",
+    }),
   );
   if (mm.mappedBytes > mm.memLimit) throw new ExecError("too-big", "the executable does not fit the memory limit");
-  return { entry: img.entry, phdr: img.phdr, phent: img.phent, phnum: img.phnum, bias: img.bias, brk: img.brk };
+  const out: LoadedProgram = { entry: img.entry, phdr: img.phdr, phent: img.phent, phnum: img.phnum, bias: img.bias, brk: img.brk };
+  if (img.interpreter !== undefined) out.interpreter = img.interpreter;
+  return out;
+}
+
+/**
+ * load_elf_interp: map the interpreter (`file`, already resolved in the guest's filesystem) as an ET_DYN image
+ * top-down below mmap_base, where an mmap without a hint would go (no randomisation, so the base is the same on
+ * every run). Its own PT_INTERP, if any, is ignored, as Linux ignores it. Throws ExecError "bad-interpreter".
+ */
+export function loadInterpreter(mm: AddressSpace, arch: ArchAdapter, file: FileBacking, name: string): LoadedImage {
+  try {
+    const img = loadExecutable(file.data, targetOf(mm, file), {
+      dynBase: { [arch.elfMachine]: arch.etDynBase }, cpu: arch.arch, lowest: 0, highest: arch.taskSize, pageSize: PAGE_SIZE,
+      interpreter: "allow", placeDyn: (span) => mm.findFree(span),
+    });
+    if (mm.mappedBytes > mm.memLimit) throw new ExecError("too-big", "the interpreter does not fit the memory limit");
+    return { entry: img.entry, phdr: img.phdr, phent: img.phent, phnum: img.phnum, bias: img.bias, brk: img.brk };
+  } catch (e) {
+    if (e instanceof ExecLoadError) throw new ExecError("bad-interpreter", `bad ELF interpreter ${name}: ${e.message}`, name);
+    throw e;
+  }
 }
 
 export interface StackSpec {

@@ -11,7 +11,7 @@ import { arm64Adapter } from "./arch/arm64.js";
 import type { ArchAdapter } from "./arch/types.js";
 import { x86Adapter } from "./arch/x86_64.js";
 import { ExecError, KernelUsageError } from "./errors.js";
-import { AT, buildInitialStack, loadElf, parseElfForExec } from "./exec.js";
+import { AT, buildInitialStack, loadElf, loadInterpreter, parseElfForExec, type LoadedImage } from "./exec.js";
 import { FdTable, OpenFile, O_RDONLY, O_WRONLY } from "./fd.js";
 import { AddressSpace } from "./mm.js";
 import { SS_DISABLE } from "./signal.js";
@@ -145,12 +145,14 @@ export class ProcessLoader {
     Object.assign(p.cred, { suid: p.cred.euid, fsuid: p.cred.euid, sgid: p.cred.egid, fsgid: p.cred.egid });
     const node = this.k.vfs.resolve(path, p.fs.cwd, { pid: p.pid }, { follow: true });
     const ino = typeof node === "number" || !node.node ? 0 : node.node.ino;
-    const loaded = loadElf(mm, arch, elf, path, ino);
+    const loaded = loadElf(mm, arch, elf, path, ino, true);
     // Stack: 128 KiB below the strings (setup_arg_pages' stack_expand), grows down on faults.
     const top = arch.taskSize;
     const stackSize = 132 * 1024 + Math.ceil((argv.join("\0").length + env.join("\0").length + path.length + 8192) / PAGE_SIZE) * PAGE_SIZE;
     mm.mapFixed(top - stackSize, stackSize, PROT_RW, "[stack]");
     mm.brkStart = mm.brkCur = loaded.brk;
+    // load_elf_binary maps the interpreter after the program and before the vDSO, so the vDSO lands below it.
+    const interp = loaded.interpreter === undefined ? undefined : this.loadInterp(mm, arch, p, loaded.interpreter);
     // Data pages + vDSO, placed top-down like map_vdso.
     const vd = this.vdsoFor(arch.arch);
     const dataPages = vd ? vd.pages.count : 1;
@@ -212,7 +214,7 @@ export class ProcessLoader {
       [AT.PHDR, loaded.phdr],
       [AT.PHENT, loaded.phent],
       [AT.PHNUM, loaded.phnum],
-      [AT.BASE, 0],
+      [AT.BASE, interp?.bias ?? 0],
       [AT.FLAGS, 0],
       [AT.ENTRY, loaded.entry],
       [AT.UID, p.cred.ruid],
@@ -228,9 +230,25 @@ export class ProcessLoader {
       [AT.RSEQ_ALIGN, 32],
     );
     const st = buildInitialStack(mm, top, { argv, env, execfn: path, auxv, random, platform: arch.platform });
-    arch.initRegisters(t.cpu, loaded.entry, st.sp);
+    arch.initRegisters(t.cpu, interp?.entry ?? loaded.entry, st.sp);
     this.k.mechanisms.onExec(t);
     this.updateVvar(p);
+  }
+
+  /**
+   * The interpreter named by PT_INTERP, looked up in the guest's filesystem (a sysroot is the root filesystem's
+   * business) and mapped by load_elf_interp's rules. A missing file is execve's ENOENT ("no-interpreter"); a
+   * directory or device is EACCES, a non-ELF or foreign one ELIBBAD/ENOEXEC ("bad-interpreter").
+   */
+  private loadInterp(mm: AddressSpace, arch: ArchAdapter, p: Process, name: string): LoadedImage {
+    const vfs = this.k.vfs;
+    const r = vfs.resolve(name, vfs.root, { pid: p.pid }, { follow: true });
+    if (typeof r === "number" || !r.node) throw new ExecError("no-interpreter", `interpreter ${name} not found`, name);
+    if (!(r.node instanceof FileNode)) throw new ExecError("bad-interpreter", `interpreter ${name} is not a regular file`, name);
+    // /proc/<pid>/maps names the file where the symlinks led (d_path), e.g. /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2.
+    const dir = r.parent ? vfs.pathOf(r.parent) : "/";
+    const real = `${dir === "/" ? "" : dir}/${r.name}`;
+    return loadInterpreter(mm, arch, { data: r.node.data, path: real, dev: r.node.dev, ino: r.node.ino }, name);
   }
 
   /** The vDSO image for an ISA per the options (undefined: none). */

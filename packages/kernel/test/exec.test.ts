@@ -12,7 +12,7 @@ const exit0 = () => {
 };
 
 describe("exec refusals", () => {
-  it("names the interpreter of a dynamically linked binary", () => {
+  it("names the interpreter of a dynamically linked binary when it is not in the filesystem (execve's ENOENT)", () => {
     const k = new Kernel();
     const elf = makeElf({ machine: "arm64", code: exit0(), interp: "/lib/ld-linux-aarch64.so.1" });
     try {
@@ -20,7 +20,7 @@ describe("exec refusals", () => {
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ExecError);
-      expect((e as ExecError).kind).toBe("dynamic");
+      expect((e as ExecError).kind).toBe("no-interpreter");
       expect((e as ExecError).interpreter).toBe("/lib/ld-linux-aarch64.so.1");
       expect((e as ExecError).message).toContain("/lib/ld-linux-aarch64.so.1");
     }

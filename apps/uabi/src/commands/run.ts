@@ -4,7 +4,8 @@
  * Exit 126: the file is not something uabi can run (dynamic, wrong class, not ELF, truncated); 127: no
  * such file; 2: usage error.
  */
-import { readFileSync, readSync } from "node:fs";
+import { existsSync, readFileSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import {
@@ -14,7 +15,7 @@ import {
 import { formatNs } from "../format.js";
 import { loadProfile } from "../profile-file.js";
 import { statsReport } from "../stats.js";
-import { DEFAULT_PROFILE, type CostProfile, type RunResult } from "@uabi/kernel";
+import { DEFAULT_PROFILE, LayeredHostFs, parseElfForExec, type CostProfile, type HostFs, type RunResult } from "@uabi/kernel";
 import { NodeHostFs } from "@uabi/kernel/node";
 
 export { formatNs, statsReport };
@@ -65,6 +66,43 @@ function hostStdin(): Uint8Array | null {
   }
 }
 
+/** Where a dynamic program's interpreter and libraries come from when neither --sysroot nor UABI_SYSROOT says. */
+export const DEFAULT_SYSROOTS: Readonly<Record<string, { dir: string; when: () => boolean }>> = {
+  // Debian's libc6-arm64-cross (what qemu-aarch64 -L uses).
+  arm64: { dir: "/usr/aarch64-linux-gnu", when: () => existsSync("/usr/aarch64-linux-gnu") },
+  // The host's own libraries, when the host runs x86-64 programs itself.
+  x86_64: { dir: "/", when: () => process.arch === "x64" },
+};
+
+/**
+ * The sysroot for a run: --sysroot, else $UABI_SYSROOT, else (only for a program with PT_INTERP) the
+ * default of its ISA. Undefined: none (a dynamic program then finds its interpreter in --root or not at all).
+ */
+export function chooseSysroot(explicit: string | undefined, env: NodeJS.ProcessEnv, elf: Uint8Array): string | undefined {
+  if (explicit !== undefined) return explicit;
+  if (env.UABI_SYSROOT) return env.UABI_SYSROOT;
+  let dynamic = false;
+  let arch: string | undefined;
+  try {
+    dynamic = parseElfForExec(elf).interpreter !== undefined;
+    arch = Kernel.archOf(elf);
+  } catch {
+    return undefined; // spawn reports the bad image
+  }
+  const d = dynamic && arch ? DEFAULT_SYSROOTS[arch] : undefined;
+  return d?.when() ? d.dir : undefined;
+}
+
+/** The root filesystem: the sysroot laid over --root (either may be absent). */
+function rootFs(root: string | undefined, sysroot: string | undefined): HostFs | undefined {
+  for (const [opt, dir] of [["--root", root], ["--sysroot", sysroot]] as const) {
+    if (dir !== undefined && !(existsSync(dir) && statSync(dir).isDirectory())) throw new UsageError(`${opt} ${dir} is not a directory`);
+  }
+  const layers = [sysroot, root].filter((d): d is string => d !== undefined).map((d) => new NodeHostFs(d));
+  if (layers.length === 0) return undefined;
+  return layers.length === 1 ? layers[0] : new LayeredHostFs(layers);
+}
+
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const [file, ...guestArgs] = args.positionals as [string, ...string[]];
   const config = machineConfig(args);
@@ -85,15 +123,19 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     return code === "ENOENT" ? 127 : 126;
   }
 
+  const sysroot = chooseSysroot(args.str("sysroot"), process.env, elf);
+  const root = rootFs(args.str("root"), sysroot);
   let trace: MarkedTrace | undefined;
   const warned = new Set<string>();
   const kernel = createKernel(config, {
     stdout: (b) => io.stdout.write(b),
     stderr: (b) => io.stderr.write(b),
     stdin: io.stdin ?? hostStdin,
-    ...(args.str("root") !== undefined ? { root: new NodeHostFs(args.str("root")!) } : {}),
+    ...(root ? { root } : {}),
     ...(maxInsns !== undefined ? { maxInstructions: maxInsns } : {}),
     ...(memLimit !== undefined ? { memLimit } : {}),
+    ...(args.num("uid") !== undefined ? { uid: args.num("uid")! >>> 0 } : {}),
+    ...(args.num("gid") !== undefined ? { gid: args.num("gid")! >>> 0 } : {}),
     // --pin: OpenBSD-style pinned syscall sites (packages/kernel/src/entry/pin.ts).
     ...(args.bool("pin") ? { pinSyscalls: true } : {}),
     ...(args.bool("trace") ? { trace: (l: string) => trace!.line(l) } : {}),
@@ -116,6 +158,12 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   try {
     kernel.spawn(elf, { argv: [file, ...guestArgs], env, ...(args.str("cwd") !== undefined ? { cwd: args.str("cwd")! } : {}) });
   } catch (e) {
+    if (e instanceof ExecError && e.kind === "no-interpreter") {
+      // execve's ENOENT for a missing PT_INTERP: say which host path was looked up (the shell's 127).
+      const where = [sysroot, args.str("root")].filter((d): d is string => d !== undefined).map((d) => join(d, e.interpreter ?? ""));
+      io.stderr.write(`uabi: ${file}: interpreter ${e.interpreter} not found (looked up ${where.length ? where.join(", ") : "in the in-memory root; give --sysroot"})\n`);
+      return 127;
+    }
     if (e instanceof ExecError) {
       io.stderr.write(`uabi: ${execErrorLine(file, e)}\n`);
       return 126;
