@@ -5,8 +5,10 @@ import { runtimeImports } from "../../../scripts/import-graph.js";
 
 const SRC = resolve(import.meta.dirname, "../src");
 
-// tests/import-graph.test.ts checks every package for runtime import cycles; this pins a finer rule. Executors import shared helpers from bits.ts / scratch.ts / state.ts / simd-tables.ts,
-// never from each other, the disassembler or cpu.ts (type-only references to Arm64Cpu are fine).
+// tests/import-graph.test.ts checks every package for runtime import cycles; this pins a finer rule. Executors
+// share helpers through bits.ts / scratch.ts / state.ts / simd-tables.ts and import each other only downward
+// (exec → exec-scalar → exec-fp → exec-simdfp); they never load the disassembler or cpu.ts (type-only
+// references to Arm64Cpu and Compilers are fine).
 describe("runtime imports", () => {
   it("the executors load nothing from the disassembler", () => {
     const executors = readdirSync(SRC).filter((f) => f.startsWith("exec"));
