@@ -15,6 +15,8 @@ export interface BusyboxCase {
   readonly stdin?: string;
   readonly tree?: boolean;
   readonly reexec?: boolean;
+  /** Why qemu-aarch64's output is not what arm64 Linux prints (the native x86-64 output is the expectation). */
+  readonly qemuDiffers?: string;
 }
 
 export const ENV: readonly string[] = ["PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/", "LANG=C", "LC_ALL=C", "TZ=UTC", "USER=root"];
@@ -208,7 +210,7 @@ export const CASES: readonly BusyboxCase[] = [
   { name: "id", run: ["id"] },
   { name: "id-fields", run: "id -u; id -g; id -un; id -gn; groups" },
   { name: "whoami", run: ["whoami"] },
-  { name: "env", run: ["env"] },
+  { name: "env", run: ["env"], qemuDiffers: "qemu-user hands the guest its environment in reverse order" },
   { name: "env-run", run: ["env", "-i", "A=1", "sh", "-c", "echo $A ${PATH:-nopath}"], reexec: true },
   { name: "printenv-home", run: "echo $HOME $USER; cd; pwd" },
   { name: "uname", run: ["uname", "-s", "-m"] },
