@@ -26,6 +26,48 @@ export class Pipe extends Inode {
   }
 }
 
+/** poll(2) event bits (include/uapi/asm-generic/poll.h). */
+export const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20, POLLRDNORM = 0x40,
+  POLLRDBAND = 0x80, POLLWRNORM = 0x100, POLLWRBAND = 0x200, POLLRDHUP = 0x2000;
+const ALWAYS_READY = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+
+/**
+ * An inode whose open files read, write and poll through the inode itself (eventfd, epoll, sockets): the
+ * descriptor layer stays one table and the new kinds live in their own modules.
+ */
+export interface SpecialNode {
+  readFile(f: OpenFile, n: number): Uint8Array | number | typeof WOULD_BLOCK;
+  writeFile(f: OpenFile, data: Uint8Array): number | typeof WOULD_BLOCK;
+  /** The file's current readiness (POLL* bits), as the driver's ->poll answers. */
+  pollMask(f: OpenFile): number;
+  /** The last reference to an open file of this inode is gone. */
+  releaseFile?(f: OpenFile): void;
+}
+export function isSpecial(n: Inode): n is Inode & SpecialNode {
+  return typeof (n as Partial<SpecialNode>).pollMask === "function";
+}
+
+/** What poll/select/epoll see for an open file (each driver's ->poll; regular files and directories are always ready). */
+export function pollMask(f: OpenFile): number {
+  const node = f.node;
+  if (isSpecial(node)) return node.pollMask(f);
+  if (node instanceof Pipe) {
+    // fs/pipe.c pipe_poll: readable with data, HUP without writers; writable with room, ERR without readers.
+    let m = 0;
+    if (f.readable) {
+      if (node.bytes > 0) m |= POLLIN | POLLRDNORM;
+      if (node.writers === 0) m |= POLLHUP;
+    }
+    if (f.writable) {
+      if (node.bytes < Pipe.CAPACITY) m |= POLLOUT | POLLWRNORM;
+      if (node.readers === 0) m |= POLLERR;
+    }
+    return m;
+  }
+  if (node instanceof CharDevNode) return node.device.poll ? node.device.poll() : ALWAYS_READY;
+  return ALWAYS_READY;
+}
+
 export class OpenFile {
   pos = 0;
   /** Directory stream position: index into the listing snapshot. */
@@ -52,6 +94,8 @@ export class OpenFile {
   }
   /** Last reference dropped. */
   release(): void {
+    dropLocks(this.node, this); // OFD locks go with the open file (locks_remove_file)
+    if (isSpecial(this.node)) this.node.releaseFile?.(this);
     if (this.node instanceof Pipe) {
       if ((this.flags & O_ACCMODE) === O_RDONLY) this.node.readers--;
       else this.node.writers--;
@@ -61,6 +105,7 @@ export class OpenFile {
   read(n: number): Uint8Array | number | typeof WOULD_BLOCK {
     if (!this.readable) return -EBADF;
     const node = this.node;
+    if (isSpecial(node)) return node.readFile(this, n);
     if (node instanceof DirNode) return -EISDIR;
     if (node instanceof FileNode) {
       const out = node.read(this.pos, n);
@@ -103,6 +148,7 @@ export class OpenFile {
   write(data: Uint8Array): number | typeof WOULD_BLOCK {
     if (!this.writable) return -EBADF;
     const node = this.node;
+    if (isSpecial(node)) return node.writeFile(this, data);
     if (node instanceof DirNode) return -EISDIR;
     if (node instanceof FileNode) {
       if (this.flags & O_APPEND) this.pos = node.size;
@@ -178,6 +224,53 @@ export interface FdEntry {
   cloexec: boolean;
 }
 
+// ------------------------------------------------------------------ record locks (fs/locks.c)
+
+export const F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+
+/** One byte-range lock: POSIX locks belong to a descriptor table (fl_owner = current->files), OFD locks to an open file. */
+export interface RecordLock {
+  owner: FdTable | OpenFile;
+  /** The holder's pid for F_GETLK (-1 for OFD locks). */
+  pid: number;
+  type: typeof F_RDLCK | typeof F_WRLCK;
+  start: number;
+  /** Exclusive end; Infinity for "to end of file". */
+  end: number;
+}
+
+const LOCKS = new WeakMap<Inode, RecordLock[]>();
+
+/** The first lock another owner holds that conflicts with the request (a write lock conflicts with anything). */
+export function lockConflict(node: Inode, owner: FdTable | OpenFile, type: number, start: number, end: number): RecordLock | undefined {
+  for (const l of LOCKS.get(node) ?? []) {
+    if (l.owner === owner || l.end <= start || l.start >= end) continue;
+    if (type === F_WRLCK || l.type === F_WRLCK) return l;
+  }
+  return undefined;
+}
+
+/** Replace `owner`'s locks on [start,end) with `type` (F_UNLCK removes), splitting the ones that straddle it. */
+export function setLock(node: Inode, owner: FdTable | OpenFile, pid: number, type: number, start: number, end: number): void {
+  const out: RecordLock[] = [];
+  for (const l of LOCKS.get(node) ?? []) {
+    if (l.owner !== owner || l.end <= start || l.start >= end) {
+      out.push(l);
+      continue;
+    }
+    if (l.start < start) out.push({ ...l, end: start });
+    if (l.end > end) out.push({ ...l, start: end });
+  }
+  if (type !== F_UNLCK) out.push({ owner, pid, type: type as 0 | 1, start, end });
+  out.sort((a, b) => a.start - b.start);
+  LOCKS.set(node, out);
+}
+
+function dropLocks(node: Inode, owner: FdTable | OpenFile): void {
+  const ls = LOCKS.get(node);
+  if (ls?.some((l) => l.owner === owner)) LOCKS.set(node, ls.filter((l) => l.owner !== owner));
+}
+
 export class FdTable {
   private readonly fds: (FdEntry | undefined)[] = [];
   limit = 1024; // RLIMIT_NOFILE soft limit
@@ -208,6 +301,8 @@ export class FdTable {
     const e = this.get(fd);
     if (!e) return -EBADF;
     this.fds[fd] = undefined;
+    // Closing any descriptor of a file drops every POSIX lock this table holds on it (locks_remove_posix).
+    dropLocks(e.file.node, this);
     if (--e.file.refs === 0) e.file.release();
     return 0;
   }

@@ -28,6 +28,18 @@ function stdinDevice(k: KernelServices): CharDevice {
       return out;
     },
     write: () => -EBADF, // stdin is read-only
+    // A pull source is asked for its next chunk when polled (it may wait for the host): readable with data, and at
+    // EOF as a pipe whose writer closed (POLLHUP) — or, on a terminal, readable (read returns 0).
+    poll: () => {
+      if (buf.length === 0 && !eof && typeof src === "function") {
+        const next = src();
+        if (next === null) eof = true;
+        else buf = next;
+      }
+      if (buf.length > 0) return 0x41; // POLLIN | POLLRDNORM
+      if (!eof) return 0;
+      return k.opts.tty ? 0x41 : 0x10; // POLLHUP
+    },
     isTty: !!k.opts.tty,
   };
 }

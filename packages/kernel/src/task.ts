@@ -124,8 +124,6 @@ export class Process {
   get gid(): number {
     return this.cred.egid;
   }
-  /** POSIX record locks and OFD locks this process holds are keyed by it (fcntl F_SETLK). */
-  readonly lockOwner = {};
   noNewPrivs = false;
   /** A CLONE_VFORK child released its parent (exec or exit). */
   vforkDone = false;

@@ -187,6 +187,8 @@ export class SymlinkNode extends Inode {
 export interface CharDevice {
   read(n: number): Uint8Array | "eof";
   write(data: Uint8Array): number;
+  /** Readiness for poll (POLL* bits); absent: always readable and writable. */
+  poll?(): number;
   readonly isTty?: boolean;
 }
 

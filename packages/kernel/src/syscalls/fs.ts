@@ -5,8 +5,9 @@
  */
 import { SyscallError } from "../errors.js";
 import {
-  EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTTY, EPIPE, ERANGE, EACCES, ESPIPE, EPERM, ENXIO, ENOTEMPTY,
+  EAGAIN, EBADF, EEXIST, EFAULT, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ENOTTY, EPIPE, ERANGE, EACCES, ESPIPE, EPERM, ENXIO, ENOTEMPTY,
 } from "../errno.js";
+import { F_RDLCK, F_UNLCK, F_WRLCK, lockConflict, setLock } from "../fd.js";
 import { FdTable, OpenFile, Pipe, WOULD_BLOCK, O_ACCMODE, O_APPEND, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } from "../fd.js";
 import { latin1Bytes, NO_RETURN, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
 import type { Process } from "../task.js";
@@ -354,13 +355,62 @@ function ioctl(c: SyscallContext): number {
   }
 }
 
-function fcntl(c: SyscallContext): number {
+/**
+ * fcntl record locks (fs/locks.c): struct flock { short l_type, l_whence; off_t l_start, l_len; pid_t l_pid } is
+ * 32 bytes on both ISAs. POSIX locks (F_SETLK...) belong to the descriptor table, OFD locks (F_OFD_*, l_pid 0) to
+ * the open file; a conflicting request is EAGAIN, or waits with F_SETLKW (restartable, EINTR on a signal).
+ */
+function recordLock(c: SyscallContext, f: OpenFile, cmd: number): HandlerResult {
+  const addr = c.ptr(2);
+  const raw = c.read(addr, 32);
+  const v = new DataView(raw.buffer);
+  const type = v.getInt16(0, true), whence = v.getInt16(2, true);
+  const lstart = Number(v.getBigInt64(8, true)), len = Number(v.getBigInt64(16, true));
+  const ofd = cmd >= 36 && cmd <= 38;
+  if (ofd && v.getInt32(24, true) !== 0) return -EINVAL;
+  const base = whence === 0 ? 0 : whence === 1 ? f.pos : whence === 2 ? f.node.size : NaN;
+  if (Number.isNaN(base)) return -EINVAL;
+  // flock_to_posix_lock: l_len 0 runs to EOF and beyond; a negative length covers the bytes before l_start.
+  let start = base + lstart, end = len === 0 ? Infinity : start + len;
+  if (len < 0) [start, end] = [start + len, start];
+  if (start < 0) return -EINVAL;
+  if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) return -EINVAL;
+  const owner = ofd ? f : c.proc.files;
+  if (cmd === 5 || cmd === 36) {
+    if (type === F_UNLCK) return -EINVAL;
+    const l = lockConflict(f.node, owner, type, start, end);
+    v.setInt16(0, l ? l.type : F_UNLCK, true);
+    if (l) {
+      v.setInt16(2, 0, true);
+      v.setBigInt64(8, BigInt(l.start), true);
+      v.setBigInt64(16, l.end === Infinity ? 0n : BigInt(l.end - l.start), true);
+      v.setInt32(24, l.pid, true);
+    }
+    c.write(addr, raw);
+    return 0;
+  }
+  if (type === F_RDLCK && !f.readable) return -EBADF;
+  if (type === F_WRLCK && !f.writable) return -EBADF;
+  const pid = ofd ? -1 : c.proc.pid;
+  const attempt = (): number | undefined => {
+    if (type !== F_UNLCK && lockConflict(f.node, owner, type, start, end)) return undefined;
+    setLock(f.node, owner, pid, type, start, end);
+    return 0;
+  };
+  const r = attempt();
+  if (r !== undefined) return r;
+  if (cmd === 6 || cmd === 37) return -EAGAIN;
+  return { block: { poll: attempt, restartable: true, what: "fcntl(F_SETLKW)" } };
+}
+
+function fcntl(c: SyscallContext): HandlerResult {
   const fd = c.int(0);
   const cmd = c.int(1);
   const files: FdTable = c.proc.files;
   const e = files.get(fd);
   if (!e) return -EBADF;
   const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7, F_SETOWN = 8, F_GETOWN = 9;
+  const F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
   const F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
   switch (cmd) {
     case F_DUPFD: case F_DUPFD_CLOEXEC: {
@@ -382,17 +432,8 @@ function fcntl(c: SyscallContext): number {
       e.file.flags = (e.file.flags & ~mask) | (c.int(2) & mask);
       return 0;
     }
-    case F_GETLK: {
-      // No other process holds locks: report F_UNLCK (l_type at offset 0, short).
-      const addr = c.ptr(2);
-      const t = c.read(addr, 32);
-      new DataView(t.buffer).setInt16(0, 2, true);
-      c.write(addr, t);
-      return 0;
-    }
-    case F_SETLK: case F_SETLKW:
-      c.read(c.ptr(2), 32);
-      return 0;
+    case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+      return recordLock(c, e.file, cmd) as number;
     case F_SETOWN:
       return 0;
     case F_GETOWN:

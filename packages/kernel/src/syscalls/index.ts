@@ -4,6 +4,7 @@ import { CRED_HANDLERS } from "./cred.js";
 import { FS_HANDLERS } from "./fs.js";
 import { FSMETA_HANDLERS } from "./fsmeta.js";
 import { MM_HANDLERS } from "./mm.js";
+import { POLL_HANDLERS } from "./poll.js";
 import { PROC_HANDLERS } from "./proc.js";
 import { SIGNAL_HANDLERS } from "./signal.js";
 
@@ -12,6 +13,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = Object.freeze({
   ...CRED_HANDLERS,
   ...FSMETA_HANDLERS,
   ...MM_HANDLERS,
+  ...POLL_HANDLERS,
   ...PROC_HANDLERS,
   ...SIGNAL_HANDLERS,
 });
