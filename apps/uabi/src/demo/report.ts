@@ -24,6 +24,7 @@ export const DEMO_ROWS: readonly { id: string; config: MachineConfig }[] = [
 
 export const ARCHES: readonly Arch[] = ["arm64", "x86_64"];
 /** Bytes of the syscall instruction (svc #0 / syscall): event PCs point past it. */
+/** Length of the syscall instruction (svc #0 / syscall): where the caller resumes. */
 const SYSCALL_INSN: Record<Arch, number> = { arm64: 4, x86_64: 2 };
 
 export interface StepOutcome {
@@ -72,7 +73,7 @@ function runRow(prog: DemoProgram, id: string, config: MachineConfig, profile: C
   const counters = runCounters(r);
   const results = decodeResults(prog.arch, concatBytes(out));
   const vdsoBase = results ? Number(results.vdsoBase) : 0;
-  const where = (pc: number): string => describePc(prog, vdsoBase, pc - SYSCALL_INSN[prog.arch]);
+  const where = (pc: number): string => describePc(prog, vdsoBase, pc);
   return {
     id, config: describeConfig(config), mechanism: config.mode ?? "direct", arch: prog.arch, exitStatus: r.exitStatus,
     counters, modelledNs: modelledNs(counters, profile), ratioToDirect: null,
@@ -92,7 +93,7 @@ function attribute(prog: DemoProgram, vdsoBase: number, events: readonly Syscall
   const out = prog.steps.map((s) => ({ id: s.step.id, marks: [] as string[], kernelEntries: 0 }));
   let current = -1;
   for (const e of events) {
-    const site = e.pc - SYSCALL_INSN[prog.arch];
+    const site = e.pc; // a SyscallEvent's pc is the syscall instruction's own address
     const inVdso = vdsoBase !== 0 && site >= vdsoBase && site < vdsoBase + prog.vdso.mapSize;
     if (!inVdso) current = prog.steps.findIndex((s) => site >= s.start && site < s.end);
     else {
@@ -175,12 +176,12 @@ function bouncedWalkthrough(rows: readonly DemoRow[]): DemoReport["bounced"] {
   let n = 0;
   for (const e of inStep) {
     const pc = Number(e.pc);
-    const site = hex(pc - SYSCALL_INSN[row.arch]);
+    const site = hex(pc);
     lines.push(`${++n}. ${e.where.startsWith("vDSO") ? "vDSO  " : "user  "} ${site.padEnd(16)} ${row.arch === "arm64" ? "svc #0" : "syscall"} (${e.name})  → kernel ${e.mark}${e.result !== null ? ` = ${e.result}` : ""}  [${e.where}]`);
     if (n === 1 && base) lines.push(`${++n}. kernel pushes the bounce frame, pc := ${hex(base + prog.vdso.entries.bounce)} (vDSO bounce entry)`);
   }
   const ret = inStep.find((e) => !e.where.startsWith("vDSO"));
-  if (ret) lines.push(`${++n}. user   ${ret.pc.padEnd(16)} resumes after the syscall instruction with the result`);
+  if (ret) lines.push(`${++n}. user   ${hex(Number(ret.pc) + SYSCALL_INSN[row.arch]).padEnd(16)} resumes after the syscall instruction with the result`);
   return { arch: row.arch, config: row.config, lines };
 }
 

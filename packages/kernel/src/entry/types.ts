@@ -16,6 +16,7 @@ export interface SyscallEvent {
   /** The call's number after the pipeline decided what it is (a return-flag call carries another number). */
   nr: number;
   name: string;
+  /** Address of the syscall instruction (svc #0 / syscall) itself; the caller resumes after it. */
   pc: number;
   args: readonly bigint[];
   /** The stages the call went through, in order; "dispatch" when the kernel's table ran it. */
