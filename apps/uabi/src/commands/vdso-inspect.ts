@@ -4,7 +4,7 @@ import { bytesReader, liveProcessVdso, parseVdso, type Vdso } from "@uabi/vdso-p
 import { disassemblyListing } from "@uabi/vdso";
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
-import { MACHINE_NAMES, fileReport, formatReport, hex, type InspectReport } from "../vdso-report.js";
+import { MACHINE_NAMES, fileReport, formatLoaderCheck, formatReport, glibcLoaderCheck, hex, type InspectReport } from "../vdso-report.js";
 
 export { fileReport, formatReport, type InspectReport };
 
@@ -27,9 +27,13 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
       throw new Error(`--check: not a vDSO-shaped image (${e instanceof Error ? e.message : String(e)})`, { cause: e });
     }
     failures = checkLookups(report, v);
+    // What a dynamic loader would make of it: glibc adds it to the link map and resolves its functions by hash and version.
+    const loader = glibcLoaderCheck(result.bytes());
+    report.loader = loader;
+    failures += loader.problems.length + loader.symbols.filter((s) => s.glibc !== true && s.glibc !== "absent").length;
   }
   if (args.bool("disasm") && args.bool("json")) throw new UsageError("vdso inspect: --disasm and --json do not combine");
-  io.stdout.write(args.bool("json") ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  io.stdout.write(args.bool("json") ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report) + (report.loader ? formatLoaderCheck(report.loader) : ""));
   // Our own disassemblers (objdump syntax), function by function from the dynamic symbols.
   if (args.bool("disasm")) io.stdout.write(`disassembly:${disassemblyListing(result.bytes())}\n`);
   return failures === 0 ? 0 : 1;
