@@ -15,7 +15,7 @@ export interface OptionSpec {
   readonly summary: string;
   /** Shown in help for valued options: --base <addr>. */
   readonly valueName?: string;
-  /** Collect every occurrence into a list (valued options only). */
+  /** Collect every occurrence into a list (valued options); count them (booleans, read with num()). */
   readonly repeat?: boolean;
 }
 
@@ -78,7 +78,9 @@ export function parseArgs(
   const set = (spec: OptionSpec, flag: string, raw: string | undefined): void => {
     if (spec.type === "boolean") {
       if (raw !== undefined) throw new UsageError(`option ${flag} does not take a value`);
-      values.set(spec.name, true);
+      // A repeatable flag counts its occurrences (strace's -tt): the value is then a number.
+      const prev = values.get(spec.name);
+      values.set(spec.name, spec.repeat ? (typeof prev === "number" ? prev + 1 : 1) : true);
       return;
     }
     if (raw === undefined) throw new UsageError(`option ${flag} needs a value${spec.valueName ? ` <${spec.valueName}>` : ""}`);

@@ -85,10 +85,54 @@ export function pathMark(ev: SyscallEvent): string {
 /** Marks of a program's call diverted into the vDSO (the kernel does not run it at this entry). */
 const DIVERTED = new Set(["bounce→user", "bounce→kernel", "sigsys"]);
 
+/** One finished line of a call, as MarkedTrace hands it to `onCall` (for strace's -c and -T). */
+export interface TraceCall {
+  /** The program's call (for a diverted call, its first entry). */
+  readonly ev: SyscallEvent;
+  /** The path mark as printed, e.g. `[bounce→user→readlinkat]`. */
+  readonly mark: string;
+  /** The result the line shows; undefined for `?`. */
+  readonly result: number | undefined;
+  /** A call made inside the vDSO on the program's behalf (a re-issue, the SIGSYS handler's rt_sigreturn). */
+  readonly inner: boolean;
+}
+
+export interface MarkedTraceOptions {
+  /** Called once per finished syscall line; a string it returns is appended to the line (strace -T's `<0.000012>`). */
+  readonly onCall?: (c: TraceCall) => string | void;
+  /** A timestamp read when the kernel traced the line (strace -t/-tt); printed after the `[pid N] ` prefix. */
+  readonly stamp?: () => string;
+  /** Pad every syscall line so its ` = ` result starts at column 40, as strace does. */
+  readonly align?: boolean;
+}
+
+interface Line {
+  text: string;
+  stamp: string;
+  suffix?: string;
+}
+
 interface Outer {
   ev: SyscallEvent;
+  /** Signal lines the program saw at this call (SIGSYS) before its result: printed before its line. */
+  before: Line[];
   /** Lines of other calls made while the diverted call was in the vDSO (fallbacks, rt_sigreturn). */
-  inner: string[];
+  inner: Line[];
+  /** A legacy call libkernel re-issued as another (readlink as readlinkat): one line, marked with both. */
+  rewrittenAs?: { name: string; result: number | undefined; line: Line; ev: SyscallEvent };
+}
+
+/** The SIGSYS handler's return: made for the program, never the program's call itself. */
+const SIGRETURNS = new Set(["rt_sigreturn", "sigreturn"]);
+
+/** strace's column for ` = `: the result starts at column 40 (its default -a). */
+export const RESULT_COLUMN = 40;
+
+/** Pad a syscall line (`name(args) = ret…`) so `= ` sits at RESULT_COLUMN; other lines unchanged. */
+export function alignResult(line: string, column = RESULT_COLUMN): string {
+  const m = /^(.*\)) = (.*)$/s.exec(line);
+  if (!m || !isSyscallLine(line)) return line;
+  return `${(m[1]! + " ").padEnd(column)}= ${m[2]}`;
 }
 
 /**
@@ -100,17 +144,20 @@ interface Outer {
  * kernel's line of the same call re-issued from the vDSO, marked with the diversion, or — for a call
  * libkernel handled in userspace — a line formatted here, with the result when a kernel entry carried
  * it back (arm64's return-only syscall) and `?` when none did (x86-64 returns without the kernel).
- * Other calls made inside the vDSO meanwhile follow with their own marks.
+ * A legacy call re-issued as its modern form (readlink → readlinkat) stays one line, marked
+ * `[bounce→user→readlinkat]`. Signal lines the program sees at a diverted call (SIGSYS) come before
+ * its line; other calls made inside the vDSO meanwhile follow it with their own marks.
  */
 export class MarkedTrace {
-  private pending: string[] = [];
+  private pending: Line[] = [];
   private readonly outer = new Map<number, Outer>();
   constructor(
     private readonly out: (line: string) => void,
     private readonly kernel?: Kernel,
+    private readonly opts: MarkedTraceOptions = {},
   ) {}
   readonly line = (l: string): void => {
-    this.pending.push(l);
+    this.pending.push({ text: l, stamp: this.opts.stamp?.() ?? "" });
   };
   readonly event = (ev: SyscallEvent): void => {
     const mark = pathMark(ev);
@@ -118,55 +165,93 @@ export class MarkedTrace {
     if (DIVERTED.has(mark.slice(1, -1))) {
       if (o) this.close(ev.tid, undefined);
       this.flush();
-      this.outer.set(ev.tid, { ev, inner: [] });
+      this.outer.set(ev.tid, { ev, before: [], inner: [] });
       return;
     }
     const i = this.newestUnmarked();
     const l = i >= 0 ? this.pending[i]! : undefined;
-    if (o && l !== undefined && callName(l) === o.ev.name) {
+    if (o && l !== undefined && callName(l.text) === o.ev.name) {
       // Lines traced before it (the SIGSYS delivery) keep their place; the call's inner lines follow it.
-      this.pending[i] = `${l} ${pathMark(o.ev)}`;
+      this.finish(l, o.ev, pathMark(o.ev), ev.result, false);
       this.outer.delete(ev.tid);
+      for (const x of o.before) this.write(x);
       this.flush();
-      for (const x of o.inner) this.out(x);
+      for (const x of o.inner) this.write(x);
+      return;
     } else if (o && l === undefined && mark === "[return]") {
       // arm64: the return-only syscall after a userspace handler carries its result in x0.
+      this.take(o);
       this.close(ev.tid, Number(BigInt.asIntN(64, ev.args[0] ?? 0n)));
+    } else if (o && l !== undefined && mark === "[reissue]" && !o.rewrittenAs && o.inner.length === 0 && callName(l.text) !== o.ev.name && !SIGRETURNS.has(callName(l.text))) {
+      // The program's legacy call re-issued in its modern form: not a line of its own (unless the results differ).
+      this.pending.splice(i, 1);
+      o.rewrittenAs = { name: callName(l.text), result: ev.result, line: l, ev };
+      this.take(o);
     } else if (l !== undefined) {
-      this.pending[i] = `${l} ${mark}`;
+      this.finish(l, ev, mark, ev.result, o !== undefined);
       if (o) {
+        this.take(o);
         o.inner.push(...this.pending);
         this.pending = [];
       }
     }
     this.flush();
   };
+  /** A finished line that pairs with no event (the `execve` line strace prints first), stamped and aligned. */
+  emit(text: string): void {
+    this.write({ text, stamp: this.opts.stamp?.() ?? "" });
+  }
   /** At the end of the run: close calls still in the vDSO and print everything waiting. */
   end(): void {
-    for (const tid of this.outer.keys()) this.close(tid, undefined);
+    for (const tid of [...this.outer.keys()]) this.close(tid, undefined);
     this.flush();
   }
+  /** Signal lines waiting while a diverted call has no inner line yet: the program saw them at that call. */
+  private take(o: Outer): void {
+    if (o.inner.length > 0) return;
+    while (this.pending.length > 0 && !isSyscallLine(this.pending[0]!.text)) o.before.push(this.pending.shift()!);
+  }
+  private finish(l: Line, ev: SyscallEvent, mark: string, result: number | undefined, inner: boolean): void {
+    l.text = `${l.text} ${mark}`;
+    const extra = this.opts.onCall?.({ ev, mark, result, inner });
+    if (extra) l.suffix = extra;
+  }
+  private write(l: Line): void {
+    const prefix = prefixOf(l.text);
+    let text = prefix + l.stamp + l.text.slice(prefix.length);
+    if (this.opts.align) text = alignResult(text);
+    this.out(l.suffix ? `${text} ${l.suffix}` : text);
+  }
   private flush(): void {
-    for (const l of this.pending) this.out(l);
+    for (const l of this.pending) this.write(l);
     this.pending = [];
   }
   private newestUnmarked(): number {
     for (let i = this.pending.length - 1; i >= 0; i--) {
-      const l = this.pending[i]!;
+      const l = this.pending[i]!.text;
       if (isSyscallLine(l) && !/ \[[^\]]*\]$/.test(l)) return i;
     }
     return -1;
-  }
-  private emit(line: string, o: Outer): void {
-    this.out(line);
-    for (const l of o.inner) this.out(l);
   }
   /** The diverted call never came back through the kernel as itself: format its line here. */
   private close(tid: number, result: number | undefined): void {
     const o = this.outer.get(tid);
     if (!o) return;
     this.outer.delete(tid);
-    this.emit(`${this.format(o.ev, result)} ${pathMark(o.ev)}`, o);
+    let rw = o.rewrittenAs;
+    if (rw && result !== undefined && result !== rw.result) {
+      // Not the same call after all: the re-issue keeps its own line.
+      this.finish(rw.line, rw.ev, "[reissue]", rw.result, true);
+      o.inner.unshift(rw.line);
+      rw = undefined;
+    }
+    const r = result ?? rw?.result;
+    const mark = rw ? `${pathMark(o.ev).slice(0, -1)}→${rw.name}]` : pathMark(o.ev);
+    const line: Line = { text: this.format(o.ev, r), stamp: this.opts.stamp?.() ?? "" };
+    this.finish(line, o.ev, mark, r, false);
+    for (const x of o.before) this.write(x);
+    this.write(line);
+    for (const x of o.inner) this.write(x);
   }
   private format(ev: SyscallEvent, result: number | undefined): string {
     const p = this.kernel?.processes.get(ev.pid);
@@ -182,7 +267,8 @@ export class MarkedTrace {
   }
 }
 
-const callName = (l: string): string => l.replace(/^\[pid \d+\] /, "").split("(", 1)[0]!;
+const prefixOf = (l: string): string => /^\[pid \d+\] /.exec(l)?.[0] ?? "";
+const callName = (l: string): string => l.slice(prefixOf(l).length).split("(", 1)[0]!;
 const isSyscallLine = (l: string): boolean => !/^(\[pid \d+\] )?(---|\+\+\+)/.test(l);
 
 // ---------------------------------------------------------------------------------------- costs

@@ -5,11 +5,14 @@
  * `+++ exited with 0 +++`). This is the base of `uabi run --trace` and of the
  * oracle comparisons.
  */
-import { enumTable, errnoMessage, errnoName, flagTable, formatEnum, formatFlags, signalName, type ArgSpec, type SyscallInfo } from "@uabi/uapi";
+import { PERSONALITY_FLAGS, RLIMIT, enumTable, errnoMessage, errnoName, flagTable, formatEnum, formatFlags, signalName, type ArgSpec, type SyscallInfo } from "@uabi/uapi";
 import type { Process } from "./task.js";
 import type { SigInfo } from "./signal.js";
 
 const MAX_STR = 32;
+const PATH_MAX = 4096;
+/** strace's default limit on array elements shown (-s applies to strings, this to argv). */
+const MAX_ARGS = 32;
 
 /** strace's quoting: printable ASCII as is, C escapes, octal for the rest. */
 export function quote(bytes: Uint8Array, max = MAX_STR, truncatedHint = false): string {
@@ -39,6 +42,7 @@ export function quote(bytes: Uint8Array, max = MAX_STR, truncatedHint = false): 
 type Mem = { readBytes(a: number, n: number): Uint8Array; read8(a: number): number; read64(a: number): bigint };
 
 function readStr(mem: Mem, addr: number, max = MAX_STR + 1): { bytes: Uint8Array; more: boolean } | undefined {
+  const keep = max - 1;
   try {
     const out: number[] = [];
     for (let i = 0; i < max; i++) {
@@ -46,7 +50,7 @@ function readStr(mem: Mem, addr: number, max = MAX_STR + 1): { bytes: Uint8Array
       if (c === 0) return { bytes: Uint8Array.from(out), more: false };
       out.push(c);
     }
-    return { bytes: Uint8Array.from(out.slice(0, MAX_STR)), more: true };
+    return { bytes: Uint8Array.from(out.slice(0, keep)), more: true };
   } catch {
     return undefined;
   }
@@ -110,6 +114,78 @@ function formatStruct(p: Process, mem: Mem, name: string, addr: number): string 
   }
 }
 
+/** `wait4`'s status word as strace decodes it (WIFEXITED / WIFSIGNALED / WIFSTOPPED / WIFCONTINUED). */
+export function formatWaitStatus(status: number): string {
+  const sig = status & 0x7f;
+  const name = (n: number) => signalName(n) ?? String(n);
+  if (sig === 0) return `[{WIFEXITED(s) && WEXITSTATUS(s) == ${(status >> 8) & 0xff}}]`;
+  if (status === 0xffff) return "[{WIFCONTINUED(s)}]";
+  if (sig === 0x7f) {
+    const stop = (status >> 8) & 0xff;
+    const event = status >> 16;
+    return `[{WIFSTOPPED(s) && WSTOPSIG(s) == ${name(stop)}}${event ? ` | PTRACE_EVENT_${event} << 16` : ""}]`;
+  }
+  return `[{WIFSIGNALED(s) && WTERMSIG(s) == ${name(sig)}${status & 0x80 ? " && WCOREDUMP(s)" : ""}}]`;
+}
+
+/** strace's lowercase hex quoting of every byte, for buffers it always shows as bytes (getrandom). */
+function quoteHex(bytes: Uint8Array, max = MAX_STR, more = false): string {
+  let s = '"';
+  for (const b of bytes.subarray(0, max)) s += "\\x" + b.toString(16).padStart(2, "0");
+  return s + '"' + (bytes.length > max || more ? "..." : "");
+}
+
+const PER_NAMES: Readonly<Record<number, string>> = { 0: "PER_LINUX", 6: "PER_BSD", 8: "PER_LINUX32" };
+
+/** strace's persona text: the PER_* type in the low byte, then the flag bits (`PER_LINUX|ADDR_NO_RANDOMIZE`). */
+export function formatPersonality(v: number): string {
+  const flags = Object.entries(PERSONALITY_FLAGS).filter(([, bit]) => v & bit).map(([n]) => n);
+  const rest = v & 0xffffff00 & ~Object.values(PERSONALITY_FLAGS).reduce((a, b) => a | b, 0);
+  if (rest) flags.push(hex(BigInt(rest >>> 0)));
+  return [PER_NAMES[v & 0xff] ?? hex(BigInt(v & 0xff)), ...flags].join("|");
+}
+
+interface ArgContext {
+  p: Process;
+  mem: Mem;
+  args: readonly bigint[];
+  result: number | "noreturn" | "restart";
+}
+
+/**
+ * Where strace's own decoder prints an argument differently from the generic rule for its kind
+ * (syscall name → argument index → formatter). One table, so each exception is visible.
+ */
+const ARG_OVERRIDES: Readonly<Record<string, Readonly<Record<number, (c: ArgContext, raw: bigint) => string>>>> = {
+  // brk's argument is an address: NULL for 0 (the generic "hex" prints 0x0).
+  brk: { 0: (_c, raw) => (raw === 0n ? "NULL" : hex(raw)) },
+  // strace prints rseq_len in hex.
+  rseq: { 1: (_c, raw) => hex(BigInt.asUintN(32, raw)) },
+  // getrandom's buffer is random bytes: every byte hex-escaped.
+  getrandom: {
+    0: (c, raw) => {
+      if (raw === 0n) return "NULL";
+      if (typeof c.result !== "number" || c.result < 0) return hex(raw);
+      return quoteHex(c.mem.readBytes(Number(raw), Math.min(c.result, MAX_STR)), MAX_STR, c.result > MAX_STR);
+    },
+  },
+  // personality: the query value as hex, otherwise the persona.
+  personality: { 0: (_c, raw) => (BigInt.asUintN(32, raw) === 0xffffffffn ? "0xffffffff" : formatPersonality(Number(BigInt.asUintN(32, raw)))) },
+  // get_robust_list writes the head pointer and the length through its pointers: strace shows both values.
+  get_robust_list: {
+    1: (c, raw) => (typeof c.result === "number" && c.result === 0 && raw !== 0n ? `[${hex(c.mem.read64(Number(raw)))}]` : raw === 0n ? "NULL" : hex(raw)),
+    2: (c, raw) => (typeof c.result === "number" && c.result === 0 && raw !== 0n ? `[${c.mem.read64(Number(raw))}]` : raw === 0n ? "NULL" : hex(raw)),
+  },
+  // wait4's status: decoded when the call reaped a child and the pointer is set.
+  wait4: {
+    1: (c, raw) => {
+      if (raw === 0n) return "NULL";
+      if (typeof c.result !== "number" || c.result <= 0) return hex(raw);
+      return formatWaitStatus(c.mem.readBytes(Number(raw), 4).reduce((a, b, i) => a | (b << (8 * i)), 0));
+    },
+  },
+};
+
 const SI_GENERIC: Record<number, string> = { 0: "SI_USER", 0x80: "SI_KERNEL", [-1]: "SI_QUEUE", [-2]: "SI_TIMER", [-6]: "SI_TKILL" };
 const SI_BY_SIGNAL: Record<number, Record<number, string>> = {
   4: { 1: "ILL_ILLOPC", 2: "ILL_ILLOPN", 5: "ILL_PRVOPC" },
@@ -133,17 +209,27 @@ export class Tracer {
     // strace prints open's mode only when O_CREAT or O_TMPFILE makes it meaningful.
     const flagsIdx = name === "openat" ? 2 : name === "open" ? 1 : -1;
     if (flagsIdx >= 0 && !(Number(BigInt.asUintN(32, args[flagsIdx] ?? 0n)) & (0o100 | 0o20000000))) specs = specs.slice(0, flagsIdx + 1);
+    const overrides = ARG_OVERRIDES[name];
     const parts = specs.map((s, i) => {
       try {
+        const o = overrides?.[i];
+        if (o) return o({ p, mem, args, result }, BigInt.asUintN(64, args[i] ?? 0n));
         return this.arg(p, mem, s, args, i, result);
       } catch {
         return hex(BigInt.asUintN(64, args[i] ?? 0n));
       }
     });
+    // rt_sigreturn's argument is the frame: strace shows the mask it restores (the thread's mask on return).
+    if (name === "rt_sigreturn" && typeof result === "number") {
+      const tid = /^\[pid (\d+)\] /.exec(prefix)?.[1];
+      const t = tid !== undefined ? p.threads.find((x) => x.tid === Number(tid)) : p.threads[0];
+      if (t) parts.splice(0, parts.length, `{mask=${formatSigset(t.sigmask)}}`);
+    }
     let ret: string;
     if (result === "noreturn") ret = "?";
     else if (result === "restart") ret = "? ERESTARTSYS (To be restarted if SA_RESTART is set)";
     else if (result < 0 && result >= -4095) ret = `-1 ${errnoName(-result) ?? "E" + -result} (${errnoMessage(-result)})`;
+    else if (name === "personality") ret = `${result === 0 ? "0" : hex(BigInt(result))} (${formatPersonality(result)})`;
     else if (info && (info.ret === "hex" || ["mmap", "brk", "mremap"].includes(name))) ret = hex(BigInt(result));
     else ret = String(result);
     this.out(`${prefix}${name}(${parts.join(", ")}) = ${ret}`);
@@ -187,8 +273,10 @@ export class Tracer {
           const b = mem.readBytes(addr, Math.min(n, MAX_STR));
           return quote(b, MAX_STR, n > MAX_STR);
         }
-        const r = readStr(mem, addr);
-        return r ? quote(r.bytes, MAX_STR, r.more) : hex(raw);
+        // strace prints a path in full (up to PATH_MAX), other strings up to its -s limit.
+        const max = s.kind === "path" ? PATH_MAX : MAX_STR;
+        const r = readStr(mem, addr, max + 1);
+        return r ? quote(r.bytes, max, r.more) : hex(raw);
       }
       case "buf": {
         if (raw === 0n) return "NULL";
@@ -234,6 +322,23 @@ export class Tracer {
     return hex(raw);
   }
 
+  /**
+   * The line strace prints first, for the execve that started the program: its path, argv and the
+   * address of envp on the new stack with the variable count, as strace shows them.
+   */
+  execve(p: Process, path: string, argv: readonly string[], envCount: number): void {
+    const enc = new TextEncoder();
+    const q = (x: string) => {
+      const b = enc.encode(x);
+      return quote(b.subarray(0, MAX_STR), MAX_STR, b.length > MAX_STR);
+    };
+    const sp = p.threads[0]?.cpu.sp;
+    // The initial stack: argc, argv[0..argc-1], NULL, then envp.
+    const envp = sp === undefined ? "?" : hex(sp + 8n * BigInt(argv.length + 2));
+    const more = argv.length > MAX_ARGS ? ", ..." : "";
+    this.out(`execve(${quote(enc.encode(path), PATH_MAX)}, [${argv.slice(0, MAX_ARGS).map(q).join(", ")}${more}], ${envp} /* ${envCount} var${envCount === 1 ? "" : "s"} */) = 0`);
+  }
+
   signal(prefix: string, si: SigInfo): void {
     const name = signalName(si.signo) ?? String(si.signo);
     const fields = [`si_signo=${name}`, `si_code=${siCodeName(si.signo, si.code)}`];
@@ -244,7 +349,10 @@ export class Tracer {
 
   exit(p: Process, e: { code?: number; signal?: number; core?: boolean }, multi: boolean): void {
     const prefix = multi ? `[pid ${p.pid}] ` : "";
-    if (e.signal !== undefined) this.out(`${prefix}+++ killed by ${signalName(e.signal) ?? e.signal}${e.core ? " (core dumped)" : ""} +++`);
+    // A core is written only when RLIMIT_CORE allows one (0 by default, as on most distributions), and
+    // strace says "(core dumped)" only when WCOREDUMP is set.
+    const dumped = e.core === true && (p.rlimits[RLIMIT.CORE]?.[0] ?? 0n) > 0n;
+    if (e.signal !== undefined) this.out(`${prefix}+++ killed by ${signalName(e.signal) ?? e.signal}${dumped ? " (core dumped)" : ""} +++`);
     else this.out(`${prefix}+++ exited with ${e.code ?? 0} +++`);
   }
 }

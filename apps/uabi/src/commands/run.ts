@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import {
-  DEFAULT_MODE, ExecError, FRAMES, LIBKERNELS, MECHANISMS, MarkedTrace, PERSONALITIES, Kernel, createKernel, execErrorLine,
+  DEFAULT_MODE, ExecError, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, Kernel, createKernel, execErrorLine,
   pick, type MachineConfig,
 } from "../machine.js";
 import { formatNs } from "../format.js";
@@ -17,6 +17,8 @@ import { loadProfile } from "../profile-file.js";
 import { statsReport } from "../stats.js";
 import { DEFAULT_PROFILE, LayeredHostFs, parseElfForExec, type CostProfile, type HostFs, type RunResult } from "@uabi/kernel";
 import { NodeHostFs } from "@uabi/kernel/node";
+import { attachStrace, straceOptions } from "../strace.js";
+import { closeSync, openSync, writeSync } from "node:fs";
 
 export { formatNs, statsReport };
 export type { StatsReport } from "../stats.js";
@@ -125,7 +127,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
 
   const sysroot = chooseSysroot(args.str("sysroot"), process.env, elf);
   const root = rootFs(args.str("root"), sysroot);
-  let trace: MarkedTrace | undefined;
+  const strace = straceOptions(args);
+  let trace: ReturnType<typeof attachStrace> | undefined;
+  let traceFd: number | undefined;
   const warned = new Set<string>();
   const kernel = createKernel(config, {
     stdout: (b) => io.stdout.write(b),
@@ -138,21 +142,29 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     ...(args.num("gid") !== undefined ? { gid: args.num("gid")! >>> 0 } : {}),
     // --pin: OpenBSD-style pinned syscall sites (packages/kernel/src/entry/pin.ts).
     ...(args.bool("pin") ? { pinSyscalls: true } : {}),
-    ...(args.bool("trace") ? { trace: (l: string) => trace!.line(l) } : {}),
+    ...(strace.enabled ? { trace: (l: string) => trace!.line(l) } : {}),
     onMissingSyscall: (arch, nr, name) => {
       const key = `${arch}:${nr}`;
       if (!warned.has(key)) io.stderr.write(`uabi: warning: syscall ${name ?? "#" + nr} (${arch} ${nr}) is not implemented; the guest got ENOSYS\n`);
       warned.add(key);
     },
   });
-  if (args.bool("trace")) {
-    trace = new MarkedTrace((l) => io.stderr.write(`${l}\n`), kernel);
-    kernel.syscallObservers.push(trace.event);
+  if (strace.enabled) {
+    // strace -o: the file is created (truncated) before the program runs, as strace does.
+    let fd: number | undefined;
+    try {
+      if (strace.output !== undefined) fd = openSync(strace.output, "w");
+    } catch (e) {
+      throw new UsageError(`-o ${strace.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    trace = attachStrace(kernel, Kernel.archOf(elf), strace, fd !== undefined ? (t) => writeSync(fd, t) : (t) => io.stderr.write(t), profile);
+    if (fd !== undefined) traceFd = fd;
+    kernel.syscallObservers.push(trace.trace.event);
     // A call libkernel answered in userspace returns to its caller with no kernel entry on x86-64 (and a
     // SIGSYS reflection through its sigreturn), so no syscall event carries its result: the kernel reports
     // it when the thread leaves the vDSO. Replayed as the "[return]" event arm64's return-only entry
     // gives (result in the first argument), which completes the pending line instead of printing `?`.
-    kernel.reflectionReturnObservers.push((ev) => trace!.event({ ...ev, mark: "return", args: [BigInt(ev.result ?? 0)], path: [] }));
+    kernel.reflectionReturnObservers.push((ev) => trace!.trace.event({ ...ev, mark: "return", args: [BigInt(ev.result ?? 0)], path: [] }));
   }
 
   try {
@@ -171,9 +183,11 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     if (e instanceof Error && e.name === "KernelUsageError") throw new UsageError(e.message);
     throw e;
   }
+  trace?.exec(file, [file, ...guestArgs], env.length);
   const arch = Kernel.archOf(elf);
   const result = kernel.run();
   trace?.end();
+  if (traceFd !== undefined) closeSync(traceFd);
   if (result.reason === "budget") io.stderr.write(`uabi: instruction budget exhausted (--max-insns ${maxInsns ?? "default"}); the guest was killed\n`);
   if (result.reason === "deadlock") io.stderr.write("uabi: every guest thread is blocked forever (deadlock); the guest was killed\n");
   if (args.bool("stats")) io.stderr.write(args.bool("json") ? `${JSON.stringify(statsReport(config, arch, result, profile))}\n` : formatStats(config, arch, result, profile));
