@@ -16,6 +16,7 @@
 import { CpuCounters, GuestMemoryFault, PAGE_SIZE, type Cpu, type GuestMemory, type Trap } from "@uabi/isa-core";
 import { matchRow } from "./decode.js";
 import { compileInstruction } from "./exec.js";
+import { successors, translate, type RegionFn } from "./jit.js";
 import { SP_SLOT, TRAP_RETIRED } from "./state.js";
 
 export { CTR_EL0, DCZID_EL0, DC_ZVA_BYTES, MIDR_EL1, SP_SLOT, TRAP_FAULTED, TRAP_RETIRED } from "./state.js";
@@ -27,8 +28,22 @@ export type Handler = () => number;
 interface Block {
   readonly start: number;
   readonly hs: Handler[];
+  /** The instruction words (the translator decodes them again). */
+  readonly ws: number[];
+  /** False once its page was written, unmapped, reprotected or flushed (a translated region checks it). */
+  valid: boolean;
+  /** Entries by the run loop, until it is translated. */
+  hits: number;
+  /** The translated region entered here (undefined: not translated yet). */
+  fn: RegionFn | undefined;
+  /** Lowest and highest block start in that region (the exec watch must not cover one for it to loop). */
+  rlo: number;
+  rhi: number;
 }
 const MAX_BLOCK = 64;
+/** Blocks of one translated region at most. */
+const MAX_REGION = 24;
+const DEFAULT_JIT_THRESHOLD = 16;
 
 /**
  * Words after which a block must end: every branch (b, bl, b.cond, cbz, tbz, br/blr/ret),
@@ -52,6 +67,13 @@ export interface Arm64CpuOptions {
   counter?: () => bigint;
   /** CNTFRQ_EL0 in Hz. Default 1 GHz (the fixed frequency Armv8.6 FEAT_ECV mandates), so ticks are nanoseconds. */
   counterFrequency?: number;
+  /**
+   * The translating tier (src/jit.ts): blocks entered `jitThreshold` times become JavaScript functions with
+   * the guest registers in locals. Default on; `false` keeps every instruction in the interpreter.
+   */
+  jit?: boolean;
+  /** Block entries before translation (default 16). */
+  jitThreshold?: number;
 }
 
 
@@ -103,6 +125,13 @@ export class Arm64Cpu implements Cpu {
   readonly counterFn: () => bigint;
   readonly counterFrequency: number;
 
+  /** Whether the translating tier is on, and how many regions it translated (for tests and benches). */
+  readonly jit: boolean;
+  private readonly jitThreshold: number;
+  jitRegions = 0;
+  /** The last translated region's JavaScript (debugging aid). */
+  jitSource = "";
+
   private readonly pages = new Map<number, (Block | undefined)[]>();
   private curPn = -1;
   private curPage: (Block | undefined)[] = [];
@@ -113,6 +142,8 @@ export class Arm64Cpu implements Cpu {
   ) {
     this.counterFrequency = options.counterFrequency ?? 1_000_000_000;
     this.counterFn = options.counter ?? (() => BigInt(this.counters.instructions));
+    this.jit = options.jit ?? false;
+    this.jitThreshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
     this.unsubscribe = mem.onCodeInvalidated((first, last) => this.invalidate(first, last));
   }
 
@@ -178,6 +209,7 @@ export class Arm64Cpu implements Cpu {
   // ------------------------------------------------------------ execution
 
   flushDecodeCache(): void {
+    for (const p of this.pages.values()) killBlocks(p);
     this.pages.clear();
     this.curPn = -1;
   }
@@ -192,9 +224,12 @@ export class Arm64Cpu implements Cpu {
 
   private invalidate(first: number, last: number): void {
     if (last - first > this.pages.size) {
-      for (const pn of this.pages.keys()) if (pn >= first && pn <= last) this.pages.delete(pn);
+      for (const [pn, p] of this.pages) if (pn >= first && pn <= last) { killBlocks(p); this.pages.delete(pn); }
     } else {
-      for (let pn = first; pn <= last; pn++) this.pages.delete(pn);
+      for (let pn = first; pn <= last; pn++) {
+        const p = this.pages.get(pn);
+        if (p) { killBlocks(p); this.pages.delete(pn); }
+      }
     }
     if (this.curPn >= first && this.curPn <= last) this.curPn = -1;
   }
@@ -218,14 +253,16 @@ export class Arm64Cpu implements Cpu {
    */
   private buildBlock(page: (Block | undefined)[], pc: number): Block {
     const hs: Handler[] = [];
+    const ws: number[] = [];
     let a = pc;
     for (;;) {
       const word = this.mem.fetch32(a); // exec permission check; throws GuestMemoryFault
       hs.push(compileInstruction(this, word, a));
+      ws.push(word);
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, fn: undefined, rlo: pc, rhi: pc };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -258,6 +295,20 @@ export class Arm64Cpu implements Cpu {
         const b = page[(pc & (PAGE_SIZE - 1)) >>> 2] ?? this.buildBlock(page, pc);
         const hs = b.hs;
         const len = hs.length;
+        if (this.jit && len <= budget - n) {
+          let fn = b.fn;
+          if (fn === undefined && ++b.hits >= this.jitThreshold) fn = this.translateAt(b);
+          if (fn !== undefined) {
+            n += fn(this, budget - n, !(this.watchLo <= b.rhi && this.watchHi > b.rlo));
+            pc = this.pc;
+            if (this.pendingTrap !== undefined) {
+              trap = this.pendingTrap;
+              this.pendingTrap = undefined;
+              break;
+            }
+            continue;
+          }
+        }
         const lim = budget - n < len ? budget - n : len;
         let next = 0;
         for (i = 0; i < lim; i++) {
@@ -285,10 +336,38 @@ export class Arm64Cpu implements Cpu {
     return trap;
   }
 
+  /**
+   * Translate the region entered at `b`: it and the cached, valid blocks it reaches by constant branches
+   * (breadth first, at most MAX_REGION).
+   */
+  private translateAt(b: Block): RegionFn {
+    const blocks: Block[] = [b];
+    const seen = new Set([b.start]);
+    for (let i = 0; i < blocks.length && blocks.length < MAX_REGION; i++) {
+      for (const t of successors(blocks[i]!)) {
+        if (seen.has(t) || blocks.length >= MAX_REGION) continue;
+        seen.add(t);
+        const nb = this.pages.get(Math.floor(t / PAGE_SIZE))?.[(t & (PAGE_SIZE - 1)) >>> 2];
+        if (nb?.valid) blocks.push(nb);
+      }
+    }
+    const { fn, source } = translate(blocks);
+    b.fn = fn;
+    b.rlo = Math.min(...blocks.map((x) => x.start));
+    b.rhi = Math.max(...blocks.map((x) => x.start));
+    this.jitRegions++;
+    this.jitSource = source;
+    return fn;
+  }
+
   /** Execute exactly one instruction. */
   step(): Trap {
     return this.run(1);
   }
+}
+
+function killBlocks(p: (Block | undefined)[]): void {
+  for (const b of p) if (b) b.valid = false;
 }
 
 function checkReg(i: number): void {
