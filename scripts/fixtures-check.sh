@@ -5,7 +5,8 @@
 #   2. re-record the oracle outputs (qemu-aarch64 -strace, native strace) and fail if they differ from the
 #      committed recordings (scripts/fixtures/record.sh --check);
 #   3. run every fixture under uabi with every mechanism the kernel supports and fail on any difference
-#      in stdout or exit status (scripts/check/corpus.ts).
+#      in stdout or exit status (scripts/check/corpus.ts);
+#   then the fuzzers (scripts/fuzz) for FUZZ_SECONDS (default 20) per target.
 # Steps 1-2 skip a target whose toolchain or oracle is missing (the scripts say so); step 3 always runs.
 # Environment: FIXTURES_CHECK_JOBS (default: number of CPUs), FIXTURES_CHECK_FULL=1 (heavy fixtures under
 # every mechanism too).
@@ -42,6 +43,12 @@ full=()
 [ "${FIXTURES_CHECK_FULL:-0}" = 1 ] && full=(--full)
 if ! node --import tsx scripts/check/corpus.ts --jobs "$jobs" "${full[@]}"; then
   failures+=("uabi differs from the recordings (scripts/check/corpus.ts)")
+fi
+
+step "fuzz: every target of scripts/fuzz for a fixed budget (pnpm fuzz; FUZZ_SECONDS, FUZZ_SEED)"
+# The seed changes daily (printed, so a failure reproduces with --seed); any untyped failure or hang fails the check.
+if ! node --import tsx scripts/fuzz/main.ts --seconds "${FUZZ_SECONDS:-20}" --seed "${FUZZ_SEED:-$(date +%Y%j)}"; then
+  failures+=("the fuzzers found an untyped failure or a hang (scripts/fuzz; replay with the printed --seed)")
 fi
 
 secs=$(( $(date +%s) - start ))

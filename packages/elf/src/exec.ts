@@ -7,8 +7,11 @@
  */
 import { EHDR_SIZE, ELFCLASS64, ELFDATA2LSB, EM_NAMES, ET, PHDR_SIZE, PT } from "./constants.js";
 
-/** Why an image cannot be executed. `bad-interp`: a PT_INTERP too short or past the end of the file. */
-export type ExecLoadErrorKind = "not-elf" | "bad-class" | "bad-type" | "bad-arch" | "truncated" | "bad-segment" | "bad-interp" | "dynamic";
+/**
+ * Why an image cannot be executed. `bad-interp`: a PT_INTERP too short or past the end of the file; `bad-entry`:
+ * e_entry (bias applied) is not a user address (load_elf_binary's BAD_ADDR, execve's EINVAL).
+ */
+export type ExecLoadErrorKind = "not-elf" | "bad-class" | "bad-type" | "bad-arch" | "truncated" | "bad-segment" | "bad-interp" | "dynamic" | "bad-entry";
 
 /** A typed refusal to load an image (never a host crash). */
 export class ExecLoadError extends Error {
@@ -207,7 +210,11 @@ export function loadExecutable(bytes: Uint8Array, target: LoadTarget, opts: Load
   }
   const phdrSeg = img.segments.find((s) => s.type === PT.PHDR);
   if (phdrSeg) phdr = phdrSeg.vaddr + bias;
-  const out: LoadedExecutable = { machine: img.machine, entry: img.entry + bias, phdr, phent: PHDR_SIZE, phnum: img.phnum, bias, brk: Math.ceil(brk / page) * page, segments };
+  // BAD_ADDR(e_entry): at or above TASK_SIZE is EINVAL. The header's u64 became a double, so anything past 2^53
+  // also lands here (rounded, but still above every user address) rather than as an inexact PC.
+  const entry = img.entry + bias;
+  if (!Number.isSafeInteger(entry) || entry >= opts.highest) throw new ExecLoadError("bad-entry", `e_entry 0x${entry.toString(16)} is outside the user address space`);
+  const out: LoadedExecutable = { machine: img.machine, entry, phdr, phent: PHDR_SIZE, phnum: img.phnum, bias, brk: Math.ceil(brk / page) * page, segments };
   if (img.interpreter !== undefined) out.interpreter = img.interpreter;
   return out;
 }

@@ -100,6 +100,9 @@ describe("loadExecutable", () => {
     expect(kindOf(() => loadExecutable(image([{ ...TEXT, vaddr: 2 ** 47 - 0x1000 }]), t, OPTS))).toBe("bad-segment");
     expect(kindOf(() => loadExecutable(image([{ ...TEXT, type: PT.NOTE }]), t, OPTS))).toBe("bad-segment");
     expect(kindOf(() => loadExecutable(image([TEXT, { type: PT.INTERP, flags: 4, offset: 0x2000, vaddr: 0, filesz: 1, memsz: 1 }]), t, OPTS))).toBe("bad-interp");
+    // BAD_ADDR(e_entry): at TASK_SIZE, past 2^53 (a double cannot hold it exactly) and near 2^64 are all EINVAL's kind.
+    for (const entry of [2 ** 47, 2 ** 53 + 2, 2 ** 64 - 2 ** 12]) expect(kindOf(() => loadExecutable(image([TEXT], { entry }), t, OPTS))).toBe("bad-entry");
+    expect(loadExecutable(image([TEXT], { entry: 2 ** 47 - 1 }), t, OPTS).entry).toBe(2 ** 47 - 1);
   });
 
   it("names the interpreter of a dynamically linked executable", () => {

@@ -107,9 +107,15 @@ export class GuestMemory {
     this.regions = this.regions.filter((r) => r.end <= addr || r.start >= end);
     const first = Math.floor(addr / PAGE_SIZE);
     const last = Math.floor((end - 1) / PAGE_SIZE);
-    for (let pn = first; pn <= last; pn++) {
-      this.pages.delete(pn);
-      this.views.delete(pn);
+    // Cost in proportion to what is resident, not to the range: a 2^46-byte munmap visits the touched pages only.
+    if (last - first < this.pages.size) {
+      for (let pn = first; pn <= last; pn++) {
+        this.pages.delete(pn);
+        this.views.delete(pn);
+      }
+    } else {
+      for (const pn of this.pages.keys()) if (pn >= first && pn <= last) this.pages.delete(pn);
+      for (const pn of this.views.keys()) if (pn >= first && pn <= last) this.views.delete(pn);
     }
     this.invalidate(first, last);
   }

@@ -14,6 +14,8 @@ export class SyscallError {
 
 /** Why an ELF image cannot be executed. `code` is the errno execve would return. */
 export type ExecErrorKind = "not-elf" | "bad-class" | "bad-arch" | "bad-type" | "dynamic" | "truncated" | "bad-segment" | "too-big"
+  /** e_entry is not a user address (execve: EINVAL, load_elf_binary's BAD_ADDR). */
+  | "bad-entry"
   /** PT_INTERP names a file that does not exist in the guest's filesystem (execve: ENOENT). */
   | "no-interpreter"
   /** PT_INTERP names something that is not a loadable ELF for this machine (execve: ELIBBAD / ENOEXEC / EACCES). */

@@ -23,6 +23,7 @@ export type ElfImage = ExecHeaders;
 const EXEC_ERROR_KIND: Readonly<Record<ExecLoadErrorKind, ExecErrorKind>> = {
   "not-elf": "not-elf", "bad-class": "bad-class", "bad-type": "bad-type", "bad-arch": "bad-arch", truncated: "truncated",
   "bad-segment": "bad-segment", "bad-interp": "truncated", dynamic: "dynamic",
+  "bad-entry": "bad-entry",
 };
 
 function asExecError<T>(f: () => T): T {
@@ -58,9 +59,13 @@ export interface LoadedProgram extends LoadedImage {
 }
 
 function targetOf(mm: AddressSpace, file: FileBacking): LoadTarget {
+  // A segment larger than the memory limit fails before any work (a 128 TiB p_memsz must not cost its size).
+  const fits = (length: number) => {
+    if (mm.mappedBytes + length > mm.memLimit) throw new ExecError("too-big", "the executable does not fit the memory limit");
+  };
   return {
-    mapFile: (m) => mm.mapFixed(m.start, m.length, protOf(m.flags), file.path, file, m.offset),
-    mapAnon: (start, length, flags) => mm.mapFixed(start, length, protOf(flags), ""),
+    mapFile: (m) => (fits(m.length), mm.mapFixed(m.start, m.length, protOf(m.flags), file.path, file, m.offset)),
+    mapAnon: (start, length, flags) => (fits(length), mm.mapFixed(start, length, protOf(flags), "")),
     zero: (addr, length) => mm.mem.poke(addr, new Uint8Array(length)), // padzero()
   };
 }

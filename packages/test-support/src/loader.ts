@@ -24,6 +24,7 @@ export class LoaderError extends Error {
 const LOADER_CODE: Readonly<Record<ExecLoadErrorKind, LoaderErrorCode>> = {
   "not-elf": "not-elf", "bad-class": "not-elf", "bad-type": "not-elf", truncated: "not-elf", "bad-arch": "wrong-machine",
   dynamic: "not-static", "bad-interp": "not-static", "bad-segment": "bad-segment",
+  "bad-entry": "bad-segment",
 };
 
 export interface LoadedImage {

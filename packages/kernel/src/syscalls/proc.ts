@@ -181,7 +181,7 @@ function execve(c: SyscallContext, dirfd: number, pathAddr: number, argvAddr: nu
     const abs = path.startsWith("/") ? path : c.kernel.vfs.pathOf(c.proc.fs.cwd).replace(/\/$/, "") + "/" + path;
     c.kernel.loader.execInto(c.thread, bytes, abs, argv, env);
   } catch (e) {
-    if (e instanceof ExecError) return e.kind === "too-big" ? -12 : -ENOEXEC;
+    if (e instanceof ExecError) return e.kind === "too-big" ? -12 : e.kind === "bad-entry" ? -EINVAL : -ENOEXEC;
     throw e;
   }
   return NO_RETURN;
