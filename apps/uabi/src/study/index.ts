@@ -7,11 +7,15 @@ import { DEFAULT_PROFILE, type CostProfile } from "@uabi/kernel";
 import { CATALOGUE, DIFF_KINDS, classify, type DiffKind } from "./catalogue.js";
 import { STUDY_CONFIGS, type StudyConfig } from "./configs.js";
 import { differences, observe, type Observation, type Workload } from "./observe.js";
-import { allWorkloads, selectWorkloads } from "./workloads.js";
+import { allWorkloads, hostWorkloads, selectWorkloads } from "./workloads.js";
+import { hostBenchWorkloads } from "./host-workloads.js";
+import { HOST_MECHANISMS, hostFigures, runNative, type HostFigure, type HostMachine } from "./host.js";
 
 export { CATALOGUE, STUDY_CONFIGS, allWorkloads, selectWorkloads, observe, differences, classify };
 export type { Workload, Observation, StudyConfig, DiffKind };
 export { hostWorkloads } from "./workloads.js";
+export { hostBenchWorkloads, generatedText } from "./host-workloads.js";
+export { HOST_MECHANISMS, HostMeasureError, hostFigures, hostUnavailable, parseReflectorOutput, type HostFigure, type HostMachine, type HostRun } from "./host.js";
 export { PROVOKERS, buildProvoker } from "./provoke.js";
 
 /** Bumped when a field changes meaning or disappears. */
@@ -30,16 +34,6 @@ export interface StudyCell {
   hostMs: number;
 }
 
-/** Measured host figures per workload and mechanism, filled by a native runner (`uabi study --host`, not built yet). */
-export interface HostFigure {
-  workload: string;
-  mechanism: "direct" | "sud" | "seccomp" | "ptrace";
-  medianNs: number;
-  runs: number;
-  predictedRatio: number | null;
-  measuredRatio: number | null;
-}
-
 export interface StudyReport {
   schemaVersion: number;
   profile: string;
@@ -50,7 +44,8 @@ export interface StudyReport {
   catalogue: { id: string; title: string; explanation: string; linux: string; status: string; reason: string; mechanisms: string; provoker: string }[];
   /** Cells with a difference no cause explains. */
   unexplained: number;
-  host: { measured: HostFigure[]; note: string };
+  /** `uabi study --host`: the same x86-64 workloads measured natively (scripts/study/reflector.c). */
+  host: { measured: HostFigure[]; note: string; machine?: HostMachine; rounds?: number; mechanisms?: readonly string[]; durationMs?: number };
   durationMs: number;
 }
 
@@ -62,6 +57,8 @@ export interface StudyOptions {
   profile?: CostProfile;
   maxInstructions?: number;
   onProgress?: (line: string) => void;
+  /** Also run the x86-64 workloads natively (x86-64 Linux hosts only): `uabi study --host`. */
+  host?: { rounds?: number; cc?: string };
 }
 
 export function studyReport(o: StudyOptions = {}): StudyReport {
@@ -71,7 +68,10 @@ export function studyReport(o: StudyOptions = {}): StudyReport {
   const configs = STUDY_CONFIGS.filter((c) => c.id === "direct" || !o.configs || o.configs.includes(c.id));
   const unknown = (o.configs ?? []).filter((id) => !STUDY_CONFIGS.some((c) => c.id === id));
   if (unknown.length) throw new Error(`unknown configuration ${unknown.join(", ")} (one of ${STUDY_CONFIGS.map((c) => c.id).join(", ")})`);
-  const ws = selectWorkloads(o.workloads ?? "default", allWorkloads()).filter((w) => arches.includes(w.arch));
+  // `host` selects the host set (hostBenchWorkloads): long-running real programs, kept out of `default` and `all`.
+  const spec = o.workloads ?? "default";
+  const pool = spec.split(",").some((p) => p.trim().startsWith("host")) ? [...allWorkloads(), ...hostBenchWorkloads()] : allWorkloads();
+  const ws = selectWorkloads(spec, pool).filter((w) => arches.includes(w.arch));
   const cells: StudyCell[] = [];
   for (const w of ws) {
     const direct = observe(w, configs[0]!, { profile, ...(o.maxInstructions ? { maxInstructions: o.maxInstructions } : {}) });
@@ -91,6 +91,21 @@ export function studyReport(o: StudyOptions = {}): StudyReport {
     }
     o.onProgress?.(`${w.id}: ${cells.filter((x) => x.workload === w.id && !x.identical).length} configuration(s) differ`);
   }
+  let host: StudyReport["host"] = { measured: [], note: "not measured (`uabi study --host` runs the x86-64 workloads natively)" };
+  if (o.host) {
+    const hw = hostWorkloads(ws);
+    const native = runNative(hw, { ...o.host, onProgress: (l) => o.onProgress?.(l) });
+    const modelled = (workload: string, config: string) => {
+      const c = cells.find((x) => x.workload === workload && x.config === config);
+      const d = cells.find((x) => x.workload === workload && x.config === "direct");
+      return c && d ? { modelledNs: c.cost.modelledNs, calls: d.cost.kernelEntries } : undefined;
+    };
+    const m = native.machine;
+    host = {
+      measured: hostFigures(hw, native, modelled), machine: m, rounds: native.rounds, mechanisms: HOST_MECHANISMS, durationMs: native.durationMs,
+      note: `measured on ${m.cpu} (${m.cpus} CPUs), ${m.kernel}, ${m.date}: median of ${native.rounds} interleaved runs per workload and mechanism`,
+    };
+  }
   return {
     schemaVersion: STUDY_SCHEMA_VERSION, profile: profile.name, arches: [...arches], configs: [...configs],
     workloads: ws.map((w) => ({ id: w.id, arch: w.arch, group: w.group, provokes: w.provokes ?? null, argv: w.argv })),
@@ -100,7 +115,7 @@ export function studyReport(o: StudyOptions = {}): StudyReport {
       reason: c.status.kind === "fixed" ? c.status.how : c.status.because, mechanisms: c.mechanisms, provoker: c.provoker,
     })),
     unexplained: cells.filter((c) => c.unexplained.length > 0).length,
-    host: { measured: [], note: "not measured: `uabi study --host` (a native SUD / seccomp / ptrace reflector) is not built yet" },
+    host,
     durationMs: Date.now() - t0,
   };
 }
@@ -145,8 +160,43 @@ export function formatStudy(r: StudyReport): string {
   }
   const un = r.cells.filter((c) => c.unexplained.length);
   L.push("", un.length ? `Unexplained differences: ${un.map((c) => `${c.workload} under ${c.config} (${c.unexplained.join(", ")})`).join("; ")}` : "Unexplained differences: none.");
-  L.push(`Host measurements: ${r.host.note}.`, `(${r.cells.length} runs in ${(r.durationMs / 1000).toFixed(1)} s)`, "");
+  L.push(`Host measurements: ${r.host.note}.`);
+  if (r.host.measured.length) L.push(...formatHost(r.host.measured));
+  L.push(`(${r.cells.length} runs in ${(r.durationMs / 1000).toFixed(1)} s)`, "");
   return L.join("\n");
+}
+
+/**
+ * The host table: per workload, the native direct median and calls (native/modelled); per mechanism, the added
+ * time measured and modelled (µs) and modelled ÷ measured (`·` where the measured overhead is within the noise or
+ * the run is short), `!` when the outputs differed from direct.
+ */
+export function formatHost(fs: readonly HostFigure[]): string[] {
+  const mechs = ["sud", "seccomp", "ptrace"] as const;
+  const ids = [...new Set(fs.map((f) => f.workload))];
+  const get = (w: string, m: string) => fs.find((f) => f.workload === w && f.mechanism === m);
+  const us = (ns: number | null) => (ns === null ? "—" : (ns / 1000).toFixed(ns >= 1e5 || ns <= -1e5 ? 0 : 1));
+  const rows = ids.map((w) => {
+    const d = get(w, "direct"), e = get(w, "exec");
+    const calls = mechs.map((m) => get(w, m)?.nativeCalls).find((c) => c != null);
+    const cols = [w, d ? (d.medianNs / 1e6).toFixed(2) : "—", e ? (e.medianNs / 1e6).toFixed(2) : "—", `${calls ?? "—"}/${d?.modelledCalls ?? "—"}`];
+    for (const m of mechs) {
+      const f = get(w, m);
+      const bad = f && !f.sameAsDirect ? "!" : "";
+      cols.push(f ? `${us(f.measuredOverheadNs)}${bad}` : "—", f ? us(f.predictedOverheadNs) : "—", f?.predictedOverMeasured == null ? "·" : f.predictedOverMeasured.toFixed(2));
+    }
+    return cols;
+  });
+  const head = ["workload", "direct ms", "exec ms", "calls n/m", ...mechs.flatMap((m) => [`${m} +µs`, "model +µs", "m÷n"])];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cs: string[]) => `  ${cs.map((c, i) => (i === 0 ? pad(c, widths[i]!) : c.padStart(widths[i]!))).join("  ")}`;
+  const same = fs.every((f) => f.sameAsDirect);
+  return [
+    "Host, measured: native medians; +µs = added time over direct (measured, then modelled); m÷n = modelled ÷ measured",
+    "added time; calls n/m = calls reflected natively / the program's calls in the simulation; exec = the kernel's execve",
+    line(head), ...rows.map(line),
+    same ? "Outputs under every mechanism identical to the direct run (stdout, stderr, exit status)." : "! = outputs differed from the direct run.",
+  ];
 }
 
 export { DIFF_KINDS };
