@@ -52,7 +52,18 @@ interface Recording {
   stdin: string;
   stdout: string;
   exitStatus: number;
+  /** When the oracle is not Linux here: why, and what the oracle itself printed. */
+  correction?: string;
+  oracleStdout?: string;
 }
+
+/** Where an oracle deviates from Linux, per "<set>/<run id>": the reason (with the kernel source) and the fix. */
+const CORRECTIONS: Readonly<Record<string, { why: string; fix: (stdout: string) => string }>> = {
+  "aarch64-glibc-dynamic/dynamic-vdso-O2": {
+    why: "qemu-user 7.2 maps no vDSO for aarch64 guests (no AT_SYSINFO_EHDR); Linux maps one (arch/arm64/kernel/vdso.c) and glibc's setup_vdso puts it first in the link map as linux-vdso.so.1",
+    fix: (s) => s.replace(/^(clocks: [^\n]*\n)/, "$1object linux-vdso.so.1\n"),
+  },
+};
 
 interface RecordingFile {
   oracle: string;
@@ -194,7 +205,10 @@ function main(): number {
         const recs: Recording[] = runs.map((r) => {
           const a = runOracle(r), b = runOracle(r);
           if (a.stdout !== b.stdout || a.exitStatus !== b.exitStatus) throw new Error(`${set.name}/${r.id}: the oracle is not deterministic`);
-          return { id: r.id, argv: r.argv, env: r.env, stdin: r.stdin, stdout: a.stdout, exitStatus: a.exitStatus };
+          const fix = CORRECTIONS[`${set.name}/${r.id}`];
+          const rec: Recording = { id: r.id, argv: r.argv, env: r.env, stdin: r.stdin, stdout: fix ? fix.fix(a.stdout) : a.stdout, exitStatus: a.exitStatus };
+          if (fix) Object.assign(rec, { correction: fix.why, oracleStdout: a.stdout });
+          return rec;
         });
         const out: RecordingFile = { oracle: oracleName(set.isa), sysroot: rel(set.sysroot), runs: recs };
         mkdirSync(dirname(set.file), { recursive: true });
@@ -220,7 +234,7 @@ function main(): number {
       }
       if (ORACLE && !oracleMissing(set.isa)) {
         const o = runOracle(r);
-        if (o.stdout !== rec.stdout || o.exitStatus !== rec.exitStatus) {
+        if (o.stdout !== (rec.oracleStdout ?? rec.stdout) || o.exitStatus !== rec.exitStatus) {
           console.log(`FAIL ${set.name}/${r.id}: the oracle now gives exit ${o.exitStatus} and ${JSON.stringify(o.stdout.slice(0, 200))}`);
           failures++;
         }
