@@ -14,7 +14,10 @@
  *   run ROUND WORKLOAD MECH ns=N status=exit:N|signal:N out=LEN:FNV err=LEN:FNV calls=N stops=N same=0|1 flags=…
  *
  * Mechanisms (one fresh child per run; rounds interleave every workload and mechanism, so each samples the same
- * slow periods of a shared host; parent and child pinned to one CPU, which ptrace needs to be stable):
+ * slow periods of a shared host; parent and child pinned to one CPU, which ptrace needs to be stable, and run
+ * SCHED_FIFO where allowed: on a loaded host every run would otherwise be stretched by the time slices of every
+ * other runnable task; RLIMIT_RTTIME kills a run that computes 20 s without blocking, so a runaway cannot keep
+ * the CPU). `sched fifo|other` says which it got.
  *   exec     the kernel's execve (reference for the loader's own cost)
  *   direct   the userland loader below, no reflection
  *   sud      the loader + SUD: the stub page allowed, everything else SIGSYS
@@ -50,6 +53,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/rseq.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -512,8 +516,11 @@ int main(void) {
   CPU_ZERO(&one);
   CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
   sched_setaffinity(0, sizeof one, &one);
+  struct sched_param fifo = {.sched_priority = 1};
+  int rt = sched_setscheduler(0, SCHED_FIFO, &fifo) == 0;
+  struct rlimit rtt = {20000000, 20000000};
   signal(SIGALRM, on_alarm);
-  printf("stub 0x%lx\nrounds %d\nworkloads %d\n", STUB_ADDR, rounds, nw);
+  printf("stub 0x%lx\nrounds %d\nworkloads %d\nsched %s\n", STUB_ADDR, rounds, nw, rt ? "fifo" : "other");
   fflush(stdout);
   for (int r = 0; r < rounds; r++) {
     for (int i = 0; i < nw; i++) {
@@ -530,6 +537,7 @@ int main(void) {
         double t0 = now_ns();
         pid_t pid = fork();
         if (pid == 0) {
+          if (rt) setrlimit(RLIMIT_RTTIME, &rtt);
           dup2(in, 0), dup2(out, 1), dup2(err, 2);
           syscall(SYS_close_range, 3, ~0U, 0);
           child(w, (enum mech)m);

@@ -49,11 +49,12 @@ export interface HostRun {
 
 const FLAGS: readonly [number, string][] = [[1, "execve-refused"], [2, "own-sigsys-action"], [4, "clone-new-stack"], [8, "vfork-as-fork"], [16, "clone3-enosys"], [32, "setup-failed"]];
 
-export function parseReflectorOutput(text: string): { stub: string; runs: HostRun[] } {
+export function parseReflectorOutput(text: string): { stub: string; sched: string; runs: HostRun[] } {
   const runs: HostRun[] = [];
-  let stub = "";
+  let stub = "", sched = "";
   for (const line of text.split("\n")) {
     if (line.startsWith("stub ")) stub = line.slice(5).trim();
+    if (line.startsWith("sched ")) sched = line.slice(6).trim();
     const m = /^run (\d+) (\d+) (\w+) ns=(\d+) status=(\w+:\d+) out=(\d+:[0-9a-f]+) err=(\d+:[0-9a-f]+) calls=(\d+) stops=(\d+) same=([01]) flags=(\d+)$/.exec(line);
     if (!m) continue;
     const mech = m[3] as HostMechanism;
@@ -64,7 +65,7 @@ export function parseReflectorOutput(text: string): { stub: string; runs: HostRu
       calls: Number(m[8]), stops: Number(m[9]), same: m[10] === "1", flags: FLAGS.filter(([b]) => flags & b).map(([, n]) => n),
     });
   }
-  return { stub, runs };
+  return { stub, sched, runs };
 }
 
 const hex = (s: string) => Buffer.from(s).toString("hex");
@@ -128,6 +129,8 @@ export interface HostMachine {
   kernel: string;
   date: string;
   loadavg: { before: string; after: string };
+  /** The reflector's scheduling class for the timed runs: `fifo` (SCHED_FIFO, what a loaded host needs) or `other`. */
+  sched: string;
 }
 
 function loadavg(): string {
@@ -161,9 +164,9 @@ export function runNative(ws: readonly Workload[], o: { rounds?: number; cc?: st
     o.onProgress?.(`native: ${ws.length} workloads × ${HOST_MECHANISMS.length} mechanisms × ${rounds} rounds (${bin})`);
     const r = spawnSync(bin, [], { input: spec, cwd, encoding: "utf8", maxBuffer: 1 << 28, env: {} });
     if (r.error || r.status !== 0) throw new HostMeasureError(`reflector failed (status ${r.status}): ${r.error?.message ?? r.stderr}`);
-    const { runs } = parseReflectorOutput(r.stdout);
+    const { runs, sched } = parseReflectorOutput(r.stdout);
     return {
-      machine: { cpu: cpus()[0]?.model ?? "?", cpus: cpus().length, kernel: `Linux ${release()} x86_64`, date: new Date().toISOString(), loadavg: { before, after: loadavg() } },
+      machine: { cpu: cpus()[0]?.model ?? "?", cpus: cpus().length, kernel: `Linux ${release()} x86_64`, date: new Date().toISOString(), loadavg: { before, after: loadavg() }, sched },
       runs, rounds, durationMs: Date.now() - t0,
     };
   } finally {

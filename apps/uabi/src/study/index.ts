@@ -103,7 +103,7 @@ export function studyReport(o: StudyOptions = {}): StudyReport {
     const m = native.machine;
     host = {
       measured: hostFigures(hw, native, modelled), machine: m, rounds: native.rounds, mechanisms: HOST_MECHANISMS, durationMs: native.durationMs,
-      note: `measured on ${m.cpu} (${m.cpus} CPUs), ${m.kernel}, ${m.date}: median of ${native.rounds} interleaved runs per workload and mechanism`,
+      note: `measured on ${m.cpu} (${m.cpus} CPUs), ${m.kernel}, ${m.date}, load ${m.loadavg.before.split(" ")[0]}, ${m.sched === "fifo" ? "SCHED_FIFO" : "SCHED_OTHER"}: median of ${native.rounds} interleaved runs per workload and mechanism`,
     };
   }
   return {
