@@ -45,6 +45,15 @@ if ! node --import tsx scripts/check/corpus.ts --jobs "$jobs" "${full[@]}"; then
   failures+=("uabi differs from the recordings (scripts/check/corpus.ts)")
 fi
 
+step "dynamic programs: the dynamic corpus and Debian's own programs, oracles and uabi (scripts/dynamic)"
+# The arm64 .debs are fetched and unpacked once into .cache (never committed); without apt or network their runs are skipped.
+t=$(date +%s)
+bash scripts/dynamic/fetch-debs.sh || echo "arm64 .debs unavailable: the arm64 Debian runs are skipped"
+if ! node --import tsx scripts/dynamic/check.ts --oracle; then
+  failures+=("dynamic programs differ from their recordings (scripts/dynamic/check.ts --oracle)")
+fi
+echo "(dynamic programs: $(( $(date +%s) - t )) s)"
+
 step "fuzz: every target of scripts/fuzz for a fixed budget (pnpm fuzz; FUZZ_SECONDS, FUZZ_SEED)"
 # The seed changes daily (printed, so a failure reproduces with --seed); any untyped failure or hang fails the check.
 if ! node --import tsx scripts/fuzz/main.ts --seconds "${FUZZ_SECONDS:-20}" --seed "${FUZZ_SEED:-$(date +%Y%j)}"; then

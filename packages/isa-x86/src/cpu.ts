@@ -36,9 +36,13 @@ export interface X86CpuOptions {
   jit?: boolean;
   /** Block entries before a block is translated (default 32; 0 translates on first entry). */
   jitThreshold?: number;
+  /** Told the JavaScript source of every region translated (diagnostics: scripts/jit-dump.ts). */
+  onTranslate?: (entry: number, source: string) => void;
 }
 
 const DEFAULT_JIT_THRESHOLD = 32;
+/** Most blocks one translated region holds. */
+const REGION_BLOCKS = 8;
 
 /** A decoded basic block with a two-entry successor cache (block chaining: no map lookup on hot edges). */
 class Block {
@@ -50,6 +54,9 @@ class Block {
   /** Entries counted toward translation; the translated function once compiled. */
   hits = 0;
   fn: BlockFn | null = null;
+  /** Lowest and highest block start in the translated region (the exec watch test for staying inside it). */
+  jitLo = 0;
+  jitHi = 0;
   constructor(readonly insns: Insn[]) {}
 }
 
@@ -105,6 +112,7 @@ export class X86Cpu implements Cpu {
   /** Translating tier on, and its threshold (block entries before translation). */
   readonly jit: boolean;
   private readonly jitThreshold: number;
+  private readonly onTranslate?: (entry: number, source: string) => void;
   /** Set by a translated block that unwinds with an exception: the faulting instruction and the count retired before it. */
   jitPc = 0;
   jitRetired = 0;
@@ -119,8 +127,9 @@ export class X86Cpu implements Cpu {
     options: X86CpuOptions = {},
   ) {
     this.counter = options.counter;
-    this.jit = options.jit ?? false;
+    this.jit = options.jit ?? true;
     this.jitThreshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
+    this.onTranslate = options.onTranslate;
     linkHandlers(HANDLERS);
     this.detach = mem.onCodeInvalidated((first, last) => this.dropPages(first, last));
   }
@@ -275,14 +284,10 @@ export class X86Cpu implements Cpu {
         const n = insns.length;
         if (n <= left && this.jit) {
           let fn = block.fn;
-          if (fn === null && ++block.hits >= this.jitThreshold) {
-            fn = block.fn = translate(insns, block).fn;
-            this.jitBlocks++;
-          }
+          if (fn === null && ++block.hits >= this.jitThreshold) fn = this.translate(block);
           if (fn !== null) {
-            const start = insns[0]!.addr;
             inJit = true;
-            const done = fn(this, left, !(start < this.watchHi && start >= this.watchLo));
+            const done = fn(this, left, !(this.watchLo <= block.jitHi && this.watchHi > block.jitLo));
             inJit = false;
             left -= done;
             if (this.pending !== null) break;
@@ -351,6 +356,34 @@ export class X86Cpu implements Cpu {
     }
     this.counters.record(trap, budget - left);
     return trap;
+  }
+
+  /**
+   * Translate `entry` with the blocks it reaches by constant branches (jcc, jmp, fall-through) that are already
+   * decoded and valid, up to REGION_BLOCKS: loops whose body has branches stay in one host function.
+   */
+  private translate(entry: Block): BlockFn {
+    const list = [entry];
+    const seen = new Set<number>([entry.insns[0]!.addr]);
+    for (let q = 0; q < list.length && list.length < REGION_BLOCKS; q++) {
+      const last = list[q]!.insns[list[q]!.insns.length - 1]!;
+      const key = last.def.key;
+      const succ = !(last.def.flags & 64) ? [last.next] : key === "jcc" ? [last.next + last.imm, last.next] : key === "jmprel" ? [last.next + last.imm] : [];
+      for (const t of succ) {
+        if (seen.has(t) || list.length >= REGION_BLOCKS) continue;
+        const b = this.cache.get(t);
+        if (b === undefined || !b.valid) continue;
+        seen.add(t);
+        list.push(b);
+      }
+    }
+    const starts = list.map((b) => b.insns[0]!.addr);
+    entry.jitLo = Math.min(...starts);
+    entry.jitHi = Math.max(...starts);
+    this.jitBlocks++;
+    const t = translate(list);
+    this.onTranslate?.(starts[0]!, t.source);
+    return (entry.fn = t.fn);
   }
 
   /** Instructions of `cur`'s block that retired before it (for exact counts when a fault unwinds the loop). */

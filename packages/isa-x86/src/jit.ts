@@ -23,11 +23,22 @@ import { FL_ADD, FL_DEC, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SUB, formOf, PARI
 import { CC } from "./tables.js";
 import type { X86Cpu } from "./cpu.js";
 
-/** A translated block: runs it (and its self-loop), returns instructions retired. */
+/**
+ * A translated region: runs from its entry block through the region's blocks (self-loops and branches between
+ * them stay in the function while the budget allows another whole block, the target block is valid and
+ * `loopOk`), returns instructions retired.
+ */
 export type BlockFn = (cpu: X86Cpu, left: number, loopOk: boolean) => number;
 
+/** What the translator needs of a decoded block (cpu.ts's Block). */
+export interface RegionBlock {
+  readonly insns: Insn[];
+  valid: boolean;
+}
+
 const TWO32 = 4294967296;
-const TWO53 = 9007199254740992;
+/** The flag and register locals are int32 (never boxed when V8 tags them); `U` reads one as unsigned. */
+const U = (v: string) => `(${v} >>> 0)`;
 
 /** Unsigned high 32 bits of a 32×32 product (16-bit limbs: every partial product is exact in a double). */
 function mulhu(a: number, b: number): number {
@@ -62,14 +73,15 @@ export const JX = {
   },
   /** Store the flag locals into the CPU (before an inline handler, a generic condition, or leaving). */
   wbf(c: X86Cpu, fop: number, fsz: number, fd: number, fdh: number, fs: number, fsh: number, fr: number, frh: number, fcin: number, fbits: number): void {
+    // The CPU's record holds unsigned halves (its compares read them so).
     c.fop = fop;
     c.fsz = fsz;
-    c.fd = fd;
-    c.fdh = fdh;
-    c.fs = fs;
-    c.fsh = fsh;
-    c.fr = fr;
-    c.frh = frh;
+    c.fd = fd >>> 0;
+    c.fdh = fdh >>> 0;
+    c.fs = fs >>> 0;
+    c.fsh = fsh >>> 0;
+    c.fr = fr >>> 0;
+    c.frh = frh >>> 0;
     c.fcin = fcin;
     c.fbits = fbits;
   },
@@ -90,15 +102,22 @@ class Gen {
   usesFlags = false;
   /** The flag-setting instruction last translated in this block (null: the CPU's own record, unknown here). */
   known: Known | null = null;
-  body: string[] = [];
   k = 0;
-  /** Indices of the instructions run by their handlers. */
-  readonly inlined: number[] = [];
+  /** The block being emitted: its index in the region, instructions and start. */
+  bi = 0;
+  insns: Insn[] = [];
+  start = 0;
+  /** Index of the first flag-setting instruction of this block (-1: none yet) and whether flags are read before it. */
+  firstSet = -1;
+  liveIn = false;
+  /** Names of the handlers run inline, and their instructions. */
+  readonly inlined: string[] = [];
+  /** Region block index by start address. */
+  readonly index = new Map<number, number>();
 
-  constructor(
-    readonly insns: Insn[],
-    readonly start: number,
-  ) {}
+  constructor(readonly blocks: readonly RegionBlock[]) {
+    blocks.forEach((b, j) => this.index.set(b.insns[0]!.addr, j));
+  }
 
   // --------------------------------------------------------------- registers
 
@@ -155,8 +174,10 @@ class Gen {
       const hb = b >= 0 ? this.h(b) : "0";
       const lx = this.l(x);
       const hx = this.h(x);
-      // Exact while below 2^53 in magnitude; otherwise the limb sum modulo 2^64, as cpu.ea does.
-      a = `((t = (${hx} * ${s} + ${hb}) * ${TWO32} + (${i.disp} + (${lx} >>> 0) * ${s} + (${lb} >>> 0))) < ${TWO53} && t > -${TWO53} ? t : JX.eaWrap(${lb}, ${hb}, ${lx}, ${hx}, ${s}, ${i.disp}))`;
+      // cpu.ea sums the limbs as a double when that is exact, else modulo 2^64 on limbs (JX.eaWrap, which
+      // equals the double sum whenever that is exact): zero high halves take the short sum.
+      const scaled = s === 1 ? `(${lx} >>> 0)` : `(${lx} >>> 0) * ${s}`;
+      a = `((${hx} | ${hb}) === 0 ? ${i.disp} + ${scaled} + (${lb} >>> 0) : JX.eaWrap(${lb}, ${hb}, ${lx}, ${hx}, ${s}, ${i.disp}))`;
     } else if (b < 0) a = `${i.disp}`;
     else if (b === BASE_RIP) a = `${i.next + i.disp}`;
     else a = `(${this.h(b)} * ${TWO32} + (${this.l(b)} >>> 0) + ${i.disp})`;
@@ -193,6 +214,7 @@ class Gen {
   setFlags(op: number, sz: number, d: string, dh: string, s: string, sh: string, r: string, rh: string, cin: string): string {
     this.usesFlags = true;
     this.known = { op, sz };
+    if (this.firstSet < 0) this.firstSet = this.k;
     return `fop = ${op}; fsz = ${sz}; fd = ${d}; fdh = ${dh}; fs = ${s}; fsh = ${sh}; fr = ${r}; frh = ${rh}; fcin = ${cin};`;
   }
 
@@ -209,8 +231,8 @@ class Gen {
       case "pf": return "JX.P[fr & 0xff]";
       case "cf":
         switch (op) {
-          case FL_ADD: return sz === 64 ? "(frh < fdh || (frh === fdh && fr < fd) ? 1 : 0)" : "(fr < fd ? 1 : 0)";
-          case FL_SUB: return sz === 64 ? "(fdh < fsh || (fdh === fsh && fd < fs) ? 1 : 0)" : "(fd < fs ? 1 : 0)";
+          case FL_ADD: return sz === 64 ? `(${U("frh")} < ${U("fdh")} || (frh === fdh && ${U("fr")} < ${U("fd")}) ? 1 : 0)` : `(${U("fr")} < ${U("fd")} ? 1 : 0)`;
+          case FL_SUB: return sz === 64 ? `(${U("fdh")} < ${U("fsh")} || (fdh === fsh && ${U("fd")} < ${U("fs")}) ? 1 : 0)` : `(${U("fd")} < ${U("fs")} ? 1 : 0)`;
           case FL_LOGIC: return "0";
           case FL_INC: case FL_DEC: case FL_RES: return "fcin";
         }
@@ -234,18 +256,21 @@ class Gen {
     const kn = this.known;
     const neg = (cc & 1) === 1;
     const generic = `(${Gen.WBF}, cpu.cond(${cc}))`;
-    if (kn === null) return generic;
+    if (kn === null) {
+      if (this.firstSet < 0) this.liveIn = true;
+      return generic;
+    }
     let e: string | null = null;
     if (kn.op === FL_SUB) {
       const wide = kn.sz === 64;
       const sh = 32 - kn.sz;
       const sx = (v: string) => (kn.sz === 32 ? `(${v} | 0)` : `((${v} << ${sh}) >> ${sh})`);
       switch (cc >> 1) {
-        case 1: e = wide ? "(fdh < fsh || (fdh === fsh && fd < fs))" : "(fd < fs)"; break;
+        case 1: e = wide ? `(${U("fdh")} < ${U("fsh")} || (fdh === fsh && ${U("fd")} < ${U("fs")}))` : `(${U("fd")} < ${U("fs")})`; break;
         case 2: e = wide ? "(fd === fs && fdh === fsh)" : "(fd === fs)"; break;
-        case 3: e = wide ? "(fdh < fsh || (fdh === fsh && fd <= fs))" : "(fd <= fs)"; break;
-        case 6: e = wide ? "((fdh | 0) < (fsh | 0) || (fdh === fsh && fd < fs))" : `(${sx("fd")} < ${sx("fs")})`; break;
-        case 7: e = wide ? "((fdh | 0) < (fsh | 0) || (fdh === fsh && fd <= fs))" : `(${sx("fd")} <= ${sx("fs")})`; break;
+        case 3: e = wide ? `(${U("fdh")} < ${U("fsh")} || (fdh === fsh && ${U("fd")} <= ${U("fs")}))` : `(${U("fd")} <= ${U("fs")})`; break;
+        case 6: e = wide ? `(fdh < fsh || (fdh === fsh && ${U("fd")} < ${U("fs")}))` : `(${sx("fd")} < ${sx("fs")})`; break;
+        case 7: e = wide ? `(fdh < fsh || (fdh === fsh && ${U("fd")} <= ${U("fs")}))` : `(${sx("fd")} <= ${sx("fs")})`; break;
       }
       if (e !== null) return neg ? `!${e}` : e;
     }
@@ -269,6 +294,7 @@ class Gen {
     this.usesFlags = true;
     const kn = this.known;
     const e = kn ? this.flagExpr("cf", kn) : null;
+    if (e === null && this.firstSet < 0) this.liveIn = true;
     return e ?? `(${Gen.WBF}, cpu.getCF())`;
   }
 
@@ -298,16 +324,16 @@ class Gen {
     switch (op) {
       case 0:
         if (sz === 64) return ["const t0 = (a >>> 0) + (b >>> 0); const r = t0 | 0; const rh = (ah + bh + (t0 > 4294967295 ? 1 : 0)) | 0;",
-          this.setFlags(FL_ADD, 64, "a >>> 0", "ah >>> 0", "b >>> 0", "bh >>> 0", "r >>> 0", "rh >>> 0", "0")];
-        return [`const r = (a + b)${m}; const rh = 0;`, this.setFlags(FL_ADD, sz, "a >>> 0", "0", "b >>> 0", "0", "r >>> 0", "0", "0")];
+          this.setFlags(FL_ADD, 64, "a", "ah", "b", "bh", "r", "rh", "0")];
+        return [`const r = (a + b)${m}; const rh = 0;`, this.setFlags(FL_ADD, sz, "a", "0", "b", "0", "r", "0", "0")];
       case 5:
       case 7:
         if (sz === 64) return ["const r = (a - b) | 0; const rh = (ah - bh - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;",
-          this.setFlags(FL_SUB, 64, "a >>> 0", "ah >>> 0", "b >>> 0", "bh >>> 0", "r >>> 0", "rh >>> 0", "0")];
-        return [`const r = (a - b)${m}; const rh = 0;`, this.setFlags(FL_SUB, sz, "a >>> 0", "0", "b >>> 0", "0", "r >>> 0", "0", "0")];
+          this.setFlags(FL_SUB, 64, "a", "ah", "b", "bh", "r", "rh", "0")];
+        return [`const r = (a - b)${m}; const rh = 0;`, this.setFlags(FL_SUB, sz, "a", "0", "b", "0", "r", "0", "0")];
       default: {
         const o = op === 1 ? "|" : op === 6 ? "^" : "&";
-        return [`const r = a ${o} b; const rh = ah ${o} bh;`, this.setFlags(FL_LOGIC, sz, "0", "fdh", "0", "fsh", "r >>> 0", "rh >>> 0", "fcin")];
+        return [`const r = a ${o} b; const rh = ah ${o} bh;`, this.setFlags(FL_LOGIC, sz, "0", "fdh", "0", "fsh", "r", "rh", "fcin")];
       }
     }
   }
@@ -435,7 +461,7 @@ class Gen {
         const calc = sz === 64
           ? `const v = (a ${op} 1) | 0; const vh = (${inc ? "v === 0" : "a === 0"} ? ah ${op} 1 : ah) | 0;`
           : "const v = (a " + op + " 1) | 0; const vh = 0;";
-        return `{ const a = ${this.l(r)}; const ah = ${sz === 64 ? this.h(r) : "0"}; const c0 = ${cf}; ${calc} ${this.wrReg(sz, r, r, "v", "vh")} ${this.setFlags(inc ? FL_INC : FL_DEC, sz, "a >>> 0", "ah >>> 0", "1", "0", "v >>> 0", "vh >>> 0", "c0")} }`;
+        return `{ const a = ${this.l(r)}; const ah = ${sz === 64 ? this.h(r) : "0"}; const c0 = ${cf}; ${calc} ${this.wrReg(sz, r, r, "v", "vh")} ${this.setFlags(inc ? FL_INC : FL_DEC, sz, "a", "ah", "1", "0", "v", "vh", "c0")} }`;
       }
       case "shift": {
         const kind = SHIFT[d.mn];
@@ -443,7 +469,7 @@ class Gen {
         const n = (form === "E1" ? 1 : i.imm & 0xff) & (sz === 64 ? 63 : 31);
         if (n === 0) return null;
         const r = i.rm;
-        return `{ ${this.shift(kind, sz, n, this.l(r), sz === 64 ? this.h(r) : "0")} ${this.wrReg(sz, r, r, "v", "vh")} ${this.setFlags(FL_RES, sz, "fd", "fdh", "of", "fsh", "v >>> 0", "vh >>> 0", "cf")} }`;
+        return `{ ${this.shift(kind, sz, n, this.l(r), sz === 64 ? this.h(r) : "0")} ${this.wrReg(sz, r, r, "v", "vh")} ${this.setFlags(FL_RES, sz, "fd", "fdh", "of", "fsh", "v", "vh", "cf")} }`;
       }
       case "imul2":
       case "imul3": {
@@ -461,7 +487,7 @@ class Gen {
           rd += ` const b = ${bl}; const bh = ${bh};`;
         }
         const calc = sz === 64 ? "const v = JX.mul64(a, ah, b, bh); const vh = JX.hi;" : "const v = Math.imul(a, b); const vh = 0;";
-        return `{ ${rd} ${calc} ${this.wrReg(sz, i.reg, i.regb, "v", "vh")} ${this.setFlags(FL_IMUL, sz, "a >>> 0", "ah >>> 0", "b >>> 0", "bh >>> 0", "v >>> 0", "vh >>> 0", "0")} }`;
+        return `{ ${rd} ${calc} ${this.wrReg(sz, i.reg, i.regb, "v", "vh")} ${this.setFlags(FL_IMUL, sz, "a", "ah", "b", "bh", "v", "vh", "0")} }`;
       }
       case "cmov": {
         if (sz !== 32 && sz !== 64) return null;
@@ -516,11 +542,8 @@ class Gen {
   /** Control transfer at the end of the block: statements that set `nx` (or loop) and leave. */
   branch(i: Insn): string | null {
     const d = i.def;
-    const n = this.insns.length;
-    const exitTo = (t: number) =>
-      t === this.start
-        ? `{ if (loopOk && blk.valid && done + ${2 * n} <= left) { done += ${n}; continue; } nx = ${t}; break; }`
-        : `{ nx = ${t}; break; }`;
+    const exitTo = (t: number) => this.exitTo(t);
+    const leave = this.leave();
     switch (d.key) {
       case "jcc": {
         const cc = CC.indexOf(d.mn.slice(1) as (typeof CC)[number]);
@@ -534,22 +557,35 @@ class Gen {
       }
       case "ret": {
         if (formOf(d) !== "") return null;
-        return `${this.mayFault()} { const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0); const v = cpu.rdMem(sp, 64); const vh = cpu.vh; ${this.setRsp("sp + 8")} nx = vh * ${TWO32} + v; break; }`;
+        return `${this.mayFault()} { const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0); const v = cpu.rdMem(sp, 64); const vh = cpu.vh; ${this.setRsp("sp + 8")} nx = vh * ${TWO32} + v; ${leave} }`;
       }
       case "jmpind":
       case "callind": {
         const rd = this.rdE(i, 64, "v", "vh", false);
         if (rd === null) return null;
         const t = `(vh >>> 0) * ${TWO32} + (v >>> 0)`;
-        if (d.key === "jmpind") return `{ ${rd} nx = ${t}; break; }`;
+        if (d.key === "jmpind") return `{ ${rd} nx = ${t}; ${leave} }`;
         const hi = Math.floor(i.next / TWO32);
-        return `{ ${this.mayFault()} ${rd} const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0) - 8; cpu.wrMem(sp, 64, ${i.next - hi * TWO32}, ${hi}); ${this.setRsp("sp")} nx = ${t}; break; }`;
+        return `{ ${this.mayFault()} ${rd} const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0) - 8; cpu.wrMem(sp, 64, ${i.next - hi * TWO32}, ${hi}); ${this.setRsp("sp")} nx = ${t}; ${leave} }`;
       }
     }
     return null;
   }
 
   // ------------------------------------------------------------ the block
+
+  /** Leave the region with `nx` set (this block retired). */
+  leave(): string {
+    return `done += ${this.insns.length}; break run;`;
+  }
+  /** Go to constant address t: the region's block there when another whole block fits, else leave. */
+  exitTo(t: number): string {
+    const n = this.insns.length;
+    const j = this.index.get(t);
+    if (j === undefined) return `{ nx = ${t}; ${this.leave()} }`;
+    const nj = this.blocks[j]!.insns.length;
+    return `{ done += ${n}; if (loopOk && B[${j}].valid && done + ${nj} <= left) { bi = ${j}; continue run; } nx = ${t}; break run; }`;
+  }
 
   wbRegs(): string {
     let s = "";
@@ -561,19 +597,29 @@ class Gen {
     for (const r of [...this.used].sort((x, y) => x - y)) s += `l${r} = L[${r}]; h${r} = H[${r}]; `;
     return s;
   }
-  static readonly LOADF = "fop = cpu.fop; fsz = cpu.fsz; fd = cpu.fd; fdh = cpu.fdh; fs = cpu.fs; fsh = cpu.fsh; fr = cpu.fr; frh = cpu.frh; fcin = cpu.fcin; fbits = cpu.fbits;";
+  static readonly LOADF = "fop = cpu.fop; fsz = cpu.fsz; fd = cpu.fd | 0; fdh = cpu.fdh | 0; fs = cpu.fs | 0; fsh = cpu.fsh | 0; fr = cpu.fr | 0; frh = cpu.frh | 0; fcin = cpu.fcin; fbits = cpu.fbits;";
 
   /** An instruction run by its interpreter handler: the markers are replaced once the register sets are known. */
   inline(k: number, i: Insn, last: boolean): string {
-    this.inlined.push(k);
+    const f = `f${this.bi}_${k}`;
+    const ii = `i${this.bi}_${k}`;
+    this.inlined.push(`const ${f} = B[${this.bi}].insns[${k}].exec, ${ii} = B[${this.bi}].insns[${k}];`);
     this.known = null;
-    const call = `${this.mayFault()} inFb = true; @WB@ cpu.rip = ${i.next}; f${k}(cpu, i${k}); if (cpu.pending !== null) return done + ${k};`;
+    // The handler sees the CPU's flags: if none were set here yet, the locals must hold the CPU's own.
+    if (this.firstSet < 0) this.liveIn = true;
+    const call = `${this.mayFault()} inFb = true; @WB@ cpu.rip = ${i.next}; ${f}(cpu, ${ii}); if (cpu.pending !== null) return done + ${k};`;
     if (last) return `${call} return done + ${this.insns.length};`;
     return `${call} @LOAD@ inFb = false;`;
   }
 
-  source(): string {
-    const insns = this.insns;
+  /** One block's code (a case of the region's dispatch switch). */
+  block(bi: number): string {
+    const insns = (this.insns = this.blocks[bi]!.insns);
+    this.bi = bi;
+    this.start = insns[0]!.addr;
+    this.known = null;
+    this.firstSet = -1;
+    this.liveIn = false;
     const n = insns.length;
     const parts: string[] = [];
     for (let k = 0; k < n; k++) {
@@ -585,47 +631,78 @@ class Gen {
       if (last && isBranch) code = this.branch(i);
       else code = isBranch ? null : this.emit(i);
       if (code === null) code = this.inline(k, i, last);
-      else if (last && !isBranch) code += ` nx = ${i.next}; break;`;
-      parts.push(`/* ${k} ${i.def.mn} */ ${code}`);
+      else if (last && !isBranch) code += " " + this.exitTo(i.next);
+      parts.push(`/* ${i.addr.toString(16)} ${i.def.mn} */ ${code}`);
+    }
+    return `case ${bi}: {\n${parts.join("\n")}\n}`;
+  }
+
+  source(): string {
+    const cases: string[] = [];
+    // Flags start as zeros when every block sets them before reading them (an unset record is never observed:
+    // the catch writes them back only once a setter has run); otherwise they are loaded from the CPU.
+    let liveIn = false;
+    let firstSet0 = -1;
+    for (let bi = 0; bi < this.blocks.length; bi++) {
+      cases.push(this.block(bi));
+      if (this.liveIn || this.firstSet < 0) liveIn = true;
+      if (bi === 0) firstSet0 = this.firstSet;
     }
     const F = this.usesFlags;
     const regs = [...this.used].sort((x, y) => x - y);
     const wb = this.wbRegs() + (F ? Gen.WBF + ";" : "");
     const load = this.loadRegs() + (F ? Gen.LOADF : "");
-    const body = parts.join("\n").replaceAll("@WB@", wb).replaceAll("@LOAD@", load);
+    const body = cases.join("\n").replaceAll("@WB@", wb).replaceAll("@LOAD@", load);
     const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
-    const fdecl = F
-      ? "let fop = cpu.fop, fsz = cpu.fsz, fd = cpu.fd, fdh = cpu.fdh, fs = cpu.fs, fsh = cpu.fsh, fr = cpu.fr, frh = cpu.frh, fcin = cpu.fcin, fbits = cpu.fbits;"
-      : "";
-    const pre = [...this.inlined].map((k) => `const f${k} = I[${k}].exec, i${k} = I[${k}];`).join(" ");
-    return `${pre}
-return function block_${this.start.toString(16)}(cpu, left, loopOk) {
+    const fdecl = !F
+      ? ""
+      : !liveIn
+        ? "let fop = 0, fsz = 32, fd = 0, fdh = 0, fs = 0, fsh = 0, fr = 0, frh = 0, fcin = 0, fbits = 0;"
+        : "let fop = cpu.fop, fsz = cpu.fsz, fd = cpu.fd | 0, fdh = cpu.fdh | 0, fs = cpu.fs | 0, fsh = cpu.fsh | 0, fr = cpu.fr | 0, frh = cpu.frh | 0, fcin = cpu.fcin, fbits = cpu.fbits;";
+    const catchWb = this.wbRegs() + (!F ? "" : liveIn ? Gen.WBF + ";" : `if (done > 0 || k > ${firstSet0}) ${Gen.WBF};`);
+    const name = `region_${this.blocks[0]!.insns[0]!.addr.toString(16)}`;
+    return `${this.inlined.join(" ")}
+return function ${name}(cpu, left, loopOk) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;
   ${decl}
   ${fdecl}
-  let k = 0, done = 0, nx = 0, inFb = false, t = 0;
+  let k = 0, done = 0, nx = 0, inFb = false, bi = 0;
   try {
-    for (;;) {
+    run: for (;;) {
+      switch (bi) {
 ${body}
+      }
     }
   } catch (e) {
-    if (!inFb) { ${wb} }
-    cpu.jitPc = A[k];
+    if (!inFb) { ${catchWb} }
+    cpu.jitPc = B[bi].insns[k].addr;
     cpu.jitRetired = done + k;
     throw e;
   }
   ${wb}
   cpu.rip = nx;
-  return done + ${n};
+  return done;
 };`;
   }
 }
 
-/** Translate a decoded block (its instructions already carry their handlers). */
-export function translate(insns: Insn[], blk: { valid: boolean }): { fn: BlockFn; source: string } {
-  const g = new Gen(insns, insns[0]!.addr);
+/**
+ * Translate a region: `blocks[0]` is the entry, the others blocks it can reach by constant branches (decoded
+ * blocks whose instructions already carry their handlers).
+ */
+export function translate(blocks: readonly RegionBlock[]): { fn: BlockFn; source: string } {
+  const g = new Gen(blocks);
   const src = g.source();
-  const A = insns.map((i) => i.addr);
-  const fn = new Function("I", "A", "blk", "JX", src)(insns, A, blk, JX) as BlockFn;
-  return { fn, source: src };
+  // One compiled factory per distinct source: the same code in another CPU (threads, processes running the same
+  // binary) reuses V8's parse, and its closures share the function's type feedback.
+  let factory = FACTORIES.get(src);
+  if (factory === undefined) {
+    if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.clear();
+    factory = new Function("B", "JX", src) as Factory;
+    FACTORIES.set(src, factory);
+  }
+  return { fn: factory(blocks, JX), source: src };
 }
+type Factory = (blocks: readonly RegionBlock[], jx: typeof JX) => BlockFn;
+const FACTORIES = new Map<string, Factory>();
+const MAX_FACTORIES = 1024;

@@ -44,7 +44,7 @@ export class LoggingCpu extends X86Cpu {
     const start = this.counters.instructions;
     for (;;) {
       const left = budget - (this.counters.instructions - start);
-      const t = super.run(Math.min(left, 1 + (this.chunk() % 97)));
+      const t = super.run(Math.min(left, 1 + (this.chunk() % 1999)));
       if (t.kind !== "budget") {
         this.log.push(snapshot(this, t));
         return t;

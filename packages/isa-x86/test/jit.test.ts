@@ -15,7 +15,9 @@ const CODE = 0x400000;
 const DATA = 0x600000;
 const STACK_TOP = 0x800000;
 const INTERP: X86CpuOptions = { jit: false };
-const JIT: X86CpuOptions = { jit: true, jitThreshold: 0 };
+/** Translation on first entry (single-block regions) and after a few entries (regions spanning decoded successors). */
+const JITS: X86CpuOptions[] = [{ jit: true, jitThreshold: 0 }, { jit: true, jitThreshold: 3 }];
+const JIT = JITS[0]!;
 
 function machine(code: Uint8Array, opts: X86CpuOptions): X86Cpu {
   const m = new GuestMemory();
@@ -52,11 +54,13 @@ function sameUnderBothTiers(code: Uint8Array): { total: number; jit: X86Cpu } {
   let jit = full.cpu;
   for (let b = 1; b <= total + 1; b += b < 300 ? 1 : 53) {
     const want = trace(code, INTERP, b).log;
-    const got = trace(code, JIT, b);
-    expect(got.log, `first budget ${b}`).toEqual(want);
-    jit = got.cpu;
+    for (const opts of JITS) {
+      const got = trace(code, opts, b);
+      expect(got.log, `first budget ${b}, threshold ${opts.jitThreshold}`).toEqual(want);
+      jit = got.cpu;
+    }
   }
-  expect(trace(code, JIT, 1e6).log).toEqual(full.log);
+  for (const opts of JITS) expect(trace(code, opts, 1e6).log).toEqual(full.log);
   return { total, jit };
 }
 
@@ -123,8 +127,7 @@ describe("translating tier = interpreter", () => {
     };
     for (const first of [1, 2, 3, 4, 5, 50, 51, 52, 53]) {
       const want = trace(code, INTERP, first, watch).log;
-      const got = trace(code, JIT, first, watch).log;
-      expect(got).toEqual(want);
+      for (const opts of JITS) expect(trace(code, opts, first, watch).log).toEqual(want);
       expect(want[1]).toContain(`"kind":"page-fault","pc":${CODE + 5}`);
     }
   });
