@@ -4,7 +4,7 @@
  * the ISA interpreters. A vector names a handler, the initial memory, the scripted kernel answers,
  * and the expected result, memory and syscall trace.
  */
-import { type Arch, syscallNr } from "@uabi/uapi";
+import { type Arch, ERRNO, syscallNr } from "@uabi/uapi";
 import { K, abiFor } from "./abi.js";
 import type { IrMemory } from "./interp.js";
 import type { PageId } from "./layout.js";
@@ -44,7 +44,13 @@ export interface ConformanceCase {
 }
 
 const u = (v: bigint | number): bigint => BigInt.asUintN(64, BigInt(v));
-const ENOSYS = u(-38);
+/** A syscall's return value for errno `name` (−errno as an unsigned 64-bit register). */
+const err = (name: string): bigint => {
+  const n = ERRNO[name];
+  if (n === undefined) throw new Error(`no errno ${name}`);
+  return u(-n);
+};
+const ENOSYS = err("ENOSYS");
 const T = (ctx: CaseCtx, off: number): bigint => ctx.pages.task + BigInt(off);
 const F = (ctx: CaseCtx, off: number): bigint => ctx.pages.fs + BigInt(off);
 const V = (ctx: CaseCtx, off: number): bigint => ctx.pages.vvar + BigInt(off);
@@ -138,7 +144,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     handler: "set_robust_list",
     args: (c) => [c.buf, 16n],
     init: (c) => [[T(c, TASK_PAGE.robustHead), 8, 0x1234n]],
-    ret: () => u(-22),
+    ret: () => err("EINVAL"),
     mem: (c) => [[T(c, TASK_PAGE.robustHead), 8, 0x1234n]],
   },
   {
@@ -162,8 +168,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     handler: "get_robust_list",
     args: (c) => [78n, c.buf, c.buf + 8n],
     init: (c) => [[T(c, TASK_PAGE.tid), 4, 77n]],
-    kernel: kernel({ get_robust_list: u(-1) }),
-    ret: () => u(-1),
+    kernel: kernel({ get_robust_list: err("EPERM") }),
+    ret: () => err("EPERM"),
     syscalls: (c) => [["get_robust_list", [78n, c.buf, c.buf + 8n]]],
   },
   // ---------------------------------------------------------------- umask, ids
@@ -296,8 +302,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     handler: "clock_gettime",
     args: (c) => [u(-6), c.buf + TS],
     init: (c) => vvarInit(c),
-    kernel: kernel({ clock_gettime: u(-22) }),
-    ret: () => u(-22),
+    kernel: kernel({ clock_gettime: err("EINVAL") }),
+    ret: () => err("EINVAL"),
     syscalls: (c) => [["clock_gettime", [u(-6), c.buf + TS]]],
   },
   {
@@ -418,8 +424,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     handler: "dup2",
     arches: ["x86_64"],
     args: () => [9n, 9n],
-    kernel: kernel({ fcntl: u(-9) }),
-    ret: () => u(-9),
+    kernel: kernel({ fcntl: err("EBADF") }),
+    ret: () => err("EBADF"),
     syscalls: () => [["fcntl", [9n, 1n]]],
   },
   // ---------------------------------------------------------------- ABI personality (LIBKERNEL_2)
@@ -542,8 +548,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     handler: "fchownat",
     personalities: ["fakeroot"],
     args: (c) => [u(K.AT_FDCWD), c.buf, 0n, 0n, 0n],
-    kernel: kernel({ newfstatat: u(-2) }),
-    ret: () => u(-2),
+    kernel: kernel({ newfstatat: err("ENOENT") }),
+    ret: () => err("ENOENT"),
     syscalls: (c) => [["newfstatat", [u(K.AT_FDCWD), c.buf]]],
     mem: (c) => [[F(c, FS_PAGE.fakerootCount), 4, 0n]],
   },
@@ -644,8 +650,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     personalities: ["fakeroot"],
     args: (c) => [40n, c.buf],
     init: (c) => [[c.buf + 24n, 8, 0x5555555555555555n]],
-    kernel: kernel({ fstat: u(-9) }),
-    ret: () => u(-9),
+    kernel: kernel({ fstat: err("EBADF") }),
+    ret: () => err("EBADF"),
     syscalls: (c) => [["fstat", [40n, c.buf]]],
     mem: (c) => [[c.buf + 24n, 8, 0x5555555555555555n]],
   },
