@@ -6,7 +6,13 @@
 #      committed recordings (scripts/fixtures/record.sh --check);
 #   3. run every fixture under uabi with every mechanism the kernel supports and fail on any difference
 #      in stdout or exit status (scripts/check/corpus.ts);
-#   then the fuzzers (scripts/fuzz) for FUZZ_SECONDS (default 20) per target.
+#   then the fuzzers (scripts/fuzz) for FUZZ_SECONDS (default 20) per target;
+#   then the suites of docs/suites.md: busybox (Debian's busybox-static, every case × ISA × mechanism, against
+#   fixtures/suites/busybox) and musl's libc-test (static builds for both ISAs, run natively / under qemu-aarch64
+#   and under uabi's direct and seccomp mechanisms — the CI subset; `pnpm suites:libc-test` runs all six —
+#   against fixtures/suites/libc-test/results.json); each fails when a test of its committed baseline fails,
+#   prints a skip line when busybox-static / the toolchains / libc-test cannot be had, and is killed (and fails)
+#   past its time budget (SUITES_BUSYBOX_BUDGET, SUITES_LIBC_TEST_BUDGET seconds).
 # Steps 1-2 skip a target whose toolchain or oracle is missing (the scripts say so); step 3 always runs.
 # Environment: FIXTURES_CHECK_JOBS (default: number of CPUs), FIXTURES_CHECK_FULL=1 (heavy fixtures under
 # every mechanism too).
@@ -59,6 +65,28 @@ step "fuzz: every target of scripts/fuzz for a fixed budget (pnpm fuzz; FUZZ_SEC
 if ! node --import tsx scripts/fuzz/main.ts --seconds "${FUZZ_SECONDS:-20}" --seed "${FUZZ_SEED:-$(date +%Y%j)}"; then
   failures+=("the fuzzers found an untyped failure or a hang (scripts/fuzz; replay with the printed --seed)")
 fi
+
+# suite <name> <budget seconds> <command...>: one timed suite step; exit 77 is a skip, past the budget a failure.
+suite() {
+  local name=$1 budget=$2 t rc
+  shift 2
+  t=$(date +%s)
+  timeout --signal=TERM "$budget" "$@"
+  rc=$?
+  echo "($name: $(( $(date +%s) - t )) s, budget $budget s)"
+  case $rc in
+    0) ;;
+    77) echo "$name skipped (see the line above)" ;;
+    124) failures+=("$name took longer than its budget of $budget s (killed)") ;;
+    *) failures+=("$name: a case that passed in its committed baseline fails now, or the run broke (exit $rc)") ;;
+  esac
+}
+
+step "suite: busybox under uabi (scripts/suites/busybox)"
+suite "busybox suite" "${SUITES_BUSYBOX_BUDGET:-1800}" bash scripts/suites/busybox/run.sh
+
+step "suite: musl libc-test under uabi (scripts/suites/libc-test, CI subset: reference, direct, seccomp)"
+suite "libc-test suite" "${SUITES_LIBC_TEST_BUDGET:-1500}" bash scripts/suites/libc-test/run.sh --subset ci
 
 secs=$(( $(date +%s) - start ))
 echo

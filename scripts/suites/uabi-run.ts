@@ -4,6 +4,8 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { StringDecoder } from "node:string_decoder";
 import { Kernel, KernelUsageError, type KernelOptions } from "../../packages/kernel/src/index.js";
 import { NodeHostFs } from "../../packages/kernel/src/node.js";
 import { MECHANISMS } from "../../apps/uabi/src/choices.js";
@@ -98,40 +100,51 @@ export const cliOpt = (argv: readonly string[], name: string): string[] => argv.
 
 /**
  * Runs `items` (the same list in every process) across `jobs` workers: each worker is this script again with
- * `--shard k/n`, runs items i ≡ k (mod n) through `work` and prints each outcome as a JSON line. With
- * jobs ≤ 1 everything runs here. `onResult` sees outcomes as they arrive.
+ * `--worker`; the parent hands out item indices one at a time on the worker's stdin as workers finish (runs
+ * take from a millisecond to minutes, so a fixed split would leave one worker with the slow ones), and the
+ * worker answers each with its outcome as one JSON line. With jobs ≤ 1 everything runs here. `onResult` sees
+ * outcomes as they arrive.
  */
 export async function pool<T, R>(items: readonly T[], work: (item: T) => R, o: { argv: readonly string[]; self: string; jobs: number; onResult: (r: R) => void }): Promise<void> {
-  const shard = cliOpt(o.argv, "--shard")[0]?.split("/").map(Number) as [number, number] | undefined;
-  if (shard) {
-    const [k, n] = shard;
-    items.forEach((it, i) => {
-      if (i % n === k) process.stdout.write(`${JSON.stringify(work(it))}\n`);
-    });
+  if (isWorker(o.argv)) {
+    const lines = createInterface({ input: process.stdin });
+    for await (const line of lines) {
+      const it = items[Number(line)];
+      if (it === undefined) throw new Error(`worker: no item ${line}`);
+      process.stdout.write(`${JSON.stringify(work(it))}\n`);
+    }
     return;
   }
-  if (o.jobs <= 1) {
+  if (o.jobs <= 1 || items.length <= 1) {
     for (const it of items) o.onResult(work(it));
     return;
   }
-  await Promise.all(Array.from({ length: o.jobs }, (_, k) => new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, o.self, ...o.argv, "--shard", `${k}/${o.jobs}`], { stdio: ["ignore", "pipe", "inherit"] });
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(o.jobs, items.length) }, (_, k) => new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, o.self, ...o.argv, "--worker"], { stdio: ["pipe", "pipe", "inherit"] });
+    const feed = () => {
+      if (next < items.length) child.stdin.write(`${next++}\n`);
+      else child.stdin.end();
+    };
+    const dec = new StringDecoder("utf8");
     let buf = "";
     child.stdout.on("data", (d: Buffer) => {
-      buf += d.toString("latin1");
+      buf += dec.write(d);
       let nl: number;
       while ((nl = buf.indexOf("\n")) >= 0) {
         o.onResult(JSON.parse(buf.slice(0, nl)) as R);
         buf = buf.slice(nl + 1);
+        feed();
       }
     });
     child.on("error", reject);
     child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`worker ${k} exited with ${code}`))));
+    feed();
   })));
 }
 
 /** Whether we are a pool worker (which prints JSON lines only). */
-export const isWorker = (argv: readonly string[]): boolean => cliOpt(argv, "--shard").length > 0;
+export const isWorker = (argv: readonly string[]): boolean => argv.includes("--worker");
 
 /** A committed baseline: for each "<isa> <mode>", the sorted names that passed. */
 export type Baseline = Record<string, string[]>;

@@ -45,6 +45,8 @@ interface Outcome {
   /** For a failure: "missing syscall: x" | "SIGILL: insn" | "signal N" | "timeout" | "wrong output: …" | … */
   why?: string;
   ms: number;
+  /** Instructions retired (uabi runs). */
+  insns?: number;
 }
 
 const buildDir = (isa: Isa) => join(CACHE, "libc-test", isa);
@@ -103,7 +105,7 @@ function underUabi(isa: Isa, test: string, mode: string, diagnose = false): Outc
   if (why === "SIGILL" && diagnose) why = `SIGILL: ${sigillInsn(isa, test, mode)}`;
   // The cause first: a call the kernel lacks explains the rest.
   if (why && r.missing.length) why = `missing syscall: ${r.missing.join(" ")}${DETAIL}${why}`;
-  return { isa, mode, test, ok: !why, ...(why ? { why } : {}), ms: r.ms };
+  return { isa, mode, test, ok: !why, ...(why ? { why } : {}), ms: r.ms, insns: r.instructions };
 }
 
 /** Reruns a SIGILL case with the trace on, takes si_addr of the SIGILL and disassembles that instruction. */
@@ -181,7 +183,7 @@ async function main(): Promise<number> {
     argv, self: fileURLToPath(import.meta.url), jobs,
     onResult: (o) => {
       outcomes.push(o);
-      if (argv.includes("--verbose")) console.log(`${o.ok ? "ok  " : "FAIL"} ${o.isa} ${o.mode} ${o.test} (${o.ms.toFixed(0)} ms)${o.why ? `: ${o.why}` : ""}`);
+      if (argv.includes("--verbose")) console.log(`${o.ok ? "ok  " : "FAIL"} ${o.isa} ${o.mode} ${o.test} (${o.ms.toFixed(0)} ms${o.insns ? `, ${o.insns} insns` : ""})${o.why ? `: ${o.why}` : ""}`);
     },
   });
   if (isWorker(argv)) return 0;
