@@ -82,9 +82,13 @@ __asm__(".text\n"
         ".globl refl_stub_restore_rt\nrefl_stub_restore_rt:\n  mov $15, %eax\n  syscall\n  ud2\n"
         /* The program's own rt_sigreturn, re-issued with its stack pointer (rdi): the frame is at rsp - 8. */
         ".globl refl_stub_sigreturn_at\nrefl_stub_sigreturn_at:\n  mov %rdi, %rsp\n  mov $15, %eax\n  syscall\n  ud2\n"
-        /* clone with a new stack; r12 = the child's slot (gregs[23] then the signal mask, on the child's stack). */
+        /* clone with a new stack; r12 = the child's slot (gregs[23], the signal mask, re-arm SUD?, the SUD region; on
+         * the child's stack). */
         ".globl refl_stub_clone\nrefl_stub_clone:\n  syscall\n  test %rax, %rax\n  jz 1f\n  ret\n"
         "1:\n  mov $14, %eax\n  mov $2, %edi\n  lea 184(%r12), %rsi\n  xor %edx, %edx\n  mov $8, %r10d\n  syscall\n"
+        /* SUD is not inherited by a new thread (observed on 6.18): re-arm it when the slot says so (slot[24]) */
+        "  cmpq $0, 192(%r12)\n  je 2f\n  mov $157, %eax\n  mov $59, %edi\n  mov $1, %esi\n  mov 200(%r12), %rdx\n"
+        "  mov $4096, %r10d\n  xor %r8d, %r8d\n  syscall\n2:\n"
         "  mov 0(%r12), %r8\n  mov 8(%r12), %r9\n  mov 16(%r12), %r10\n  mov 24(%r12), %r11\n  mov 40(%r12), %r13\n"
         "  mov 48(%r12), %r14\n  mov 56(%r12), %r15\n  mov 64(%r12), %rdi\n  mov 72(%r12), %rsi\n  mov 80(%r12), %rbp\n"
         "  mov 88(%r12), %rbx\n  mov 96(%r12), %rdx\n  mov 120(%r12), %rsp\n  mov 128(%r12), %rcx\n  mov 32(%r12), %r12\n"
@@ -105,6 +109,7 @@ struct shared {
 #define FLAG_CLONE3 16L
 #define FLAG_SETUP 32L /* the mechanism could not be set up */
 static struct shared *sh;
+static uint64_t sud_mode; /* the mechanism is SUD: a new thread must switch it on for itself */
 static struct kernel_sigaction_s {
   uintptr_t handler;
   unsigned long flags;
@@ -142,6 +147,8 @@ static long clone_new_stack(greg_t *g, uint64_t mask) {
   slot[REG_RSP] = child_sp;
   slot[REG_RIP] = (uint64_t)g[REG_RIP];
   slot[23] = mask;
+  slot[24] = sud_mode;
+  slot[25] = STUB_ADDR;
   register long r10 __asm__("r10") = g[REG_R10];
   register long r8 __asm__("r8") = g[REG_R8];
   register long r9 __asm__("r9") = g[REG_R9];
@@ -375,6 +382,7 @@ __attribute__((noreturn)) static void child(struct workload *w, enum mech m) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  sud_mode = m == M_SUD;
   if (m == M_SUD && prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, STUB_ADDR, STUB_LEN, 0)) {
     sh->flags |= FLAG_SETUP;
     die("PR_SET_SYSCALL_USER_DISPATCH");
