@@ -85,13 +85,19 @@ describe("uabi run", () => {
   it("--stats --json: one JSON line with counters and the modelled cost", async () => {
     const r = await uabi("run", "--mode", "direct", "--stats", "--json", bin("x86_64-musl", "hello-O2"));
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.err.trimEnd().split("\n").at(-1)!);
-    expect(s).toMatchObject({ mode: "direct", arch: "x86_64", exitStatus: 0, reason: "exit", syscalls: expected("x86_64-musl", "hello-O2").syscalls.length });
+    // The JSON line follows the guest's stdout; stderr has none of it.
+    expect(r.err).toBe("");
+    const s = JSON.parse(r.out.trimEnd().split("\n").at(-1)!);
+    expect(s).toMatchObject({ schemaVersion: 1, mode: "direct", arch: "x86_64", exitStatus: 0, reason: "exit", syscallEntries: expected("x86_64-musl", "hello-O2").syscalls.length });
     expect(s.instructions).toBeGreaterThan(500);
-    expect(s.counters.kernelEntries).toBe(s.syscalls);
+    expect(s.counters.kernelEntries).toBe(s.syscallEntries);
+    const file = join(TMP, "stats.json");
+    const f = await uabi("run", "--stats", "--json", "--stats-file", file, bin("x86_64-musl", "hello-O2"));
+    expect([f.err, JSON.parse(readFileSync(file, "utf8")).schemaVersion]).toEqual(["", 1]);
     expect(s.modelledNs).toBeGreaterThan(0);
     const text = await uabi("run", "--stats", bin("x86_64-musl", "hello-O2"));
     expect(text.err).toMatch(/uabi: stats\n {2}machine +x86_64, --mode \w+\n/);
+    expect(text.err).toMatch(/\n {2}syscall entries +\d+/);
   });
 
   it("--max-insns ends a run with SIGKILL's status and says why", async () => {

@@ -16,6 +16,7 @@ import type { Io } from "../cli.js";
 import { buildSyscallLoop, type Arch } from "../demo/program.js";
 import { DEFAULT_RUN, measuredComposites } from "@uabi/kernel";
 import { MECHANISMS, createKernel, describeConfig, modelledNs, runCounters, supported, type MachineConfig } from "../machine.js";
+import { reportJson } from "../report-json.js";
 
 export interface BenchReport {
   date: string;
@@ -216,6 +217,6 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     writeFileSync(svg, benchSvg(rep));
     io.stderr.write(`bench: chart written to ${svg}\n`);
   }
-  io.stdout.write(args.bool("json") ? `${JSON.stringify(rep, null, 2)}\n` : formatBench(rep));
+  io.stdout.write(args.bool("json") ? reportJson(rep) : formatBench(rep));
   return 0;
 }

@@ -2,6 +2,7 @@
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import { formatCalibration, runCalibration } from "@uabi/kernel";
+import { reportJson } from "../report-json.js";
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const iterations = args.num("iterations");
@@ -13,7 +14,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     ...(out !== undefined ? { profilePath: out } : {}),
   });
   const { rawText: _raw, ...rest } = report;
-  io.stdout.write(args.bool("json") ? `${JSON.stringify(rest, null, 2)}\n` : `${formatCalibration(report)}\n`);
+  io.stdout.write(args.bool("json") ? reportJson(rest) : `${formatCalibration(report)}\n`);
   if (out && !args.bool("json")) io.stdout.write(`profile written to ${report.profilePath}\n`);
   return 0;
 }

@@ -9,6 +9,7 @@ import type { Io } from "../cli.js";
 import type { Arch } from "../demo/program.js";
 import { ARCHES, demoReport, formatDemo } from "../demo/report.js";
 import { loadProfile } from "../profile-file.js";
+import { reportJson } from "../report-json.js";
 
 export { DEMO_ROWS, demoReport, formatDemo, type DemoReport, type DemoRow, type StepOutcome } from "../demo/report.js";
 
@@ -16,7 +17,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const a = args.str("arch") ?? "all";
   if (a !== "all" && !ARCHES.includes(a as Arch)) throw new UsageError(`--arch must be arm64, x86_64 or all (got '${a}')`);
   const rep = demoReport(a === "all" ? ARCHES : [a as Arch], loadProfile(args.str("profile")));
-  io.stdout.write(args.bool("json") ? `${JSON.stringify(rep, null, 2)}\n` : formatDemo(rep));
+  io.stdout.write(args.bool("json") ? reportJson(rep) : formatDemo(rep));
   return rep.rows.every((r) => r.exitStatus === 0) ? 0 : 1;
 }
 

@@ -18,7 +18,9 @@ import { statsReport } from "../stats.js";
 import { DEFAULT_PROFILE, LayeredHostFs, parseElfForExec, type CostProfile, type HostFs, type RunResult } from "@uabi/kernel";
 import { NodeHostFs } from "@uabi/kernel/node";
 import { attachStrace, straceOptions } from "../strace.js";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { reportJson } from "../report-json.js";
+import type { StatsReport } from "../stats.js";
 
 export { formatNs, statsReport };
 export type { StatsReport } from "../stats.js";
@@ -113,6 +115,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const memLimit = args.str("mem-limit") !== undefined ? parseSize(args.str("mem-limit")!) : undefined;
   const env = parseEnv(args.list("env"));
   if (args.bool("json") && !args.bool("stats")) throw new UsageError("--json goes with --stats");
+  if (args.has("stats-file") && !args.bool("stats")) throw new UsageError("--stats-file goes with --stats");
   if (args.has("profile") && !args.bool("stats")) throw new UsageError("--profile goes with --stats");
   const profile = loadProfile(args.str("profile"));
 
@@ -190,8 +193,25 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   if (traceFd !== undefined) closeSync(traceFd);
   if (result.reason === "budget") io.stderr.write(`uabi: instruction budget exhausted (--max-insns ${maxInsns ?? "default"}); the guest was killed\n`);
   if (result.reason === "deadlock") io.stderr.write("uabi: every guest thread is blocked forever (deadlock); the guest was killed\n");
-  if (args.bool("stats")) io.stderr.write(args.bool("json") ? `${JSON.stringify(statsReport(config, arch, result, profile))}\n` : formatStats(config, arch, result, profile));
+  if (args.bool("stats")) {
+    // The JSON report goes to stdout (after the guest's own output: the guest has exited) or --stats-file,
+    // never into the guest's stderr; the table is for people and stays on stderr unless --stats-file.
+    const text = args.bool("json") ? reportJson(cliStats(statsReport(config, arch, result, profile)), 0) : formatStats(config, arch, result, profile);
+    const file = args.str("stats-file");
+    if (file !== undefined) writeFileSync(file, text);
+    else if (args.bool("json")) io.stdout.write(text);
+    else io.stderr.write(text);
+  }
   return result.exitStatus;
+}
+
+/**
+ * The CLI's JSON names for StatsReport: its `syscalls` counts kernel syscall entries (a call libkernel
+ * re-issues from the vDSO, and a SIGSYS handler's rt_sigreturn, count too), so the report says so.
+ */
+export function cliStats(rep: StatsReport): Omit<StatsReport, "syscalls" | "syscallsByName"> & { syscallEntries: number; syscallEntriesByName: Record<string, number> } {
+  const { syscalls, syscallsByName, ...rest } = rep;
+  return { ...rest, syscallEntries: syscalls, syscallEntriesByName: syscallsByName };
 }
 
 function formatStats(config: MachineConfig, arch: string, r: RunResult, profile: CostProfile): string {
@@ -201,7 +221,7 @@ function formatStats(config: MachineConfig, arch: string, r: RunResult, profile:
     ["machine", `${arch}, ${rep.config}`],
     ["exit", `${rep.exitStatus} (${rep.reason})`],
     ["instructions", String(rep.instructions)],
-    ["syscalls", `${rep.syscalls}${top ? `  (${top})` : ""}`],
+    ["syscall entries", `${rep.syscalls}${top ? `  (${top})` : ""}`],
     ...Object.entries(rep.counters).filter(([k, v]) => v !== 0 || k === "kernelEntries").map(([k, v]) => [k, String(v)] as [string, string]),
     ["signal frames", rep.signalFrameBytes.length ? rep.signalFrameBytes.join(", ") + " bytes" : "none"],
     ["context switches", String(rep.contextSwitches)],

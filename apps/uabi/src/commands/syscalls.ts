@@ -6,6 +6,7 @@
 import { syscallSupport } from "@uabi/kernel";
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
+import { reportJson } from "../report-json.js";
 
 const ARCHES = ["arm64", "x86_64"] as const;
 
@@ -14,7 +15,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   if (want !== undefined && !ARCHES.includes(want as (typeof ARCHES)[number])) throw new UsageError(`syscalls: --arch must be ${ARCHES.join(" or ")} (got '${want}')`);
   const arches = want ? [want as (typeof ARCHES)[number]] : ARCHES;
   if (args.bool("json")) {
-    io.stdout.write(`${JSON.stringify(Object.fromEntries(arches.map((a) => [a, syscallSupport(a)])), null, 1)}\n`);
+    io.stdout.write(reportJson(Object.fromEntries(arches.map((a) => [a, syscallSupport(a)])), 1));
     return 0;
   }
   for (const arch of arches) {

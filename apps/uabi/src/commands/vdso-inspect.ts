@@ -5,6 +5,7 @@ import { disassemblyListing } from "@uabi/vdso";
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import { MACHINE_NAMES, fileReport, formatLoaderCheck, formatReport, glibcLoaderCheck, hex, type InspectReport } from "../vdso-report.js";
+import { reportJson } from "../report-json.js";
 
 export { fileReport, formatReport, type InspectReport };
 
@@ -33,7 +34,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     failures += loader.problems.length + loader.symbols.filter((s) => s.glibc !== true && s.glibc !== "absent").length;
   }
   if (args.bool("disasm") && args.bool("json")) throw new UsageError("vdso inspect: --disasm and --json do not combine");
-  io.stdout.write(args.bool("json") ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report) + (report.loader ? formatLoaderCheck(report.loader) : ""));
+  io.stdout.write(args.bool("json") ? reportJson(report) : formatReport(report) + (report.loader ? formatLoaderCheck(report.loader) : ""));
   // Our own disassemblers (objdump syntax), function by function from the dynamic symbols.
   if (args.bool("disasm")) io.stdout.write(`disassembly:${disassemblyListing(result.bytes())}\n`);
   return failures === 0 ? 0 : 1;

@@ -41,7 +41,11 @@ export const DEFAULT_PROFILE: Readonly<CostProfile> = Object.freeze(measuredProf
   `uabi calibrate run fixtures/calibrate/${DEFAULT_RUN.name}.txt (${DEFAULT_RUN.machine}, ${DEFAULT_RUN.date})`,
 ));
 
-/** JSON Schema (2020-12) for a profile file. */
+/**
+ * JSON Schema (2020-12) for a profile file: the one definition of what a profile file may hold.
+ * parseCostProfile checks a value against this object (checkSchema below), so the schema and the
+ * validator cannot drift; the CLI's tests also validate with ajv that it is a JSON Schema and agrees.
+ */
 export const COST_PROFILE_SCHEMA = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
   $id: "https://uabi.dev/schemas/cost-profile.json",
@@ -54,23 +58,57 @@ export const COST_PROFILE_SCHEMA = {
     source: { type: "string" },
     ...Object.fromEntries(PROFILE_FIELDS.map((f) => [f, { type: "number", minimum: 0, description: "nanoseconds" }])),
   },
-} as const;
+} as const satisfies SchemaNode;
 
 export class CostProfileError extends Error {
   override name = "CostProfileError";
 }
 
-/** Validates parsed JSON against the schema's rules and returns a typed profile. */
-export function parseCostProfile(json: unknown): CostProfile {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new CostProfileError("profile must be an object");
-  const o = json as Record<string, unknown>;
-  const allowed = new Set<string>(["name", "source", ...PROFILE_FIELDS]);
-  for (const k of Object.keys(o)) if (!allowed.has(k)) throw new CostProfileError(`unknown field ${k}`);
-  if (typeof o.name !== "string" || o.name.length === 0) throw new CostProfileError("name must be a non-empty string");
-  if (typeof o.source !== "string") throw new CostProfileError("source must be a string");
-  for (const f of PROFILE_FIELDS) {
-    const v = o[f];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new CostProfileError(`${f} must be a finite number >= 0`);
+/** The JSON Schema keywords the profile schema uses; checkSchema interprets exactly these. */
+interface SchemaNode {
+  readonly type?: "object" | "string" | "number";
+  readonly required?: readonly string[];
+  readonly additionalProperties?: boolean;
+  readonly properties?: Readonly<Record<string, SchemaNode>>;
+  readonly minLength?: number;
+  readonly minimum?: number;
+  readonly [keyword: string]: unknown;
+}
+
+/** The first way `value` breaks `schema` (as a message naming the field), or undefined when it conforms. */
+function checkSchema(schema: SchemaNode, value: unknown, at: string): string | undefined {
+  const where = at === "" ? "profile" : at;
+  switch (schema.type) {
+    case "object": {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return `${where} must be an object`;
+      const o = value as Record<string, unknown>;
+      const props = schema.properties ?? {};
+      if (schema.additionalProperties === false) for (const k of Object.keys(o)) if (!(k in props)) return `unknown field ${k}`;
+      for (const k of schema.required ?? []) if (!(k in o)) return `missing field ${k}`;
+      for (const [k, sub] of Object.entries(props)) {
+        if (!(k in o)) continue;
+        const err = checkSchema(sub, o[k], k);
+        if (err) return err;
+      }
+      return undefined;
+    }
+    case "string":
+      if (typeof value !== "string") return `${where} must be a string`;
+      if (schema.minLength !== undefined && value.length < schema.minLength) return `${where} must have at least ${schema.minLength} character(s)`;
+      return undefined;
+    case "number":
+      // JSON numbers are finite; a value built in code could be NaN or Infinity, which no JSON file holds.
+      if (typeof value !== "number" || !Number.isFinite(value)) return `${where} must be a finite number`;
+      if (schema.minimum !== undefined && value < schema.minimum) return `${where} must be >= ${schema.minimum}`;
+      return undefined;
+    default:
+      return undefined;
   }
-  return o as unknown as CostProfile;
+}
+
+/** Checks parsed JSON against COST_PROFILE_SCHEMA and returns a typed profile. */
+export function parseCostProfile(json: unknown): CostProfile {
+  const err = checkSchema(COST_PROFILE_SCHEMA, json, "");
+  if (err) throw new CostProfileError(err);
+  return json as CostProfile;
 }
