@@ -24,6 +24,11 @@ export const EPERM = errno("EPERM"), ENOENT = errno("ENOENT"), ESRCH = errno("ES
   ENOLCK = errno("ENOLCK"), ENOSYS = errno("ENOSYS"), ENOTEMPTY = errno("ENOTEMPTY"), ELOOP = errno("ELOOP"),
   ENOMSG = errno("ENOMSG"), ENODATA = errno("ENODATA"), EOVERFLOW = errno("EOVERFLOW"),
   EOPNOTSUPP = errno("EOPNOTSUPP"), ETIMEDOUT = errno("ETIMEDOUT"), ERESTARTSYS = errno("ERESTARTSYS");
+/** Sockets and IPC. */
+export const EAFNOSUPPORT = errno("EAFNOSUPPORT"), ECONNREFUSED = errno("ECONNREFUSED"), EISCONN = errno("EISCONN"),
+  ENOTCONN = errno("ENOTCONN"), ENOTSOCK = errno("ENOTSOCK"), EPROTONOSUPPORT = errno("EPROTONOSUPPORT"),
+  EADDRINUSE = errno("EADDRINUSE"), EDESTADDRREQ = errno("EDESTADDRREQ"), EMSGSIZE = errno("EMSGSIZE"),
+  ENOPROTOOPT = errno("ENOPROTOOPT"), EPROTOTYPE = errno("EPROTOTYPE"), EIDRM = errno("EIDRM");
 
 /**
  * strace's spelling of a positive errno ("ENOENT"); numbers the table does not name (and zero or negative

@@ -8,6 +8,7 @@ import { waitStatus } from "../signal-delivery.js";
 import { NO_RETURN, latin1Bytes, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
 import { FileNode } from "../vfs.js";
 import { resolveAt, AT_FDCWD } from "./fs.js";
+import { ipcFork } from "./ipc.js";
 
 const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_PIDFD = 0x1000, CLONE_VFORK = 0x4000,
   CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000, CLONE_SETTLS = 0x80000,
@@ -39,6 +40,7 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
   if (f & CLONE_THREAD) child = p;
   else {
     const mm = f & CLONE_VM ? p.mm : p.mm.clone();
+    if (mm !== p.mm) ipcFork(k, p.mm, mm);
     const files = f & CLONE_FILES ? p.files : p.files.clone();
     const fs = f & CLONE_FS ? p.fs : { cwd: p.fs.cwd, umask: p.fs.umask };
     child = new Process(k.tasks.allocPid(), f & CLONE_PARENT ? p.parent : p, arch, mm, files, fs);
