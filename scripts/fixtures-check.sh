@@ -15,7 +15,8 @@
 #   past its time budget (SUITES_BUSYBOX_BUDGET, SUITES_LIBC_TEST_BUDGET seconds).
 # Steps 1-2 skip a target whose toolchain or oracle is missing (the scripts say so); step 3 always runs.
 # Environment: FIXTURES_CHECK_JOBS (default: number of CPUs), FIXTURES_CHECK_FULL=1 (heavy fixtures under
-# every mechanism too).
+# every mechanism too), FIXTURES_CHECK_BEAT (seconds between progress lines, default 5: every long step says
+# what it is doing at least that often; corpus.ts prints its own counts).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -25,9 +26,26 @@ export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--conditions=@uabi/source"
 start=$(date +%s)
 failures=()
 step() { echo; echo "== $*"; }
+# beat <label> <command...>: run the command with a progress line every FIXTURES_CHECK_BEAT seconds (default 5)
+# while it runs, so no step is silent for long; returns the command's status.
+HB=""
+trap '[ -n "$HB" ] && kill "$HB" 2>/dev/null' EXIT
+beat() {
+  local label=$1 rc t0
+  shift
+  t0=$(date +%s)
+  ( while sleep "${FIXTURES_CHECK_BEAT:-5}"; do echo "   ... $label: $(( $(date +%s) - t0 )) s"; done ) &
+  HB=$!
+  "$@"
+  rc=$?
+  kill "$HB" 2>/dev/null
+  wait "$HB" 2>/dev/null
+  HB=""
+  return $rc
+}
 
 step "1/3 rebuild fixtures/corpus/bin with the real toolchains"
-if bash scripts/fixtures/build.sh; then
+if beat "rebuilding the corpus binaries" bash scripts/fixtures/build.sh; then
   if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     echo "not a git checkout: cannot compare the rebuilt binaries with committed ones (skipped)"
   elif ! git diff --quiet --exit-code -- fixtures/corpus/bin; then
@@ -39,7 +57,7 @@ else
 fi
 
 step "2/3 re-record the oracles and compare with fixtures/corpus/expected"
-if ! bash scripts/fixtures/record.sh --check; then
+if ! beat "re-recording the oracles" bash scripts/fixtures/record.sh --check; then
   failures+=("fresh oracle recordings differ from fixtures/corpus/expected (scripts/fixtures/record.sh --check)")
 fi
 
@@ -54,15 +72,15 @@ fi
 step "dynamic programs: the dynamic corpus and Debian's own programs, oracles and uabi (scripts/dynamic)"
 # The arm64 .debs are fetched and unpacked once into .cache (never committed); without apt or network their runs are skipped.
 t=$(date +%s)
-bash scripts/dynamic/fetch-debs.sh || echo "arm64 .debs unavailable: the arm64 Debian runs are skipped"
-if ! node --import tsx scripts/dynamic/check.ts --oracle; then
+beat "fetching the arm64 .debs" bash scripts/dynamic/fetch-debs.sh || echo "arm64 .debs unavailable: the arm64 Debian runs are skipped"
+if ! beat "dynamic programs" node --import tsx scripts/dynamic/check.ts --oracle; then
   failures+=("dynamic programs differ from their recordings (scripts/dynamic/check.ts --oracle)")
 fi
 echo "(dynamic programs: $(( $(date +%s) - t )) s)"
 
 step "fuzz: every target of scripts/fuzz for a fixed budget (pnpm fuzz; FUZZ_SECONDS, FUZZ_SEED)"
 # The seed changes daily (printed, so a failure reproduces with --seed); any untyped failure or hang fails the check.
-if ! node --import tsx scripts/fuzz/main.ts --seconds "${FUZZ_SECONDS:-20}" --seed "${FUZZ_SEED:-$(date +%Y%j)}"; then
+if ! beat "fuzzing" node --import tsx scripts/fuzz/main.ts --seconds "${FUZZ_SECONDS:-20}" --seed "${FUZZ_SEED:-$(date +%Y%j)}"; then
   failures+=("the fuzzers found an untyped failure or a hang (scripts/fuzz; replay with the printed --seed)")
 fi
 
@@ -71,7 +89,7 @@ suite() {
   local name=$1 budget=$2 t rc
   shift 2
   t=$(date +%s)
-  timeout --signal=TERM "$budget" "$@"
+  beat "$name" timeout --signal=TERM "$budget" "$@"
   rc=$?
   echo "($name: $(( $(date +%s) - t )) s, budget $budget s)"
   case $rc in

@@ -8,7 +8,8 @@
  * The 10^8-instruction fixtures (HEAVY in the kernel's corpus cases) run under direct mode only unless
  * --full. Expected-output adjustments are the kernel corpus tests' own (ORACLE_DEVIATIONS): where our
  * vDSO exports libkernel, `ported` reports it. Runs listed in known-failures.ts are reported as known;
- * exit 1 on any other difference, and on a known failure that now passes.
+ * exit 1 on any other difference, and on a known failure that now passes. A progress line (runs done, failing,
+ * what is running) goes out every few seconds, so a long check is never silent.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -32,6 +33,15 @@ const opt = (name: string): string[] => argv.flatMap((a, i) => (a === name && ar
 const full = argv.includes("--full");
 const jobs = Number(opt("--jobs")[0] ?? 1);
 const shard = opt("--shard")[0]?.split("/").map(Number) as [number, number] | undefined;
+
+/** Seconds between progress lines (a run in progress is named in the next one). */
+const PROGRESS_MS = 3000;
+
+/** One progress line: counts, elapsed time and the runs in progress. */
+function progress(done: number, total: number, failing: number, t0: number, running: readonly string[]): void {
+  const pct = total ? Math.floor((100 * done) / total) : 100;
+  console.log(`corpus: ${done}/${total} runs (${pct}%), ${failing} failing, ${((performance.now() - t0) / 1000).toFixed(0)} s${running.length ? `; running ${running.join(", ")}` : ""}`);
+}
 
 function kernelFor(mode: string, o: KernelOptions): Kernel {
   return new Kernel({ ...o, mode } as unknown as KernelOptions);
@@ -91,14 +101,28 @@ async function main(): Promise<number> {
     // A worker: run its share and print the outcomes as JSON lines.
     const [k, n] = shard;
     items.forEach((it, i) => {
-      if (i % n === k) process.stdout.write(`${JSON.stringify(runOne(it.f, it.mode))}\n`);
+      if (i % n !== k) return;
+      // Tell the parent what is running, for its progress lines.
+      process.stdout.write(`${JSON.stringify({ start: `${it.f.target}/${it.f.id} --mode ${it.mode}` })}\n`);
+      process.stdout.write(`${JSON.stringify(runOne(it.f, it.mode))}\n`);
     });
     return 0;
   }
   const outcomes: Outcome[] = [];
+  const failing = () => outcomes.filter((o) => o.problems.length > 0 && !o.known).length;
+  console.log(`corpus: ${items.length} runs (${corpusFixtures().length} fixtures × ${modes.join(", ")}), ${jobs} job(s)`);
   if (jobs <= 1) {
-    for (const it of items) outcomes.push(report(runOne(it.f, it.mode)));
+    let last = performance.now();
+    for (const it of items) {
+      outcomes.push(report(runOne(it.f, it.mode)));
+      if (performance.now() - last >= PROGRESS_MS) {
+        progress(outcomes.length, items.length, failing(), t0, []);
+        last = performance.now();
+      }
+    }
   } else {
+    const running = new Map<number, string>();
+    const ticker = setInterval(() => progress(outcomes.length, items.length, failing(), t0, [...running.values()]), PROGRESS_MS);
     const self = fileURLToPath(import.meta.url);
     await Promise.all(Array.from({ length: jobs }, (_, k) => new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, [...process.execArgv, self, ...argv, "--shard", `${k}/${jobs}`], { stdio: ["ignore", "pipe", "inherit"] });
@@ -107,13 +131,18 @@ async function main(): Promise<number> {
         buf += d.toString();
         let nl: number;
         while ((nl = buf.indexOf("\n")) >= 0) {
-          outcomes.push(report(JSON.parse(buf.slice(0, nl)) as Outcome));
+          const msg = JSON.parse(buf.slice(0, nl)) as Outcome | { start: string };
           buf = buf.slice(nl + 1);
+          if ("start" in msg) running.set(k, msg.start);
+          else {
+            running.delete(k);
+            outcomes.push(report(msg));
+          }
         }
       });
       child.on("error", reject);
       child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`worker ${k} exited with ${code}`))));
-    })));
+    }))).finally(() => clearInterval(ticker));
   }
   const failed = outcomes.filter((o) => o.problems.length > 0 && !o.known);
   const known = outcomes.filter((o) => o.problems.length > 0 && o.known);

@@ -203,7 +203,7 @@ export class MarkedTrace {
   }
   /** At the end of the run: close calls still in the vDSO and print everything waiting. */
   end(): void {
-    for (const tid of [...this.outer.keys()]) this.close(tid, undefined);
+    for (const tid of this.outer.keys()) this.close(tid, undefined); // deleting the visited key is safe
     this.flush();
   }
   /** Signal lines waiting while a diverted call has no inner line yet: the program saw them at that call. */

@@ -58,7 +58,7 @@ function checkColumn(l: string): void {
 function pairs(a: string[], b: string[]): [string, string][] {
   const key = (l: string) => shape(l).replace(/^TS /, "").split(/[( ]/, 1)[0]!;
   const ka = a.map(key), kb = b.map(key);
-  const dp = Array.from({ length: ka.length + 1 }, () => new Array<number>(kb.length + 1).fill(0));
+  const dp = Array.from({ length: ka.length + 1 }, () => Array.from({ length: kb.length + 1 }, () => 0));
   for (let i = ka.length - 1; i >= 0; i--) for (let j = kb.length - 1; j >= 0; j--) dp[i]![j] = ka[i] === kb[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
   const out: [string, string][] = [];
   for (let i = 0, j = 0; i < ka.length && j < kb.length;) {
