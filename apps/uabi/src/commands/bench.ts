@@ -176,37 +176,117 @@ export function formatBench(r: BenchReport): string {
   return L.join("\n");
 }
 
-/** The mechanism-cost bar chart: modelled ns per syscall, per mechanism and ISA, log scale. */
+/** A duration in the unit that reads best, three significant digits: "84.0 ns", "2.55 µs", "42.1 µs", "1.20 s". */
+export function formatDuration(ns: number): string {
+  const units: [number, string][] = [[1e9, "s"], [1e6, "ms"], [1e3, "µs"], [1, "ns"]];
+  const [scale, unit] = units.find(([u]) => Math.abs(ns) >= u) ?? [1, "ns"];
+  const v = ns / scale;
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${unit}`;
+}
+
+/** "57.3 k", "1.2 M": a rate for a label. */
+const rate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0));
+
+/** A log axis from the decade at or below `min` to the decade at or above `max`. */
+function logAxis(min: number, max: number): { lo: number; decades: number } {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return { lo: 1, decades: 3 }; // nothing to show
+  const lo = 10 ** Math.floor(Math.log10(Math.max(min, 1e-12)));
+  return { lo, decades: Math.max(1, Math.ceil(Math.log10(max / lo))) };
+}
+
+/**
+ * The bench chart (hand-written SVG): guest speed on bench-O2 (uabi's seconds and MIPS beside qemu-user and
+ * native, with the ratios), then one row per mechanism and ISA with the modelled cost of a syscall (bar),
+ * the same mechanism measured on Linux by the default profile's calibration run (◆), and the simulation's
+ * own speed (calls per second). Log axes start at the decade below the smallest figure; a legend says
+ * which mark is which.
+ */
 export function benchSvg(r: BenchReport): string {
-  const rows = r.syscalls.filter((s) => s.modelledNsPerCall > 0);
-  const W = 760, left = 170, right = 90, barH = 18, gap = 6, top = 50;
-  const H = top + rows.length * (barH + gap) + 50;
-  const max = Math.max(1000, ...rows.map((s) => s.modelledNsPerCall));
-  const lo = 1, decades = Math.ceil(Math.log10(max / lo));
-  const x = (ns: number) => left + ((W - left - right) * Math.log10(Math.max(ns, lo) / lo)) / decades;
-  const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const esc = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;");
   const color: Record<string, string> = { arm64: "#4c78a8", x86_64: "#f58518" };
-  const out = [
+  const W = 900, left = 150, right = 270, barH = 16, gap = 6;
+  const plotW = W - left - right;
+  const out: string[] = [];
+  let y = 24;
+  const title = (t: string, sub: string) => {
+    out.push(`<text x="12" y="${y}" font-size="15" font-weight="bold">${esc(t)}</text>`);
+    out.push(`<text x="12" y="${y + 16}" fill="#555">${esc(sub)}</text>`);
+    y += 32;
+  };
+  const axis = (top: number, bottom: number, lo: number, decades: number, x: (v: number) => number, label: (v: number) => string, caption: string) => {
+    for (let d = 0; d <= decades; d++) {
+      const v = lo * 10 ** d;
+      const xx = x(v).toFixed(1);
+      out.push(`<line x1="${xx}" y1="${top - 4}" x2="${xx}" y2="${bottom}" stroke="#ddd"/>`);
+      // Decade ticks read "10 ns", "1 µs": no trailing zeros.
+      out.push(`<text x="${xx}" y="${bottom + 14}" text-anchor="middle" fill="#555">${esc(label(v).replace(/\.0+ /, " "))}</text>`);
+    }
+    out.push(`<text x="${left + plotW / 2}" y="${bottom + 30}" text-anchor="middle" fill="#555">${esc(caption)}</text>`);
+  };
+
+  // 1. Guest speed: seconds on bench-O2 per runner.
+  const speed = r.mips.flatMap((m) => [
+    { label: `uabi (${m.arch})`, arch: m.arch, seconds: m.seconds, note: `${m.mips.toFixed(1)} MIPS${m.complete ? "" : ", partial run"}`, uabi: true },
+    ...m.others.map((o) => ({ label: `${o.runner} (${m.arch})`, arch: m.arch, seconds: o.seconds, note: `uabi ${o.ratio.toFixed(1)}× slower`, uabi: false })),
+  ]);
+  title("Guest speed on bench-O2 (measured)", r.quick ? "--quick: the first 5 M instructions under uabi only" : "wall time of the whole program per runner, log scale");
+  const sAxis = logAxis(Math.min(...speed.map((s) => s.seconds * 1e9)), Math.max(...speed.map((s) => s.seconds * 1e9)));
+  const sx = (ns: number) => left + (plotW * Math.log10(Math.max(ns, sAxis.lo) / sAxis.lo)) / sAxis.decades;
+  const sTop = y;
+  for (const s of speed) {
+    const w = Math.max(1, sx(s.seconds * 1e9) - left);
+    out.push(`<text x="${left - 8}" y="${y + barH - 4}" text-anchor="end">${esc(s.label)}</text>`);
+    out.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color[s.arch] ?? "#888"}"${s.uabi ? "" : ` fill-opacity="0.45"`}/>`);
+    out.push(`<text x="${(left + w + 6).toFixed(1)}" y="${y + barH - 4}">${esc(`${formatDuration(s.seconds * 1e9)} · ${s.note}`)}</text>`);
+    y += barH + gap;
+  }
+  axis(sTop, y, sAxis.lo, sAxis.decades, sx, formatDuration, "seconds on bench-O2 (shorter is faster)");
+  y += 56;
+
+  // 2. One syscall per mechanism: modelled cost, measured on Linux, and how fast the simulation runs it.
+  const rows = r.syscalls.filter((s) => s.modelledNsPerCall > 0);
+  title("One syscall per mechanism: modelled cost, measured on Linux, simulated speed",
+    `bar: modelled (default cost profile, ${r.measuredBy.run.replace(/^.*\//, "")}); ◆: measured on Linux by that run; calls/s: simulated here`);
+  const figures = rows.flatMap((s) => [s.modelledNsPerCall, ...(s.measuredNsPerCall === null ? [] : [s.measuredNsPerCall])]);
+  const cAxis = logAxis(Math.min(...figures), Math.max(...figures));
+  const cx = (ns: number) => left + (plotW * Math.log10(Math.max(ns, cAxis.lo) / cAxis.lo)) / cAxis.decades;
+  const cTop = y;
+  for (const s of rows) {
+    const w = Math.max(1, cx(s.modelledNsPerCall) - left);
+    out.push(`<text x="${left - 8}" y="${y + barH - 4}" text-anchor="end">${esc(`${s.mechanism} (${s.arch})`)}</text>`);
+    out.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color[s.arch] ?? "#888"}"/>`);
+    let label = formatDuration(s.modelledNsPerCall);
+    if (s.measuredNsPerCall !== null) {
+      const mx = cx(s.measuredNsPerCall), my = y + barH / 2;
+      out.push(`<path d="M${(mx - 5).toFixed(1)} ${my} L${mx.toFixed(1)} ${my - 6} L${(mx + 5).toFixed(1)} ${my} L${mx.toFixed(1)} ${my + 6} Z" fill="black"/>`);
+      label += ` (Linux ${formatDuration(s.measuredNsPerCall)})`;
+    }
+    out.push(`<text x="${W - right + 8}" y="${y + barH - 4}">${esc(`${label} · ${rate(s.perSecond)} calls/s`)}</text>`);
+    y += barH + gap;
+  }
+  axis(cTop, y, cAxis.lo, cAxis.decades, cx, formatDuration, "time per syscall (log scale)");
+  y += 48;
+
+  // Legend.
+  const legend: [string, string][] = [
+    [`<rect width="12" height="12" fill="${color.arm64}"/>`, "arm64 under uabi (guest speed: measured; syscalls: modelled)"],
+    [`<rect width="12" height="12" fill="${color.x86_64}"/>`, "x86-64 under uabi"],
+    [`<rect width="12" height="12" fill="#888" fill-opacity="0.45"/>`, "other runners (qemu-user, native), measured"],
+    [`<path d="M1 6 L6 0 L11 6 L6 12 Z" fill="black"/>`, "the mechanism measured on Linux (calibration run)"],
+  ];
+  for (const [mark, text] of legend) {
+    out.push(`<g transform="translate(${left},${y})">${mark}<text x="18" y="11">${esc(text)}</text></g>`);
+    y += 18;
+  }
+  out.push(`<text x="12" y="${y + 16}" fill="#555">${esc(`uabi bench ${r.date.slice(0, 10)}, ${r.host.cpu} (${r.host.cpus} CPUs), Node ${r.host.node}${r.quick ? ", --quick" : ""}`)}</text>`);
+  const H = y + 28;
+  return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15">Modelled cost of one syscall per mechanism (log scale)</text>`,
-    `<text x="${W / 2}" y="36" text-anchor="middle" fill="#555">uabi bench ${esc(r.date.slice(0, 10))}; default cost profile (calibrate run ${esc(DEFAULT_RUN.name)})</text>`,
-  ];
-  for (let d = 0; d <= decades; d++) {
-    const ns = lo * 10 ** d;
-    const xx = x(ns).toFixed(1);
-    out.push(`<line x1="${xx}" y1="${top - 4}" x2="${xx}" y2="${H - 40}" stroke="#ddd"/>`);
-    out.push(`<text x="${xx}" y="${H - 26}" text-anchor="middle" fill="#555">${ns >= 1000 ? `${ns / 1000} µs` : `${ns} ns`}</text>`);
-  }
-  rows.forEach((s, i) => {
-    const y = top + i * (barH + gap);
-    const w = Math.max(1, x(s.modelledNsPerCall) - left);
-    out.push(`<text x="${left - 8}" y="${y + barH - 5}" text-anchor="end">${esc(`${s.config.replace("--mode ", "")} (${s.arch})`)}</text>`);
-    out.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color[s.arch] ?? "#888"}"/>`);
-    out.push(`<text x="${(left + w + 6).toFixed(1)}" y="${y + barH - 5}">${s.modelledNsPerCall.toFixed(0)} ns</text>`);
-  });
-  out.push(`<text x="${W / 2}" y="${H - 8}" text-anchor="middle" fill="#555">nanoseconds per call (blue: arm64, orange: x86-64)</text>`, "</svg>", "");
-  return out.join("\n");
+    ...out,
+    "</svg>",
+    "",
+  ].join("\n");
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
