@@ -8,8 +8,9 @@
  * --record: run the oracles (native for x86-64; `qemu-aarch64 -L <sysroot>` for arm64) twice each and write the
  * recordings. --oracle: re-run the oracles and compare them with the recordings too. Without either, every
  * recording runs under uabi (sysroot laid over the host's /, as qemu's -L does): the corpus programs under every
- * mechanism the kernel supports, the Debian programs under direct and bounce (every mechanism with --full).
- * An ISA whose programs or oracle are missing here is skipped and said so. Exit 1 on any difference.
+ * mechanism the kernel supports, the Debian programs under direct (every mechanism with --full).
+ * An ISA whose programs or oracle are missing here is skipped and said so. Runs in KNOWN_FAILING are reported as
+ * known; exit 1 on any other difference, and on a known failure that now passes.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -182,13 +183,20 @@ function debianSets(): RunSet[] {
   });
 }
 
+/** Runs that fail for a reason outside the loader and the kernel, per "<set>/<run id>" (any mechanism). */
+const KNOWN_FAILING: Readonly<Record<string, string>> = {
+  "debian-arm64/sed": "isa-arm64: LDR (register) with a 64-bit index does not wrap (Xm << amount) modulo 2^64 (LDST_REGOFF), so sed's table load faults at base + 2^64",
+  "debian-arm64/grep": "isa-arm64: the same LDST_REGOFF wrap (grep's c-stack handler reports the SIGSEGV as 'program error' and aborts)",
+  "debian-arm64/grep-count-none": "isa-arm64: the same LDST_REGOFF wrap",
+};
+
 const rel = (p: string) => (p.startsWith(REPO) ? p.slice(REPO.length + 1) : p);
 
 function main(): number {
   const t0 = performance.now();
   const sets = [...corpusSets(), ...debianSets()];
   const modes = supportedModes();
-  let failures = 0, passed = 0;
+  let failures = 0, passed = 0, knownCount = 0;
   const perSet: string[] = [];
   for (const set of sets) {
     const runs = set.runs.filter((r) => ONLY.length === 0 || ONLY.includes(r.id));
@@ -239,7 +247,7 @@ function main(): number {
           failures++;
         }
       }
-      for (const mode of set.allModes ? modes : modes.filter((m) => m === "direct" || m === "bounce")) {
+      for (const mode of set.allModes ? modes : modes.filter((m) => m === "direct")) {
         total++;
         let problem = "";
         try {
@@ -249,8 +257,15 @@ function main(): number {
         } catch (e) {
           problem = `host exception: ${e instanceof Error ? e.message : String(e)}`;
         }
-        if (problem) {
+        const known = KNOWN_FAILING[`${set.name}/${r.id}`];
+        if (problem && known) {
+          knownCount++;
+          console.log(`known ${set.name}/${r.id} --mode ${mode}: ${known}`);
+        } else if (problem) {
           console.log(`FAIL ${set.name}/${r.id} --mode ${mode}: ${problem}`);
+          failures++;
+        } else if (known) {
+          console.log(`NOW PASSES ${set.name}/${r.id} --mode ${mode}: remove it from KNOWN_FAILING in scripts/dynamic/check.ts`);
           failures++;
         } else {
           ok++;
@@ -263,7 +278,7 @@ function main(): number {
     perSet.push(`${set.name} ${ok}/${total} (${runs.length} runs of ${programs} programs)`);
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
-  if (!RECORD) console.log(`dynamic programs under uabi: ${passed} runs match; ${perSet.join("; ")}; mechanisms ${modes.join(", ")}; ${secs} s`);
+  if (!RECORD) console.log(`dynamic programs under uabi: ${passed} runs match, ${knownCount} known failures, ${failures} new problems; ${perSet.join("; ")}; mechanisms ${modes.join(", ")}${FULL ? "" : " (Debian programs: direct)"}; ${secs} s`);
   return failures === 0 ? 0 : 1;
 }
 
