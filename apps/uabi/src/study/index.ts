@@ -73,7 +73,9 @@ export function studyReport(o: StudyOptions = {}): StudyReport {
   const pool = spec.split(",").some((p) => p.trim().startsWith("host")) ? [...allWorkloads(), ...hostBenchWorkloads()] : allWorkloads();
   const ws = selectWorkloads(spec, pool).filter((w) => arches.includes(w.arch));
   const cells: StudyCell[] = [];
-  for (const w of ws) {
+  for (const [i, w] of ws.entries()) {
+    // Say what runs before it runs: a workload under every configuration can take a while.
+    o.onProgress?.(`(${i + 1}/${ws.length}) ${w.id} under ${configs.map((c) => c.id).join(", ")}…`);
     const direct = observe(w, configs[0]!, { profile, ...(o.maxInstructions ? { maxInstructions: o.maxInstructions } : {}) });
     for (const c of configs) {
       const run = c.id === "direct" ? direct : observe(w, c, { profile, ...(o.maxInstructions ? { maxInstructions: o.maxInstructions } : {}) });
