@@ -215,7 +215,9 @@ class Gen {
     this.usesFlags = true;
     this.known = { op, sz };
     if (this.firstSet < 0) this.firstSet = this.k;
-    return `fop = ${op}; fsz = ${sz}; fd = ${d}; fdh = ${dh}; fs = ${s}; fsh = ${sh}; fr = ${r}; frh = ${rh}; fcin = ${cin};`;
+    const set: [string, string][] = [["fop", `${op}`], ["fsz", `${sz}`], ["fd", d], ["fdh", dh], ["fs", s], ["fsh", sh], ["fr", r], ["frh", rh], ["fcin", cin]];
+    // A field the operation keeps (its old value) needs no assignment.
+    return set.filter(([f, v]) => f !== v).map(([f, v]) => `${f} = ${v};`).join(" ");
   }
 
   /** Flag-local writeback expression (a statement). */
@@ -507,6 +509,28 @@ class Gen {
         if (e === null) return null;
         // The condition is evaluated before the store may fault (it only reads flags).
         return `{ ${this.mayFault()} const v = ${c} ? 1 : 0; ${this.wrMem(8, e, "v", "0")} }`;
+      }
+      case "cbw": // cltq / cwtl
+        if (sz === 64) {
+          this.written.add(0);
+          return `${this.h(0)} = ${this.l(0)} >> 31;`;
+        }
+        if (sz === 32) return this.wrReg(32, 0, 0, `((${this.l(0)} << 16) >> 16)`, "0");
+        return null;
+      case "cwd": // cqto / cltd
+        if (sz === 64) return `{ const s = ${this.h(0)} >> 31; ${this.wrReg(64, 2, 2, "s", "s")} }`;
+        if (sz === 32) return this.wrReg(32, 2, 2, `(${this.l(0)} >> 31)`, "0");
+        return null;
+      case "not":
+      case "neg": {
+        if (sz === 16) return null;
+        const rd = this.rdE(i, sz, "a", "ah", true);
+        if (rd === null) return null;
+        const wr = i.mod === 3 ? this.wrReg(sz, i.rm, i.rmb, "r", "rh") : this.wrMem(sz, "ea", "r", "rh");
+        if (key === "not") return `{ ${rd} const r = ~a; const rh = ~ah; ${wr} }`;
+        const m = sz === 8 ? "& 0xff" : "| 0";
+        const calc = sz === 64 ? "const r = -a | 0; const rh = (-ah - (a !== 0 ? 1 : 0)) | 0;" : `const r = (-a) ${m}; const rh = 0;`;
+        return `{ ${rd} ${calc} ${wr} ${this.setFlags(FL_SUB, sz, "0", "0", "a", "ah", "r", "rh", "0")} }`;
       }
       case "nop":
       case "endbr":

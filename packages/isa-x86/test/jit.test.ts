@@ -106,6 +106,7 @@ describe("translating tier = interpreter", () => {
     a.bind(loop);
     a.mov("rbx", "rax").shl("rbx", 13).xor("rax", "rbx").mov("rbx", "rax").shr("rbx", 7).xor("rax", "rbx");
     a.sar("rbx", 33).add("rdx", "rbx").adc("edx", 0).movzx("r8d", "al").add(mem({ base: "rsi", index: "r8", scale: 1, size: 8 }), "al");
+    a.neg(mem({ base: "rsi", disp: 8, size: 64 })).not(mem({ base: "rsi", disp: 16, size: 32 })).neg("r12d").not("r13").cqo().cdq();
     a.call(fn).cmp("r9b", "dl").set("b", "r10b").cmov("l", "r11", "rax").sub("ecx", 1).j("g", skip).nop();
     a.bind(skip).test("ecx", "ecx").j("ne", loop);
     a.int3();
