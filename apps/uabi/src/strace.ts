@@ -126,10 +126,11 @@ interface SummaryRow {
   errors: number;
   entries: number;
   ns: number;
-  paths: Map<string, number>;
+  /** Per path mark: calls and modelled nanoseconds. */
+  paths: Map<string, { calls: number; ns: number }>;
 }
 
-/** strace -c's table, with two more columns: kernel entries and the path marks with their counts. */
+/** strace -c's table, with two more columns: kernel entries, and per path mark its calls and modelled microseconds. */
 export function formatSummary(rows: ReadonlyMap<string, SummaryRow>): string {
   const dash = "------ ----------- ----------- --------- --------- ---------------- -------- -----";
   const total: SummaryRow = { calls: 0, errors: 0, entries: 0, ns: 0, paths: new Map() };
@@ -141,7 +142,7 @@ export function formatSummary(rows: ReadonlyMap<string, SummaryRow>): string {
   }
   const line = (name: string, r: SummaryRow) => {
     const pct = total.ns > 0 ? (100 * r.ns) / total.ns : 0;
-    const paths = [...r.paths].map(([m, n]) => `${m}×${n}`).join(" ");
+    const paths = [...r.paths].map(([m, p]) => `${m}×${p.calls} ${(p.ns / 1e3).toFixed(3)}us`).join(" ");
     return [
       pct.toFixed(2).padStart(6), (r.ns / 1e9).toFixed(6).padStart(11), (r.ns / 1000 / Math.max(r.calls, 1)).toFixed(3).padStart(11),
       String(r.calls).padStart(9), (r.errors ? String(r.errors) : "").padStart(9), name.padEnd(16), String(r.entries).padStart(8), paths,
@@ -190,7 +191,8 @@ export function attachStrace(
       if (c.result !== undefined && c.result < 0 && c.result >= -4095) r.errors++;
       r.entries += entries;
       r.ns += ns;
-      r.paths.set(c.mark, (r.paths.get(c.mark) ?? 0) + 1);
+      const p = r.paths.get(c.mark) ?? { calls: 0, ns: 0 };
+      r.paths.set(c.mark, { calls: p.calls + 1, ns: p.ns + ns });
     }
     // strace -T has no time for a call that did not return (`= ?`).
     return o.times && c.result !== undefined ? formatCallTime(ns) : undefined;
