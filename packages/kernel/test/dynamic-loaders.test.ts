@@ -26,6 +26,8 @@ const TARGETS: Target[] = [
   { target: "x86_64-glibc-dynamic", sysroot: "/", interp: "/lib64/ld-linux-x86-64.so.2", etDynBase: 0x555555554000, glibc: true },
   { target: "x86_64-musl-dynamic", sysroot: "/", interp: "/lib/ld-musl-x86_64.so.1", etDynBase: 0x555555554000, glibc: false },
   { target: "aarch64-glibc-dynamic", sysroot: "/usr/aarch64-linux-gnu", interp: "/lib/ld-linux-aarch64.so.1", etDynBase: 0xaaaaaaaa0000, glibc: true },
+  // musl:arm64 unpacked by scripts/dynamic/fetch-debs.sh (not committed: skipped until fetched).
+  { target: "aarch64-musl-dynamic", sysroot: join(REPO, ".cache/dynamic/musl-arm64/root"), interp: "/lib/ld-musl-aarch64.so.1", etDynBase: 0xaaaaaaaa0000, glibc: false },
 ];
 
 interface Recording {
