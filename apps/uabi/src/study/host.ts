@@ -213,6 +213,11 @@ export interface HostFigure {
   measuredOverheadNs: number | null;
   /** predicted ÷ measured added time; null when the measured overhead is within the noise (see `note`). */
   predictedOverMeasured: number | null;
+  /** The fastest run, its added time over the fastest direct run, and predicted ÷ that: the calibration's own
+   * convention (its primitives are the best of many batches), beside the medians. Null where the median's is. */
+  bestNs: number;
+  bestOverheadNs: number | null;
+  predictedOverBest: number | null;
   note: string;
 }
 
@@ -245,6 +250,8 @@ export function hostFigures(ws: readonly Workload[], native: NativeRunResult, mo
         else if (measuredOverheadNs <= iqr) note = "within noise: overhead under the direct runs' spread";
         else pm = predictedOverheadNs / measuredOverheadNs;
       }
+      const best = Math.min(...rs.map((r) => r.ns));
+      const bestOverheadNs = mech === "direct" ? null : best - Math.min(...directRuns.map((r) => r.ns));
       const calls = mech === "sud" || mech === "seccomp" ? median(rs.map((r) => r.calls)) : mech === "ptrace" ? median(rs.map((r) => r.stops)) / 2 : null;
       out.push({
         workload: w.id, mechanism: mech, medianNs: Math.round(med), samplesNs: rs.map((r) => r.ns), runs: rs.length,
@@ -255,7 +262,8 @@ export function hostFigures(ws: readonly Workload[], native: NativeRunResult, mo
         measuredRatio: direct > 0 ? med / direct : null,
         predictedOverheadNs: predictedOverheadNs === null ? null : Math.round(predictedOverheadNs),
         measuredOverheadNs: measuredOverheadNs === null ? null : Math.round(measuredOverheadNs),
-        predictedOverMeasured: pm, note,
+        predictedOverMeasured: pm, bestNs: best, bestOverheadNs,
+        predictedOverBest: pm !== null && bestOverheadNs !== null && bestOverheadNs > 0 ? predictedOverheadNs! / bestOverheadNs : null, note,
       });
     }
   });

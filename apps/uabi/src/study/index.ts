@@ -170,8 +170,8 @@ export function formatStudy(r: StudyReport): string {
 
 /**
  * The host table: per workload, the native direct median and calls (native/modelled); per mechanism, the added
- * time measured and modelled (µs) and modelled ÷ measured (`·` where the measured overhead is within the noise or
- * the run is short), `!` when the outputs differed from direct.
+ * time measured and modelled (µs), modelled ÷ measured (`·` where the measured overhead is within the noise or
+ * the run is short) from the medians and from the fastest runs, `!` when the outputs differed from direct.
  */
 export function formatHost(fs: readonly HostFigure[]): string[] {
   const mechs = ["sud", "seccomp", "ptrace"] as const;
@@ -185,17 +185,19 @@ export function formatHost(fs: readonly HostFigure[]): string[] {
     for (const m of mechs) {
       const f = get(w, m);
       const bad = f && !f.sameAsDirect ? "!" : "";
-      cols.push(f ? `${us(f.measuredOverheadNs)}${bad}` : "—", f ? us(f.predictedOverheadNs) : "—", f?.predictedOverMeasured == null ? "·" : f.predictedOverMeasured.toFixed(2));
+      cols.push(f ? `${us(f.measuredOverheadNs)}${bad}` : "—", f ? us(f.predictedOverheadNs) : "—", f?.predictedOverMeasured == null ? "·" : f.predictedOverMeasured.toFixed(2),
+        f?.predictedOverBest == null ? "·" : f.predictedOverBest.toFixed(2));
     }
     return cols;
   });
-  const head = ["workload", "direct ms", "exec ms", "calls n/m", ...mechs.flatMap((m) => [`${m} +µs`, "model +µs", "m÷n"])];
+  const head = ["workload", "direct ms", "exec ms", "calls n/m", ...mechs.flatMap((m) => [`${m} +µs`, "model +µs", "m÷n", "best"])];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cs: string[]) => `  ${cs.map((c, i) => (i === 0 ? pad(c, widths[i]!) : c.padStart(widths[i]!))).join("  ")}`;
   const same = fs.every((f) => f.sameAsDirect);
   return [
     "Host, measured: native medians; +µs = added time over direct (measured, then modelled); m÷n = modelled ÷ measured",
-    "added time; calls n/m = calls reflected natively / the program's calls in the simulation; exec = the kernel's execve",
+    "added time (· = within the noise or short); best = the same from the fastest runs (the calibration's convention);",
+    "calls n/m = calls reflected natively / the program's calls in the simulation; exec = the kernel's execve",
     line(head), ...rows.map(line),
     same ? "Outputs under every mechanism identical to the direct run (stdout, stderr, exit status)." : "! = outputs differed from the direct run.",
   ];
