@@ -21,7 +21,7 @@ const lines = [
   "| workload | calls | direct ms | exec ms | SUD +ms measured / modelled | seccomp +ms | ptrace +ms | SUD m÷n | seccomp m÷n | ptrace m÷n |",
   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ];
-for (const w of [...new Set(figs.map((f) => f.workload))]) {
+for (const w of new Set(figs.map((f) => f.workload))) {
   const d = get(w, "direct");
   const add = (m: string) => `${ms(get(w, m)?.measuredOverheadNs)} / ${ms(get(w, m)?.predictedOverheadNs)}`;
   lines.push(`| ${w.replace(/^host:/, "")} | ${get(w, "sud")?.nativeCalls ?? "—"} | ${ms(d?.medianNs)} | ${ms(get(w, "exec")?.medianNs)} | ${add("sud")} | ${add("seccomp")} | ${add("ptrace")} | ${ratio(w, "sud")} | ${ratio(w, "seccomp")} | ${ratio(w, "ptrace")} |`);
