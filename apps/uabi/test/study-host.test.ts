@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { allWorkloads, formatHost, hostUnavailable, parseReflectorOutput, selectWorkloads, STUDY_SCHEMA_VERSION, type StudyReport } from "../src/study/index.js";
 import { hostFigures, median, runNative } from "../src/study/host.js";
 import { spawnSync } from "node:child_process";
+import { main, type Io } from "../src/cli.js";
 
 const DIR = fileURLToPath(new URL("../../../fixtures/study/host/", import.meta.url));
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json"));
@@ -132,5 +133,26 @@ describe.runIf(hostUnavailable() === null && cc)("uabi study --host: the reflect
     // glibc's pthread_create under SUD/seccomp: clone3 refused, clone with a new stack through the trampoline.
     const thr = r.runs.find((x) => ws[x.workload]!.id.includes("threads") && x.mechanism === "sud")!;
     expect(thr.flags).toEqual(expect.arrayContaining(["clone3-enosys", "clone-new-stack"]));
+  }, 120_000);
+});
+
+describe("uabi study --host: the command line", () => {
+  const run = async (...argv: string[]) => {
+    let out = "", err = "";
+    const dec = (d: string | Uint8Array) => (typeof d === "string" ? d : new TextDecoder().decode(d));
+    const io: Io = { stdout: { write: (d) => void (out += dec(d)) }, stderr: { write: (d) => void (err += dec(d)) }, stdin: new Uint8Array() };
+    return { code: await main(argv, io), out, err };
+  };
+  it("--rounds and --cc belong to --host; --rounds must be a positive integer", async () => {
+    expect((await run("study", "--rounds", "3")).code).toBe(2);
+    expect((await run("study", "--cc", "gcc")).err).toContain("--host");
+    expect((await run("study", "--host", "--rounds", "0")).err).toContain("--rounds");
+  });
+  it.runIf(hostUnavailable() === null && cc)("runs a program natively and prints the host table", async () => {
+    const r = await run("study", "--host", "--workloads", "x86_64-musl/hello-O2", "--rounds", "2");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Host, measured");
+    expect(r.out).toMatch(/corpus:x86_64-musl\/hello-O2 +\d+\.\d\d +\d+\.\d\d +\d+\/\d+/);
+    expect(r.out).toContain("identical to the direct run");
   }, 120_000);
 });
