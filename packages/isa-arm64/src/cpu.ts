@@ -32,7 +32,7 @@ interface Block {
   readonly ws: number[];
   /** False once its page was written, unmapped, reprotected or flushed (a translated region checks it). */
   valid: boolean;
-  /** Entries by the run loop, until it is translated. */
+  /** Instructions run through the run loop's entries, until it is translated. */
   hits: number;
   /** The translated region entered here (undefined: not translated yet). */
   fn: RegionFn | undefined;
@@ -43,7 +43,12 @@ interface Block {
 const MAX_BLOCK = 64;
 /** Blocks of one translated region at most. */
 const MAX_REGION = 24;
-const DEFAULT_JIT_THRESHOLD = 16;
+/**
+ * Instructions a block runs (entries × length) before it is translated. V8 compiles a region in a
+ * few milliseconds, the time the interpreter needs for some 10^5 instructions, so only code that
+ * keeps running pays for it; straight-line code run a few hundred times stays interpreted.
+ */
+const DEFAULT_JIT_THRESHOLD = 50_000;
 
 /**
  * Words after which a block must end: every branch (b, bl, b.cond, cbz, tbz, br/blr/ret),
@@ -72,7 +77,7 @@ export interface Arm64CpuOptions {
    * the guest registers in locals. Default on; `false` keeps every instruction in the interpreter.
    */
   jit?: boolean;
-  /** Block entries before translation (default 16). */
+  /** Instructions a block runs (entries × length) before it is translated (default 50 000). */
   jitThreshold?: number;
 }
 
@@ -142,7 +147,7 @@ export class Arm64Cpu implements Cpu {
   ) {
     this.counterFrequency = options.counterFrequency ?? 1_000_000_000;
     this.counterFn = options.counter ?? (() => BigInt(this.counters.instructions));
-    this.jit = options.jit ?? false;
+    this.jit = options.jit ?? true;
     this.jitThreshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
     this.unsubscribe = mem.onCodeInvalidated((first, last) => this.invalidate(first, last));
   }
@@ -297,7 +302,7 @@ export class Arm64Cpu implements Cpu {
         const len = hs.length;
         if (this.jit && len <= budget - n) {
           let fn = b.fn;
-          if (fn === undefined && ++b.hits >= this.jitThreshold) fn = this.translateAt(b);
+          if (fn === undefined && (b.hits += len) >= this.jitThreshold) fn = this.translateAt(b);
           if (fn !== undefined) {
             n += fn(this, budget - n, !(this.watchLo <= b.rhi && this.watchHi > b.rlo));
             pc = this.pc;
@@ -340,7 +345,7 @@ export class Arm64Cpu implements Cpu {
    * Translate the region entered at `b`: it and the cached, valid blocks it reaches by constant branches
    * (breadth first, at most MAX_REGION).
    */
-  private translateAt(b: Block): RegionFn {
+  private translateAt(b: Block): RegionFn | undefined {
     const blocks: Block[] = [b];
     const seen = new Set([b.start]);
     for (let i = 0; i < blocks.length && blocks.length < MAX_REGION; i++) {
@@ -348,10 +353,16 @@ export class Arm64Cpu implements Cpu {
         if (seen.has(t) || blocks.length >= MAX_REGION) continue;
         seen.add(t);
         const nb = this.pages.get(Math.floor(t / PAGE_SIZE))?.[(t & (PAGE_SIZE - 1)) >>> 2];
-        if (nb?.valid) blocks.push(nb);
+        // Only blocks that ran a fair share: cold paths would cost compile time for nothing.
+        if (nb?.valid && nb.hits >= this.jitThreshold / 8) blocks.push(nb);
       }
     }
-    const { fn, source } = translate(blocks);
+    const t = translate(blocks);
+    if (!t) {
+      b.hits = -Infinity; // not worth translating: stay in the interpreter
+      return undefined;
+    }
+    const { fn, source } = t;
     b.fn = fn;
     b.rlo = Math.min(...blocks.map((x) => x.start));
     b.rhi = Math.max(...blocks.map((x) => x.start));

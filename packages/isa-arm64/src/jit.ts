@@ -141,6 +141,9 @@ class Gen {
   pc = 0;
   n = 0;
   readonly consts: string[] = [];
+  /** Instructions translated, and run through their handler. */
+  native = 0;
+  inlined = 0;
   readonly index = new Map<number, number>();
 
   constructor(readonly blocks: readonly RegionBlock[]) {
@@ -164,6 +167,8 @@ class Gen {
     if (d === 33 || d === 31) return "";
     this.used.add(d);
     this.written.add(d);
+    // Direct assignments unless the high half reads the low half being replaced.
+    if (!new RegExp(`\\bl${d}\\b`).test(hi)) return `{ l${d} = (${lo}) | 0; h${d} = (${hi}) | 0; }`;
     return `{ const sv_ = ${lo}, sw_ = ${hi}; l${d} = sv_ | 0; h${d} = sw_ | 0; }`;
   }
   /** Slot d as an address (the interpreter's addrOf). */
@@ -602,7 +607,9 @@ class Gen {
     const j = this.index.get(t);
     if (j === undefined) return `{ nx = ${t}; ${this.leave(this.n)} }`;
     const nj = this.blocks[j]!.hs.length;
-    return `{ done += ${this.n}; if (loopOk && B[${j}].valid && done + ${nj} <= left) { bi = ${j}; continue run; } nx = ${t}; break run; }`;
+    // A self-loop continues its own host loop; other blocks of the region go through the dispatch switch.
+    const go = j === this.bi ? `continue b${j};` : `bi = ${j}; continue run;`;
+    return `{ done += ${this.n}; if (loopOk && B${j}.valid && done + ${nj} <= left) { ${go} } nx = ${t}; break run; }`;
   }
 
   /** Code for a block-ending branch, or null to run its handler. */
@@ -699,10 +706,13 @@ class Gen {
           if (code !== null && last) code += ` ${this.exitTo(pc + 4)}`;
         }
       }
-      if (code === null) code = this.inline(d, k, last);
+      if (code === null) {
+        code = this.inline(d, k, last);
+        this.inlined++;
+      } else this.native++;
       parts.push(`/* ${pc.toString(16)} ${d?.row.name ?? "?"} */ ${code}`);
     }
-    return `case ${bi}: {\n${parts.join("\n")}\n}`;
+    return `case ${bi}: b${bi}: for (;;) {\n${parts.join("\n")}\n}`;
   }
 
   source(): string {
@@ -716,7 +726,7 @@ class Gen {
     const body = cases.join("\n").replaceAll("@WBALL@", wbAll);
     const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
     const fdecl = F ? "let fk = 0, fa = 0, fah = 0, fb = 0, fbh = 0, fr = 0, frh = 0, fN = cpu.fN, fZ = cpu.fZ, fC = cpu.fC, fV = cpu.fV;" : "";
-    const consts = this.consts.length ? `const ${this.consts.join(", ")};` : "";
+    const consts = `const ${this.blocks.map((_b, j) => `B${j} = B[${j}]`).concat(this.consts).join(", ")};`;
     return `${consts}
 return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;
@@ -758,10 +768,15 @@ export function successors(b: RegionBlock): number[] {
   }
 }
 
-/** Translate a region: `blocks[0]` is the entry, the others blocks it reaches by constant branches. */
-export function translate(blocks: readonly RegionBlock[]): { fn: RegionFn; source: string } {
+/**
+ * Translate a region: `blocks[0]` is the entry, the others blocks it reaches by constant branches.
+ * Undefined when most of its instructions would only call their handlers (FP/SIMD-heavy code): V8's
+ * compile time would then buy nothing over the interpreter.
+ */
+export function translate(blocks: readonly RegionBlock[]): { fn: RegionFn; source: string } | undefined {
   const g = new Gen(blocks);
   const source = g.source();
+  if (g.inlined > g.native) return undefined;
   const fn = new Function("B", "JX", source)(blocks, JX) as RegionFn;
   return { fn, source };
 }

@@ -49,7 +49,7 @@ class Recorder implements Cpu {
 }
 
 function both(run: (opts: Arm64CpuOptions) => string[]): { interp: string[]; jit: string[] } {
-  return { interp: run({ jit: false }), jit: run({ jit: true, jitThreshold: 2 }) };
+  return { interp: run({ jit: false }), jit: run({ jit: true, jitThreshold: 48 }) };
 }
 function expectSameLogs(a: string[], b: string[]): void {
   expect(b.length).toBe(a.length);
@@ -128,7 +128,7 @@ function arithmeticLoop(): Uint8Array {
   return a.finish();
 }
 
-const JIT: Arm64CpuOptions = { jit: true, jitThreshold: 2 };
+const JIT: Arm64CpuOptions = { jit: true, jitThreshold: 48 };
 const INTERP: Arm64CpuOptions = { jit: false };
 
 describe("translating tier = interpreter on hand-written programs", () => {
