@@ -86,6 +86,23 @@ for (const t of TARGETS) {
       expect(exitStatus).toBe(42);
     });
 
+    it.runIf(t.glibc)("the auxv glibc's loader reads (LD_SHOW_AUXV): AT_BASE the interpreter, AT_ENTRY and AT_PHDR the program", () => {
+      const dir = join(REPO, "fixtures/corpus/bin", t.target);
+      const elf = new Uint8Array(readFileSync(join(dir, "exit42-O2")));
+      const v = new DataView(elf.buffer, elf.byteOffset);
+      let out = "";
+      const k = new Kernel({ root: rootOf(t), stdout: (b) => { out += new TextDecoder().decode(b); } });
+      const proc = k.spawn(elf, { argv: ["./exit42-O2"], env: ["LD_SHOW_AUXV=1"], cwd: dir, path: join(dir, "exit42-O2") });
+      const interpStart = Math.min(...proc.mm.vmas.filter((m) => m.file && !m.name.endsWith("exit42-O2")).map((m) => m.start));
+      expect(k.run().exitStatus).toBe(42);
+      const aux = Object.fromEntries([...out.matchAll(/^(AT_\w+):\s+(\S+)$/gm)].map((m) => [m[1], m[2]]));
+      const hex = (n: number) => `0x${n.toString(16)}`;
+      expect(aux.AT_BASE).toBe(hex(interpStart));
+      expect(aux.AT_ENTRY).toBe(hex(t.etDynBase + Number(v.getBigUint64(24, true))));
+      expect(aux.AT_PHDR).toBe(hex(t.etDynBase + Number(v.getBigUint64(32, true))));
+      expect(aux.AT_SYSINFO_EHDR).toBe(hex(proc.vdsoBase));
+    });
+
     it("the clocks go through the vDSO (no clock syscall) and dl_iterate_phdr lists it", () => {
       const r = run(t, "dynamic-vdso-O2");
       expect([r.stdout, r.exitStatus]).toEqual([r.rec.stdout, r.rec.exitStatus]);
