@@ -2,6 +2,7 @@
  * How threads and processes end: exit(2) of one thread (clear_child_tid wake, robust futexes), exit_group or a
  * fatal signal taking every thread, the zombie left for wait4, children reparented, SIGCHLD to the parent.
  */
+import { RLIMIT } from "@uabi/uapi";
 import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD } from "./signal.js";
 import type { KernelServices } from "./services.js";
 import type { ExitInfo, Process, Thread } from "./task.js";
@@ -47,6 +48,8 @@ export class Lifecycle {
   /** exit_group or a fatal signal: every thread goes, then the process becomes a zombie for its parent. */
   exitProcess(p: Process, e: ExitInfo): void {
     if (!p.alive) return;
+    // A core is written, and WCOREDUMP / CLD_DUMPED reported, only when RLIMIT_CORE allows one (do_coredump).
+    if (e.core && !((p.rlimits[RLIMIT.CORE]?.[0] ?? 0n) > 0n)) e = { ...e, core: false };
     p.lastExit = e;
     for (const t of p.threads.slice() /* exitThread mutates the list */) this.exitThread(t);
     if (p.alive) this.finishProcess(p, e);
