@@ -30,7 +30,8 @@
  * instructions the mechanism allows) and writes the result into the ucontext. What a signal-frame reflection
  * cannot carry is handled here as uabi's libkernel would need to (see the handler): rt_sigreturn (re-issued on
  * the program's own stack), rt_sigprocmask (applied to the frame's saved mask, SIGSYS never blocked), clone with a
- * new stack (the child starts in a stub trampoline that restores the program's registers), vfork and CLONE_VM
+ * new stack (the child starts in a stub trampoline that restores the program's registers), a child of any clone
+ * switching SUD on for itself (it is not inherited), vfork and CLONE_VM
  * without a stack (run as fork), clone3 (ENOSYS: glibc falls back to clone), sigaltstack (written into the
  * frame's uc_stack, or the handler's sigreturn would undo it), rt_sigaction(SIGSYS) (kept virtual), execve
  * (refused: a userland exec of the new image is not built; flagged).
@@ -86,7 +87,7 @@ __asm__(".text\n"
          * the child's stack). */
         ".globl refl_stub_clone\nrefl_stub_clone:\n  syscall\n  test %rax, %rax\n  jz 1f\n  ret\n"
         "1:\n  mov $14, %eax\n  mov $2, %edi\n  lea 184(%r12), %rsi\n  xor %edx, %edx\n  mov $8, %r10d\n  syscall\n"
-        /* SUD is not inherited by a new thread (observed on 6.18): re-arm it when the slot says so (slot[24]) */
+        /* SUD is not inherited by a new thread (see rearm_sud): re-arm it when the slot says so (slot[24]) */
         "  cmpq $0, 192(%r12)\n  je 2f\n  mov $157, %eax\n  mov $59, %edi\n  mov $1, %esi\n  mov 200(%r12), %rdx\n"
         "  mov $4096, %r10d\n  xor %r8d, %r8d\n  syscall\n2:\n"
         "  mov 0(%r12), %r8\n  mov 8(%r12), %r9\n  mov 16(%r12), %r10\n  mov 24(%r12), %r11\n  mov 40(%r12), %r13\n"
@@ -161,6 +162,12 @@ static long clone_new_stack(greg_t *g, uint64_t mask) {
   return ret;
 }
 
+/* SUD is per task and a child does not inherit it (observed on 6.18 for forked children and threads alike): the
+ * child of a reflected fork switches it on for itself before it returns to the program. */
+static void rearm_sud(void) {
+  if (sud_mode) sys6(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, STUB_ADDR, STUB_LEN, 0, 0);
+}
+
 static void on_sigsys(int sig, siginfo_t *si, void *ucv) {
   (void)sig;
   ucontext_t *uc = ucv;
@@ -193,6 +200,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv) {
   case SYS_vfork: /* the child would return through this handler on the parent's stack */
     __atomic_fetch_or(&sh->flags, FLAG_VFORK, __ATOMIC_RELAXED);
     ret = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (ret == 0) rearm_sud();
     break;
   case SYS_clone:
     if (a1) {
@@ -201,8 +209,10 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucv) {
     } else if (a0 & CLONE_VM) {
       __atomic_fetch_or(&sh->flags, FLAG_VFORK, __ATOMIC_RELAXED);
       ret = sys6(SYS_clone, a0 & ~(long)(CLONE_VM | CLONE_VFORK), 0, a2, a3, a4, a5);
+      if (ret == 0) rearm_sud();
     } else {
       ret = sys6(nr, a0, a1, a2, a3, a4, a5);
+      if (ret == 0) rearm_sud();
     }
     break;
   case SYS_execve:
