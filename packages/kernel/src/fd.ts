@@ -85,6 +85,7 @@ export class OpenFile {
       if ((flags & O_ACCMODE) === O_RDONLY) node.readers++;
       else node.writers++;
     }
+    if (node instanceof FileNode) node.opens++;
   }
   get readable(): boolean {
     return (this.flags & O_ACCMODE) !== O_WRONLY;
@@ -96,6 +97,10 @@ export class OpenFile {
   release(): void {
     dropLocks(this.node, this); // OFD locks go with the open file (locks_remove_file)
     if (isSpecial(this.node)) this.node.releaseFile?.(this);
+    if (this.node instanceof FileNode) {
+      this.node.opens--;
+      this.node.dropIfUnused();
+    }
     if (this.node instanceof Pipe) {
       if ((this.flags & O_ACCMODE) === O_RDONLY) this.node.readers--;
       else this.node.writers--;
@@ -153,9 +158,9 @@ export class OpenFile {
     if (node instanceof FileNode) {
       if (this.flags & O_APPEND) this.pos = node.size;
       if (this.pos + data.length > Number.MAX_SAFE_INTEGER) return -EOVERFLOW;
-      node.write(this.pos, data);
-      this.pos += data.length;
-      return data.length;
+      const n = node.write(this.pos, data);
+      if (n > 0) this.pos += n;
+      return n;
     }
     if (node instanceof CharDevNode) return node.device.write(data);
     if (node instanceof Pipe) {
@@ -180,10 +185,7 @@ export class OpenFile {
 
   pwrite(pos: number, data: Uint8Array): number {
     if (!this.writable) return -EBADF;
-    if (this.node instanceof FileNode) {
-      this.node.write(pos, data);
-      return data.length;
-    }
+    if (this.node instanceof FileNode) return this.node.write(pos, data);
     if (this.node instanceof DirNode) return -EISDIR;
     return -ESPIPE;
   }

@@ -48,11 +48,12 @@ function stdinDevice(k: KernelServices): CharDevice {
 export function buildFilesystem(k: KernelServices): CharDevNode[] {
   const v = k.vfs;
   const tty = !!k.opts.tty;
-  const sink = (f?: (d: Uint8Array) => void): CharDevice => ({
+  const sink = (f?: (d: Uint8Array) => void | number): CharDevice => ({
     read: () => "eof",
     write: (d) => {
-      f?.(d.slice());
-      return d.length;
+      // A host sink may answer how much it took, or -EPIPE when its reader is gone (the write then raises SIGPIPE).
+      const r = f?.(d.slice());
+      return typeof r === "number" ? r : d.length;
     },
     isTty: tty,
   });

@@ -29,7 +29,7 @@ import { Futexes } from "./futex.js";
 import { Lifecycle } from "./lifecycle.js";
 import { FRAME_VARIANTS, MECHANISM_MODES } from "./mechanisms/modes.js";
 import { MechanismState } from "./mechanisms/state.js";
-import type { AddressSpace } from "./mm.js";
+import { MemoryBudget, type AddressSpace } from "./mm.js";
 import { ADAPTERS, ProcessLoader, archOf } from "./process-setup.js";
 import { Rng } from "./rng.js";
 import { Scheduler } from "./scheduler.js";
@@ -68,6 +68,8 @@ export class Kernel implements KernelServices {
 
   readonly opts: KernelOptions;
   readonly memLimit: number;
+  readonly memoryBudget: MemoryBudget;
+  readonly maxTasks: number;
   readonly vfs: Vfs;
   readonly rng: Rng;
   readonly tracer: Tracer | undefined;
@@ -106,10 +108,15 @@ export class Kernel implements KernelServices {
     const quantum = opts.quantum ?? 2_000_000;
     this.memLimit = opts.memLimit ?? 1 << 30;
     if (!(quantum > 0) || !(maxInstructions > 0) || !(this.memLimit > 0)) throw new KernelUsageError("quantum, maxInstructions and memLimit must be positive");
+    this.memoryBudget = new MemoryBudget(opts.memBudget ?? Math.max(4 * 2 ** 30, this.memLimit));
+    this.maxTasks = opts.maxTasks ?? 512;
+    if (!(this.memoryBudget.limit > 0) || !(Number.isInteger(this.maxTasks) && this.maxTasks > 0)) throw new KernelUsageError("memBudget and maxTasks must be positive");
     this.clock = new KernelClock(opts.clock ?? "virtual", BigInt(opts.nsPerInstruction ?? 1), () => this.tasks.retired);
     this.rng = new Rng(opts.seed ?? 0);
     this.vfs = new Vfs(opts.root);
     this.vfs.now = () => this.clock.realtimeNs();
+    this.vfs.quota.limit = opts.tmpfsSize ?? 2 ** 30;
+    if (!(this.vfs.quota.limit > 0)) throw new KernelUsageError("tmpfsSize must be positive");
     this.tracer = opts.trace ? new Tracer(opts.trace) : undefined;
     this.signals = new Signals(this);
     this.lifecycle = new Lifecycle(this);

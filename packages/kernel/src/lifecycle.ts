@@ -60,6 +60,8 @@ export class Lifecycle {
     p.exit = e;
     tracer?.exit(p, e, tasks.everMultiTask);
     p.files.closeAll();
+    // exit_mm: a zombie holds no memory. The first process's pages stay readable to the host after the run.
+    p.mm.release(p !== tasks.root);
     for (const c of p.children) c.parent = tasks.root === p ? undefined : p.parent;
     const parent = p.parent;
     if (parent && parent.alive) {

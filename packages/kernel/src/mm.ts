@@ -52,11 +52,26 @@ const pageDown = (n: number) => Math.floor(n / PAGE_SIZE) * PAGE_SIZE;
 
 type Result = number; // >= 0 address/value, < 0 -errno
 
+/**
+ * The guest memory budget of a whole run, shared by every address space that joined it: mapped bytes over all
+ * processes stay under `limit` (mmap, brk, stack growth and fork answer ENOMEM beyond it), so a fork bomb or many
+ * processes each under their own limit cannot take the host's memory.
+ */
+export class MemoryBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
+
 export class AddressSpace {
   readonly mem: GuestMemory;
   /** Sorted, non-overlapping. */
   vmas: Vma[] = [];
-  mappedBytes = 0;
+  private mapped = 0;
+  private limit: number;
+  /** The run's budget this address space counts against (from exec's commit until the process is gone). */
+  private budget: MemoryBudget | undefined;
+  /** Processes using this address space (CLONE_VM without CLONE_THREAD, vfork): released with the last. */
+  users = 1;
   brkStart = 0;
   brkCur = 0;
   readonly mmapBase: number;
@@ -70,12 +85,49 @@ export class AddressSpace {
   constructor(
     readonly layout: AddressSpaceLayout,
     /** Maximum total mapped bytes (ENOMEM beyond it). */
-    public memLimit: number,
+    memLimit: number,
     mem?: GuestMemory,
   ) {
+    this.limit = memLimit;
     this.mem = mem ?? new GuestMemory();
     // mm/util.c mmap_base(): gap = clamp(RLIMIT_STACK + guard gap, 128 MiB, 5/6 TASK_SIZE); no randomisation.
     this.mmapBase = pageDown(layout.taskSize - 128 * 1024 * 1024);
+  }
+
+  get mappedBytes(): number {
+    return this.mapped;
+  }
+  set mappedBytes(n: number) {
+    if (this.budget) this.budget.used += n - this.mapped;
+    this.mapped = n;
+  }
+  /** The per-process limit, lowered to what the run's budget has left: every ENOMEM check sees both. */
+  get memLimit(): number {
+    const b = this.budget;
+    return b ? Math.min(this.limit, this.mapped + b.limit - b.used) : this.limit;
+  }
+  set memLimit(n: number) {
+    this.limit = n;
+  }
+  /** Whether `bytes` more fit the run's budget (fork asks before copying). */
+  budgetFits(bytes: number): boolean {
+    return !this.budget || this.budget.used + bytes <= this.budget.limit;
+  }
+  /** Count against `b` from now on (exec's commit). */
+  joinBudget(b: MemoryBudget): void {
+    this.budget = b;
+    b.used += this.mapped;
+  }
+  /**
+   * A process stopped using this address space; the last one gives its bytes back to the budget and, with
+   * `dropPages`, its pages back to the host (the VMA list stays for anyone still printing it).
+   */
+  release(dropPages = true): void {
+    if (--this.users > 0) return;
+    if (dropPages) this.mem.unmap(0, MAX_GUEST_ADDRESS - PAGE_SIZE);
+    if (!this.budget) return;
+    this.budget.used -= this.mapped;
+    this.budget = undefined;
   }
 
   // ------------------------------------------------------------------ queries
@@ -446,8 +498,9 @@ export class AddressSpace {
 
   /** fork: a deep copy of the VMAs and the memory. */
   clone(): AddressSpace {
-    const as = new AddressSpace(this.layout, this.memLimit, this.mem.clone());
+    const as = new AddressSpace(this.layout, this.limit, this.mem.clone());
     as.vmas = this.vmas.map((v) => ({ ...v }));
+    as.budget = this.budget; // the copy counts too (fork checked budgetFits first)
     as.mappedBytes = this.mappedBytes;
     as.brkStart = this.brkStart;
     as.brkCur = this.brkCur;

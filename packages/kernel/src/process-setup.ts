@@ -179,7 +179,12 @@ export class ProcessLoader {
       mm.mem.poke(vdsoBase, SIGRETURN_TRAMPOLINE);
       sigret = vdsoBase;
     }
+    // The new image must fit the run's memory budget once the old one (if no other process shares it) is given back.
+    const budget = this.k.memoryBudget;
+    if (budget.used - (p.mm.users === 1 ? p.mm.mappedBytes : 0) + mm.mappedBytes > budget.limit) throw new ExecError("too-big", "the image does not fit the run's memory budget");
     // Commit: from here on the old image is replaced.
+    p.mm.release();
+    mm.joinBudget(budget);
     const lifecycle = this.k.lifecycle;
     for (const other of p.threads.slice() /* reaping mutates the list */) if (other !== t) lifecycle.reapThread(other);
     p.threads = [t];

@@ -19,12 +19,17 @@ import type { TaskTable } from "./tasks.js";
 import type { Tracer } from "./trace.js";
 import type { KernelOptions, RunStats } from "./types.js";
 import type { Vfs } from "./vfs.js";
+import type { MemoryBudget } from "./mm.js";
 
 export interface KernelServices {
   readonly opts: KernelOptions;
   readonly stats: RunStats;
   /** Maximum mapped bytes per process. */
   readonly memLimit: number;
+  /** Mapped bytes over every process of the run (fork and growth answer ENOMEM beyond it). */
+  readonly memoryBudget: MemoryBudget;
+  /** Tasks (threads, and processes not yet reaped) the run may hold at once: fork/clone answer EAGAIN beyond it. */
+  readonly maxTasks: number;
   readonly vfs: Vfs;
   readonly rng: Rng;
   readonly tracer: Tracer | undefined;

@@ -18,6 +18,13 @@ export class TaskTable {
   /** More than one task has existed: trace lines carry `[pid N]` prefixes from then on (as strace -f). */
   everMultiTask = false;
 
+  /** Tasks that count against the run's task limit: live threads and zombies not yet reaped. */
+  get count(): number {
+    let n = this.threads.length;
+    for (const p of this.processes.values()) if (!p.alive && !p.reaped) n++;
+    return n;
+  }
+
   allocPid(): number {
     return this.nextPid++;
   }

@@ -26,9 +26,13 @@ export interface KernelOptions {
   extendedSeccompData?: boolean;
   /** Pin the vDSO's syscall sites: a jump into a vDSO syscall instruction with another number is killed (SIGSYS). */
   pinSyscalls?: boolean;
-  /** Guest stdout/stderr bytes go here (default: discarded). */
-  stdout?: (data: Uint8Array) => void;
-  stderr?: (data: Uint8Array) => void;
+  /**
+   * Guest stdout/stderr bytes go here (default: discarded). A sink may return the bytes it took (a short write)
+   * or a negative errno, -32 (EPIPE) when the host's reader has gone: the guest's write fails and SIGPIPE is raised,
+   * as on a pipe whose reader closed. A sink that blocks until the host takes the bytes gives back-pressure.
+   */
+  stdout?: (data: Uint8Array) => void | number;
+  stderr?: (data: Uint8Array) => void | number;
   /** Guest stdin: fixed bytes, or a pull function returning null at EOF. */
   stdin?: Uint8Array | (() => Uint8Array | null);
   /**
@@ -40,6 +44,12 @@ export interface KernelOptions {
   maxInstructions?: number;
   /** Maximum mapped bytes per process (default 1 GiB). */
   memLimit?: number;
+  /** Maximum mapped bytes over all processes together (default 4 GiB, at least memLimit): fork answers ENOMEM beyond it. */
+  memBudget?: number;
+  /** Bytes of file data the guest may write into the in-memory filesystem (/tmp, /dev/shm, the overlay; default 1 GiB): ENOSPC beyond. */
+  tmpfsSize?: number;
+  /** Maximum tasks at once, threads and unreaped processes (default 512, like a small RLIMIT_NPROC): fork/clone answer EAGAIN. */
+  maxTasks?: number;
   /** "virtual" (default): time derives from retired instructions; "real": host clocks. */
   clock?: "virtual" | "real";
   /** Virtual nanoseconds per retired instruction (default 1). */

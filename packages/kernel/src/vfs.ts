@@ -12,7 +12,7 @@
  * under directories the resolver has already entered, with lstat (never
  * following a host symlink).
  */
-import { EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EXDEV, EBUSY } from "./errno.js";
+import { EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM, EXDEV, EBUSY } from "./errno.js";
 
 export const S_IFMT = 0o170000, S_IFSOCK = 0o140000, S_IFLNK = 0o120000, S_IFREG = 0o100000, S_IFBLK = 0o060000,
   S_IFDIR = 0o040000, S_IFCHR = 0o020000, S_IFIFO = 0o010000;
@@ -113,10 +113,23 @@ export class DirNode extends Inode {
   }
 }
 
+/**
+ * The in-memory filesystem's size (tmpfs size=): file bytes the guest writes are counted against `limit`, and a
+ * write past it is short or ENOSPC, so a guest filling /tmp cannot take the host's memory.
+ */
+export class SpaceQuota {
+  used = 0;
+  constructor(public limit: number) {}
+}
+
 export class FileNode extends Inode {
   private buf: Uint8Array;
   private len: number;
   private loader: (() => Uint8Array) | undefined;
+  /** The quota this file's growth counts against (set when the guest creates or writes it). */
+  quota: SpaceQuota | undefined;
+  /** Open files of this inode: an unlinked file's bytes go back to the quota when the last one closes. */
+  opens = 0;
   constructor(mode: number, data?: Uint8Array, loader?: () => Uint8Array, lazySize?: number) {
     super(S_IFREG | (mode & 0o7777));
     this.buf = data ?? new Uint8Array(0);
@@ -144,17 +157,40 @@ export class FileNode extends Inode {
     if (pos >= this.len) return new Uint8Array(0);
     return this.buf.slice(pos, Math.min(this.len, pos + n));
   }
-  write(pos: number, data: Uint8Array): void {
+  /** Write at `pos`: the bytes written (short when the quota runs out), or -ENOSPC when none fit. */
+  write(pos: number, data: Uint8Array): number {
     this.load();
+    const q = this.quota;
+    if (q && pos + data.length > this.len) {
+      const room = this.len + (q.limit - q.used) - pos;
+      if (room <= 0) return -ENOSPC;
+      if (room < data.length) data = data.subarray(0, room);
+      q.used += pos + data.length - this.len;
+    }
     this.ensure(pos + data.length);
     this.buf.set(data, pos);
     if (pos + data.length > this.len) this.len = pos + data.length;
+    return data.length;
   }
-  truncate(n: number): void {
+  /** Set the size: 0, or -ENOSPC when growing past the quota (the model stores a file's bytes, holes included). */
+  truncate(n: number): number {
     this.load();
+    if (this.quota) {
+      if (n > this.len && n - this.len > this.quota.limit - this.quota.used) return -ENOSPC;
+      this.quota.used += n - this.len;
+    }
     this.ensure(n);
     if (n < this.len) this.buf.fill(0, n, this.len);
     this.len = n;
+    return 0;
+  }
+  /** Unlinked and closed: the bytes go back to the quota and the host. */
+  dropIfUnused(): void {
+    if (this.nlink > 0 || this.opens > 0) return;
+    if (this.quota) this.quota.used -= this.len;
+    this.quota = undefined;
+    this.buf = new Uint8Array(0);
+    this.len = 0;
   }
   private ensure(n: number): void {
     if (n <= this.buf.length) return;
@@ -253,6 +289,8 @@ export type Errno = number;
 
 export class Vfs {
   readonly root: DirNode;
+  /** Bytes of file data the guest may write (the kernel sets the limit; tmpfs size=). */
+  readonly quota = new SpaceQuota(Infinity);
   /** The virtual clock for timestamps (set by the kernel). */
   now: () => bigint = () => 0n;
 
@@ -385,6 +423,7 @@ export class Vfs {
     parent.unlinkEntry(name);
     // rmdir clears a directory's link count (clear_nlink in simple_rmdir / shmem_rmdir).
     node.nlink = node instanceof DirNode ? 0 : Math.max(0, node.nlink - 1);
+    if (node instanceof FileNode) node.dropIfUnused();
     return 0;
   }
 

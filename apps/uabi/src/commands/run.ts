@@ -26,12 +26,35 @@ export { formatNs, statsReport };
 export type { StatsReport } from "../stats.js";
 
 /** `--mem-limit 256M`: bytes with an optional K/M/G suffix (powers of 1024). */
-export function parseSize(text: string): number {
+export function parseSize(text: string, option = "mem-limit"): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`--mem-limit expects a size like 268435456, 256M or 1G (got '${text}')`);
+  if (!m) throw new UsageError(`--${option} expects a size like 268435456, 256M or 1G (got '${text}')`);
   const n = Math.floor(Number(m[1]) * 1024 ** " kmg".indexOf((m[2] || " ").toLowerCase()));
-  if (!(n >= 1 << 20)) throw new UsageError(`--mem-limit must be at least 1M (got '${text}')`);
+  if (!(n >= 1 << 20)) throw new UsageError(`--${option} must be at least 1M (got '${text}')`);
   return n;
+}
+
+/**
+ * The guest's stdout/stderr on the host's fd: written synchronously (a full host pipe stops the simulation until
+ * its reader takes the bytes, so nothing piles up inside Node), and -EPIPE when the reader has gone (the guest gets
+ * EPIPE and SIGPIPE, as `yes | head -c1` does). Any other writer (tests, collectors) is called as it is.
+ */
+function hostSink(w: Io["stdout"], fd: number): (b: Uint8Array) => number | void {
+  if (w !== (fd === 1 ? process.stdout : process.stderr)) return (b) => void w.write(b);
+  return (b) => {
+    let off = 0;
+    while (off < b.length) {
+      try {
+        off += writeSync(fd, b, off, b.length - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // non-blocking pipe: wait for room
+        else if (code === "EPIPE") return off > 0 ? off : -32; // -EPIPE
+        else throw e;
+      }
+    }
+    return off;
+  };
 }
 
 /** `--env K=V`, repeatable; the guest environment is exactly these (nothing inherited: runs are reproducible). */
@@ -113,6 +136,10 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const maxInsns = args.num("max-insns");
   if (maxInsns !== undefined && !(Number.isInteger(maxInsns) && maxInsns > 0)) throw new UsageError(`--max-insns must be a positive integer (got ${maxInsns})`);
   const memLimit = args.str("mem-limit") !== undefined ? parseSize(args.str("mem-limit")!) : undefined;
+  const memBudget = args.str("mem-budget") !== undefined ? parseSize(args.str("mem-budget")!, "mem-budget") : undefined;
+  const tmpfsSize = args.str("tmpfs-size") !== undefined ? parseSize(args.str("tmpfs-size")!, "tmpfs-size") : undefined;
+  const maxTasks = args.num("max-tasks");
+  if (maxTasks !== undefined && !(Number.isInteger(maxTasks) && maxTasks > 0)) throw new UsageError(`--max-tasks must be a positive integer (got ${maxTasks})`);
   const env = parseEnv(args.list("env"));
   if (args.bool("json") && !args.bool("stats")) throw new UsageError("--json goes with --stats");
   if (args.has("stats-file") && !args.bool("stats")) throw new UsageError("--stats-file goes with --stats");
@@ -121,6 +148,11 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
 
   let elf: Uint8Array;
   try {
+    // execve gives EACCES for anything but a regular file: never read /dev/zero forever or hang on a FIFO.
+    if (existsSync(file) && !statSync(file).isFile() && !statSync(file).isDirectory()) {
+      io.stderr.write(`uabi: ${file}: permission denied (not a regular file)\n`);
+      return 126;
+    }
     elf = new Uint8Array(readFileSync(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -135,12 +167,15 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   let traceFd: number | undefined;
   const warned = new Set<string>();
   const kernel = createKernel(config, {
-    stdout: (b) => io.stdout.write(b),
-    stderr: (b) => io.stderr.write(b),
+    stdout: hostSink(io.stdout, 1),
+    stderr: hostSink(io.stderr, 2),
     stdin: io.stdin ?? hostStdin,
     ...(root ? { root } : {}),
     ...(maxInsns !== undefined ? { maxInstructions: maxInsns } : {}),
     ...(memLimit !== undefined ? { memLimit } : {}),
+    ...(memBudget !== undefined ? { memBudget } : {}),
+    ...(maxTasks !== undefined ? { maxTasks } : {}),
+    ...(tmpfsSize !== undefined ? { tmpfsSize } : {}),
     ...(args.num("uid") !== undefined ? { uid: args.num("uid")! >>> 0 } : {}),
     ...(args.num("gid") !== undefined ? { gid: args.num("gid")! >>> 0 } : {}),
     // --pin: OpenBSD-style pinned syscall sites (packages/kernel/src/entry/pin.ts).

@@ -73,7 +73,9 @@ function doOpen(c: SyscallContext, dirfd: number, path: string, flags: number, m
     if (!creat) return -ENOENT;
     if (path.endsWith("/")) return -EISDIR;
     if (r.parent.dynamic) return -EACCES;
-    node = new FileNode(mode & ~c.proc.fs.umask & 0o7777);
+    const created = new FileNode(mode & ~c.proc.fs.umask & 0o7777);
+    created.quota = c.kernel.vfs.quota;
+    node = created;
     node.uid = c.proc.cred.fsuid;
     node.gid = c.proc.cred.fsgid;
     c.kernel.vfs.touch(node);
@@ -83,7 +85,10 @@ function doOpen(c: SyscallContext, dirfd: number, path: string, flags: number, m
   if (flags & af.DIRECTORY && !(node instanceof DirNode)) return -ENOTDIR;
   if (node instanceof DirNode && (acc !== O_RDONLY || creat)) return -EISDIR;
   if (node instanceof GeneratedNode && acc !== O_RDONLY) return -EACCES;
-  if (node instanceof FileNode && flags & O_TRUNC && acc !== O_RDONLY) node.truncate(0);
+  if (node instanceof FileNode && flags & O_TRUNC && acc !== O_RDONLY) {
+    node.quota ??= c.kernel.vfs.quota;
+    node.truncate(0);
+  }
   const keep = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | af.LARGEFILE;
   const f = new OpenFile(node, keep, path.startsWith("/") ? path : joinPath(c.kernel.vfs.pathOf(baseDir(c, dirfd, path)), path));
   if (node instanceof GeneratedNode) f.snapshot = node.generate(ctxOf(c));
@@ -227,6 +232,7 @@ function doRead(c: SyscallContext, f: OpenFile, buf: number, count: number): num
 }
 
 function doWrite(c: SyscallContext, f: OpenFile, data: Uint8Array): number | typeof WOULD_BLOCK {
+  if (f.node instanceof FileNode) f.node.quota ??= c.kernel.vfs.quota; // a host file's growth counts too
   const r = f.write(data);
   if (r === -EPIPE) c.kernel.signals.queueThread(c.thread, { signo: SIGPIPE, code: 0, pid: c.proc.pid, uid: c.proc.cred.ruid });
   return r;
@@ -655,6 +661,7 @@ function pwrite64(c: SyscallContext): number {
   const f = fileOf(c, c.int(0));
   const off = c.long(3);
   if (off < 0) return -EINVAL;
+  if (f.node instanceof FileNode) f.node.quota ??= c.kernel.vfs.quota;
   return f.pwrite(off, c.read(c.ptr(1), usable(c, c.ptr(1), c.ulong(2), "read")));
 }
 
@@ -663,8 +670,8 @@ function ftruncate(c: SyscallContext, node: Inode, len: number, writable: boolea
   if (node instanceof DirNode) return -EISDIR;
   if (!(node instanceof FileNode)) return -EINVAL;
   if (!writable) return -EINVAL;
-  node.truncate(len);
-  return 0;
+  node.quota ??= c.kernel.vfs.quota;
+  return node.truncate(len);
 }
 
 const dir = (c: SyscallContext, i: number) => c.int(i);

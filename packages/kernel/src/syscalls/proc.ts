@@ -2,7 +2,7 @@
  * Processes, threads, identity, futex, time and randomness.
  */
 import { ExecError, SyscallError } from "../errors.js";
-import { EAGAIN, ECHILD, EFAULT, EINVAL, ENOENT, ENOEXEC, ENOSYS, EPERM, ESRCH, EACCES, E2BIG, ETIMEDOUT } from "../errno.js";
+import { EAGAIN, ECHILD, EFAULT, EINVAL, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPERM, ESRCH, EACCES, E2BIG, ETIMEDOUT } from "../errno.js";
 import { Process, copyCredentials } from "../task.js";
 import { waitStatus } from "../signal-delivery.js";
 import { NO_RETURN, latin1Bytes, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
@@ -35,10 +35,14 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
   if (f & CLONE_SIGHAND && !(f & CLONE_VM)) return -EINVAL;
   if (f & NAMESPACE_FLAGS & ~0x80) return -EPERM; // new namespaces need CAP_SYS_ADMIN
   if (f & CLONE_PIDFD) return -EINVAL; // pidfds are not modelled
+  // RLIMIT_NPROC-like: the run's task limit (copy_process: EAGAIN); a fork's copy must fit the memory budget (ENOMEM).
+  if (k.tasks.count >= k.maxTasks) return -EAGAIN;
+  if (!(f & CLONE_VM) && !p.mm.budgetFits(p.mm.mappedBytes)) return -ENOMEM;
   const arch = p.arch;
   let child: Process;
   if (f & CLONE_THREAD) child = p;
   else {
+    if (f & CLONE_VM) p.mm.users++;
     const mm = f & CLONE_VM ? p.mm : p.mm.clone();
     if (mm !== p.mm) ipcFork(k, p.mm, mm);
     const files = f & CLONE_FILES ? p.files : p.files.clone();
