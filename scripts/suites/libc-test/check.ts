@@ -26,6 +26,8 @@ type Isa = (typeof ISAS)[number];
 const REFERENCE: Record<Isa, string> = { x86_64: "native", aarch64: "qemu" };
 /** Instructions before a run counts as a timeout (libc-test's own runner allows 5 s of a real CPU). */
 const BUDGET = 2e9;
+/** Seconds a reference run may take (libc-test's runner allows 5; a loaded 2-core CI machine needs more). */
+const REFERENCE_TIMEOUT_S = 30;
 /**
  * The CI subset: one reference and two mechanisms per ISA (direct, the baseline, and seccomp, the trapping
  * path) keep fixtures:check inside CI's time on a 2-core machine; a full run covers all six.
@@ -74,8 +76,10 @@ function reference(isa: Isa, test: string): Outcome {
   const dir = mkdtempSync("/tmp/uabi-libctest-");
   try {
     const exe = join(buildDir(isa), test);
-    const r = isa === "x86_64" ? spawnSync(exe, [], { cwd: dir, timeout: 30_000, env: { LANG: "C" } }) : spawnSync("qemu-aarch64", [exe], { cwd: dir, timeout: 30_000, env: { LANG: "C" } });
-    const why = r.error ? ((r.error as NodeJS.ErrnoException).code === "ETIMEDOUT" ? "timeout" : r.error.message) : r.signal ? `signal ${r.signal}` : r.status !== 0 ? `wrong output${DETAIL}${firstLine(r.stdout.toString()) || `status ${r.status}`}` : undefined;
+    // timeout(1) kills the test's whole process group: a test that forks (raise-race) leaves no orphans behind.
+    const cmd = isa === "x86_64" ? [exe] : ["qemu-aarch64", exe];
+    const r = spawnSync("timeout", ["-s", "KILL", String(REFERENCE_TIMEOUT_S), ...cmd], { cwd: dir, env: { LANG: "C" } });
+    const why = r.error ? r.error.message : r.status === 137 || r.signal === "SIGKILL" ? "timeout" : r.signal ? `signal ${r.signal}` : r.status !== 0 ? `wrong output${DETAIL}${firstLine(r.stdout.toString()) || `status ${r.status}`}` : undefined;
     return { isa, mode: REFERENCE[isa], test, ok: !why, ...(why ? { why } : {}), ms: performance.now() - t0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
