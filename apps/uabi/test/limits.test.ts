@@ -59,8 +59,8 @@ describe("uabi run on files that are not regular files", () => {
 describe("the limit flags", () => {
   it("are in uabi run --help with their defaults", async () => {
     const r = await uabi("run", "--help");
-    for (const [flag, dflt] of [["--max-tasks", "default 512"], ["--mem-budget", "default 4G"], ["--tmpfs-size", "default 1G"], ["--mem-limit", "default 1G"]]) {
-      const line = r.out.split("\n").findLast((l) => l.trimStart().startsWith(flag));
+    for (const [flag, dflt] of [["--max-tasks", "default 512"], ["--mem-budget", "default 4G"], ["--tmpfs-size", "default 1G"], ["--mem-limit", "default 1G"]] as const) {
+      const line = r.out.split("\n").filter((l) => l.trimStart().startsWith(flag)).pop();
       expect(line, flag).toContain(dflt);
     }
   });
