@@ -56,8 +56,13 @@ export function runGuest(r: GuestRun): GuestResult {
   try {
     const k = new Kernel({
       mode: r.mode,
-      stdout: (d: Uint8Array) => out.push(d.slice()),
-      stderr: (d: Uint8Array) => err.push(d.slice()),
+      // Statement bodies: the kernel reads a number returned here as the bytes the sink accepted.
+      stdout: (d: Uint8Array) => {
+        out.push(d.slice());
+      },
+      stderr: (d: Uint8Array) => {
+        err.push(d.slice());
+      },
       stdin: r.stdin,
       maxInstructions: r.maxInstructions,
       ...(r.root ? { root: new NodeHostFs(r.root) } : {}),
