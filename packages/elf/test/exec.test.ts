@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { EM, ET, ExecLoadError, PF, PT, loadExecutable, parseElfForExec, type LoadTarget, type LoadOptions } from "../src/index.js";
 
-interface Ph { type: number; flags: number; offset: number; vaddr: number; filesz: number; memsz: number }
+interface Ph { type: number; flags: number; offset: number; vaddr: number; filesz: number; memsz: number; align?: number }
 
 /** ELF header + program headers at 64, padded to `size` bytes of a recognisable pattern. */
 function image(phs: Ph[], o: { type?: number; machine?: number; entry?: number; size?: number } = {}): Uint8Array {
@@ -23,6 +23,7 @@ function image(phs: Ph[], o: { type?: number; machine?: number; entry?: number; 
     v.setBigUint64(a + 16, BigInt(p.vaddr), true);
     v.setBigUint64(a + 32, BigInt(p.filesz), true);
     v.setBigUint64(a + 40, BigInt(p.memsz), true);
+    v.setBigUint64(a + 48, BigInt(p.align ?? 0), true);
   });
   return b;
 }
@@ -118,5 +119,33 @@ describe("loadExecutable", () => {
     })();
     expect([e.kind, e.interpreter]).toEqual(["dynamic", "/ld.so"]);
     expect(parseElfForExec(bytes, 0x1000).interpreter).toBe("/ld.so");
+  });
+
+  it("with interpreter: allow, maps a PIE at ELF_ET_DYN_BASE aligned down to its largest p_align and returns PT_INTERP", () => {
+    const pie = (align: number) => {
+      const b = image([
+        { ...TEXT, vaddr: 0, align },
+        { ...DATA, vaddr: 0x12100, align },
+        { type: PT.INTERP, flags: 4, offset: 0x2800, vaddr: 0, filesz: 7, memsz: 7 },
+      ], { type: ET.DYN, entry: 0x100 });
+      b.set(new TextEncoder().encode("/ld.so\0"), 0x2800);
+      return b;
+    };
+    const base = 0xaaaaaaaaa000; // arm64's ELF_ET_DYN_BASE
+    const opts: LoadOptions = { ...OPTS, dynBase: { [EM.AARCH64]: base }, highest: 2 ** 48, interpreter: "allow" };
+    const small = loadExecutable(pie(0x1000), record().target, opts);
+    expect([small.bias, small.entry, small.interpreter]).toEqual([base, base + 0x100, "/ld.so"]);
+    // 64 KiB-aligned segments (arm64's default max-page-size): 0xaaaaaaaa0000, as Linux places them.
+    expect(loadExecutable(pie(0x10000), record().target, opts).bias).toBe(0xaaaaaaaa0000);
+    // A non-power-of-two p_align is ignored (maximum_alignment).
+    expect(loadExecutable(pie(0x3000), record().target, opts).bias).toBe(base);
+  });
+
+  it("placeDyn chooses where an ET_DYN interpreter goes, given its page-aligned span; no room is a typed error", () => {
+    const ld = image([{ ...TEXT, vaddr: 0 }, { ...DATA, vaddr: 0x12100 }], { type: ET.DYN, entry: 0x40 });
+    const spans: number[] = [];
+    const img = loadExecutable(ld, record().target, { ...OPTS, placeDyn: (span) => (spans.push(span), 0x7fff0000) });
+    expect([spans, img.bias, img.entry]).toEqual([[0x15000], 0x7fff0000, 0x7fff0040]);
+    expect(kindOf(() => loadExecutable(ld, record().target, { ...OPTS, placeDyn: () => -12 }))).toBe("bad-segment");
   });
 });
