@@ -51,9 +51,10 @@ export function buildFilesystem(k: KernelServices): CharDevNode[] {
   const sink = (f?: (d: Uint8Array) => void | number): CharDevice => ({
     read: () => "eof",
     write: (d) => {
-      // A host sink may answer how much it took, or -EPIPE when its reader is gone (the write then raises SIGPIPE).
+      // A host sink may answer -EPIPE when its reader is gone (the write then raises SIGPIPE). Other answers mean
+      // "taken" (collectors are often `(d) => chunks.push(d)`, whose count is not a byte count).
       const r = f?.(d.slice());
-      return typeof r === "number" ? r : d.length;
+      return typeof r === "number" && r < 0 ? r : d.length;
     },
     isTty: tty,
   });

@@ -27,9 +27,10 @@ export interface KernelOptions {
   /** Pin the vDSO's syscall sites: a jump into a vDSO syscall instruction with another number is killed (SIGSYS). */
   pinSyscalls?: boolean;
   /**
-   * Guest stdout/stderr bytes go here (default: discarded). A sink may return the bytes it took (a short write)
-   * or a negative errno, -32 (EPIPE) when the host's reader has gone: the guest's write fails and SIGPIPE is raised,
-   * as on a pipe whose reader closed. A sink that blocks until the host takes the bytes gives back-pressure.
+   * Guest stdout/stderr bytes go here (default: discarded). A sink may return a negative errno, -32 (EPIPE) when
+   * the host's reader has gone: the guest's write fails and SIGPIPE is raised, as on a pipe whose reader closed
+   * (any other return value means the bytes were taken). A sink that blocks until the host takes the bytes gives
+   * back-pressure.
    */
   stdout?: (data: Uint8Array) => void | number;
   stderr?: (data: Uint8Array) => void | number;

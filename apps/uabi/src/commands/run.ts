@@ -49,7 +49,7 @@ function hostSink(w: Io["stdout"], fd: number): (b: Uint8Array) => number | void
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "EAGAIN") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // non-blocking pipe: wait for room
-        else if (code === "EPIPE") return off > 0 ? off : -32; // -EPIPE
+        else if (code === "EPIPE") return off > 0 ? off : -32; // -EPIPE (after a partial write, the next write gets it)
         else throw e;
       }
     }
