@@ -12,6 +12,7 @@ import type { KernelServices } from "./services.js";
 import type { Thread, Wait } from "./task.js";
 import type { RunResult } from "./types.js";
 import { runCpu } from "./mechanisms/runner.js";
+import { fireTimers, nextTimerDeadline } from "./timers.js";
 
 /** The thread survived what just happened to it (handlers may have ended it). */
 function stillRunning(t: Thread): boolean {
@@ -37,6 +38,7 @@ export class Scheduler {
         reason = "budget";
         break;
       }
+      fireTimers(this.k); // alarm, setitimer, timer_create: expired timers queue their signals between slices
       const t = tasks.pickNext((x) => this.pollWait(x));
       if (!t) {
         if (!this.advanceToNextDeadline()) {
@@ -182,6 +184,8 @@ export class Scheduler {
   private advanceToNextDeadline(): boolean {
     let min: bigint | undefined;
     for (const t of this.k.tasks.threads) if (t.state === "blocked" && t.wait?.deadline !== undefined && (min === undefined || t.wait.deadline < min)) min = t.wait.deadline;
+    const timer = nextTimerDeadline(this.k);
+    if (timer !== undefined && (min === undefined || timer < min)) min = timer;
     if (min === undefined) return false;
     this.k.clock.sleepUntil(min);
     return true;

@@ -9,6 +9,7 @@ import { POLL_HANDLERS } from "./poll.js";
 import { PROC_HANDLERS } from "./proc.js";
 import { SOCKET_HANDLERS } from "./socket.js";
 import { SIGNAL_HANDLERS } from "./signal.js";
+import { TIMER_HANDLERS } from "./timer.js";
 
 export const HANDLERS: Readonly<Record<string, Handler>> = Object.freeze({
   ...FS_HANDLERS,
@@ -20,4 +21,5 @@ export const HANDLERS: Readonly<Record<string, Handler>> = Object.freeze({
   ...PROC_HANDLERS,
   ...SOCKET_HANDLERS,
   ...SIGNAL_HANDLERS,
+  ...TIMER_HANDLERS,
 });
