@@ -55,7 +55,7 @@ async function fuzz(t: Target): Promise<{ tried: number; failures: Failure[]; sl
   let slow = 0;
   let next = 0, tried = 0;
   while (next < count && Date.now() < deadline) {
-    const shared = new SharedArrayBuffer(16);
+    const shared = new SharedArrayBuffer(24);
     const cell = new Float64Array(shared);
     const input: WorkerInput = { target: t.name, seed, start: next, end: count, deadline, shared };
     // worker-boot.mjs registers the TypeScript loader (the source condition comes with process.execArgv).
@@ -64,7 +64,8 @@ async function fuzz(t: Target): Promise<{ tried: number; failures: Failure[]; sl
       let last = -1, since = Date.now();
       const timer = setInterval(() => {
         const at = cell[0]!;
-        if (at !== last) {
+        if (cell[2] !== 1) since = Date.now(); // still loading its modules and seeds
+        else if (at !== last) {
           last = at;
           since = Date.now();
         } else if (Date.now() - since > t.hangMs * 2 + 1000) {

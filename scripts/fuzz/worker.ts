@@ -15,7 +15,7 @@ export interface WorkerInput {
   /** Stop at this index (exclusive) or at `deadline` (Date.now() ms), whichever comes first. */
   end: number;
   deadline: number;
-  /** Float64Array view: [0] the index in flight, [1] inputs finished. */
+  /** Float64Array view: [0] the index in flight, [1] inputs finished, [2] 1 once the worker is loaded and fuzzing. */
   shared: SharedArrayBuffer;
 }
 
@@ -30,6 +30,8 @@ const seeds = target.seeds();
 const cell = new Float64Array(w.shared);
 const post = (m: WorkerMessage) => parentPort!.postMessage(m);
 let i = w.start;
+cell[0] = i;
+cell[2] = 1; // loaded: from here on, time without progress is a hang (loading may take long on a busy machine)
 for (; i < w.end; i++) {
   if ((i & 63) === 0 && Date.now() >= w.deadline) break;
   cell[0] = i;
