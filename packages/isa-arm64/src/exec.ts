@@ -17,6 +17,15 @@ import { MULT_OPCODES } from "./simd-tables.js";
 import { CTR_EL0, DCZID_EL0, DC_ZVA_BYTES, holds, MIDR_EL1, SP_SLOT, TRAP_FAULTED, TRAP_RETIRED } from "./state.js";
 import type { FieldMap, RowName } from "./table.js";
 
+/**
+ * A 64-bit register (32-bit halves) shifted left by `amt` (0..4) modulo 2^64 and read as a signed number: the
+ * register-offset index of a load or store. Exact whenever base + index is a real address (below 2^53).
+ */
+export function shiftedIndex64(lo: number, hi: number, amt: number): number {
+  if (amt === 0) return hi * TWO32 + (lo >>> 0);
+  return ((hi << amt) | (lo >>> (32 - amt))) * TWO32 + ((lo << amt) >>> 0);
+}
+
 /** One compiler per row, typed by that row's declared fields (exec-fp.ts has the FP/SIMD rows). */
 export type Compilers = { readonly [N in RowName]: (c: Arm64Cpu, f: FieldMap[N], pc: number) => Handler | undefined };
 
@@ -434,7 +443,7 @@ const C = {
     if (is64 && !V && opc <= 1 && size !== 3) {
       // Hot forms (ldrb/strb/ldr w/str w with a 64-bit index) inline, without the accessor call.
       const t = f.rt, d = wz(t), mem = c.mem;
-      const ea = () => (H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + (H[m]! * TWO32 + (L[m]! >>> 0)) * mul;
+      const ea = () => (H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + shiftedIndex64(L[m]!, H[m]!, amt);
       if (opc === 1) {
         if (size === 0) return () => { L[d] = mem.read8(ea()); H[d] = 0; return next; };
         if (size === 1) return () => { L[d] = mem.read16(ea()); H[d] = 0; return next; };
@@ -443,8 +452,8 @@ const C = {
       if (size === 0) return () => { mem.write8(ea(), L[t]! & 0xff); return next; };
     }
     if (is64) {
-      // lsl / sxtx: full 64-bit index (wraps like the hardware would only beyond 2^53; such addresses fault anyway).
-      return () => { acc(addrOf(c, n) + (H[m]! * TWO32 + (L[m]! >>> 0)) * mul); return next; };
+      // lsl / sxtx: the 64-bit index shifted modulo 2^64, read as signed (base + index wraps as the hardware's does).
+      return () => { acc(addrOf(c, n) + shiftedIndex64(L[m]!, H[m]!, amt)); return next; };
     }
     if (signed) return () => { acc(addrOf(c, n) + L[m]! * mul); return next; };
     return () => { acc(addrOf(c, n) + (L[m]! >>> 0) * mul); return next; };

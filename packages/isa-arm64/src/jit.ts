@@ -515,7 +515,12 @@ class Gen {
         if (acc === "") return "";
         const mul = 2 ** (S ? size : 0);
         const n = rs(F(d, "LDST_REGOFF").rn), m = F(d, "LDST_REGOFF").rm;
-        const idx = (option & 1) !== 0 ? `(${this.h(m)} * ${TWO32} + (${this.l(m)} >>> 0)) * ${mul}` : (option & 4) !== 0 ? `${this.l(m)} * ${mul}` : `(${this.l(m)} >>> 0) * ${mul}`;
+        const amt = S ? size : 0;
+        // The 64-bit index shifted modulo 2^64 and read as signed, as exec.ts's shiftedIndex64.
+        const idx64 = amt === 0
+          ? `(${this.h(m)} * ${TWO32} + (${this.l(m)} >>> 0))`
+          : `(((${this.h(m)} << ${amt}) | (${this.l(m)} >>> ${32 - amt})) * ${TWO32} + ((${this.l(m)} << ${amt}) >>> 0))`;
+        const idx = (option & 1) !== 0 ? idx64 : (option & 4) !== 0 ? `${this.l(m)} * ${mul}` : `(${this.l(m)} >>> 0) * ${mul}`;
         return `{ ${this.mayFault()} const a_ = ${this.addr(n)} + ${idx}; ${acc} }`;
       }
       case "LDR_LIT": {
