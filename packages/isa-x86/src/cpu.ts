@@ -116,7 +116,7 @@ export class X86Cpu implements Cpu {
   /** Set by a translated block that unwinds with an exception: the faulting instruction and the count retired before it. */
   jitPc = 0;
   jitRetired = 0;
-  /** Blocks translated so far (diagnostics and tests). */
+  /** Regions translated so far (diagnostics and tests). */
   jitBlocks = 0;
   /** The exec watch range (see Cpu.setExecWatch); empty when lo = hi. */
   private watchLo = 0;
