@@ -192,11 +192,7 @@ function debianSets(): RunSet[] {
 }
 
 /** Runs that fail for a reason outside the loader and the kernel, per "<set>/<run id>" (any mechanism). */
-const KNOWN_FAILING: Readonly<Record<string, string>> = {
-  "debian-arm64/sed": "isa-arm64: LDR (register) with a 64-bit index does not wrap (Xm << amount) modulo 2^64 (LDST_REGOFF), so sed's table load faults at base + 2^64",
-  "debian-arm64/grep": "isa-arm64: the same LDST_REGOFF wrap (grep's c-stack handler reports the SIGSEGV as 'program error' and aborts)",
-  "debian-arm64/grep-count-none": "isa-arm64: the same LDST_REGOFF wrap",
-};
+const KNOWN_FAILING: Readonly<Record<string, string>> = {};
 
 const rel = (p: string) => (p.startsWith(REPO) ? p.slice(REPO.length + 1) : p);
 

@@ -18,12 +18,17 @@ import { CTR_EL0, DCZID_EL0, DC_ZVA_BYTES, holds, MIDR_EL1, SP_SLOT, TRAP_FAULTE
 import type { FieldMap, RowName } from "./table.js";
 
 /**
- * A 64-bit register (32-bit halves) shifted left by `amt` (0..4) modulo 2^64 and read as a signed number: the
- * register-offset index of a load or store. Exact whenever base + index is a real address (below 2^53).
+ * The address of a register-offset load or store: base + (extended index << amt), all modulo 2^64 and added in
+ * 32-bit halves, as the hardware's address arithmetic does (a "negative" base plus a pointer index, or an index
+ * whose shift overflows, must wrap). `ihi` is the index's high half after extension (0 for UXTW, the sign for
+ * SXTW, the register's for UXTX/SXTX). Exact for every real address (below 2^53); anything else faults anyway.
  */
-export function shiftedIndex64(lo: number, hi: number, amt: number): number {
-  if (amt === 0) return hi * TWO32 + (lo >>> 0);
-  return ((hi << amt) | (lo >>> (32 - amt))) * TWO32 + ((lo << amt) >>> 0);
+export function regOffsetAddress(blo: number, bhi: number, ilo: number, ihi: number, amt: number): number {
+  const slo = amt === 0 ? ilo >>> 0 : (ilo << amt) >>> 0;
+  const shi = amt === 0 ? ihi : (ihi << amt) | (ilo >>> (32 - amt));
+  const lo = (blo >>> 0) + slo;
+  const hi = (bhi + shi + (lo > 0xffffffff ? 1 : 0)) >>> 0;
+  return hi * TWO32 + (lo >>> 0);
 }
 
 /** One compiler per row, typed by that row's declared fields (exec-fp.ts has the FP/SIMD rows). */
@@ -437,13 +442,15 @@ const C = {
     const acc = accessor(c, size, V, opc, f.rt);
     if (!acc) return undefined;
     const scale = V && opc >= 2 ? 4 : size;
-    const amt = S ? scale : 0, mul = 2 ** amt;
+    const amt = S ? scale : 0;
     const n = rs(f.rn), m = rz(f.rm), next = pc + 4, L = c.L, H = c.H;
     const signed = (option & 4) !== 0, is64 = (option & 1) !== 0;
-    if (is64 && !V && opc <= 1 && size !== 3) {
-      // Hot forms (ldrb/strb/ldr w/str w with a 64-bit index) inline, without the accessor call.
+    // The index's high half after extension: the register's (UXTX/LSL, SXTX), the sign (SXTW) or 0 (UXTW).
+    const ihi: () => number = is64 ? () => H[m]! : signed ? () => L[m]! >> 31 : () => 0;
+    const ea = () => regOffsetAddress(L[n]!, H[n]!, L[m]!, ihi(), amt);
+    if (!V && opc <= 1 && size !== 3) {
+      // Hot forms (ldrb/strb/ldrh/ldr w/str w) inline, without the accessor call.
       const t = f.rt, d = wz(t), mem = c.mem;
-      const ea = () => (H[n]! >>> 0) * TWO32 + (L[n]! >>> 0) + shiftedIndex64(L[m]!, H[m]!, amt);
       if (opc === 1) {
         if (size === 0) return () => { L[d] = mem.read8(ea()); H[d] = 0; return next; };
         if (size === 1) return () => { L[d] = mem.read16(ea()); H[d] = 0; return next; };
@@ -451,12 +458,7 @@ const C = {
       }
       if (size === 0) return () => { mem.write8(ea(), L[t]! & 0xff); return next; };
     }
-    if (is64) {
-      // lsl / sxtx: the 64-bit index shifted modulo 2^64, read as signed (base + index wraps as the hardware's does).
-      return () => { acc(addrOf(c, n) + shiftedIndex64(L[m]!, H[m]!, amt)); return next; };
-    }
-    if (signed) return () => { acc(addrOf(c, n) + L[m]! * mul); return next; };
-    return () => { acc(addrOf(c, n) + (L[m]! >>> 0) * mul); return next; };
+    return () => { acc(ea()); return next; };
   },
   LDR_LIT(c, f, pc) {
     const { opc, V } = f;

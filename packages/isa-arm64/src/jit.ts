@@ -513,15 +513,13 @@ class Gen {
         const acc = this.intAccess(size, opc, F(d, "LDST_REGOFF").rt);
         if (acc === null) return null;
         if (acc === "") return "";
-        const mul = 2 ** (S ? size : 0);
         const n = rs(F(d, "LDST_REGOFF").rn), m = F(d, "LDST_REGOFF").rm;
         const amt = S ? size : 0;
-        // The 64-bit index shifted modulo 2^64 and read as signed, as exec.ts's shiftedIndex64.
-        const idx64 = amt === 0
-          ? `(${this.h(m)} * ${TWO32} + (${this.l(m)} >>> 0))`
-          : `(((${this.h(m)} << ${amt}) | (${this.l(m)} >>> ${32 - amt})) * ${TWO32} + ((${this.l(m)} << ${amt}) >>> 0))`;
-        const idx = (option & 1) !== 0 ? idx64 : (option & 4) !== 0 ? `${this.l(m)} * ${mul}` : `(${this.l(m)} >>> 0) * ${mul}`;
-        return `{ ${this.mayFault()} const a_ = ${this.addr(n)} + ${idx}; ${acc} }`;
+        // base + (extended index << amt) modulo 2^64, added in halves: the interpreter's regOffsetAddress.
+        const ilo = this.l(m), ihi = (option & 1) !== 0 ? this.h(m) : (option & 4) !== 0 ? `(${this.l(m)} >> 31)` : "0";
+        const slo = amt === 0 ? `(${ilo} >>> 0)` : `((${ilo} << ${amt}) >>> 0)`;
+        const shi = amt === 0 ? ihi : `((${ihi} << ${amt}) | (${ilo} >>> ${32 - amt}))`;
+        return `{ ${this.mayFault()} const lo_ = (${this.l(n)} >>> 0) + ${slo}; const a_ = ((${this.h(n)} + ${shi} + (lo_ > 0xffffffff ? 1 : 0)) >>> 0) * ${TWO32} + (lo_ >>> 0); ${acc} }`;
       }
       case "LDR_LIT": {
         const { opc, V } = F(d, "LDR_LIT");

@@ -9,7 +9,7 @@ import { A64Assembler, Arm64Cpu, w, x } from "../src/index.js";
 
 const CODE = 0x10000, DATA = 0x40000;
 
-function loadThroughWrappedIndex(jit: boolean, index: bigint, shift: number, size: "w" | "x" | "b") {
+function loadThroughWrappedIndex(jit: boolean, index: bigint, shift: number, size: "w" | "x" | "b", base = BigInt(DATA + 0x100)) {
   const m = new GuestMemory();
   m.map(CODE, 0x1000, PERM_READ | PERM_EXEC);
   m.map(DATA, 0x1000, PERM_READ | PERM_WRITE);
@@ -26,7 +26,7 @@ function loadThroughWrappedIndex(jit: boolean, index: bigint, shift: number, siz
   m.poke(CODE, a.finish());
   const cpu = new Arm64Cpu(m, { jit, jitThreshold: 64 });
   cpu.pc = CODE;
-  cpu.setReg(22, BigInt(DATA + 0x100));
+  cpu.setReg(22, base);
   cpu.setReg(27, index);
   const trap = cpu.run(10_000);
   return { trap, x0: cpu.getReg(0) };
@@ -42,6 +42,11 @@ describe.each([false, true])("register-offset index wraps modulo 2^64 (translati
     const r = loadThroughWrappedIndex(jit, (1n << 61n) - 1n, 3, "x");
     expect(r.trap.kind).toBe("breakpoint");
     expect(r.x0).toBe(0x1122334455667788n);
+  });
+  it("a \"negative\" base plus a pointer index wraps too: ldr w0, [x22, x27, lsl #2] with x22 = −16", () => {
+    const r = loadThroughWrappedIndex(jit, BigInt((DATA + 0x100 - 8 + 16) / 4), 2, "w", (1n << 64n) - 16n);
+    expect(r.trap.kind).toBe("breakpoint");
+    expect(r.x0).toBe(0x55667788n);
   });
   it("ldrb w0, [x22, x27] with x27 = 2^64 − 1 reads base − 1", () => {
     const r = loadThroughWrappedIndex(jit, (1n << 64n) - 1n, 0, "b");
