@@ -25,8 +25,8 @@ describe("uabi syscalls", () => {
 
   it("--json gives both ISAs' rows; a bad --arch is a usage error", async () => {
     const r = await uabi("syscalls", "--json");
-    const j = JSON.parse(r.out) as Record<string, { name: string; implemented: boolean; support?: string; note?: string }[]>;
-    expect(Object.keys(j)).toEqual(["arm64", "x86_64"]);
+    const j = JSON.parse(r.out) as { schemaVersion: number } & Record<"arm64" | "x86_64", { name: string; implemented: boolean; support?: string; note?: string }[]>;
+    expect(Object.keys(j)).toEqual(["schemaVersion", "arm64", "x86_64"]);
     const poll = j.x86_64!.find((x) => x.name === "poll")!;
     expect(poll.implemented).toBe(true);
     expect(poll.support).toBe("partial");
