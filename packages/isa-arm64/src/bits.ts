@@ -40,3 +40,13 @@ export function roundEven(x: number): number {
 export function roundAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
+
+/**
+ * A PC-relative branch target: pc + offset modulo 2^64. A target below 0 wraps to the top of the address space
+ * (not a user address: the fetch there faults, SIGSEGV, as on hardware); it must never stay negative, because
+ * negative numbers are the run loop's trap codes.
+ */
+export function branchTarget(pc: number, off: number): number {
+  const t = pc + off;
+  return t < 0 ? t + 2 ** 64 : t;
+}

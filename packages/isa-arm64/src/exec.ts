@@ -8,7 +8,7 @@
  * carry two-word results between helpers so nothing allocates per instruction.
  */
 import type { GuestMemory } from "@uabi/isa-core";
-import { mulhu32, rbit32 } from "./bits.js";
+import { branchTarget, mulhu32, rbit32 } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import { decode, decodeBitMasks, type Decoded } from "./decode.js";
 import { FP_SIMD } from "./exec-fp.js";
@@ -283,13 +283,13 @@ const C = {
 
   // ------------------------------------------------------------ branches
   B(c, f, pc) {
-    const t = pc + f.off;
+    const t = branchTarget(pc, f.off);
     if (!f.op) return () => t;
     const L = c.L, H = c.H, ret = pc + 4, rl = ret | 0, rh = Math.floor(ret / TWO32);
     return () => { L[30] = rl; H[30] = rh; return t; };
   },
   B_COND(c, f, pc) {
-    const t = pc + f.off, next = pc + 4, cond = f.cond;
+    const t = branchTarget(pc, f.off), next = pc + 4, cond = f.cond;
     // One closure per condition so the hot compare-and-branch needs no switch.
     switch (cond) {
       case 0: return () => (c.fZ === 1 ? t : next);
@@ -308,13 +308,13 @@ const C = {
     }
   },
   CBZ(c, f, pc) {
-    const t = pc + f.off, next = pc + 4, r = rz(f.rt);
+    const t = branchTarget(pc, f.off), next = pc + 4, r = rz(f.rt);
     const L = c.L, H = c.H;
     if (f.sf) return f.op ? () => ((L[r]! | H[r]!) !== 0 ? t : next) : () => ((L[r]! | H[r]!) === 0 ? t : next);
     return f.op ? () => (L[r]! !== 0 ? t : next) : () => (L[r]! === 0 ? t : next);
   },
   TBZ(c, f, pc) {
-    const t = pc + f.off, next = pc + 4, r = rz(f.rt);
+    const t = branchTarget(pc, f.off), next = pc + 4, r = rz(f.rt);
     const bit = f.bit;
     const arr = bit >= 32 ? c.H : c.L, m = 1 << (bit & 31);
     return f.op ? () => ((arr[r]! & m) !== 0 ? t : next) : () => ((arr[r]! & m) === 0 ? t : next);

@@ -22,7 +22,7 @@
  *   and reports the fault at that instruction, with the instructions before it retired.
  */
 import { GuestMemoryFault } from "@uabi/isa-core";
-import { mulhu32, rbit32 } from "./bits.js";
+import { branchTarget, mulhu32, rbit32 } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import { decode, decodeBitMasks, type Decoded } from "./decode.js";
 import { SP_SLOT } from "./state.js";
@@ -620,24 +620,24 @@ class Gen {
     const next = pc + 4;
     switch (d.row.name) {
       case "B": {
-        const t = pc + F(d, "B").off;
+        const t = branchTarget(pc, F(d, "B").off);
         if (!F(d, "B").op) return this.exitTo(t);
         const [rl, rh] = halves(next);
         return `${this.set(30, `${rl}`, `${rh}`)} ${this.exitTo(t)}`;
       }
       case "B_COND": {
         const [pre, c] = this.cond(F(d, "B_COND").cond);
-        return `${pre} if (${c}) ${this.exitTo(pc + F(d, "B_COND").off)} ${this.exitTo(next)}`;
+        return `${pre} if (${c}) ${this.exitTo(branchTarget(pc, F(d, "B_COND").off))} ${this.exitTo(next)}`;
       }
       case "CBZ": {
         const r = F(d, "CBZ").rt;
         const z = F(d, "CBZ").sf ? `((${this.l(r)} | ${this.h(r)}) === 0)` : `(${this.l(r)} === 0)`;
-        return `if (${F(d, "CBZ").op ? "!" : ""}${z}) ${this.exitTo(pc + F(d, "CBZ").off)} ${this.exitTo(next)}`;
+        return `if (${F(d, "CBZ").op ? "!" : ""}${z}) ${this.exitTo(branchTarget(pc, F(d, "CBZ").off))} ${this.exitTo(next)}`;
       }
       case "TBZ": {
         const r = F(d, "TBZ").rt, bit = F(d, "TBZ").bit;
         const v = bit >= 32 ? this.h(r) : this.l(r);
-        return `if ((${v} & ${1 << (bit & 31)}) ${F(d, "TBZ").op ? "!==" : "==="} 0) ${this.exitTo(pc + F(d, "TBZ").off)} ${this.exitTo(next)}`;
+        return `if ((${v} & ${1 << (bit & 31)}) ${F(d, "TBZ").op ? "!==" : "==="} 0) ${this.exitTo(branchTarget(pc, F(d, "TBZ").off))} ${this.exitTo(next)}`;
       }
       case "BR": {
         if (F(d, "BR").opc === 3) return null;
@@ -764,8 +764,8 @@ export function successors(b: RegionBlock): number[] {
   const d = decode(b.ws[last]!);
   if (!d) return [];
   switch (d.row.name) {
-    case "B": return F(d, "B").op ? [] : [pc + F(d, "B").off];
-    case "B_COND": case "CBZ": case "TBZ": return [pc + (d.f as { readonly off: number }).off, pc + 4];
+    case "B": return F(d, "B").op ? [] : [branchTarget(pc, F(d, "B").off)];
+    case "B_COND": case "CBZ": case "TBZ": return [branchTarget(pc, (d.f as { readonly off: number }).off), pc + 4];
     case "BR": case "SVC": case "BRK": case "UDF": return [];
     default: return [pc + 4];
   }
