@@ -13,7 +13,7 @@
  * known; exit 1 on any other difference, and on a known failure that now passes.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kernel, KernelUsageError, LayeredHostFs, type HostFs, type KernelOptions } from "../../packages/kernel/src/index.js";
@@ -24,7 +24,18 @@ import { DEBIAN_CASES, DEBIAN_ENV, DEBIAN_STDIN, debianSetup, findProgram, type 
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CORPUS = join(REPO, "fixtures/corpus");
-const DATA = join(CORPUS, "debian/data");
+/**
+ * The Debian programs' working directory. The guest sees the host's / except /tmp (the kernel's own tmpfs), so a
+ * checkout under /tmp (a CI clone, a worktree) would hide the data: then it is copied below /var/tmp first.
+ */
+const DATA = guestVisible(join(CORPUS, "debian/data"));
+function guestVisible(dir: string): string {
+  if (dir !== "/tmp" && !dir.startsWith("/tmp/")) return dir;
+  const copy = mkdtempSync("/var/tmp/uabi-dynamic-data-");
+  cpSync(dir, copy, { recursive: true });
+  process.on("exit", () => rmSync(copy, { recursive: true, force: true }));
+  return copy;
+}
 const argv = process.argv.slice(2);
 const opt = (name: string): string[] => argv.flatMap((a, i) => (a === name && argv[i + 1] ? [argv[i + 1]!] : []));
 const RECORD = argv.includes("--record");
