@@ -48,7 +48,7 @@ function stdinDevice(k: KernelServices): CharDevice {
 export function buildFilesystem(k: KernelServices): CharDevNode[] {
   const v = k.vfs;
   const tty = !!k.opts.tty;
-  const sink = (f?: (d: Uint8Array) => void | number): CharDevice => ({
+  const sink = (f?: (d: Uint8Array) => unknown): CharDevice => ({
     read: () => "eof",
     write: (d) => {
       // A host sink may answer -EPIPE when its reader is gone (the write then raises SIGPIPE). Other answers mean

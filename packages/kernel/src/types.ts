@@ -32,8 +32,8 @@ export interface KernelOptions {
    * (any other return value means the bytes were taken). A sink that blocks until the host takes the bytes gives
    * back-pressure.
    */
-  stdout?: (data: Uint8Array) => void | number;
-  stderr?: (data: Uint8Array) => void | number;
+  stdout?: (data: Uint8Array) => unknown;
+  stderr?: (data: Uint8Array) => unknown;
   /** Guest stdin: fixed bytes, or a pull function returning null at EOF. */
   stdin?: Uint8Array | (() => Uint8Array | null);
   /**
