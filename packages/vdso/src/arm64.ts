@@ -207,7 +207,7 @@ const BOUNCE_SAVED: readonly (readonly [GpReg, GpReg])[] = [
   [x(1), x(2)], [x(3), x(4)], [x(5), x(6)], [x(7), x(9)], [x(10), x(11)], [x(12), x(13)], [x(14), x(15)], [x(18), x(30)],
 ];
 const SAVE_AREA = BOUNCE_SAVED.length * 16;
-/** The ucontext inside the rt_sigframe (128) and regs[0] relative to it (184): linux-abi.md §11.2, via uapi. */
+/** The ucontext inside the rt_sigframe (128) and regs[0] relative to it (184): arch/arm64/kernel/signal.c, via uapi. */
 const UC_OFF = sigframeOffset("arm64", "uc");
 const UC_REGS = sigframeOffset("arm64", "uc.uc_mcontext.regs") - UC_OFF;
 

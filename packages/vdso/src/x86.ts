@@ -219,7 +219,7 @@ function lowerHandler(a: X86Assembler, h: Handler, ctx: GenContext, site: (nr: n
 
 /** Syscall-argument registers the bounce glue preserves around the handler call. */
 const BOUNCE_SAVED: readonly Reg64[] = ["rdi", "rsi", "rdx", "r10", "r8", "r9"];
-/** The ucontext inside the rt_sigframe (8, after pretcode) and register slots relative to it (linux-abi.md §11.1, via uapi). */
+/** The ucontext inside the rt_sigframe (8, after pretcode) and register slots relative to it (arch/x86/kernel/signal_64.c, via uapi). */
 const UC_OFF = sigframeOffset("x86_64", "uc");
 const MC_REG: Readonly<Record<string, number>> = Object.fromEntries(
   ["r8", "r9", "r10", "rdi", "rsi", "rdx", "rax"].map((r) => [r, sigframeOffset("x86_64", `uc.uc_mcontext.${r}`) - UC_OFF]),
