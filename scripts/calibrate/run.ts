@@ -3,7 +3,7 @@
  *   node --conditions=source --import tsx scripts/calibrate/run.ts [--iterations N] [--rounds R] [--cc gcc] [--record NAME] [--default]
  * --record stores the raw output as fixtures/calibrate/NAME.txt (+ NAME.host.json: machine, date, load),
  * which packages/kernel/test/cost-accuracy.test.ts checks; --default also makes that run the default
- * profile's (it rewrites packages/kernel/src/cost/default-run.ts, which must stay byte-identical to the fixture).
+ * profile's (it rewrites packages/kernel/src/cost/default-run-data.ts, whose text must stay byte-identical to the fixture).
  */
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -30,48 +30,15 @@ if (record) {
   }, null, 2) + "\n");
   console.log(`recorded ${base}.txt`);
   if (process.argv.includes("--default")) {
-    const dest = new URL("../../packages/kernel/src/cost/default-run.ts", import.meta.url).pathname;
+    const dest = new URL("../../packages/kernel/src/cost/default-run-data.ts", import.meta.url).pathname;
     writeFileSync(dest, defaultRunSource(record, machine, report.host.date, text));
     console.log(`default profile now from ${record} (${dest})`);
   }
 }
 
 function defaultRunSource(name: string, machine: string, date: string, text: string): string {
-  return `/**
- * The calibration run the default cost profile is derived from, and the composites it measured (the
- * demo's and bench's "measured" column). Written by \`scripts/calibrate/run.ts --record NAME --default\`;
- * \`text\` is byte-identical to fixtures/calibrate/NAME.txt (cost-accuracy.test.ts checks it).
- */
-import { type CalibrationRaw, parseCalibrationOutput } from "./primitives.js";
-
-export interface CalibrationRun {
-  /** The fixture's base name under fixtures/calibrate/. */
-  name: string;
-  /** CPU model, CPU count and \`uname -srm\` of the machine it ran on. */
-  machine: string;
-  /** When it ran (ISO 8601). */
-  date: string;
-  /** calibrate.c's output. */
-  text: string;
-}
-
-/** The composites a run times natively: composite id → the raw key holding its measurement. */
-export const CALIBRATION_RUN_COMPOSITES = {
-  direct: "t_stub_getpid",
-  "vdso-call": "t_vdso",
-  "sud-trap": "t_sud_trap",
-  "seccomp-trap": "t_seccomp_trap",
-  "seccomp-allowed": "t_seccomp_allowed",
-  "ptrace-syscall": "t_ptrace_syscall",
-} as const satisfies Record<string, keyof CalibrationRaw>;
-
-/** ns per call of each composite the run measured. */
-export function measuredComposites(run: CalibrationRun): Record<keyof typeof CALIBRATION_RUN_COMPOSITES, number> {
-  const raw = parseCalibrationOutput(run.text);
-  const out = {} as Record<keyof typeof CALIBRATION_RUN_COMPOSITES, number>;
-  for (const [id, key] of Object.entries(CALIBRATION_RUN_COMPOSITES)) out[id as keyof typeof CALIBRATION_RUN_COMPOSITES] = raw[key];
-  return out;
-}
+  return `/** Written by \`scripts/calibrate/run.ts --record NAME --default\`: the run the default cost profile comes from. */
+import type { CalibrationRun } from "./default-run.js";
 
 export const DEFAULT_RUN: CalibrationRun = {
   name: ${JSON.stringify(name)},
