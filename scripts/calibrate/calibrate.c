@@ -11,11 +11,12 @@
  * every other measurement's (a shared host has slow periods lasting seconds: interleaving lets each
  * measurement sample the same periods); each child times REPS short batches of run_loop(body, b). The
  * reported figure is the minimum ns per iteration over all batches of all rounds. Instruction counts
- * come from single-stepping run_loop(body, 2) and run_loop(body, 1) under ptrace and taking the
- * difference, which is exactly one iteration of the timed loop (caller, handler, vDSO, trampolines).
+ * come from single-stepping STEP_ITERS iterations of the same run_loop under ptrace, each iteration
+ * delimited by the arrival at body's first instruction in run_loop's frame (caller, handler, vDSO and
+ * trampolines included); the count is the fewest of those iterations (see count_insns).
  *
  * Primitives:   user instruction (slope: empty call loop vs the same plus 400 straight-line
- *               integer instructions), syscall (raw getpid), ordered counter read
+ *               integer instructions in four independent chains), syscall (raw getpid), ordered counter read
  *               (rdtscp, what the vDSO's clock_gettime executes), signal delivery+sigreturn
  *               (kill(self) with an empty SA_SIGINFO handler minus with SIG_IGN), cBPF instruction
  *               and filter run (getpid under 2- vs 4002-instruction filters), SUD entry check
@@ -32,6 +33,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -112,10 +115,19 @@ static void on_usr1(int sig, siginfo_t *si, void *uc) {
 }
 
 static void body_empty(void) {}
-/* body_empty plus 400 instructions of ordinary integer code (a stack load, an add into one accumulator):
- * the slope between the two loops is the marginal cost of a user instruction. */
+/* body_empty plus 400 instructions of ordinary integer code (stack loads, each added into one of four
+ * accumulators): the slope between the two loops is the marginal cost of a user instruction. Four
+ * independent chains, not one: the model adds instruction costs, i.e. prices an instruction at the
+ * throughput the composites' compiled code (loop, libc wrapper, vDSO, handler) runs at, where few
+ * instructions wait on the one before. A single add chain runs at one add per cycle whatever the
+ * core's width, so it measured the dependent add's latency: about twice the cost per instruction
+ * (0.17 against 0.06-0.08 ns on the committed runs' machine), which put the 86-instruction vDSO
+ * call's prediction ~30 % high. */
 static void body_straight(void) {
-  __asm__ volatile(".rept 200\n\tmov (%%rsp), %%rax\n\tadd %%rax, %%rdx\n\t.endr" ::: "rax", "rdx", "memory");
+  __asm__ volatile(".rept 50\n\t"
+                   "mov (%%rsp), %%r8\n\tadd %%r8, %%r9\n\tmov 8(%%rsp), %%r10\n\tadd %%r10, %%r11\n\t"
+                   "mov 16(%%rsp), %%rsi\n\tadd %%rsi, %%rdi\n\tmov 24(%%rsp), %%rax\n\tadd %%rax, %%rdx\n\t.endr"
+                   ::: "r8", "r9", "r10", "r11", "rsi", "rdi", "rax", "rdx", "memory");
 }
 static void body_getpid(void) { raw_getpid(); }
 static void body_stub_getpid(void) { stub_call(SYS_getpid, 0, 0, 0, 0, 0, 0); }
@@ -253,8 +265,44 @@ static double time_in_child(body_fn setup, body_fn body, long b, int request) {
   return per;
 }
 
-/* User instructions of run_loop(body, iters) after setup(), by single-stepping the child. */
-static long steps_in_child(body_fn setup, body_fn body, long iters) {
+/* Iterations single-stepped per count: enough that the fewest is the no-retry path with certainty in
+ * practice (a retry hit ~6 % of single-stepped vDSO calls on a loaded 2-vCPU VM). */
+#define STEP_ITERS 64
+
+/* How many single-stepped iterations took each distinct instruction count (the first few counts seen). */
+#define COUNT_KINDS 8
+struct insn_count {
+  long fewest;
+  long insns[COUNT_KINDS];
+  int times[COUNT_KINDS], kinds;
+};
+
+/*
+ * User instructions per iteration of run_loop(body) after setup(), by single-stepping one child through
+ * STEP_ITERS + 1 iterations. An iteration ends when the child is about to execute body's first
+ * instruction again with run_loop's stack pointer (a signal handler that the compiler folded into the
+ * same code runs on a deeper stack and does not count as a boundary).
+ *
+ * The count is the FEWEST instructions of any iteration. Every loop here takes one path each time,
+ * except for extra work that only ever adds instructions: one-time work (the first call's lazy PLT
+ * binding), the carry of nanoseconds into seconds when the time read has crossed a second since the
+ * last update (__iter_div_u64_rem(ns, NSEC_PER_SEC, &ns) in lib/vdso/gettimeofday.c: 5 instructions
+ * here), and, the one that made the old count wrong, the vDSO clock's seqlock retry. do_hres reads the
+ * clock as
+ *     do { while ((seq = READ_ONCE(vc->seq)) & 1) cpu_relax(); ...read counter, compute...
+ *     } while (unlikely(vdso_read_retry(vc, seq)));
+ * and the timekeeper bumps vc->seq around every update (vdso_write_begin/end from update_vsyscall, on
+ * each tick), so an update that lands between the read and the check runs the loop again (28 more
+ * instructions on this project's machine: 114 instead of 86 per call). Single-stepped, that window
+ * lasts tens of µs and catches a tick in a few % of calls; timed at ~30 ns per call, almost never. So
+ * the fewest is the path the timed loop takes; the counts seen, printed as a comment, show how
+ * often a stepped call went round again. Counting only the loop's first pass by recognising the
+ * retry branch would tie the calibrator to one kernel's vDSO code layout; the minimum does not.
+ * (The previous method, single-stepping run_loop(body, 2) and run_loop(body, 1) in two children and
+ * subtracting, was off by a retry either way: one in the 2-iteration child added 28, one in the
+ * 1-iteration child took 28 away: 58 = 86 - 28, the count of the run that was the default before.)
+ */
+static struct insn_count count_insns(body_fn setup, body_fn body) {
   fflush(stdout);
   /* Tracer and tracee on one CPU, SCHED_FIFO where allowed: fewer clock updates land mid-step. */
   cpu_set_t saved, one;
@@ -270,38 +318,41 @@ static long steps_in_child(body_fn setup, body_fn body, long iters) {
     setup();
     ptrace(PTRACE_TRACEME, 0, 0, 0);
     kill(self_pid, SIGSTOP);
-    run_loop(body, iters);
+    run_loop(body, STEP_ITERS + 1);
     kill(self_pid, SIGSTOP);
     _exit(0);
   }
-  int st;
-  long steps = 0;
+  struct insn_count c = {.fewest = -1};
+  int st, inject = 0, started = 0;
+  long steps = 0, frame_sp = 0;
   waitpid(pid, &st, 0);
-  int inject = 0;
   for (;;) {
     if (ptrace(PTRACE_SINGLESTEP, pid, 0, inject) < 0) break;
     if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st)) break;
     int sig = WSTOPSIG(st);
-    if (sig == SIGTRAP) { steps++; inject = 0; }
-    else if (sig == SIGSTOP) break; /* the closing marker */
-    else inject = sig;               /* signal-delivery-stop: deliver it, not an instruction */
+    if (sig == SIGSTOP) break;                   /* the closing marker */
+    if (sig != SIGTRAP) { inject = sig; continue; } /* signal-delivery-stop: deliver it, not an instruction */
+    inject = 0;
+    steps++;
+    long ip = ptrace(PTRACE_PEEKUSER, pid, offsetof(struct user_regs_struct, rip), 0);
+    if (ip != (long)body) continue;
+    long sp = ptrace(PTRACE_PEEKUSER, pid, offsetof(struct user_regs_struct, rsp), 0);
+    if (!started) { started = 1; frame_sp = sp; steps = 0; continue; }
+    if (sp != frame_sp) continue;
+    if (c.fewest < 0 || steps < c.fewest) c.fewest = steps;
+    int k = 0;
+    while (k < c.kinds && c.insns[k] != steps) k++;
+    if (k < COUNT_KINDS) {
+      if (k == c.kinds) c.insns[c.kinds++] = steps;
+      c.times[k]++;
+    }
+    steps = 0;
   }
   kill(pid, SIGKILL);
   waitpid(pid, &st, 0);
   if (rt) sched_setscheduler(0, SCHED_OTHER, &other);
   sched_setaffinity(0, sizeof saved, &saved);
-  return steps;
-}
-
-/* A vDSO seqlock retry (a clock update while single-stepping, likelier on a loaded host) only ever adds
- * instructions: keep the minimum of nine tries. */
-static long insns_per_iteration(body_fn setup, body_fn body) {
-  long best = -1;
-  for (int i = 0; i < 9; i++) {
-    long n = steps_in_child(setup, body, 2) - steps_in_child(setup, body, 1);
-    if (best < 0 || n < best) best = n;
-  }
-  return best;
+  return c;
 }
 
 /* Every timed loop: key, setup, body, iterations as a fraction of `iterations`, tracer request,
@@ -380,7 +431,12 @@ int main(int argc, char **argv) {
   }
   for (unsigned m = 0; m < NMEASURE; m++) {
     printf("t_%s %.3f\n", table[m].key, table[m].best);
-    if (table[m].count) printf("n_%s %ld\n", table[m].key, insns_per_iteration(table[m].setup, table[m].body));
+    if (!table[m].count) continue;
+    struct insn_count c = count_insns(table[m].setup, table[m].body);
+    printf("n_%s %ld\n", table[m].key, c.fewest);
+    printf("# n_%s: fewest of %d single-stepped iterations; instructions x iterations:", table[m].key, STEP_ITERS);
+    for (int k = 0; k < c.kinds; k++) printf(" %ldx%d", c.insns[k], c.times[k]);
+    printf("\n");
   }
   return 0;
 }

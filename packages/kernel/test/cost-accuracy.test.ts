@@ -30,6 +30,25 @@ describe("committed calibration runs", () => {
     }
   });
 
+  it("instruction counts do not depend on timing: runs on one machine and compiler agree, each the fewest it saw", () => {
+    // calibrate.c single-steps many iterations and keeps the fewest (a vDSO seqlock retry or a late second's carry
+    // only adds instructions), printing every count it saw as `# n_KEY: ... instructions x iterations: 86x59 114x4`.
+    const counts = (raw: Record<string, number>) => Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith("n_")));
+    const byHost = new Map<string, Record<string, number>>();
+    for (const r of runs) {
+      const key = `${r.host.machine} ${r.host.cc}`;
+      const seen = byHost.get(key);
+      if (seen) expect(counts(r.raw), r.name).toEqual(seen);
+      else byHost.set(key, counts(r.raw));
+      for (const [k, n] of Object.entries(counts(r.raw))) {
+        const line = new RegExp(`^# ${k}: .*instructions x iterations:((?: \\d+x\\d+)+)$`, "m").exec(r.text);
+        expect(line, `${r.name}: ${k} lists the counts it saw`).not.toBeNull();
+        const seenCounts = line![1]!.trim().split(" ").map((p) => Number(p.split("x")[0]));
+        expect(Math.min(...seenCounts), `${r.name}: ${k}`).toBe(n);
+      }
+    }
+  });
+
   for (const run of runs) {
     it(`${run.name}: every composite predicted ÷ measured within ±25 %`, () => {
       const rep = buildCalibrationReport(run.raw, run.host);

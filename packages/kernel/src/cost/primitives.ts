@@ -10,7 +10,8 @@ export class CalibrationError extends Error {
 
 /**
  * Keys calibrate.c prints, with what they are. t_* in ns per iteration (minimum over every timed batch),
- * n_* in user instructions per iteration (counted by single-stepping one iteration).
+ * n_* in user instructions per iteration (the fewest of many single-stepped iterations: the path without
+ * the vDSO clock's seqlock retry; `#` comment lines after each show the counts seen).
  */
 export const CALIBRATION_KEYS = {
   iterations: "timed iterations per loop (spread over the rounds)",
@@ -21,7 +22,7 @@ export const CALIBRATION_KEYS = {
   site_ip: "IP after the trapped syscall instruction",
   // primitives, each measured on its own
   t_call: "empty function call loop", n_call: "",
-  t_straight: "the call loop plus straight-line integer code (stack loads and adds)", n_straight: "",
+  t_straight: "the call loop plus straight-line integer code (stack loads and adds in four independent chains)", n_straight: "",
   t_getpid: "raw getpid", n_getpid: "",
   t_timer: "rdtscp (the vDSO clock's counter read)", n_timer: "",
   t_kill_ignored: "kill(self, SIGUSR1) ignored", n_kill_ignored: "",
