@@ -17,9 +17,16 @@ export class Pipe extends Inode {
   bytes = 0;
   readers = 0;
   writers = 0;
+  /**
+   * Opens so far by each side (fs/pipe.c's r_counter/w_counter): a FIFO opener waiting for the other side wakes
+   * when the count moves, even if that opener has closed again by the time the waiter looks.
+   */
+  readerOpens = 0;
+  writerOpens = 0;
   static readonly CAPACITY = 65536;
-  constructor() {
-    super(S_IFIFO | 0o600);
+  /** An anonymous pipe is 0600; a named FIFO (mknod) has the creator's permissions. */
+  constructor(perm = 0o600) {
+    super(S_IFIFO | perm);
   }
   override get size(): number {
     return 0;
@@ -82,8 +89,9 @@ export class OpenFile {
     readonly path: string,
   ) {
     if (node instanceof Pipe) {
-      if ((flags & O_ACCMODE) === O_RDONLY) node.readers++;
-      else node.writers++;
+      // O_RDWR (only possible on a FIFO) counts on both sides, as fifo_open does.
+      if (this.readable) (node.readers++, node.readerOpens++);
+      if (this.writable) (node.writers++, node.writerOpens++);
     }
     if (node instanceof FileNode) node.opens++;
   }
@@ -102,8 +110,8 @@ export class OpenFile {
       this.node.dropIfUnused();
     }
     if (this.node instanceof Pipe) {
-      if ((this.flags & O_ACCMODE) === O_RDONLY) this.node.readers--;
-      else this.node.writers--;
+      if (this.readable) this.node.readers--;
+      if (this.writable) this.node.writers--;
     }
   }
 

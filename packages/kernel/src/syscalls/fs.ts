@@ -12,7 +12,7 @@ import { FdTable, OpenFile, Pipe, WOULD_BLOCK, O_ACCMODE, O_APPEND, O_CLOEXEC, O
 import { latin1Bytes, NO_RETURN, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
 import type { Process } from "../task.js";
 import { SIGPIPE } from "../signal.js";
-import { CharDevNode, DirNode, FileNode, GeneratedNode, Inode, SymlinkNode, dtype, S_IFIFO, S_IFMT, type Resolved } from "../vfs.js";
+import { CharDevNode, DirNode, FileNode, GeneratedNode, Inode, SymlinkNode, dtype, S_IFBLK, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK, type Resolved } from "../vfs.js";
 
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EACCESS = 0x200, AT_SYMLINK_FOLLOW = 0x400, AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000;
@@ -61,7 +61,7 @@ export function existing(c: SyscallContext, dirfd: number, path: string, follow:
 
 // ------------------------------------------------------------------ open
 
-function doOpen(c: SyscallContext, dirfd: number, path: string, flags: number, mode: number): number {
+function doOpen(c: SyscallContext, dirfd: number, path: string, flags: number, mode: number): HandlerResult {
   const af = archOpenFlags(c.proc);
   if (flags & O_TMPFILE_BASE) return -EOPNOTSUPP_TMPFILE;
   const creat = (flags & O_CREAT) !== 0;
@@ -90,9 +90,48 @@ function doOpen(c: SyscallContext, dirfd: number, path: string, flags: number, m
     node.truncate(0);
   }
   const keep = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | af.LARGEFILE;
-  const f = new OpenFile(node, keep, path.startsWith("/") ? path : joinPath(c.kernel.vfs.pathOf(baseDir(c, dirfd, path)), path));
+  const fullPath = path.startsWith("/") ? path : joinPath(c.kernel.vfs.pathOf(baseDir(c, dirfd, path)), path);
+  if (node instanceof Pipe) return openFifo(c, node, keep, flags, fullPath);
+  const f = new OpenFile(node, keep, fullPath);
   if (node instanceof GeneratedNode) f.snapshot = node.generate(ctxOf(c));
   return installOpen(c, f, flags);
+}
+
+/**
+ * Opening a named FIFO (fs/pipe.c fifo_open): a reader waits for a writer and a writer for a reader unless
+ * O_NONBLOCK (then a writer without readers gets ENXIO); O_RDWR never waits. The opener counts on its side at
+ * once, so two openers waiting for each other both wake.
+ */
+function openFifo(c: SyscallContext, pipe: Pipe, keep: number, flags: number, path: string): HandlerResult {
+  const acc = flags & O_ACCMODE;
+  const nonblock = (flags & O_NONBLOCK) !== 0;
+  if (acc === O_WRONLY && nonblock && pipe.readers === 0) return -ENXIO;
+  const f = new OpenFile(pipe, keep, path);
+  if (acc === O_RDWR || nonblock) return installOpen(c, f, flags);
+  const other = acc === O_RDONLY ? () => pipe.writers > 0 || pipe.writerOpens !== seen : () => pipe.readers > 0 || pipe.readerOpens !== seen;
+  const seen = acc === O_RDONLY ? pipe.writerOpens : pipe.readerOpens;
+  if (other()) return installOpen(c, f, flags);
+  return { block: { poll: () => (other() ? installOpen(c, f, flags) : undefined), cancel: () => f.release(), restartable: true, what: "fifo open" } };
+}
+
+/**
+ * mknod/mknodat: FIFOs and regular files. Device nodes need a driver this kernel does not have (EPERM, as for a
+ * caller without CAP_MKNOD); sockets are bound, not made (EPERM too: AF_UNIX bind creates its own node).
+ */
+function mknodat(c: SyscallContext, dirfd: number, path: string, mode: number): number {
+  const type = mode & S_IFMT;
+  if (type !== 0 && type !== S_IFREG && type !== S_IFIFO) return type === S_IFCHR || type === S_IFBLK || type === S_IFSOCK ? -EPERM : -EINVAL;
+  const r = resolveAt(c, dirfd, path, false, true);
+  if (r.node) return -EEXIST;
+  if (r.parent.dynamic) return -EACCES;
+  const perm = mode & ~c.proc.fs.umask & 0o7777;
+  const node = type === S_IFIFO ? new Pipe(perm) : new FileNode(perm);
+  if (node instanceof FileNode) node.quota = c.kernel.vfs.quota;
+  node.uid = c.proc.cred.fsuid;
+  node.gid = c.proc.cred.fsgid;
+  c.kernel.vfs.touch(node);
+  r.parent.linkEntry(r.name, node);
+  return 0;
 }
 const EOPNOTSUPP_TMPFILE = 95;
 
@@ -665,6 +704,34 @@ function pwrite64(c: SyscallContext): number {
   return f.pwrite(off, c.read(c.ptr(1), usable(c, c.ptr(1), c.ulong(2), "read")));
 }
 
+/**
+ * sendfile (fs/read_write.c do_sendfile): the source must be a file that can be read at an offset (a regular or
+ * generated file; pipes and sockets are EINVAL); the destination any writable file, not O_APPEND. With an offset
+ * pointer the source's position is left alone and the pointer is advanced; without one the position moves. Only
+ * what was written counts: a short write to a full pipe leaves the rest for the next call.
+ */
+function sendfile(c: SyscallContext): HandlerResult {
+  const out = fileOf(c, c.int(0)), src = fileOf(c, c.int(1));
+  const offAddr = c.ptr(2);
+  if (!src.readable || !out.writable) return -EBADF;
+  if (!(src.node instanceof FileNode || src.node instanceof GeneratedNode)) return -EINVAL;
+  if (out.flags & O_APPEND) return -EINVAL;
+  const start = offAddr ? c.readI64(offAddr) : BigInt(src.pos);
+  if (start < 0n) return -EINVAL;
+  const off = Number(start);
+  const count = Math.min(c.ulong(3), MAX_RW);
+  return blockOn(c, () => {
+    if (count === 0) return 0;
+    const data = src.pread(off, count);
+    if (typeof data === "number" || data.length === 0) return typeof data === "number" ? data : 0;
+    const w = doWrite(c, out, data);
+    if (w === WOULD_BLOCK || w < 0) return w;
+    if (offAddr) c.writeU64(offAddr, off + w);
+    else src.pos = off + w;
+    return w;
+  }, "sendfile");
+}
+
 function ftruncate(c: SyscallContext, node: Inode, len: number, writable: boolean): number {
   if (len < 0) return -EINVAL;
   if (node instanceof DirNode) return -EISDIR;
@@ -683,6 +750,7 @@ export const FS_HANDLERS: Record<string, Handler> = {
   writev,
   pread64,
   pwrite64,
+  sendfile,
   openat: (c) => doOpen(c, dir(c, 0), c.readPath(c.ptr(1)), c.int(2), c.uint(3)),
   open: (c) => doOpen(c, AT_FDCWD, c.readPath(c.ptr(0)), c.int(1), c.uint(2)),
   creat: (c) => doOpen(c, AT_FDCWD, c.readPath(c.ptr(0)), O_CREAT | O_WRONLY | O_TRUNC, c.uint(1)),
@@ -735,6 +803,8 @@ export const FS_HANDLERS: Record<string, Handler> = {
   pipe2: (c) => pipe2(c, c.ptr(0), c.int(1)),
   pipe: (c) => pipe2(c, c.ptr(0), 0),
   mkdirat: (c) => mkdirat(c, dir(c, 0), c.readPath(c.ptr(1)), c.uint(2)),
+  mknodat: (c) => mknodat(c, dir(c, 0), c.readPath(c.ptr(1)), c.uint(2)),
+  mknod: (c) => mknodat(c, AT_FDCWD, c.readPath(c.ptr(0)), c.uint(1)),
   mkdir: (c) => mkdirat(c, AT_FDCWD, c.readPath(c.ptr(0)), c.uint(1)),
   unlinkat: (c) => unlinkat(c, dir(c, 0), c.readPath(c.ptr(1)), c.int(2)),
   unlink: (c) => unlinkat(c, AT_FDCWD, c.readPath(c.ptr(0)), 0),

@@ -14,6 +14,8 @@ export const SYSCALL_NOTES: Readonly<Record<string, string>> = Object.freeze({
   // files and descriptors
   fcntl: "F_SETLK/F_SETLKW/F_GETLK and F_OFD_* conflict between processes (byte ranges, read/write, POSIX release on close); F_SETOWN/F_SETSIG/leases are accepted without effect; seals are EINVAL",
   ioctl: "terminal requests (TCGETS, TCSETS*, TIOCGWINSZ, TIOCGPGRP) on the host's stdio only, FIONREAD, FIONBIO, FIOCLEX/FIONCLEX; everything else ENOTTY",
+  mknod: "FIFOs and regular files; character, block and socket nodes are EPERM (no device drivers; AF_UNIX bind makes sockets)",
+  mknodat: "as mknod",
   statfs: "tmpfs, proc, pipefs and sockfs answers; sizes derive from the memory limit",
   fstatfs: "as statfs",
   // memory
