@@ -21,6 +21,10 @@ import { diffOutcome, InsnRunner, STATE_BYTES, type Outcome } from "../../../pac
 import { CLASSES, opKey, type InsnClass } from "./classes.js";
 import { randomState, Rng } from "./state.js";
 
+// `--isa x86_64` is the x86-64 fuzzer (native execution): scripts/fuzz/insn-x86.ts, which exits when done.
+const isaArg = process.argv[process.argv.indexOf("--isa") + 1];
+if (process.argv.includes("--isa") && /^x86[-_]?(64)?$/.test(isaArg ?? "")) await import("../insn-x86.js");
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "../../..");
 const QEMU_CPU = "cortex-a72";
@@ -84,6 +88,7 @@ function runQemu(bin: string, input: Buffer): Promise<{ pc: number; out: Outcome
 }
 
 interface Stat {
+  jitExample?: string;
   tried: number; qemuSigill: number; uabiImpl: number; matched: number; jitDiff: number; fpsrExcOnly: number;
   /** opKey -> counts and a first example, for qemu-executes-uabi-refuses and value mismatches. */
   missing: Map<string, { n: number; word: number }>;
@@ -150,7 +155,8 @@ async function main(): Promise<void> {
       st.tried++;
       const got = runner!.run(r.word, r.input, "interp");
       const jit = runner!.run(r.word, r.input, "jit");
-      if (diffOutcome(got, jit, true).length) st.jitDiff++;
+      const jd = diffOutcome(got, jit, true);
+      if (jd.length) { st.jitDiff++; st.jitExample ??= `#${r.index} ${hex(r.word)} ${disasm(r.word)}: ${jd.slice(0, 3).join("; ")}`; }
       const key = opKey(r.cls, r.word);
       const bump = (m: Map<string, { n: number; word: number }>) => { const e = m.get(key); if (e) e.n++; else m.set(key, { n: 1, word: r.word }); };
       if (want.sig === 4) st.qemuSigill++;
@@ -189,6 +195,7 @@ function printSummary(stats: Map<string, Stat>, show: number): void {
   for (const [name, s] of stats) {
     tried += s.tried; matched += s.matched;
     console.log(`${name.padEnd(34)} tried ${String(s.tried).padStart(7)}  impl ${String(s.uabiImpl).padStart(7)}  match ${String(s.matched).padStart(7)}  qemu-sigill ${String(s.qemuSigill).padStart(7)}  jit-diff ${s.jitDiff}`);
+    if (s.jitExample) console.log(`    translating tier differs from the interpreter: ${s.jitExample}`);
     for (const [k, e] of s.missing) console.log(`    qemu executes, uabi SIGILL: ${k} ×${e.n} e.g. ${hex(e.word)}`);
     for (const [k, e] of s.extra) console.log(`    uabi executes, qemu SIGILL: ${k} ×${e.n} e.g. ${hex(e.word)} ${disasm(e.word)}`);
     let shown = 0;
