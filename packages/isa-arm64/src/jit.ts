@@ -387,6 +387,8 @@ class Gen {
         const { sf, op, cond, i, nzcv } = F(d, "CCMP");
         const n = F(d, "CCMP").rn, m = F(d, "CCMP").rm;
         const [pre, c] = this.cond(cond);
+        // cond() of al/nv reads no flag, but ccmp always writes them: the region must still load and store NZCV.
+        this.usesFlags = true;
         const bl = i ? `${m}` : this.l(m), bh = i ? "0" : this.h(m);
         const sub = op === 1;
         let calc: string;
