@@ -427,6 +427,18 @@ export class Vfs {
     return 0;
   }
 
+  /** A hard link (vfs_link): not to a directory (EPERM), not into or out of generated trees (EXDEV). */
+  link(node: Inode, np: DirNode, nname: string, ctx: ResolveContext): Errno {
+    if (node instanceof DirNode) return EPERM;
+    if (node instanceof GeneratedNode || np.dynamic) return EXDEV;
+    if (np.lookup(nname, ctx)) return EEXIST;
+    if (node.nlink === 0 && node instanceof FileNode) return ENOENT; // an unlinked open file cannot come back (without AT_EMPTY_PATH+O_TMPFILE)
+    np.linkEntry(nname, node);
+    node.nlink++;
+    node.times.ctimeNs = this.now();
+    return 0;
+  }
+
   rename(op: DirNode, oname: string, np: DirNode, nname: string, flags: number, ctx: ResolveContext): Errno {
     const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
     if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE) || (flags & RENAME_NOREPLACE && flags & RENAME_EXCHANGE)) return EINVAL;
@@ -460,6 +472,11 @@ export class Vfs {
     op.unlinkEntry(oname);
     np.entries.delete(nname);
     np.linkEntry(nname, src);
+    // The replaced file loses a link; its bytes go back to the tmpfs quota once nothing holds it.
+    if (dst && !(dst instanceof DirNode)) {
+      dst.nlink = Math.max(0, dst.nlink - 1);
+      if (dst instanceof FileNode) dst.dropIfUnused();
+    }
     return 0;
   }
 }

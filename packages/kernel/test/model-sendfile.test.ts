@@ -49,3 +49,21 @@ describe("sendfile", () => {
     expect(s.call("sendfile", src, src, 0, 5)).toBe(EBADF);
   });
 });
+
+describe("hard links and rename's replaced file", () => {
+  it("link/linkat count links; a directory is EPERM; rename over a file drops the replaced file's link", () => {
+    const s = new HostSys();
+    const fd = fileWith(s, "/tmp/a", "data");
+    s.call("close", fd);
+    expect(s.call("link", "/tmp/a", "/tmp/b")).toBe(0);
+    expect(s.call("linkat", AT_FDCWD, "/tmp/a", AT_FDCWD, "/tmp/b", 0)).toBe(-17);
+    expect(s.call("linkat", AT_FDCWD, "/tmp", AT_FDCWD, "/tmp/d", 0)).toBe(-1);
+    const st = s.alloc(256);
+    const nlink = () => (s.call("newfstatat", AT_FDCWD, "/tmp/a", st, 0), Number(s.p.mm.mem.read64(st + 16)));
+    expect(nlink()).toBe(2);
+    const other = fileWith(s, "/tmp/c", "x");
+    s.call("close", other);
+    expect(s.call("rename", "/tmp/c", "/tmp/b")).toBe(0);
+    expect(nlink()).toBe(1);
+  });
+});

@@ -572,6 +572,16 @@ function renameat2(c: SyscallContext, odir: number, opath: string, ndir: number,
   return e ? -e : 0;
 }
 
+/** linkat (fs/namei.c do_linkat): follows a final symlink only with AT_SYMLINK_FOLLOW; AT_EMPTY_PATH links dirfd's file. */
+function linkat(c: SyscallContext, odir: number, opath: string, ndir: number, npath: string, flags: number): number {
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+  const src = opath === "" && flags & AT_EMPTY_PATH ? fileOf(c, odir).node : existing(c, odir, opath, (flags & AT_SYMLINK_FOLLOW) !== 0);
+  const r = resolveAt(c, ndir, npath, false, true);
+  if (r.node) return -EEXIST;
+  const e = c.kernel.vfs.link(src, r.parent, r.name, ctxOf(c));
+  return e ? -e : 0;
+}
+
 function readlinkat(c: SyscallContext, dirfd: number, path: string, buf: number, size: number): number {
   if (size <= 0) return -EINVAL;
   const node = existing(c, dirfd, path, false);
@@ -848,15 +858,8 @@ export const FS_HANDLERS: Record<string, Handler> = {
     r.parent.linkEntry(r.name, new SymlinkNode(target));
     return 0;
   },
-  linkat: (c) => {
-    const src = existing(c, dir(c, 0), c.readPath(c.ptr(1)), (c.int(4) & AT_SYMLINK_FOLLOW) !== 0);
-    if (src instanceof DirNode) return -EPERM;
-    const r = resolveAt(c, dir(c, 2), c.readPath(c.ptr(3)), false, true);
-    if (r.node) return -EEXIST;
-    r.parent.linkEntry(r.name, src);
-    src.nlink++;
-    return 0;
-  },
+  linkat: (c) => linkat(c, dir(c, 0), c.readPath(c.ptr(1)), dir(c, 2), c.readPath(c.ptr(3)), c.int(4)),
+  link: (c) => linkat(c, AT_FDCWD, c.readPath(c.ptr(0)), AT_FDCWD, c.readPath(c.ptr(1)), 0),
   fchmod: (c) => {
     const n = fileOf(c, c.int(0)).node;
     n.mode = (n.mode & S_IFMT) | (c.uint(1) & 0o7777);
