@@ -21,7 +21,8 @@
  *               (kill(self) with an empty SA_SIGINFO handler minus with SIG_IGN), cBPF instruction
  *               and filter run (getpid under 2- vs 4002-instruction filters), SUD entry check
  *               (getpid with dispatch on and the selector at ALLOW), ptrace stop (kill(self,
- *               ignored) traced minus untraced: one signal-delivery-stop).
+ *               ignored) traced minus untraced: one signal-delivery-stop, minus the signal's queueing
+ *               and dequeueing, measured on its own as kill_queued minus kill_discarded).
  * Composites:   SUD trap, seccomp RET_TRAP trap, seccomp-allowed syscall, vDSO clock_gettime,
  *               getpid through the stub, getpid under PTRACE_SYSCALL.
  * Traced measurements pin tracer and tracee to one CPU: a cross-CPU wake-up of an idle virtual CPU
@@ -132,6 +133,23 @@ static void body_straight(void) {
 static void body_getpid(void) { raw_getpid(); }
 static void body_stub_getpid(void) { stub_call(SYS_getpid, 0, 0, 0, 0, 0, 0); }
 static void body_kill(void) { kill(self_pid, SIGUSR1); }
+/* With SIGUSR1 ignored but blocked, kill queues it (kernel/signal.c sig_ignored: a blocked signal is never
+ * ignored at generation); unblocking makes it pending, and on the way out of rt_sigprocmask get_signal
+ * dequeues it and drops it (SIG_IGN). body_kill_discarded makes the same three calls with SIGUSR2,
+ * ignored and unblocked, which kill drops at generation. The difference is what a signal costs to queue
+ * and dequeue: a traced task's ignored signal pays it too (sig_ignored never ignores for a ptraced task),
+ * so the ptrace stop measured on an ignored signal includes it, and a syscall stop does not. */
+static sigset_t usr1_set;
+static void body_kill_queued(void) {
+  kill(self_pid, SIGUSR1);
+  sigprocmask(SIG_UNBLOCK, &usr1_set, NULL);
+  sigprocmask(SIG_BLOCK, &usr1_set, NULL);
+}
+static void body_kill_discarded(void) {
+  kill(self_pid, SIGUSR2);
+  sigprocmask(SIG_UNBLOCK, &usr1_set, NULL);
+  sigprocmask(SIG_BLOCK, &usr1_set, NULL);
+}
 static void body_sud(void) {
   selector = SYSCALL_DISPATCH_FILTER_BLOCK;
   raw_getpid();
@@ -156,6 +174,13 @@ static void setup_usr1_handler(void) {
   sigaction(SIGUSR1, &sa, NULL);
 }
 static void setup_usr1_ignored(void) { signal(SIGUSR1, SIG_IGN); }
+static void setup_usr12_ignored_usr1_blocked(void) {
+  signal(SIGUSR1, SIG_IGN);
+  signal(SIGUSR2, SIG_IGN);
+  sigemptyset(&usr1_set);
+  sigaddset(&usr1_set, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &usr1_set, NULL);
+}
 static void setup_sigsys(void) {
   struct sigaction sa = {0};
   sa.sa_sigaction = on_sigsys;
@@ -371,6 +396,8 @@ static struct measurement table[] = {
   {"timer", setup_none, body_timer, 1, 1, 0, 1, 0},
   {"kill_ignored", setup_usr1_ignored, body_kill, 1, 1, 0, 1, 0},
   {"kill_handled", setup_usr1_handler, body_kill, 1, 1, 0, 1, 0},
+  {"kill_queued", setup_usr12_ignored_usr1_blocked, body_kill_queued, 1, 1, 0, 1, 0},
+  {"kill_discarded", setup_usr12_ignored_usr1_blocked, body_kill_discarded, 1, 1, 0, 1, 0},
   {"filter_small", setup_filter_small, body_getpid, 1, 1, 0, 1, 0},
   {"filter_large", setup_filter_large, body_getpid, 1, 1, 0, 1, 0},
   {"sud_allowed", setup_sud_allowed, body_getpid, 1, 1, 0, 1, 0},

@@ -16,7 +16,7 @@ import {
 } from "../seccomp/index.js";
 import type { CostCounters } from "./counters.js";
 import { type Composite, type CompositeParams, composite, predict } from "./predict.js";
-import { CalibrationError, type CalibrationRaw, measuredProfile, parseCalibrationOutput } from "./primitives.js";
+import { CalibrationError, type CalibrationRaw, measuredProfile, parseCalibrationOutput, signalQueueNs } from "./primitives.js";
 import { type CostProfile, DEFAULT_PROFILE } from "./profile.js";
 
 /** x86_64 getpid / rt_sigreturn numbers (the calibration program is x86_64-only). */
@@ -200,6 +200,7 @@ export function formatCalibration(r: CalibrationReport): string {
     `  cBPF instruction                        ${fmt(p.cbpfInsnNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.cbpfInsnNs).padStart(10)}`,
     `  seccomp filter run (fixed)              ${fmt(p.filterRunNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.filterRunNs).padStart(10)}`,
     `  ptrace stop                             ${fmt(p.ptraceStopNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.ptraceStopNs).padStart(10)}`,
+    `    (a signal-delivery-stop less the signal's queueing, ${fmt(signalQueueNs(r.raw, p.userInsnNs))}: a syscall stop has no signal)`,
     `  clock counter read (rdtscp)             ${fmt(p.timerReadNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.timerReadNs).padStart(10)}`,
     `  SUD check per kernel entry              ${fmt(p.sudEntryNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.sudEntryNs).padStart(10)}`,
     "",

@@ -27,6 +27,8 @@ export const CALIBRATION_KEYS = {
   t_timer: "rdtscp (the vDSO clock's counter read)", n_timer: "",
   t_kill_ignored: "kill(self, SIGUSR1) ignored", n_kill_ignored: "",
   t_kill_handled: "kill(self, SIGUSR1) with an empty SA_SIGINFO handler", n_kill_handled: "",
+  t_kill_queued: "kill(self, SIGUSR1) ignored but blocked (queued), unblocked (dequeued and dropped), blocked again", n_kill_queued: "",
+  t_kill_discarded: "the same calls with kill(self, SIGUSR2) ignored and unblocked (dropped at generation)", n_kill_discarded: "",
   t_filter_small: "getpid under a 2-instruction filter", n_filter_small: "",
   t_filter_large: "getpid under a (2 + large_filter_extra)-instruction filter", n_filter_large: "",
   t_sud_allowed: "getpid with Syscall User Dispatch on and the selector at ALLOW", n_sud_allowed: "",
@@ -63,6 +65,11 @@ export function parseCalibrationOutput(text: string): CalibrationRaw {
   return raw as CalibrationRaw;
 }
 
+/** Queueing and dequeueing one signal (kill_queued minus kill_discarded: the same calls, the signal dropped at generation). */
+export function signalQueueNs(raw: CalibrationRaw, userInsnNs: number): number {
+  return Math.max(0, raw.t_kill_queued - raw.t_kill_discarded - (raw.n_kill_queued - raw.n_kill_discarded) * userInsnNs);
+}
+
 /**
  * The primitives, each from measurements of that primitive alone (never from a composite). Instruction
  * counts include the loop's own instructions, priced at the user-instruction cost and subtracted.
@@ -79,7 +86,9 @@ export function measuredProfile(raw: CalibrationRaw, name = "calibrated", source
     signalNs: Math.max(0, raw.t_kill_handled - raw.t_kill_ignored - (raw.n_kill_handled - raw.n_kill_ignored) * userInsnNs),
     cbpfInsnNs,
     filterRunNs: Math.max(0, raw.t_filter_small - raw.t_getpid - 2 * cbpfInsnNs),
-    ptraceStopNs: Math.max(0, raw.t_ptrace_kill_ignored - raw.t_kill_ignored),
+    // A traced task's ignored signal is queued and dequeued (sig_ignored never ignores for a ptraced task);
+    // an untraced one is dropped at generation, and a syscall stop has no signal: take the queueing out.
+    ptraceStopNs: Math.max(0, raw.t_ptrace_kill_ignored - raw.t_kill_ignored - signalQueueNs(raw, userInsnNs)),
     timerReadNs: Math.max(0, raw.t_timer - raw.n_timer * userInsnNs),
     sudEntryNs: Math.max(0, raw.t_sud_allowed - raw.t_getpid - (raw.n_sud_allowed - raw.n_getpid) * userInsnNs),
   };
