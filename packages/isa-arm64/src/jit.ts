@@ -419,7 +419,8 @@ class Gen {
           else if (!sf) els = this.set(dd, `(${lo} + 1)`, "0");
           else els = `{ const x_ = ${lo}, xh_ = ${hi}; const t_ = (x_ >>> 0) + 1; ${this.set(dd, "t_", "xh_ + (t_ > 4294967295 ? 1 : 0)")} }`;
         }
-        return `{ ${pre} if (${c}) { ${this.set(dd, this.l(n), hiN)} } else ${els} }`;
+        // Braces: with xzr as destination `set` emits nothing, and a bare `else }` does not compile.
+        return `{ ${pre} if (${c}) { ${this.set(dd, this.l(n), hiN)} } else { ${els} } }`;
       }
       case "DP2": {
         const { sf, S, opcode } = F(d, "DP2");
