@@ -65,7 +65,7 @@ typedef void (*body_fn)(void);
 #define REPS 20
 
 static long iterations = 100000;
-static int rounds = 7;
+static int rounds = 15;
 static unsigned char *stub; /* "syscall; ret": the allowed window for SUD and seccomp */
 static volatile char selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 static pid_t self_pid;

@@ -29,7 +29,7 @@ if (setDefault) {
   writeDefault(setDefault, host.machine, host.date, readFileSync(`${fixture(setDefault)}.txt`, "utf8"));
 } else {
   const iterations = Number(arg("--iterations") ?? 200000);
-  const rounds = Number(arg("--rounds") ?? 7);
+  const rounds = Number(arg("--rounds") ?? 15);
   const cc = arg("--cc") ?? "cc";
   const record = arg("--record");
   const notes = arg("--notes");

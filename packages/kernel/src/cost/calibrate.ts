@@ -120,7 +120,7 @@ export interface CalibrationOptions {
   cc?: string;
   /** Iterations per timed loop, over all rounds (default 200000; ptrace loops use 1/50 of it). */
   iterations?: number;
-  /** Rounds, each measurement in a fresh child per round, interleaved (default 7). */
+  /** Rounds, each measurement in a fresh child per round, interleaved (default 15). */
   rounds?: number;
   /** Write the measured profile JSON here (default: a file in the temp build dir). */
   profilePath?: string;
@@ -162,7 +162,7 @@ export function runCalibration(opts: CalibrationOptions = {}): CalibrationReport
   const probe = parseProbe(execFileSync(bin, ["--probe"], { encoding: "utf8", input: "1 6 0 0 2147418112\n" }));
   const filter = calibrationTrapFilter(probe);
   const input = `${filter.length} ${filter.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k >>> 0}`).join(" ")}\n`;
-  const out = execFileSync(bin, [String(opts.iterations ?? 200000), String(opts.rounds ?? 7)], { encoding: "utf8", input, timeout: 600_000 });
+  const out = execFileSync(bin, [String(opts.iterations ?? 200000), String(opts.rounds ?? 15)], { encoding: "utf8", input, timeout: 600_000 });
   const { cpus } = nodeHost().os;
   const host: CalibrationHost = {
     kernel: execFileSync("uname", ["-srm"], { encoding: "utf8" }).trim(),
