@@ -3,7 +3,7 @@
  * data pages (vvar, uts, libkernel's per-task and per-fs pages) placed as map_vdso does, the auxv, and the
  * per-run refresh of the vvar page and the pages libkernel handlers read and write.
  */
-import { PAGE_SIZE, type Arch, type Cpu } from "@uabi/isa-core";
+import { PAGE_SIZE, type Arch, type Cpu, type GuestMemory } from "@uabi/isa-core";
 import { RLIMIT, RLIM_INFINITY } from "@uabi/uapi";
 import { buildVdso } from "@uabi/vdso";
 import { VVAR_PAGE, VVAR_NCLOCKS, CLOCK_MODE, TASK_PAGE, FS_PAGE, UTS_PAGE } from "@uabi/libkernel";
@@ -30,12 +30,17 @@ export function archOf(elf: Uint8Array): Arch {
 }
 
 /** Default resource limits (cur, max), as a Debian 12 login shell has them. */
-export function defaultRlimits(): [bigint, bigint][] {
+/**
+ * The first process's limits: Linux's defaults for a login on a machine of this size, except RLIMIT_NPROC,
+ * which says the run's task limit (--max-tasks) when that is lower: getrlimit tells a program what fork will allow.
+ */
+export function defaultRlimits(maxTasks = Infinity): [bigint, bigint][] {
   const INF = RLIM_INFINITY;
   const r: [bigint, bigint][] = Array.from({ length: RLIMIT.NLIMITS }, () => [INF, INF] as [bigint, bigint]);
   r[RLIMIT.STACK] = [8n << 20n, INF];
   r[RLIMIT.CORE] = [0n, INF];
-  r[RLIMIT.NPROC] = [63_432n, 63_432n];
+  const nproc = maxTasks < 63_432 ? BigInt(maxTasks) : 63_432n;
+  r[RLIMIT.NPROC] = [nproc, nproc];
   r[RLIMIT.NOFILE] = [1024n, 1_048_576n];
   r[RLIMIT.MEMLOCK] = [8n << 20n, 8n << 20n];
   r[RLIMIT.SIGPENDING] = [63_432n, 63_432n];
@@ -63,6 +68,37 @@ const VVAR_BYTES = VVAR_PAGE.clocks + VVAR_NCLOCKS * VVAR_PAGE.clockSize;
 /** The per-task page fields the kernel writes (personality, pid, tid, robust list head and length). */
 const TASK_PAGE_BYTES = 0x28;
 const NS_PER_SEC = 1_000_000_000n;
+/*
+ * What the per-slice refresh reads, as module-local constants: imported bindings are live bindings, and under
+ * the development loader (tsx) each use of one is a getter call — on this path, once per syscall.
+ */
+const NCLOCKS = VVAR_NCLOCKS;
+const TP_PERSONALITY = TASK_PAGE.personality, TP_PID = TASK_PAGE.pid, TP_TID = TASK_PAGE.tid;
+const TP_ROBUST_HEAD = TASK_PAGE.robustHead, TP_ROBUST_LEN = TASK_PAGE.robustLen;
+const FS_UMASK = FS_PAGE.umask;
+/** The largest monotonic time in ns whose seconds/nanoseconds split is exact in doubles. */
+const MAX_SAFE_NS = BigInt(Number.MAX_SAFE_INTEGER);
+/** vvar offsets the refresh writes, resolved once. */
+const OFF_SEQ = VVAR_PAGE.seq;
+const OFF_CYCLE_LAST = VVAR_PAGE.cycleLast;
+const OFF_TASK_PAGE_PTR = VVAR_PAGE.taskPagePtr;
+const OFF_FS_PAGE_PTR = VVAR_PAGE.fsPagePtr;
+const CLOCK_SEC_OFF = Array.from({ length: VVAR_NCLOCKS }, (_, id) => VVAR_PAGE.clocks + id * VVAR_PAGE.clockSize + VVAR_PAGE.clock.sec);
+const CLOCK_NSEC_OFF = Array.from({ length: VVAR_NCLOCKS }, (_, id) => VVAR_PAGE.clocks + id * VVAR_PAGE.clockSize + VVAR_PAGE.clock.nsec);
+
+/**
+ * Does guest memory at `addr` already hold the bytes of `want` (a multiple of 4 long)? A page userspace cannot
+ * read (or that is not mapped) answers false, and the caller writes it as the kernel does, ignoring permissions.
+ * Equal bytes need no write: the page ends up the same, and a read through the TLB costs less than a poke.
+ */
+function holds(mem: GuestMemory, addr: number, want: DataView): boolean {
+  try {
+    for (let o = 0; o < want.byteLength; o += 4) if (mem.read32(addr + o) !== want.getUint32(o, true)) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
 /** Store a non-negative safe integer as a little-endian u64 without a BigInt. */
 function setU64(v: DataView, off: number, x: number): void {
   v.setUint32(off, x >>> 0, true);
@@ -83,6 +119,9 @@ const CLOCKS = Array.from({ length: VVAR_NCLOCKS }, (_, id) => {
   };
 });
 
+/** Which clock ids read the realtime base (1) rather than the monotonic one. */
+const CLOCK_IS_REALTIME = Uint8Array.from(CLOCKS, (c) => (c.realtime ? 1 : 0));
+
 /** mmap protections and flags used for the kernel's own mappings. */
 const PROT_R = 1, PROT_RW = 3, PROT_RX = 5, MAP_PRIVATE_ANON = 0x22;
 
@@ -100,7 +139,7 @@ export class ProcessLoader {
       owner.ledger.add("timerReads");
       return clock.monotonicNs();
     };
-    return arch.createCpu(mm.mem, { counter, counterFrequency: 1_000_000_000 });
+    return arch.createCpu(mm.mem, { counter, counterFrequency: 1_000_000_000, jit: this.k.opts.core !== "interp" });
   }
 
   /** Create the first process from an ELF image. Throws ExecError for images Linux would refuse. */
@@ -124,7 +163,7 @@ export class ProcessLoader {
     // process is pid 2 with getppid() == 1 and is not init for the signal rules.
     if (tasks.processes.size === 0 && !tasks.root) tasks.allocPid();
     const p = new Process(tasks.allocPid(), undefined, arch, mm, files, { cwd: cwdR.node, umask: 0o022 });
-    p.rlimits = defaultRlimits();
+    p.rlimits = defaultRlimits(this.k.maxTasks);
     p.cred = rootCredentials(this.k.opts.uid ?? 0, this.k.opts.gid ?? 0);
     tasks.processes.set(p.pid, p);
     const t = tasks.newThread(p, this.createCpu(arch, mm, p), p.pid);
@@ -270,18 +309,20 @@ export class ProcessLoader {
 
   /** Per process: the vvar image last written (constants filled once), and scratch for the per-task page. */
   private readonly vvarImages = new WeakMap<Process, DataView>();
+  /** The last process refreshed and its image: most slices run the same process again. */
+  private lastVvarProc: Process | undefined;
+  private lastVvarImage: DataView | undefined;
+  /** realtime − monotonic, last seen, split into seconds and nanoseconds (it changes only when the clock is set). */
+  private realOffset = -1n;
+  private realOffsetSec = 0;
+  private realOffsetNsec = 0;
   private readonly taskScratch = new DataView(new ArrayBuffer(TASK_PAGE_BYTES));
+  private readonly taskScratchBytes = new Uint8Array(this.taskScratch.buffer);
   private readonly fsScratch = new DataView(new ArrayBuffer(4));
+  private readonly fsScratchBytes = new Uint8Array(this.fsScratch.buffer);
 
-  /**
-   * Refresh the vvar page (time bases under the seqlock) and the per-task/per-fs page slots and contents for
-   * the thread about to run: the kernel's timer tick, here at every run slice. The counter is the virtual ns
-   * clock (mult 1, shift 0), so userspace clock reads are exact between updates; coarse clocks read the bases.
-   * Runs before every slice, so it only rewrites the fields that change, from a per-process image.
-   */
-  updateVvar(p: Process, t?: Thread): void {
-    if (!p.vvarBase) return;
-    const mem = p.mm.mem;
+  private vvarImage(p: Process): DataView {
+    if (p === this.lastVvarProc) return this.lastVvarImage!;
     let v = this.vvarImages.get(p);
     if (!v) {
       v = new DataView(new ArrayBuffer(VVAR_BYTES));
@@ -294,21 +335,62 @@ export class ProcessLoader {
       });
       this.vvarImages.set(p, v);
     }
-    const now = this.k.clock.monotonicNs();
-    const real = this.k.clock.realtimeNs();
-    // Seconds and nanoseconds as Numbers (seconds < 2^53, nanoseconds < 1e9): four BigInt operations per update.
-    const monoSec = Number(now / NS_PER_SEC), monoNsec = Number(now % NS_PER_SEC);
-    const realSec = Number(real / NS_PER_SEC), realNsec = Number(real % NS_PER_SEC);
+    this.lastVvarProc = p;
+    this.lastVvarImage = v;
+    return v;
+  }
+
+  /**
+   * Refresh the vvar page (time bases under the seqlock) and the per-task/per-fs page slots and contents for
+   * the thread about to run: the kernel's timer tick, here at every run slice. The counter is the virtual ns
+   * clock (mult 1, shift 0), so userspace clock reads are exact between updates; coarse clocks read the bases.
+   * Runs before every slice (once per syscall in a syscall-bound program), so it is written for speed: time is
+   * split with Numbers, only the vvar's changing fields are rewritten in a per-process image, and the per-fs
+   * umask is written only when the page does not already hold it.
+   */
+  updateVvar(p: Process, t?: Thread): void {
+    if (!p.vvarBase) return;
+    const mem = p.mm.mem;
+    const v = this.vvarImage(p);
+    const clock = this.k.clock;
+    const now = clock.monotonicNs();
+    const real = clock.realtimeNs();
+    let monoSec: number, monoNsec: number, realSec: number, realNsec: number;
+    if (now >= 0n && now <= MAX_SAFE_NS) {
+      // Exact in doubles below 2^53; the quotient may round up across a second, which the remainder corrects.
+      const n = Number(now);
+      monoSec = Math.floor(n / 1e9);
+      monoNsec = n - monoSec * 1e9;
+      if (monoNsec < 0) (monoSec -= 1), (monoNsec += 1e9);
+      else if (monoNsec >= 1e9) (monoSec += 1), (monoNsec -= 1e9);
+      // realtime = monotonic + an offset that only clock_settime-like skews change: split it once per change.
+      const off = real - now;
+      if (off !== this.realOffset) {
+        this.realOffset = off;
+        let sec = off / NS_PER_SEC, nsec = off % NS_PER_SEC;
+        if (nsec < 0n) (sec -= 1n), (nsec += NS_PER_SEC);
+        this.realOffsetSec = Number(sec);
+        this.realOffsetNsec = Number(nsec);
+      }
+      realSec = monoSec + this.realOffsetSec;
+      realNsec = monoNsec + this.realOffsetNsec;
+      if (realNsec >= 1e9) (realSec += 1), (realNsec -= 1e9);
+      setU64(v, OFF_CYCLE_LAST, n);
+    } else {
+      monoSec = Number(now / NS_PER_SEC);
+      monoNsec = Number(now % NS_PER_SEC);
+      realSec = Number(real / NS_PER_SEC);
+      realNsec = Number(real % NS_PER_SEC);
+      v.setBigUint64(OFF_CYCLE_LAST, now, true);
+    }
     p.vvarSeq = (p.vvarSeq + 2) >>> 0;
-    v.setUint32(VVAR_PAGE.seq, p.vvarSeq, true);
-    v.setBigUint64(VVAR_PAGE.cycleLast, now, true);
-    setU64(v, VVAR_PAGE.taskPagePtr, t?.taskPage ?? 0);
-    setU64(v, VVAR_PAGE.fsPagePtr, p.fsPage);
-    for (let id = 0; id < VVAR_NCLOCKS; id++) {
-      const o = VVAR_PAGE.clocks + id * VVAR_PAGE.clockSize;
-      const realtime = CLOCKS[id]!.realtime;
-      setU64(v, o + VVAR_PAGE.clock.sec, realtime ? realSec : monoSec);
-      setU64(v, o + VVAR_PAGE.clock.nsec, realtime ? realNsec : monoNsec);
+    v.setUint32(OFF_SEQ, p.vvarSeq, true);
+    setU64(v, OFF_TASK_PAGE_PTR, t?.taskPage ?? 0);
+    setU64(v, OFF_FS_PAGE_PTR, p.fsPage);
+    for (let id = 0; id < NCLOCKS; id++) {
+      const realtime = CLOCK_IS_REALTIME[id] === 1;
+      setU64(v, CLOCK_SEC_OFF[id]!, realtime ? realSec : monoSec);
+      setU64(v, CLOCK_NSEC_OFF[id]!, realtime ? realNsec : monoNsec);
     }
     try {
       const page = new Uint8Array(v.buffer);
@@ -317,16 +399,16 @@ export class ProcessLoader {
       if (libVvar !== undefined) mem.poke(libVvar, page);
       if (t?.taskPage) {
         const tp = this.taskScratch;
-        tp.setUint32(TASK_PAGE.personality, p.personality, true);
-        tp.setUint32(TASK_PAGE.pid, p.pid, true);
-        tp.setUint32(TASK_PAGE.tid, t.tid, true);
-        tp.setBigUint64(TASK_PAGE.robustHead, BigInt(t.robustList), true);
-        tp.setBigUint64(TASK_PAGE.robustLen, BigInt(t.robustLen), true);
-        mem.poke(t.taskPage, new Uint8Array(tp.buffer));
+        tp.setUint32(TP_PERSONALITY, p.personality, true);
+        tp.setUint32(TP_PID, p.pid, true);
+        tp.setUint32(TP_TID, t.tid, true);
+        setU64(tp, TP_ROBUST_HEAD, t.robustList);
+        setU64(tp, TP_ROBUST_LEN, t.robustLen);
+        mem.poke(t.taskPage, this.taskScratchBytes);
       }
       if (p.fsPage) {
         this.fsScratch.setUint32(0, p.fs.umask, true);
-        mem.poke(p.fsPage + FS_PAGE.umask, new Uint8Array(this.fsScratch.buffer));
+        if (!holds(mem, p.fsPage + FS_UMASK, this.fsScratch)) mem.poke(p.fsPage + FS_UMASK, this.fsScratchBytes);
       }
     } catch {
       // The user unmapped a libkernel page: nothing to refresh (the next exec maps them again).
@@ -343,14 +425,15 @@ export class ProcessLoader {
     const mem = p.mm.mem;
     try {
       if (t.taskPage) {
-        p.personality = mem.read32(t.taskPage + TASK_PAGE.personality);
-        const head = Number(mem.read64(t.taskPage + TASK_PAGE.robustHead));
-        if (Number(mem.read64(t.taskPage + TASK_PAGE.robustLen)) === 24) {
+        p.personality = mem.read32(t.taskPage + TP_PERSONALITY);
+        // 64-bit fields as two 32-bit reads (no BigInt): hi × 2^32 + lo rounds exactly as Number(read64) does.
+        const head = mem.read32(t.taskPage + TP_ROBUST_HEAD + 4) * 0x1_0000_0000 + mem.read32(t.taskPage + TP_ROBUST_HEAD);
+        if (mem.read32(t.taskPage + TP_ROBUST_LEN) === 24 && mem.read32(t.taskPage + TP_ROBUST_LEN + 4) === 0) {
           t.robustList = head;
           t.robustLen = 24;
         }
       }
-      if (p.fsPage) p.fs.umask = mem.read32(p.fsPage + FS_PAGE.umask) & 0o777;
+      if (p.fsPage) p.fs.umask = mem.read32(p.fsPage + FS_UMASK) & 0o777;
     } catch {
       // unmapped by the user: keep the kernel's values
     }

@@ -87,3 +87,27 @@ describe("RLIMIT_DATA and RLIMIT_AS", () => {
     expect(s.call("mmap", 0, 32 << 20, 1, 0x22, -1, 0)).toBe(ENOMEM);
   });
 });
+
+describe("RLIMIT_NPROC", () => {
+  const RLIMIT_NPROC = 6, EAGAIN = -11, SIGCHLD = 17;
+  it("getrlimit reports the run's task limit when it is lower than Linux's default", () => {
+    for (const [maxTasks, want] of [[40, 40n], [100_000, 63_432n]] as const) {
+      const s = new HostSys("x86_64", { maxTasks });
+      const r = s.alloc(16);
+      expect(s.call("prlimit64", 0, RLIMIT_NPROC, 0, r)).toBe(0);
+      expect([s.p.mm.mem.read64(r), s.p.mm.mem.read64(r + 8)]).toEqual([want, want]);
+    }
+  });
+
+  it("a non-root caller at its soft limit gets EAGAIN from fork; root is exempt (copy_process)", () => {
+    const s = new HostSys();
+    const lim = s.alloc(16);
+    s.p.mm.mem.write64(lim, 1n);
+    s.p.mm.mem.write64(lim + 8, 1n);
+    expect(s.call("prlimit64", 0, RLIMIT_NPROC, lim, 0)).toBe(0);
+    const pid = s.call("clone", SIGCHLD, 0, 0, 0, 0);
+    expect(pid).toBeGreaterThan(0); // root: exempt
+    expect(s.call("setresuid", 1000, 1000, 1000)).toBe(0);
+    expect(s.call("clone", SIGCHLD, 0, 0, 0, 0)).toBe(EAGAIN);
+  });
+});

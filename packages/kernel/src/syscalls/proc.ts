@@ -1,6 +1,7 @@
 /**
  * Processes, threads, identity, futex, time and randomness.
  */
+import { RLIMIT } from "@uabi/uapi";
 import { ExecError, SyscallError } from "../errors.js";
 import { EAGAIN, ECHILD, EFAULT, EINVAL, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPERM, ESRCH, EACCES, E2BIG, ETIMEDOUT } from "../errno.js";
 import { Process, copyCredentials } from "../task.js";
@@ -24,6 +25,19 @@ interface CloneArgs {
   tls: bigint | undefined;
 }
 
+/**
+ * copy_process's RLIMIT_NPROC check: the tasks of the caller's real uid against its soft limit; uid 0 (INIT_USER,
+ * and with CAP_SYS_RESOURCE) is exempt, so only a program that dropped to another uid meets it.
+ */
+function overNproc(c: SyscallContext): boolean {
+  const uid = c.proc.cred.ruid;
+  if (uid === 0) return false;
+  const limit = c.proc.rlimits[RLIMIT.NPROC]![0];
+  let n = 0;
+  for (const p of c.kernel.tasks.processes.values()) if (p.cred.ruid === uid) n += Math.max(1, p.threads.length);
+  return BigInt(n) >= limit;
+}
+
 function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
   const k = c.kernel;
   const parent = c.thread;
@@ -37,6 +51,7 @@ function doClone(c: SyscallContext, a: CloneArgs): HandlerResult {
   if (f & CLONE_PIDFD) return -EINVAL; // pidfds are not modelled
   // RLIMIT_NPROC-like: the run's task limit (copy_process: EAGAIN); a fork's copy must fit the memory budget (ENOMEM).
   if (k.tasks.count >= k.maxTasks) return -EAGAIN;
+  if (overNproc(c)) return -EAGAIN;
   if (!(f & CLONE_VM) && !p.mm.budgetFits(p.mm.mappedBytes)) return -ENOMEM;
   const arch = p.arch;
   let child: Process;
