@@ -2,7 +2,7 @@
  * Futexes (kernel/futex): wait queues keyed by (address space, address), wake by bitset, requeue, and the
  * robust-list walk a dying thread does (handle_futex_death).
  */
-import { ETIMEDOUT } from "./errno.js";
+import { EDEADLK, EPERM, ESRCH, ETIMEDOUT } from "./errno.js";
 import type { AddressSpace } from "./mm.js";
 import type { Process, Thread, Wait } from "./task.js";
 
@@ -10,7 +10,12 @@ interface FutexWaiter {
   thread: Thread;
   bitset: number;
   woken: boolean;
+  /** A PI waiter: woken means ownership was handed to it (the word already holds its TID). */
+  pi?: boolean;
 }
+
+/** The PI futex word (include/uapi/linux/futex.h): owner TID, plus "waiters queued" and "owner died" bits. */
+export const FUTEX_WAITERS = 0x80000000, FUTEX_OWNER_DIED = 0x40000000, FUTEX_TID_MASK = 0x3fffffff;
 
 export class Futexes {
   private readonly queues = new Map<string, FutexWaiter[]>();
@@ -67,6 +72,65 @@ export class Futexes {
     }
     if (q.length === 0) this.queues.delete(key);
     return woken;
+  }
+
+  /**
+   * FUTEX_LOCK_PI / LOCK_PI2 / TRYLOCK_PI (kernel/futex/pi.c futex_lock_pi): take a free word (keeping OWNER_DIED),
+   * EDEADLK for the owner itself, ESRCH for an owner that is no thread; else mark FUTEX_WAITERS and queue until an
+   * unlock hands the lock over (the word then already names the waiter) or the owner exits while it waits (the
+   * waiter takes it with OWNER_DIED, as after exit_pi_state_list). No priorities are modelled: waiters are served in arrival order.
+   */
+  lockPi(t: Thread, addr: number, trylock: boolean, deadline: bigint | undefined, ownerAlive: (tid: number) => boolean): number | Wait {
+    const mem = t.proc.mm.mem;
+    const key = this.keyFor(t.proc, addr);
+    const take = (w?: FutexWaiter): number | undefined => {
+      const v = mem.read32(addr);
+      const owner = v & FUTEX_TID_MASK;
+      if (owner === t.tid) return -EDEADLK;
+      const died = owner !== 0 && !ownerAlive(owner);
+      if (owner !== 0 && !died) return undefined;
+      if (died && !w) return -ESRCH; // attach_to_pi_owner: no such task (handle_exit_race)
+      if (w) this.leave(key, w);
+      const others = (this.queues.get(key) ?? []).some((x) => x.pi);
+      mem.write32(addr, (t.tid | (died ? FUTEX_OWNER_DIED : v & FUTEX_OWNER_DIED) | (others ? FUTEX_WAITERS : 0)) >>> 0);
+      return 0;
+    };
+    const now = take();
+    if (now !== undefined) return now;
+    if (trylock) return -11; // EWOULDBLOCK
+    mem.write32(addr, (mem.read32(addr) | FUTEX_WAITERS) >>> 0);
+    const w: FutexWaiter = { thread: t, bitset: 0xffffffff, woken: false, pi: true };
+    const q = this.queues.get(key) ?? [];
+    q.push(w);
+    this.queues.set(key, q);
+    const wait: Wait = {
+      poll: () => (w.woken ? 0 : take(w)),
+      onTimeout: () => -ETIMEDOUT,
+      cancel: () => this.leave(key, w),
+      restartable: true, // futex_lock_pi answers a signal with -ERESTARTNOINTR: a mutex lock never fails with EINTR
+      what: `futex-pi 0x${addr.toString(16)}`,
+    };
+    if (deadline !== undefined) wait.deadline = deadline;
+    return wait;
+  }
+
+  /** FUTEX_UNLOCK_PI (futex_unlock_pi): only the owner; hand the lock to the first PI waiter, or free the word. */
+  unlockPi(t: Thread, addr: number): number {
+    const mem = t.proc.mm.mem;
+    const v = mem.read32(addr);
+    if ((v & FUTEX_TID_MASK) !== t.tid) return -EPERM;
+    const key = this.keyFor(t.proc, addr);
+    const q = this.queues.get(key) ?? [];
+    const next = q.find((w) => w.pi && !w.woken);
+    if (!next) {
+      mem.write32(addr, 0);
+      return 0;
+    }
+    this.leave(key, next);
+    next.woken = true;
+    const more = (this.queues.get(key) ?? []).some((w) => w.pi);
+    mem.write32(addr, (next.thread.tid | (more ? FUTEX_WAITERS : 0)) >>> 0);
+    return 0;
   }
 
   requeue(p: Process, from: number, to: number, nWake: number, nRequeue: number): number {

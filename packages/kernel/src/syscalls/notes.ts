@@ -45,7 +45,7 @@ export const SYSCALL_NOTES: Readonly<Record<string, string>> = Object.freeze({
   sched_setaffinity: "accepted, no effect (one CPU)",
   getrusage: "user time from retired instructions only",
   times: "elapsed ticks only; the tms fields are zero",
-  futex: "WAIT/WAKE/BITSET/REQUEUE/CMP_REQUEUE/WAKE_OP; PI futexes (LOCK_PI, UNLOCK_PI, ...) are ENOSYS",
+  futex: "WAIT/WAKE/BITSET/REQUEUE/CMP_REQUEUE/WAKE_OP, and LOCK_PI/LOCK_PI2/TRYLOCK_PI/UNLOCK_PI without priority inheritance (no priorities are modelled: waiters are served in arrival order); WAIT_REQUEUE_PI/CMP_REQUEUE_PI are ENOSYS",
   // timers
   setitimer: "ITIMER_REAL on the virtual clock; ITIMER_VIRTUAL/ITIMER_PROF count retired instructions",
   timer_create: "SIGEV_SIGNAL and SIGEV_NONE (SIGEV_THREAD_ID to a thread of the process); no overrun count",

@@ -210,7 +210,8 @@ function execve(c: SyscallContext, dirfd: number, pathAddr: number, argvAddr: nu
 
 // ------------------------------------------------------------------ futex
 
-const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10;
+const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5, FUTEX_LOCK_PI = 6,
+  FUTEX_UNLOCK_PI = 7, FUTEX_TRYLOCK_PI = 8, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_LOCK_PI2 = 13;
 const FUTEX_PRIVATE = 128, FUTEX_CLOCK_REALTIME = 256;
 
 function futex(c: SyscallContext): HandlerResult {
@@ -220,7 +221,7 @@ function futex(c: SyscallContext): HandlerResult {
   const val = c.uint(2);
   const k = c.kernel;
   if (uaddr % 4 !== 0) return -EINVAL;
-  if (opFull & FUTEX_CLOCK_REALTIME && op !== FUTEX_WAIT && op !== FUTEX_WAIT_BITSET) return -ENOSYS;
+  if (opFull & FUTEX_CLOCK_REALTIME && op !== FUTEX_WAIT && op !== FUTEX_WAIT_BITSET && op !== FUTEX_LOCK_PI2) return -ENOSYS;
   switch (op) {
     case FUTEX_WAIT: case FUTEX_WAIT_BITSET: {
       const bitset = op === FUTEX_WAIT ? 0xffffffff : c.uint(5);
@@ -239,6 +240,29 @@ function futex(c: SyscallContext): HandlerResult {
       if (deadline !== undefined && deadline <= k.clock.monotonicNs()) return -ETIMEDOUT;
       return { block: k.futex.wait(c.thread, uaddr, bitset, deadline) };
     }
+    case FUTEX_LOCK_PI: case FUTEX_LOCK_PI2: case FUTEX_TRYLOCK_PI: {
+      // The timeout is absolute: CLOCK_REALTIME for LOCK_PI, CLOCK_MONOTONIC for LOCK_PI2 unless FUTEX_CLOCK_REALTIME.
+      let deadline: bigint | undefined;
+      const tsAddr = op === FUTEX_TRYLOCK_PI ? 0 : c.ptr(3);
+      if (tsAddr) {
+        const ts = c.readTimespec(tsAddr);
+        if (ts.sec < 0n || ts.nsec < 0n || ts.nsec >= 1_000_000_000n) return -EINVAL;
+        const ns = ts.sec * 1_000_000_000n + ts.nsec;
+        const realtime = op === FUTEX_LOCK_PI || opFull & FUTEX_CLOCK_REALTIME;
+        deadline = realtime ? k.clock.monotonicNs() + (ns - k.clock.realtimeNs()) : ns;
+      }
+      c.readU32(uaddr); // EFAULT before anything changes
+      const r = k.futex.lockPi(c.thread, uaddr, op === FUTEX_TRYLOCK_PI, deadline, (tid) => k.tasks.threads.some((t) => t.tid === tid));
+      if (typeof r === "number") return r;
+      if (deadline !== undefined && deadline <= k.clock.monotonicNs()) {
+        r.cancel?.();
+        return -ETIMEDOUT;
+      }
+      return { block: r };
+    }
+    case FUTEX_UNLOCK_PI:
+      c.readU32(uaddr);
+      return k.futex.unlockPi(c.thread, uaddr);
     case FUTEX_WAKE: case FUTEX_WAKE_BITSET: {
       const bitset = op === FUTEX_WAKE ? 0xffffffff : c.uint(5);
       if (bitset === 0) return -EINVAL;
