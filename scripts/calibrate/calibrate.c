@@ -126,9 +126,9 @@ static void body_empty(void) {}
  * independent chains, not one: the model adds instruction costs, i.e. prices an instruction at the
  * throughput the composites' compiled code (loop, libc wrapper, vDSO, handler) runs at, where few
  * instructions wait on the one before. A single add chain runs at one add per cycle whatever the
- * core's width, so it measured the dependent add's latency: about twice the cost per instruction
- * (0.17 against 0.06-0.08 ns on the committed runs' machine), which put the 86-instruction vDSO
- * call's prediction ~30 % high. */
+ * core's width, so it measured the dependent add's latency: two to three times the cost per
+ * instruction (0.17 against 0.05-0.08 ns on the committed runs' machine), which put the
+ * 86-instruction vDSO call's prediction ~30 % high. */
 static void body_straight(void) {
   __asm__ volatile(".rept 50\n\t"
                    "mov (%%rsp), %%r8\n\tadd %%r8, %%r9\n\tmov 8(%%rsp), %%r10\n\tadd %%r10, %%r11\n\t"
