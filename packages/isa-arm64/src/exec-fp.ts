@@ -11,6 +11,7 @@
 import { mulhu32, rbit32, roundAway, roundEven, vfpExpandImm } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
+import { SAT_MISC2_KEYS, SAT_SAME3_KEYS, satDiff3, satIndexed, satMisc2, satSame3, satShift } from "./exec-simd-sat.js";
 import { simdFixedCvt, simdFp2, simdFpPairScalar, simdFp3, simdFpAcross, simdIndexed, simdInt2Big, simdInt3Big, simdShiftBig } from "./exec-simdfp.js";
 import { add, div, fusedMulAdd, mul, RN, roundTo, sqrt } from "./fma.js";
 import { commit, tb, th16, tq, tw } from "./scratch.js";
@@ -465,6 +466,7 @@ export const FP_SIMD = {
     }
     const sz = size;
     const key = (U << 5) | opcode;
+    if (SAT_SAME3_KEYS.includes(key)) return satSame3(c, f, pc, false);
     switch (key) {
       case 16: return threeSame(c, pc, f, (a, b) => a + b, (a, b) => a + b);
       case 48: return threeSame(c, pc, f, (a, b) => a - b, (a, b) => a - b);
@@ -497,7 +499,7 @@ export const FP_SIMD = {
           return next;
         };
       }
-      case 0: case 32: case 1: case 33: case 2: case 34: case 4: case 36: case 5: case 37: case 8: case 40: case 14: case 46: case 15: case 47:
+      case 0: case 32: case 2: case 34: case 4: case 36: case 8: case 40: case 14: case 46: case 15: case 47:
         return simdInt3Big(c, f, pc);
       case 19: return sz === 3 ? undefined : threeSame(c, pc, f, (a, b) => (sz === 2 ? Math.imul(a, b) : a * b));
       default: return undefined;
@@ -505,7 +507,7 @@ export const FP_SIMD = {
   },
   SIMD_3DIFF(c, f, pc) {
     const { Q, U, size, opcode } = f;
-    if (size === 3 || ![0, 1, 2, 3, 12].includes(opcode)) return undefined;
+    if (size === 3 || ![0, 1, 2, 3, 12].includes(opcode)) return satDiff3(c, f, pc);
     const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, count = 8 >> size, off = Q ? count : 0;
     const wideN = opcode === 1 || opcode === 3, sub = opcode === 2 || opcode === 3, mul = opcode === 12;
     const get = U ? lane : slane;
@@ -607,7 +609,8 @@ export const FP_SIMD = {
         return next;
       };
     }
-    if ([4, 36, 2, 34, 6, 38, 20, 52, 50].includes(k)) return simdInt2Big(c, f, pc);
+    if (SAT_MISC2_KEYS.includes(k)) return satMisc2(c, f, pc, false);
+    if ([4, 36, 2, 34, 6, 38].includes(k)) return simdInt2Big(c, f, pc);
     const all = size === 3 ? -1 : ONES[size]!;
     switch (k) {
       case 9: return perLane((a) => (a === 0 ? all : 0), true);
@@ -732,6 +735,7 @@ export const FP_SIMD = {
       return simdFixedCvt(c, pc, fixed, n, d, dbl, dbl ? 2 : Q ? 4 : 2, 2 * esize - immhb, Q ? 16 : 8);
     }
     if ([2, 34, 4, 36, 6, 38, 40, 42, 17].includes(k)) return simdShiftBig(c, f, pc);
+    if ([14, 46, 44, 18, 19, 50, 51, 48, 49].includes(k)) return satShift(c, f, pc, false);
     if (size === 3) {
       if (!Q || (k !== 0 && k !== 32 && k !== 10)) return undefined;
       const vq = c.vq;
@@ -827,7 +831,7 @@ export const FP_SIMD = {
       return next;
     };
   },
-  SIMD_INDEXED: simdIndexed,
+  SIMD_INDEXED: (c, f, pc) => simdIndexed(c, f, pc) ?? satIndexed(c, f, pc, false),
   SIMD_SCALAR_PAIR(c, f, pc) {
     const { U, size, opcode } = f;
     if (U) return simdFpPairScalar(c, f, pc);

@@ -7,9 +7,10 @@
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
 import { FP_SIMD } from "./exec-fp.js";
-import { simdFixedCvt, simdIndexed, simdInt3Big } from "./exec-simdfp.js";
+import { SAT_MISC2_KEYS, SAT_SAME3_KEYS, satIndexed, satMisc2, satSame3, satShift } from "./exec-simd-sat.js";
+import { simdFixedCvt, simdIndexed } from "./exec-simdfp.js";
 import { commit, tb } from "./scratch.js";
-import { FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, fpKey, INDEXED_OPS, SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR3_SAT_OPS, SCALAR_SHIFT_OPS } from "./simd-tables.js";
+import { FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, fpKey, INDEXED_OPS, SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR_SHIFT_OPS } from "./simd-tables.js";
 
 /** `h` followed by zeroing V<d> above its low `bytes` (1, 2, 4 or 8: a b, h, s or d element). */
 function scalar(c: Arm64Cpu, h: Handler | undefined, d: number, bytes: number): Handler | undefined {
@@ -31,7 +32,7 @@ export const SCALAR = {
       return scalar(c, FP_SIMD.SIMD_3SAME(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
     }
     const k = (U << 5) | opcode;
-    if (SCALAR3_SAT_OPS[k]) return scalar(c, simdInt3Big(c, { ...f, Q: size === 3 ? 1 : 0 }, pc, true), f.rd, 1 << size);
+    if (SAT_SAME3_KEYS.includes(k)) return satSame3(c, { ...f, Q: 1 }, pc, true);
     if (size !== 3 || !SCALAR3_INT_OPS[k]) return undefined;
     return scalar(c, FP_SIMD.SIMD_3SAME(c, { ...f, Q: 1 }, pc), f.rd, 8);
   },
@@ -44,6 +45,7 @@ export const SCALAR = {
       return scalar(c, FP_SIMD.SIMD_2MISC(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
     }
     const k = (U << 5) | opcode;
+    if (SAT_MISC2_KEYS.includes(k)) return satMisc2(c, { ...f, Q: 1 }, pc, true);
     // Narrowing: the vector form with Q=0 puts element 0's result in byte 0 up.
     if (SCALAR2_NARROW_OPS[k]) return size === 3 ? undefined : scalar(c, FP_SIMD.SIMD_2MISC(c, { ...f, Q: 0 }, pc), f.rd, 1 << size);
     if (size !== 3 || !SCALAR2_INT_OPS[k]) return undefined;
@@ -58,6 +60,7 @@ export const SCALAR = {
       if (size === undefined) return undefined;
       return simdFixedCvt(c, pc, fixed, f.rn, f.rd, size === 3, 1, (16 << size) - immhb, 1 << size);
     }
+    if ([14, 46, 44, 18, 19, 50, 51, 48, 49].includes(k)) return satShift(c, { ...f, Q: 1 }, pc, true);
     if (immh < 8 || !SCALAR_SHIFT_OPS[k]) return undefined;
     return scalar(c, FP_SIMD.SIMD_SHIFT(c, { ...f, Q: 1 }, pc), f.rd, 8);
   },
@@ -77,7 +80,8 @@ export const SCALAR = {
   SIMD_SCALAR_INDEXED(c, f, pc) {
     // FP by element (fmul/fmla/fmls s or d): the vector form's element 0.
     const op = INDEXED_OPS[(f.U << 4) | f.opcode];
-    if (!op?.fp || op.long || f.size < 2) return undefined;
+    if (!op?.fp) return satIndexed(c, { ...f, Q: 1 }, pc, true);
+    if (op.long || f.size < 2) return undefined;
     const dbl = f.size === 3;
     return scalar(c, simdIndexed(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
   },

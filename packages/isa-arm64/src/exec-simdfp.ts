@@ -63,14 +63,27 @@ const CMP: Record<string, (a: number, b: number) => boolean> = {
   facge: (a, b) => Math.abs(a) >= Math.abs(b), facgt: (a, b) => Math.abs(a) > Math.abs(b),
 };
 
+/** FMULX: fmul, except that infinity times zero is 2.0 with the XOR of the signs (Arm ARM FPMulX). */
+const fmulx: Bin = (a, b) => ((a === 0 && !Number.isFinite(b)) || (b === 0 && !Number.isFinite(a)) ? ((a < 0 || Object.is(a, -0)) !== (b < 0 || Object.is(b, -0)) ? -2 : 2) : a * b);
+const infTimesZero = (a: number, b: number) => (a === 0 && Math.abs(b) === Infinity) || (b === 0 && Math.abs(a) === Infinity);
+/**
+ * Newton-Raphson steps, fused (FPRecipStepFused / FPRSqrtStepFused): frecps 2 - a*b, frsqrts (3 - a*b) / 2,
+ * rounded once; infinity times zero gives exactly 2.0 / 1.5. NaN operands never reach these (binLane).
+ */
+const STEP: Readonly<Record<string, (dbl: boolean) => Bin>> = {
+  fmulx: () => fmulx,
+  frecps: (dbl) => (a, b) => (infTimesZero(a, b) ? 2 : fusedMulAdd(-a, b, 2, !dbl)),
+  frsqrts: (dbl) => (a, b) => (infTimesZero(a, b) ? 1.5 : fusedMulAdd(-a, b, 3, !dbl) / 2),
+};
+
 /** One lane of a binary FP op with Arm NaN rules (maxnm/minnm ignore a single quiet NaN). */
-function binLane(c: Arm64Cpu, i: number, op: Bin, nm: boolean, rn: number, jn: number, rm: number, jm: number, dbl: boolean, absNaN = false): void {
+function binLane(c: Arm64Cpu, i: number, op: Bin, nm: boolean, rn: number, jn: number, rm: number, jm: number, dbl: boolean, absNaN = false, flips = 0): void {
   const a = getF(c, rn, jn, dbl), b = getF(c, rm, jm, dbl);
   if (a !== a || b !== b) {
     const an = a !== a, bn = b !== b;
     const sig = (an && !laneQuiet(c, rn, jn, dbl)) || (bn && !laneQuiet(c, rm, jm, dbl));
     if (nm && !sig && an !== bn) { setF(i, an ? b : a, dbl); return; }
-    laneNaN(c, i, [rn, rm], [jn, jm], dbl);
+    laneNaN(c, i, [rn, rm], [jn, jm], dbl, flips);
     if (absNaN) { if (dbl) tw[2 * i + 1] = tw[2 * i + 1]! & 0x7fffffff; else tw[i] = tw[i]! & 0x7fffffff; }
     return;
   }
@@ -105,7 +118,7 @@ export function simdFp3(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Han
       return next;
     };
   }
-  const op = ARITH[name];
+  const op = STEP[name]?.(dbl) ?? ARITH[name];
   if (!op) return undefined;
   const nm = name.includes("nm");
   if (name.endsWith("p")) {
@@ -118,9 +131,10 @@ export function simdFp3(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Han
       return next;
     };
   }
-  const abs = name === "fabd";
+  // frecps/frsqrts negate their first operand before choosing a NaN (FPRecipStepFused).
+  const abs = name === "fabd", flips = name === "frecps" || name === "frsqrts" ? 1 : 0;
   return () => {
-    for (let i = 0; i < lanes; i++) binLane(c, i, op, nm, n, i, m, i, dbl, abs);
+    for (let i = 0; i < lanes; i++) binLane(c, i, op, nm, n, i, m, i, dbl, abs, flips);
     commit(c, d, Q);
     return next;
   };
@@ -338,9 +352,10 @@ export function simdIndexed(c: Arm64Cpu, f: FieldMap["SIMD_INDEXED"], pc: number
   const n = f.rn, d = f.rd, next = pc + 4, mreg = el.reg, idx = el.index, vw = c.vw, vh = c.vh;
   if (op.fp) {
     const dbl = size === 3, lanes = dbl ? 2 : Q ? 4 : 2;
-    if (op.name === "fmul") {
+    if (op.name === "fmul" || op.name === "fmulx") {
+      const mulOp = op.name === "fmul" ? ARITH.fmul! : fmulx;
       return () => {
-        for (let i = 0; i < lanes; i++) binLane(c, i, ARITH.fmul!, false, n, i, mreg, idx, dbl);
+        for (let i = 0; i < lanes; i++) binLane(c, i, mulOp, false, n, i, mreg, idx, dbl);
         commit(c, d, Q);
         return next;
       };
@@ -405,15 +420,10 @@ function writeLanes(size: number, vals: readonly bigint[], first = 0): void {
     for (let b = 0; b < bytes; b++) { tb8[(first + i) * bytes + b] = Number(u & 0xffn); u >>= 8n; }
   });
 }
-const satS = (v: bigint, bits: number) => { const max = (1n << BigInt(bits - 1)) - 1n, min = -max - 1n; return v > max ? max : v < min ? min : v; };
-const satU = (v: bigint, bits: number) => { const max = (1n << BigInt(bits)) - 1n; return v > max ? max : v < 0n ? 0n : v; };
 const absB = (v: bigint) => (v < 0n ? -v : v);
 
-/**
- * Three-same integer ops not in the fast table: key U<<5 | opcode. `scalar64` admits the 64-bit
- * saturating add/subtract, which the scalar forms have (the vector 2d ones are not implemented).
- */
-export function simdInt3Big(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number, scalar64 = false): Handler | undefined {
+/** Three-same integer ops not in the fast table (halving, absolute difference, sshl/ushl): key U<<5 | opcode. */
+export function simdInt3Big(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Handler | undefined {
   const { Q, U, size, opcode } = f;
   const key = (U << 5) | opcode;
   const bits = 8 << size, B = BigInt(bits), signed = U === 0;
@@ -421,15 +431,13 @@ export function simdInt3Big(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number, 
     0: (a, b) => (a + b) >> 1n, 32: (a, b) => (a + b) >> 1n,
     2: (a, b) => (a + b + 1n) >> 1n, 34: (a, b) => (a + b + 1n) >> 1n,
     4: (a, b) => (a - b) >> 1n, 36: (a, b) => (a - b) >> 1n,
-    1: (a, b) => satS(a + b, bits), 33: (a, b) => satU(a + b, bits),
-    5: (a, b) => satS(a - b, bits), 37: (a, b) => satU(a - b, bits),
     14: (a, b) => absB(a - b), 46: (a, b) => absB(a - b),
     15: (a, b, d) => d + absB(a - b), 47: (a, b, d) => d + absB(a - b),
     8: shlBy, 40: shlBy,
   };
   const op = ops[key];
   if (!op) return undefined;
-  if (size === 3 && (!Q || (opcode !== 8 && !(scalar64 && (opcode === 1 || opcode === 5))))) return undefined;
+  if (size === 3 && (!Q || opcode !== 8)) return undefined;
   function shlBy(a: bigint, b: bigint): bigint {
     const s = BigInt.asIntN(8, b); // the shift is the signed low byte of each element
     if (s >= 0n) return s >= B ? 0n : a << s;
@@ -446,7 +454,7 @@ export function simdInt3Big(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number, 
   };
 }
 
-/** Two-register-misc integer ops not in the fast table (cls, clz, pairwise long, saturating narrow). */
+/** Two-register-misc integer ops not in the fast table (cls, clz, pairwise long; the saturating narrows are in exec-simd-sat.ts). */
 export function simdInt2Big(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Handler | undefined {
   const { Q, U, size, opcode } = f;
   const k = (U << 5) | opcode;
@@ -472,16 +480,6 @@ export function simdInt2Big(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number):
       const a = readLanes(c, n, size, count, signed);
       const old = readLanes(c, d, size + 1, count / 2, signed);
       writeLanes(size + 1, old.map((o, i) => (acc ? o : 0n) + a[2 * i]! + a[2 * i + 1]!));
-      commit(c, d, Q);
-      return next;
-    };
-  }
-  if (k === 20 || k === 52 || k === 50) {
-    const half = 8 >> size; // elements produced
-    return () => {
-      const src = readLanes(c, n, size + 1, half, k === 20 || k === 50);
-      for (let i = 0; i < 4; i++) tw[i] = c.vw[d * 4 + i]!;
-      writeLanes(size, src.map((v) => (k === 20 ? satS(v, bits) : satU(v, bits))), Q ? half : 0);
       commit(c, d, Q);
       return next;
     };

@@ -9,7 +9,7 @@ export const fpKey = (u: number, a: number, opcode: number) => (u << 6) | (a << 
 
 /** Three-same FP (opcode 11xxx). */
 export const FP3_OPS: Readonly<Record<number, string>> = {
-  [fpKey(0, 0, 24)]: "fmaxnm", [fpKey(0, 0, 25)]: "fmla", [fpKey(0, 0, 26)]: "fadd", [fpKey(0, 0, 28)]: "fcmeq", [fpKey(0, 0, 30)]: "fmax",
+  [fpKey(0, 0, 24)]: "fmaxnm", [fpKey(0, 0, 25)]: "fmla", [fpKey(0, 0, 27)]: "fmulx", [fpKey(0, 0, 31)]: "frecps", [fpKey(0, 1, 31)]: "frsqrts", [fpKey(0, 0, 26)]: "fadd", [fpKey(0, 0, 28)]: "fcmeq", [fpKey(0, 0, 30)]: "fmax",
   [fpKey(0, 1, 24)]: "fminnm", [fpKey(0, 1, 25)]: "fmls", [fpKey(0, 1, 26)]: "fsub", [fpKey(0, 1, 30)]: "fmin",
   [fpKey(1, 0, 24)]: "fmaxnmp", [fpKey(1, 0, 26)]: "faddp", [fpKey(1, 0, 27)]: "fmul", [fpKey(1, 0, 28)]: "fcmge", [fpKey(1, 0, 29)]: "facge",
   [fpKey(1, 0, 30)]: "fmaxp", [fpKey(1, 0, 31)]: "fdiv",
@@ -42,6 +42,7 @@ export const INDEXED_OPS: Readonly<Record<number, { name: string; fp: boolean; l
   [(0 << 4) | 10]: { name: "smull", fp: false, long: true },
   [(1 << 4) | 10]: { name: "umull", fp: false, long: true },
   [(0 << 4) | 9]: { name: "fmul", fp: true },
+  [(1 << 4) | 9]: { name: "fmulx", fp: true },
   [(0 << 4) | 1]: { name: "fmla", fp: true },
   [(0 << 4) | 5]: { name: "fmls", fp: true },
 };
@@ -71,7 +72,7 @@ export const SCALAR3_SAT_OPS: Readonly<Record<number, string>> = { 1: "sqadd", 3
 /** Scalar saturating narrows (two-register misc, result size 0..2 from an element twice as wide). */
 export const SCALAR2_NARROW_OPS: Readonly<Record<number, string>> = { 20: "sqxtn", 52: "uqxtn", 50: "sqxtun" };
 /** Scalar three-same FP ops, by their FP3_OPS name (s or d by size<0>). */
-export const SCALAR3_FP_OPS: ReadonlySet<string> = new Set(["fabd", "fcmeq", "fcmge", "fcmgt", "facge", "facgt"]);
+export const SCALAR3_FP_OPS: ReadonlySet<string> = new Set(["fabd", "fcmeq", "fcmge", "fcmgt", "facge", "facgt", "fmulx", "frecps", "frsqrts"]);
 /** Scalar two-register-misc integer ops (size 3); the compares are against #0. */
 export const SCALAR2_INT_OPS: Readonly<Record<number, string>> = { 8: "cmgt", 9: "cmeq", 10: "cmlt", 11: "abs", 40: "cmge", 41: "cmle", 43: "neg" };
 /** Scalar two-register-misc FP ops, by their FP2_OPS name. */
