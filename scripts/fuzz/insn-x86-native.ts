@@ -12,7 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CODE, PAGE, SCRATCH, nativeClass, type InState, type OutState } from "../../packages/isa-x86/test/insn-diff.js";
 
-const CTL = 0x30000000;
+// Far from SCRATCH + 2^k, so a random bit offset (bt) or index reaching past the scratch page faults natively too.
+const CTL = 0x5a7c3000;
+const ctl = (off: number) => `0x${(CTL + off).toString(16)}`;
 
 const C_SOURCE = String.raw`
 #define _GNU_SOURCE
@@ -54,12 +56,12 @@ static void handler(int sig, siginfo_t *si, void *p) {
 extern void enter_guest(void);
 __asm__(
   ".text\n.globl enter_guest\nenter_guest:\n"
-  "fxrstor64 0x30000200\n"
-  "mov 0x30000000,%rax\n mov 0x30000008,%rcx\n mov 0x30000010,%rdx\n mov 0x30000018,%rbx\n"
-  "mov 0x30000028,%rbp\n mov 0x30000030,%rsi\n mov 0x30000038,%rdi\n mov 0x30000040,%r8\n"
-  "mov 0x30000048,%r9\n mov 0x30000050,%r10\n mov 0x30000058,%r11\n mov 0x30000060,%r12\n"
-  "mov 0x30000068,%r13\n mov 0x30000070,%r14\n mov 0x30000078,%r15\n"
-  "movq $0x30000080,%rsp\n popfq\n mov 0x30000020,%rsp\n jmp *0x30000088\n");
+  "fxrstor64 ${ctl(512)}\n"
+  "mov ${ctl(0)},%rax\n mov ${ctl(8)},%rcx\n mov ${ctl(16)},%rdx\n mov ${ctl(24)},%rbx\n"
+  "mov ${ctl(40)},%rbp\n mov ${ctl(48)},%rsi\n mov ${ctl(56)},%rdi\n mov ${ctl(64)},%r8\n"
+  "mov ${ctl(72)},%r9\n mov ${ctl(80)},%r10\n mov ${ctl(88)},%r11\n mov ${ctl(96)},%r12\n"
+  "mov ${ctl(104)},%r13\n mov ${ctl(112)},%r14\n mov ${ctl(120)},%r15\n"
+  "movq $${ctl(128)},%rsp\n popfq\n mov ${ctl(32)},%rsp\n jmp *${ctl(136)}\n");
 
 static int readall(void *p, size_t n) { return fread(p, 1, n, stdin) == n; }
 

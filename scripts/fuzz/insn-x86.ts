@@ -1,5 +1,5 @@
 /**
- * pnpm fuzz:insn --isa x86_64 [--count N] [--seed S] [--batch B] [--show K] [--record N] [--only MN[,MN…]]
+ * pnpm fuzz:insn --isa x86_64 [--count N] [--seed S] [--batch B] [--show K] [--record N] [--only MN[,MN…]] [--class int,sse,x87] [--exclude MN,...]
  *
  * Differential instruction fuzzing of the x86-64 core against native execution on an x86-64 host: random sequences
  * drawn from the decoder's tables (insn-x86-gen.ts) with random register, flag, XMM and x87 states run in a native
@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { decode, Insn } from "../../packages/isa-x86/src/decode.js";
+import { F_SSE, F_X87 } from "../../packages/isa-x86/src/tables.js";
 import { CODE, CodeBuf, Rng, diffStates, encodeCase, inputState, runUabi, type RecordedCase } from "../../packages/isa-x86/test/insn-diff.js";
 import { allForms, generate } from "./insn-x86-gen.js";
 import { buildHarness, runNative } from "./insn-x86-native.js";
@@ -31,11 +32,15 @@ const { values } = parseArgs({
     show: { type: "string" },
     record: { type: "string" },
     only: { type: "string" },
+    class: { type: "string" },
+    exclude: { type: "string" },
+    start: { type: "string" },
+    verbose: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
-  console.log("usage: pnpm fuzz:insn --isa x86_64 [--count N] [--seed S] [--batch B] [--show K] [--record N] [--only MN,...]");
+  console.log("usage: pnpm fuzz:insn --isa x86_64 [--count N] [--seed S] [--batch B] [--show K] [--record N] [--only MN,...] [--class int,sse,x87] [--exclude MN,...]");
   process.exit(0);
 }
 const count = Number(values.count ?? 2000);
@@ -49,6 +54,10 @@ const caseSeed = (i: number) => (Math.imul(seed, 0x9e3779b1) + Math.imul(i + 1, 
 
 let forms = allForms();
 if (only) forms = forms.filter((f) => only.has(f.def.mn) || only.has(f.def.key));
+// --class int|sse|x87 (comma list): the integer rows, the SSE/SSE2 rows (mandatory-prefix rows), the x87 rows.
+const formClass = (f: (typeof forms)[number]) => (f.def.flags & F_X87 ? "x87" : f.def.flags & F_SSE || f.pfx ? "sse" : "int");
+if (values.exclude) forms = forms.filter((f) => !values.exclude!.split(",").includes(f.def.mn));
+if (values.class) forms = forms.filter((f) => values.class!.split(",").includes(formClass(f)));
 if (!forms.length) throw new Error("no forms selected");
 const bin = buildHarness();
 console.log(`fuzz:insn x86_64: seed ${seed}, ${count} sequences from ${forms.length} table forms (host ${cpus()[0]?.model ?? "?"})`);
@@ -95,9 +104,11 @@ const note = (m: Map<string, Group>, k: string, ex: string) => {
   m.set(k, g);
 };
 
+// --start I runs cases I .. I+count-1 (reproducing one printed case: --start I --count 1 --verbose).
+const first = Number(values.start ?? 0);
 for (let start = 0; start < count; start += batch) {
   const cases: { i: number; s: number; code: Uint8Array; st: ReturnType<typeof inputState> }[] = [];
-  for (let i = start; i < Math.min(count, start + batch); i++) {
+  for (let i = first + start; i < first + Math.min(count, start + batch); i++) {
     const s = caseSeed(i);
     const st = inputState(s);
     const g = generate(new Rng(s ^ 0x1234567), forms, st);
@@ -116,6 +127,11 @@ for (let start = 0; start < count; start += batch) {
     }
     compared++;
     const d = diffStates(want, u.interp, u.masks);
+    if (values.verbose) {
+      console.log(`case ${c.i}: ${disasm(c.code)}\n  in:  ${c.st.gpr.map((v) => v.toString(16)).join(" ")} fl ${c.st.rflags.toString(16)}`);
+      console.log(`  nat: ${want.cls} ${want.rip.toString(16)} ${want.gpr.map((v) => v.toString(16)).join(" ")} fl ${want.rflags.toString(16)}`);
+      console.log(`  uabi: ${u.interp.cls} ${u.interp.rip.toString(16)} ${u.interp.gpr.map((v) => v.toString(16)).join(" ")} fl ${u.interp.rflags.toString(16)}`);
+    }
     const where = `case ${c.i} (seed ${c.s}): ${disasm(c.code)}`;
     if (d.length) {
       mismatchCases++;

@@ -189,6 +189,9 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     if (opcode === 0xae && ((modrm >> 3) & 7) === 5) { d = INCSSP; pfx |= P_REP_MANDATORY; }
     else if (opcode === 0x1e && ((modrm >> 3) & 7) === 1) { d = RDSSP; pfx |= P_REP_MANDATORY; }
   }
+  // 66/F2/F3 0F AE with a memory operand and ModRM.reg 0-3 (fxsave, fxrstor, ldmxcsr, stmxcsr) is #UD (SDM Vol. 2
+  // Table A-6, group 15: those rows exist only without a prefix).
+  if (map === 1 && opcode === 0xae && modrm >= 0 && modrm < 0xc0 && ((modrm >> 3) & 7) < 4 && pfx & (P_66 | P_F2 | P_F3)) fail("group 15 memory form with a 66/F2/F3 prefix");
   const D = d!;
   const flags = D.flags;
   const rexW = (rex & 8) !== 0;
@@ -203,7 +206,8 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     case "y": osz = rexW ? 64 : 32; break;
     default:
       if (flags & F_F64) osz = 64;
-      else if (flags & F_D64) osz = p66 ? 16 : 64;
+      // REX.W wins over 66 (SDM Vol. 1 3.6.1: "a REX prefix with REX.W = 1 ... the 66H prefix is ignored").
+      else if (flags & F_D64) osz = p66 && !rexW ? 16 : 64;
       else osz = rexW ? 64 : p66 ? 16 : 32;
   }
   if (flags & F_SSE && (D.sizeKind === "" || D.sizeKind === "x")) osz = rexW ? 64 : 32;

@@ -64,6 +64,15 @@ function parts(a: F80): [bigint, number] {
   return [a.m, (a.e === 0 ? 1 : a.e) - BIAS - 63];
 }
 
+/**
+ * Whether the last rounding incremented the significand (the x87 reports it in C1, SDM Vol. 1 8.1.3.1). Cleared by
+ * `clearRounding` before an instruction; set by every rounding step after it.
+ */
+export let roundedUp = false;
+export function clearRounding(): void {
+  roundedUp = false;
+}
+
 /** Round sign·mant·2^exp2 (plus a sticky bit below it) to `prec` significant bits. Returns [q, exp] with q < 2^prec. */
 function roundTo(s: number, mant: bigint, exp2: number, prec: number, minExp: number, rc: number, sticky: boolean): [bigint, number] {
   const n = bitLength(mant);
@@ -83,6 +92,7 @@ function roundTo(s: number, mant: bigint, exp2: number, prec: number, minExp: nu
     case RC_UP: up = s === 0 && inexact; break;
   }
   if (up) q += 1n;
+  roundedUp = up;
   let e = exp2 + shift;
   if (bitLength(q) > prec) {
     q >>= 1n;
@@ -99,6 +109,7 @@ export function pack(s: number, mant: bigint, exp2: number, rc = RC_NEAREST, sti
   const lead = e + bitLength(q) - 1; // exponent of the leading bit
   if (lead + BIAS >= 0x7fff) {
     const toInf = rc === RC_NEAREST || (rc === RC_UP && s === 0) || (rc === RC_DOWN && s === 1);
+    roundedUp = toInf;
     return toInf ? { s, e: 0x7fff, m: TOP } : { s, e: 0x7ffe, m: 0xffffffffffffffffn };
   }
   if (bitLength(q) < 64) return { s, e: 0, m: q }; // denormal
@@ -202,17 +213,20 @@ export function toInt(a: F80, rc: number): bigint | undefined {
 function roundShift(s: number, m: bigint, shift: number, rc: number, allSticky: boolean): bigint {
   if (allSticky) {
     // |value| < 2^-6: rounds to 0 or 1.
-    return rc === RC_UP && s === 0 ? 1n : rc === RC_DOWN && s === 1 ? 1n : 0n;
+    roundedUp = (rc === RC_UP && s === 0) || (rc === RC_DOWN && s === 1);
+    return roundedUp ? 1n : 0n;
   }
   const sh = BigInt(shift);
   let q = m >> sh;
   const rem = m & ((1n << sh) - 1n);
   const half = 1n << (sh - 1n);
+  const q0 = q;
   switch (rc) {
     case RC_NEAREST: if (rem > half || (rem === half && (q & 1n) === 1n)) q += 1n; break;
     case RC_DOWN: if (s === 1 && rem !== 0n) q += 1n; break;
     case RC_UP: if (s === 0 && rem !== 0n) q += 1n; break;
   }
+  roundedUp = q !== q0;
   return q;
 }
 

@@ -270,12 +270,32 @@ INT_OPS.op("leave", () => (c, i) => {
   c.wrReg(5, 5, i.osz, v, vh);
 });
 INT_OPS.op("enter", () => (c, i) => {
-  if ((i.imm2 & 31) !== 0) throw new TrapSignal({ kind: "undefined", pc: i.addr, detail: "enter with nesting level > 0 is not implemented" });
-  const bp = c.rsp() - 8;
-  c.wrMem(bp, 64, c.L[5]! >>> 0, c.H[5]! >>> 0);
-  c.L[5] = bp;
-  c.H[5] = Math.floor(bp / TWO32);
-  c.setRsp(bp - i.imm);
+  // SDM "ENTER" (64-bit mode): push rbp; for nesting level L > 0 copy L-1 frame pointers from the enclosing frame
+  // and push the new frame pointer; then rbp := frame, rsp -= size. The 16-bit form pushes words and sets bp only.
+  const n = i.osz === 16 ? 2 : 8;
+  const level = i.imm2 & 31;
+  const sz = i.osz === 16 ? 16 : 64;
+  let sp = c.rsp() - n;
+  c.wrMem(sp, sz, c.L[5]! >>> 0, c.H[5]! >>> 0);
+  const frame = sp;
+  if (level > 0) {
+    let bp = c.H[5]! * TWO32 + (c.L[5]! >>> 0);
+    for (let k = 1; k < level; k++) {
+      bp = i.osz === 16 ? bp - (bp % TWO32 % 65536) + (((bp % 65536) - 2 + 65536) % 65536) : bp - 8;
+      const v = c.rdMem(bp, sz);
+      const vh = c.vh;
+      sp -= n;
+      c.wrMem(sp, sz, v, vh);
+    }
+    sp -= n;
+    c.wrMem(sp, sz, frame >>> 0, Math.floor(frame / TWO32) >>> 0);
+  }
+  if (i.osz === 16) c.wrReg(5, 5, 16, frame & 0xffff, 0);
+  else {
+    c.L[5] = frame;
+    c.H[5] = Math.floor(frame / TWO32);
+  }
+  c.setRsp(sp - i.imm);
 });
 
 // ------------------------------------------------------------- unary, mul, div
@@ -861,8 +881,15 @@ INT_OPS.op("xadd", () => (c, i) => {
     r = t >>> 0;
     rh = (ah + bh + (t >= TWO32 ? 1 : 0)) >>> 0;
   } else r = mask(a + b, sz);
-  c.wrE(i, r, rh);
-  c.wrG(i, a, ah);
+  // SDM "XADD": SRC := DEST, then DEST := SUM, so with one register for both the sum wins. A memory destination is
+  // written first so that a faulting store leaves the register unchanged.
+  if (i.mod === 3) {
+    c.wrG(i, a, ah);
+    c.wrE(i, r, rh);
+  } else {
+    c.wrE(i, r, rh);
+    c.wrG(i, a, ah);
+  }
   c.setLazy(FL_ADD, sz, a, ah, b, bh, r, rh, 0);
 });
 
@@ -1024,6 +1051,9 @@ INT_OPS.op(["movs", "cmps", "stos", "lods", "scas"], (d) => {
     let si = strGet(c, 6, wide);
     let di = strGet(c, 7, wide);
     let cx = rep ? strGet(c, 1, wide) : 1;
+    const si0 = si;
+    const di0 = di;
+    let iters = 0;
     // A long rep is interruptible (as on hardware): after REP_CHUNK iterations the run loop stops with a
     // budget trap at this instruction, which resumes with the updated registers when run again.
     let chunk = REP_CHUNK;
@@ -1071,22 +1101,28 @@ INT_OPS.op(["movs", "cmps", "stos", "lods", "scas"], (d) => {
           }
         }
         cx--;
+        iters++;
         if (rep && (op === "cmps" || op === "scas") && c.getZF() !== (repz ? 1 : 0)) break;
       }
     } finally {
-      // On a fault the completed iterations stay visible, as on hardware.
-      strPut(c, 6, si, wide);
-      strPut(c, 7, di, wide);
-      if (rep) strPut(c, 1, cx, wide);
+      // On a fault the completed iterations stay visible, as on hardware. The registers move by what was done,
+      // applied to their exact 64-bit values (a double holds an address, not every 64-bit count or pointer).
+      // Registers an instruction does not step are not written (a 32-bit address size would zero-extend them).
+      if (si !== si0) strAdd(c, 6, si - si0, wide);
+      if (di !== di0) strAdd(c, 7, di - di0, wide);
+      if (rep && iters) strAdd(c, 1, -iters, wide);
     }
   };
 });
 function strGet(c: X86Cpu, r: number, wide: boolean): number {
   return wide ? c.H[r]! * TWO32 + (c.L[r]! >>> 0) : c.L[r]! >>> 0;
 }
-function strPut(c: X86Cpu, r: number, v: number, wide: boolean): void {
-  c.L[r] = v;
-  c.H[r] = wide ? Math.floor(v / TWO32) : 0;
+/** r += delta (|delta| < 2^52) on the register's limbs; a 32-bit address size writes the 32-bit register (zero-extended). */
+function strAdd(c: X86Cpu, r: number, delta: number, wide: boolean): void {
+  const lo = (c.L[r]! >>> 0) + delta;
+  const carry = Math.floor(lo / TWO32);
+  c.L[r] = lo - carry * TWO32;
+  c.H[r] = wide ? (c.H[r]! + carry) | 0 : 0;
 }
 
 /** Iterations of a rep string instruction between interruption points. */

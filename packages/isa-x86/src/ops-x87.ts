@@ -19,25 +19,38 @@ const C2 = 1 << 10;
 const C3 = 1 << 14;
 
 
+/**
+ * Set when the current instruction read an empty register (stack underflow, SDM Vol. 1 8.5.1.1): with IE masked,
+ * every register result of the instruction is the real indefinite, and IE, SF are set with C1 = 0.
+ */
+let underflow = false;
 function st(c: X86Cpu, k: number): F80 {
-  return c.st[(c.fpTop + k) & 7]!;
+  const p = (c.fpTop + k) & 7;
+  if (c.fpTag & (1 << p)) {
+    underflow = true;
+    return F.F80_NAN;
+  }
+  return c.st[p]!;
 }
 function setSt(c: X86Cpu, k: number, v: F80): void {
   const p = (c.fpTop + k) & 7;
-  c.st[p] = v;
+  c.st[p] = underflow ? F.F80_NAN : v;
   c.fpTag &= ~(1 << p);
 }
 function push(c: X86Cpu, v: F80): void {
   c.fpTop = (c.fpTop - 1) & 7;
   const p = c.fpTop;
-  if (!(c.fpTag & (1 << p))) c.fpSw |= 1 | (1 << 6) | C1; // stack overflow: IE|SF, C1=1
-  else c.fpSw &= ~C1;
-  c.st[p] = v;
+  if (!(c.fpTag & (1 << p))) {
+    // Stack overflow: IE|SF, C1=1, and the masked response loads the indefinite.
+    c.fpSw |= 1 | (1 << 6) | C1;
+    v = F.F80_NAN;
+  } else c.fpSw = (c.fpSw & ~C1) | (F.roundedUp ? C1 : 0);
+  c.st[p] = underflow ? F.F80_NAN : v;
   c.fpTag &= ~(1 << p);
 }
-/** Stores clear C1 (no stack underflow; the round-up indication is not modelled). */
+/** C1 after a rounded result: set when the significand was rounded up (SDM Vol. 1 8.1.3.1). */
 function stored(c: X86Cpu): void {
-  c.fpSw &= ~C1;
+  c.fpSw = (c.fpSw & ~C1) | (F.roundedUp ? C1 : 0);
 }
 function pop(c: X86Cpu): void {
   c.fpTag |= 1 << c.fpTop;
@@ -76,6 +89,7 @@ function compareEflags(c: X86Cpu, a: F80, b: F80, ordered: boolean): void {
 
 function arith(c: X86Cpu, op: number, a: F80, b: F80): F80 {
   const r = invalidCheck(c, a, b, arithRaw(c, op, a, b));
+  stored(c);
   return r;
 }
 /**
@@ -100,8 +114,8 @@ function arithRaw(c: X86Cpu, op: number, a: F80, b: F80): F80 {
 
 /** Integer store with x87 rounding; out of range → integer indefinite. */
 function storeInt(c: X86Cpu, a: number, v: F80, bits: number, trunc: boolean): void {
-  stored(c);
   const r = F.toInt(v, trunc ? F.RC_ZERO : rc(c));
+  stored(c);
   const lim = 1n << BigInt(bits - 1);
   let big: bigint;
   if (r === undefined || r < -lim || r >= lim) {
@@ -124,11 +138,14 @@ function loadF(c: X86Cpu, a: number, bits: number): F80 {
   return F.fromF64Bits((BigInt(c.vh) << 32n) | BigInt(lo));
 }
 function storeF(c: X86Cpu, a: number, x: F80, bits: number): void {
-  stored(c);
   if (F.isSignaling80(x)) c.fpSw |= 1; // stored as the quieted NaN / the indefinite
-  if (bits === 32) c.mem.write32(a, F.toF32Bits(x, rc(c)));
-  else {
+  if (bits === 32) {
+    const b = F.toF32Bits(x, rc(c));
+    stored(c);
+    c.mem.write32(a, b);
+  } else {
     const b = F.toF64Bits(x, rc(c));
+    stored(c);
     c.wrMem(a, 64, Number(b & 0xffffffffn), Number(b >> 32n));
   }
 }
@@ -254,17 +271,22 @@ function regForm(c: X86Cpu, i: Insn): void {
       switch (reg) {
         case 0: push(c, st(c, k)); return;
         case 1: {
-          const pa = c.fpTop;
-          const pb = (c.fpTop + k) & 7;
-          const t = c.st[pa]!;
-          c.st[pa] = c.st[pb]!;
-          c.st[pb] = t;
+          // An empty operand reads as the indefinite (stack underflow); both registers end up valid.
+          const a = st(c, 0);
+          const b = st(c, k);
+          const p0 = c.fpTop;
+          const pk = (c.fpTop + k) & 7;
+          c.st[p0] = b;
+          c.st[pk] = a;
+          c.fpTag &= ~((1 << p0) | (1 << pk));
+          c.fpSw &= ~C1;
           return;
         }
         case 2: return; // fnop
         case 4:
-          if (k === 0) setSt(c, 0, F.neg(st(c, 0)));
-          else if (k === 1) setSt(c, 0, F.abs(st(c, 0)));
+          // fchs/fabs: "C1 Set to 0".
+          if (k === 0) { setSt(c, 0, F.neg(st(c, 0))); c.fpSw &= ~C1; }
+          else if (k === 1) { setSt(c, 0, F.abs(st(c, 0))); c.fpSw &= ~C1; }
           else if (k === 4) compareSw(c, st(c, 0), F.F80_ZERO, true);
           else if (k === 5) fxam(c);
           else break;
@@ -287,28 +309,28 @@ function regForm(c: X86Cpu, i: Insn): void {
             const a = st(c, 0);
             const [ex, sig] = F.extract(a);
             if (F.isZero80(a)) c.fpSw |= 4; // ZE
-            setSt(c, 0, invalidCheck(c, a, a, ex));
+            // A full stack overflows on the push: both results are then the indefinite.
+            const full = !(c.fpTag & (1 << ((c.fpTop + 7) & 7)));
+            setSt(c, 0, full ? F.F80_NAN : invalidCheck(c, a, a, ex));
             push(c, sig);
             return;
           }
           if (k === 5) { // fprem1
-            setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.rem1(st(c, 0), st(c, 1))));
-            setRemFlags(c);
+            remStep(c, true);
             return;
           }
-          if (k === 6) { c.fpTop = (c.fpTop - 1) & 7; return; }
-          if (k === 7) { c.fpTop = (c.fpTop + 1) & 7; return; }
+          // fdecstp/fincstp: "C1 Set to 0".
+          if (k === 6) { c.fpTop = (c.fpTop - 1) & 7; c.fpSw &= ~C1; return; }
+          if (k === 7) { c.fpTop = (c.fpTop + 1) & 7; c.fpSw &= ~C1; return; }
           break;
         case 7:
           switch (k) {
-            case 0: { // fprem: partial remainder (C2=1) or complete, truncating quotient; C0,C3,C1 = Q2,Q1,Q0
-              setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.rem(st(c, 0), st(c, 1))));
-              setRemFlags(c);
+            case 0: // fprem: partial remainder (C2=1) or complete, truncating quotient; C0,C3,C1 = Q2,Q1,Q0
+              remStep(c, false);
               return;
-            }
-            case 2: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.sqrt(st(c, 0), rc(c)))); return;
-            case 4: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.roundInt(st(c, 0), rc(c)))); return;
-            case 5: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.scale(st(c, 0), st(c, 1), rc(c)))); return;
+            case 2: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.sqrt(st(c, 0), rc(c)))); stored(c); return;
+            case 4: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.roundInt(st(c, 0), rc(c)))); stored(c); return;
+            case 5: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.scale(st(c, 0), st(c, 1), rc(c)))); stored(c); return;
           }
           break;
       }
@@ -330,17 +352,21 @@ function regForm(c: X86Cpu, i: Insn): void {
         compareEflags(c, st(c, 0), st(c, k), reg === 6);
         return;
       }
-      // fcmovcc
+      // fcmovcc: both registers are checked for underflow whatever the condition (an empty one makes st(0) the
+      // indefinite); otherwise st(0) := st(k) when the condition holds.
       const conds = [() => c.getCF() === 1, () => c.getZF() === 1, () => (c.getCF() | c.getZF()) === 1, () => c.getPF() === 1];
       const t = conds[reg & 3]!();
-      if (i.opcode === 0xda ? t : !t) setSt(c, 0, st(c, k));
+      st(c, 0);
+      const v = st(c, k);
+      if (underflow || (i.opcode === 0xda ? t : !t)) setSt(c, 0, v);
       return;
     }
     case 0xdd:
       switch (reg) {
         case 0: c.fpTag |= 1 << ((c.fpTop + k) & 7); return;
-        case 2: setSt(c, k, st(c, 0)); return;
-        case 3: setSt(c, k, st(c, 0)); pop(c); return;
+        // fst/fstp st(k): no rounding, so C1 = 0.
+        case 2: setSt(c, k, st(c, 0)); c.fpSw &= ~C1; return;
+        case 3: setSt(c, k, st(c, 0)); c.fpSw &= ~C1; pop(c); return;
         case 4: compareSw(c, st(c, 0), st(c, k), false); return;
         case 5: compareSw(c, st(c, 0), st(c, k), false); pop(c); return;
       }
@@ -358,6 +384,19 @@ function regForm(c: X86Cpu, i: Insn): void {
       break;
   }
   c.fault(i, { kind: "undefined", pc: i.addr, detail: `x87 ${i.def.mn} not implemented` });
+}
+
+/**
+ * fprem/fprem1. A NaN result (NaN or invalid operands, or an empty register) clears C1 and C2 and leaves C0, C3 as
+ * they were (measured on Intel; the SDM defines the quotient bits only for a remainder).
+ */
+function remStep(c: X86Cpu, nearest: boolean): void {
+  const a = st(c, 0);
+  const b = st(c, 1);
+  const r = invalidCheck(c, a, b, nearest ? F.rem1(a, b) : F.rem(a, b));
+  setSt(c, 0, r);
+  if (F.isNaN80(r) || underflow) c.fpSw &= ~(C1 | C2);
+  else setRemFlags(c);
 }
 
 /** fprem/fprem1 condition codes: C2 for a partial remainder, else C0, C3, C1 = Q2, Q1, Q0. */
@@ -391,8 +430,11 @@ export const X87_NOT_IMPLEMENTED: ReadonlySet<string> = new Set([
 ]);
 
 X87_OPS.op("x87", (d) => X87_NOT_IMPLEMENTED.has(d.mn) ? undefined : (c, i) => {
+  underflow = false;
+  F.clearRounding();
   if (i.mod === 3) regForm(c, i);
   else memForm(c, i);
+  if (underflow) c.fpSw = (c.fpSw | 1 | (1 << 6)) & ~C1;
 });
 
 // ------------------------------------------------------------ FXSAVE image
