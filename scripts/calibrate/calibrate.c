@@ -9,7 +9,8 @@
  *
  * Timing: every measurement runs in its own fresh child, `rounds` times, the rounds interleaved with
  * every other measurement's (a shared host has slow periods lasting seconds: interleaving lets each
- * measurement sample the same periods); each child times REPS short batches of run_loop(body, b). The
+ * measurement sample the same periods); each child times REPS short batches of run_loop(body, b)
+ * (TRACED_REPS for traced loops). The
  * reported figure is the minimum ns per iteration over all batches of all rounds. Instruction counts
  * come from single-stepping STEP_ITERS iterations of the same run_loop under ptrace, each iteration
  * delimited by the arrival at body's first instruction in run_loop's frame (caller, handler, vDSO and

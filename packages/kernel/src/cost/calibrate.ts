@@ -118,7 +118,7 @@ export function buildCalibrationReport(raw: CalibrationRaw, host: CalibrationHos
 export interface CalibrationOptions {
   /** C compiler (default: `cc`). */
   cc?: string;
-  /** Iterations per timed loop, over all rounds (default 200000; ptrace loops use 1/50 of it). */
+  /** Iterations per timed loop, over all rounds (default 200000; ptrace loops use 1/5 of it). */
   iterations?: number;
   /** Rounds, each measurement in a fresh child per round, interleaved (default 15). */
   rounds?: number;
@@ -192,6 +192,7 @@ export function formatCalibration(r: CalibrationReport): string {
   const lines = [
     `calibration on ${r.host.cpu ? `${r.host.cpu} (${r.host.cpus ?? "?"} CPUs), ` : ""}${r.host.kernel}, ${r.host.cc}, ${r.host.date}`,
     `${r.raw.iterations} iterations per loop in ${r.raw.rounds} interleaved rounds; minimum ns per iteration over ${r.raw.rounds * r.raw.reps} batches`,
+    `(traced loops: 1/5 of the iterations, ten times as many batches); instruction counts: the fewest of 64 single-stepped iterations`,
     "",
     "primitives (each measured on its own)     calibrated     default",
     `  syscall round trip (raw getpid)         ${fmt(p.syscallNs).padStart(10)}  ${fmt(DEFAULT_PROFILE.syscallNs).padStart(10)}`,
