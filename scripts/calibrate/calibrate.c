@@ -297,7 +297,7 @@ static double time_in_child(body_fn setup, body_fn body, long b, int request) {
 }
 
 /* Iterations single-stepped per count: enough that the fewest is the no-retry path with certainty in
- * practice (a retry hit ~6 % of single-stepped vDSO calls on a loaded 2-vCPU VM). */
+ * practice (2 to 9 of 64 single-stepped vDSO calls retried in the runs recorded on a loaded 2-vCPU VM). */
 #define STEP_ITERS 64
 
 /* How many single-stepped iterations took each distinct instruction count (the first few counts seen). */
@@ -325,7 +325,7 @@ struct insn_count {
  * and the timekeeper bumps vc->seq around every update (vdso_write_begin/end from update_vsyscall, on
  * each tick), so an update that lands between the read and the check runs the loop again (28 more
  * instructions on this project's machine: 114 instead of 86 per call). Single-stepped, that window
- * lasts tens of µs and catches a tick in a few % of calls; timed at ~30 ns per call, almost never. So
+ * lasts tens of µs and catches an update in 3-15 % of calls; timed at ~30 ns per call, almost never. So
  * the fewest is the path the timed loop takes; the counts seen, printed as a comment, show how
  * often a stepped call went round again. Counting only the loop's first pass by recognising the
  * retry branch would tie the calibrator to one kernel's vDSO code layout; the minimum does not.
