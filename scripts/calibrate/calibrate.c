@@ -324,8 +324,9 @@ struct insn_count {
  *     } while (unlikely(vdso_read_retry(vc, seq)));
  * and the timekeeper bumps vc->seq around every update (vdso_write_begin/end from update_vsyscall, on
  * each tick), so an update that lands between the read and the check runs the loop again (28 more
- * instructions on this project's machine: 114 instead of 86 per call). Single-stepped, that window
- * lasts tens of µs and catches an update in 3-15 % of calls; timed at ~30 ns per call, almost never. So
+ * instructions on this project's machine: 114 instead of 86 per call). Single-stepped (~10 µs a
+ * step), that window lasts some 300 µs and catches an update in 3-15 % of calls; timed at ~30 ns per
+ * call, almost never. So
  * the fewest is the path the timed loop takes; the counts seen, printed as a comment, show how
  * often a stepped call went round again. Counting only the loop's first pass by recognising the
  * retry branch would tie the calibrator to one kernel's vDSO code layout; the minimum does not.
