@@ -68,7 +68,7 @@ export const CATALOGUE: readonly Cause[] = [
   },
   {
     id: "own-sigsys-handler", title: "the program installs its own SIGSYS handler",
-    explanation: "a process has one SIGSYS disposition: the program's rt_sigaction(SIGSYS) replaces libkernel's handler, so the next reflection lands in the program",
+    explanation: "a process has one SIGSYS disposition: the program's rt_sigaction(SIGSYS) replaces libkernel's handler — by installing its own, or by resetting it to SIG_DFL as glibc's posix_spawn child and bash's `trap … EXIT` do — so the next reflection lands in the program or kills it with SIGSYS",
     linux: "kernel/signal.c do_sigaction(); kernel/seccomp.c seccomp_send_sigsys() / syscall_user_dispatch.c force_sig_fault",
     status: { kind: "property", because: "chaining would need libkernel to virtualise rt_sigaction(SIGSYS) and forward the program's own SIGSYS (not done)" },
     mechanisms: "seccomp, sud", provoker: "study:own-sigsys", explains: ALL,
