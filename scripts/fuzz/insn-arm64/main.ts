@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { disassembleWord, matchRow } from "../../../packages/isa-arm64/src/index.js";
-import { diffOutcome, InsnRunner, STATE_BYTES, type Outcome } from "../../../packages/isa-arm64/test/insn-fuzz.js";
+import { diffOutcome, InsnRunner, SLOT_FPCR, STATE_BYTES, type Outcome } from "../../../packages/isa-arm64/test/insn-fuzz.js";
 import { CLASSES, opKey, type InsnClass } from "./classes.js";
 import { randomState, Rng } from "./state.js";
 
@@ -93,9 +93,11 @@ interface Stat {
   /** opKey -> counts and a first example, for qemu-executes-uabi-refuses and value mismatches. */
   missing: Map<string, { n: number; word: number }>;
   extra: Map<string, { n: number; word: number }>;
+  /** Value mismatches with FPCR.FZ or FPCR.RMode set on entry (flush-to-zero and directed rounding in paths that do not model them). */
+  fpcrWrong: Map<string, { n: number; word: number }>;
   wrong: Map<string, { n: number; word: number; diff: string[]; index: number }>;
 }
-const newStat = (): Stat => ({ tried: 0, qemuSigill: 0, uabiImpl: 0, matched: 0, jitDiff: 0, fpsrExcOnly: 0, missing: new Map(), extra: new Map(), wrong: new Map() });
+const newStat = (): Stat => ({ tried: 0, qemuSigill: 0, uabiImpl: 0, matched: 0, jitDiff: 0, fpsrExcOnly: 0, missing: new Map(), extra: new Map(), fpcrWrong: new Map(), wrong: new Map() });
 
 interface Record { cls: InsnClass; word: number; input: Uint8Array; index: number }
 
@@ -114,6 +116,8 @@ function makeRecord(seed: number, index: number, classes: readonly InsnClass[]):
 }
 const unclaimed = (w: number) => matchRow(w) === undefined;
 
+/** FPCR.FZ (bit 24) or RMode (bits 23..22) set in the input state. */
+const nonDefaultFpcr = (s: Uint8Array) => (new DataView(s.buffer, s.byteOffset).getUint32(SLOT_FPCR * 8, true) & 0x01c00000) !== 0;
 const hex = (w: number) => w.toString(16).padStart(8, "0");
 
 async function main(): Promise<void> {
@@ -167,6 +171,7 @@ async function main(): Promise<void> {
         if (diffOutcome(want, got, true).length) st.fpsrExcOnly++;
       } else if (want.sig !== 4 && got.sig === 4) bump(st.missing);
       else if (want.sig === 4 && got.sig !== 4) bump(st.extra);
+      else if (nonDefaultFpcr(r.input)) bump(st.fpcrWrong);
       else {
         const e = st.wrong.get(key);
         if (e) e.n++; else st.wrong.set(key, { n: 1, word: r.word, diff: d, index: r.index });
@@ -198,6 +203,7 @@ function printSummary(stats: Map<string, Stat>, show: number): void {
     if (s.jitExample) console.log(`    translating tier differs from the interpreter: ${s.jitExample}`);
     for (const [k, e] of s.missing) console.log(`    qemu executes, uabi SIGILL: ${k} ×${e.n} e.g. ${hex(e.word)}`);
     for (const [k, e] of s.extra) console.log(`    uabi executes, qemu SIGILL: ${k} ×${e.n} e.g. ${hex(e.word)} ${disasm(e.word)}`);
+    if (s.fpcrWrong.size) console.log(`    differs only with FPCR.FZ/RMode set: ${[...s.fpcrWrong].map(([k, e]) => `${k} ×${e.n}`).join(", ")}`);
     let shown = 0;
     for (const [k, e] of s.wrong) {
       if (shown++ >= show) { console.log(`    … ${s.wrong.size - show} more mismatching operations`); break; }
@@ -234,6 +240,7 @@ function writeReport(stats: Map<string, Stat>, args: Args): void {
     const lines = [
       ...[...s.missing].map(([k, e]) => `- qemu executes, uabi raises SIGILL: ${k} (×${e.n}, e.g. \`${hex(e.word)}\`)`),
       ...[...s.extra].map(([k, e]) => `- uabi executes, qemu raises SIGILL: ${k} (×${e.n}, e.g. \`${hex(e.word)}\` ${disasm(e.word)})`),
+      ...[...s.fpcrWrong].map(([k, e]) => `- differs with FPCR.FZ or FPCR.RMode set (not modelled on this path): ${k} (×${e.n}, e.g. \`${hex(e.word)}\` ${disasm(e.word)})`),
       ...[...s.wrong].map(([k, e]) => `- results differ: ${k} (×${e.n}, e.g. \`${hex(e.word)}\` ${disasm(e.word)}: ${e.diff[0]})`),
     ];
     if (lines.length) notes.push(`### ${c.name}\n\n${lines.join("\n")}\n`);
