@@ -148,13 +148,18 @@ export function encodeForm(r: Rng, f: Form): Item[] | undefined {
   let isMem = false;
   let memKind = 0;
   let memTarget = 0;
-  let align16 = d.ops.some((o) => /x$/.test(o)) && sse;
+  let align16 = d.ops.some((o) => o.endsWith("x")) && sse;
   if (f.mod !== "none") {
     isMem = f.mod === "mem" || (f.mod === "any" && r.chance(0.45));
     let reg = f.reg >= 0 ? f.reg : r.below(8);
     // Keep rsp out of register destinations most of the time: a random rsp makes every later push fault.
     if (f.reg < 0 && reg === 4 && !(rex & 4) && r.chance(0.85)) reg = r.below(4);
     if (isMem) {
+      // A locked access split across cache lines is throttled by the host kernel (split-lock detection): keep
+      // locked operands (LOCK prefix, xchg with memory) inside one line.
+      const locked = (d.flags & F_LOCKOK) !== 0 && r.chance(0.3);
+      if (locked) pre.unshift(0xf0);
+      if (locked || d.mn === "xchg") align16 = true;
       memTarget = align16 && r.chance(0.9) ? 16 * r.below(0xb0) : r.below(0xbe0);
       memKind = r.below(3);
       if (memKind === 0) {
@@ -182,7 +187,6 @@ export function encodeForm(r: Rng, f: Form): Item[] | undefined {
         if (mod === 1) body.push(disp & 0xff);
         if (mod === 2) body.push(...le(disp, 4));
       }
-      if (d.flags & F_LOCKOK && r.chance(0.3)) pre.unshift(0xf0);
     } else {
       const rm = f.rm >= 0 ? f.rm : r.below(8);
       modrm = 0xc0 | (reg << 3) | rm;
@@ -214,7 +218,7 @@ export function encodeForm(r: Rng, f: Form): Item[] | undefined {
     if (t === "Jb" || t === "Jz") {
       const w = t === "Jb" ? 1 : 4;
       rel = { at: head.length + body.length + imms.length, width: w, skip: r.chance(0.6) };
-      imms.push(...new Array<number>(w).fill(0));
+      for (let k = 0; k < w; k++) imms.push(0);
     } else if (d.mn === "enter") imms.push(...(t === "Iw" ? le(8 * r.below(8), 2) : [r.below(3)]));
     else imms.push(...randImm(r, immBytes(t, osz), f));
   }

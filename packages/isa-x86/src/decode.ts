@@ -8,7 +8,7 @@
  * operand (register when `mod === 3`, memory otherwise); an accumulator
  * paired with E becomes the "G" operand.
  */
-import { F_D64, F_F64, F_LOCKOK, F_MEMONLY, F_REGONLY, F_SSE, INCSSP, isDef, MAPS, RDSSP, type OpDef, type Row } from "./tables.js";
+import { F_D64, F_F64, F_LOCKOK, F_MEMONLY, F_NOPFX, F_REGONLY, F_SSE, INCSSP, isDef, MAPS, RDSSP, type OpDef, type Row } from "./tables.js";
 
 export const P_66 = 1;
 export const P_67 = 2;
@@ -189,10 +189,9 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     if (opcode === 0xae && ((modrm >> 3) & 7) === 5) { d = INCSSP; pfx |= P_REP_MANDATORY; }
     else if (opcode === 0x1e && ((modrm >> 3) & 7) === 1) { d = RDSSP; pfx |= P_REP_MANDATORY; }
   }
-  // 66/F2/F3 0F AE with a memory operand and ModRM.reg 0-3 (fxsave, fxrstor, ldmxcsr, stmxcsr) is #UD (SDM Vol. 2
-  // Table A-6, group 15: those rows exist only without a prefix).
-  if (map === 1 && opcode === 0xae && modrm >= 0 && modrm < 0xc0 && ((modrm >> 3) & 7) < 4 && pfx & (P_66 | P_F2 | P_F3)) fail("group 15 memory form with a 66/F2/F3 prefix");
   const D = d!;
+  // Rows that exist only without a 66/F2/F3 prefix (group 15's fxsave...stmxcsr and fences, movnti): #UD with one.
+  if (D.flags & F_NOPFX && pfx & (P_66 | P_F2 | P_F3)) fail("66/F2/F3 prefix on a row that has no prefixed form");
   const flags = D.flags;
   const rexW = (rex & 8) !== 0;
   // Operand size. A mandatory 66 does not change it.

@@ -201,7 +201,8 @@ INT_OPS.op("bswap", () => (c, i) => {
     const hi = c.H[i.rm]!;
     c.L[i.rm] = bs(hi);
     c.H[i.rm] = bs(lo);
-  } else c.wrReg(i.rm, i.rm, 32, bs(c.L[i.rm]!), 0);
+  } else if (i.pfx & 1 /* 66 */) c.wrReg(i.rm, i.rm, 16, 0, 0); // 16-bit: undefined by the SDM; 0 on Intel and AMD (measured)
+  else c.wrReg(i.rm, i.rm, 32, bs(c.L[i.rm]!), 0);
 });
 INT_OPS.op("cbw", () => (c, i) => {
   if (i.osz === 64) c.H[0] = c.L[0]! >> 31;
@@ -1115,7 +1116,8 @@ INT_OPS.op(["movs", "cmps", "stos", "lods", "scas"], (d) => {
   };
 });
 function strGet(c: X86Cpu, r: number, wide: boolean): number {
-  return wide ? c.H[r]! * TWO32 + (c.L[r]! >>> 0) : c.L[r]! >>> 0;
+  // Unsigned: rcx = 2^64 - 263 is a huge count, not a negative one.
+  return wide ? (c.H[r]! >>> 0) * TWO32 + (c.L[r]! >>> 0) : c.L[r]! >>> 0;
 }
 /** r += delta (|delta| < 2^52) on the register's limbs; a 32-bit address size writes the 32-bit register (zero-extended). */
 function strAdd(c: X86Cpu, r: number, delta: number, wide: boolean): void {

@@ -7,6 +7,7 @@
 import { CF, PF, OpSet, ZF } from "./registry.js";
 import type { X86Cpu } from "./cpu.js";
 import type { Insn } from "./decode.js";
+import * as F from "./f80.js";
 
 /** This module's handlers by table key, linked by the CPU (registry.ts). */
 export const SSE_OPS = new OpSet("sse");
@@ -494,6 +495,34 @@ const ARITH: Record<string, (a: number, b: number) => number> = {
   max: (a, b) => (a > b ? a : b),
   sqrt: (_a, b) => Math.sqrt(b),
 };
+/**
+ * MXCSR.RC other than round-to-nearest: JavaScript arithmetic rounds to nearest, so the directed modes compute in
+ * f80.ts (64-bit significand, rounded in the same direction) and round again to double or single. Rounding twice in
+ * one direction equals rounding once, so the result is exact per SDM Vol. 1 4.8.4. Finite operands only: NaN and
+ * infinity results never depend on the rounding mode (overflow does, and the final rounding handles it).
+ */
+const DIRECTED: Record<string, (a: F.F80, b: F.F80, rc: number) => F.F80> = {
+  add: F.add,
+  sub: F.sub,
+  mul: F.mul,
+  div: F.div,
+  sqrt: (_a, b, rc) => F.sqrt(b, rc),
+};
+function directed(op: string, a: number, b: number, rc: number, single: boolean): number {
+  const r = DIRECTED[op]!(F.fromF64(a), F.fromF64(b), rc);
+  return single ? F.toF32(r, rc) : F.toF64(r, rc);
+}
+/** A double or an integer converted to double or single per MXCSR.RC (the directed modes through f80.ts). */
+function cvtRound(c: X86Cpu, x: number | bigint, single: boolean): number {
+  const rc = (c.mxcsr >> 13) & 3;
+  if (typeof x === "bigint") {
+    if (rc === 0) return single ? Math.fround(Number(x)) : Number(x);
+    return single ? F.toF32(F.fromInt(x), rc) : F.toF64(F.fromInt(x), rc);
+  }
+  if (rc === 0 || x !== x || !Number.isFinite(x)) return single ? Math.fround(x) : x;
+  return single ? F.toF32(F.fromF64(x), rc) : x;
+}
+
 const fpKeys: string[] = [];
 for (const op of Object.keys(ARITH)) for (const p of ["ss", "sd", "ps", "pd"]) fpKeys.push(op + p);
 SSE_OPS.op(fpKeys, (d) => {
@@ -502,16 +531,20 @@ SSE_OPS.op(fpKeys, (d) => {
   const minmax = d.mn.startsWith("min") || d.mn.startsWith("max");
   // sqrt has one source: the destination's old value plays no part in NaN selection.
   const sqrt = d.mn.startsWith("sqrt");
+  const op = d.mn.slice(0, -2);
+  const rounds = !minmax;
   return (c, i) => {
     if (p === "ss" || p === "sd") loadWs(c, i, p === "ss" ? 32 : 64);
     else if (!loadW(c, i)) return;
+    const rc = rounds ? (c.mxcsr >> 13) & 3 : 0;
     if (p === "sd" || p === "pd") {
       const o = i.reg * 2;
       const n = p === "sd" ? 1 : 2;
       for (let k = 0; k < n; k++) {
         const a = c.xmmF64[o + k]!;
         const b = TF64[k]!;
-        const r = f(a, b);
+        let r = f(a, b);
+        if (rc !== 0 && r === r && Number.isFinite(b) && (sqrt || Number.isFinite(a))) r = directed(op, a, b, rc, false);
         if (r === r) c.xmmF64[o + k] = r;
         else nan64(c, o + k, sqrt ? 0 : a, b, minmax);
       }
@@ -521,7 +554,8 @@ SSE_OPS.op(fpKeys, (d) => {
       for (let k = 0; k < n; k++) {
         const a = c.xmmF32[o + k]!;
         const b = TF32[k]!;
-        const r = f(a, b);
+        let r = f(a, b);
+        if (rc !== 0 && r === r && Number.isFinite(b) && (sqrt || Number.isFinite(a))) r = directed(op, a, b, rc, true);
         if (r === r) c.xmmF32[o + k] = r;
         else nan32(c, o + k, sqrt ? 0 : a, b, k, minmax);
       }
@@ -647,8 +681,10 @@ SSE_OPS.op(["cvtsi2ss", "cvtsi2sd"], (d) => {
     let x: number;
     if (i.osz === 64) {
       const hi = c.vh | 0;
-      x = hi === 0 || hi === -1 ? hi * TWO32 + lo : Number((BigInt(hi) << 32n) | BigInt(lo));
+      x = hi === 0 || hi === -1 ? hi * TWO32 + lo : cvtRound(c, (BigInt(hi) << 32n) | BigInt(lo), !dbl);
     } else x = lo | 0;
+    // Integers beyond 2^24 (single) or 2^53 (double) round per MXCSR.RC.
+    if (!dbl && (x > 16777216 || x < -16777216)) x = cvtRound(c, BigInt(x), true);
     if (dbl) c.xmmF64[i.reg * 2] = x;
     else c.xmmF32[i.reg * 4] = x;
   };
@@ -662,11 +698,11 @@ SSE_OPS.op(["cvtss2sd", "cvtsd2ss", "cvtps2pd", "cvtpd2ps", "cvtdq2ps", "cvtps2d
     const o = i.reg;
     switch (mn) {
       case "cvtss2sd": c.xmmF64[o * 2] = TF32[0]!; break;
-      case "cvtsd2ss": c.xmmF32[o * 4] = TF64[0]!; break;
+      case "cvtsd2ss": c.xmmF32[o * 4] = cvtRound(c, TF64[0]!, true); break;
       case "cvtps2pd": { const a = TF32[0]!, b = TF32[1]!; c.xmmF64[o * 2] = a; c.xmmF64[o * 2 + 1] = b; break; }
       case "cvtdq2pd": { const a = T[0]!, b = T[1]!; c.xmmF64[o * 2] = a; c.xmmF64[o * 2 + 1] = b; break; }
-      case "cvtpd2ps": { const a = TF64[0]!, b = TF64[1]!; c.xmmF32[o * 4] = a; c.xmmF32[o * 4 + 1] = b; c.xmm[o * 4 + 2] = 0; c.xmm[o * 4 + 3] = 0; break; }
-      case "cvtdq2ps": for (let k = 0; k < 4; k++) c.xmmF32[o * 4 + k] = T[k]!; break;
+      case "cvtpd2ps": { const a = TF64[0]!, b = TF64[1]!; c.xmmF32[o * 4] = cvtRound(c, a, true); c.xmmF32[o * 4 + 1] = cvtRound(c, b, true); c.xmm[o * 4 + 2] = 0; c.xmm[o * 4 + 3] = 0; break; }
+      case "cvtdq2ps": for (let k = 0; k < 4; k++) c.xmmF32[o * 4 + k] = c.mxcsr & 0x6000 ? cvtRound(c, BigInt(T[k]!), true) : T[k]!; break;
       case "cvtps2dq":
       case "cvttps2dq": {
         const v = [TF32[0]!, TF32[1]!, TF32[2]!, TF32[3]!]; // toInt reuses T

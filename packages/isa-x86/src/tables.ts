@@ -50,6 +50,7 @@ export const F_LOCKOK = 128; // LOCK prefix permitted (with a memory destination
 export const F_STRING = 256; // string instruction (REP prefixes meaningful)
 export const F_X87 = 512; // x87 (affects suffix printing)
 export const F_SSE = 1024; // SSE: 66/F2/F3 are mandatory prefixes, not size/rep
+export const F_NOPFX = 2048; // a 66, F2 or F3 prefix makes the encoding #UD (no prefixed form in the SDM's opcode map)
 
 export function def(mn: string, ops = "", flags = 0, key?: string): OpDef {
   const list = ops ? ops.split(",") : [];
@@ -308,9 +309,9 @@ MAP2[0xab] = def("bts", "Ev,Gv", F_LOCKOK, "bt");
 MAP2[0xac] = def("shrd", "Ev,Gv,Ib", 0, "shd");
 MAP2[0xad] = def("shrd", "Ev,Gv,CL", 0, "shd");
 MAP2[0xae] = {
-  group: [def("fxsave", "M", 0, "fxsave"), def("fxrstor", "M", 0, "fxrstor"), def("ldmxcsr", "Md", 0, "ldmxcsr"), def("stmxcsr", "Md", 0, "stmxcsr"),
+  group: [def("fxsave", "M", F_NOPFX, "fxsave"), def("fxrstor", "M", F_NOPFX, "fxrstor"), def("ldmxcsr", "Md", F_NOPFX, "ldmxcsr"), def("stmxcsr", "Md", F_NOPFX, "stmxcsr"),
     undefined, undefined, undefined, def("clflush", "Mb", 0, "nop")],
-  regForm: [undefined, undefined, undefined, undefined, undefined, def("lfence", "", 0, "nop"), def("mfence", "", 0, "nop"), def("sfence", "", 0, "nop")],
+  regForm: [undefined, undefined, undefined, undefined, undefined, def("lfence", "", F_NOPFX, "nop"), def("mfence", "", F_NOPFX, "nop"), def("sfence", "", F_NOPFX, "nop")],
 };
 MAP2[0xaf] = def("imul", "Gv,Ev", 0, "imul2");
 MAP2[0xb0] = def("cmpxchg", "Eb,Gb", F_LOCKOK);
@@ -328,7 +329,7 @@ MAP2[0xbf] = def("movsw", "Gv,Ew", 0, "movsx");
 MAP2[0xc0] = def("xadd", "Eb,Gb", F_LOCKOK);
 MAP2[0xc1] = def("xadd", "Ev,Gv", F_LOCKOK);
 MAP2[0xc2] = { pfx: { none: sse("cmpps", "Vx,Wx,Ib"), p66: sse("cmppd", "Vx,Wx,Ib"), pf3: sse("cmpss", "Vx,Wss,Ib"), pf2: sse("cmpsd", "Vx,Wsl,Ib") } };
-MAP2[0xc3] = def("movnti", "My,Gy", F_MEMONLY, "mov");
+MAP2[0xc3] = def("movnti", "My,Gy", F_MEMONLY | F_NOPFX, "mov");
 MAP2[0xc6] = { pfx: { none: sse("shufps", "Vx,Wx,Ib"), p66: sse("shufpd", "Vx,Wx,Ib") } };
 MAP2[0xc7] = { group: [undefined, def("cmpxchg8b", "Mq", F_MEMONLY | F_LOCKOK, "cmpxchg16b")] };
 for (let r = 0; r < 8; r++) MAP2[0xc8 + r] = def("bswap", "Zy");

@@ -261,6 +261,10 @@ function srcValue(i: Insn, cpu: X86Cpu): bigint {
   for (let k = b.length - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[k]!);
   return v;
 }
+function repCount(i: Insn, cpu: X86Cpu): bigint {
+  if (!(i.pfx & 12)) return 1n;
+  return i.asz === 32 ? cpu.getReg(1) & 0xffffffffn : cpu.getReg(1);
+}
 const CC_READS: Record<string, number> = {
   o: OF, no: OF, b: CF, ae: CF, e: ZF, ne: ZF, be: CF | ZF, a: CF | ZF, s: SF, ns: SF, p: PF, np: PF,
   l: SF | OF, ge: SF | OF, le: ZF | SF | OF, g: ZF | SF | OF,
@@ -370,8 +374,9 @@ export const FLAG_RULES: Record<string, { sdm: string; rule: Rule }> = {
   // PUSHF stores every flag.
   pushf: { sdm: "PUSHF", rule: () => eff(0, 0, ST) },
   // SCAS/CMPS set the flags as CMP; REPE/REPNE read ZF between iterations (only after the first, which writes it).
-  scas: { sdm: "SCAS", rule: () => eff(ST) },
-  cmps: { sdm: "CMPS", rule: () => eff(ST) },
+  // With a rep prefix and a zero count nothing is compared and the flags are unchanged.
+  scas: { sdm: "SCAS", rule: (i, cpu) => eff(repCount(i, cpu) === 0n ? 0 : ST) },
+  cmps: { sdm: "CMPS", rule: (i, cpu) => eff(repCount(i, cpu) === 0n ? 0 : ST) },
 };
 
 function flagEffect(i: Insn, cpu: X86Cpu): Effect {
@@ -516,7 +521,6 @@ export function runUabi(code: Uint8Array, st: InState, tiers = true): UabiRun {
       if (trap.kind !== "breakpoint") {
         // A fault leaves no effects: the masks are those before the faulting instruction.
         Object.assign(masks, saveMasks);
-        if (executed.length) executed.pop();
       }
       break;
     }
