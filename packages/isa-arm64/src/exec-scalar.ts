@@ -8,7 +8,7 @@ import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
 import { FP_SIMD } from "./exec-fp.js";
 import { SAT_MISC2_KEYS, SAT_SAME3_KEYS, satIndexed, satMisc2, satSame3, satShift } from "./exec-simd-sat.js";
-import { simdFixedCvt, simdIndexed } from "./exec-simdfp.js";
+import { fcvtxn, simdFixedCvt, simdIndexed } from "./exec-simdfp.js";
 import { commit, tb } from "./scratch.js";
 import { FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, fpKey, INDEXED_OPS, SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR_SHIFT_OPS } from "./simd-tables.js";
 
@@ -38,6 +38,7 @@ export const SCALAR = {
   },
   SIMD_SCALAR_2MISC(c, f, pc) {
     const { U, size, opcode } = f;
+    if (U === 1 && opcode === 22 && size === 1) return fcvtxn(c, f.rn, f.rd, 0, true, pc);
     const fp = FP2_OPS[fpKey(U, size >> 1, opcode)];
     if (fp !== undefined && ((opcode >= 12 && opcode <= 15) || opcode >= 22)) {
       if (!SCALAR2_FP_OPS.has(fp)) return undefined;

@@ -6,7 +6,7 @@
  */
 import { roundAway, roundEven } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
-import { fusedMulAdd, roundTo } from "./fma.js";
+import { fusedMulAdd, roundTo, RZ } from "./fma.js";
 import { commit, tb as tb8, td, tf, th16, tw } from "./scratch.js";
 import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand, SCALAR_PAIR_FP_OPS } from "./simd-tables.js";
 import type { FieldMap } from "./table.js";
@@ -15,6 +15,8 @@ const TWO32 = 4294967296;
 const FPCR_DN = 1 << 25;
 const cvf = new Float32Array(1);
 const cvw = new Uint32Array(cvf.buffer);
+const cvd = new Float64Array(1);
+const cvdw = new Uint32Array(cvd.buffer);
 
 /** Lane i of V<r> as a number. */
 const getF = (c: Arm64Cpu, r: number, i: number, dbl: boolean) => (dbl ? c.vd[r * 2 + i]! : c.vf[r * 4 + i]!);
@@ -156,8 +158,37 @@ const ROUND: Record<string, (x: number) => number> = {
   fcvtnu: roundEven, fcvtmu: Math.floor, fcvtpu: Math.ceil, fcvtzu: Math.trunc, fcvtau: roundAway,
 };
 
+/** One fcvtxn lane: double (halves hi:lo) to single, rounded to odd (truncate, then set the LSB when inexact). */
+function toOddSingle(c: Arm64Cpu, lo: number, hi: number): number {
+  cvd[0] = 0;
+  cvdw[0] = lo; cvdw[1] = hi;
+  const x = cvd[0]!;
+  if (x !== x) {
+    // FPConvertNaN: sign, quiet, the top fraction bits; FPCR.DN gives the default NaN.
+    if (c.fpcr & FPCR_DN) return 0x7fc00000;
+    return ((hi & 0x80000000) | 0x7fc00000 | (((hi & 0xfffff) << 3) | (lo >>> 29))) >>> 0;
+  }
+  const r = roundTo(x, true, RZ);
+  cvf[0] = r;
+  return (r !== x && Number.isFinite(x) ? cvw[0]! | 1 : cvw[0]!) >>> 0;
+}
+
+/** fcvtxn/fcvtxn2 (vector: two doubles into the low or high half) and the scalar fcvtxn (element 0, rest zeroed). */
+export function fcvtxn(c: Arm64Cpu, n: number, d: number, Q: number, scalar: boolean, pc: number): Handler {
+  const next = pc + 4, vw = c.vw;
+  return () => {
+    for (let i = 0; i < 4; i++) tw[i] = scalar ? 0 : vw[d * 4 + i]!;
+    const cnt = scalar ? 1 : 2, base = !scalar && Q ? 2 : 0;
+    for (let i = 0; i < cnt; i++) tw[base + i] = toOddSingle(c, vw[n * 4 + 2 * i]!, vw[n * 4 + 2 * i + 1]!);
+    if (!scalar && Q) { for (let i = 2; i < 4; i++) vw[d * 4 + i] = tw[i]!; }
+    else commit(c, d, 0);
+    return next;
+  };
+}
+
 export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Handler | undefined {
   const { Q, U, size, opcode } = f;
+  if (U === 1 && opcode === 22 && size === 1) return fcvtxn(c, f.rn, f.rd, Q, false, pc);
   const name = FP2_OPS[fpKey(U, size >> 1, opcode)];
   const dbl = (size & 1) === 1;
   if (!name) return undefined;

@@ -18,7 +18,7 @@ const EXPLAINED: readonly [string, (w: number) => boolean][] = [
   ["CRC32 (FEAT_CRC32, not in the core's HWCAP)", (w) => (w & 0x7fe0e000) >>> 0 === 0x1ac04000],
   ["AES/SHA (FEAT_AES/SHA1/SHA256, not in the core's HWCAP)", (w) => (w & 0xff3e0c00) >>> 0 === 0x4e280800 || (w & 0xff208c00) >>> 0 === 0x5e000000 || (w & 0xff3e0c00) >>> 0 === 0x5e280800],
   ["reciprocal and square-root estimates (frecpe, frsqrte, urecpe, ursqrte, frecpx)", (w) => misc2(w) && f(w, 23, 1) === 1 && (f(w, 12, 5) === 28 || f(w, 12, 5) === 29 || (f(w, 30, 1) === 1 && f(w, 29, 1) === 0 && f(w, 12, 5) === 31))],
-  ["fcvtxn and the half-precision fcvtn/fcvtl", (w) => misc2(w) && (f(w, 12, 5) === 22 || f(w, 12, 5) === 23) && (f(w, 29, 1) === 1 || f(w, 22, 1) === 0)],
+  ["half-precision fcvtn/fcvtl", (w) => misc2(w) && (f(w, 12, 5) === 22 || f(w, 12, 5) === 23) && f(w, 29, 1) === 0 && f(w, 22, 1) === 0],
   ["half-precision fcvt (scalar, to and from h)", (w) => (w & 0xff207c00) >>> 0 === 0x1e204000 && ((f(w, 22, 2) === 3 && (f(w, 15, 6) === 4 || f(w, 15, 6) === 5)) || f(w, 15, 6) === 7)],
   ["scalar three-different (sqdmlal/sqdmlsl/sqdmull on s/d): no table row", (w) => (w & 0xdf200c00) >>> 0 === 0x5e200000],
 ];
