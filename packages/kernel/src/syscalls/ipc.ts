@@ -300,12 +300,15 @@ function semctl(c: SyscallContext): number {
     case IPC_RMID: return rmid(c, set);
     case IPC_SET: return setPerm(c, set, Number(arg));
     case IPC_STAT: {
-      const b = new Uint8Array(88);
+      // struct semid64_ds: x86-64's (arch/x86/include/uapi/asm/sembuf.h) keeps an unused long after each time,
+      // asm-generic's (arm64) does not.
+      const x86 = c.proc.arch.arch === "x86_64";
+      const b = new Uint8Array(x86 ? 104 : 88);
       const v = new DataView(b.buffer);
       encodePerm(v, set.perm);
       v.setBigInt64(48, set.otime, true);
-      v.setBigInt64(56, set.ctime, true);
-      v.setBigUint64(64, BigInt(set.vals.length), true);
+      v.setBigInt64(x86 ? 64 : 56, set.ctime, true);
+      v.setBigUint64(x86 ? 80 : 64, BigInt(set.vals.length), true);
       c.write(Number(arg), b);
       return 0;
     }
