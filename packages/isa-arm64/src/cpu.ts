@@ -39,6 +39,8 @@ interface Block {
   /** Lowest and highest block start in that region (the exec watch must not cover one for it to loop). */
   rlo: number;
   rhi: number;
+  /** End of the region's furthest block (the leave watch needs all of it inside its range to enter it). */
+  rend: number;
 }
 const MAX_BLOCK = 64;
 /** Blocks of one translated region at most. */
@@ -227,6 +229,20 @@ export class Arm64Cpu implements Cpu {
     this.watchHi = hi;
   }
 
+  /** The leave watch range (see Cpu.runWithin); everything while no runWithin is active. */
+  private keepLo = -Infinity;
+  private keepHi = Infinity;
+  runWithin(lo: number, hi: number, budget: number): Trap {
+    this.keepLo = lo;
+    this.keepHi = hi;
+    try {
+      return this.run(budget);
+    } finally {
+      this.keepLo = -Infinity;
+      this.keepHi = Infinity;
+    }
+  }
+
   private invalidate(first: number, last: number): void {
     if (last - first > this.pages.size) {
       for (const [pn, p] of this.pages) if (pn >= first && pn <= last) { killBlocks(p); this.pages.delete(pn); }
@@ -267,7 +283,7 @@ export class Arm64Cpu implements Cpu {
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, fn: undefined, rlo: pc, rhi: pc };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -288,6 +304,11 @@ export class Arm64Cpu implements Cpu {
           this.pc = pc;
           break;
         }
+        if (pc < this.keepLo || pc >= this.keepHi) {
+          trap = { kind: "budget", pc };
+          this.pc = pc;
+          break;
+        }
         if (pc < this.watchHi && pc >= this.watchLo) {
           trap = { kind: "page-fault", pc, addr: pc, access: "exec", reason: "protection" };
           this.pc = pc;
@@ -299,12 +320,16 @@ export class Arm64Cpu implements Cpu {
         const page = pn === this.curPn ? this.curPage : this.loadPage(pn);
         const b = page[(pc & (PAGE_SIZE - 1)) >>> 2] ?? this.buildBlock(page, pc);
         const hs = b.hs;
-        const len = hs.length;
-        if (this.jit && len <= budget - n) {
+        let len = hs.length;
+        // The leave watch cuts a block reaching past its range at the first instruction outside.
+        const cut = pc + 4 * len > this.keepHi;
+        if (cut) len = Math.ceil((this.keepHi - pc) / 4);
+        if (this.jit && !cut && len <= budget - n) {
           let fn = b.fn;
           if (fn === undefined && (b.hits += len) >= this.jitThreshold) fn = this.translateAt(b);
           if (fn !== undefined) {
-            n += fn(this, budget - n, !(this.watchLo <= b.rhi && this.watchHi > b.rlo));
+            const loopOk = !(this.watchLo <= b.rhi && this.watchHi > b.rlo) && this.keepLo <= b.rlo && b.rend <= this.keepHi;
+            n += fn(this, budget - n, loopOk);
             pc = this.pc;
             if (this.pendingTrap !== undefined) {
               trap = this.pendingTrap;
@@ -328,7 +353,7 @@ export class Arm64Cpu implements Cpu {
           break;
         }
         n += lim;
-        pc = lim === len ? next : start + 4 * lim;
+        pc = lim === hs.length ? next : start + 4 * lim;
       }
     } catch (e) {
       if (!(e instanceof GuestMemoryFault)) throw e;
@@ -366,6 +391,7 @@ export class Arm64Cpu implements Cpu {
     b.fn = fn;
     b.rlo = Math.min(...blocks.map((x) => x.start));
     b.rhi = Math.max(...blocks.map((x) => x.start));
+    b.rend = Math.max(...blocks.map((x) => x.start + 4 * x.hs.length));
     this.jitRegions++;
     this.jitSource = source;
     return fn;

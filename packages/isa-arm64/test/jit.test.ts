@@ -39,6 +39,7 @@ class Recorder implements Cpu {
   setReg(i: number, v: bigint) { this.core.setReg(i, v); }
   flushDecodeCache() { this.core.flushDecodeCache(); }
   setExecWatch(lo: number, hi: number) { this.core.setExecWatch(lo, hi); }
+  runWithin(lo: number, hi: number, budget: number): Trap { return this.core.runWithin(lo, hi, budget); }
   run(budget: number): Trap {
     this.seed = (Math.imul(this.seed, 1103515245) + 12345) >>> 0;
     const piece = Math.min(budget, 1 + (this.seed % this.maxPiece));

@@ -103,4 +103,14 @@ export interface Cpu {
    * `setExecWatch(0, 0)` turns it off.
    */
   setExecWatch(lo: number, hi: number): void;
+  /**
+   * Leave watch: `run(budget)` that also stops before the first instruction outside [lo, hi), returning
+   * `{ kind: "budget", pc }` with that instruction not executed (and `pc` outside the range). Everything
+   * else — instructions retired, traps, fault PCs, the counters — is exactly what single-stepping with
+   * `run(1)` while the PC stays in the range gives, at full speed: the range is checked at each block entry
+   * and a block reaching past `hi` is cut there (control leaves a range only by a branch, which ends a block,
+   * or by falling through `hi`). Translated code runs when its whole region lies inside the range.
+   * An empty range stops at once.
+   */
+  runWithin(lo: number, hi: number, budget: number): Trap;
 }

@@ -57,6 +57,8 @@ class Block {
   /** Lowest and highest block start in the translated region (the exec watch test for staying inside it). */
   jitLo = 0;
   jitHi = 0;
+  /** One past the highest instruction start in the region (the leave watch needs all of them inside its range). */
+  jitEnd = 0;
   constructor(readonly insns: Insn[]) {}
 }
 
@@ -217,6 +219,19 @@ export class X86Cpu implements Cpu {
     this.watchLo = lo;
     this.watchHi = hi;
   }
+  /** The leave watch range (see Cpu.runWithin); everything while no runWithin is active. */
+  private keepLo = -Infinity;
+  private keepHi = Infinity;
+  runWithin(lo: number, hi: number, budget: number): Trap {
+    this.keepLo = lo;
+    this.keepHi = hi;
+    try {
+      return this.run(budget);
+    } finally {
+      this.keepLo = -Infinity;
+      this.keepHi = Infinity;
+    }
+  }
 
   // ----------------------------------------------------------------- run loop
 
@@ -261,6 +276,7 @@ export class X86Cpu implements Cpu {
     try {
       while (left > 0) {
         const rip = this.rip;
+        if (rip < this.keepLo || rip >= this.keepHi) break; // the leave watch: a budget stop here
         if (rip < this.watchHi && rip >= this.watchLo) {
           this.pending = { kind: "page-fault", pc: rip, addr: rip, access: "exec", reason: "protection" };
           break;
@@ -281,13 +297,20 @@ export class X86Cpu implements Cpu {
           }
         }
         const insns = block.insns;
-        const n = insns.length;
-        if (n <= left && this.jit) {
+        let n = insns.length;
+        // The leave watch cuts a block reaching past its range at the first instruction starting outside.
+        const cut = insns[n - 1]!.addr >= this.keepHi;
+        if (cut) {
+          n = 0;
+          while (insns[n]!.addr < this.keepHi) n++;
+        }
+        if (n <= left && this.jit && !cut) {
           let fn = block.fn;
           if (fn === null && ++block.hits >= this.jitThreshold) fn = this.translate(block);
           if (fn !== null) {
             inJit = true;
-            const done = fn(this, left, !(this.watchLo <= block.jitHi && this.watchHi > block.jitLo));
+            const loopOk = !(this.watchLo <= block.jitHi && this.watchHi > block.jitLo) && this.keepLo <= block.jitLo && block.jitEnd <= this.keepHi;
+            const done = fn(this, left, loopOk);
             inJit = false;
             left -= done;
             if (this.pending !== null) break;
@@ -295,7 +318,7 @@ export class X86Cpu implements Cpu {
             continue;
           }
         }
-        if (n <= left) {
+        if (n <= left && !cut) {
           // Only the last instruction of a block can transfer control, so rip is set once, before it;
           // handlers that trap set rip themselves and faults unwind to `cur`.
           const last = n - 1;
@@ -319,7 +342,8 @@ export class X86Cpu implements Cpu {
           }
           left -= n;
         } else {
-          for (let k = 0; k < left; k++) {
+          const lim = n < left ? n : left;
+          for (let k = 0; k < lim; k++) {
             const i = insns[k]!;
             cur = i;
             this.rip = i.next;
@@ -330,7 +354,7 @@ export class X86Cpu implements Cpu {
             }
           }
           if (this.pending !== null) break;
-          left = 0;
+          left -= lim;
         }
         prev = block;
       }
@@ -380,6 +404,7 @@ export class X86Cpu implements Cpu {
     const starts = list.map((b) => b.insns[0]!.addr);
     entry.jitLo = Math.min(...starts);
     entry.jitHi = Math.max(...starts);
+    entry.jitEnd = Math.max(...list.map((b) => b.insns[b.insns.length - 1]!.addr)) + 1;
     this.jitBlocks++;
     const t = translate(list);
     this.onTranslate?.(starts[0]!, t.source);

@@ -1,13 +1,14 @@
 /**
  * The CPU runner: runs a thread's CPU and splits user from handler (libkernel text) instructions.
  *
- * Instructions retired with the PC in the libkernel text are single-stepped and charged as handler
- * instructions; the rest run at full speed. That split is exact wherever the text is entered: by a bounce or a
+ * Instructions retired with the PC in the libkernel text are charged as handler instructions: they run under the
+ * cores' leave watch (`runWithin`), at full speed but stopping at the first instruction outside the text with
+ * exactly the counts single-stepping gives; the rest run at full speed. That split is exact wherever the text is entered: by a bounce or a
  * SIGSYS (the slice starts there), or by a plain call from user code in the middle of a slice (a ported
  * program's `__kernel_getpid`, libc's `__vdso_clock_gettime`). For the last case user code runs at full speed
  * under the cores' exec watch over the text (`setExecWatch`): entering it stops the core before the first
- * instruction, with nothing retired, and the runner goes on single-stepping. Those stops never leave this
- * function (no SIGSEGV); a real exec fault (elsewhere, or met while stepping a text the program made
+ * instruction, with nothing retired, and the runner goes on under the leave watch. Those stops never leave this
+ * function (no SIGSEGV); a real exec fault (elsewhere, or met while running a text the program made
  * non-executable) is returned as usual. The watch costs one comparison per block and leaves decoded code
  * cached. When the thread leaves the text, an open reflection's cost stops being charged to the syscall that
  * caused it.
@@ -26,16 +27,13 @@ export function runCpu(mechanisms: MechanismState, t: Thread, budget: number): T
   let handler = 0;
   let trap: Trap | undefined;
   for (;;) {
-    while (left > 0 && cpu.pc >= lo && cpu.pc < hi) {
+    if (left > 0 && cpu.pc >= lo && cpu.pc < hi) {
       const before = cpu.counters.instructions;
-      const tr = cpu.run(1);
+      const tr = cpu.runWithin(lo, hi, left);
       const n = cpu.counters.instructions - before;
       handler += n;
-      left -= Math.max(n, 1);
-      if (tr.kind !== "budget") {
-        trap = tr;
-        break;
-      }
+      left -= n;
+      if (tr.kind !== "budget") trap = tr;
     }
     if (trap || left <= 0) break;
     mechanisms.leftText(t);
