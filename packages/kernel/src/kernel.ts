@@ -52,6 +52,7 @@ const CHOICES = {
   libkernel: ["vdso", "library"],
   personality: ["linux", "fakeroot"],
   clock: ["virtual", "real"],
+  core: ["jit", "interp"],
 } as const satisfies Partial<Record<keyof KernelOptions, readonly string[]>>;
 
 const TABLES = new Map<Arch, SyscallRow[]>();

@@ -102,7 +102,7 @@ function holds(mem: GuestMemory, addr: number, want: DataView): boolean {
 /** Store a non-negative safe integer as a little-endian u64 without a BigInt. */
 function setU64(v: DataView, off: number, x: number): void {
   v.setUint32(off, x >>> 0, true);
-  v.setUint32(off + 4, Math.floor(x / 0x1_0000_0000), true);
+  v.setUint32(off + 4, Math.floor(x / 0x1_0000_0000) >>> 0, true); // an int32 store, not a double conversion
 }
 /**
  * Each clock id's vvar record, as Linux's vDSO serves them: REALTIME, REALTIME_COARSE, REALTIME_ALARM and TAI
@@ -308,10 +308,10 @@ export class ProcessLoader {
   }
 
   /** Per process: the vvar image last written (constants filled once), and scratch for the per-task page. */
-  private readonly vvarImages = new WeakMap<Process, DataView>();
+  private readonly vvarImages = new WeakMap<Process, { view: DataView; bytes: Uint8Array }>();
   /** The last process refreshed and its image: most slices run the same process again. */
   private lastVvarProc: Process | undefined;
-  private lastVvarImage: DataView | undefined;
+  private lastVvarImage: { view: DataView; bytes: Uint8Array } | undefined;
   /** realtime − monotonic, last seen, split into seconds and nanoseconds (it changes only when the clock is set). */
   private realOffset = -1n;
   private realOffsetSec = 0;
@@ -321,23 +321,24 @@ export class ProcessLoader {
   private readonly fsScratch = new DataView(new ArrayBuffer(4));
   private readonly fsScratchBytes = new Uint8Array(this.fsScratch.buffer);
 
-  private vvarImage(p: Process): DataView {
+  private vvarImage(p: Process): { view: DataView; bytes: Uint8Array } {
     if (p === this.lastVvarProc) return this.lastVvarImage!;
-    let v = this.vvarImages.get(p);
-    if (!v) {
-      v = new DataView(new ArrayBuffer(VVAR_BYTES));
+    let img = this.vvarImages.get(p);
+    if (!img) {
+      const v = new DataView(new ArrayBuffer(VVAR_BYTES));
       v.setUint32(VVAR_PAGE.mult, 1, true);
       v.setUint32(VVAR_PAGE.shift, 0, true);
       CLOCKS.forEach((c, id) => {
         const o = VVAR_PAGE.clocks + id * VVAR_PAGE.clockSize;
-        v!.setUint32(o + VVAR_PAGE.clock.mode, c.mode, true);
-        v!.setUint32(o + VVAR_PAGE.clock.resNsec, c.resNsec, true);
+        v.setUint32(o + VVAR_PAGE.clock.mode, c.mode, true);
+        v.setUint32(o + VVAR_PAGE.clock.resNsec, c.resNsec, true);
       });
-      this.vvarImages.set(p, v);
+      img = { view: v, bytes: new Uint8Array(v.buffer) };
+      this.vvarImages.set(p, img);
     }
     this.lastVvarProc = p;
-    this.lastVvarImage = v;
-    return v;
+    this.lastVvarImage = img;
+    return img;
   }
 
   /**
@@ -351,7 +352,8 @@ export class ProcessLoader {
   updateVvar(p: Process, t?: Thread): void {
     if (!p.vvarBase) return;
     const mem = p.mm.mem;
-    const v = this.vvarImage(p);
+    const img = this.vvarImage(p);
+    const v = img.view;
     const clock = this.k.clock;
     const now = clock.monotonicNs();
     const real = clock.realtimeNs();
@@ -361,20 +363,31 @@ export class ProcessLoader {
       const n = Number(now);
       monoSec = Math.floor(n / 1e9);
       monoNsec = n - monoSec * 1e9;
-      if (monoNsec < 0) (monoSec -= 1), (monoNsec += 1e9);
-      else if (monoNsec >= 1e9) (monoSec += 1), (monoNsec -= 1e9);
-      // realtime = monotonic + an offset that only clock_settime-like skews change: split it once per change.
+      if (monoNsec < 0) {
+        monoSec -= 1;
+        monoNsec += 1e9;
+      } else if (monoNsec >= 1e9) {
+        monoSec += 1;
+        monoNsec -= 1e9;
+      }
+      // realtime = monotonic + an offset that changes rarely (real-clock mode): split it once per change.
       const off = real - now;
       if (off !== this.realOffset) {
         this.realOffset = off;
         let sec = off / NS_PER_SEC, nsec = off % NS_PER_SEC;
-        if (nsec < 0n) (sec -= 1n), (nsec += NS_PER_SEC);
+        if (nsec < 0n) {
+          sec -= 1n;
+          nsec += NS_PER_SEC;
+        }
         this.realOffsetSec = Number(sec);
         this.realOffsetNsec = Number(nsec);
       }
       realSec = monoSec + this.realOffsetSec;
       realNsec = monoNsec + this.realOffsetNsec;
-      if (realNsec >= 1e9) (realSec += 1), (realNsec -= 1e9);
+      if (realNsec >= 1e9) {
+        realSec += 1;
+        realNsec -= 1e9;
+      }
       setU64(v, OFF_CYCLE_LAST, n);
     } else {
       monoSec = Number(now / NS_PER_SEC);
@@ -393,7 +406,7 @@ export class ProcessLoader {
       setU64(v, CLOCK_NSEC_OFF[id]!, realtime ? realNsec : monoNsec);
     }
     try {
-      const page = new Uint8Array(v.buffer);
+      const page = img.bytes;
       mem.poke(p.vvarBase, page);
       const libVvar = this.k.mechanisms.libraryVvar(p);
       if (libVvar !== undefined) mem.poke(libVvar, page);

@@ -14,6 +14,12 @@ import type { RunResult } from "./types.js";
 import { runCpu } from "./mechanisms/runner.js";
 import { fireTimers, nextTimerDeadline } from "./timers.js";
 
+/** Every thread has exited. */
+function allDead(threads: readonly Thread[]): boolean {
+  for (let i = 0; i < threads.length; i++) if (threads[i]!.state !== "dead") return false;
+  return true;
+}
+
 /** The thread survived what just happened to it (handlers may have ended it). */
 function stillRunning(t: Thread): boolean {
   return t.state !== "dead" && t.proc.alive;
@@ -26,20 +32,23 @@ export class Scheduler {
     private readonly quantum: number,
   ) {}
 
+  /** pickNext's poll, made once rather than a closure per slice. */
+  private readonly poll = (t: Thread): void => this.pollWait(t);
+
   run(): RunResult {
     const { tasks, stats } = this.k;
     const root = tasks.root;
     if (!root) throw new KernelUsageError("run() before spawn()");
     let reason: RunResult["reason"] = "exit";
     for (;;) {
-      if (tasks.threads.every((t) => t.state === "dead")) break;
+      if (allDead(tasks.threads)) break;
       const remaining = this.maxInstructions - tasks.retired;
       if (remaining <= 0) {
         reason = "budget";
         break;
       }
       fireTimers(this.k); // alarm, setitimer, timer_create: expired timers queue their signals between slices
-      const t = tasks.pickNext((x) => this.pollWait(x));
+      const t = tasks.pickNext(this.poll);
       if (!t) {
         if (!this.advanceToNextDeadline()) {
           reason = "deadlock";
@@ -84,7 +93,8 @@ export class Scheduler {
     if (stepping && retired > 0 && (trap.kind === "budget" || trap.kind === "syscall") && stillRunning(t)) {
       this.k.signals.force(t, { signo: SIGTRAP, code: TRAP_TRACE, addr: t.cpu.pc });
     }
-    if (t.state === "runnable") this.k.signals.exitWork(t);
+    // Exit work only delivers pending signals: with none pending (the usual case) there is nothing to look at.
+    if (t.state === "runnable" && (t.pending !== 0n || p.sharedPending !== 0n)) this.k.signals.exitWork(t);
   }
 
   handleTrap(t: Thread, trap: Trap): void {

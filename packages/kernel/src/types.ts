@@ -59,6 +59,11 @@ export interface KernelOptions {
   trace?: (line: string) => void;
   /** Seed for /dev/urandom, getrandom and AT_RANDOM (default 0). */
   seed?: number;
+  /**
+   * The CPU cores' execution tier: "jit" (default) translates hot guest code into JavaScript; "interp" runs the
+   * interpreter only (the reference). Everything the cost model counts is the same either way.
+   */
+  core?: "jit" | "interp";
   /** Instructions per scheduling quantum (default 2 000 000: about a CFS slice of virtual time). */
   quantum?: number;
   /** Called once per unknown syscall number. */

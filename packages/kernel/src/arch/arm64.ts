@@ -10,7 +10,7 @@ import type { Cpu, GuestMemory } from "@uabi/isa-core";
 import { Arm64Cpu, ARM64_HWCAP } from "@uabi/isa-arm64";
 import { ARM64_SIGFRAME, LAYOUTS, offsetOf } from "@uabi/uapi";
 import { EM } from "@uabi/elf";
-import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+import { Bytes, regFromHalves, roundDown, setHalvesFromNumber, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 /** The arm64-specific CPU state the kernel reads and writes (isa-arm64's Arm64Cpu). */
 export interface A64State extends Cpu {
@@ -72,6 +72,9 @@ function nzcvToPstate(n: number): bigint {
   return BigInt((n & 0xf) >>> 0) << 28n;
 }
 
+/** Module-local aliases for the syscall path (under the development loader each use of an import is a getter call). */
+const Core = Arm64Cpu, fromHalves = regFromHalves, toHalves = setHalvesFromNumber;
+
 export const arm64Adapter: ArchAdapter = {
   arch: "arm64",
   elfMachine: EM.AARCH64,
@@ -91,10 +94,10 @@ export const arm64Adapter: ArchAdapter = {
   frameSize: A64_SIGFRAME_SIZE,
 
   createCpu(mem: GuestMemory, opts: CpuOptions): Cpu {
-    return new Arm64Cpu(mem, { counter: opts.counter, counterFrequency: opts.counterFrequency });
+    return new Arm64Cpu(mem, { counter: opts.counter, counterFrequency: opts.counterFrequency, ...(opts.jit === false ? { jit: false } : {}) });
   },
   releaseCpu(cpu) {
-    if (cpu instanceof Arm64Cpu) cpu.dispose();
+    if (cpu instanceof Core) cpu.dispose();
   },
   singleStepping() {
     return false; // valid_user_regs clears PSTATE.SS for a native task: sigreturn cannot start single-stepping
@@ -106,13 +109,18 @@ export const arm64Adapter: ArchAdapter = {
     (cpu as A64State).nzcv = Number((flags >> 28n) & 0xfn);
   },
   syscallNr(cpu) {
-    return Number(BigInt.asUintN(32, cpu.getReg(8)));
+    return cpu instanceof Core ? cpu.L[8]! >>> 0 : Number(BigInt.asUintN(32, cpu.getReg(8)));
   },
   syscallArgs(cpu, out) {
-    for (let i = 0; i < 6; i++) out[i] = cpu.getReg(i);
+    if (cpu instanceof Core) for (let i = 0; i < 6; i++) out[i] = fromHalves(cpu, i);
+    else for (let i = 0; i < 6; i++) out[i] = cpu.getReg(i);
   },
   setSyscallResult(cpu, v) {
     cpu.setReg(0, BigInt.asUintN(64, v));
+  },
+  setSyscallResultNumber(cpu, v) {
+    if (cpu instanceof Core) toHalves(cpu, 0, v);
+    else cpu.setReg(0, BigInt.asUintN(64, BigInt(v)));
   },
   getSyscallResult(cpu) {
     return cpu.getReg(0);

@@ -61,6 +61,8 @@ export interface CpuOptions {
   /** The virtual counter (CNTVCT_EL0 / TSC). */
   counter: () => bigint;
   counterFrequency: number;
+  /** The translating tier (both cores' `jit` option); false runs the interpreter only. Default true. */
+  jit?: boolean;
 }
 
 export interface ArchAdapter {
@@ -97,6 +99,8 @@ export interface ArchAdapter {
   /** Write the six syscall arguments into `out`. */
   syscallArgs(cpu: Cpu, out: bigint[]): void;
   setSyscallResult(cpu: Cpu, value: bigint): void;
+  /** The same for a result the handler gave as a safe integer (the hot path: no BigInt). */
+  setSyscallResultNumber(cpu: Cpu, value: number): void;
   getSyscallResult(cpu: Cpu): bigint;
   /** Registers at process entry (after the initial stack is built). */
   initRegisters(cpu: Cpu, entry: number, sp: number): void;
@@ -130,6 +134,27 @@ export class Bytes {
   u64(off: number, x: bigint | number): void {
     this.v.setBigUint64(off, BigInt.asUintN(64, BigInt(x)), true);
   }
+}
+
+/**
+ * Both cores keep each 64-bit register as two 32-bit halves (`L`, `H`). The syscall path reads and writes them
+ * there directly: the BigInt a `getReg` builds costs more than the rest of a simple syscall's entry.
+ */
+export interface RegisterHalves {
+  readonly L: Int32Array;
+  readonly H: Int32Array;
+}
+/** A register as a BigInt from its halves: no BigInt operation for zero, one when the high half is zero. */
+export function regFromHalves(r: RegisterHalves, i: number): bigint {
+  const hi = r.H[i]!;
+  const lo = r.L[i]!;
+  if (hi === 0) return lo === 0 ? 0n : BigInt(lo >>> 0);
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+/** Store a safe integer (negative ones in two's complement) as a register's halves. */
+export function setHalvesFromNumber(r: RegisterHalves, i: number, x: number): void {
+  r.L[i] = x | 0; // ToInt32 is x modulo 2^32
+  r.H[i] = Math.floor(x / 0x1_0000_0000) | 0;
 }
 
 export const roundDown = (x: number, a: number) => x - (((x % a) + a) % a);

@@ -11,7 +11,7 @@ import { X86Cpu, CPUID } from "@uabi/isa-x86";
 import { LAYOUTS, X86_64_SIGFRAME, offsetOf } from "@uabi/uapi";
 import { EM } from "@uabi/elf";
 import type { SigInfo } from "../signal.js";
-import { Bytes, roundDown, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+import { Bytes, regFromHalves, roundDown, setHalvesFromNumber, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 export interface X86State extends Cpu {
   rflags: bigint | number;
@@ -107,6 +107,12 @@ function returnFault(rip: bigint, cs: number, ss: number, strictSs: boolean): { 
   return {};
 }
 
+/** Module-local aliases for the syscall path (under the development loader each use of an import is a getter call). */
+const Core = X86Cpu, fromHalves = regFromHalves, toHalves = setHalvesFromNumber;
+
+/** rdi, rsi, rdx, r10, r8, r9: the syscall argument registers in order. */
+const ARG_REGS = [7, 6, 2, 10, 8, 9] as const;
+
 export const x86Adapter: ArchAdapter = {
   arch: "x86_64",
   elfMachine: EM.X86_64,
@@ -128,7 +134,7 @@ export const x86Adapter: ArchAdapter = {
     return new X86Cpu(mem, { counter: opts.counter });
   },
   releaseCpu(cpu) {
-    if (cpu instanceof X86Cpu) cpu.dispose();
+    if (cpu instanceof Core) cpu.dispose();
   },
   singleStepping(cpu) {
     return (getFlags(cpu as X86State) & EFLAGS_TF) !== 0n;
@@ -140,18 +146,18 @@ export const x86Adapter: ArchAdapter = {
     setFlags(cpu as X86State, flags);
   },
   syscallNr(cpu) {
-    return Number(BigInt.asUintN(32, cpu.getReg(0)));
+    return cpu instanceof Core ? cpu.L[0]! >>> 0 : Number(BigInt.asUintN(32, cpu.getReg(0)));
   },
   syscallArgs(cpu, out) {
-    out[0] = cpu.getReg(7);
-    out[1] = cpu.getReg(6);
-    out[2] = cpu.getReg(2);
-    out[3] = cpu.getReg(10);
-    out[4] = cpu.getReg(8);
-    out[5] = cpu.getReg(9);
+    if (cpu instanceof Core) for (let i = 0; i < 6; i++) out[i] = fromHalves(cpu, ARG_REGS[i]!);
+    else for (let i = 0; i < 6; i++) out[i] = cpu.getReg(ARG_REGS[i]!);
   },
   setSyscallResult(cpu, v) {
     cpu.setReg(0, BigInt.asUintN(64, v));
+  },
+  setSyscallResultNumber(cpu, v) {
+    if (cpu instanceof Core) toHalves(cpu, 0, v);
+    else cpu.setReg(0, BigInt.asUintN(64, BigInt(v)));
   },
   getSyscallResult(cpu) {
     return cpu.getReg(0);

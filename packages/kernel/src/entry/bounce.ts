@@ -10,7 +10,7 @@ import { GuestMemoryFault } from "@uabi/isa-core";
 import { BOUNCE, TASK_PAGE, bounceFrameAddress } from "@uabi/libkernel";
 import { SIGSEGV } from "../signal.js";
 import { CLONE_VFORK, NRS } from "../mechanisms/modes.js";
-import type { EntryCall, EntryServices, EntryStage } from "./types.js";
+import { CONTINUE, type EntryCall, type EntryServices, type EntryStage } from "./types.js";
 
 /** Calls that cannot take the bounce, whatever the mode. */
 function bounceable(call: EntryCall, s: EntryServices): boolean {
@@ -32,7 +32,7 @@ export const bounceStage: EntryStage = {
   name: "bounce",
   run(call, s) {
     const { mode } = s.config;
-    if ((mode !== "bounce" && mode !== "selective") || call.fromText || !call.lib || !bounceable(call, s)) return { kind: "continue" };
+    if ((mode !== "bounce" && mode !== "selective") || call.fromText || !call.lib || !bounceable(call, s)) return CONTINUE;
     const { thread: t, proc: p, isa, ev, mech } = call;
     const cpu = t.cpu;
     const sp = Number(cpu.sp);

@@ -12,7 +12,7 @@ import { layout } from "@uabi/uapi";
 import { GuestMemoryFault } from "@uabi/isa-core";
 import { EFAULT } from "../errno.js";
 import { SyscallError } from "../errors.js";
-import type { EntryCall, EntryOutcome, EntryStage } from "./types.js";
+import { CONTINUE, type EntryCall, type EntryOutcome, type EntryStage } from "./types.js";
 
 const low32 = (x: bigint | undefined) => Number((x ?? 0n) & 0xffffffffn);
 
@@ -30,7 +30,7 @@ const UC_STACK = {
  */
 function sigaltstackInReflection(call: EntryCall): EntryOutcome {
   const { ctx: c, thread: t, ev, row } = call;
-  if (!row?.handler) return { kind: "continue" };
+  if (!row?.handler) return CONTINUE;
   let r;
   try {
     r = row.handler(c);
@@ -69,7 +69,7 @@ export const controlStage: EntryStage = {
       return { kind: "handled", result: chain.seccomp(low32(a[0]), low32(a[1]), a[2] ?? 0n, s.mechanisms.seccompEnv(c)) };
     }
     if (ev.nr === n.sigaltstack && call.fromText && mech.open.at(-1)?.ev.mark === "sigsys") return sigaltstackInReflection(call);
-    if (ev.nr !== n.prctl) return { kind: "continue" };
+    if (ev.nr !== n.prctl) return CONTINUE;
     switch (low32(a[0])) {
       case PR_SET_SECCOMP: {
         if (intercepting) ev.mark = "intercepted";
@@ -81,7 +81,7 @@ export const controlStage: EntryStage = {
       case PR_SET_SYSCALL_USER_DISPATCH:
         return { kind: "handled", result: s.mechanisms.setSud(c, mech, a[1] ?? 0n, a[2] ?? 0n, a[3] ?? 0n, a[4] ?? 0n) };
       default:
-        return { kind: "continue" };
+        return CONTINUE;
     }
   },
 };

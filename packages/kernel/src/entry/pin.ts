@@ -7,7 +7,7 @@
  */
 import { SIGSYS } from "../signal.js";
 import type { LibkernelImage, ThreadMech } from "../mechanisms/state.js";
-import type { EntryStage } from "./types.js";
+import { CONTINUE, type EntryStage } from "./types.js";
 
 const SITES = new WeakMap<LibkernelImage, Map<number, number | "any">>();
 
@@ -27,8 +27,8 @@ function sitePermits(img: LibkernelImage, off: number, nr: number, s: ThreadMech
 export const pinStage: EntryStage = {
   name: "pin",
   run(call, s) {
-    if (!s.config.pinSyscalls || !call.fromText || !call.lib) return { kind: "continue" };
-    if (sitePermits(call.lib.img, call.post - call.lib.base, call.ev.nr, call.mech)) return { kind: "continue" };
+    if (!s.config.pinSyscalls || !call.fromText || !call.lib) return CONTINUE;
+    if (sitePermits(call.lib.img, call.post - call.lib.base, call.ev.nr, call.mech)) return CONTINUE;
     call.ev.mark = "unpinned";
     return { kind: "kill", signal: SIGSYS };
   },

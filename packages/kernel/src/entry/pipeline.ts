@@ -12,16 +12,34 @@ import { NRS } from "../mechanisms/modes.js";
 import type { KernelServices } from "../services.js";
 import type { SigInfo } from "../signal.js";
 import { ENTRY_STAGES } from "./stages.js";
-import type { EntryCall, EntryOutcome, EntryServices, EntryStage, SyscallEvent } from "./types.js";
+import { CONTINUE, type EntryCall, type EntryOutcome, type EntryServices, type EntryStage, type SyscallEvent } from "./types.js";
+import type { ArchAdapter } from "../arch/types.js";
 
 /** The per-entry record, reused per thread (its fields are rewritten at every entry). */
 type MutableCall = { -readonly [K in keyof EntryCall]: EntryCall[K] };
 
+/** What the pipeline keeps per thread between entries: the handler context and the call record. */
+interface ThreadSlot {
+  ctx: SyscallContext;
+  call: MutableCall | undefined;
+}
+
+/** The name of a call with no table row. */
+const unknownName = (nr: number) => `syscall_${nr}`;
+
+/** Write a handler's numeric result: a safe integer without a BigInt; anything else as before (BigInt rejects it). */
+function writeResult(arch: ArchAdapter, t: Thread, r: number): void {
+  if (Number.isSafeInteger(r)) arch.setSyscallResultNumber(t.cpu, r);
+  else arch.setSyscallResult(t.cpu, BigInt(r));
+}
+
 export class EntryPipeline implements EntryServices {
   /** The built-in stages, then any added with addStage (before table dispatch). */
   private readonly stages: EntryStage[] = [...ENTRY_STAGES];
-  private readonly contexts = new WeakMap<Thread, SyscallContext>();
+  private readonly slots = new WeakMap<Thread, ThreadSlot>();
   private readonly missing = new Set<string>();
+  /** Each ISA's table, looked up once (the kernel builds it on first use). */
+  private readonly tables: { arm64?: SyscallRow[]; x86_64?: SyscallRow[] } = {};
 
   constructor(private readonly k: KernelServices) {}
 
@@ -32,7 +50,7 @@ export class EntryPipeline implements EntryServices {
     return this.k.mechanisms;
   }
   row(isa: "arm64" | "x86_64", nr: number): SyscallRow | undefined {
-    return this.k.table(isa)[nr];
+    return (this.tables[isa] ??= this.k.table(isa))[nr];
   }
   forceSignal(t: Thread, si: SigInfo): void {
     this.k.signals.force(t, si);
@@ -52,11 +70,12 @@ export class EntryPipeline implements EntryServices {
   enter(t: Thread, pc: number): void {
     const p = t.proc;
     const arch = p.arch;
-    let c = this.contexts.get(t);
-    if (!c) {
-      c = new SyscallContext(this.k, t);
-      this.contexts.set(t, c);
+    let slot = this.slots.get(t);
+    if (!slot) {
+      slot = { ctx: new SyscallContext(this.k, t), call: undefined };
+      this.slots.set(t, slot);
     }
+    const c = slot.ctx;
     c.thread = t;
     c.pc = pc;
     const nr = arch.syscallNr(t.cpu);
@@ -65,7 +84,7 @@ export class EntryPipeline implements EntryServices {
     ledger.begin(nr);
     ledger.add("kernelEntries");
     try {
-      this.run(this.prepare(t, c, pc, nr));
+      this.run(this.prepare(t, slot, pc, nr));
     } finally {
       // A blocked call leaves the kernel when its wait ends (the scheduler charges that exit).
       if (t.state === "runnable") ledger.add("kernelExits");
@@ -73,27 +92,46 @@ export class EntryPipeline implements EntryServices {
     }
   }
 
-  private prepare(t: Thread, c: SyscallContext, pc: number, nr: number): MutableCall {
+  private prepare(t: Thread, slot: ThreadSlot, pc: number, nr: number): MutableCall {
+    const c = slot.ctx;
     const p = t.proc;
-    const isa = p.arch.arch;
+    const arch = p.arch;
+    const isa = arch.arch;
     const mechanisms = this.k.mechanisms;
     const mech = mechanisms.thread(t);
     mechanisms.entered(t);
     const lib = mechanisms.text(p);
     const row = this.row(isa, nr);
     c.nr = nr;
-    c.name = row?.name ?? `syscall_${nr}`;
+    c.name = row ? row.name : unknownName(nr);
+    // The event outlives the entry (observers, a blocked call's wait, an open reflection): a new one per call.
     const ev: SyscallEvent = { pid: p.pid, tid: t.tid, nr, name: c.name, pc, args: c.args.slice(), path: [] };
-    return {
-      thread: t, proc: p, arch: p.arch, isa, ev, ctx: c, row, post: t.cpu.pc, mech, lib,
-      fromText: lib !== undefined && pc >= lib.textLo && pc < lib.textHi,
-    };
+    const fromText = lib !== undefined && pc >= lib.textLo && pc < lib.textHi;
+    const call = slot.call;
+    if (call === undefined) {
+      return (slot.call = { thread: t, proc: p, arch, isa, ev, ctx: c, row, post: t.cpu.pc, mech, lib, fromText });
+    }
+    // Every field rewritten: the record is the thread's, reused at each entry (no stage keeps it).
+    call.thread = t;
+    call.proc = p;
+    call.arch = arch;
+    call.isa = isa;
+    call.ev = ev;
+    call.ctx = c;
+    call.row = row;
+    call.post = t.cpu.pc;
+    call.mech = mech;
+    call.lib = lib;
+    call.fromText = fromText;
+    return call;
   }
 
   private run(call: MutableCall): void {
     const { thread: t, ev } = call;
-    let outcome: EntryOutcome = { kind: "continue" };
-    for (const stage of this.stages) {
+    let outcome: EntryOutcome = CONTINUE;
+    const stages = this.stages;
+    for (let i = 0; i < stages.length; i++) {
+      const stage = stages[i]!;
       outcome = stage.run(call, this);
       if (outcome.kind === "continue") continue;
       ev.path.push(stage.name);
@@ -102,14 +140,14 @@ export class EntryPipeline implements EntryServices {
       const row = this.row(call.isa, outcome.nr);
       call.row = row;
       call.ctx.nr = ev.nr = outcome.nr;
-      call.ctx.name = ev.name = row?.name ?? `syscall_${outcome.nr}`;
-      outcome = { kind: "continue" };
+      call.ctx.name = ev.name = row ? row.name : unknownName(outcome.nr);
+      outcome = CONTINUE;
     }
     if (outcome.kind !== "resumed") this.count(ev.name);
     switch (outcome.kind) {
       case "handled":
         ev.result = outcome.result;
-        t.proc.arch.setSyscallResult(t.cpu, BigInt(outcome.result));
+        writeResult(t.proc.arch, t, outcome.result);
         this.traceExit(t, call.row, ev.name, ev.args, outcome.result);
         break;
       case "kill":
@@ -136,7 +174,8 @@ export class EntryPipeline implements EntryServices {
   }
 
   emit(ev: SyscallEvent): void {
-    for (const o of this.k.syscallObservers) o(ev);
+    const observers = this.k.syscallObservers;
+    for (let i = 0; i < observers.length; i++) observers[i]!(ev);
   }
 
   /** Table dispatch: run the handler, write the result, trace it; or put the thread to sleep on its wait. */
@@ -151,7 +190,7 @@ export class EntryPipeline implements EntryServices {
         this.k.opts.onMissingSyscall?.(arch.arch, nr, row?.name);
       }
       ev.result = -ENOSYS;
-      arch.setSyscallResult(t.cpu, BigInt(-ENOSYS));
+      arch.setSyscallResultNumber(t.cpu, -ENOSYS);
       this.traceExit(t, row, c.name, args, -ENOSYS);
       return;
     }
@@ -177,7 +216,7 @@ export class EntryPipeline implements EntryServices {
     }
     if (typeof r === "number") {
       ev.result = r;
-      arch.setSyscallResult(t.cpu, BigInt(r));
+      writeResult(arch, t, r);
       this.traceExit(t, row, c.name, args, r);
       return;
     }
@@ -185,12 +224,13 @@ export class EntryPipeline implements EntryServices {
   }
 
   traceExit(t: Thread, row: SyscallRow | undefined, name: string, args: readonly bigint[], result: number | "noreturn" | "restart"): void {
+    // No tracer attached: nothing is formatted (the prefix and the arguments are only evaluated for one).
     this.k.tracer?.syscall(this.k.tasks.tracePrefix(t), t.proc, row?.info, name, args, result);
   }
 
   /** Forget a dead thread's reusable context. */
   forget(t: Thread): void {
-    this.contexts.delete(t);
+    this.slots.delete(t);
   }
 }
 

@@ -8,20 +8,20 @@
  * Because tracing precedes the bounce, a tracer sees the program's call at its own PC, and then, for a call
  * libkernel passes through, the re-issue from the vDSO as well (the talk's "what breaks": a tracer's view).
  */
-import type { EntryStage } from "./types.js";
+import { CONTINUE, type EntryStage } from "./types.js";
 
 export const ptraceStage: EntryStage = {
   name: "ptrace",
   run(call, s) {
     const { mode, supervisor, tracer } = s.config;
     const stop = mode === "ptrace" ? supervisor : tracer;
-    if (mode !== "ptrace" && !stop) return { kind: "continue" };
+    if (mode !== "ptrace" && !stop) return CONTINUE;
     const { ev, proc: p } = call;
     p.ledger.add("ptraceStops");
     if (mode === "ptrace") ev.mark = "ptrace";
     const emulated = stop?.({ pid: p.pid, tid: call.thread.tid, nr: ev.nr, name: ev.name, pc: call.post, args: ev.args });
     if (emulated !== undefined) return { kind: "handled", result: emulated };
     if (call.row?.info.ret !== "none") p.ledger.add("ptraceStops"); // the exit stop to come
-    return { kind: "continue" };
+    return CONTINUE;
   },
 };

@@ -12,14 +12,15 @@
 import { GuestMemoryFault } from "@uabi/isa-core";
 import { BOUNCE, TASK_PAGE, decodeReturnFlag, sanitizeBounceFlags } from "@uabi/libkernel";
 import { SIGSEGV } from "../signal.js";
-import type { EntryStage } from "./types.js";
+import { CONTINUE, type EntryStage } from "./types.js";
 
 export const returnFlagStage: EntryStage = {
   name: "return-flag",
   run(call, s) {
     const { thread: t, proc: p, mech } = call;
+    if (!call.fromText || mech.frames.length === 0) return CONTINUE; // the cheap tests first: most calls stop here
     const ret = decodeReturnFlag(call.ev.nr);
-    if (ret === undefined || !call.fromText || mech.frames.length === 0) return { kind: "continue" };
+    if (ret === undefined) return CONTINUE;
     const f = mech.frames.pop()!;
     if (f === t.taskPage + TASK_PAGE.bounceFrame) mech.taskFrameSp = null;
     let frame: { nr: bigint; sp: bigint; pc: bigint; flags: bigint };

@@ -11,12 +11,12 @@ import { fillSeccompData, newSeccompDataBuffer, seccompOutcome, type SeccompStat
 import { SIGSYS } from "../signal.js";
 import { SYS_SECCOMP_CODE } from "../mechanisms/modes.js";
 import { ENOSYS } from "../errno.js";
-import type { EntryCall, EntryOutcome, EntryServices, EntryStage } from "./types.js";
+import { CONTINUE, type EntryCall, type EntryOutcome, type EntryServices, type EntryStage } from "./types.js";
 
 const DATA = newSeccompDataBuffer();
 
 function evaluate(chain: SeccompState, call: EntryCall, s: EntryServices): EntryOutcome {
-  if (chain.mode === 0) return { kind: "continue" };
+  if (chain.mode === 0) return CONTINUE;
   const { ev, proc: p, lib } = call;
   fillSeccompData(DATA, { nr: ev.nr, arch: p.arch.auditArch, instructionPointer: BigInt(call.post), args: ev.args },
     { start: BigInt(lib?.textLo ?? 0), end: BigInt(lib?.textHi ?? 0) });
@@ -26,7 +26,7 @@ function evaluate(chain: SeccompState, call: EntryCall, s: EntryServices): Entry
   const o = seccompOutcome(v, { liveThreads: p.threads.length });
   switch (o.kind) {
     case "allow":
-      return { kind: "continue" };
+      return CONTINUE;
     case "errno":
     case "skip":
       return { kind: "handled", result: o.ret };

@@ -12,7 +12,7 @@
 import { SIGSEGV, SIGSYS } from "../signal.js";
 import { M64, NRS, SYSCALL_DISPATCH_FILTER_ALLOW, SYSCALL_DISPATCH_FILTER_BLOCK, SYS_USER_DISPATCH, exemptFromSigsys } from "../mechanisms/modes.js";
 import type { SudConfig } from "../mechanisms/state.js";
-import type { EntryCall, EntryOutcome, EntryServices, EntryStage } from "./types.js";
+import { CONTINUE, type EntryCall, type EntryOutcome, type EntryServices, type EntryStage } from "./types.js";
 
 /** One SUD configuration's decision: undefined lets the call through. */
 function dispatch(sud: SudConfig, call: EntryCall, s: EntryServices): EntryOutcome | undefined {
@@ -43,10 +43,10 @@ export const sudStage: EntryStage = {
   name: "sud",
   run(call, s) {
     const { sud: own, kernelSud } = call.mech;
-    if (!own && !kernelSud) return { kind: "continue" };
+    if (!own && !kernelSud) return CONTINUE;
     call.proc.ledger.add("sudEntries");
     const programCall = !(call.fromText && call.mech.open.length > 0);
     const o = (own && programCall ? dispatch(own, call, s) : undefined) ?? (kernelSud ? dispatch(kernelSud, call, s) : undefined);
-    return o ?? { kind: "continue" };
+    return o ?? CONTINUE;
   },
 };

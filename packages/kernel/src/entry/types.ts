@@ -43,6 +43,9 @@ export type EntryOutcome =
   /** The thread resumed its caller (a return-only bounce exit): no syscall of its own, so it is not counted as one. */
   | { kind: "resumed" };
 
+/** The outcome most stages give most calls, shared so that passing a call on allocates nothing. */
+export const CONTINUE: EntryOutcome = Object.freeze({ kind: "continue" });
+
 /** Everything a stage may read about the call being entered, computed once per entry by the pipeline. */
 export interface EntryCall {
   readonly thread: Thread;
