@@ -50,7 +50,7 @@ export const SYSCALL_NOTES: Readonly<Record<string, string>> = Object.freeze({
   setitimer: "ITIMER_REAL on the virtual clock; ITIMER_VIRTUAL/ITIMER_PROF count retired instructions",
   timer_create: "SIGEV_SIGNAL and SIGEV_NONE (SIGEV_THREAD_ID to a thread of the process); no overrun count",
   // IPC and sockets
-  socket: "AF_UNIX SOCK_STREAM/SOCK_DGRAM/SOCK_SEQPACKET within the guest (filesystem and abstract names); no AF_INET (EAFNOSUPPORT); no SCM_RIGHTS",
+  socket: "AF_UNIX SOCK_STREAM/SOCK_DGRAM/SOCK_SEQPACKET within the guest (filesystem and abstract names); AF_INET TCP and UDP on loopback only (127.0.0.0/8; other destinations ENETUNREACH; no ICMP errors: UDP to an unheld port is dropped); no AF_INET6 (EAFNOSUPPORT); no SCM_RIGHTS; IP/TCP-level socket options are accepted without effect",
   shmat: "segments are copied into the caller at attach: stores are not seen by other attachments",
   semop: "SEM_UNDO is accepted but not undone at exit",
 });

@@ -1,14 +1,17 @@
 /**
- * AF_UNIX sockets inside the guest (net/unix/af_unix.c): socketpair, and socket/bind/listen/connect/accept4 on
+ * Sockets inside the guest. AF_UNIX (net/unix/af_unix.c): socketpair, and socket/bind/listen/connect/accept4 on
  * filesystem names (a socket inode in the VFS) and abstract names (a leading NUL, kernel-wide); stream,
  * seqpacket and datagram transfer with send/recv/sendto/recvfrom/sendmsg/recvmsg, shutdown, get{sock,peer}name
- * and the common SOL_SOCKET options. Other families answer EAFNOSUPPORT. Ancillary data (SCM_RIGHTS,
- * SCM_CREDENTIALS) is not carried: msg_controllen comes back 0.
+ * and the common SOL_SOCKET options. AF_INET on the loopback network only (127.0.0.0/8; the model has no other
+ * interface, so other destinations are ENETUNREACH): TCP as a reliable stream and UDP as datagrams between guest
+ * sockets, ports bound per protocol with ephemeral ports from 32768 (ip_local_port_range's default). Other
+ * families answer EAFNOSUPPORT. Ancillary data (SCM_RIGHTS, SCM_CREDENTIALS) is not carried: msg_controllen
+ * comes back 0.
  */
 import { SyscallError } from "../errors.js";
 import {
   EAFNOSUPPORT, EAGAIN, EBADF, ECONNREFUSED, EEXIST, EINVAL, EISCONN, ENOENT, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EPIPE, EPROTONOSUPPORT,
-  EADDRINUSE, EDESTADDRREQ, EMSGSIZE, ENOPROTOOPT, EPROTOTYPE,
+  EADDRINUSE, EDESTADDRREQ, EMSGSIZE, ENOPROTOOPT, EPROTOTYPE, EADDRNOTAVAIL, ENETUNREACH,
 } from "../errno.js";
 import { OpenFile, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM, WOULD_BLOCK, O_CLOEXEC, O_NONBLOCK, O_RDWR, type SpecialNode } from "../fd.js";
 import { SIGPIPE } from "../signal.js";
@@ -17,7 +20,10 @@ import type { KernelServices } from "../services.js";
 import { Inode, S_IFSOCK } from "../vfs.js";
 import { resolveAt, fileOf, AT_FDCWD } from "./fs.js";
 
-const AF_UNIX = 1;
+const AF_UNIX = 1, AF_INET = 2;
+const IPPROTO_IP = 0, IPPROTO_TCP = 6, IPPROTO_UDP = 17;
+/** The first ephemeral port (net.ipv4.ip_local_port_range defaults to 32768–60999). */
+const EPHEMERAL_LOW = 32768, EPHEMERAL_HIGH = 60999;
 const SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5, SOCK_TYPE_MASK = 0xf;
 const MSG_PEEK = 2, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
 const SOL_SOCKET = 1, SO_TYPE = 3, SO_ERROR = 4, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_DOMAIN = 39, SO_ACCEPTCONN = 30, SO_PROTOCOL = 38;
@@ -34,8 +40,10 @@ export class Socket extends Inode implements SpecialNode {
   /** Received data: stream bytes as chunks, datagram/seqpacket as whole messages. */
   readonly queue: Message[] = [];
   queued = 0;
-  /** Bound address (sockaddr_un bytes after the family), or undefined. */
+  /** Bound address: the sockaddr bytes after the family (sockaddr_un's path, sockaddr_in's port + address). */
   addr: Uint8Array | undefined;
+  /** Gives the bound name or port back when the last file goes (abstract names, AF_INET ports). */
+  unbind: (() => void) | undefined;
   listening = false;
   backlog: Socket[] = [];
   backlogMax = 0;
@@ -43,10 +51,14 @@ export class Socket extends Inode implements SpecialNode {
   shutRd = false;
   shutWr = false;
   peerClosed = false;
-  /** Datagram sockets: the default destination from connect(). */
+  /** Datagram sockets: the default destination from connect(), and its address (AF_INET: even with nobody there). */
   dgramPeer: Socket | undefined;
+  dgramName: Uint8Array | undefined;
   files = 0;
-  constructor(readonly stype: number) {
+  constructor(
+    readonly stype: number,
+    readonly family = AF_UNIX,
+  ) {
     super(S_IFSOCK | 0o777);
   }
   get stream(): boolean {
@@ -80,6 +92,8 @@ export class Socket extends Inode implements SpecialNode {
     }
     for (const s of this.backlog) s.releaseFile();
     this.backlog = [];
+    this.unbind?.();
+    this.unbind = undefined;
   }
 
   /** Queue `data` at the destination; -errno, WOULD_BLOCK, or the bytes taken. */
@@ -90,7 +104,7 @@ export class Socket extends Inode implements SpecialNode {
       if (!dest) return -ENOTCONN;
       if (data.length > RCVBUF) return -EMSGSIZE;
       if (dest.queued + data.length > RCVBUF) return flags & O_NONBLOCK ? -EAGAIN : WOULD_BLOCK;
-      dest.queue.push({ data: data.slice(), from: this.addr });
+      dest.queue.push({ data: data.slice(), from: this.addr && this.family === AF_INET ? encodeAddr(AF_INET, this.addr, true).slice(2) : this.addr });
       dest.queued += data.length;
       return data.length;
     }
@@ -139,6 +153,49 @@ export class Socket extends Inode implements SpecialNode {
   }
 }
 
+/** AF_INET ports in use, per kernel: "tcp:80", "udp:53". */
+const PORTS = new WeakMap<KernelServices, Map<string, Socket>>();
+function ports(k: KernelServices): Map<string, Socket> {
+  let m = PORTS.get(k);
+  if (!m) PORTS.set(k, (m = new Map()));
+  return m;
+}
+const portKey = (s: Socket, port: number) => `${s.stype === SOCK_DGRAM ? "udp" : "tcp"}:${port}`;
+
+/** sockaddr_in after the family: port (big-endian), address, 8 zero bytes. */
+function inetAddr(port: number, ip: number): Uint8Array {
+  const b = new Uint8Array(14);
+  const v = new DataView(b.buffer);
+  v.setUint16(0, port);
+  v.setUint32(2, ip);
+  return b;
+}
+const inetPort = (a: Uint8Array) => (a[0]! << 8) | a[1]!;
+const inetIp = (a: Uint8Array) => ((a[2]! << 24) | (a[3]! << 16) | (a[4]! << 8) | a[5]!) >>> 0;
+const LOOPBACK = 0x7f000001;
+const isLoopback = (ip: number) => ip >>> 24 === 127;
+
+/** Claim `port` (0: the first free ephemeral one) for `s`, keeping `ip`; the port goes back when `s` closes. */
+function bindInet(c: SyscallContext, s: Socket, port: number, ip: number): number {
+  const m = ports(c.kernel);
+  if (port === 0) {
+    for (let p = EPHEMERAL_LOW; p <= EPHEMERAL_HIGH && !port; p++) if (!m.has(portKey(s, p))) port = p;
+    if (!port) return -EADDRINUSE;
+  } else if (m.has(portKey(s, port))) return -EADDRINUSE;
+  const key = portKey(s, port);
+  m.set(key, s);
+  s.unbind = () => m.delete(key);
+  s.addr = inetAddr(port, ip);
+  return 0;
+}
+
+/** An unbound AF_INET socket that sends or connects gets an ephemeral port first (inet_autobind). */
+function autobind(c: SyscallContext, s: Socket): void {
+  if (s.family !== AF_INET || s.addr) return;
+  const r = bindInet(c, s, 0, 0);
+  if (r < 0) throw new SyscallError(-r);
+}
+
 /** Abstract-namespace names, per kernel. */
 const ABSTRACT = new WeakMap<KernelServices, Map<string, Socket>>();
 function abstractNames(k: KernelServices): Map<string, Socket> {
@@ -161,16 +218,32 @@ function sockOf(c: SyscallContext, fd: number): { s: Socket; f: OpenFile } {
   return { s: f.node, f };
 }
 
-function checkType(family: number, type: number): number {
-  if (family !== AF_UNIX) return -EAFNOSUPPORT; // AF_INET, AF_INET6, AF_NETLINK, AF_PACKET: no network in the model
+/** The protocols each family and type accept (0 picks the first); AF_INET6, AF_NETLINK, AF_PACKET: not modelled. */
+const PROTOCOLS: Record<number, Record<number, readonly number[]>> = {
+  [AF_UNIX]: { [SOCK_STREAM]: [0], [SOCK_DGRAM]: [0], [SOCK_SEQPACKET]: [0] },
+  [AF_INET]: { [SOCK_STREAM]: [IPPROTO_TCP], [SOCK_DGRAM]: [IPPROTO_UDP] },
+};
+
+/** socket()'s checks: the type, or -errno; `protocol` 0 means the family's default for the type. */
+function checkType(family: number, type: number, protocol = 0): number {
+  const byType = PROTOCOLS[family];
+  if (!byType) return -EAFNOSUPPORT;
   const t = type & SOCK_TYPE_MASK;
   if (type & ~(SOCK_TYPE_MASK | O_NONBLOCK | O_CLOEXEC)) return -EINVAL;
-  if (t !== SOCK_STREAM && t !== SOCK_DGRAM && t !== SOCK_SEQPACKET) return -EPROTONOSUPPORT;
+  const protos = byType[t];
+  if (!protos) return -EPROTONOSUPPORT;
+  if (protocol !== 0 && !protos.includes(protocol)) return -EPROTONOSUPPORT;
   return t;
 }
 
-/** sockaddr_un → the name (path bytes, or NUL + abstract bytes). */
-function readAddr(c: SyscallContext, addr: number, len: number): Uint8Array {
+/** A sockaddr for `s`'s family → the bytes after the family (sockaddr_un: the name; sockaddr_in: port + address). */
+function readAddr(c: SyscallContext, addr: number, len: number, family = AF_UNIX): Uint8Array {
+  if (family === AF_INET) {
+    if (len < 16) throw new SyscallError(EINVAL);
+    const b = c.read(addr, 16);
+    if ((b[0]! | (b[1]! << 8)) !== AF_INET) throw new SyscallError(EAFNOSUPPORT);
+    return b.slice(2);
+  }
   if (len < 2 || len > 110) throw new SyscallError(EINVAL);
   const b = c.read(addr, len);
   if ((b[0]! | (b[1]! << 8)) !== AF_UNIX) throw new SyscallError(EINVAL);
@@ -182,14 +255,38 @@ function readAddr(c: SyscallContext, addr: number, len: number): Uint8Array {
   return name;
 }
 
-function writeAddr(c: SyscallContext, addr: number, lenAddr: number, name: Uint8Array | undefined): void {
-  if (!addr) return;
-  const have = c.readU32(lenAddr);
+/**
+ * The sockaddr bytes for a name of `family`. An AF_INET socket bound to INADDR_ANY is seen by its peers at
+ * 127.0.0.1, the loopback route's source address.
+ */
+function encodeAddr(family: number, name: Uint8Array | undefined, asPeer = false): Uint8Array {
+  if (family === AF_INET) {
+    const a = name ?? inetAddr(0, 0);
+    const full = new Uint8Array(16);
+    full[0] = AF_INET;
+    full.set(a, 2);
+    if (asPeer && inetIp(a) === 0) new DataView(full.buffer).setUint32(4, LOOPBACK);
+    return full;
+  }
   const full = new Uint8Array(2 + (name?.length ?? 0) + (name && name[0] !== 0 ? 1 : 0));
   full[0] = AF_UNIX;
   if (name) full.set(name, 2);
+  return full;
+}
+
+function writeAddr(c: SyscallContext, addr: number, lenAddr: number, name: Uint8Array | undefined, family = AF_UNIX, asPeer = false): void {
+  if (!addr) return;
+  const have = c.readU32(lenAddr);
+  const full = encodeAddr(family, name, asPeer);
   c.write(addr, full.subarray(0, Math.min(have, full.length)));
   c.writeU32(lenAddr, full.length);
+}
+
+/** The AF_INET socket listening or bound at a loopback address; undefined when nothing is there. */
+function lookupInet(c: SyscallContext, s: Socket, name: Uint8Array): Socket | undefined {
+  const ip = inetIp(name);
+  if (ip !== 0 && !isLoopback(ip)) throw new SyscallError(ENETUNREACH); // the model's only interface is lo
+  return ports(c.kernel).get(portKey(s, inetPort(name)));
 }
 
 function lookupName(c: SyscallContext, name: Uint8Array): Socket {
@@ -207,14 +304,20 @@ function lookupName(c: SyscallContext, name: Uint8Array): Socket {
 
 function bind(c: SyscallContext): number {
   const { s } = sockOf(c, c.int(0));
-  const name = readAddr(c, c.ptr(1), c.int(2));
+  const name = readAddr(c, c.ptr(1), c.int(2), s.family);
   if (s.addr) return -EINVAL;
+  if (s.family === AF_INET) {
+    const ip = inetIp(name);
+    if (ip !== 0 && !isLoopback(ip)) return -EADDRNOTAVAIL;
+    return bindInet(c, s, inetPort(name), ip);
+  }
   if (name.length === 0) return -EINVAL; // autobind is not modelled
   if (name[0] === 0) {
     const names = abstractNames(c.kernel);
     const key = latin1(name);
     if (names.has(key)) return -EADDRINUSE;
     names.set(key, s);
+    s.unbind = () => names.delete(key);
   } else {
     const r = resolveAt(c, AT_FDCWD, latin1(name), false, true);
     if (r.node) return -EADDRINUSE;
@@ -231,10 +334,24 @@ function bind(c: SyscallContext): number {
 
 function connect(c: SyscallContext): number {
   const { s } = sockOf(c, c.int(0));
-  const target = lookupName(c, readAddr(c, c.ptr(1), c.int(2)));
+  const name = readAddr(c, c.ptr(1), c.int(2), s.family);
+  let target: Socket;
+  if (s.family === AF_INET) {
+    autobind(c, s);
+    const found = lookupInet(c, s, name);
+    if (!found) {
+      if (s.stype !== SOCK_DGRAM) return -ECONNREFUSED;
+      // UDP connect only records the destination; datagrams to a port nobody holds are dropped.
+      s.dgramPeer = undefined;
+      s.dgramName = name;
+      return 0;
+    }
+    target = found;
+  } else target = lookupName(c, name);
   if (s.stype === SOCK_DGRAM) {
     if (target.stype !== SOCK_DGRAM) return -EPROTOTYPE;
     s.dgramPeer = target;
+    s.dgramName = target.addr;
     return 0;
   }
   if (s.peer || s.peerClosed) return -EISCONN;
@@ -242,7 +359,7 @@ function connect(c: SyscallContext): number {
   // A full backlog: EAGAIN (Linux would make a blocking connect wait for an accept).
   if (target.backlog.length > target.backlogMax) return -EAGAIN;
   // The server side of the new connection waits in the listener's backlog until accept().
-  const server = new Socket(s.stype);
+  const server = new Socket(s.stype, s.family);
   server.addr = target.addr;
   server.files = 1; // held by the backlog until accepted
   server.peer = s;
@@ -261,7 +378,7 @@ function accept4(c: SyscallContext, flags: number): HandlerResult {
     if (!server) return f.flags & O_NONBLOCK ? -EAGAIN : undefined;
     server.files = 0;
     const fd = install(c, server, flags);
-    if (fd >= 0) writeAddr(c, c.ptr(1), c.ptr(2), server.peer?.addr);
+    if (fd >= 0) writeAddr(c, c.ptr(1), c.ptr(2), server.peer?.addr, s.family, true);
     return fd;
   };
   const r = take();
@@ -277,7 +394,14 @@ function sigpipe(c: SyscallContext, r: number, flags: number): number {
 function doSend(c: SyscallContext, fd: number, data: Uint8Array, flags: number, toAddr: number, toLen: number): HandlerResult {
   const { s, f } = sockOf(c, fd);
   let to: Socket | undefined;
-  if (toAddr && s.stype === SOCK_DGRAM) to = lookupName(c, readAddr(c, toAddr, toLen));
+  if (s.family === AF_INET && s.stype === SOCK_DGRAM) {
+    // UDP: a destination nobody holds swallows the datagram (no ICMP errors are modelled).
+    const name = toAddr ? readAddr(c, toAddr, toLen, AF_INET) : s.dgramName;
+    if (!name) return -EDESTADDRREQ;
+    autobind(c, s);
+    to = lookupInet(c, s, name);
+    if (!to) return data.length;
+  } else if (toAddr && s.stype === SOCK_DGRAM) to = lookupName(c, readAddr(c, toAddr, toLen));
   else if (toAddr && s.stream && (s.peer || s.peerClosed)) return -EISCONN;
   if (s.stype === SOCK_DGRAM && !to && !s.dgramPeer) return -EDESTADDRREQ;
   const fileFlags = f.flags | (flags & MSG_DONTWAIT ? O_NONBLOCK : 0);
@@ -315,11 +439,13 @@ function readMsghdr(c: SyscallContext, addr: number) {
 function sockopt(c: SyscallContext, get: boolean): number {
   const { s } = sockOf(c, c.int(0));
   const level = c.int(1), opt = c.int(2);
+  // IP- and TCP/UDP-level options on loopback change nothing the model shows (TCP_NODELAY, IP_TOS…): accepted.
+  if (!get && s.family === AF_INET && (level === IPPROTO_IP || level === IPPROTO_TCP || level === IPPROTO_UDP)) return c.int(4) < 4 ? -EINVAL : 0;
   if (level !== SOL_SOCKET) return -ENOPROTOOPT;
   if (!get) return c.int(4) < 4 && opt !== 0 ? -EINVAL : 0; // accepted, no effect
   const values: Record<number, number> = {
-    [SO_TYPE]: s.stype, [SO_ERROR]: 0, [SO_SNDBUF]: RCVBUF, [SO_RCVBUF]: RCVBUF, [SO_DOMAIN]: AF_UNIX,
-    [SO_ACCEPTCONN]: s.listening ? 1 : 0, [SO_PROTOCOL]: 0,
+    [SO_TYPE]: s.stype, [SO_ERROR]: 0, [SO_SNDBUF]: RCVBUF, [SO_RCVBUF]: RCVBUF, [SO_DOMAIN]: s.family,
+    [SO_ACCEPTCONN]: s.listening ? 1 : 0, [SO_PROTOCOL]: s.family === AF_INET ? (s.stream ? IPPROTO_TCP : IPPROTO_UDP) : 0,
   };
   const v = values[opt];
   if (v === undefined) return -ENOPROTOOPT;
@@ -335,12 +461,13 @@ function sockopt(c: SyscallContext, get: boolean): number {
 
 export const SOCKET_HANDLERS: Record<string, Handler> = {
   socket: (c) => {
-    const t = checkType(c.int(0), c.int(1));
+    const t = checkType(c.int(0), c.int(1), c.int(2));
     if (t < 0) return t;
-    if (c.int(2) !== 0) return -EPROTONOSUPPORT;
-    return install(c, new Socket(t), c.int(1));
+    return install(c, new Socket(t, c.int(0)), c.int(1));
   },
   socketpair: (c) => {
+    // socketpair is AF_UNIX only (inet_create has no ->socketpair: EOPNOTSUPP).
+    if (c.int(0) === AF_INET) return -EOPNOTSUPP;
     const t = checkType(c.int(0), c.int(1));
     if (t < 0) return t;
     if (c.int(2) !== 0) return -EPROTONOSUPPORT;
@@ -371,6 +498,7 @@ export const SOCKET_HANDLERS: Record<string, Handler> = {
   listen: (c) => {
     const { s } = sockOf(c, c.int(0));
     if (s.stype === SOCK_DGRAM) return -EOPNOTSUPP;
+    autobind(c, s); // an unbound AF_INET socket listens on an ephemeral port (inet_csk_get_port)
     if (!s.addr || s.peer) return -EINVAL;
     s.listening = true;
     s.backlogMax = Math.max(0, Math.min(c.int(1), 4096));
@@ -393,14 +521,14 @@ export const SOCKET_HANDLERS: Record<string, Handler> = {
   },
   getsockname: (c) => {
     const { s } = sockOf(c, c.int(0));
-    writeAddr(c, c.ptr(1), c.ptr(2), s.addr);
+    writeAddr(c, c.ptr(1), c.ptr(2), s.addr, s.family);
     return 0;
   },
   getpeername: (c) => {
     const { s } = sockOf(c, c.int(0));
-    const p = s.peer ?? s.dgramPeer;
-    if (!p) return -ENOTCONN;
-    writeAddr(c, c.ptr(1), c.ptr(2), p.addr);
+    const p = s.peer?.addr ?? s.dgramName ?? s.dgramPeer?.addr;
+    if (!s.peer && !s.dgramName && !s.dgramPeer) return -ENOTCONN;
+    writeAddr(c, c.ptr(1), c.ptr(2), p, s.family, true);
     return 0;
   },
   sendto: (c) => doSend(c, c.int(0), c.read(c.ptr(1), c.ulong(2)), c.int(3), c.ptr(4), c.int(5)),
@@ -408,7 +536,7 @@ export const SOCKET_HANDLERS: Record<string, Handler> = {
     const buf = c.ptr(1), flags = c.int(3);
     return doRecv(c, c.int(0), c.ulong(2), flags, (data, from, full) => {
       c.write(buf, data);
-      if (c.ptr(4)) writeAddr(c, c.ptr(4), c.ptr(5), from);
+      if (c.ptr(4)) writeAddr(c, c.ptr(4), c.ptr(5), from, sockOf(c, c.int(0)).s.family);
       return flags & MSG_TRUNC ? full : data.length;
     });
   },
@@ -436,9 +564,7 @@ export const SOCKET_HANDLERS: Record<string, Handler> = {
         o += take;
       }
       if (m.name) {
-        const name = new Uint8Array(2 + (from?.length ?? 0));
-        name[0] = AF_UNIX;
-        if (from) name.set(from, 2);
+        const name = encodeAddr(sockOf(c, c.int(0)).s.family, from);
         c.write(m.name, name.subarray(0, Math.min(Math.max(m.namelen, 0), name.length)));
         c.writeI32(hdr + 8, name.length);
       }
