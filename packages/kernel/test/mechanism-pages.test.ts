@@ -111,3 +111,25 @@ describe("personality: fakeroot", () => {
     expect(p.ledger.bySyscall.get(102)!.kernelEntries).toBe(1);
   });
 });
+
+describe("a vfork-style clone on a separate stack (musl's and glibc's posix_spawn)", () => {
+  it("under bounce the x86-64 child starts on its own stack at the caller's PC, as without a mechanism", () => {
+    const a = new X86Assembler();
+    const child = a.newLabel();
+    a.mov("r15", DATA_BASE);
+    // clone(CLONE_VM|CLONE_VFORK|SIGCHLD, stack = DATA_BASE+0x800, 0, 0, 0)
+    a.mov("edi", 0x100 | 0x4000 | 17).lea("rsi", xmem("r15", 0x800)).xor("edx", "edx").xor("r10d", "r10d").xor("r8d", "r8d");
+    a.mov("eax", 56).syscall();
+    a.test("eax", "eax").j("e", child);
+    // parent: wait4(-1, &status, 0, NULL); exit_group(WEXITSTATUS(status))
+    a.mov("rdi", -1).lea("rsi", xmem("r15", 0x900)).xor("edx", "edx").xor("r10d", "r10d").mov("eax", 61).syscall();
+    a.mov("edi", xmem({ base: "r15", disp: 0x900, size: 32 })).shr("edi", 8).mov("eax", 231).syscall();
+    a.bind(child);
+    a.push(42).pop("rdi").mov("eax", 60).syscall(); // the child uses its new stack, then _exit(42)
+    for (const mode of ["direct", "bounce"] as const) {
+      const k = new Kernel({ mode, maxInstructions: 1e6 });
+      k.spawn(makeElf({ machine: "x86_64", code: a.finish() }), { argv: ["t"] });
+      expect(k.run().exitStatus, mode).toBe(42);
+    }
+  });
+});

@@ -18,10 +18,11 @@ function bounceable(call: EntryCall, s: EntryServices): boolean {
   const n = NRS[isa];
   if (ev.nr === n.rtSigreturn) return false; // its state is at the caller's SP: never reflected
   if (isa === "x86_64" && (ev.nr === n.clone || ev.nr === n.clone3)) {
-    // The x86-64 glue returns in userspace through a frame found from RSP: a child on a new stack cannot.
+    // The x86-64 glue returns in userspace through a frame found from RSP: a child on a new stack cannot — a
+    // vfork-style child included (musl's and glibc's posix_spawn run it on a separate stack): it would resume in
+    // the glue with RSP on its own stack and return through garbage.
     const newStack = ev.nr === n.clone ? ev.args[1] !== 0n : true;
-    const vforkClone = ev.nr === n.clone && ((ev.args[0] ?? 0n) & BigInt(CLONE_VFORK)) !== 0n;
-    if (newStack && !vforkClone) return false;
+    if (newStack) return false;
   }
   if (s.config.mode === "bounce") return true;
   // selective: only numbers the lean kernel table lacks (libkernel implements them without re-issuing).
