@@ -30,11 +30,33 @@ function newest(dir) {
   return t;
 }
 
+/** A file's modification time, 0 when it does not exist. */
+function mtime(file) {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * When a package's dist/ was last written, without walking it (it has four files per source): tsc writes the
+ * tsbuildinfo after every build that emits, and a turbo cache restore rewrites dist/ (its entry point among
+ * it) but not the tsbuildinfo, so the later of the two. No entry point: no build (0). Neither file says
+ * anything (another build tool): the newest file under dist/, as before.
+ */
+function builtAt(dir) {
+  const entry = Math.max(mtime(join(dir, "dist", "index.js")), mtime(join(dir, "dist", "main.js")));
+  if (entry === 0) return newest(join(dir, "dist"));
+  const info = mtime(join(dir, "tsconfig.build.tsbuildinfo"));
+  return Math.max(entry, info);
+}
+
 /** In a checkout: every package with sources has a dist/ written after its newest source file. */
 function builtIsFresh() {
   const workspace = join(app, "..", "..");
   const dirs = [app, ...readdirSync(join(workspace, "packages")).map((d) => join(workspace, "packages", d))];
-  return dirs.every((d) => !existsSync(join(d, "src")) || newest(join(d, "dist")) >= newest(join(d, "src")));
+  return dirs.every((d) => !existsSync(join(d, "src")) || builtAt(d) >= newest(join(d, "src")));
 }
 
 const fromSource = !existsSync(built) || (existsSync(sources) && (process.env.UABI_FROM_SOURCE === "1" || !builtIsFresh()));

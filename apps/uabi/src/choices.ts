@@ -27,6 +27,12 @@ export const PERSONALITIES: readonly Choice[] = [
   { name: "fakeroot", summary: "ids read as root; chown recorded in userspace" },
 ];
 
+/** `--core` values: the CPU cores' execution tier (the kernel's `core` option; the cores' `jit` option). */
+export const CORES: readonly Choice[] = [
+  { name: "jit", summary: "hot guest code is translated into JavaScript that V8 compiles (the default)" },
+  { name: "interp", summary: "the interpreter only: the reference, and slower" },
+];
+
 /**
  * The default mechanism of `uabi run`: `bounce`, the project's thesis (every fixture of the corpus
  * passes under it: `pnpm fixtures:check`).

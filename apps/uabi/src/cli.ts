@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { ParsedArgs, UsageError, parseArgs, usageLine, type OptionSpec, type PositionalSpec } from "./args.js";
-import { DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
+import { CORES, DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
 
 export { UsageError, ParsedArgs };
 
@@ -39,6 +39,12 @@ export interface CommandSpec {
 
 const choices = (t: readonly Choice[]): string => t.map((c) => c.name).join("|");
 
+/** `--core`, shared by every command that makes a machine. */
+const CORE_OPTION: OptionSpec = {
+  name: "core", type: "string", valueName: choices(CORES),
+  summary: "CPU core tier: jit translates hot guest code (default), interp only interprets (the reference); every counter is the same",
+};
+
 export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ["demo"],
@@ -47,6 +53,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "arch", type: "string", valueName: "arm64|x86_64|all", summary: "which ISAs (default all)" },
       { name: "json", type: "boolean", summary: "print the whole report as JSON" },
       { name: "profile", type: "string", valueName: "file", summary: "cost profile JSON for modelled times (default: the kernel's, from its committed calibrate run)" },
+      CORE_OPTION,
     ],
     positionals: [],
     handler: () => import("./commands/demo.js"),
@@ -59,6 +66,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "frame", type: "string", valueName: "where", summary: `bounce frame: ${choices(FRAMES)} (default stack)` },
       { name: "libkernel", type: "string", valueName: "variant", summary: `libkernel: ${choices(LIBKERNELS)} (default vdso)` },
       { name: "personality", type: "string", valueName: "abi", summary: `ABI personality: ${choices(PERSONALITIES)} (default linux)` },
+      CORE_OPTION,
       { name: "pin", type: "boolean", summary: "pin the vDSO's syscall sites: a syscall from libkernel's text at a site not declared for it kills the task with SIGSYS" },
       { name: "trace", type: "boolean", summary: "strace-format lines on stderr, each marked with its path ([direct], [bounce→user], ...)" },
       { name: "output", short: "o", type: "string", valueName: "file", summary: "strace -o: trace lines (or the -c table) to a file instead of stderr" },
@@ -121,6 +129,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "json", type: "boolean", summary: "print the report as JSON" },
       { name: "svg", type: "string", valueName: "file", summary: "also draw the mechanism-cost bar chart" },
       { name: "quick", type: "boolean", summary: "partial runs only, no qemu/native comparison (seconds)" },
+      CORE_OPTION,
     ],
     positionals: [],
     details: "Progress goes to stderr; the report ends with its own duration. The full bench takes about 15 s on an idle\n2-CPU host and up to 2 minutes on a loaded one (113 s measured 2026-12-01 with six jobs sharing 2 CPUs); --quick about 10 s.",

@@ -13,9 +13,9 @@ import {
 } from "@uabi/kernel";
 import { UsageError } from "./args.js";
 
-import { DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
+import { CORES, DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
 
-export { DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice };
+export { CORES, DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice };
 
 /** Check `value` against a table; a typo gets a one-line usage error listing the choices. */
 export function pick(option: string, value: string | undefined, table: readonly Choice[]): string | undefined {
@@ -30,6 +30,8 @@ export interface MachineConfig {
   frame?: string;
   libkernel?: string;
   personality?: string;
+  /** The CPU cores' tier (`--core`): jit (the kernel's default) or interp. */
+  core?: string;
 }
 
 /**

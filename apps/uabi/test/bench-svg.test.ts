@@ -7,7 +7,7 @@ const row = (mechanism: string, arch: "arm64" | "x86_64", modelled: number, meas
 });
 
 const REPORT: BenchReport = {
-  date: "2026-12-01T23:16:00.000Z", quick: false, host: { cpu: "Test CPU", cpus: 2, node: "v20.20.2", platform: "linux x64" },
+  date: "2026-12-01T23:16:00.000Z", core: "jit", quick: false, host: { cpu: "Test CPU", cpus: 2, node: "v20.20.2", platform: "linux x64" },
   mips: [
     { arch: "arm64", binary: "b", instructions: 128_794_688, seconds: 2.17, mips: 59.4, complete: true, others: [{ runner: "qemu-aarch64", seconds: 0.096, ratio: 22.6 }] },
     { arch: "x86_64", binary: "b", instructions: 161_525_780, seconds: 4.15, mips: 38.9, complete: true, others: [{ runner: "native", seconds: 0.023, ratio: 178 }] },

@@ -8,6 +8,7 @@ import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import type { Arch } from "../demo/program.js";
 import { ARCHES, demoReport, formatDemo } from "../demo/report.js";
+import { CORES, pick } from "../machine.js";
 import { loadProfile } from "../profile-file.js";
 import { reportJson } from "../report-json.js";
 
@@ -16,7 +17,8 @@ export { DEMO_ROWS, demoReport, formatDemo, type DemoReport, type DemoRow, type 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const a = args.str("arch") ?? "all";
   if (a !== "all" && !ARCHES.includes(a as Arch)) throw new UsageError(`--arch must be arm64, x86_64 or all (got '${a}')`);
-  const rep = demoReport(a === "all" ? ARCHES : [a as Arch], loadProfile(args.str("profile")));
+  const core = pick("core", args.str("core"), CORES) as "jit" | "interp" | undefined;
+  const rep = demoReport(a === "all" ? ARCHES : [a as Arch], loadProfile(args.str("profile")), core);
   io.stdout.write(args.bool("json") ? reportJson(rep) : formatDemo(rep));
   return rep.rows.every((r) => r.exitStatus === 0) ? 0 : 1;
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import {
-  DEFAULT_MODE, ExecError, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, Kernel, createKernel, execErrorLine,
+  CORES, DEFAULT_MODE, ExecError, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, Kernel, createKernel, execErrorLine,
   pick, type MachineConfig,
 } from "../machine.js";
 import { formatNs } from "../format.js";
@@ -20,6 +20,7 @@ import { NodeHostFs } from "@uabi/kernel/node";
 import { attachStrace, straceOptions } from "../strace.js";
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { reportJson } from "../report-json.js";
+import { cachedVdsoOption } from "../vdso-cache.js";
 import type { StatsReport } from "../stats.js";
 
 export { formatNs, statsReport };
@@ -72,6 +73,7 @@ export function machineConfig(args: ParsedArgs): MachineConfig {
     frame: pick("frame", args.str("frame"), FRAMES),
     libkernel: pick("libkernel", args.str("libkernel"), LIBKERNELS),
     personality: pick("personality", args.str("personality"), PERSONALITIES),
+    core: pick("core", args.str("core"), CORES),
   };
 }
 
@@ -178,6 +180,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     ...(tmpfsSize !== undefined ? { tmpfsSize } : {}),
     ...(args.num("uid") !== undefined ? { uid: args.num("uid")! >>> 0 } : {}),
     ...(args.num("gid") !== undefined ? { gid: args.num("gid")! >>> 0 } : {}),
+    // The generated vDSO images from the per-build cache (src/vdso-cache.ts): the same images, without the
+    // generation at every start.
+    vdso: cachedVdsoOption(config.personality === "fakeroot"),
     // --pin: OpenBSD-style pinned syscall sites (packages/kernel/src/entry/pin.ts).
     ...(args.bool("pin") ? { pinSyscalls: true } : {}),
     ...(strace.enabled ? { trace: (l: string) => trace!.line(l) } : {}),

@@ -63,10 +63,10 @@ export interface DemoReport {
   durationMs: number;
 }
 
-function runRow(prog: DemoProgram, id: string, config: MachineConfig, profile: CostProfile): DemoRow {
+function runRow(prog: DemoProgram, id: string, config: MachineConfig, profile: CostProfile, core: "jit" | "interp" | undefined): DemoRow {
   const out: Uint8Array[] = [];
   const events: SyscallEvent[] = [];
-  const k = createKernel(config, { stdout: (b) => out.push(b), maxInstructions: 10_000_000, onMissingSyscall: () => {} });
+  const k = createKernel(core ? { ...config, core } : config, { stdout: (b) => out.push(b), maxInstructions: 10_000_000, onMissingSyscall: () => {} });
   k.syscallObservers.push((ev) => events.push(ev));
   k.spawn(prog.elf, { argv: ["demo"], env: [] });
   const r = k.run();
@@ -136,7 +136,8 @@ function resultsJson(r: DemoResults): DemoRow["results"] {
   };
 }
 
-export function demoReport(arches: readonly Arch[], profile: CostProfile = DEFAULT_PROFILE): DemoReport {
+/** `core`: the CPU cores' tier (`--core`; the kernel's default, jit, when absent). The report is the same either way. */
+export function demoReport(arches: readonly Arch[], profile: CostProfile = DEFAULT_PROFILE, core?: "jit" | "interp"): DemoReport {
   const t0 = performance.now();
   const rows: DemoRow[] = [];
   const unsupported: DemoReport["unsupported"] = [];
@@ -148,7 +149,7 @@ export function demoReport(arches: readonly Arch[], profile: CostProfile = DEFAU
         unsupported.push({ id: row.id, config: describeConfig(row.config), arch, why: ok.why });
         continue;
       }
-      rows.push(runRow(prog, row.id, row.config, profile));
+      rows.push(runRow(prog, row.id, row.config, profile, core));
     }
   }
   for (const r of rows) {

@@ -1,0 +1,116 @@
+/**
+ * The generated vDSO images, cached on disk per build of the packages that generate them, for the built CLI:
+ * generating an image (lowering libkernel's handlers, assembling, writing the ELF) costs more than a whole
+ * `uabi run hello`, and its result depends only on the code that generates it.
+ *
+ * The cache key is the build of every package the image comes from: each one's tsbuildinfo (tsc writes it at
+ * every build that emits anything) and its dist/index.js (what a turbo cache restore rewrites), by mtime and
+ * size, with the package version. A rebuild of any of them is a new key; the image is then generated once more
+ * and written. Running from sources (the development loader) never caches: the key would need a walk of the
+ * sources. A cache directory that cannot be written (an installed, read-only package) just means no cache.
+ *
+ * The image read back is the generated one, field for field; its dispatch policy, which holds functions, is
+ * recomputed from @uabi/libkernel (test/vdso-cache.test.ts compares both).
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Arch } from "@uabi/isa-core";
+import { dispatchPolicy, type Personality } from "@uabi/libkernel";
+import { buildVdso, type VdsoImage } from "@uabi/vdso";
+
+/** Every package whose code goes into a generated image (@uabi/vdso and what it builds on). */
+const GENERATORS = ["@uabi/vdso", "@uabi/libkernel", "@uabi/uapi", "@uabi/elf", "@uabi/isa-core", "@uabi/isa-arm64", "@uabi/isa-x86", "@uabi/vdso-parser"];
+
+/** On-disk form: the image with its bytes in base64, its map as pairs, and no policy (recomputed). */
+interface Stored {
+  key: string;
+  image: Omit<VdsoImage, "bytes" | "syscallEntries" | "policy"> & { bytes: string; syscallEntries: [number, number][] };
+  personalities: Personality[];
+}
+
+export function serializeVdso(img: VdsoImage, key: string, personalities: readonly Personality[]): string {
+  const { bytes, syscallEntries, policy: _policy, ...rest } = img;
+  const stored: Stored = { key, image: { ...rest, bytes: Buffer.from(bytes).toString("base64"), syscallEntries: [...syscallEntries] }, personalities: [...personalities] };
+  return JSON.stringify(stored);
+}
+
+export function deserializeVdso(text: string, key: string): VdsoImage | undefined {
+  const s = JSON.parse(text) as Stored;
+  if (s.key !== key) return undefined;
+  const { bytes, syscallEntries, ...rest } = s.image;
+  const b = Buffer.from(bytes, "base64");
+  return {
+    ...rest,
+    bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
+    syscallEntries: new Map(syscallEntries),
+    policy: dispatchPolicy(rest.arch, { personalities: s.personalities, switchable: [] }),
+  };
+}
+
+/** The build of the generating packages, as one hash; undefined when running from sources. */
+function buildKey(): string | undefined {
+  if (!/[\\/]dist[\\/]/.test(fileURLToPath(import.meta.url))) return undefined;
+  const req = createRequire(import.meta.url);
+  const h = createHash("sha1");
+  for (const name of GENERATORS) {
+    const entry = req.resolve(name); // the "default" condition: <package>/dist/index.js
+    const pkg = dirname(dirname(entry));
+    h.update(name);
+    for (const f of [entry, join(pkg, "tsconfig.build.tsbuildinfo"), join(pkg, "package.json")]) {
+      try {
+        const st = statSync(f);
+        h.update(`:${st.mtimeMs}:${st.size}`);
+      } catch {
+        h.update(":-");
+      }
+    }
+  }
+  return h.digest("hex").slice(0, 16);
+}
+
+let key: string | undefined | null = null;
+const dir = () => join(dirname(fileURLToPath(import.meta.url)), ".vdso-cache");
+
+/** The image `new Kernel()` would generate for `arch` (with the fakeroot personality or not), from the cache when it has it. */
+export function cachedVdso(arch: Arch, fakeroot: boolean): VdsoImage {
+  const personalities: Personality[] = fakeroot ? ["fakeroot"] : [];
+  const build = () => buildVdso({ arch, ...(fakeroot ? { personalities: ["fakeroot"] as const } : {}) });
+  if (key === null) key = buildKey();
+  if (key === undefined) return build();
+  const name = `${arch}${fakeroot ? "-fakeroot" : ""}`;
+  const file = join(dir(), `${name}-${key}.json`);
+  try {
+    const img = deserializeVdso(readFileSync(file, "utf8"), key);
+    if (img) return img;
+  } catch {
+    // not cached yet (or unreadable): generate it
+  }
+  const img = build();
+  try {
+    mkdirSync(dir(), { recursive: true });
+    // Other builds' images of this name go; the new one appears whole (written aside, then renamed).
+    for (const old of readdirSync(dir())) if (old.startsWith(`${name}-`) && old !== `${name}-${key}.json`) unlinkSync(join(dir(), old));
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, serializeVdso(img, key, personalities));
+    renameSync(tmp, file);
+  } catch {
+    // a read-only installation: no cache
+  }
+  return img;
+}
+
+/** The kernel's `vdso` option with both ISAs' images looked up only when a process of that ISA is made. */
+export function cachedVdsoOption(fakeroot: boolean): Partial<Record<Arch, VdsoImage>> {
+  const memo: Partial<Record<Arch, VdsoImage>> = {};
+  return {
+    get arm64() {
+      return (memo.arm64 ??= cachedVdso("arm64", fakeroot));
+    },
+    get x86_64() {
+      return (memo.x86_64 ??= cachedVdso("x86_64", fakeroot));
+    },
+  };
+}
