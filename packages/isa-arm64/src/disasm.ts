@@ -418,6 +418,8 @@ const FMT: Formatters = {
   },
   FP_DP1(f) {
     const { ftype, opcode, rn, rd } = f;
+    if (opcode === 7 && ftype <= 1) return `fcvt\th${rd}, ${fpr(ftype, rn)}`;
+    if (ftype === 3 && (opcode === 4 || opcode === 5)) return `fcvt\t${fpr(opcode - 4, rd)}, h${rn}`;
     if (ftype > 1) return undefined;
     const s = (n: number) => fpr(ftype, n)!;
     if (opcode === 4 || opcode === 5) return opcode - 4 === ftype ? undefined : `fcvt\t${fpr(opcode - 4, rd)}, ${s(rn)}`;
@@ -521,9 +523,9 @@ const FMT: Formatters = {
       const fname = FP2_OPS[fpKey(U, size >> 1, opcode)];
       const sz = size & 1;
       if (!fname) return undefined;
-      if (fname === "fcvtn") return sz ? `fcvtn${Q ? "2" : ""}\t${V(rd, Q ? "4s" : "2s")}, ${V(rn, "2d")}` : undefined;
-      if (fname === "fcvtl") return sz ? `fcvtl${Q ? "2" : ""}\t${V(rd, "2d")}, ${V(rn, Q ? "4s" : "2s")}` : undefined;
-      if (sz && !Q) return undefined;
+      if (fname === "fcvtn") return sz ? `fcvtn${Q ? "2" : ""}\t${V(rd, Q ? "4s" : "2s")}, ${V(rn, "2d")}` : `fcvtn${Q ? "2" : ""}\t${V(rd, Q ? "8h" : "4h")}, ${V(rn, "4s")}`;
+      if (fname === "fcvtl") return sz ? `fcvtl${Q ? "2" : ""}\t${V(rd, "2d")}, ${V(rn, Q ? "4s" : "2s")}` : `fcvtl${Q ? "2" : ""}\t${V(rd, "4s")}, ${V(rn, Q ? "8h" : "4h")}`;
+      if ((sz && !Q) || fname === "frecpx" || (sz && (fname === "urecpe" || fname === "ursqrte"))) return undefined;
       const fa = sz ? "2d" : Q ? "4s" : "2s";
       const zero = opcode >= 12 && opcode <= 14 ? ", #0.0" : "";
       return `${fname}\t${V(rd, fa)}, ${V(rn, fa)}${zero}`;
@@ -736,6 +738,13 @@ const FMT: Formatters = {
     if (!el) return undefined;
     const t = size === 3 ? "d" : "s";
     return `${op.name}\t${t}${rd}, ${t}${rn}, v${el.reg}.${t}[${el.index}]`;
+  },
+  SIMD_SCALAR_3DIFF(f) {
+    const { U, size, rm, opcode, rn, rd } = f;
+    const name = U ? undefined : ({ 9: "sqdmlal", 11: "sqdmlsl", 13: "sqdmull" } as Record<number, string>)[opcode];
+    if (!name || (size !== 1 && size !== 2)) return undefined;
+    const t = "bhsd"[size]!, w = "bhsd"[size + 1]!;
+    return `${name}\t${w}${rd}, ${t}${rn}, ${t}${rm}`;
   },
   SIMD_SCALAR_SHIFT(f) {
     const { U, immh, immb, opcode, rn, rd } = f;

@@ -13,7 +13,8 @@ import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
 import { SAT_MISC2_KEYS, SAT_SAME3_KEYS, satDiff3, satIndexed, satMisc2, satSame3, satShift } from "./exec-simd-sat.js";
 import { simdFixedCvt, simdFp2, simdFpPairScalar, simdFp3, simdFpAcross, simdIndexed, simdInt2Big, simdInt3Big, simdShiftBig } from "./exec-simdfp.js";
-import { add, div, fusedMulAdd, mul, RN, roundTo, sqrt } from "./fma.js";
+import { add, div, fusedMulAdd, mul, RN, roundTo, RZ, sqrt } from "./fma.js";
+import { FPCR_AHP, FPCR_FZ, flushIn, flushOut, halfIsNaN, halfNaNTo, halfValue, nanToHalf, toHalf } from "./fp-env.js";
 import { commit, tb, th16, tq, tw } from "./scratch.js";
 import { FIXED_CVT_OPS, fixedCvtSize } from "./simd-tables.js";
 import { holds } from "./state.js";
@@ -42,6 +43,15 @@ function rdS(c: Arm64Cpu, n: number): number {
 }
 function rdD(c: Arm64Cpu, n: number): number {
   return c.vd[n * 2]!;
+}
+/** Operands as FPUnpack reads them: under FPCR.FZ a subnormal is a zero of its sign. */
+function fzS(c: Arm64Cpu, n: number): number {
+  const v = c.vf[n * 4]!;
+  return c.fpcr & FPCR_FZ ? flushIn(v, true) : v;
+}
+function fzD(c: Arm64Cpu, n: number): number {
+  const v = c.vd[n * 2]!;
+  return c.fpcr & FPCR_FZ ? flushIn(v, false) : v;
 }
 function wrS(c: Arm64Cpu, n: number, v: number): void {
   c.vf[n * 4] = v;
@@ -138,6 +148,31 @@ function convertNaN(c: Arm64Cpu, d: number, n: number, toSingle: boolean): void 
   }
   vw[d * 4 + 2] = 0;
   vw[d * 4 + 3] = 0;
+}
+
+/** fcvt h, s / fcvt h, d: one rounding in the FPCR mode (FPCR.AHP: the alternative format); the operand is flushed under FZ, the half result never. */
+function fcvtToHalf(c: Arm64Cpu, n: number, d: number, dbl: boolean, pc: number): Handler {
+  const next = pc + 4, vw = c.vw;
+  return () => {
+    let h: number;
+    if (isNaNReg(c, n, dbl)) h = nanToHalf(vw[n * 4 + (dbl ? 1 : 0)]!, vw[n * 4]!, dbl, c.fpcr);
+    else h = toHalf(dbl ? fzD(c, n) : fzS(c, n), roundingMode(c), (c.fpcr & FPCR_AHP) !== 0);
+    vw[d * 4] = h; vw[d * 4 + 1] = 0; vw[d * 4 + 2] = 0; vw[d * 4 + 3] = 0;
+    return next;
+  };
+}
+/** fcvt s, h / fcvt d, h: exact (half subnormals are never flushed). */
+function fcvtFromHalf(c: Arm64Cpu, n: number, d: number, dbl: boolean, pc: number): Handler {
+  const next = pc + 4, vw = c.vw;
+  return () => {
+    const h = c.vh[n * 8]!, ahp = (c.fpcr & FPCR_AHP) !== 0;
+    if (halfIsNaN(h, ahp)) {
+      const w = halfNaNTo(h, dbl, c.fpcr);
+      vw[d * 4] = dbl ? 0 : w; vw[d * 4 + 1] = dbl ? w : 0; vw[d * 4 + 2] = 0; vw[d * 4 + 3] = 0;
+    } else if (dbl) wrD(c, d, halfValue(h, ahp));
+    else wrS(c, d, halfValue(h, ahp));
+    return next;
+  };
 }
 
 type BinOp = (a: number, b: number) => number;
@@ -252,36 +287,81 @@ const BIG_2MISC: Record<number, (a: bigint) => bigint> = {
   43: (a) => -a,
 };
 
+function fpDp2Fast(c: Arm64Cpu, f: FieldMap["FP_DP2"], pc: number): Handler | undefined {
+  const { ftype, opcode } = f;
+  if (ftype > 1 || opcode > 8) return undefined;
+  const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, dbl = ftype === 1;
+  const op = FP_BINOPS[opcode]!;
+  const srcs = [n, m];
+  const nm = opcode === 6 || opcode === 7;
+  if (dbl) {
+    const vd = c.vd;
+    const directed = DIRECTED[opcode];
+    if (opcode === 2) return () => { const v = roundingMode(c) === RN ? vd[n * 2]! + vd[m * 2]! : add(vd[n * 2]!, vd[m * 2]!, false, roundingMode(c)); if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
+    if (opcode === 0) return () => { const v = roundingMode(c) === RN ? vd[n * 2]! * vd[m * 2]! : mul(vd[n * 2]!, vd[m * 2]!, false, roundingMode(c)); if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
+    return () => {
+      const mode = roundingMode(c);
+      if (directed && mode !== RN) {
+        const v = directed(vd[n * 2]!, vd[m * 2]!, false, mode);
+        if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] = c.vw[d * 4 + 1]! ^ 0x80000000; } else wrD(c, d, v);
+        return next;
+      }
+      // fmaxnm/fminnm treat one quiet NaN as missing data, but a signalling NaN still propagates.
+      if (nm && ((isNaNReg(c, n, true) && !isQuiet(c, n, true)) || (isNaNReg(c, m, true) && !isQuiet(c, m, true)))) { writeNaN(c, d, srcs, true); return next; }
+      const v = op(vd[n * 2]!, vd[m * 2]!);
+      if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] = c.vw[d * 4 + 1]! ^ 0x80000000; } else wrD(c, d, v);
+      return next;
+    };
+  }
+  // Single precision: the double result of +,-,*,/ rounds correctly to float (p=53 >= 2*24+2).
+  const directedS = DIRECTED[opcode];
+  return () => {
+    if (nm && ((isNaNReg(c, n, false) && !isQuiet(c, n, false)) || (isNaNReg(c, m, false) && !isQuiet(c, m, false)))) { writeNaN(c, d, srcs, false); return next; }
+    const mode = roundingMode(c);
+    const v = directedS && mode !== RN ? directedS(rdS(c, n), rdS(c, m), true, mode) : op(rdS(c, n), rdS(c, m));
+    // fnmul negates after the multiply, so even its NaN comes out sign-flipped.
+    if (v !== v) { writeNaN(c, d, srcs, false); if (opcode === 8) c.vw[d * 4] = c.vw[d * 4]! ^ 0x80000000; } else wrS(c, d, v);
+    return next;
+  };
+}
+
 export const FP_SIMD = {
   FP_DP1(c, f, pc) {
     const { ftype, opcode } = f;
+    if (opcode === 7 && ftype <= 1) return fcvtToHalf(c, f.rn, f.rd, ftype === 1, pc);
+    if (ftype === 3 && (opcode === 4 || opcode === 5)) return fcvtFromHalf(c, f.rn, f.rd, opcode === 5, pc);
     if (ftype > 1) return undefined;
     const n = f.rn, d = f.rd, next = pc + 4, dbl = ftype === 1, words = dbl ? 2 : 1;
     const rd = dbl ? rdD : rdS;
+    // Operands as FPUnpack reads them: subnormals are zeros under FPCR.FZ.
+    const rdz = (cc: Arm64Cpu, r: number) => (cc.fpcr & FPCR_FZ ? flushIn(rd(cc, r), !dbl) : rd(cc, r));
     const wr = dbl ? wrD : (cc: Arm64Cpu, r: number, v: number) => wrS(cc, r, v);
     switch (opcode) {
       case 0: return () => { movScalar(c, d, n, words); return next; };
       case 1: return () => { movScalar(c, d, n, words, 0, true); return next; };
       case 2: return () => { movScalar(c, d, n, words, 0x80000000); return next; };
       case 3: return () => {
-        const x = rd(c, n), mode = roundingMode(c);
+        const x = rdz(c, n), mode = roundingMode(c);
         const v = mode === RN ? Math.sqrt(x) : sqrt(x, !dbl, mode);
         if (v !== v) writeNaN(c, d, [n], dbl); else wr(c, d, v);
         return next;
       };
       case 4: return dbl ? () => {
-        const v = rdD(c, n), mode = roundingMode(c);
-        if (v !== v) convertNaN(c, d, n, true); else wrS(c, d, mode === RN ? v : roundTo(v, true, mode));
+        const v = rdz(c, n), mode = roundingMode(c);
+        if (v !== v) { convertNaN(c, d, n, true); return next; }
+        // A result below the smallest normal single is flushed by its exact value.
+        const x = c.fpcr & FPCR_FZ ? flushOut(v, true) : v;
+        wrS(c, d, mode === RN ? x : roundTo(x, true, mode));
         return next;
       } : undefined;
-      case 5: return dbl ? undefined : () => { const v = rdS(c, n); if (v !== v) convertNaN(c, d, n, false); else wrD(c, d, v); return next; };
+      case 5: return dbl ? undefined : () => { const v = rdz(c, n); if (v !== v) convertNaN(c, d, n, false); else wrD(c, d, v); return next; };
       case 8: case 9: case 10: case 11: case 12: case 14: case 15: {
         // frintx/frinti round in the FPCR mode; the others have their own.
         const dynamic = opcode === 14 || opcode === 15;
         const fixed = dynamic ? roundEven : ROUNDERS[opcode - 8]!;
         return () => {
           const r = dynamic ? MODE_ROUNDERS[roundingMode(c)]! : fixed;
-          const v = r(rd(c, n));
+          const v = r(rdz(c, n));
           if (v !== v) writeNaN(c, d, [n], dbl); else wr(c, d, v);
           return next;
         };
@@ -290,47 +370,29 @@ export const FP_SIMD = {
     }
   },
   FP_DP2(c, f, pc) {
+    const fast = fpDp2Fast(c, f, pc);
+    if (!fast) return undefined;
     const { ftype, opcode } = f;
-    if (ftype > 1 || opcode > 8) return undefined;
-    const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, dbl = ftype === 1;
-    const op = FP_BINOPS[opcode]!;
-    const srcs = [n, m];
-    const nm = opcode === 6 || opcode === 7;
-    if (dbl) {
-      const vd = c.vd;
-      const directed = DIRECTED[opcode];
-      if (opcode === 2) return () => { const v = roundingMode(c) === RN ? vd[n * 2]! + vd[m * 2]! : add(vd[n * 2]!, vd[m * 2]!, false, roundingMode(c)); if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
-      if (opcode === 0) return () => { const v = roundingMode(c) === RN ? vd[n * 2]! * vd[m * 2]! : mul(vd[n * 2]!, vd[m * 2]!, false, roundingMode(c)); if (v !== v) writeNaN(c, d, srcs, true); else wrD(c, d, v); return next; };
-      return () => {
-        const mode = roundingMode(c);
-        if (directed && mode !== RN) {
-          const v = directed(vd[n * 2]!, vd[m * 2]!, false, mode);
-          if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] = c.vw[d * 4 + 1]! ^ 0x80000000; } else wrD(c, d, v);
-          return next;
-        }
-        // fmaxnm/fminnm treat one quiet NaN as missing data, but a signalling NaN still propagates.
-        if (nm && ((isNaNReg(c, n, true) && !isQuiet(c, n, true)) || (isNaNReg(c, m, true) && !isQuiet(c, m, true)))) { writeNaN(c, d, srcs, true); return next; }
-        const v = op(vd[n * 2]!, vd[m * 2]!);
-        if (v !== v) { writeNaN(c, d, srcs, true); if (opcode === 8) c.vw[d * 4 + 1] = c.vw[d * 4 + 1]! ^ 0x80000000; } else wrD(c, d, v);
-        return next;
-      };
-    }
-    // Single precision: the double result of +,-,*,/ rounds correctly to float (p=53 >= 2*24+2).
-    const directedS = DIRECTED[opcode];
-    return () => {
-      if (nm && ((isNaNReg(c, n, false) && !isQuiet(c, n, false)) || (isNaNReg(c, m, false) && !isQuiet(c, m, false)))) { writeNaN(c, d, srcs, false); return next; }
+    const n = f.rn, m = f.rm, d = f.rd, next = pc + 4, dbl = ftype === 1, single = !dbl;
+    const rd = dbl ? rdD : rdS, wr = dbl ? wrD : wrS, op = FP_BINOPS[opcode]!, directed = DIRECTED[opcode];
+    const srcs = [n, m], nm = opcode === 6 || opcode === 7;
+    // FPCR.FZ: operands and results below the smallest normal are zeros of their sign.
+    const flushed = () => {
+      const a = flushIn(rd(c, n), single), b = flushIn(rd(c, m), single);
+      if (nm && ((isNaNReg(c, n, dbl) && !isQuiet(c, n, dbl)) || (isNaNReg(c, m, dbl) && !isQuiet(c, m, dbl)))) { writeNaN(c, d, srcs, dbl); return next; }
       const mode = roundingMode(c);
-      const v = directedS && mode !== RN ? directedS(rdS(c, n), rdS(c, m), true, mode) : op(rdS(c, n), rdS(c, m));
-      // fnmul negates after the multiply, so even its NaN comes out sign-flipped.
-      if (v !== v) { writeNaN(c, d, srcs, false); if (opcode === 8) c.vw[d * 4] = c.vw[d * 4]! ^ 0x80000000; } else wrS(c, d, v);
+      const v = directed && mode !== RN ? directed(a, b, single, mode) : op(a, b);
+      if (v !== v) { writeNaN(c, d, srcs, dbl); if (opcode === 8) c.vw[d * 4 + (dbl ? 1 : 0)] = c.vw[d * 4 + (dbl ? 1 : 0)]! ^ 0x80000000; return next; }
+      wr(c, d, flushOut(v, single, directed ? () => directed(a, b, single, RZ) : undefined));
       return next;
     };
+    return () => (c.fpcr & FPCR_FZ ? flushed() : fast());
   },
   FP_CMP(c, f, pc) {
     const { ftype, op, opc } = f;
     if (ftype > 1 || op || (opc & 7)) return undefined;
     const n = f.rn, m = f.rm, next = pc + 4, zero = (opc & 8) !== 0;
-    const rd = ftype ? rdD : rdS;
+    const rd = ftype ? fzD : fzS;
     return () => { c.nzcv = fcmpFlags(rd(c, n), zero ? 0 : rd(c, m)); return next; };
   },
   FP_CSEL(c, f, pc) {
@@ -343,7 +405,7 @@ export const FP_SIMD = {
     const { ftype, cond, nzcv } = f;
     if (ftype > 1) return undefined;
     const n = f.rn, m = f.rm, next = pc + 4;
-    const rd = ftype ? rdD : rdS;
+    const rd = ftype ? fzD : fzS;
     return () => { c.nzcv = holds(c, cond) ? fcmpFlags(rd(c, n), rd(c, m)) : nzcv; return next; };
   },
   FP_IMM(c, f, pc) {
@@ -393,7 +455,7 @@ export const FP_SIMD = {
     if (opcode <= 1) round = ROUNDERS[[0, 1, 2, 3][rmode]!];
     else if (opcode >= 4 && rmode === 0) round = roundAway;
     if (!round) return undefined;
-    const r = round, uns = (opcode & 1) === 1, rd = dbl ? rdD : rdS;
+    const r = round, uns = (opcode & 1) === 1, rd = dbl ? fzD : fzS;
     return () => { fpToInt(rd(c, n), r, !!sf, uns); L[dz] = cvtOut[0]!; H[dz] = cvtOut[1]!; return next; };
   },
   FP_FIXED(c, f, pc) {
@@ -402,7 +464,7 @@ export const FP_SIMD = {
     if (S || ftype > 1 || (!sf && scale < 32)) return undefined;
     const n = f.rn, d = f.rd, next = pc + 4, L = c.L, H = c.H, dbl = ftype === 1, fbits = 64 - scale;
     if (rmode === 3 && opcode <= 1) {
-      const uns = opcode === 1, rd = dbl ? rdD : rdS, mul = 2 ** fbits, dz = d === 31 ? 33 : d;
+      const uns = opcode === 1, rd = dbl ? fzD : fzS, mul = 2 ** fbits, dz = d === 31 ? 33 : d;
       return () => { fpToInt(rd(c, n) * mul, Math.trunc, !!sf, uns); L[dz] = cvtOut[0]!; H[dz] = cvtOut[1]!; return next; };
     }
     if (rmode !== 0 || (opcode !== 2 && opcode !== 3)) return undefined;
@@ -426,8 +488,10 @@ export const FP_SIMD = {
     // NaN order is addend, op1, op2 (FPMulAdd); the negated operands' NaNs come out sign-flipped.
     const srcs = [a, n, m], flips = (negA ? 1 : 0) | (negP ? 2 : 0);
     return () => {
-      const x = rd(c, n), y = rd(c, m), z = rd(c, a);
-      const v = fusedMulAdd(negP ? -x : x, y, negA ? -z : z, single, roundingMode(c));
+      const fz = (c.fpcr & FPCR_FZ) !== 0;
+      const x = fz ? flushIn(rd(c, n), single) : rd(c, n), y = fz ? flushIn(rd(c, m), single) : rd(c, m), z = fz ? flushIn(rd(c, a), single) : rd(c, a);
+      let v = fusedMulAdd(negP ? -x : x, y, negA ? -z : z, single, roundingMode(c));
+      if (fz) v = flushOut(v, single, () => fusedMulAdd(negP ? -x : x, y, negA ? -z : z, single, RZ));
       if (v !== v) {
         // A quiet-NaN addend with inf*0 is an invalid operation: the default NaN.
         const invalidProduct = (x === 0 && Math.abs(y) === Infinity) || (y === 0 && Math.abs(x) === Infinity);

@@ -7,8 +7,8 @@
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import type { Compilers } from "./exec.js";
 import { FP_SIMD } from "./exec-fp.js";
-import { SAT_MISC2_KEYS, SAT_SAME3_KEYS, satIndexed, satMisc2, satSame3, satShift } from "./exec-simd-sat.js";
-import { fcvtxn, simdFixedCvt, simdIndexed } from "./exec-simdfp.js";
+import { SAT_MISC2_KEYS, SAT_SAME3_KEYS, satDiff3, satIndexed, satMisc2, satSame3, satShift } from "./exec-simd-sat.js";
+import { fcvtxn, fpEstimate, simdFixedCvt, simdIndexed } from "./exec-simdfp.js";
 import { commit, tb } from "./scratch.js";
 import { FIXED_CVT_OPS, fixedCvtSize, FP2_OPS, FP3_OPS, fpKey, INDEXED_OPS, SCALAR2_FP_OPS, SCALAR2_INT_OPS, SCALAR2_NARROW_OPS, SCALAR3_FP_OPS, SCALAR3_INT_OPS, SCALAR_SHIFT_OPS } from "./simd-tables.js";
 
@@ -43,6 +43,7 @@ export const SCALAR = {
     if (fp !== undefined && ((opcode >= 12 && opcode <= 15) || opcode >= 22)) {
       if (!SCALAR2_FP_OPS.has(fp)) return undefined;
       const dbl = (size & 1) === 1;
+      if (fp === "frecpe" || fp === "frsqrte" || fp === "frecpx") return fpEstimate(c, fp, f.rn, f.rd, dbl, 1, 1, pc);
       return scalar(c, FP_SIMD.SIMD_2MISC(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
     }
     const k = (U << 5) | opcode;
@@ -86,4 +87,6 @@ export const SCALAR = {
     const dbl = f.size === 3;
     return scalar(c, simdIndexed(c, { ...f, Q: dbl ? 1 : 0 }, pc), f.rd, dbl ? 8 : 4);
   },
+  // sqdmlal/sqdmlsl/sqdmull on h or s elements into an s or d result.
+  SIMD_SCALAR_3DIFF: (c, f, pc) => (f.U ? undefined : satDiff3(c, { ...f, Q: 1 }, pc, true)),
 } satisfies Partial<Compilers>;

@@ -6,7 +6,8 @@
  */
 import { roundAway, roundEven } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
-import { fusedMulAdd, roundTo, RZ } from "./fma.js";
+import { add, div, fusedMulAdd, mul, RN, roundTo, RZ, sqrt } from "./fma.js";
+import { FPCR_AHP, FPCR_ENV, FPCR_FZ, flushIn, flushOut, frecpeBits, frecpxBits, frsqrteBits, halfIsNaN, halfNaNTo, halfValue, nanToHalf, rmodeOf, toHalf, urecpe, ursqrte } from "./fp-env.js";
 import { commit, tb as tb8, td, tf, th16, tw } from "./scratch.js";
 import { FP2_OPS, FP3_OPS, FP_ACROSS_OPS, fpKey, INDEXED_OPS, indexedOperand, SCALAR_PAIR_FP_OPS } from "./simd-tables.js";
 import type { FieldMap } from "./table.js";
@@ -20,6 +21,10 @@ const cvdw = new Uint32Array(cvd.buffer);
 
 /** Lane i of V<r> as a number. */
 const getF = (c: Arm64Cpu, r: number, i: number, dbl: boolean) => (dbl ? c.vd[r * 2 + i]! : c.vf[r * 4 + i]!);
+/** Lane i of V<r> as FPUnpack reads it: under FPCR.FZ a subnormal is a zero of its sign. */
+const getZ = (c: Arm64Cpu, r: number, i: number, dbl: boolean) => (c.fpcr & FPCR_FZ ? flushIn(getF(c, r, i, dbl), !dbl) : getF(c, r, i, dbl));
+/** The rounding mode for an operation: nearest unless FPCR says otherwise. */
+const modeOf = (c: Arm64Cpu) => (c.fpcr & FPCR_ENV ? rmodeOf(c) : RN);
 function setF(i: number, v: number, dbl: boolean): void {
   if (dbl) td[i] = v;
   else tf[i] = v;
@@ -53,12 +58,18 @@ function laneNaN(c: Arm64Cpu, i: number, regs: readonly number[], idx: readonly 
 const maxF = (a: number, b: number) => Math.max(a, b);
 const minF = (a: number, b: number) => Math.min(a, b);
 
-
-type Bin = (a: number, b: number) => number;
+/**
+ * A binary FP operation rounded once to the format (`single`) in FPCR rounding `mode`: JS arithmetic for
+ * nearest (single-precision results are rounded when stored), the exact BigInt paths of fma.ts otherwise.
+ */
+type Bin = (a: number, b: number, single: boolean, mode: number) => number;
+const fadd: Bin = (a, b, s, m) => (m === RN ? a + b : add(a, b, s, m));
+const fsub: Bin = (a, b, s, m) => (m === RN ? a - b : add(a, -b, s, m));
+const fmulB: Bin = (a, b, s, m) => (m === RN ? a * b : mul(a, b, s, m));
 const ARITH: Record<string, Bin> = {
-  fadd: (a, b) => a + b, fsub: (a, b) => a - b, fmul: (a, b) => a * b, fdiv: (a, b) => a / b,
-  fmax: maxF, fmin: minF, fmaxnm: maxF, fminnm: minF, fabd: (a, b) => Math.abs(a - b),
-  faddp: (a, b) => a + b, fmaxp: maxF, fminp: minF, fmaxnmp: maxF, fminnmp: minF,
+  fadd, fsub, fmul: fmulB, fdiv: (a, b, s, m) => (m === RN ? a / b : div(a, b, s, m)),
+  fmax: maxF, fmin: minF, fmaxnm: maxF, fminnm: minF, fabd: (a, b, s, m) => Math.abs(fsub(a, b, s, m)),
+  faddp: fadd, fmaxp: maxF, fminp: minF, fmaxnmp: maxF, fminnmp: minF,
 };
 const CMP: Record<string, (a: number, b: number) => boolean> = {
   fcmeq: (a, b) => a === b, fcmge: (a, b) => a >= b, fcmgt: (a, b) => a > b,
@@ -66,21 +77,23 @@ const CMP: Record<string, (a: number, b: number) => boolean> = {
 };
 
 /** FMULX: fmul, except that infinity times zero is 2.0 with the XOR of the signs (Arm ARM FPMulX). */
-const fmulx: Bin = (a, b) => ((a === 0 && !Number.isFinite(b)) || (b === 0 && !Number.isFinite(a)) ? ((a < 0 || Object.is(a, -0)) !== (b < 0 || Object.is(b, -0)) ? -2 : 2) : a * b);
+const fmulx: Bin = (a, b, s, m) => ((a === 0 && !Number.isFinite(b)) || (b === 0 && !Number.isFinite(a)) ? ((a < 0 || Object.is(a, -0)) !== (b < 0 || Object.is(b, -0)) ? -2 : 2) : fmulB(a, b, s, m));
 const infTimesZero = (a: number, b: number) => (a === 0 && Math.abs(b) === Infinity) || (b === 0 && Math.abs(a) === Infinity);
 /**
  * Newton-Raphson steps, fused (FPRecipStepFused / FPRSqrtStepFused): frecps 2 - a*b, frsqrts (3 - a*b) / 2,
  * rounded once; infinity times zero gives exactly 2.0 / 1.5. NaN operands never reach these (binLane).
  */
-const STEP: Readonly<Record<string, (dbl: boolean) => Bin>> = {
-  fmulx: () => fmulx,
-  frecps: (dbl) => (a, b) => (infTimesZero(a, b) ? 2 : fusedMulAdd(-a, b, 2, !dbl)),
-  frsqrts: (dbl) => (a, b) => (infTimesZero(a, b) ? 1.5 : fusedMulAdd(-a, b, 3, !dbl) / 2),
+const STEP: Readonly<Record<string, Bin>> = {
+  fmulx,
+  frecps: (a, b, s, m) => (infTimesZero(a, b) ? 2 : fusedMulAdd(-a, b, 2, s, m)),
+  frsqrts: (a, b, s, m) => (infTimesZero(a, b) ? 1.5 : fusedMulAdd(-a, b, 3, s, m) / 2),
 };
 
 /** One lane of a binary FP op with Arm NaN rules (maxnm/minnm ignore a single quiet NaN). */
 function binLane(c: Arm64Cpu, i: number, op: Bin, nm: boolean, rn: number, jn: number, rm: number, jm: number, dbl: boolean, absNaN = false, flips = 0): void {
-  const a = getF(c, rn, jn, dbl), b = getF(c, rm, jm, dbl);
+  const env = c.fpcr & FPCR_ENV, single = !dbl;
+  let a = getF(c, rn, jn, dbl), b = getF(c, rm, jm, dbl);
+  if (env & FPCR_FZ) { a = flushIn(a, single); b = flushIn(b, single); }
   if (a !== a || b !== b) {
     const an = a !== a, bn = b !== b;
     const sig = (an && !laneQuiet(c, rn, jn, dbl)) || (bn && !laneQuiet(c, rm, jm, dbl));
@@ -89,9 +102,10 @@ function binLane(c: Arm64Cpu, i: number, op: Bin, nm: boolean, rn: number, jn: n
     if (absNaN) { if (dbl) tw[2 * i + 1] = tw[2 * i + 1]! & 0x7fffffff; else tw[i] = tw[i]! & 0x7fffffff; }
     return;
   }
-  const r = op(a, b);
-  if (r !== r) laneNaN(c, i, [], [], dbl, 0, true);
-  else setF(i, r, dbl);
+  let r = op(a, b, single, env ? rmodeOf(c) : RN);
+  if (r !== r) { laneNaN(c, i, [], [], dbl, 0, true); return; }
+  if (env & FPCR_FZ) r = flushOut(r, single, () => op(a, b, single, RZ));
+  setF(i, r, dbl);
 }
 
 export function simdFp3(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Handler | undefined {
@@ -105,7 +119,7 @@ export function simdFp3(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Han
     const ones = 0xffffffff;
     return () => {
       for (let i = 0; i < lanes; i++) {
-        const t = cmp(getF(c, n, i, dbl), getF(c, m, i, dbl));
+        const t = cmp(getZ(c, n, i, dbl), getZ(c, m, i, dbl));
         if (dbl) { tw[2 * i] = t ? ones : 0; tw[2 * i + 1] = t ? ones : 0; } else tw[i] = t ? ones : 0;
       }
       commit(c, d, Q);
@@ -120,7 +134,7 @@ export function simdFp3(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Han
       return next;
     };
   }
-  const op = STEP[name]?.(dbl) ?? ARITH[name];
+  const op = STEP[name] ?? ARITH[name];
   if (!op) return undefined;
   const nm = name.includes("nm");
   if (name.endsWith("p")) {
@@ -144,14 +158,21 @@ export function simdFp3(c: Arm64Cpu, f: FieldMap["SIMD_3SAME"], pc: number): Han
 
 /** Scratch lane i = acc(ra, ja) ± n(jn) * m(jm), fused, with FPMulAdd's NaN order. */
 function fmaLane(c: Arm64Cpu, i: number, ra: number, ja: number, rn: number, jn: number, rm: number, jm: number, neg: boolean, dbl: boolean): void {
-  const x = getF(c, rn, jn, dbl), y = getF(c, rm, jm, dbl), z = getF(c, ra, ja, dbl);
-  const v = fusedMulAdd(neg ? -x : x, y, z, !dbl);
-  if (v === v) { setF(i, v, dbl); return; }
+  const x = getZ(c, rn, jn, dbl), y = getZ(c, rm, jm, dbl), z = getZ(c, ra, ja, dbl);
+  const mode = modeOf(c);
+  let v = fusedMulAdd(neg ? -x : x, y, z, !dbl, mode);
+  if (v === v) {
+    if (c.fpcr & FPCR_FZ) v = flushOut(v, !dbl, () => fusedMulAdd(neg ? -x : x, y, z, !dbl, RZ));
+    setF(i, v, dbl);
+    return;
+  }
   const invalidProduct = (x === 0 && Math.abs(y) === Infinity) || (y === 0 && Math.abs(x) === Infinity);
   const quietAddend = z !== z && laneQuiet(c, ra, ja, dbl);
   laneNaN(c, i, [ra, rn, rm], [ja, jn, jm], dbl, neg ? 2 : 0, invalidProduct && quietAddend);
 }
 
+/** Integral rounding by FPCR.RMode (frintx, frinti). */
+const MODE_ROUNDERS: readonly ((x: number) => number)[] = [roundEven, Math.ceil, Math.floor, Math.trunc];
 const ROUND: Record<string, (x: number) => number> = {
   frintn: roundEven, frintm: Math.floor, frintp: Math.ceil, frintz: Math.trunc, frinta: roundAway, frintx: roundEven, frinti: roundEven,
   fcvtns: roundEven, fcvtms: Math.floor, fcvtps: Math.ceil, fcvtzs: Math.trunc, fcvtas: roundAway,
@@ -162,7 +183,9 @@ const ROUND: Record<string, (x: number) => number> = {
 function toOddSingle(c: Arm64Cpu, lo: number, hi: number): number {
   cvd[0] = 0;
   cvdw[0] = lo; cvdw[1] = hi;
-  const x = cvd[0]!;
+  let x = cvd[0]!;
+  // FZ: a subnormal operand is zero, and so is a result whose exact value is below the smallest normal single.
+  if (c.fpcr & FPCR_FZ) x = flushOut(flushIn(x, false), true);
   if (x !== x) {
     // FPConvertNaN: sign, quiet, the top fraction bits; FPCR.DN gives the default NaN.
     if (c.fpcr & FPCR_DN) return 0x7fc00000;
@@ -186,6 +209,56 @@ export function fcvtxn(c: Arm64Cpu, n: number, d: number, Q: number, scalar: boo
   };
 }
 
+/** Half-precision fcvtn/fcvtn2 (four singles into the low or high half) and fcvtl/fcvtl2 (four halves from the low or high half). */
+function fcvtHalfVector(c: Arm64Cpu, narrow: boolean, n: number, d: number, Q: number, pc: number): Handler {
+  const next = pc + 4, vw = c.vw, vh = c.vh;
+  const base = Q ? 4 : 0;
+  if (narrow) {
+    return () => {
+      const ahp = (c.fpcr & FPCR_AHP) !== 0, mode = rmodeOf(c);
+      for (let i = 0; i < 4; i++) tw[i] = vw[d * 4 + i]!;
+      for (let i = 0; i < 4; i++) {
+        const w = vw[n * 4 + i]!;
+        th16[base + i] = (w & 0x7f800000) === 0x7f800000 && (w & 0x7fffff) !== 0 ? nanToHalf(w, 0, false, c.fpcr) : toHalf(getZ(c, n, i, false), mode, ahp);
+      }
+      commit(c, d, Q);
+      return next;
+    };
+  }
+  return () => {
+    const ahp = (c.fpcr & FPCR_AHP) !== 0;
+    for (let i = 0; i < 4; i++) {
+      const h = vh[n * 8 + base + i]!;
+      if (halfIsNaN(h, ahp)) tw[i] = halfNaNTo(h, false, c.fpcr);
+      else tf[i] = halfValue(h, ahp);
+    }
+    commit(c, d, 1);
+    return next;
+  };
+}
+
+/** The estimate ops on raw lane bits (frecpe, frsqrte, frecpx on s or d lanes; urecpe, ursqrte on s lanes); lanes past `lanes` are zeroed. */
+const ESTIMATES: Readonly<Record<string, (bits: bigint, dbl: boolean, fpcr: number) => bigint>> = {
+  frecpe: frecpeBits, frsqrte: frsqrteBits, frecpx: frecpxBits,
+  urecpe: (b) => BigInt(urecpe(Number(b))), ursqrte: (b) => BigInt(ursqrte(Number(b))),
+};
+export function fpEstimate(c: Arm64Cpu, name: string, n: number, d: number, dbl: boolean, lanes: number, Q: number, pc: number): Handler | undefined {
+  const est = ESTIMATES[name];
+  if (!est) return undefined;
+  const next = pc + 4, vw = c.vw;
+  return () => {
+    tw.fill(0);
+    for (let i = 0; i < lanes; i++) {
+      if (dbl) {
+        const r = est((BigInt(vw[n * 4 + 2 * i + 1]!) << 32n) | BigInt(vw[n * 4 + 2 * i]!), true, c.fpcr);
+        tw[2 * i] = Number(r & 0xffffffffn); tw[2 * i + 1] = Number(r >> 32n);
+      } else tw[i] = Number(est(BigInt(vw[n * 4 + i]!), false, c.fpcr));
+    }
+    commit(c, d, Q);
+    return next;
+  };
+}
+
 export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Handler | undefined {
   const { Q, U, size, opcode } = f;
   if (U === 1 && opcode === 22 && size === 1) return fcvtxn(c, f.rn, f.rd, Q, false, pc);
@@ -193,17 +266,22 @@ export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Han
   const dbl = (size & 1) === 1;
   if (!name) return undefined;
   const n = f.rn, d = f.rd, next = pc + 4, vw = c.vw;
+  if ((name === "fcvtn" || name === "fcvtl") && !dbl) return fcvtHalfVector(c, name === "fcvtn", n, d, Q, pc);
   if (name === "fcvtn" || name === "fcvtl") {
-    if (!dbl) return undefined;
     const narrow = name === "fcvtn";
     return () => {
       for (let i = 0; i < 4; i++) tw[i] = vw[d * 4 + i]!;
+      const fz = (c.fpcr & FPCR_FZ) !== 0, mode = rmodeOf(c);
       if (narrow) {
         // fcvtn writes the low half (fcvtn2 the high half, keeping the low).
         const base = Q ? 2 : 0;
         for (let i = 0; i < 2; i++) {
-          const v = c.vd[n * 2 + i]!;
-          if (v === v) tf[base + i] = v;
+          let v = c.vd[n * 2 + i]!;
+          if (v === v) {
+            // FZ: a subnormal operand is zero, and so is a result whose exact value is below the smallest normal single.
+            if (fz) v = flushOut(flushIn(v, false), true);
+            tf[base + i] = mode === RN ? v : roundTo(v, true, mode);
+          }
           else if (c.fpcr & FPCR_DN) tw[base + i] = 0x7fc00000;
           else { const hi = vw[n * 4 + 2 * i + 1]!, lo = vw[n * 4 + 2 * i]!; tw[base + i] = ((hi & 0x80000000) | 0x7fc00000 | ((hi & 0x7ffff) << 3) | (lo >>> 29)) >>> 0; }
         }
@@ -216,7 +294,7 @@ export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Han
           if ((w & 0x7f800000) === 0x7f800000 && (w & 0x7fffff) !== 0) {
             if (c.fpcr & FPCR_DN) { tw[2 * i] = 0; tw[2 * i + 1] = 0x7ff80000; }
             else { const fr = w & 0x3fffff; tw[2 * i + 1] = ((w & 0x80000000) | 0x7ff80000 | (fr >>> 3)) >>> 0; tw[2 * i] = (fr << 29) >>> 0; }
-          } else { cvw[0] = w; td[i] = cvf[0]!; }
+          } else { cvw[0] = w; td[i] = fz ? flushIn(cvf[0]!, true) : cvf[0]!; }
         }
         commit(c, d, 1);
       }
@@ -225,6 +303,7 @@ export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Han
   }
   if (dbl && !Q) return undefined;
   const lanes = dbl ? 2 : Q ? 4 : 2;
+  if (name === "frecpe" || name === "frsqrte" || ((name === "urecpe" || name === "ursqrte") && !dbl)) return fpEstimate(c, name, n, d, dbl, lanes, Q, pc);
   if (name === "fabs" || name === "fneg") {
     const neg = name === "fneg";
     return () => {
@@ -241,7 +320,7 @@ export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Han
     const t = name === "fcmgt" ? (a: number) => a > 0 : name === "fcmeq" ? (a: number) => a === 0 : name === "fcmlt" ? (a: number) => a < 0 : name === "fcmge" ? (a: number) => a >= 0 : (a: number) => a <= 0;
     return () => {
       for (let i = 0; i < lanes; i++) {
-        const r = t(getF(c, n, i, dbl)) ? 0xffffffff : 0;
+        const r = t(getZ(c, n, i, dbl)) ? 0xffffffff : 0;
         if (dbl) { tw[2 * i] = r; tw[2 * i + 1] = r; } else tw[i] = r;
       }
       commit(c, d, Q);
@@ -251,7 +330,16 @@ export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Han
   if (name === "scvtf" || name === "ucvtf") {
     const uns = name === "ucvtf";
     return () => {
+      const mode = modeOf(c);
       for (let i = 0; i < lanes; i++) {
+        if (mode !== RN) {
+          // One rounding of the exact integer in the FPCR mode.
+          let v: bigint;
+          if (dbl) { const w = (BigInt(vw[n * 4 + 2 * i + 1]!) << 32n) | BigInt(vw[n * 4 + 2 * i]!); v = uns ? w : BigInt.asIntN(64, w); }
+          else v = BigInt(uns ? vw[n * 4 + i]! : vw[n * 4 + i]! | 0);
+          setF(i, roundTo(v, !dbl, mode), dbl);
+          continue;
+        }
         let v: number;
         if (dbl) { const lo = vw[n * 4 + 2 * i]!, hi = vw[n * 4 + 2 * i + 1]!; v = (uns ? hi : hi | 0) * TWO32 + lo; }
         else v = uns ? vw[n * 4 + i]! : vw[n * 4 + i]! | 0;
@@ -265,16 +353,19 @@ export function simdFp2(c: Arm64Cpu, f: FieldMap["SIMD_2MISC"], pc: number): Han
   if (name.startsWith("fcvt") && round) {
     const uns = name.endsWith("u");
     return () => {
-      for (let i = 0; i < lanes; i++) { const x = getF(c, n, i, dbl); intLane(i, x !== x ? 0 : round(x), dbl, uns); }
+      for (let i = 0; i < lanes; i++) { const x = getZ(c, n, i, dbl); intLane(i, x !== x ? 0 : round(x), dbl, uns); }
       commit(c, d, Q);
       return next;
     };
   }
   if (round || name === "fsqrt") {
-    const op = round ?? Math.sqrt;
+    // frintx/frinti round in the FPCR mode; fsqrt rounds its result in it.
+    const dynamic = name === "frintx" || name === "frinti";
     return () => {
+      const mode = modeOf(c);
+      const op = dynamic ? MODE_ROUNDERS[mode]! : round ?? (mode === RN ? Math.sqrt : (x: number) => sqrt(x, !dbl, mode));
       for (let i = 0; i < lanes; i++) {
-        const x = getF(c, n, i, dbl);
+        const x = getZ(c, n, i, dbl);
         const v = op(x);
         if (v !== v) laneNaN(c, i, [n], [i], dbl); else setF(i, v, dbl);
       }
@@ -313,7 +404,7 @@ export function simdFixedCvt(c: Arm64Cpu, pc: number, op: string, n: number, d: 
   if (op === "fcvtzs" || op === "fcvtzu") {
     const uns = op === "fcvtzu", scale = 2 ** fbits;
     return () => {
-      for (let i = 0; i < lanes; i++) { const x = getF(c, n, i, dbl); intLane(i, x !== x ? 0 : Math.trunc(x * scale), dbl, uns); }
+      for (let i = 0; i < lanes; i++) { const x = getZ(c, n, i, dbl); intLane(i, x !== x ? 0 : Math.trunc(x * scale), dbl, uns); }
       return finish();
     };
   }

@@ -27,6 +27,8 @@ export const FP2_OPS: Readonly<Record<number, string>> = {
   [fpKey(1, 1, 26)]: "fcvtpu", [fpKey(1, 1, 27)]: "fcvtzu",
   [fpKey(0, 1, 12)]: "fcmgt", [fpKey(0, 1, 13)]: "fcmeq", [fpKey(0, 1, 14)]: "fcmlt", [fpKey(1, 1, 12)]: "fcmge", [fpKey(1, 1, 13)]: "fcmle",
   [fpKey(0, 0, 22)]: "fcvtn", [fpKey(0, 0, 23)]: "fcvtl",
+  // Estimates: urecpe/ursqrte only on s lanes; frecpx only scalar.
+  [fpKey(0, 1, 29)]: "frecpe", [fpKey(1, 1, 29)]: "frsqrte", [fpKey(0, 1, 28)]: "urecpe", [fpKey(1, 1, 28)]: "ursqrte", [fpKey(0, 1, 31)]: "frecpx",
 };
 
 /** Across-lanes FP (single precision, 4S only). */
@@ -78,7 +80,7 @@ export const SCALAR2_INT_OPS: Readonly<Record<number, string>> = { 8: "cmgt", 9:
 /** Scalar two-register-misc FP ops, by their FP2_OPS name. */
 export const SCALAR2_FP_OPS: ReadonlySet<string> = new Set([
   "fcvtns", "fcvtms", "fcvtas", "fcvtps", "fcvtzs", "fcvtnu", "fcvtmu", "fcvtau", "fcvtpu", "fcvtzu", "scvtf", "ucvtf",
-  "fcmgt", "fcmeq", "fcmlt", "fcmge", "fcmle",
+  "fcmgt", "fcmeq", "fcmlt", "fcmge", "fcmle", "frecpe", "frsqrte", "frecpx",
 ]);
 /** Scalar shift-by-immediate integer ops (immh = 1xxx); `left` shifts by immh:immb - 64, the others right by 128 - immh:immb. */
 export const SCALAR_SHIFT_OPS: Readonly<Record<number, { name: string; left?: boolean }>> = {

@@ -102,6 +102,7 @@ export const A64_TABLE = [
   { name: "SIMD_SCALAR_SHIFT", pattern: "01 U:1 111110 immh:4 immb:3 opcode:5 1 rn:5 rd:5" },
   { name: "SIMD_SCALAR_COPY", pattern: "01 op:1 11110000 imm5:5 0 imm4:4 1 rn:5 rd:5" },
   { name: "SIMD_SCALAR_INDEXED", pattern: "01 U:1 11111 size:2 L:1 M:1 rm:4 opcode:4 H:1 0 rn:5 rd:5" },
+  { name: "SIMD_SCALAR_3DIFF", pattern: "01 U:1 11110 size:2 1 rm:5 opcode:4 00 rn:5 rd:5" },
   { name: "SIMD_INDEXED", pattern: "0 Q:1 U:1 01111 size:2 L:1 M:1 rm:4 opcode:4 H:1 0 rn:5 rd:5" },
 ] as const satisfies readonly RowSpec[];
 

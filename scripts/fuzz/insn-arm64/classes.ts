@@ -38,11 +38,11 @@ const ROWS: readonly [string, InsnClass["group"], readonly string[]][] = [
   ["SIMD_SCALAR_3SAME", "Advanced SIMD", ["U", "opcode"]], ["SIMD_SCALAR_2MISC", "Advanced SIMD", ["U", "opcode"]],
   ["SIMD_SCALAR_SHIFT", "Advanced SIMD", ["U", "opcode"]], ["SIMD_SCALAR_COPY", "Advanced SIMD", ["op"]],
   ["SIMD_SCALAR_INDEXED", "Advanced SIMD", ["U", "opcode"]], ["SIMD_INDEXED", "Advanced SIMD", ["U", "opcode"]],
+  ["SIMD_SCALAR_3DIFF", "Advanced SIMD", ["U", "opcode"]],
 ];
 
 /** Encoding-index classes (Arm ARM C4.1) the table has no row for; patterns in the table's syntax. */
 const UNROWED: readonly [string, InsnClass["group"], string, readonly string[]][] = [
-  ["SIMD_SCALAR_3DIFF", "Advanced SIMD", "01 U:1 11110 size:2 1 rm:5 opcode:4 00 rn:5 rd:5", ["U", "opcode"]],
   ["SIMD_3SAME_FP16", "Advanced SIMD", "0 Q:1 U:1 01110 a:1 10 rm:5 00 opcode:3 1 rn:5 rd:5", ["U", "a", "opcode"]],
   ["SIMD_2MISC_FP16", "Advanced SIMD", "0 Q:1 U:1 01110 a:1 111100 opcode:5 10 rn:5 rd:5", ["U", "a", "opcode"]],
   ["SIMD_3SAME_EXTRA", "Advanced SIMD", "0 Q:1 U:1 01110 size:2 0 rm:5 1 opcode:4 1 rn:5 rd:5", ["U", "opcode"]],
