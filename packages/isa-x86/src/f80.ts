@@ -345,6 +345,11 @@ export function compare(a: F80, b: F80): number {
 /** fscale: a * 2^trunc(b). */
 export function scale(a: F80, b: F80, rc = RC_NEAREST): F80 {
   if (isNaN80(a) || isNaN80(b)) return nanOf(a, b);
+  // SDM FSCALE table: 0·2^+inf and inf·2^-inf are invalid; otherwise an infinite scale gives 0 or inf.
+  if (isInf80(b)) {
+    if (b.s ? isInf80(a) : isZero80(a)) return F80_NAN;
+    return b.s ? { s: a.s, e: 0, m: 0n } : { s: a.s, e: 0x7fff, m: TOP };
+  }
   if (isZero80(a) || isInf80(a)) return a;
   const n = toInt(b, RC_ZERO);
   if (n === undefined) return b.s ? { s: a.s, e: 0, m: 0n } : { s: a.s, e: 0x7fff, m: TOP };

@@ -4,7 +4,7 @@
  * row, specialised on its operand form ("EG", "GE", "EI", ...).
  */
 import {
-  AF, CF, DF, FL_ADC, FL_ADD, FL_DEC, FL_INC, FL_SBB, FL_SUB, OF, OpSet, PF, SF, TrapSignal, ZF,
+  AF, CF, DF, FL_ADC, FL_ADD, FL_DEC, FL_INC, FL_SBB, FL_SUB, OF, OpSet, PF, SF, ZF,
 } from "./registry.js";
 import type { X86Cpu } from "./cpu.js";
 import type { Insn } from "./decode.js";

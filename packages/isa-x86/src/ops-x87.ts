@@ -9,6 +9,7 @@ import type { X86Cpu } from "./cpu.js";
 import type { Insn } from "./decode.js";
 import * as F from "./f80.js";
 import type { F80 } from "./f80.js";
+import * as T from "./x87-trans.js";
 
 /** This module's handlers by table key, linked by the CPU (registry.ts). */
 export const X87_OPS = new OpSet("x87");
@@ -115,16 +116,18 @@ function arithRaw(c: X86Cpu, op: number, a: F80, b: F80): F80 {
 /** Integer store with x87 rounding; out of range → integer indefinite. */
 function storeInt(c: X86Cpu, a: number, v: F80, bits: number, trunc: boolean): void {
   const r = F.toInt(v, trunc ? F.RC_ZERO : rc(c));
-  stored(c);
   const lim = 1n << BigInt(bits - 1);
   let big: bigint;
-  if (r === undefined || r < -lim || r >= lim) {
-    big = lim; // integer indefinite
-    c.fpSw |= 1; // IE
-  } else big = BigInt.asUintN(bits, r);
+  const invalid = r === undefined || r < -lim || r >= lim;
+  if (invalid) big = lim; // integer indefinite
+  else big = BigInt.asUintN(bits, r);
   if (bits === 16) c.mem.write16(a, Number(big));
   else if (bits === 32) c.mem.write32(a, Number(big));
   else c.wrMem(a, 64, Number(big & 0xffffffffn), Number(big >> 32n));
+  // Status only after the store succeeded (a faulting store has no effects); an invalid conversion rounds nothing.
+  if (invalid) {
+    c.fpSw = (c.fpSw | 1) & ~C1; // IE
+  } else stored(c);
 }
 function loadInt(c: X86Cpu, a: number, bits: number): F80 {
   if (bits === 16) return F.fromInt(BigInt((c.mem.read16(a) << 16) >> 16));
@@ -138,16 +141,14 @@ function loadF(c: X86Cpu, a: number, bits: number): F80 {
   return F.fromF64Bits((BigInt(c.vh) << 32n) | BigInt(lo));
 }
 function storeF(c: X86Cpu, a: number, x: F80, bits: number): void {
-  if (F.isSignaling80(x)) c.fpSw |= 1; // stored as the quieted NaN / the indefinite
-  if (bits === 32) {
-    const b = F.toF32Bits(x, rc(c));
-    stored(c);
-    c.mem.write32(a, b);
-  } else {
+  if (bits === 32) c.mem.write32(a, F.toF32Bits(x, rc(c)));
+  else {
     const b = F.toF64Bits(x, rc(c));
-    stored(c);
     c.wrMem(a, 64, Number(b & 0xffffffffn), Number(b >> 32n));
   }
+  // Status only after the store succeeded (a faulting store has no effects).
+  stored(c);
+  if (F.isSignaling80(x)) c.fpSw |= 1; // stored as the quieted NaN / the indefinite
 }
 
 function memForm(c: X86Cpu, i: Insn): void {
@@ -305,6 +306,7 @@ function regForm(c: X86Cpu, i: Insn): void {
           }
           break;
         case 6:
+          if (k < 4) { transcendental(c, k); return; }
           if (k === 4) { // fxtract: st(0) ← exponent, then push the significand
             const a = st(c, 0);
             const [ex, sig] = F.extract(a);
@@ -331,6 +333,8 @@ function regForm(c: X86Cpu, i: Insn): void {
             case 2: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.sqrt(st(c, 0), rc(c)))); stored(c); return;
             case 4: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 0), F.roundInt(st(c, 0), rc(c)))); stored(c); return;
             case 5: setSt(c, 0, invalidCheck(c, st(c, 0), st(c, 1), F.scale(st(c, 0), st(c, 1), rc(c)))); stored(c); return;
+            case 1: transcendental(c, 8 + 1); return;
+            case 3: case 6: case 7: transcendental(c, 8 + k); return;
           }
           break;
       }
@@ -386,6 +390,97 @@ function regForm(c: X86Cpu, i: Insn): void {
   c.fault(i, { kind: "undefined", pc: i.addr, detail: `x87 ${i.def.mn} not implemented` });
 }
 
+const ONE: F80 = { s: 0, e: 0x3fff, m: 1n << 63n };
+const INF = (s: number): F80 => ({ s, e: 0x7fff, m: 1n << 63n });
+/** A NaN operand's quieted result (or the indefinite for unsupported encodings), IE for signalling ones. */
+const nanResult = (c: X86Cpu, a: F80, b: F80): F80 => invalidCheck(c, a, b, F.add(a, b));
+const isNaNish = (a: F80) => F.isNaN80(a);
+
+/**
+ * The transcendentals (x87-trans.ts): `which` is D9 F0+k for k < 4 (f2xm1 fyl2x fptan fpatan) and 8 + k for
+ * D9 F8+k (fyl2xp1 fsincos fsin fcos). Special operands follow the SDM's tables for each instruction.
+ */
+function transcendental(c: X86Cpu, which: number): void {
+  const mode = rc(c);
+  const a = st(c, 0);
+  switch (which) {
+    case 0: { // f2xm1: 2^x − 1, defined for −1 ≤ x ≤ +1
+      let r: F80;
+      if (isNaNish(a)) r = nanResult(c, a, a);
+      else if (F.isInf80(a)) r = a.s ? { s: 1, e: 0x3fff, m: 1n << 63n } : a;
+      else if (a.e === 0x3fff && a.m === 1n << 63n) r = a.s ? { s: 1, e: 0x3ffe, m: 1n << 63n } : ONE; // 2^±1 − 1, exact
+      else r = T.exp2m1(a, mode);
+      setSt(c, 0, r);
+      stored(c);
+      return;
+    }
+    case 1: // fyl2x: st(1) := st(1)·log2(st(0)), pop
+    case 9: { // fyl2xp1: st(1) := st(1)·log2(st(0) + 1), pop
+      const y = st(c, 1);
+      let r: F80;
+      if (isNaNish(a) || isNaNish(y)) r = nanResult(c, y, a);
+      else if (which === 9) {
+        if (F.isZero80(a) || F.isZero80(y) || F.isInf80(y)) r = invalidCheck(c, y, a, F.mul(y, a, mode));
+        else r = T.ylog2xp1(y, a, mode);
+      } else if (a.s && !F.isZero80(a)) {
+        c.fpSw |= 1; // log of a negative number: IE, the indefinite
+        r = F.F80_NAN;
+      }
+      else if (F.isZero80(a) || F.isInf80(a) || F.isInf80(y) || F.isZero80(y) || (a.e === 0x3fff && a.m === 1n << 63n)) {
+        // log2 of 0, +inf, 1 are −inf (ZE), +inf, +0; otherwise only its sign matters against an infinite or zero y.
+        const lg = F.isZero80(a) ? INF(1) : F.isInf80(a) ? INF(0) : a.e === 0x3fff && a.m === 1n << 63n ? F.F80_ZERO : { s: a.e < 0x3fff ? 1 : 0, e: 0x3fff, m: 1n << 63n };
+        if (F.isZero80(a) && !F.isZero80(y)) c.fpSw |= 4; // ZE
+        r = invalidCheck(c, y, lg, F.mul(y, lg, mode));
+      } else r = T.ylog2x(y, a, mode);
+      setSt(c, 1, r);
+      stored(c);
+      pop(c);
+      return;
+    }
+    case 3: { // fpatan: st(1) := atan2(st(1), st(0)), pop
+      const y = st(c, 1);
+      let r: F80;
+      if (isNaNish(a) || isNaNish(y)) r = nanResult(c, y, a);
+      else if (F.isZero80(y)) r = a.s ? T.piMultiple(1, 1, y.s, mode) : y;
+      else if (F.isInf80(y)) r = F.isInf80(a) ? T.piMultiple(a.s ? 3 : 1, 4, y.s, mode) : T.piMultiple(1, 2, y.s, mode);
+      else if (F.isInf80(a)) r = a.s ? T.piMultiple(1, 1, y.s, mode) : { s: y.s, e: 0, m: 0n };
+      else if (F.isZero80(a)) r = T.piMultiple(1, 2, y.s, mode);
+      else r = T.atan2(y, a, mode);
+      setSt(c, 1, r);
+      stored(c);
+      pop(c);
+      return;
+    }
+    default: { // fptan (2), fsincos (11), fsin (14), fcos (15)
+      if (!isNaNish(a) && !F.isInf80(a) && !F.isUnsupported80(a) && !T.trigInRange(a)) {
+        c.fpSw |= C2; // out of range: st(0) unchanged
+        return;
+      }
+      c.fpSw &= ~C2;
+      const pushes = which === 2 || which === 11;
+      // A push onto a full stack overflows: both results are then the indefinite (as fxtract).
+      const full = pushes && !(c.fpTag & (1 << ((c.fpTop + 7) & 7)));
+      let r0: F80;
+      let r1: F80 = ONE;
+      if (isNaNish(a)) r0 = r1 = nanResult(c, a, a);
+      else if (F.isInf80(a)) {
+        c.fpSw |= 1; // IE
+        r0 = r1 = F.F80_NAN;
+      } else if (which === 14) r0 = T.sin(a, mode);
+      else if (which === 15) r0 = T.cos(a, mode);
+      else if (which === 2) r0 = T.tan(a, mode);
+      else {
+        r1 = T.cos(a, mode);
+        r0 = T.sin(a, mode);
+      }
+      setSt(c, 0, full ? F.F80_NAN : r0);
+      stored(c);
+      if (pushes) push(c, r1);
+      return;
+    }
+  }
+}
+
 /**
  * fprem/fprem1. A NaN result (NaN or invalid operands, or an empty register) clears C1 and C2 and leaves C0, C3 as
  * they were (measured on Intel; the SDM defines the quotient bits only for a remainder).
@@ -422,12 +517,9 @@ function fxam(c: X86Cpu): void {
 
 /**
  * Decoded x87 rows without semantics here: they get no handler, so they trap as undefined instructions (the
- * tables still decode and disassemble them). The transcendentals round in implementation-specific ways that
- * would need their own oracle; the BCD and full-state save/restore forms are unused by libc.
+ * tables still decode and disassemble them). The BCD and full-state save/restore forms are unused by libc.
  */
-export const X87_NOT_IMPLEMENTED: ReadonlySet<string> = new Set([
-  "f2xm1", "fyl2x", "fyl2xp1", "fptan", "fpatan", "fsin", "fcos", "fsincos", "frstor", "fnsave", "fbld", "fbstp",
-]);
+export const X87_NOT_IMPLEMENTED: ReadonlySet<string> = new Set(["frstor", "fnsave", "fbld", "fbstp"]);
 
 X87_OPS.op("x87", (d) => X87_NOT_IMPLEMENTED.has(d.mn) ? undefined : (c, i) => {
   underflow = false;

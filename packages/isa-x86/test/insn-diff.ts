@@ -371,6 +371,10 @@ export const FLAG_RULES: Record<string, { sdm: string; rule: Rule }> = {
   cmc: { sdm: "CMC", rule: () => eff(CF, 0, CF) },
   clc: { sdm: "CLC", rule: () => eff(CF) },
   stc: { sdm: "STC", rule: () => eff(CF) },
+  // F2XM1: "If the source value is outside this range [-1.0 to +1.0], the result is undefined." FYL2XP1: the source
+  // must satisfy |x| < 1 - sqrt(2)/2, "the result is undefined" otherwise. (x87 rows; no RFLAGS effect.)
+  f2xm1: { sdm: "F2XM1", rule: (_i, cpu) => x87Domain(cpu, 0, 1, "f2xm1 operand outside [-1, 1] (result undefined)") },
+  fyl2xp1: { sdm: "FYL2XP1", rule: (_i, cpu) => x87Domain(cpu, 0, 1 - Math.SQRT2 / 2, "fyl2xp1 operand outside |x| < 1 - sqrt(2)/2 (result undefined)") },
   // PUSHF stores every flag.
   pushf: { sdm: "PUSHF", rule: () => eff(0, 0, ST) },
   // SCAS/CMPS set the flags as CMP; REPE/REPNE read ZF between iterations (only after the first, which writes it).
@@ -378,6 +382,17 @@ export const FLAG_RULES: Record<string, { sdm: string; rule: Rule }> = {
   scas: { sdm: "SCAS", rule: (i, cpu) => eff(repCount(i, cpu) === 0n ? 0 : ST) },
   cmps: { sdm: "CMPS", rule: (i, cpu) => eff(repCount(i, cpu) === 0n ? 0 : ST) },
 };
+
+/** An x87 operand's magnitude check for the instructions with a restricted domain (empty or NaN: defined behaviour). */
+function x87Domain(cpu: X86Cpu, k: number, max: number, why: string): Effect {
+  const p = (cpu.fpTop + k) & 7;
+  if (cpu.fpTag & (1 << p)) return eff(0);
+  const v = cpu.st[p]!;
+  if (v.e === 0x7fff) return eff(0);
+  const unsupported = v.e !== 0 && v.m < 1n << 63n;
+  const mag = Number(v.m) * 2 ** ((v.e === 0 ? 1 : v.e) - 16383 - 63);
+  return unsupported || mag > max ? { w: 0, u: 0, r: 0, bad: why } : eff(0);
+}
 
 function flagEffect(i: Insn, cpu: X86Cpu): Effect {
   const d = i.def;
