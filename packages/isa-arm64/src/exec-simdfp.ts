@@ -86,7 +86,8 @@ const infTimesZero = (a: number, b: number) => (a === 0 && Math.abs(b) === Infin
 const STEP: Readonly<Record<string, Bin>> = {
   fmulx,
   frecps: (a, b, s, m) => (infTimesZero(a, b) ? 2 : fusedMulAdd(-a, b, 2, s, m)),
-  frsqrts: (a, b, s, m) => (infTimesZero(a, b) ? 1.5 : fusedMulAdd(-a, b, 3, s, m) / 2),
+  // (3 - a*b) / 2 rounded once: halve the larger operand (exact unless both are subnormal).
+  frsqrts: (a, b, s, m) => (infTimesZero(a, b) ? 1.5 : Math.abs(a) >= Math.abs(b) ? fusedMulAdd(-a / 2, b, 1.5, s, m) : fusedMulAdd(-a, b / 2, 1.5, s, m)),
 };
 
 /** One lane of a binary FP op with Arm NaN rules (maxnm/minnm ignore a single quiet NaN). */

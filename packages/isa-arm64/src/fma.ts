@@ -71,6 +71,8 @@ const exactZero = (mode: number) => (mode === RM ? -0 : 0);
 export function fusedMulAdd(a: number, b: number, c: number, single: boolean, mode = RN): number {
   if (!Number.isFinite(a) || !Number.isFinite(b) || !Number.isFinite(c) || a === 0 || b === 0) {
     // Special operands: no intermediate rounding can matter except through the final add.
+    // A finite product is exact, so an infinite addend is the result even when a * b overflows in JS.
+    if (Number.isFinite(a) && Number.isFinite(b) && !Number.isFinite(c)) return c;
     return mode === RN ? (single ? Math.fround(a * b + c) : a * b + c) : add(a * b, c, single, mode);
   }
   if (c === 0 && mode === RN) return single ? Math.fround(a * b) : a * b;

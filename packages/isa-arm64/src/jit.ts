@@ -266,30 +266,58 @@ class Gen {
   }
 
   // ------------------------------------------------------------ memory
+  /** Whether the region reads or writes memory inline (its prologue then loads the TLB arrays). */
+  usesTlb = false;
+  /**
+   * The inline TLB fast path for an access of `span` bytes at address variable `a_`: `fast` (with the page's
+   * DataView in `tv_` and the offset in `to_`) when the read (write) TLB maps the page and the span stays in
+   * it, else `slow` (the accessors: faults, TLB fills, self-modifying code, page-crossing spans).
+   */
+  tlb(write: boolean, span: number, fast: string, slow: string): string {
+    this.usesTlb = true;
+    const [T, V] = write ? ["WT", "WV"] : ["RT", "RV"];
+    const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
+    return `{ const to_ = a_ & 4095, tp_ = Math.floor(a_ / 4096), ts_ = tp_ & 255; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
+  }
+  /** Reads of `n` 32-bit words at a_ (+4 each) into the names given (unsigned, as mem.read32 returns them). */
+  read32s(names: readonly string[]): string {
+    const fast = names.map((v, j) => `${v} = tv_.getUint32(to_${j ? ` + ${4 * j}` : ""}, true);`).join(" ");
+    const slow = names.map((v, j) => `${v} = mem.read32(a_${j ? ` + ${4 * j}` : ""});`).join(" ");
+    return `let ${names.map((v) => `${v} = 0`).join(", ")}; ${this.tlb(false, 4 * names.length, fast, slow)}`;
+  }
+  /** Writes of 32-bit values at a_ (+4 each), checking the whole span first as the interpreter does. */
+  write32s(values: readonly string[]): string {
+    const span = 4 * values.length;
+    const fast = values.map((v, j) => `tv_.setInt32(to_${j ? ` + ${4 * j}` : ""}, ${v}, true);`).join(" ");
+    const slow = `${span > 4 ? `if ((a_ & 4095) > ${4096 - span}) mem.checkWritable(a_, ${span}); ` : ""}${values.map((v, j) => `mem.write32(a_${j ? ` + ${4 * j}` : ""}, ${v});`).join(" ")}`;
+    return this.tlb(true, span, fast, slow);
+  }
+  /** One unsigned load of 1, 2 or 4 bytes at a_ into `v_`. */
+  readN(size: number): string {
+    if (size === 2) return this.read32s(["v_"]);
+    const [get, acc] = size === 0 ? ["getUint8", "read8"] : ["getUint16", "read16"];
+    return `let v_ = 0; ${this.tlb(false, 1 << size, `v_ = tv_.${get}(to_${size ? ", true" : ""});`, `v_ = mem.${acc}(a_);`)}`;
+  }
+
   /** Statements performing one integer access of `size` at address variable `a` for transfer register t. */
   intAccess(size: number, opc: number, t: number): string | null {
     if (opc === 0) {
       switch (size) {
-        case 0: return `mem.write8(a_, ${this.l(t)} & 0xff);`;
-        case 1: return `mem.write16(a_, ${this.l(t)} & 0xffff);`;
-        case 2: return `mem.write32(a_, ${this.l(t)});`;
-        default: return `if ((a_ & 4095) > 4088) mem.checkWritable(a_, 8); mem.write32(a_, ${this.l(t)}); mem.write32(a_ + 4, ${this.h(t)});`;
+        case 0: return this.tlb(true, 1, `tv_.setUint8(to_, ${this.l(t)} & 0xff);`, `mem.write8(a_, ${this.l(t)} & 0xff);`);
+        case 1: return this.tlb(true, 2, `tv_.setUint16(to_, ${this.l(t)} & 0xffff, true);`, `mem.write16(a_, ${this.l(t)} & 0xffff);`);
+        case 2: return this.write32s([this.l(t)]);
+        default: return this.write32s([this.l(t), this.h(t)]);
       }
     }
     const d = wz(t);
     if (opc === 1) {
-      switch (size) {
-        case 0: return `{ const v_ = mem.read8(a_); ${this.set(d, "v_", "0")} }`;
-        case 1: return `{ const v_ = mem.read16(a_); ${this.set(d, "v_", "0")} }`;
-        case 2: return `{ const v_ = mem.read32(a_); ${this.set(d, "v_", "0")} }`;
-        default: return `{ const v_ = mem.read32(a_), w_ = mem.read32(a_ + 4); ${this.set(d, "v_", "w_")} }`;
-      }
+      if (size === 3) return `{ ${this.read32s(["v_", "w_"])} ${this.set(d, "v_", "w_")} }`;
+      return `{ ${this.readN(size)} ${this.set(d, "v_", "0")} }`;
     }
     if (size === 3) return opc === 2 ? "" : null; // prfm: a hint that never faults
     if (size === 2 && opc === 3) return null;
     const sh = size === 0 ? 24 : size === 1 ? 16 : 0;
-    const rd = size === 0 ? "mem.read8(a_)" : size === 1 ? "mem.read16(a_)" : "mem.read32(a_)";
-    return `{ const v_ = (${rd} << ${sh}) >> ${sh}; ${this.set(d, "v_", opc === 2 ? "v_ >> 31" : "0")} }`;
+    return `{ ${this.readN(size)} v_ = (v_ << ${sh}) >> ${sh}; ${this.set(d, "v_", opc === 2 ? "v_ >> 31" : "0")} }`;
   }
 
   // ------------------------------------------------------------ one instruction
@@ -540,13 +568,13 @@ class Gen {
         let acc: string;
         if (bytes === 8) {
           acc = load
-            ? `{ const p_ = mem.read32(a_), q_ = mem.read32(a_ + 4), r_ = mem.read32(a_ + 8), s_ = mem.read32(a_ + 12); ${this.set(wz(t1), "p_", "q_")} ${this.set(wz(t2), "r_", "s_")} }`
-            : `if ((a_ & 4095) > 4080) mem.checkWritable(a_, 16); mem.write32(a_, ${this.l(t1)}); mem.write32(a_ + 4, ${this.h(t1)}); mem.write32(a_ + 8, ${this.l(t2)}); mem.write32(a_ + 12, ${this.h(t2)});`;
+            ? `{ ${this.read32s(["p_", "q_", "r_", "s_"])} ${this.set(wz(t1), "p_", "q_")} ${this.set(wz(t2), "r_", "s_")} }`
+            : this.write32s([this.l(t1), this.h(t1), this.l(t2), this.h(t2)]);
         } else {
           const sx = opc === 1;
           acc = load
-            ? `{ const p_ = mem.read32(a_) | 0, q_ = mem.read32(a_ + 4) | 0; ${this.set(wz(t1), "p_", sx ? "p_ >> 31" : "0")} ${this.set(wz(t2), "q_", sx ? "q_ >> 31" : "0")} }`
-            : `if ((a_ & 4095) > 4088) mem.checkWritable(a_, 8); mem.write32(a_, ${this.l(t1)}); mem.write32(a_ + 4, ${this.l(t2)});`;
+            ? `{ ${this.read32s(["p_", "q_"])} p_ |= 0; q_ |= 0; ${this.set(wz(t1), "p_", sx ? "p_ >> 31" : "0")} ${this.set(wz(t2), "q_", sx ? "q_ >> 31" : "0")} }`
+            : this.write32s([this.l(t1), this.l(t2)]);
         }
         if (mode === 0 || mode === 2) return `{ ${this.mayFault()} const a_ = ${this.addr(n)} + ${off}; ${acc} }`;
         if (mode === 1) return `{ ${this.mayFault()} const a_ = ${this.addr(n)}; ${acc} { const b_ = a_ + ${off}; ${this.setAddr(n, "b_")} } }`;
@@ -735,7 +763,7 @@ class Gen {
     const consts = `const ${this.blocks.map((_b, j) => `B${j} = B[${j}]`).concat(this.consts).join(", ")};`;
     return `${consts}
 return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) {
-  const L = cpu.L, H = cpu.H, mem = cpu.mem;
+  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}
   ${decl}
   ${fdecl}
   let k = 0, done = 0, nx = 0, bi = 0;

@@ -94,7 +94,7 @@ interface Stat {
   missing: Map<string, { n: number; word: number }>;
   extra: Map<string, { n: number; word: number }>;
   /** Value mismatches with FPCR.FZ or FPCR.RMode set on entry (flush-to-zero and directed rounding in paths that do not model them). */
-  fpcrWrong: Map<string, { n: number; word: number }>;
+  fpcrWrong: Map<string, { n: number; word: number; diff?: string[]; index?: number }>;
   wrong: Map<string, { n: number; word: number; diff: string[]; index: number }>;
 }
 const newStat = (): Stat => ({ tried: 0, qemuSigill: 0, uabiImpl: 0, matched: 0, jitDiff: 0, fpsrExcOnly: 0, missing: new Map(), extra: new Map(), fpcrWrong: new Map(), wrong: new Map() });
@@ -171,7 +171,10 @@ async function main(): Promise<void> {
         if (diffOutcome(want, got, true).length) st.fpsrExcOnly++;
       } else if (want.sig !== 4 && got.sig === 4) bump(st.missing);
       else if (want.sig === 4 && got.sig !== 4) bump(st.extra);
-      else if (nonDefaultFpcr(r.input)) bump(st.fpcrWrong);
+      else if (nonDefaultFpcr(r.input)) {
+        const e = st.fpcrWrong.get(key);
+        if (e) e.n++; else st.fpcrWrong.set(key, { n: 1, word: r.word, diff: d, index: r.index });
+      }
       else {
         const e = st.wrong.get(key);
         if (e) e.n++; else st.wrong.set(key, { n: 1, word: r.word, diff: d, index: r.index });
@@ -203,7 +206,7 @@ function printSummary(stats: Map<string, Stat>, show: number): void {
     if (s.jitExample) console.log(`    translating tier differs from the interpreter: ${s.jitExample}`);
     for (const [k, e] of s.missing) console.log(`    qemu executes, uabi SIGILL: ${k} ×${e.n} e.g. ${hex(e.word)}`);
     for (const [k, e] of s.extra) console.log(`    uabi executes, qemu SIGILL: ${k} ×${e.n} e.g. ${hex(e.word)} ${disasm(e.word)}`);
-    if (s.fpcrWrong.size) console.log(`    differs only with FPCR.FZ/RMode set: ${[...s.fpcrWrong].map(([k, e]) => `${k} ×${e.n}`).join(", ")}`);
+    for (const [k, e] of [...s.fpcrWrong].slice(0, show)) console.log(`    differs with FPCR.FZ/RMode set: ${k} ×${e.n} e.g. #${e.index} ${hex(e.word)} ${disasm(e.word)}: ${e.diff?.slice(0, 3).join("; ")}`);
     let shown = 0;
     for (const [k, e] of s.wrong) {
       if (shown++ >= show) { console.log(`    … ${s.wrong.size - show} more mismatching operations`); break; }
