@@ -4,7 +4,9 @@
  * (32-bit halves, as in `L`/`H`) for the whole call, NZCV is a lazy record (the operands and result of the
  * last flag-setting instruction) turned into flags only when a condition reads them or the state leaves
  * the function, and a branch to a block of the region (a self-loop included) stays in the function as a
- * host loop.
+ * host loop. Integer loads and stores probe the memory's read / write TLB inline (GuestMemory.readTlb,
+ * writeTlb) and touch the page's bytes directly on a hit; a miss, a span crossing the page, a fault or a
+ * store to a page holding decoded code goes through the accessors exactly as the interpreter does.
  *
  * Instructions without a translation here run their interpreter handler (the closure the block cache
  * already holds): the registers named by the instruction's fields are written back before the call and
@@ -14,7 +16,8 @@
  * Contract with the run loop (cpu.ts), which keeps the interpreter's observable behaviour:
  * - the function is entered only when its whole entry block fits in the budget, and moves on to another
  *   block of the region only when that whole block still fits, the block is still valid (no write to its
- *   page since it was decoded: self-modifying code) and `loopOk` (the exec watch covers no block start);
+ *   page since it was decoded: self-modifying code) and `loopOk` (the exec watch covers no block start and
+ *   the leave watch's range, if any, holds the whole region);
  * - it returns the number of instructions retired and leaves `cpu.pc` at the next instruction; a trap is
  *   reported in `cpu.pendingTrap` with `cpu.pc` and the count exactly as the interpreter sets them;
  * - a translated instruction performs every memory access before it changes a register or the flags, so

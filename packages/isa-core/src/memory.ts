@@ -49,12 +49,26 @@ export type CodeInvalidationListener = (firstPage: number, lastPage: number) => 
 
 const TLB_BITS = 8;
 const TLB_SIZE = 1 << TLB_BITS;
-const TLB_INDEX_MASK = TLB_SIZE - 1;
+/** A TLB's slot for page number `pn` is `pn & TLB_INDEX_MASK` (see {@link TlbArrays}). */
+export const TLB_INDEX_MASK = TLB_SIZE - 1;
 
 /** Highest address a guest can use: 2^53 keeps every address an exact JS number. */
 export const MAX_GUEST_ADDRESS = 2 ** 53;
 
-class Tlb {
+/**
+ * One direct-mapped TLB as translated code reads it inline: page number `pn` (`Math.floor(addr / PAGE_SIZE)`)
+ * is cached in slot `pn & TLB_INDEX_MASK` when `tag[slot] === pn`, its bytes in `bytes[slot]` and `view[slot]`.
+ * A hit means the access is allowed and has no side effect beyond the bytes; on a miss call the accessor
+ * (`read32`, `write32`, …), which faults, fills the slot or invalidates code exactly as before. The arrays
+ * are updated in place, so a reference stays current for the memory's life.
+ */
+export interface TlbArrays {
+  readonly tag: Float64Array;
+  readonly bytes: readonly (Uint8Array | undefined)[];
+  readonly view: readonly (DataView | undefined)[];
+}
+
+class Tlb implements TlbArrays {
   // NaN never equals a page number; -1 did, so addresses in [-4096, 0) hit an empty slot.
   readonly tag = new Float64Array(TLB_SIZE).fill(NaN);
   readonly bytes: (Uint8Array | undefined)[] = Array.from({ length: TLB_SIZE }, () => undefined);
@@ -78,6 +92,21 @@ export class GuestMemory {
   private readonly rTlb = new Tlb();
   private readonly wTlb = new Tlb();
   private readonly xTlb = new Tlb();
+
+  /**
+   * The read TLB (pages readable now; see {@link TlbArrays}): translated code's inline fast path for loads.
+   * map/unmap/protect flush it.
+   */
+  get readTlb(): TlbArrays {
+    return this.rTlb;
+  }
+  /**
+   * The write TLB: pages writable now that no decoder has cached code from (a store to one of those always
+   * misses, and the accessor drops the cached code first), so a hit needs no code invalidation.
+   */
+  get writeTlb(): TlbArrays {
+    return this.wTlb;
+  }
 
   /** Bytes of page storage actually allocated (touched pages × 4 KiB). */
   get residentBytes(): number {
