@@ -1,5 +1,5 @@
 /**
- * pnpm fuzz:insn --isa x86_64 [--count N] [--seed S] [--batch B] [--show K] [--record N] [--only MN[,MN…]] [--class int,sse,x87] [--exclude MN,...]
+ * pnpm fuzz:insn --isa x86_64 [--count N] [--seconds T] [--seed S] [--batch B] [--show K] [--record N] [--only MN[,MN…]] [--class int,sse,x87] [--exclude MN,...]
  *
  * Differential instruction fuzzing of the x86-64 core against native execution on an x86-64 host: random sequences
  * drawn from the decoder's tables (insn-x86-gen.ts) with random register, flag, XMM and x87 states run in a native
@@ -35,12 +35,13 @@ const { values } = parseArgs({
     class: { type: "string" },
     exclude: { type: "string" },
     start: { type: "string" },
+    seconds: { type: "string" },
     verbose: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
-  console.log("usage: pnpm fuzz:insn --isa x86_64 [--count N] [--seed S] [--batch B] [--show K] [--record N] [--only MN,...] [--class int,sse,x87] [--exclude MN,...]");
+  console.log("usage: pnpm fuzz:insn --isa x86_64 [--count N] [--seconds T] [--seed S] [--batch B] [--show K] [--record N] [--only MN,...] [--class int,sse,x87] [--exclude MN,...]");
   process.exit(0);
 }
 const count = Number(values.count ?? 2000);
@@ -73,6 +74,24 @@ let indeterminate = 0;
 let mismatchCases = 0;
 let tierCases = 0;
 const recorded: RecordedCase[] = [];
+const lastBits = new Map<string, Group>();
+let lastBitCases = 0;
+const TRANSCENDENTAL = new Set(["f2xm1", "fyl2x", "fyl2xp1", "fptan", "fpatan", "fsin", "fcos", "fsincos"]);
+/** An st(i) that differs by one unit in the last place, or the C1 (round-up) bit that goes with it. */
+function lastBitOnly(line: string): boolean {
+  const st = /^st\d ([+-])([0-9a-f]+):([0-9a-f]+) vs ([+-])([0-9a-f]+):([0-9a-f]+)$/.exec(line);
+  if (st) {
+    const [, s1, e1, m1, s2, e2, m2] = st;
+    if (s1 !== s2) return false;
+    const a = (BigInt("0x" + e1!) << 64n) | BigInt("0x" + m1!);
+    const b = (BigInt("0x" + e2!) << 64n) | BigInt("0x" + m2!);
+    const dd = a > b ? a - b : b - a;
+    return dd === 1n || (e1 !== e2 && dd <= (1n << 64n) - (1n << 63n) + 1n && dd >= (1n << 63n) - 1n);
+  }
+  const sw = /^fsw ([0-9a-f]+) vs ([0-9a-f]+) \(mask ([0-9a-f]+)\)$/.exec(line);
+  if (sw) return ((parseInt(sw[1]!, 16) ^ parseInt(sw[2]!, 16)) & parseInt(sw[3]!, 16)) === 0x200;
+  return false;
+}
 const t0 = Date.now();
 
 function disasm(code: Uint8Array): string {
@@ -99,7 +118,10 @@ const note = (m: Map<string, Group>, k: string, ex: string) => {
 
 // --start I runs cases I .. I+count-1 (reproducing one printed case: --start I --count 1 --verbose).
 const first = Number(values.start ?? 0);
-for (let start = 0; start < count; start += batch) {
+// --seconds T stops after the batch that crosses T seconds (a time budget for CI or long runs); the summary counts what ran.
+const deadline = values.seconds ? Date.now() + 1000 * Number(values.seconds) : Infinity;
+let ran = 0;
+for (let start = 0; start < count && Date.now() < deadline; start += batch) {
   const cases: { i: number; s: number; code: Uint8Array; st: ReturnType<typeof inputState> }[] = [];
   for (let i = first + start; i < first + Math.min(count, start + batch); i++) {
     const s = caseSeed(i);
@@ -108,6 +130,7 @@ for (let start = 0; start < count; start += batch) {
     cases.push({ i, s, code: g.code, st });
   }
   const native = await runNative(bin, cases);
+  ran += cases.length;
   cases.forEach((c, k) => {
     const want = native[k]!;
     const u = runUabi(c.code, c.st, true);
@@ -127,7 +150,11 @@ for (let start = 0; start < count; start += batch) {
       console.log(`  uabi: ${u.interp.cls} ${u.interp.rip.toString(16)} ${u.interp.gpr.map((v) => v.toString(16)).join(" ")} fl ${u.interp.rflags.toString(16)}`);
     }
     const where = `case ${c.i} (seed ${c.s}): ${disasm(c.code)}`;
-    if (d.length) {
+    if (d.length && d.every(lastBitOnly) && u.executed.some((m) => TRANSCENDENTAL.has(m))) {
+      // A transcendental's last bit (the SDM promises 1 ulp, not correct rounding): counted, not a mismatch.
+      lastBitCases++;
+      note(lastBits, [...new Set(u.executed.filter((m) => TRANSCENDENTAL.has(m)))].sort().join(" "), `${where}\n      ${d.join("\n      ")}`);
+    } else if (d.length) {
       mismatchCases++;
       // Group by the instruction at which the states first disagree is unknowable without stepping natively;
       // group by the mnemonics executed (the sequence's distinctive rows) instead, shortest first.
@@ -142,12 +169,12 @@ for (let start = 0; start < count; start += batch) {
     if (recordN && !d.length && !u.tierDiffs.length && recorded.length < recordN) recorded.push(encodeCase(c.s, c.code, c.st, want));
   });
   const done = Math.min(count, start + batch);
-  if (done < count) process.stderr.write(`\r${done}/${count} sequences, ${mismatchCases} mismatching, ${tierCases} tier diffs`);
+  if (done < count && process.stderr.isTTY) process.stderr.write(`\r${done}/${count} sequences, ${mismatchCases} mismatching, ${tierCases} tier diffs`);
 }
 process.stderr.write("\n");
 
 const secs = (Date.now() - t0) / 1000;
-console.log(`${count} sequences (${compared} compared, ${indeterminate} indeterminate), ${insns} instructions executed in ${secs.toFixed(1)} s`);
+console.log(`${ran} sequences (${compared} compared, ${indeterminate} indeterminate), ${insns} instructions executed in ${secs.toFixed(1)} s`);
 console.log(`native outcomes: ${Object.entries(outcomes).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 console.log(`mnemonics executed: ${coverage.size}; forms never executed: ${[...new Set(forms.map((f) => f.def.mn))].filter((m) => !coverage.has(m)).join(" ") || "none"}`);
 const sorted = (m: Map<string, Group>) => [...m.entries()].sort((a, b) => a[0].split(" ").length - b[0].split(" ").length || b[1].n - a[1].n);
@@ -156,6 +183,8 @@ for (const [k, g] of sorted(mismatches).slice(0, 40)) {
   console.log(`  [${g.n}] ${k}`);
   for (const e of g.examples) console.log(`    ${e}`);
 }
+console.log(`transcendental results one unit in the last place off native (documented, not counted as mismatches): ${lastBitCases}`);
+for (const [k, g] of sorted(lastBits).slice(0, 10)) console.log(`  [${g.n}] ${k}`);
 console.log(`tier disagreements: ${tierCases}`);
 for (const [k, g] of sorted(tierGroups).slice(0, 20)) {
   console.log(`  [${g.n}] ${k}`);

@@ -420,7 +420,10 @@ function transcendental(c: X86Cpu, which: number): void {
       let r: F80;
       if (isNaNish(a) || isNaNish(y)) r = nanResult(c, y, a);
       else if (which === 9) {
-        if (F.isZero80(a) || F.isZero80(y) || F.isInf80(y)) r = invalidCheck(c, y, a, F.mul(y, a, mode));
+        if (F.isInf80(a) && a.s) {
+          c.fpSw |= 1; // log2(1 + -inf): IE, the indefinite
+          r = F.F80_NAN;
+        } else if (F.isZero80(a) || F.isZero80(y) || F.isInf80(y) || F.isInf80(a)) r = invalidCheck(c, y, a, F.mul(y, a, mode));
         else r = T.ylog2xp1(y, a, mode);
       } else if (a.s && !F.isZero80(a)) {
         c.fpSw |= 1; // log of a negative number: IE, the indefinite
@@ -452,14 +455,14 @@ function transcendental(c: X86Cpu, which: number): void {
       return;
     }
     default: { // fptan (2), fsincos (11), fsin (14), fcos (15)
-      if (!isNaNish(a) && !F.isInf80(a) && !F.isUnsupported80(a) && !T.trigInRange(a)) {
+      const pushes = which === 2 || which === 11;
+      // A push onto a full stack overflows: both results are then the indefinite (as fxtract), before any range check.
+      const full = pushes && !(c.fpTag & (1 << ((c.fpTop + 7) & 7)));
+      if (!full && !isNaNish(a) && !F.isInf80(a) && !T.trigInRange(a)) {
         c.fpSw |= C2; // out of range: st(0) unchanged
         return;
       }
       c.fpSw &= ~C2;
-      const pushes = which === 2 || which === 11;
-      // A push onto a full stack overflows: both results are then the indefinite (as fxtract).
-      const full = pushes && !(c.fpTag & (1 << ((c.fpTop + 7) & 7)));
       let r0: F80;
       let r1: F80 = ONE;
       if (isNaNish(a)) r0 = r1 = nanResult(c, a, a);
