@@ -12,7 +12,7 @@
  * Record i of seed S is a pure function of (S, i) and the class list, so a printed mismatch reproduces.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -30,9 +30,9 @@ const ROOT = join(HERE, "../../..");
 const QEMU_CPU = "cortex-a72";
 const REC = 8 + STATE_BYTES;
 
-interface Args { isa: string; count: number; seed: number; report: boolean; record: boolean; perClass: number; only: string[]; show: number; batch: number }
+interface Args { isa: string; count: number; seed: number; report: boolean; record: boolean; recordAs?: string; executedOnly: boolean; perClass: number; only: string[]; show: number; batch: number }
 function parseArgs(argv: string[]): Args {
-  const a: Args = { isa: "arm64", count: 20_000, seed: Math.floor(Math.random() * 2 ** 31), report: false, record: false, perClass: 40, only: [], show: 3, batch: 20_000 };
+  const a: Args = { isa: "arm64", count: 20_000, seed: Math.floor(Math.random() * 2 ** 31), report: false, record: false, executedOnly: false, perClass: 40, only: [], show: 3, batch: 20_000 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!, v = () => { const x = argv[++i]; if (x === undefined) throw new Error(`${k} needs a value`); return x; };
     if (k === "--isa") a.isa = v();
@@ -40,6 +40,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === "--seed") a.seed = Number(v());
     else if (k === "--report") a.report = true;
     else if (k === "--record") a.record = true;
+    else if (k === "--record-as") { a.record = true; a.recordAs = v(); if (!/^[a-z0-9-]+$/.test(a.recordAs)) throw new Error("--record-as takes a name of [a-z0-9-]"); }
+    else if (k === "--executed-only") a.executedOnly = true;
     else if (k === "--per-class") a.perClass = Number(v());
     else if (k === "--only") a.only.push(...v().split(","));
     else if (k === "--show") a.show = Number(v());
@@ -179,7 +181,7 @@ async function main(): Promise<void> {
         const e = st.wrong.get(key);
         if (e) e.n++; else st.wrong.set(key, { n: 1, word: r.word, diff: d, index: r.index });
       }
-      if (args.record && (keptPer.get(r.cls.name) ?? 0) < args.perClass) {
+      if (args.record && (keptPer.get(r.cls.name) ?? 0) < args.perClass && !(args.executedOnly && want.sig !== 0)) {
         keptPer.set(r.cls.name, (keptPer.get(r.cls.name) ?? 0) + 1);
         kept.push({ r, q: want });
       }
@@ -216,7 +218,11 @@ function printSummary(stats: Map<string, Stat>, show: number): void {
   console.log(`total: ${tried} tried, ${matched} matched qemu, ${tried - matched} differ`);
 }
 
-/** fixtures/fuzz/insn-arm64/records.jsonl.gz: per record its class, word, input state and qemu's outcome (changed slots only). */
+/**
+ * fixtures/fuzz/insn-arm64/records.jsonl.gz: per record its class, word, input state and qemu's outcome (changed
+ * slots only). `--record-as NAME` writes a supplement, records-NAME.jsonl.gz, listed under `extra` in meta.json
+ * (e.g. only the classes and encodings qemu executes, `--only … --executed-only`), leaving the main sample as it is.
+ */
 function writeFixture(kept: { r: Record; q: Outcome }[], args: Args, pc: number): void {
   const dir = join(ROOT, "fixtures/fuzz/insn-arm64");
   mkdirSync(dir, { recursive: true });
@@ -228,9 +234,18 @@ function writeFixture(kept: { r: Record; q: Outcome }[], args: Args, pc: number)
     }
     return JSON.stringify({ c: r.cls.name, w: hex(r.word), i: Buffer.from(r.input).toString("base64"), s: q.sig, o: changed });
   });
-  writeFileSync(join(dir, "records.jsonl.gz"), gzipSync(lines.join("\n") + "\n", { level: 9 }));
-  writeFileSync(join(dir, "meta.json"), JSON.stringify({ pc, seed: args.seed, count: args.count, perClass: args.perClass, qemu: qemuVersion(), cpu: QEMU_CPU, records: kept.length }, null, 2) + "\n");
-  console.log(`recorded ${kept.length} records in fixtures/fuzz/insn-arm64`);
+  const file = args.recordAs ? `records-${args.recordAs}.jsonl.gz` : "records.jsonl.gz";
+  writeFileSync(join(dir, file), gzipSync(lines.join("\n") + "\n", { level: 9 }));
+  const metaPath = join(dir, "meta.json");
+  const old = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, "utf8")) as { extra?: { file: string }[] }) : {};
+  const run = { seed: args.seed, count: args.count, perClass: args.perClass, qemu: qemuVersion(), cpu: QEMU_CPU, records: kept.length };
+  let meta: object;
+  if (args.recordAs) {
+    const entry = { file, pc, ...run, only: args.only, executedOnly: args.executedOnly };
+    meta = { ...old, extra: [...(old.extra ?? []).filter((e) => e.file !== file), entry] };
+  } else meta = { pc, ...run, ...(old.extra ? { extra: old.extra } : {}) };
+  writeFileSync(metaPath, JSON.stringify(meta, null, 2) + "\n");
+  console.log(`recorded ${kept.length} records in fixtures/fuzz/insn-arm64/${file}`);
 }
 
 function writeReport(stats: Map<string, Stat>, args: Args): void {
