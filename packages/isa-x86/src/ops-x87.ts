@@ -129,6 +129,36 @@ function storeInt(c: X86Cpu, a: number, v: F80, bits: number, trunc: boolean): v
     c.fpSw = (c.fpSw | 1) & ~C1; // IE
   } else stored(c);
 }
+/**
+ * Packed BCD (SDM Vol. 1 4.7): 18 digits, two per byte from the least significant, sign in bit 7 of byte 9. A
+ * non-decimal nibble gives an undefined result (here: its binary value as a digit).
+ */
+function loadBcd(b: Uint8Array): F80 {
+  let v = 0n;
+  for (let k = 8; k >= 0; k--) v = v * 100n + BigInt((b[k]! >> 4) * 10 + (b[k]! & 15));
+  const s = b[9]! >> 7;
+  return v === 0n ? { s, e: 0, m: 0n } : { ...F.fromInt(v), s };
+}
+/** fbstp: round per RC; out of range (|v| ≥ 10^18), NaN or infinity store the BCD indefinite with IE. */
+function storeBcd(c: X86Cpu, a: number, v: F80): void {
+  const r = F.toInt(v, rc(c));
+  const out = new Uint8Array(10);
+  const invalid = r === undefined || r >= 10n ** 18n || r <= -(10n ** 18n);
+  if (invalid) out.set([0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff]);
+  else {
+    let m = r < 0n ? -r : r;
+    for (let k = 0; k < 9; k++) {
+      const d = Number(m % 100n);
+      m /= 100n;
+      out[k] = ((Math.floor(d / 10)) << 4) | (d % 10);
+    }
+    out[9] = v.s << 7;
+  }
+  c.mem.writeBytes(a, out);
+  if (invalid) c.fpSw = (c.fpSw | 1) & ~C1;
+  else stored(c);
+}
+
 function loadInt(c: X86Cpu, a: number, bits: number): F80 {
   if (bits === 16) return F.fromInt(BigInt((c.mem.read16(a) << 16) >> 16));
   if (bits === 32) return F.fromInt(BigInt(c.mem.read32(a) | 0));
@@ -217,6 +247,8 @@ function memForm(c: X86Cpu, i: Insn): void {
         case 3: storeInt(c, a, st(c, 0), 16, false); pop(c); return;
         case 5: push(c, loadInt(c, a, 64)); return;
         case 7: storeInt(c, a, st(c, 0), 64, false); pop(c); return;
+        case 4: push(c, loadBcd(c.mem.readBytes(a, 10))); return; // fbld
+        case 6: storeBcd(c, a, st(c, 0)); pop(c); return; // fbstp
       }
       break;
   }
@@ -520,9 +552,9 @@ function fxam(c: X86Cpu): void {
 
 /**
  * Decoded x87 rows without semantics here: they get no handler, so they trap as undefined instructions (the
- * tables still decode and disassemble them). The BCD and full-state save/restore forms are unused by libc.
+ * tables still decode and disassemble them). The full-state save/restore forms are unused by libc.
  */
-export const X87_NOT_IMPLEMENTED: ReadonlySet<string> = new Set(["frstor", "fnsave", "fbld", "fbstp"]);
+export const X87_NOT_IMPLEMENTED: ReadonlySet<string> = new Set(["frstor", "fnsave"]);
 
 X87_OPS.op("x87", (d) => X87_NOT_IMPLEMENTED.has(d.mn) ? undefined : (c, i) => {
   underflow = false;

@@ -375,6 +375,20 @@ export const FLAG_RULES: Record<string, { sdm: string; rule: Rule }> = {
   // must satisfy |x| < 1 - sqrt(2)/2, "the result is undefined" otherwise. (x87 rows; no RFLAGS effect.)
   f2xm1: { sdm: "F2XM1", rule: (_i, cpu) => x87Domain(cpu, 0, 1, "f2xm1 operand outside [-1, 1] (result undefined)") },
   fyl2xp1: { sdm: "FYL2XP1", rule: (_i, cpu) => x87Domain(cpu, 0, 1 - Math.SQRT2 / 2, "fyl2xp1 operand outside |x| < 1 - sqrt(2)/2 (result undefined)") },
+  // FBLD: "If the source operand is not a valid packed BCD ... the result is undefined" (a nibble above 9).
+  fbld: {
+    sdm: "FBLD",
+    rule: (i, cpu) => {
+      let b: Uint8Array;
+      try {
+        b = cpu.mem.readBytes(cpu.ea(i), 10);
+      } catch {
+        return eff(0);
+      }
+      for (let k = 0; k < 9; k++) if ((b[k]! & 15) > 9 || b[k]! >> 4 > 9) return { w: 0, u: 0, r: 0, bad: "fbld of an invalid BCD digit (result undefined)" };
+      return eff(0);
+    },
+  },
   // PUSHF stores every flag.
   pushf: { sdm: "PUSHF", rule: () => eff(0, 0, ST) },
   // SCAS/CMPS set the flags as CMP; REPE/REPNE read ZF between iterations (only after the first, which writes it).
