@@ -76,6 +76,13 @@ const NCLOCKS = VVAR_NCLOCKS;
 const TP_PERSONALITY = TASK_PAGE.personality, TP_PID = TASK_PAGE.pid, TP_TID = TASK_PAGE.tid;
 const TP_ROBUST_HEAD = TASK_PAGE.robustHead, TP_ROBUST_LEN = TASK_PAGE.robustLen;
 const FS_UMASK = FS_PAGE.umask;
+/** A process's vvar image, and the seconds last written into it (they change once a second: rewritten only then). */
+interface VvarImage {
+  readonly view: DataView;
+  readonly bytes: Uint8Array;
+  monoSec: number;
+  realSec: number;
+}
 /** The largest monotonic time in ns whose seconds/nanoseconds split is exact in doubles. */
 const MAX_SAFE_NS = BigInt(Number.MAX_SAFE_INTEGER);
 /** vvar offsets the refresh writes, resolved once. */
@@ -308,10 +315,10 @@ export class ProcessLoader {
   }
 
   /** Per process: the vvar image last written (constants filled once), and scratch for the per-task page. */
-  private readonly vvarImages = new WeakMap<Process, { view: DataView; bytes: Uint8Array }>();
+  private readonly vvarImages = new WeakMap<Process, VvarImage>();
   /** The last process refreshed and its image: most slices run the same process again. */
   private lastVvarProc: Process | undefined;
-  private lastVvarImage: { view: DataView; bytes: Uint8Array } | undefined;
+  private lastVvarImage: VvarImage | undefined;
   /** realtime − monotonic, last seen, split into seconds and nanoseconds (it changes only when the clock is set). */
   private realOffset = -1n;
   private realOffsetSec = 0;
@@ -321,7 +328,7 @@ export class ProcessLoader {
   private readonly fsScratch = new DataView(new ArrayBuffer(4));
   private readonly fsScratchBytes = new Uint8Array(this.fsScratch.buffer);
 
-  private vvarImage(p: Process): { view: DataView; bytes: Uint8Array } {
+  private vvarImage(p: Process): VvarImage {
     if (p === this.lastVvarProc) return this.lastVvarImage!;
     let img = this.vvarImages.get(p);
     if (!img) {
@@ -333,7 +340,7 @@ export class ProcessLoader {
         v.setUint32(o + VVAR_PAGE.clock.mode, c.mode, true);
         v.setUint32(o + VVAR_PAGE.clock.resNsec, c.resNsec, true);
       });
-      img = { view: v, bytes: new Uint8Array(v.buffer) };
+      img = { view: v, bytes: new Uint8Array(v.buffer), monoSec: -1, realSec: -1 };
       this.vvarImages.set(p, img);
     }
     this.lastVvarProc = p;
@@ -400,9 +407,12 @@ export class ProcessLoader {
     v.setUint32(OFF_SEQ, p.vvarSeq, true);
     setU64(v, OFF_TASK_PAGE_PTR, t?.taskPage ?? 0);
     setU64(v, OFF_FS_PAGE_PTR, p.fsPage);
+    const monoSecChanged = monoSec !== img.monoSec, realSecChanged = realSec !== img.realSec;
+    img.monoSec = monoSec;
+    img.realSec = realSec;
     for (let id = 0; id < NCLOCKS; id++) {
       const realtime = CLOCK_IS_REALTIME[id] === 1;
-      setU64(v, CLOCK_SEC_OFF[id]!, realtime ? realSec : monoSec);
+      if (realtime ? realSecChanged : monoSecChanged) setU64(v, CLOCK_SEC_OFF[id]!, realtime ? realSec : monoSec);
       setU64(v, CLOCK_NSEC_OFF[id]!, realtime ? realNsec : monoNsec);
     }
     try {
