@@ -503,12 +503,26 @@ const FMT: Formatters = {
     }
     const name = (U ? SIMD3_U1 : SIMD3_U0)[opcode];
     if (!name || (size === 3 && !Q)) return undefined;
-    if (size === 3 && !["add", "sub", "cmeq", "cmhs", "cmhi", "cmgt", "cmge", "cmtst", "addp", "sshl", "ushl"].includes(name)) return undefined;
+    if (size === 3 && !SIMD3_D.has(name)) return undefined;
+    if (((name === "sqdmulh" || name === "sqrdmulh") && (size === 0 || size === 3)) || (name === "pmul" && size !== 0)) return undefined;
     const a = arrangement(size, Q);
     return `${name}\t${V(rd, a)}, ${V(rn, a)}, ${V(rm, a)}`;
   },
   SIMD_3DIFF(f) {
     const { Q, U, size, rm, opcode, rn, rd } = f;
+    const sat = DIFF3_SAT[(U << 4) | opcode];
+    if (sat) {
+      const [name, kind] = sat;
+      const two = Q ? "2" : "";
+      if (kind === "pmull") {
+        if (size !== 0 && size !== 3) return undefined;
+        return `${name}${two}\t${V(rd, size ? "1q" : "8h")}, ${V(rn, arrangement(size, Q))}, ${V(rm, arrangement(size, Q))}`;
+      }
+      if (size === 3 || (kind === "doubling" && size === 0)) return undefined;
+      const wide = arrangement(size + 1, 1), narrow = arrangement(size, Q);
+      if (kind === "narrow") return `${name}${two}\t${V(rd, narrow)}, ${V(rn, wide)}, ${V(rm, wide)}`;
+      return `${name}${two}\t${V(rd, wide)}, ${V(rn, narrow)}, ${V(rm, narrow)}`;
+    }
     const base = ({ 0: "addl", 1: "addw", 2: "subl", 3: "subw", 12: "mull" } as Record<number, string>)[opcode];
     if (!base || size === 3) return undefined;
     const name = (U ? "u" : "s") + base + (Q ? "2" : "");
@@ -519,6 +533,9 @@ const FMT: Formatters = {
   },
   SIMD_2MISC(f) {
     const { Q, U, size, opcode, rn, rd } = f;
+    if (U === 1 && opcode === 22 && size === 1) return `fcvtxn${Q ? "2" : ""}\t${V(rd, Q ? "4s" : "2s")}, ${V(rn, "2d")}`;
+    const satName = MISC2_SAT[(U << 5) | opcode];
+    if (satName) return size === 3 && !Q ? undefined : `${satName}\t${V(rd, arrangement(size, Q))}, ${V(rn, arrangement(size, Q))}`;
     if ((opcode >= 12 && opcode <= 15) || opcode >= 22) {
       const fname = FP2_OPS[fpKey(U, size >> 1, opcode)];
       const sz = size & 1;
@@ -622,6 +639,13 @@ const FMT: Formatters = {
       const a = arrangement(fs, Q);
       return `${fixed}\t${V(rd, a)}, ${V(rn, a)}, #${2 * esize - immhb}`;
     }
+    const sat = SHIFT_SAT[k];
+    if (sat) {
+      const [name, narrow] = sat;
+      if (narrow) return size === 3 ? undefined : `${name}${Q ? "2" : ""}\t${V(rd, arrangement(size, Q))}, ${V(rn, arrangement(size + 1, 1))}, #${2 * esize - immhb}`;
+      if (size === 3 && !Q) return undefined;
+      return `${name}\t${V(rd, arrangement(size, Q))}, ${V(rn, arrangement(size, Q))}, #${immhb - esize}`;
+    }
     if (k === 0 || k === 32) {
       if (size === 3 && !Q) return undefined;
       const a = arrangement(size, Q);
@@ -674,13 +698,21 @@ const FMT: Formatters = {
     if (op2) return undefined;
     const a = Q ? "16b" : "8b";
     const regs = Array.from({ length: len + 1 }, (_, i) => `v${(rn + i) % 32}.16b`);
-    // objdump lists one or two registers, and a range from three on.
-    const list = len <= 1 ? `{${regs.join(", ")}}` : `{${regs[0]}-${regs[len]}}`;
+    // objdump lists one or two registers, and a range from three on unless it wraps past v31.
+    const list = len <= 1 || rn + len > 31 ? `{${regs.join(", ")}}` : `{${regs[0]}-${regs[len]}}`;
     return `${op ? "tbx" : "tbl"}\t${V(rd, a)}, ${list}, ${V(rm, a)}`;
   },
   SIMD_INDEXED(f) {
     const { Q, U, size, L, M, rm, opcode, H, rn, rd } = f;
     const op = INDEXED_OPS[(U << 4) | opcode];
+    const sat = INDEXED_SAT[(U << 4) | opcode];
+    if (!op && sat) {
+      const el = size === 1 || size === 2 ? indexedOperand(size, H, L, M, rm) : undefined;
+      if (!el) return undefined;
+      const e = `v${el.reg}.${"bhsd"[size]}[${el.index}]`;
+      if (sat[1]) return `${sat[0]}${Q ? "2" : ""}\t${V(rd, arrangement(size + 1, 1))}, ${V(rn, arrangement(size, Q))}, ${e}`;
+      return `${sat[0]}\t${V(rd, arrangement(size, Q))}, ${V(rn, arrangement(size, Q))}, ${e}`;
+    }
     if (!op) return undefined;
     if (op.fp ? size < 2 || (size === 3 && !Q) : size === 0 || size === 3) return undefined;
     const el = indexedOperand(size, H, L, M, rm);
@@ -706,11 +738,16 @@ const FMT: Formatters = {
     }
     const sat = SCALAR3_SAT_OPS[(U << 5) | opcode];
     if (sat) { const t = "bhsd"[size]; return `${sat}\t${t}${rd}, ${t}${rn}, ${t}${rm}`; }
+    const extra = SCALAR3_SAT_EXTRA[(U << 5) | opcode];
+    if (extra) { const t = "bhsd"[size]; return extra[1].includes(size) ? `${extra[0]}\t${t}${rd}, ${t}${rn}, ${t}${rm}` : undefined; }
     const name = SCALAR3_INT_OPS[(U << 5) | opcode];
     return name && size === 3 ? `${name}\td${rd}, d${rn}, d${rm}` : undefined;
   },
   SIMD_SCALAR_2MISC(f) {
     const { U, size, opcode, rn, rd } = f;
+    if (U === 1 && opcode === 22 && size === 1) return `fcvtxn\ts${rd}, d${rn}`;
+    const satName = MISC2_SAT[(U << 5) | opcode];
+    if (satName) { const t = "bhsd"[size]; return `${satName}\t${t}${rd}, ${t}${rn}`; }
     const fp = FP2_OPS[fpKey(U, size >> 1, opcode)];
     if (fp !== undefined && ((opcode >= 12 && opcode <= 15) || opcode >= 22)) {
       if (!SCALAR2_FP_OPS.has(fp)) return undefined;
@@ -732,6 +769,13 @@ const FMT: Formatters = {
   },
   SIMD_SCALAR_INDEXED(f) {
     const { U, size, L, M, rm, opcode, H, rn, rd } = f;
+    const sat = INDEXED_SAT[(U << 4) | opcode];
+    if (sat?.[2]) {
+      const el = size === 1 || size === 2 ? indexedOperand(size, H, L, M, rm) : undefined;
+      if (!el) return undefined;
+      const t = "bhsd"[size]!, w = sat[1] ? "bhsd"[size + 1]! : t;
+      return `${sat[0]}\t${w}${rd}, ${t}${rn}, v${el.reg}.${t}[${el.index}]`;
+    }
     const op = INDEXED_OPS[(U << 4) | opcode];
     if (!op?.fp || op.long || size < 2) return undefined;
     const el = indexedOperand(size, H, L, M, rm);
@@ -756,14 +800,46 @@ const FMT: Formatters = {
       const t = size === 3 ? "d" : "s";
       return `${fixed}\t${t}${rd}, ${t}${rn}, #${(16 << size) - immhb}`;
     }
+    const sat = SHIFT_SAT[k];
+    if (sat && immh !== 0) {
+      const size = 31 - Math.clz32(immh), esize = 8 << size, t = "bhsd"[size]!;
+      if (!sat[1]) return `${sat[0]}\t${t}${rd}, ${t}${rn}, #${immhb - esize}`;
+      return size === 3 ? undefined : `${sat[0]}\t${t}${rd}, ${"bhsd"[size + 1]}${rn}, #${2 * esize - immhb}`;
+    }
     const op = SCALAR_SHIFT_OPS[k];
     if (!op || immh < 8) return undefined;
     return `${op.name}\td${rd}, d${rn}, #${op.left ? immhb - 64 : 128 - immhb}`;
   },
 };
 
-const SIMD3_U0: Record<number, string> = { 0: "shadd", 1: "sqadd", 2: "srhadd", 4: "shsub", 5: "sqsub", 8: "sshl", 14: "sabd", 15: "saba", 18: "mla", 16: "add", 17: "cmtst", 6: "cmgt", 7: "cmge", 20: "smaxp", 21: "sminp", 23: "addp", 12: "smax", 13: "smin", 19: "mul" };
-const SIMD3_U1: Record<number, string> = { 0: "uhadd", 1: "uqadd", 2: "urhadd", 4: "uhsub", 5: "uqsub", 8: "ushl", 14: "uabd", 15: "uaba", 18: "mls", 16: "sub", 17: "cmeq", 6: "cmhi", 7: "cmhs", 20: "umaxp", 21: "uminp", 12: "umax", 13: "umin" };
+const SIMD3_U0: Record<number, string> = { 0: "shadd", 1: "sqadd", 2: "srhadd", 4: "shsub", 5: "sqsub", 8: "sshl", 14: "sabd", 15: "saba", 18: "mla", 16: "add", 17: "cmtst", 6: "cmgt", 7: "cmge", 20: "smaxp", 21: "sminp", 23: "addp", 12: "smax", 13: "smin", 19: "mul", 9: "sqshl", 10: "srshl", 11: "sqrshl", 22: "sqdmulh" };
+const SIMD3_U1: Record<number, string> = { 0: "uhadd", 1: "uqadd", 2: "urhadd", 4: "uhsub", 5: "uqsub", 8: "ushl", 14: "uabd", 15: "uaba", 18: "mls", 16: "sub", 17: "cmeq", 6: "cmhi", 7: "cmhs", 20: "umaxp", 21: "uminp", 12: "umax", 13: "umin", 9: "uqshl", 10: "urshl", 11: "uqrshl", 22: "sqrdmulh", 19: "pmul" };
+/** Three-same ops that exist on 2d. */
+const SIMD3_D: ReadonlySet<string> = new Set(["add", "sub", "cmeq", "cmhs", "cmhi", "cmgt", "cmge", "cmtst", "addp", "sshl", "ushl", "sqadd", "uqadd", "sqsub", "uqsub", "sqshl", "uqshl", "srshl", "urshl", "sqrshl", "uqrshl"]);
+/** Three-different ops beyond add/sub/mull long (key U<<4 | opcode): the high-half narrows, the polynomial multiply and the long multiply-accumulates. */
+const DIFF3_SAT: Readonly<Record<number, readonly [string, "narrow" | "long" | "doubling" | "pmull"]>> = {
+  4: ["addhn", "narrow"], 20: ["raddhn", "narrow"], 6: ["subhn", "narrow"], 22: ["rsubhn", "narrow"],
+  5: ["sabal", "long"], 21: ["uabal", "long"], 7: ["sabdl", "long"], 23: ["uabdl", "long"],
+  8: ["smlal", "long"], 24: ["umlal", "long"], 10: ["smlsl", "long"], 26: ["umlsl", "long"],
+  9: ["sqdmlal", "doubling"], 11: ["sqdmlsl", "doubling"], 13: ["sqdmull", "doubling"], 14: ["pmull", "pmull"],
+};
+/** Two-register-misc saturating ops (key U<<5 | opcode), vector and scalar. */
+const MISC2_SAT: Readonly<Record<number, string>> = { 3: "suqadd", 7: "sqabs", 35: "usqadd", 39: "sqneg" };
+/** Scalar three-same saturating shifts and doubling multiplies (key U<<5 | opcode) with their element sizes. */
+const SCALAR3_SAT_EXTRA: Readonly<Record<number, readonly [string, readonly number[]]>> = {
+  9: ["sqshl", [0, 1, 2, 3]], 41: ["uqshl", [0, 1, 2, 3]], 11: ["sqrshl", [0, 1, 2, 3]], 43: ["uqrshl", [0, 1, 2, 3]],
+  10: ["srshl", [3]], 42: ["urshl", [3]], 22: ["sqdmulh", [1, 2]], 54: ["sqrdmulh", [1, 2]],
+};
+/** Saturating shifts by immediate (key U<<5 | opcode): left shifts keep the element size, the narrows halve it. */
+const SHIFT_SAT: Readonly<Record<number, readonly [string, boolean]>> = {
+  14: ["sqshl", false], 46: ["uqshl", false], 44: ["sqshlu", false],
+  18: ["sqshrn", true], 19: ["sqrshrn", true], 50: ["uqshrn", true], 51: ["uqrshrn", true], 48: ["sqshrun", true], 49: ["sqrshrun", true],
+};
+/** By-element saturating/long integer ops (key U<<4 | opcode): [name, long, exists as a scalar]. */
+const INDEXED_SAT: Readonly<Record<number, readonly [string, boolean, boolean]>> = {
+  2: ["smlal", true, false], 18: ["umlal", true, false], 6: ["smlsl", true, false], 22: ["umlsl", true, false],
+  3: ["sqdmlal", true, true], 7: ["sqdmlsl", true, true], 11: ["sqdmull", true, true], 12: ["sqdmulh", false, true], 13: ["sqrdmulh", false, true],
+};
 
 export const SYS_OPS: Record<string, string> = {
   "3.7.4.1": "dc\tzva",
