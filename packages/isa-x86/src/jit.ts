@@ -1,8 +1,10 @@
 /**
  * The translating tier: a hot decoded block becomes one JavaScript function (compiled by V8 through
  * `new Function`), with the guest registers it touches held in locals for the whole block, the lazy-flag
- * record held in locals (written back to the CPU only when the block leaves), memory accesses through the
- * memory's TLB, and a block that branches back to its own start run as a host loop.
+ * record held in locals (written back to the CPU only when the block leaves), memory accesses probing the
+ * memory's read / write TLB inline (GuestMemory.readTlb, writeTlb: the page's bytes directly on a hit, the
+ * accessors on a miss, a page crossing, a fault or a store to a page holding decoded code), and a block that
+ * branches back to its own start run as a host loop.
  *
  * Instructions without a translation here run their interpreter handler inline (registers and flags are
  * written back before and reloaded after), so any block can be translated and both tiers share every
@@ -10,7 +12,8 @@
  *
  * The contract with the run loop (cpu.ts) keeps the interpreter's observable behaviour:
  * - the function runs only when the whole block fits in the budget, and loops only while another whole
- *   iteration does, the block is still valid (self-modifying code) and the exec watch does not cover its start;
+ *   iteration does, the block is still valid (self-modifying code), the exec watch does not cover its start and the
+ *   leave watch's range, if any, holds the whole region;
  * - it returns the instructions retired; when an inline handler set `cpu.pending` the count excludes that
  *   instruction, as in the interpreter;
  * - a translated instruction performs all its memory accesses before it changes any register or flag, so
@@ -186,21 +189,34 @@ class Gen {
     else if (i.seg !== 0) return null;
     return a;
   }
+  /** Whether the region reads or writes memory inline (its prologue then loads the TLB arrays). */
+  usesTlb = false;
+  /**
+   * The inline TLB fast path for an access of `span` bytes at address `a`: `fast` (with the page's DataView in
+   * `tv_` and the offset in `to_`) when the read (write) TLB maps the page and the span stays in it, else
+   * `slow` with the address in `ta_` (the accessors: faults, TLB fills, self-modifying code, page crossings).
+   */
+  tlb(write: boolean, a: string, span: number, fast: string, slow: string): string {
+    this.usesTlb = true;
+    const [T, V] = write ? ["WT", "WV"] : ["RT", "RV"];
+    const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
+    return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = tp_ & 255; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
+  }
   /** Statements reading size sz at address variable `a` into `v` (and `vh`). */
   rdMem(sz: number, a: string, v: string, vh: string): string {
     switch (sz) {
-      case 64: return `const ${v} = cpu.rdMem(${a}, 64) | 0; const ${vh} = cpu.vh | 0;`;
-      case 32: return `const ${v} = mem.read32(${a}) | 0; const ${vh} = 0;`;
-      case 16: return `const ${v} = mem.read16(${a}); const ${vh} = 0;`;
-      default: return `const ${v} = mem.read8(${a}); const ${vh} = 0;`;
+      case 64: return `let ${v} = 0, ${vh} = 0; ${this.tlb(false, a, 8, `${v} = tv_.getInt32(to_, true); ${vh} = tv_.getInt32(to_ + 4, true);`, `${v} = cpu.rdMem(ta_, 64) | 0; ${vh} = cpu.vh | 0;`)}`;
+      case 32: return `let ${v} = 0; const ${vh} = 0; ${this.tlb(false, a, 4, `${v} = tv_.getInt32(to_, true);`, `${v} = mem.read32(ta_) | 0;`)}`;
+      case 16: return `let ${v} = 0; const ${vh} = 0; ${this.tlb(false, a, 2, `${v} = tv_.getUint16(to_, true);`, `${v} = mem.read16(ta_);`)}`;
+      default: return `let ${v} = 0; const ${vh} = 0; ${this.tlb(false, a, 1, `${v} = tv_.getUint8(to_);`, `${v} = mem.read8(ta_);`)}`;
     }
   }
   wrMem(sz: number, a: string, v: string, vh: string): string {
     switch (sz) {
-      case 64: return `cpu.wrMem(${a}, 64, ${v} >>> 0, ${vh} >>> 0);`;
-      case 32: return `mem.write32(${a}, ${v});`;
-      case 16: return `mem.write16(${a}, ${v} & 0xffff);`;
-      default: return `mem.write8(${a}, ${v} & 0xff);`;
+      case 64: return this.tlb(true, a, 8, `tv_.setInt32(to_, ${v}, true); tv_.setInt32(to_ + 4, ${vh}, true);`, `cpu.wrMem(ta_, 64, ${v} >>> 0, ${vh} >>> 0);`);
+      case 32: return this.tlb(true, a, 4, `tv_.setInt32(to_, ${v}, true);`, `mem.write32(ta_, ${v});`);
+      case 16: return this.tlb(true, a, 2, `tv_.setUint16(to_, ${v} & 0xffff, true);`, `mem.write16(ta_, ${v} & 0xffff);`);
+      default: return this.tlb(true, a, 1, `tv_.setUint8(to_, ${v} & 0xff);`, `mem.write8(ta_, ${v} & 0xff);`);
     }
   }
 
@@ -577,11 +593,11 @@ class Gen {
         return exitTo(i.next + i.imm);
       case "callrel": {
         const hi = Math.floor(i.next / TWO32);
-        return `${this.mayFault()} { const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0) - 8; cpu.wrMem(sp, 64, ${i.next - hi * TWO32}, ${hi}); ${this.setRsp("sp")} } ${exitTo(i.next + i.imm)}`;
+        return `${this.mayFault()} { const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0) - 8; ${this.wrMem(64, "sp", `${i.next - hi * TWO32}`, `${hi}`)} ${this.setRsp("sp")} } ${exitTo(i.next + i.imm)}`;
       }
       case "ret": {
         if (formOf(d) !== "") return null;
-        return `${this.mayFault()} { const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0); const v = cpu.rdMem(sp, 64); const vh = cpu.vh; ${this.setRsp("sp + 8")} nx = vh * ${TWO32} + v; ${leave} }`;
+        return `${this.mayFault()} { const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0); ${this.rdMem(64, "sp", "v", "vh")} ${this.setRsp("sp + 8")} nx = (vh >>> 0) * ${TWO32} + (v >>> 0); ${leave} }`;
       }
       case "jmpind":
       case "callind": {
@@ -590,7 +606,7 @@ class Gen {
         const t = `(vh >>> 0) * ${TWO32} + (v >>> 0)`;
         if (d.key === "jmpind") return `{ ${rd} nx = ${t}; ${leave} }`;
         const hi = Math.floor(i.next / TWO32);
-        return `{ ${this.mayFault()} ${rd} const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0) - 8; cpu.wrMem(sp, 64, ${i.next - hi * TWO32}, ${hi}); ${this.setRsp("sp")} nx = ${t}; ${leave} }`;
+        return `{ ${this.mayFault()} ${rd} const sp = ${this.h(4)} * ${TWO32} + (${this.l(4)} >>> 0) - 8; ${this.wrMem(64, "sp", `${i.next - hi * TWO32}`, `${hi}`)} ${this.setRsp("sp")} nx = ${t}; ${leave} }`;
       }
     }
     return null;
@@ -687,7 +703,7 @@ class Gen {
     const name = `region_${this.blocks[0]!.insns[0]!.addr.toString(16)}`;
     return `${this.inlined.join(" ")}
 return function ${name}(cpu, left, loopOk) {
-  const L = cpu.L, H = cpu.H, mem = cpu.mem;
+  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}
   ${decl}
   ${fdecl}
   let k = 0, done = 0, nx = 0, inFb = false, bi = 0;
