@@ -76,6 +76,13 @@ describe("disassembler vs GNU objdump", () => {
     expect(total).toBeGreaterThan(100000);
   });
 
+  it("agrees with recorded objdump on the saturating, long, narrowing, estimate and half-precision AdvSIMD/FP forms", () => {
+    // One or two encodings per operation and operand shape, printed by aarch64-linux-gnu-objdump 2.40.
+    const cases = JSON.parse(readFileSync(new URL("./fixtures/disasm-simd-objdump.json", import.meta.url), "utf8")) as [string, string][];
+    expect(cases.length).toBeGreaterThan(200);
+    const bad = cases.filter(([w, want]) => disassembleWord(Number.parseInt(w, 16), 0x1000) !== want).map(([w, want]) => `${w}: objdump[${want}] ours[${disassembleWord(Number.parseInt(w, 16), 0x1000)}]`);
+    expect(bad).toEqual([]);
+  });
   it("formats targets, unsupported words and byte ranges", () => {
     expect(disassemble(0x14000002, 0x400000)).toBe("b\t0x400008");
     expect(disassemble(0xd503201f, 0)).toBe("nop");
