@@ -258,8 +258,8 @@ class Gen {
   /** 64-bit a ± b into slot d (and flags when S). */
   addSub64(sub: boolean, S: boolean, d: number, al: string, ah: string, bl: string, bh: string): string {
     const calc = sub
-      ? `const a_ = ${al} | 0, ah_ = ${ah} | 0, b_ = ${bl} | 0, bh_ = ${bh} | 0; const t_ = (a_ >>> 0) - (b_ >>> 0); const r_ = t_ | 0, rh_ = (ah_ - bh_ - (t_ < 0 ? 1 : 0)) | 0;`
-      : `const a_ = ${al} | 0, ah_ = ${ah} | 0, b_ = ${bl} | 0, bh_ = ${bh} | 0; const t_ = (a_ >>> 0) + (b_ >>> 0); const r_ = t_ | 0, rh_ = (ah_ + bh_ + (t_ > 4294967295 ? 1 : 0)) | 0;`;
+      ? `const a_ = ${al} | 0, ah_ = ${ah} | 0, b_ = ${bl} | 0, bh_ = ${bh} | 0; const r_ = (a_ - b_) | 0, rh_ = (ah_ - bh_ - ((a_ >>> 0) < (b_ >>> 0) ? 1 : 0)) | 0;`
+      : `const a_ = ${al} | 0, ah_ = ${ah} | 0, b_ = ${bl} | 0, bh_ = ${bh} | 0; const r_ = (a_ + b_) | 0, rh_ = (ah_ + bh_ + ((r_ >>> 0) < (a_ >>> 0) ? 1 : 0)) | 0;`;
     const fl = S ? this.setFlags(sub ? K_SUB64 : K_ADD64, "a_", "ah_", "b_", "bh_", "r_", "rh_") : "";
     return `{ ${calc} ${this.set(d, "r_", "rh_")} ${fl} }`;
   }
@@ -425,8 +425,8 @@ class Gen {
         let calc: string;
         if (sf) {
           calc = sub
-            ? `const a_ = ${this.l(n)}, ah_ = ${this.h(n)}, b_ = ${bl} | 0, bh_ = ${bh} | 0; const t_ = (a_ >>> 0) - (b_ >>> 0); const r_ = t_ | 0, rh_ = (ah_ - bh_ - (t_ < 0 ? 1 : 0)) | 0; fN = rh_ < 0 ? 1 : 0; fZ = (r_ | rh_) === 0 ? 1 : 0; fC = (ah_ >>> 0) > (bh_ >>> 0) || (ah_ === bh_ && (a_ >>> 0) >= (b_ >>> 0)) ? 1 : 0; fV = ((ah_ ^ bh_) & (ah_ ^ rh_)) < 0 ? 1 : 0;`
-            : `const a_ = ${this.l(n)}, ah_ = ${this.h(n)}, b_ = ${bl} | 0, bh_ = ${bh} | 0; const t_ = (a_ >>> 0) + (b_ >>> 0); const r_ = t_ | 0, rh_ = (ah_ + bh_ + (t_ > 4294967295 ? 1 : 0)) | 0; fN = rh_ < 0 ? 1 : 0; fZ = (r_ | rh_) === 0 ? 1 : 0; fC = (rh_ >>> 0) < (ah_ >>> 0) || (rh_ === ah_ && (r_ >>> 0) < (a_ >>> 0)) ? 1 : 0; fV = ((ah_ ^ rh_) & (bh_ ^ rh_)) < 0 ? 1 : 0;`;
+            ? `const a_ = ${this.l(n)}, ah_ = ${this.h(n)}, b_ = ${bl} | 0, bh_ = ${bh} | 0; const r_ = (a_ - b_) | 0, rh_ = (ah_ - bh_ - ((a_ >>> 0) < (b_ >>> 0) ? 1 : 0)) | 0; fN = rh_ < 0 ? 1 : 0; fZ = (r_ | rh_) === 0 ? 1 : 0; fC = (ah_ >>> 0) > (bh_ >>> 0) || (ah_ === bh_ && (a_ >>> 0) >= (b_ >>> 0)) ? 1 : 0; fV = ((ah_ ^ bh_) & (ah_ ^ rh_)) < 0 ? 1 : 0;`
+            : `const a_ = ${this.l(n)}, ah_ = ${this.h(n)}, b_ = ${bl} | 0, bh_ = ${bh} | 0; const r_ = (a_ + b_) | 0, rh_ = (ah_ + bh_ + ((r_ >>> 0) < (a_ >>> 0) ? 1 : 0)) | 0; fN = rh_ < 0 ? 1 : 0; fZ = (r_ | rh_) === 0 ? 1 : 0; fC = (rh_ >>> 0) < (ah_ >>> 0) || (rh_ === ah_ && (r_ >>> 0) < (a_ >>> 0)) ? 1 : 0; fV = ((ah_ ^ rh_) & (bh_ ^ rh_)) < 0 ? 1 : 0;`;
         } else {
           calc = sub
             ? `const a_ = ${this.l(n)}, b_ = ${bl} | 0; const r_ = (a_ - b_) | 0; fN = r_ < 0 ? 1 : 0; fZ = r_ === 0 ? 1 : 0; fC = (a_ >>> 0) >= (b_ >>> 0) ? 1 : 0; fV = ((a_ ^ b_) & (a_ ^ r_)) < 0 ? 1 : 0;`
