@@ -198,6 +198,12 @@ export class OpenFile {
     return -ESPIPE;
   }
 
+  /** SEEK_DATA/SEEK_HOLE's answer: the new position, or -ENXIO leaving it alone. */
+  private seekHoleData(r: number): number {
+    if (r >= 0) this.pos = r;
+    return r;
+  }
+
   lseek(off: number, whence: number): number {
     const node = this.node;
     if (node instanceof Pipe || node.type === S_IFIFO) return -ESPIPE;
@@ -210,9 +216,11 @@ export class OpenFile {
       case 1: base = this.pos; break; // SEEK_CUR
       case 2: base = size; break; // SEEK_END
       case 3: // SEEK_DATA
+        if (node instanceof FileNode) return this.seekHoleData(node.seekHoleData(off, false));
         if (off >= size) return -6; // ENXIO
         base = 0; break;
       case 4: // SEEK_HOLE
+        if (node instanceof FileNode) return this.seekHoleData(node.seekHoleData(off, true));
         if (off >= size) return -6;
         this.pos = size; return size;
       default: return -EINVAL;

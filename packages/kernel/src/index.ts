@@ -7,7 +7,7 @@ export type { KernelServices } from "./services.js";
 export { waitStatus } from "./signal-delivery.js";
 export { ExecError, KernelUsageError, SyscallError, type ExecErrorKind } from "./errors.js";
 export { AddressSpace, type Vma, type FileBacking } from "./mm.js";
-export { Vfs, DirNode, FileNode, SymlinkNode, CharDevNode, GeneratedNode, type HostFs } from "./vfs.js";
+export { Vfs, DirNode, FileNode, FileTooBigError, SymlinkNode, CharDevNode, GeneratedNode, type HostFs } from "./vfs.js";
 export { LayeredHostFs } from "./layered-hostfs.js";
 export { Process, Thread, type Wait } from "./task.js";
 export { SyscallContext, NO_RETURN, type Handler, type SyscallRow } from "./syscall.js";

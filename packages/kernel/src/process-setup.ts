@@ -18,7 +18,7 @@ import { SS_DISABLE } from "./signal.js";
 import type { KernelServices } from "./services.js";
 import { Process, rootCredentials, type Thread } from "./task.js";
 import type { SpawnOptions, VdsoImage } from "./types.js";
-import { DirNode, FileNode, type CharDevNode } from "./vfs.js";
+import { DirNode, FileNode, FileTooBigError, tooBigForExec, type CharDevNode } from "./vfs.js";
 
 export const ADAPTERS: Record<Arch, ArchAdapter> = { arm64: arm64Adapter, x86_64: x86Adapter };
 
@@ -299,7 +299,15 @@ export class ProcessLoader {
     // /proc/<pid>/maps names the file where the symlinks led (d_path), e.g. /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2.
     const dir = r.parent ? vfs.pathOf(r.parent) : "/";
     const real = `${dir === "/" ? "" : dir}/${r.name}`;
-    return loadInterpreter(mm, arch, { data: r.node.data, path: real, dev: r.node.dev, ino: r.node.ino }, name);
+    let data: Uint8Array;
+    try {
+      data = r.node.data;
+    } catch (e) {
+      if (!(e instanceof FileTooBigError)) throw e;
+      const why = tooBigForExec(r.node);
+      throw new ExecError(why === "too-big" ? "too-big" : "bad-interpreter", `interpreter ${name} is a ${r.node.size}-byte sparse file`, name);
+    }
+    return loadInterpreter(mm, arch, { data, path: real, dev: r.node.dev, ino: r.node.ino }, name);
   }
 
   /** The vDSO image for an ISA per the options (undefined: none). */

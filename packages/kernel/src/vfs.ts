@@ -12,7 +12,7 @@
  * under directories the resolver has already entered, with lstat (never
  * following a host symlink).
  */
-import { EEXIST, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM, EXDEV, EBUSY } from "./errno.js";
+import { EEXIST, EFBIG, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, ENXIO, EPERM, EXDEV, EBUSY } from "./errno.js";
 
 export const S_IFMT = 0o170000, S_IFSOCK = 0o140000, S_IFLNK = 0o120000, S_IFREG = 0o100000, S_IFBLK = 0o060000,
   S_IFDIR = 0o040000, S_IFCHR = 0o020000, S_IFIFO = 0o010000;
@@ -114,18 +114,57 @@ export class DirNode extends Inode {
 }
 
 /**
- * The in-memory filesystem's size (tmpfs size=): file bytes the guest writes are counted against `limit`, and a
- * write past it is short or ENOSPC, so a guest filling /tmp cannot take the host's memory.
+ * The in-memory filesystem's size (tmpfs size=): the file pages the guest writes (4096 bytes each; holes cost
+ * nothing) are counted against `limit`, and a write past it is short or ENOSPC, so a guest filling /tmp cannot take
+ * the host's memory.
  */
 export class SpaceQuota {
   used = 0;
   constructor(public limit: number) {}
 }
 
+/** tmpfs's allocation unit: a file's bytes live in pages, and only written pages exist (mm/shmem.c). */
+export const FILE_PAGE = 4096;
+/**
+ * The largest file the model will lay out contiguously (exec, mmap and the interpreter need the whole image) when
+ * that means allocating host memory for holes: a guest must not make the host allocate a terabyte by mapping a
+ * sparse file. A hole-free file is handed out as it is stored, whatever its size.
+ */
+export const MAX_CONTIGUOUS = 2 ** 30;
+/** The largest size a file can have: offsets are JS numbers (Linux's s_maxbytes is 2^63-1; past ours, EFBIG). */
+export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
+
+/** {@link FileNode.data} of a sparse file past {@link MAX_CONTIGUOUS}: each caller answers with its own errno. */
+export class FileTooBigError extends Error {
+  constructor(readonly size: number) {
+    super(`a sparse file of ${size} bytes is too large to lay out contiguously`);
+    this.name = "FileTooBigError";
+  }
+}
+
+/**
+ * A regular file, stored as tmpfs stores it: only pages that were written exist, holes read as zeros and cost
+ * neither host memory nor quota, and the quota is charged a whole page when a write first touches it (so a
+ * truncate to 1 TiB is free and a write at 1 GiB costs one page). Two layouts: the common case, a dense prefix of
+ * pages in one growable buffer (bytes `[0, dense)`, every page up to `ceil(dense / 4096)` allocated, the rest of
+ * the file a trailing hole); and, once a write leaves a whole-page hole before it, a map of pages. A sparse file
+ * whose pages all come back turns dense again.
+ */
 export class FileNode extends Inode {
+  /** Dense layout: the bytes; zero past `dense` (so a view up to `len` reads the trailing hole as zeros). */
   private buf: Uint8Array;
+  /** Dense layout: the end of the stored bytes (≤ len). */
+  private dense: number;
+  /** Sparse layout: page index → its 4096 bytes (zero past `len`); undefined in the dense layout. */
+  private pages: Map<number, Uint8Array> | undefined;
   private len: number;
   private loader: (() => Uint8Array) | undefined;
+  /**
+   * Pages below this index were never charged (the file's initial or host contents, or pages written before a
+   * quota was attached); a page at or above it was charged when it was allocated. Only a truncate frees pages,
+   * from the top, so a page's charge never changes while it exists and the quota gets back exactly what it gave.
+   */
+  private basePages: number;
   /** The quota this file's growth counts against (set when the guest creates or writes it). */
   quota: SpaceQuota | undefined;
   /** Open files of this inode: an unlinked file's bytes go back to the quota when the last one closes. */
@@ -133,71 +172,233 @@ export class FileNode extends Inode {
   constructor(mode: number, data?: Uint8Array, loader?: () => Uint8Array, lazySize?: number) {
     super(S_IFREG | (mode & 0o7777));
     this.buf = data ?? new Uint8Array(0);
-    this.len = data ? data.length : (lazySize ?? 0);
+    this.len = this.dense = data ? data.length : (lazySize ?? 0);
     this.loader = loader;
+    this.basePages = pagesFor(this.len);
   }
   private load(): void {
     if (this.loader) {
       const d = this.loader();
       this.loader = undefined;
       this.buf = d;
-      this.len = d.length;
+      this.len = this.dense = d.length;
+      this.basePages = pagesFor(d.length);
     }
   }
   override get size(): number {
     return this.len;
   }
-  /** The contents (a view; copy before keeping). */
+  /** Allocated pages (st_blocks is this times 8). */
+  get allocatedPages(): number {
+    return this.pages ? this.pages.size : pagesFor(this.dense);
+  }
+  /** Pages charged to the quota. */
+  private get charged(): number {
+    if (!this.pages) return Math.max(0, pagesFor(this.dense) - this.basePages);
+    let n = 0;
+    for (const i of this.pages.keys()) if (i >= this.basePages) n++;
+    return n;
+  }
+  /**
+   * The contents in one piece (a view or a fresh copy; copy before keeping). Holes are laid out as zeros, so a
+   * file with holes past {@link MAX_CONTIGUOUS} throws {@link FileTooBigError} instead.
+   */
   get data(): Uint8Array {
     this.load();
-    return this.buf.subarray(0, this.len);
+    if (!this.pages && this.buf.length >= this.len) return this.buf.subarray(0, this.len);
+    if (this.len > MAX_CONTIGUOUS) throw new FileTooBigError(this.len);
+    return this.read(0, this.len);
   }
   read(pos: number, n: number): Uint8Array {
     this.load();
-    if (pos >= this.len) return new Uint8Array(0);
-    return this.buf.slice(pos, Math.min(this.len, pos + n));
+    const end = Math.min(this.len, pos + n);
+    if (pos >= end) return new Uint8Array(0);
+    if (!this.pages) {
+      if (end <= this.dense) return this.buf.slice(pos, end);
+      const out = new Uint8Array(end - pos);
+      if (pos < this.dense) out.set(this.buf.subarray(pos, this.dense));
+      return out;
+    }
+    const out = new Uint8Array(end - pos);
+    for (let p = pos; p < end; ) {
+      const idx = Math.floor(p / FILE_PAGE), off = p - idx * FILE_PAGE, take = Math.min(FILE_PAGE - off, end - p);
+      const page = this.pages.get(idx);
+      if (page) out.set(page.subarray(off, off + take), p - pos);
+      p += take;
+    }
+    return out;
   }
-  /** Write at `pos`: the bytes written (short when the quota runs out), or -ENOSPC when none fit. */
+  /**
+   * Write at `pos`: the bytes written, short when the quota runs out at a page that must be allocated (as
+   * generic_perform_write stops at the page shmem cannot get), -ENOSPC when none fit, -EFBIG past the largest size.
+   */
   write(pos: number, data: Uint8Array): number {
     this.load();
-    const q = this.quota;
-    if (q && pos + data.length > this.len) {
-      const room = this.len + (q.limit - q.used) - pos;
-      if (room <= 0) return -ENOSPC;
-      if (room < data.length) data = data.subarray(0, room);
-      q.used += pos + data.length - this.len;
+    if (data.length === 0) return 0;
+    if (pos + data.length > MAX_FILE_SIZE) return -EFBIG;
+    const first = Math.floor(pos / FILE_PAGE);
+    // Pages this write would allocate, and how many of them the quota has room for.
+    if (!this.pages && first <= pagesFor(this.dense)) {
+      const newPages = pagesFor(pos + data.length) - pagesFor(this.dense);
+      const room = this.room(pagesFor(this.dense), newPages);
+      if (room < newPages) {
+        const fit = (pagesFor(this.dense) + room) * FILE_PAGE - pos;
+        if (fit <= 0) return -ENOSPC;
+        data = data.subarray(0, fit);
+      }
+      this.chargeRange(pagesFor(this.dense), pagesFor(pos + data.length));
+      const end = pos + data.length;
+      this.ensure(end);
+      this.buf.set(data, pos);
+      if (end > this.dense) this.dense = end;
+      if (end > this.len) this.len = end;
+      return data.length;
     }
-    this.ensure(pos + data.length);
-    this.buf.set(data, pos);
-    if (pos + data.length > this.len) this.len = pos + data.length;
-    return data.length;
+    const pages = this.sparse();
+    let done = 0;
+    while (done < data.length) {
+      const p = pos + done, idx = Math.floor(p / FILE_PAGE), off = p - idx * FILE_PAGE;
+      const take = Math.min(FILE_PAGE - off, data.length - done);
+      let page = pages.get(idx);
+      if (!page) {
+        if (this.room(idx, 1) === 0) break;
+        this.chargeRange(idx, idx + 1);
+        pages.set(idx, (page = new Uint8Array(FILE_PAGE)));
+      }
+      page.set(data.subarray(done, done + take), off);
+      done += take;
+    }
+    if (done === 0) return -ENOSPC;
+    if (pos + done > this.len) this.len = pos + done;
+    this.maybeDense();
+    return done;
   }
-  /** Set the size: 0, or -ENOSPC when growing past the quota (the model stores a file's bytes, holes included). */
+  /**
+   * Set the size: growing is free (a hole), shrinking frees and un-charges the pages past the end and zeroes the
+   * rest of the last one (shmem_setattr → truncate_setsize). 0, or -EFBIG past the largest size.
+   */
   truncate(n: number): number {
+    if (n > MAX_FILE_SIZE) return -EFBIG;
+    if (n === 0 && this.loader) this.loader = undefined; // O_TRUNC of a host file: no need to read it first
     this.load();
-    if (this.quota) {
-      if (n > this.len && n - this.len > this.quota.limit - this.quota.used) return -ENOSPC;
-      this.quota.used += n - this.len;
+    if (n >= this.len) {
+      this.len = n;
+      return 0;
     }
-    this.ensure(n);
-    if (n < this.len) this.buf.fill(0, n, this.len);
+    const keep = pagesFor(n);
+    if (!this.pages) {
+      this.unchargeRange(keep, pagesFor(this.dense));
+      if (n < this.dense) {
+        this.buf.fill(0, n, this.dense);
+        this.dense = n;
+      }
+    } else {
+      for (const [i, page] of this.pages) {
+        if (i >= keep) {
+          this.unchargeRange(i, i + 1);
+          this.pages.delete(i);
+        } else if (i === keep - 1 && n % FILE_PAGE) page.fill(0, n % FILE_PAGE);
+      }
+    }
+    this.basePages = Math.min(this.basePages, keep);
     this.len = n;
+    if (this.pages) this.maybeDense();
+    if (n === 0 && this.buf.length > 256) this.buf = new Uint8Array(0); // give an emptied file's memory back
     return 0;
   }
-  /** Unlinked and closed: the bytes go back to the quota and the host. */
+  /** Unlinked and closed: the pages go back to the quota and the host. */
   dropIfUnused(): void {
     if (this.nlink > 0 || this.opens > 0) return;
-    if (this.quota) this.quota.used -= this.len;
+    if (this.quota) this.quota.used -= this.charged * FILE_PAGE;
     this.quota = undefined;
+    this.loader = undefined;
     this.buf = new Uint8Array(0);
-    this.len = 0;
+    this.pages = undefined;
+    this.len = this.dense = this.basePages = 0;
+  }
+  /**
+   * SEEK_DATA / SEEK_HOLE (mapping_seek_hole_data, page-granular as shmem's): the first offset at or after `off`
+   * in an allocated page, or in a hole (the end of the file counts as one); -ENXIO at or past the end.
+   */
+  seekHoleData(off: number, hole: boolean): number {
+    if (off < 0 || off >= this.len) return -ENXIO;
+    if (!this.pages) {
+      // Dense: data up to the end of the last stored page, a hole after it.
+      const dataEnd = pagesFor(this.dense) * FILE_PAGE;
+      if (hole) return off >= dataEnd ? off : Math.min(this.len, dataEnd);
+      return off < dataEnd ? off : -ENXIO;
+    }
+    const pages = this.pages;
+    let idx = Math.floor(off / FILE_PAGE);
+    if (hole) {
+      while (pages.has(idx)) idx++; // at most as many steps as there are pages
+      return Math.min(this.len, Math.max(off, idx * FILE_PAGE));
+    }
+    let next = Infinity;
+    for (const i of pages.keys()) if (i >= idx && i < next) next = i;
+    return next === Infinity ? -ENXIO : Math.max(off, next * FILE_PAGE);
+  }
+  /** How many of `n` new pages starting at index `from` the quota can still pay for. */
+  private room(from: number, n: number): number {
+    const q = this.quota;
+    if (!q) return n;
+    const uncharged = Math.max(0, Math.min(from + n, this.basePages) - from);
+    return Math.min(n, uncharged + Math.max(0, Math.floor((q.limit - q.used) / FILE_PAGE)));
+  }
+  /** Charge newly allocated pages [from, to) (those at or above basePages); without a quota they stay uncharged. */
+  private chargeRange(from: number, to: number): void {
+    if (to <= from) return;
+    if (!this.quota) this.basePages = Math.max(this.basePages, to);
+    else this.quota.used += Math.max(0, to - Math.max(from, this.basePages)) * FILE_PAGE;
+  }
+  private unchargeRange(from: number, to: number): void {
+    if (to <= from || !this.quota) return;
+    this.quota.used -= Math.max(0, to - Math.max(from, this.basePages)) * FILE_PAGE;
+  }
+  /** Switch to the page map (a write is about to leave a hole before it). */
+  private sparse(): Map<number, Uint8Array> {
+    if (this.pages) return this.pages;
+    const pages = new Map<number, Uint8Array>();
+    for (let i = 0; i < pagesFor(this.dense); i++) {
+      const page = new Uint8Array(FILE_PAGE);
+      page.set(this.buf.subarray(i * FILE_PAGE, Math.min(this.dense, (i + 1) * FILE_PAGE)));
+      pages.set(i, page);
+    }
+    this.buf = new Uint8Array(0);
+    this.dense = 0;
+    return (this.pages = pages);
+  }
+  /** Back to one buffer when the page map has no holes left (every page up to the end exists). */
+  private maybeDense(): void {
+    const pages = this.pages!;
+    if (pages.size !== pagesFor(this.len)) return;
+    const buf = new Uint8Array(pages.size * FILE_PAGE);
+    for (const [i, page] of pages) buf.set(page, i * FILE_PAGE);
+    buf.fill(0, this.len);
+    this.buf = buf;
+    this.dense = this.len;
+    this.pages = undefined;
   }
   private ensure(n: number): void {
     if (n <= this.buf.length) return;
     const nb = new Uint8Array(Math.max(n, this.buf.length * 2, 256));
-    nb.set(this.buf.subarray(0, this.len));
+    nb.set(this.buf.subarray(0, this.dense));
     this.buf = nb;
   }
+}
+
+/**
+ * Why exec cannot take a file too big to lay out ({@link FileTooBigError}): without the ELF magic at its start
+ * no binary format claims it (execve's ENOEXEC, ELIBBAD for an interpreter), with it the image cannot be mapped
+ * (ENOMEM).
+ */
+export function tooBigForExec(node: FileNode): "not-elf" | "too-big" {
+  const m = node.read(0, 4);
+  return m.length === 4 && m[0] === 0x7f && m[1] === 0x45 && m[2] === 0x4c && m[3] === 0x46 ? "too-big" : "not-elf";
+}
+
+function pagesFor(bytes: number): number {
+  return Math.ceil(bytes / FILE_PAGE);
 }
 
 export class SymlinkNode extends Inode {

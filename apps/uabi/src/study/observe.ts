@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import {
-  DEFAULT_PROFILE, DirNode, FileNode, Kernel, exemptFromSigsys, predict, type CostCounters, type CostProfile, type SyscallEvent,
+  DEFAULT_PROFILE, DirNode, FileNode, FileTooBigError, Kernel, exemptFromSigsys, predict, type CostCounters, type CostProfile, type SyscallEvent,
 } from "@uabi/kernel";
 import { SIGNALS } from "@uabi/uapi";
 import { mediatesAll, type StudyConfig } from "./configs.js";
@@ -147,6 +147,16 @@ function signalSeen(k: Kernel, tid: number | undefined, name: string, code: stri
   return [{ signal: name, code, stack, mask: `0x${mask.toString(16)}` }];
 }
 
+/** A short content hash; a sparse file too big to lay out is named by its size and allocated pages instead. */
+function fileDigest(node: FileNode): string {
+  try {
+    return createHash("sha256").update(node.data).digest("hex").slice(0, 16);
+  } catch (e) {
+    if (e instanceof FileTooBigError) return `sparse:${node.size}:${node.allocatedPages}`;
+    throw e;
+  }
+}
+
 function filesOf(root: DirNode): Record<string, string> {
   const files: Record<string, string> = {};
   const walk = (d: DirNode, path: string) => {
@@ -155,7 +165,7 @@ function filesOf(root: DirNode): Record<string, string> {
       if (full === "/proc" || full === "/dev") continue;
       if (node instanceof DirNode) {
         if (node !== d && node !== d.parent) walk(node, full);
-      } else if (node instanceof FileNode) files[full] = createHash("sha256").update(node.data).digest("hex").slice(0, 16);
+      } else if (node instanceof FileNode) files[full] = fileDigest(node);
     }
   };
   walk(root, "");

@@ -165,7 +165,8 @@ function encodeStat(p: Process, n: Inode): Uint8Array {
   const b = new Uint8Array(x86 ? 144 : 128);
   const v = new DataView(b.buffer);
   const size = n.size;
-  const blocks = n instanceof FileNode ? Math.ceil(size / 4096) * 8 : n instanceof DirNode ? 8 : 0;
+  // 512-byte blocks actually allocated: a file's written pages (holes cost none), as shmem counts them.
+  const blocks = n instanceof FileNode ? n.allocatedPages * 8 : n instanceof DirNode ? 8 : 0;
   const sec = (ns: bigint) => ns / 1_000_000_000n;
   const nsec = (ns: bigint) => ns % 1_000_000_000n;
   v.setBigUint64(0, BigInt(n.dev), true);
@@ -211,7 +212,7 @@ function encodeStatx(n: Inode): Uint8Array {
   v.setUint16(28, n.mode, true);
   v.setBigUint64(32, BigInt(n.ino), true);
   v.setBigUint64(40, BigInt(n.size), true);
-  v.setBigUint64(48, BigInt(n instanceof FileNode ? Math.ceil(n.size / 4096) * 8 : 0), true);
+  v.setBigUint64(48, BigInt(n instanceof FileNode ? n.allocatedPages * 8 : 0), true);
   const ts = (off: number, ns: bigint) => {
     v.setBigInt64(off, ns / 1_000_000_000n, true);
     v.setUint32(off + 8, Number(ns % 1_000_000_000n), true);

@@ -1,9 +1,9 @@
 /** mmap family and brk: argument decoding; the semantics live in AddressSpace (mm.ts). */
-import { EACCES, EBADF, EINVAL, ENODEV } from "../errno.js";
+import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM } from "../errno.js";
 import { O_ACCMODE, O_WRONLY } from "../fd.js";
 import { MAP_ANONYMOUS, MAP_SHARED, MAP_TYPE, PROT_WRITE, type FileBacking } from "../mm.js";
 import type { Handler, SyscallContext } from "../syscall.js";
-import { CharDevNode, FileNode } from "../vfs.js";
+import { CharDevNode, FileNode, FileTooBigError } from "../vfs.js";
 
 function mmap(c: SyscallContext): number {
   const addr = c.ulong(0), len = c.ulong(1), prot = c.int(2), flags = c.int(3), fd = c.int(4), off = c.ulong(5);
@@ -14,7 +14,17 @@ function mmap(c: SyscallContext): number {
     if (!f) return -EBADF;
     if ((f.flags & O_ACCMODE) === O_WRONLY) return -EACCES;
     if ((flags & MAP_TYPE) === MAP_SHARED && prot & PROT_WRITE && !f.writable) return -EACCES;
-    if (f.node instanceof FileNode) file = { data: f.node.data, path: f.path, dev: f.node.dev, ino: f.node.ino };
+    if (f.node instanceof FileNode) {
+      // The model copies the file in whole; a sparse file too big to lay out is refused as memory it cannot have.
+      let data: Uint8Array;
+      try {
+        data = f.node.data;
+      } catch (e) {
+        if (e instanceof FileTooBigError) return -ENOMEM;
+        throw e;
+      }
+      file = { data, path: f.path, dev: f.node.dev, ino: f.node.ino };
+    }
     else if (f.node instanceof CharDevNode && (f.node.rdev & 0xff) === 5) file = undefined; // /dev/zero: anonymous memory
     else return -ENODEV;
   }

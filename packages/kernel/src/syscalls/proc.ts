@@ -7,7 +7,7 @@ import { EAGAIN, ECHILD, EFAULT, EINVAL, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPERM,
 import { Process, copyCredentials } from "../task.js";
 import { waitStatus } from "../signal-delivery.js";
 import { NO_RETURN, latin1Bytes, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
-import { FileNode } from "../vfs.js";
+import { FileNode, FileTooBigError, tooBigForExec } from "../vfs.js";
 import { resolveAt, AT_FDCWD } from "./fs.js";
 import { ipcFork } from "./ipc.js";
 
@@ -197,7 +197,13 @@ function execve(c: SyscallContext, dirfd: number, pathAddr: number, argvAddr: nu
   if (!node) return -ENOENT;
   if (!(node instanceof FileNode)) return -EACCES;
   if (!(node.mode & 0o111)) return -EACCES;
-  const bytes = node.data.slice();
+  let bytes: Uint8Array;
+  try {
+    bytes = node.data.slice();
+  } catch (e) {
+    if (e instanceof FileTooBigError) return tooBigForExec(node) === "too-big" ? -ENOMEM : -ENOEXEC;
+    throw e;
+  }
   try {
     const abs = path.startsWith("/") ? path : c.kernel.vfs.pathOf(c.proc.fs.cwd).replace(/\/$/, "") + "/" + path;
     c.kernel.loader.execInto(c.thread, bytes, abs, argv, env);
