@@ -152,7 +152,7 @@ export function findCalibrationSource(): string {
 
 /** Compiles and runs calibrate.c (seconds), then builds the report and writes the profile JSON. */
 export function runCalibration(opts: CalibrationOptions = {}): CalibrationReport {
-  const { cp: { execFileSync, spawnSync }, fs: { mkdtempSync, writeFileSync }, os: { tmpdir }, path: { join } } = nodeHost();
+  const { cp: { execFileSync, spawnSync }, fs: { mkdtempSync, rmSync, writeFileSync }, os: { tmpdir }, path: { join } } = nodeHost();
   if (process.platform !== "linux" || process.arch !== "x64") throw new CalibrationError("calibration needs Linux on x86_64");
   const cc = opts.cc ?? "cc";
   const dir = mkdtempSync(join(tmpdir(), "uabi-calibrate-"));
@@ -162,7 +162,12 @@ export function runCalibration(opts: CalibrationOptions = {}): CalibrationReport
   const probe = parseProbe(execFileSync(bin, ["--probe"], { encoding: "utf8", input: "1 6 0 0 2147418112\n" }));
   const filter = calibrationTrapFilter(probe);
   const input = `${filter.length} ${filter.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k >>> 0}`).join(" ")}\n`;
-  const out = execFileSync(bin, [String(opts.iterations ?? 200000), String(opts.rounds ?? 15)], { encoding: "utf8", input, timeout: 600_000 });
+  let out: string;
+  try {
+    out = execFileSync(bin, [String(opts.iterations ?? 200000), String(opts.rounds ?? 15)], { encoding: "utf8", input, timeout: 600_000 });
+  } finally {
+    rmSync(bin, { force: true }); // the directory keeps only the profile written below
+  }
   const { cpus } = nodeHost().os;
   const host: CalibrationHost = {
     kernel: execFileSync("uname", ["-srm"], { encoding: "utf8" }).trim(),
