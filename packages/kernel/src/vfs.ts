@@ -130,7 +130,7 @@ export const FILE_PAGE = 4096;
  * that means allocating host memory for holes: a guest must not make the host allocate a terabyte by mapping a
  * sparse file. A hole-free file is handed out as it is stored, whatever its size.
  */
-export const MAX_CONTIGUOUS = 2 ** 30;
+export const MAX_CONTIGUOUS = 256 * 2 ** 20;
 /** The largest size a file can have: offsets are JS numbers (Linux's s_maxbytes is 2^63-1; past ours, EFBIG). */
 export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER;
 

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { FileNode } from "../src/index.js";
+import { makeElf } from "./elf-helper.js";
 import { HostSys } from "./host-sys.js";
 
 const AT_FDCWD = -100, O_RDWR = 2, O_CREAT = 0o100, O_RDONLY = 0;
@@ -174,6 +175,16 @@ describe("sparse files", () => {
     expect(s.call("close", elf)).toBe(0);
     expect(s.call("execve", "/tmp/elf", noArgs, noArgs)).toBe(ENOMEM);
     expect(s.p.threads[0]!.state).not.toBe("zombie");
+    // A program whose PT_INTERP names a huge sparse file: the interpreter is refused the same way.
+    const prog = makeElf({ machine: "x86_64", code: new Uint8Array([0xf4]), interp: "/tmp/elf" });
+    const pfd = open(s, "/tmp/dyn", 0o755);
+    expect(s.call("pwrite64", pfd, s.put(prog), prog.length, 0)).toBe(prog.length);
+    expect(s.call("execve", "/tmp/dyn", noArgs, noArgs)).toBe(ENOMEM);
+    const zfd = open(s, "/tmp/zeros", 0o755);
+    expect(s.call("ftruncate", zfd, TiB)).toBe(0);
+    const prog2 = makeElf({ machine: "x86_64", code: new Uint8Array([0xf4]), interp: "/tmp/zeros" });
+    expect(s.call("pwrite64", pfd, s.put(prog2), prog2.length, 0)).toBe(prog2.length);
+    expect(s.call("execve", "/tmp/dyn", noArgs, noArgs)).toBe(ENOEXEC); // not an ELF interpreter
   });
 
   it("a host-backed file loads lazily, its pages are not charged, and its growth is", () => {

@@ -19,7 +19,7 @@ export const SYSCALL_NOTES: Readonly<Record<string, string>> = Object.freeze({
   statfs: "tmpfs, proc, pipefs and sockfs answers; sizes derive from the memory limit",
   fstatfs: "as statfs",
   // memory
-  mmap: "MAP_SHARED file mappings copy the file at map time: stores are not written back to the file nor seen by other processes; a file with holes larger than 1 GiB cannot be laid out to copy and is ENOMEM, whatever window is asked for; MAP_SHARED anonymous memory is copied, not shared, by fork; RLIMIT_DATA/RLIMIT_AS enforced",
+  mmap: "MAP_SHARED file mappings copy the file at map time: stores are not written back to the file nor seen by other processes; a file with holes larger than 256 MiB cannot be laid out to copy and is ENOMEM, whatever window is asked for; MAP_SHARED anonymous memory is copied, not shared, by fork; RLIMIT_DATA/RLIMIT_AS enforced",
   msync: "checks alignment only (shared file mappings are not written back)",
   mlock: "accepted, no effect",
   munlock: "accepted, no effect",
@@ -33,7 +33,7 @@ export const SYSCALL_NOTES: Readonly<Record<string, string>> = Object.freeze({
   epoll_pwait: "as epoll_ctl",
   epoll_pwait2: "as epoll_ctl",
   // processes and identity
-  execve: "the image is read whole: a file with holes larger than 1 GiB is ENOEXEC without an ELF header and ENOMEM with one (Linux would map its segments)",
+  execve: "the image is read whole: a file with holes larger than 256 MiB is ENOEXEC without an ELF header and ENOMEM with one (Linux would map its segments)",
   execveat: "as execve",
   setsid: "always EPERM (sessions and process groups are not modelled)",
   setpgid: "accepted, no effect",
