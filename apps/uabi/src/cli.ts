@@ -117,6 +117,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "host", type: "boolean", summary: "also run the x86-64 workloads natively (SUD, seccomp, ptrace; x86-64 Linux + cc): predicted vs measured" },
       { name: "rounds", type: "number", valueName: "n", summary: "--host: interleaved native runs per workload and mechanism (default 7)" },
       { name: "cc", type: "string", valueName: "compiler", summary: "--host: C compiler for scripts/study/reflector.c (default cc)" },
+      CORE_OPTION,
     ],
     positionals: [],
     details: "Exit 1 when a difference is not explained by the catalogue. Progress goes to stderr.",

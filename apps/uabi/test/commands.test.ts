@@ -82,6 +82,18 @@ describe("uabi run", () => {
     expect([f.code, f.out]).toEqual([139, expected("x86_64-glibc", "fault-O2").stdout]);
   });
 
+  it("--core interp gives the same output and every counter the default translating core gives", async () => {
+    for (const target of ["aarch64-glibc", "x86_64-glibc"]) {
+      const [jit, interp] = await Promise.all(["jit", "interp"].map((core) => uabi("run", "--mode", "bounce", "--core", core, "--stats", "--json", bin(target, "qsort-O2"))));
+      expect(interp!.code).toBe(0);
+      const [a, b] = [jit!, interp!].map((r) => JSON.parse(r.out.trimEnd().split("\n").at(-1)!) as { config: string; counters: unknown; instructions: number });
+      expect(b!.config).toContain("--core interp");
+      expect({ ...b!, config: "" }).toEqual({ ...a!, config: "" });
+      expect(interp!.out.split("\n").slice(0, -2)).toEqual(jit!.out.split("\n").slice(0, -2));
+    }
+    expect((await uabi("run", "--core", "fast", bin("x86_64-musl", "hello-O2"))).err).toContain("--core must be one of jit, interp");
+  });
+
   it("--stats --json: one JSON line with counters and the modelled cost", async () => {
     const r = await uabi("run", "--mode", "direct", "--stats", "--json", bin("x86_64-musl", "hello-O2"));
     expect(r.code).toBe(0);

@@ -6,6 +6,7 @@
  */
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
+import { CORES, pick } from "../machine.js";
 import { loadProfile } from "../profile-file.js";
 import { HostMeasureError, formatStudy, hostUnavailable, studyReport } from "../study/index.js";
 
@@ -26,11 +27,12 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const configs = args.str("configs")?.split(",").map((s) => s.trim()).filter(Boolean) ?? (host ? ["sud", "seccomp", "ptrace"] : undefined);
   const maxInsns = args.num("max-insns");
   if (maxInsns !== undefined && !(Number.isInteger(maxInsns) && maxInsns > 0)) throw new UsageError(`--max-insns must be a positive integer (got ${maxInsns})`);
+  const core = pick("core", args.str("core"), CORES) as "jit" | "interp" | undefined;
   let rep;
   try {
     rep = studyReport({
       workloads: args.str("workloads") ?? (host ? "host" : "default"), arches: a === "all" ? ["arm64", "x86_64"] : [a], profile: loadProfile(args.str("profile")),
-      ...(configs ? { configs } : {}), ...(maxInsns ? { maxInstructions: maxInsns } : {}),
+      ...(configs ? { configs } : {}), ...(maxInsns ? { maxInstructions: maxInsns } : {}), ...(core ? { core } : {}),
       onProgress: (l) => void io.stderr.write(`  ${l}\n`),
       ...(host ? { host: { ...(rounds ? { rounds } : {}), ...(args.str("cc") ? { cc: args.str("cc")! } : {}) } } : {}),
     });

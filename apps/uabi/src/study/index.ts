@@ -56,6 +56,8 @@ export interface StudyOptions {
   configs?: readonly string[];
   profile?: CostProfile;
   maxInstructions?: number;
+  /** The CPU cores' tier (`--core`); the kernel's default (jit) when absent. */
+  core?: "jit" | "interp";
   onProgress?: (line: string) => void;
   /** Also run the x86-64 workloads natively (x86-64 Linux hosts only): `uabi study --host`. */
   host?: { rounds?: number; cc?: string };
@@ -76,9 +78,10 @@ export function studyReport(o: StudyOptions = {}): StudyReport {
   for (const [i, w] of ws.entries()) {
     // Say what runs before it runs: a workload under every configuration can take a while.
     o.onProgress?.(`(${i + 1}/${ws.length}) ${w.id} under ${configs.map((c) => c.id).join(", ")}…`);
-    const direct = observe(w, configs[0]!, { profile, ...(o.maxInstructions ? { maxInstructions: o.maxInstructions } : {}) });
+    const runOpts = { profile, ...(o.maxInstructions ? { maxInstructions: o.maxInstructions } : {}), ...(o.core ? { core: o.core } : {}) };
+    const direct = observe(w, configs[0]!, runOpts);
     for (const c of configs) {
-      const run = c.id === "direct" ? direct : observe(w, c, { profile, ...(o.maxInstructions ? { maxInstructions: o.maxInstructions } : {}) });
+      const run = c.id === "direct" ? direct : observe(w, c, runOpts);
       const diffs = differences(run, direct);
       const { causes, unexplained } = classify({ config: c, run, direct }, diffs);
       const k = run.counters;

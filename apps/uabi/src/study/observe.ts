@@ -71,7 +71,7 @@ const MECHANISM_MARKS = new Set(["return", "reissue", "intercepted"]);
 const SIGNO: Readonly<Record<string, number>> = SIGNALS;
 const SA_ONSTACK = 0x0800_0000, SA_NODEFER = 0x4000_0000;
 
-export function observe(w: Workload, config: StudyConfig, opts: { maxInstructions?: number; profile?: CostProfile } = {}): Observation {
+export function observe(w: Workload, config: StudyConfig, opts: { maxInstructions?: number; profile?: CostProfile; core?: "jit" | "interp" } = {}): Observation {
   const out: Uint8Array[] = [], err: Uint8Array[] = [];
   const events: SyscallEvent[] = [];
   const signals: SignalSeen[] = [];
@@ -87,7 +87,7 @@ export function observe(w: Workload, config: StudyConfig, opts: { maxInstruction
   k = new Kernel({
     mode: config.mode, ...(config.frame ? { frame: config.frame } : {}), ...(config.libkernel ? { libkernel: config.libkernel } : {}),
     pinSyscalls: config.pin === true, stdout: (b) => out.push(b.slice()), stderr: (b) => err.push(b.slice()), stdin: w.stdin,
-    maxInstructions: opts.maxInstructions ?? 3e8, trace: onTrace, onMissingSyscall: () => {},
+    maxInstructions: opts.maxInstructions ?? 3e8, trace: onTrace, onMissingSyscall: () => {}, ...(opts.core ? { core: opts.core } : {}),
   });
   const kernel = k;
   let lib: { lo: number; hi: number; sites: Map<number, number | "any"> } | undefined;

@@ -131,7 +131,7 @@ export const x86Adapter: ArchAdapter = {
   frameSize: X86_SIGFRAME_SIZE,
 
   createCpu(mem: GuestMemory, opts: CpuOptions): Cpu {
-    return new X86Cpu(mem, { counter: opts.counter });
+    return new X86Cpu(mem, { counter: opts.counter, ...(opts.jit === false ? { jit: false } : {}) });
   },
   releaseCpu(cpu) {
     if (cpu instanceof Core) cpu.dispose();
