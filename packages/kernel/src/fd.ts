@@ -90,8 +90,14 @@ export class OpenFile {
   ) {
     if (node instanceof Pipe) {
       // O_RDWR (only possible on a FIFO) counts on both sides, as fifo_open does.
-      if (this.readable) (node.readers++, node.readerOpens++);
-      if (this.writable) (node.writers++, node.writerOpens++);
+      if (this.readable) {
+        node.readers++;
+        node.readerOpens++;
+      }
+      if (this.writable) {
+        node.writers++;
+        node.writerOpens++;
+      }
     }
     if (node instanceof FileNode) node.opens++;
   }

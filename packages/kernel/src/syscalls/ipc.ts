@@ -457,7 +457,7 @@ export const IPC_HANDLERS: Record<string, Handler> = {
     if (nsems < 0 || nsems > SEMMSL) return -EINVAL;
     return get<SemSet>(c, "sem", c.int(0), c.int(2), (perm, id) => {
       if (nsems === 0) return -EINVAL;
-      return { kind: "sem", id, perm, ctime: secs(c), removed: false, vals: new Array<number>(nsems).fill(0), pids: new Array<number>(nsems).fill(0), otime: 0n };
+      return { kind: "sem", id, perm, ctime: secs(c), removed: false, vals: Array.from({ length: nsems }, () => 0), pids: Array.from({ length: nsems }, () => 0), otime: 0n };
     }, (s) => (nsems > s.vals.length ? -EINVAL : 0));
   },
   semop: (c) => semop(c, 0),
