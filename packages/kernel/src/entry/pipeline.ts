@@ -37,6 +37,9 @@ export class EntryPipeline implements EntryServices {
   /** The built-in stages, then any added with addStage (before table dispatch). */
   private readonly stages: EntryStage[] = [...ENTRY_STAGES];
   private readonly slots = new WeakMap<Thread, ThreadSlot>();
+  /** The thread that entered last and its slot: a syscall-bound thread enters again and again. */
+  private lastThread: Thread | undefined;
+  private lastSlot: ThreadSlot | undefined;
   private readonly missing = new Set<string>();
   /** Each ISA's table, looked up once (the kernel builds it on first use). */
   private readonly tables: { arm64?: SyscallRow[]; x86_64?: SyscallRow[] } = {};
@@ -70,11 +73,13 @@ export class EntryPipeline implements EntryServices {
   enter(t: Thread, pc: number): void {
     const p = t.proc;
     const arch = p.arch;
-    let slot = this.slots.get(t);
+    let slot = t === this.lastThread ? this.lastSlot : this.slots.get(t);
     if (!slot) {
       slot = { ctx: new SyscallContext(this.k, t), call: undefined };
       this.slots.set(t, slot);
     }
+    this.lastThread = t;
+    this.lastSlot = slot;
     const c = slot.ctx;
     c.thread = t;
     c.pc = pc;
@@ -231,6 +236,7 @@ export class EntryPipeline implements EntryServices {
   /** Forget a dead thread's reusable context. */
   forget(t: Thread): void {
     this.slots.delete(t);
+    if (t === this.lastThread) this.lastThread = this.lastSlot = undefined;
   }
 }
 
