@@ -191,6 +191,7 @@ export function toF32(a: F80, rc = RC_NEAREST): number {
 /** Overflow result per rounding mode: infinity or the largest finite value (SDM Vol. 1 §4.9.1.4). */
 function overflow(s: number, rc: number, max: number): number {
   const inf = rc === RC_NEAREST || (rc === RC_UP && s === 0) || (rc === RC_DOWN && s === 1);
+  roundedUp = inf; // overflow to infinity counts as rounded up (C1), to the largest finite value not
   const v = inf ? Infinity : max;
   return s ? -v : v;
 }
@@ -371,7 +372,9 @@ export function rem(a: F80, b: F80, nearest = false): F80 {
   remIncomplete = false;
   if (isNaN80(a) || isNaN80(b)) return nanOf(a, b);
   if (isInf80(a) || isZero80(b)) return F80_NAN;
-  if (isInf80(b) || isZero80(a)) return a;
+  // The dividend returned as the result comes out normalised: a pseudo-denormal (exponent 0, integer bit set)
+  // becomes exponent 1, as the x87 writes it (measured).
+  if (isInf80(b) || isZero80(a)) return a.e === 0 && a.m >= TOP ? { s: a.s, e: 1, m: a.m } : a;
   const [am, ae] = parts(a);
   const [bm, be] = parts(b);
   const d = ae + bitLength(am) - (be + bitLength(bm)); // exponent difference

@@ -166,6 +166,8 @@ INT_OPS.op("nop90", () => (c, i) => {
 });
 const nop: H = () => {};
 INT_OPS.op(["nop", "fwait", "endbr"], () => nop);
+// clflush faults like a byte read on an address without a readable mapping (prefetches never fault: they stay nops).
+INT_OPS.op("clflush", () => (c, i) => void c.mem.read8(c.ea(i)));
 INT_OPS.op("movsxd", () => (c, i) => {
   const v = c.rdEs(i, 32);
   if (i.osz === 64) c.wrG(i, v, v & 0x80000000 ? 0xffffffff : 0);

@@ -310,7 +310,7 @@ MAP2[0xac] = def("shrd", "Ev,Gv,Ib", 0, "shd");
 MAP2[0xad] = def("shrd", "Ev,Gv,CL", 0, "shd");
 MAP2[0xae] = {
   group: [def("fxsave", "M", F_NOPFX, "fxsave"), def("fxrstor", "M", F_NOPFX, "fxrstor"), def("ldmxcsr", "Md", F_NOPFX, "ldmxcsr"), def("stmxcsr", "Md", F_NOPFX, "stmxcsr"),
-    undefined, undefined, undefined, def("clflush", "Mb", 0, "nop")],
+    undefined, undefined, undefined, def("clflush", "Mb", 0, "clflush")],
   regForm: [undefined, undefined, undefined, undefined, undefined, def("lfence", "", F_NOPFX, "nop"), def("mfence", "", F_NOPFX, "nop"), def("sfence", "", F_NOPFX, "nop")],
 };
 MAP2[0xaf] = def("imul", "Gv,Ev", 0, "imul2");
