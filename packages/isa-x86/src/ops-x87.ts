@@ -166,9 +166,18 @@ function loadInt(c: X86Cpu, a: number, bits: number): F80 {
   return F.fromInt(BigInt.asIntN(64, (BigInt(c.vh) << 32n) | BigInt(lo)));
 }
 function loadF(c: X86Cpu, a: number, bits: number): F80 {
-  if (bits === 32) return F.fromF32Bits(c.mem.read32(a));
-  const lo = c.rdMem(a, 64);
-  return F.fromF64Bits((BigInt(c.vh) << 32n) | BigInt(lo));
+  let v: F80;
+  if (bits === 32) v = F.fromF32Bits(c.mem.read32(a));
+  else {
+    const lo = c.rdMem(a, 64);
+    v = F.fromF64Bits((BigInt(c.vh) << 32n) | BigInt(lo));
+  }
+  // A signalling single/double NaN is converted to a quiet one, with IE (SDM FLD: "#IA Source operand is an SNaN").
+  if (F.isSignaling80(v)) {
+    c.fpSw |= 1;
+    v = { s: v.s, e: v.e, m: v.m | (1n << 62n) };
+  }
+  return v;
 }
 function storeF(c: X86Cpu, a: number, x: F80, bits: number): void {
   if (bits === 32) c.mem.write32(a, F.toF32Bits(x, rc(c)));
