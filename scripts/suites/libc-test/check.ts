@@ -12,8 +12,8 @@
  * Failures get a cause: missing syscall (named), SIGILL (the instruction, disassembled), timeout, wrong output.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cliOpt, isWorker, pool, runGuest, supportedModes, table } from "../uabi-run.js";
 
@@ -228,6 +228,7 @@ async function main(): Promise<number> {
       console.log("--update needs a full run (no --only/--isa/--mode/--subset, both ISAs built)");
       return 1;
     }
+    mkdirSync(dirname(RESULTS), { recursive: true });
     writeFileSync(RESULTS, `${JSON.stringify(res, null, 1)}\n`);
     const doc = readFileSync(DOC, "utf8");
     const begin = "<!-- libc-test table: begin (scripts/suites/libc-test/check.ts --update) -->";

@@ -145,6 +145,20 @@ export const CATALOGUE: readonly Cause[] = [
     detect: (e) => called(e.run, "clone", (a) => (arg(a, 0) & 0x10000n) !== 0n) || called(e.run, "clone3"),
   },
   {
+    id: "cancel-point-pc", title: "pthread cancellation points are recognised by PC",
+    explanation: "musl's cancellation handler acts on a cancel request only if the interrupted PC lies inside its own syscall sequence (__cp_begin…__cp_end); a blocking call that libkernel re-issues from the vDSO is interrupted at a vDSO PC, so the request waits for the next cancellation point (libc-test regression/pthread_cond_wait-cancel_ignored)",
+    linux: "arch/*/kernel/signal.c setup_rt_frame() (the frame's PC is where the task was interrupted); musl src/thread/pthread_cancel.c cancel_handler",
+    status: { kind: "property", because: "the interrupted PC really is in the vDSO; presenting the program's site instead would need the kernel to rewrite the reflection's frame and abandon it when the handler moves the PC (not done)" },
+    mechanisms: "bounce, seccomp, sud (a pass-through blocking call)", provoker: "libc-test regression/pthread_cond_wait-cancel_ignored (docs/suites.md)", explains: [],
+  },
+  {
+    id: "frame-on-unmapped-stack", title: "a thread unmaps the stack its mechanism frame is on",
+    explanation: "musl's detached-thread exit unmaps its own stack with munmap and then calls exit; the bounce frame or the SIGSYS frame of that munmap sits on the stack being unmapped, so returning through it faults (SIGSEGV) before exit runs (libc-test regression/pthread-robust-detach)",
+    linux: "arch/*/kernel/signal.c get_sigframe() (a signal frame goes on the current stack unless SA_ONSTACK); musl src/thread/*/__unmapself.s",
+    status: { kind: "property", because: "the frame must live somewhere the program owns; bounce with --frame task-page keeps it off the stack, a SIGSYS handler would need its own sigaltstack (not done)" },
+    mechanisms: "bounce (stack frame), seccomp, sud", provoker: "libc-test regression/pthread-robust-detach (docs/suites.md)", explains: [],
+  },
+  {
     id: "signal-mid-bounce", title: "a signal arriving mid-bounce",
     explanation: "a signal delivered while a call is in libkernel runs its handler on the caller's stack (the task-page frame) and a blocking read is restarted or returns EINTR per SA_RESTART",
     linux: "arch/*/kernel/signal.c handle_signal() / syscall restart (-ERESTARTSYS)",
