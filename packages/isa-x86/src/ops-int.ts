@@ -1057,6 +1057,9 @@ INT_OPS.op(["movs", "cmps", "stos", "lods", "scas"], (d) => {
     const si0 = si;
     const di0 = di;
     let iters = 0;
+    // A rep cmps/scas that faults part-way keeps rcx/rsi/rdi of the completed iterations but reports the flags as
+    // they were before the instruction (measured on Intel: the flags of the completed compares are not committed).
+    const flags0 = rep && (op === "cmps" || op === "scas") ? c.flags32() : -1;
     // A long rep is interruptible (as on hardware): after REP_CHUNK iterations the run loop stops with a
     // budget trap at this instruction, which resumes with the updated registers when run again.
     let chunk = REP_CHUNK;
@@ -1107,6 +1110,9 @@ INT_OPS.op(["movs", "cmps", "stos", "lods", "scas"], (d) => {
         iters++;
         if (rep && (op === "cmps" || op === "scas") && c.getZF() !== (repz ? 1 : 0)) break;
       }
+    } catch (e) {
+      if (flags0 >= 0) c.setFlags32(flags0);
+      throw e;
     } finally {
       // On a fault the completed iterations stay visible, as on hardware. The registers move by what was done,
       // applied to their exact 64-bit values (a double holds an address, not every 64-bit count or pointer).
