@@ -88,7 +88,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "mem-limit", type: "string", valueName: "size", summary: "mapped bytes per process, e.g. 256M (default 1G)" },
       { name: "mem-budget", type: "string", valueName: "size", summary: "mapped bytes over all processes together; fork and mmap beyond it fail with ENOMEM (default 4G, at least --mem-limit)" },
       { name: "max-tasks", type: "number", valueName: "n", summary: "threads and unreaped processes at once, like RLIMIT_NPROC; fork/clone beyond it fail with EAGAIN (default 512)" },
-      { name: "tmpfs-size", type: "string", valueName: "size", summary: "bytes of file data the guest may write into the in-memory filesystem (/tmp, /dev/shm, the overlay); ENOSPC beyond it (default 1G)" },
+      { name: "tmpfs-size", type: "string", valueName: "size", summary: "size of the in-memory filesystem (/tmp, /dev/shm, the overlay), counted in written 4 KiB pages as tmpfs does (holes are free); ENOSPC beyond it (default 1G)" },
       { name: "uid", type: "number", valueName: "n", summary: "the guest's uid: real, effective and saved (default 0, with /etc/passwd naming root)" },
       { name: "gid", type: "number", valueName: "n", summary: "the guest's gid (default 0)" },
     ],
