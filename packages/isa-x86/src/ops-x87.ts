@@ -166,18 +166,19 @@ function loadInt(c: X86Cpu, a: number, bits: number): F80 {
   return F.fromInt(BigInt.asIntN(64, (BigInt(c.vh) << 32n) | BigInt(lo)));
 }
 function loadF(c: X86Cpu, a: number, bits: number): F80 {
-  let v: F80;
-  if (bits === 32) v = F.fromF32Bits(c.mem.read32(a));
-  else {
-    const lo = c.rdMem(a, 64);
-    v = F.fromF64Bits((BigInt(c.vh) << 32n) | BigInt(lo));
-  }
-  // A signalling single/double NaN is converted to a quiet one, with IE (SDM FLD: "#IA Source operand is an SNaN").
-  if (F.isSignaling80(v)) {
-    c.fpSw |= 1;
-    v = { s: v.s, e: v.e, m: v.m | (1n << 62n) };
-  }
-  return v;
+  if (bits === 32) return F.fromF32Bits(c.mem.read32(a));
+  const lo = c.rdMem(a, 64);
+  return F.fromF64Bits((BigInt(c.vh) << 32n) | BigInt(lo));
+}
+/**
+ * fld m32/m64: a signalling NaN is converted to a quiet one, with IE (SDM FLD: "#IA Source operand is an SNaN").
+ * Arithmetic keeps the operand signalling so that NaN selection still prefers a quiet NaN over it.
+ */
+function loadFQuiet(c: X86Cpu, a: number, bits: number): F80 {
+  const v = loadF(c, a, bits);
+  if (!F.isSignaling80(v)) return v;
+  c.fpSw |= 1;
+  return { s: v.s, e: v.e, m: v.m | (1n << 62n) };
 }
 function storeF(c: X86Cpu, a: number, x: F80, bits: number): void {
   if (bits === 32) c.mem.write32(a, F.toF32Bits(x, rc(c)));
@@ -207,7 +208,7 @@ function memForm(c: X86Cpu, i: Insn): void {
     }
     case 0xd9:
       switch (reg) {
-        case 0: push(c, loadF(c, a, 32)); return;
+        case 0: push(c, loadFQuiet(c, a, 32)); return;
         case 2: storeF(c, a, st(c, 0), 32); return;
         case 3: storeF(c, a, st(c, 0), 32); pop(c); return;
         case 5: c.fpCw = c.mem.read16(a); return;
@@ -241,7 +242,7 @@ function memForm(c: X86Cpu, i: Insn): void {
       break;
     case 0xdd:
       switch (reg) {
-        case 0: push(c, loadF(c, a, 64)); return;
+        case 0: push(c, loadFQuiet(c, a, 64)); return;
         case 1: storeInt(c, a, st(c, 0), 64, true); pop(c); return;
         case 2: storeF(c, a, st(c, 0), 64); return;
         case 3: storeF(c, a, st(c, 0), 64); pop(c); return;
