@@ -35,6 +35,15 @@ export class ScriptedCpu implements Cpu {
     this.pc += 4;
     return trap;
   }
+  /** The leave watch, stepped: a scripted program has no blocks, so one step at a time is exact. */
+  runWithin(lo: number, hi: number, budget: number): Trap {
+    let trap: Trap = { kind: "budget", pc: this.pc };
+    for (let n = 0; n < budget && this.pc >= lo && this.pc < hi; n++) {
+      trap = this.run(1);
+      if (trap.kind !== "budget") return trap;
+    }
+    return { kind: "budget", pc: this.pc };
+  }
   flushDecodeCache(): void {}
   setExecWatch(): void {} // scripted: executes no guest code
 }
