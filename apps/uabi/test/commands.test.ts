@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readElf } from "@uabi/elf";
-import { main, type Io } from "../src/cli.js";
+import { uabi } from "./run-cli.js";
 import { supported } from "../src/machine.js";
 import { MarkedTrace, pathMark } from "../src/machine.js";
 import { parseSize } from "../src/commands/run.js";
@@ -21,14 +21,6 @@ const expected = (target: string, id: string) =>
 const TMP = mkdtempSync(join(tmpdir(), "uabi-cmd-"));
 const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
-/** Collect text and guest bytes (latin1, one char per byte, as the corpus records stdout). */
-async function uabi(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const text = (d: string | Uint8Array) => (typeof d === "string" ? d : Buffer.from(d).toString("latin1"));
-  const io: Io = { stdout: { write: (d) => (out += text(d)) }, stderr: { write: (d) => (err += text(d)) }, stdin: new Uint8Array() };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 const TARGETS = ["aarch64-glibc", "x86_64-glibc", "x86_64-musl"] as const;
 

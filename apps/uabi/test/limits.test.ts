@@ -7,18 +7,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main, type Io } from "../src/cli.js";
+import { uabi } from "./run-cli.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const TMP = mkdtempSync(join(tmpdir(), "uabi-limits-"));
 
-async function uabi(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const text = (d: string | Uint8Array) => (typeof d === "string" ? d : Buffer.from(d).toString("latin1"));
-  const io: Io = { stdout: { write: (d) => (out += text(d)) }, stderr: { write: (d) => (err += text(d)) }, stdin: new Uint8Array() };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 /** A static x86-64 ELF: one RWX segment at 0x400000 holding `code` at its entry, plus `bss` zero bytes. */
 function tinyElf(code: number[], bss = 0): Uint8Array {

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { COST_PROFILE_SCHEMA, DEFAULT_PROFILE, parseCostProfile } from "@uabi/kernel";
-import { COMMANDS, main, type Io } from "../src/cli.js";
+import { COMMANDS } from "../src/cli.js";
+import { uabi } from "./run-cli.js";
 import { REPORT_SCHEMA_VERSION } from "../src/report-json.js";
 import { STUDY_SCHEMA_VERSION } from "../src/study/index.js";
 
@@ -20,12 +21,6 @@ const TMP = mkdtempSync(join(tmpdir(), "uabi-schemas-"));
 const bin = (target: string, id: string) => join(ROOT, "fixtures", "corpus", "bin", target, id);
 const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
-async function uabi(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const text = (d: string | Uint8Array) => (typeof d === "string" ? d : Buffer.from(d).toString("latin1"));
-  const io: Io = { stdout: { write: (d) => (out += text(d)) }, stderr: { write: (d) => (err += text(d)) }, stdin: new Uint8Array() };
-  return { code: await main(argv, io), out, err };
-}
 
 const files = readdirSync(SCHEMAS).filter((f) => f.endsWith(".schema.json")).sort();
 const schemas = Object.fromEntries(files.map((f) => [f.replace(/\.schema\.json$/, ""), JSON.parse(readFileSync(join(SCHEMAS, f), "utf8")) as { $id: string; properties: { schemaVersion: { const: number } } }]));

@@ -10,7 +10,7 @@ import { readFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main, type Io } from "../src/cli.js";
+import { uabi } from "./run-cli.js";
 import { alignResult, MarkedTrace } from "../src/machine.js";
 import { formatTimestamp, parseTraceSet } from "../src/strace.js";
 
@@ -19,13 +19,6 @@ const REC = join(ROOT, "fixtures", "strace");
 const bin = (target: string, id: string) => join(ROOT, "fixtures", "corpus", "bin", target, id);
 const TMP = mkdtempSync(join(tmpdir(), "uabi-strace-"));
 
-async function uabi(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const text = (d: string | Uint8Array) => (typeof d === "string" ? d : Buffer.from(d).toString("latin1"));
-  const io: Io = { stdout: { write: (d) => (out += text(d)) }, stderr: { write: (d) => (err += text(d)) }, stdin: new Uint8Array() };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 const recording = (name: string) => readFileSync(join(REC, `${name}.txt`), "utf8").trimEnd().split("\n");
 

@@ -2,14 +2,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { syscallSupport } from "@uabi/kernel";
-import { main, type Io } from "../src/cli.js";
+import { uabi } from "./run-cli.js";
 
-async function uabi(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "", err = "";
-  const text = (d: string | Uint8Array) => (typeof d === "string" ? d : Buffer.from(d).toString("latin1"));
-  const io: Io = { stdout: { write: (d) => (out += text(d)) }, stderr: { write: (d) => (err += text(d)) }, stdin: new Uint8Array() };
-  return { code: await main(argv, io), out, err };
-}
 
 describe("uabi syscalls", () => {
   it("lists each ISA's implemented calls with the kernel's notes, and the ENOSYS rest", async () => {
