@@ -5,7 +5,7 @@
  * under both tiers (outside the range it runs under the exec watch, as in the kernel's runner). Every stop must show the trap, PC, registers, flags and retired count that `run(1)`
  * repeated while the PC stays in the range gives.
  */
-import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE, type Trap } from "@uabi/isa-core";
+import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE, runWithinStepped, type Trap } from "@uabi/isa-core";
 import { describe, expect, it } from "vitest";
 import { A64Assembler, Arm64Cpu, mem, x, type Arm64CpuOptions } from "../src/index.js";
 
@@ -44,17 +44,6 @@ function snapshot(c: Arm64Cpu, t: Trap): string {
   return `${JSON.stringify(t)} pc=${c.pc.toString(16)} n=${c.counters.instructions} nzcv=${c.nzcv} x=${regs.join(",")}`;
 }
 
-/** The reference: run(1) while the PC stays in [lo, hi), the budget left and no trap. */
-function stepWithin(cpu: Arm64Cpu, lo: number, hi: number, budget: number): Trap {
-  let left = budget;
-  for (;;) {
-    const t = cpu.run(1);
-    left--;
-    if (t.kind !== "budget") return t;
-    if (left <= 0 || cpu.pc < lo || cpu.pc >= hi) return { kind: "budget", pc: cpu.pc };
-  }
-}
-
 /**
  * Stops of `within` calls with budget `piece` while the PC is in the range, and outside it of `run(piece)`
  * under the exec watch over the range (as the kernel's runner does), to a trap.
@@ -88,7 +77,7 @@ describe("leave watch (runWithin)", () => {
     let translated = 0;
     for (const hi of his) {
       for (const piece of [1, 5, 1e6]) {
-        const want = stops(machine({ jit: false }, start), lo, hi, piece, stepWithin);
+        const want = stops(machine({ jit: false }, start), lo, hi, piece, runWithinStepped);
         for (const opts of [{ jit: false }, { jit: true, jitThreshold: 24 }]) {
           const cpu = machine(opts, start);
           const got = stops(cpu, lo, hi, piece, (c, l, h, b) => c.runWithin(l, h, b));

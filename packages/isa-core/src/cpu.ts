@@ -114,3 +114,16 @@ export interface Cpu {
    */
   runWithin(lo: number, hi: number, budget: number): Trap;
 }
+
+/**
+ * What `runWithin` means, by definition: `run(1)` while the PC stays in [lo, hi) and budget is left. The cores
+ * implement it at speed; this is the reference their tests compare with, and an exact implementation for a
+ * fake CPU that has no blocks.
+ */
+export function runWithinStepped(cpu: Pick<Cpu, "run" | "pc">, lo: number, hi: number, budget: number): Trap {
+  for (let left = budget; left > 0 && cpu.pc >= lo && cpu.pc < hi; left--) {
+    const t = cpu.run(1);
+    if (t.kind !== "budget") return t;
+  }
+  return { kind: "budget", pc: cpu.pc };
+}

@@ -6,7 +6,7 @@
  * runner). Every stop must show the trap, PC, registers, flags and retired count that `run(1)` repeated while
  * the PC stays in the range gives.
  */
-import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE, type Trap } from "@uabi/isa-core";
+import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE, runWithinStepped, type Trap } from "@uabi/isa-core";
 import { describe, expect, it } from "vitest";
 import { mem, X86Assembler } from "../src/asm.js";
 import { X86Cpu, type X86CpuOptions } from "../src/cpu.js";
@@ -43,17 +43,6 @@ function machine(opts: X86CpuOptions, pc: number): X86Cpu {
   return cpu;
 }
 
-/** The reference: run(1) while the PC stays in [lo, hi), the budget left and no trap. */
-function stepWithin(cpu: X86Cpu, lo: number, hi: number, budget: number): Trap {
-  let left = budget;
-  for (;;) {
-    const t = cpu.run(1);
-    left--;
-    if (t.kind !== "budget") return t;
-    if (left <= 0 || cpu.pc < lo || cpu.pc >= hi) return { kind: "budget", pc: cpu.pc };
-  }
-}
-
 /**
  * Stops of `within` calls with budget `piece` while the PC is in the range, and outside it of `run(piece)`
  * under the exec watch over the range (as the kernel's runner does), to a trap.
@@ -87,7 +76,7 @@ describe("leave watch (runWithin)", () => {
     let translated = 0;
     for (const hi of his) {
       for (const piece of [1, 5, 1e6]) {
-        const want = stops(machine({ jit: false }, start), lo, hi, piece, stepWithin);
+        const want = stops(machine({ jit: false }, start), lo, hi, piece, runWithinStepped);
         for (const opts of [{ jit: false }, { jit: true, jitThreshold: 3 }]) {
           const cpu = machine(opts, start);
           const got = stops(cpu, lo, hi, piece, (c, l, h, b) => c.runWithin(l, h, b));

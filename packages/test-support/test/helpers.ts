@@ -1,5 +1,5 @@
 /** Test helpers: a scripted fake CPU (no ISA needed) and a hand-made static ELF. */
-import { CpuCounters, GuestMemory, type Arch, type Cpu, type Trap } from "@uabi/isa-core";
+import { CpuCounters, GuestMemory, runWithinStepped, type Arch, type Cpu, type Trap } from "@uabi/isa-core";
 
 /** One scripted step: mutate the CPU (registers, memory) and say which trap ends it. */
 export type Step = (cpu: ScriptedCpu) => Trap;
@@ -35,14 +35,9 @@ export class ScriptedCpu implements Cpu {
     this.pc += 4;
     return trap;
   }
-  /** The leave watch, stepped: a scripted program has no blocks, so one step at a time is exact. */
+  /** The leave watch, stepped: a scripted program has no blocks, so the reference semantics are exact. */
   runWithin(lo: number, hi: number, budget: number): Trap {
-    let trap: Trap = { kind: "budget", pc: this.pc };
-    for (let n = 0; n < budget && this.pc >= lo && this.pc < hi; n++) {
-      trap = this.run(1);
-      if (trap.kind !== "budget") return trap;
-    }
-    return { kind: "budget", pc: this.pc };
+    return runWithinStepped(this, lo, hi, budget);
   }
   flushDecodeCache(): void {}
   setExecWatch(): void {} // scripted: executes no guest code
