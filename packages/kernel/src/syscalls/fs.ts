@@ -75,11 +75,7 @@ function doOpen(c: SyscallContext, dirfd: number, path: string, flags: number, m
     if (r.parent.dynamic) return -EACCES;
     const created = new FileNode(mode & ~c.proc.fs.umask & 0o7777);
     created.quota = c.kernel.vfs.quota;
-    node = created;
-    node.uid = c.proc.cred.fsuid;
-    node.gid = c.proc.cred.fsgid;
-    c.kernel.vfs.touch(node);
-    r.parent.linkEntry(r.name, node);
+    node = linkNew(c, r.parent, r.name, created);
   } else if (creat && flags & O_EXCL) return -EEXIST;
   if (node instanceof SymlinkNode) return flags & O_PATH ? installOpen(c, new OpenFile(node, O_PATH, path), flags) : -ELOOP;
   if (flags & af.DIRECTORY && !(node instanceof DirNode)) return -ENOTDIR;
@@ -127,11 +123,17 @@ function mknodat(c: SyscallContext, dirfd: number, path: string, mode: number): 
   const perm = mode & ~c.proc.fs.umask & 0o7777;
   const node = type === S_IFIFO ? new Pipe(perm) : new FileNode(perm);
   if (node instanceof FileNode) node.quota = c.kernel.vfs.quota;
+  linkNew(c, r.parent, r.name, node);
+  return 0;
+}
+
+/** A node the caller creates: its owner is the caller's fsuid/fsgid, its times now, then it gets its name. */
+export function linkNew<N extends Inode>(c: SyscallContext, parent: DirNode, name: string, node: N): N {
   node.uid = c.proc.cred.fsuid;
   node.gid = c.proc.cred.fsgid;
   c.kernel.vfs.touch(node);
-  r.parent.linkEntry(r.name, node);
-  return 0;
+  parent.linkEntry(name, node);
+  return node;
 }
 const EOPNOTSUPP_TMPFILE = 95;
 

@@ -18,7 +18,7 @@ import { SIGPIPE } from "../signal.js";
 import { latin1, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
 import type { KernelServices } from "../services.js";
 import { Inode, S_IFSOCK } from "../vfs.js";
-import { resolveAt, fileOf, AT_FDCWD } from "./fs.js";
+import { resolveAt, fileOf, linkNew, AT_FDCWD } from "./fs.js";
 
 const AF_UNIX = 1, AF_INET = 2;
 const IPPROTO_IP = 0, IPPROTO_TCP = 6, IPPROTO_UDP = 17;
@@ -323,10 +323,7 @@ function bind(c: SyscallContext): number {
     if (r.node) return -EADDRINUSE;
     if (r.parent.dynamic) return -EEXIST;
     s.mode = S_IFSOCK | (0o777 & ~c.proc.fs.umask);
-    s.uid = c.proc.cred.fsuid;
-    s.gid = c.proc.cred.fsgid;
-    c.kernel.vfs.touch(s);
-    r.parent.linkEntry(r.name, s);
+    linkNew(c, r.parent, r.name, s);
   }
   s.addr = name;
   return 0;
