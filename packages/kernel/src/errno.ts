@@ -29,6 +29,8 @@ export const EAFNOSUPPORT = errno("EAFNOSUPPORT"), ECONNREFUSED = errno("ECONNRE
   ENOTCONN = errno("ENOTCONN"), ENOTSOCK = errno("ENOTSOCK"), EPROTONOSUPPORT = errno("EPROTONOSUPPORT"),
   EADDRINUSE = errno("EADDRINUSE"), EADDRNOTAVAIL = errno("EADDRNOTAVAIL"), ENETUNREACH = errno("ENETUNREACH"), EDESTADDRREQ = errno("EDESTADDRREQ"), EMSGSIZE = errno("EMSGSIZE"),
   ENOPROTOOPT = errno("ENOPROTOOPT"), EPROTOTYPE = errno("EPROTOTYPE"), EIDRM = errno("EIDRM");
+/** execve of a program whose PT_INTERP is not a loadable ELF for this machine (load_elf_binary). */
+export const ELIBBAD = errno("ELIBBAD");
 
 /**
  * strace's spelling of a positive errno ("ENOENT"); numbers the table does not name (and zero or negative

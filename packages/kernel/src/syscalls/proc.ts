@@ -2,8 +2,8 @@
  * Processes, threads, identity, futex, time and randomness.
  */
 import { RLIMIT } from "@uabi/uapi";
-import { ExecError, SyscallError } from "../errors.js";
-import { EAGAIN, ECHILD, EFAULT, EINVAL, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPERM, ESRCH, EACCES, E2BIG, ETIMEDOUT } from "../errno.js";
+import { ExecError, SyscallError, type ExecErrorKind } from "../errors.js";
+import { EAGAIN, ECHILD, EFAULT, EINVAL, ENOENT, ENOEXEC, ENOMEM, ENOSYS, EPERM, ESRCH, EACCES, E2BIG, ETIMEDOUT, ELIBBAD } from "../errno.js";
 import { Process, copyCredentials } from "../task.js";
 import { waitStatus } from "../signal-delivery.js";
 import { NO_RETURN, latin1Bytes, type Handler, type HandlerResult, type SyscallContext } from "../syscall.js";
@@ -208,11 +208,23 @@ function execve(c: SyscallContext, dirfd: number, pathAddr: number, argvAddr: nu
     const abs = path.startsWith("/") ? path : c.kernel.vfs.pathOf(c.proc.fs.cwd).replace(/\/$/, "") + "/" + path;
     c.kernel.loader.execInto(c.thread, bytes, abs, argv, env);
   } catch (e) {
-    if (e instanceof ExecError) return e.kind === "too-big" ? -12 : e.kind === "bad-entry" ? -EINVAL : -ENOEXEC;
+    if (e instanceof ExecError) return -EXEC_ERRNO[e.kind];
     throw e;
   }
   return NO_RETURN;
 }
+
+/**
+ * What execve returns for an image the loader refuses, as load_elf_binary does (fs/binfmt_elf.c): a foreign or
+ * malformed ELF is claimed by no binary format (ENOEXEC); e_entry outside user space is EINVAL; a missing
+ * interpreter is open_exec's ENOENT and one that is not an ELF for this machine ELIBBAD; an image beyond the
+ * memory limit ENOMEM.
+ */
+const EXEC_ERRNO: Readonly<Record<ExecErrorKind, number>> = {
+  "not-elf": ENOEXEC, "bad-class": ENOEXEC, "bad-arch": ENOEXEC, "bad-type": ENOEXEC, dynamic: ENOEXEC,
+  truncated: ENOEXEC, "bad-segment": ENOEXEC, "too-big": ENOMEM, "bad-entry": EINVAL,
+  "no-interpreter": ENOENT, "bad-interpreter": ELIBBAD,
+};
 
 // ------------------------------------------------------------------ futex
 
