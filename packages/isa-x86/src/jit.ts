@@ -23,7 +23,7 @@
  */
 import { BASE_RIP, P_LOCK, type Insn } from "./decode.js";
 import { FL_ADD, FL_DEC, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SUB, formOf, PARITY } from "./registry.js";
-import { CC } from "./tables.js";
+import { CC, F_SSE } from "./tables.js";
 import type { X86Cpu } from "./cpu.js";
 
 /**
@@ -74,6 +74,18 @@ export const JX = {
     lo -= carry * TWO32;
     return ((hi + carry) | 0) * TWO32 + lo;
   },
+  /** pcmpeqb on one 32-bit lane: 0xff in each byte where a and b agree. */
+  eqb(a: number, b: number): number {
+    const t = a ^ b;
+    return ((t & 0xff) === 0 ? 0xff : 0) | ((t & 0xff00) === 0 ? 0xff00 : 0) | ((t & 0xff0000) === 0 ? 0xff0000 : 0) | ((t & 0xff000000) === 0 ? 0xff000000 : 0);
+  },
+  /** pmovmskb: the top bit of each of the 16 bytes. */
+  mskb(x0: number, x1: number, x2: number, x3: number): number {
+    return JX.msk4(x0) | (JX.msk4(x1) << 4) | (JX.msk4(x2) << 8) | (JX.msk4(x3) << 12);
+  },
+  msk4(x: number): number {
+    return ((x >>> 7) & 1) | ((x >>> 14) & 2) | ((x >>> 21) & 4) | ((x >>> 28) & 8);
+  },
   /** Store the flag locals into the CPU (before an inline handler, a generic condition, or leaving). */
   wbf(c: X86Cpu, fop: number, fsz: number, fd: number, fdh: number, fs: number, fsh: number, fr: number, frh: number, fcin: number, fbits: number): void {
     // The CPU's record holds unsigned halves (its compares read them so).
@@ -93,6 +105,18 @@ export const JX = {
 /** Instruction keys this translator emits code for (everything else runs its handler inline). */
 const ALU: Record<string, number> = { add: 0, or: 1, and: 4, sub: 5, xor: 6, cmp: 7, test: 8 };
 const SHIFT: Record<string, number> = { shl: 4, shr: 5, sar: 7 };
+
+/** SSE lane-wise logic translated on 32-bit lanes (d: destination lane, w: source lane), by table key. */
+const SSE_LANES: Record<string, (d: string, w: string) => string> = {
+  pxor: (d, w) => `${d} ^ ${w}`,
+  por: (d, w) => `${d} | ${w}`,
+  pand: (d, w) => `${d} & ${w}`,
+  pandn: (d, w) => `~${d} & ${w}`,
+  pcmpeqb: (d, w) => `JX.eqb(${d}, ${w})`,
+  pcmpeqd: (d, w) => `(${d} === ${w} ? -1 : 0)`,
+};
+/** m128 operands that may be misaligned (ops-sse.ts UNALIGNED_OK); every other legacy SSE m128 operand traps. */
+const SSE_UNALIGNED = new Set(["movups", "movupd", "movdqu"]);
 
 interface Known {
   op: number;
@@ -363,6 +387,7 @@ class Gen {
     const key = d.key;
     const sz = i.osz;
     const form = formOf(d);
+    if (d.flags & F_SSE) return this.emitSse(i);
     const alu = ALU[key];
     if (alu !== undefined) {
       if (sz === 16) return null;
@@ -557,6 +582,67 @@ class Gen {
     return null;
   }
 
+  /** Whether the region touches the xmm registers (its prologue then names them `X`). */
+  usesXmm = false;
+  x(r: number, lane: number): string {
+    this.usesXmm = true;
+    return `X[${r * 4 + lane}]`;
+  }
+  /**
+   * The m128 operand W into locals w0..w3 (int32 lanes), or null. A legacy SSE operand that must be aligned
+   * traps like the interpreter (ops-sse.ts checkAlign: before any access, state as before the instruction).
+   */
+  rdW(i: Insn, aligned: boolean): string | null {
+    if (i.mod === 3) return `const w0 = ${this.x(i.rm, 0)}, w1 = ${this.x(i.rm, 1)}, w2 = ${this.x(i.rm, 2)}, w3 = ${this.x(i.rm, 3)};`;
+    const e = this.ea(i);
+    if (e === null) return null;
+    const fast = "w0 = tv_.getInt32(to_, true); w1 = tv_.getInt32(to_ + 4, true); w2 = tv_.getInt32(to_ + 8, true); w3 = tv_.getInt32(to_ + 12, true);";
+    // ops-sse.ts loadW: a page-crossing operand probes both pages before reading.
+    const slow = "if ((ta_ & 4095) > 4080) { mem.read8(ta_); mem.read8(ta_ - (ta_ & 4095) + 4096); } w0 = mem.read32(ta_) | 0; w1 = mem.read32(ta_ + 4) | 0; w2 = mem.read32(ta_ + 8) | 0; w3 = mem.read32(ta_ + 12) | 0;";
+    return `${this.mayFault()} const ea = ${e}; ${aligned ? this.alignTrap(i) : ""} let w0 = 0, w1 = 0, w2 = 0, w3 = 0; ${this.tlb(false, "ea", 16, fast, slow)}`;
+  }
+  /** The alignment trap of a misaligned m128 operand at `ea` (the run loop reports `cpu.pending`). */
+  alignTrap(i: Insn): string {
+    // The trap writes the locals back: they must hold the CPU's flags if none were set in this block yet.
+    if (this.firstSet < 0) this.liveIn = true;
+    this.usesFlags = true;
+    return `if (ea % 16 !== 0) { @WB@ cpu.rip = ${i.addr}; cpu.pending = { kind: "alignment", pc: ${i.addr}, addr: ea }; return done + ${this.k}; }`;
+  }
+  /** SSE instructions translated here (moves and lane-wise logic), or null for the interpreter's handler. */
+  emitSse(i: Insn): string | null {
+    const d = i.def;
+    const key = d.key;
+    const form = formOf(d);
+    const aligned = !SSE_UNALIGNED.has(d.mn);
+    if (key === "movaps" || key === "movups") {
+      if (form === "VW") {
+        const rd = this.rdW(i, aligned);
+        if (rd === null) return null;
+        return `{ ${rd} ${this.x(i.reg, 0)} = w0; ${this.x(i.reg, 1)} = w1; ${this.x(i.reg, 2)} = w2; ${this.x(i.reg, 3)} = w3; }`;
+      }
+      if (form !== "WV") return null;
+      const v = [0, 1, 2, 3].map((k) => this.x(i.reg, k));
+      if (i.mod === 3) return `{ const v0 = ${v[0]}, v1 = ${v[1]}, v2 = ${v[2]}, v3 = ${v[3]}; ${this.x(i.rm, 0)} = v0; ${this.x(i.rm, 1)} = v1; ${this.x(i.rm, 2)} = v2; ${this.x(i.rm, 3)} = v3; }`;
+      const e = this.ea(i);
+      if (e === null) return null;
+      const fast = `tv_.setInt32(to_, ${v[0]}, true); tv_.setInt32(to_ + 4, ${v[1]}, true); tv_.setInt32(to_ + 8, ${v[2]}, true); tv_.setInt32(to_ + 12, ${v[3]}, true);`;
+      // ops-sse.ts store128: a page-crossing store checks both pages before writing (all or nothing).
+      const slow = `if ((ta_ & 4095) > 4080) mem.checkWritable(ta_, 16); mem.write32(ta_, ${v[0]}); mem.write32(ta_ + 4, ${v[1]}); mem.write32(ta_ + 8, ${v[2]}); mem.write32(ta_ + 12, ${v[3]});`;
+      return `{ ${this.mayFault()} const ea = ${e}; ${aligned ? this.alignTrap(i) : ""} ${this.tlb(true, "ea", 16, fast, slow)} }`;
+    }
+    const lane = SSE_LANES[key];
+    if (lane !== undefined && form === "VW") {
+      const rd = this.rdW(i, aligned);
+      if (rd === null) return null;
+      const r = i.reg;
+      return `{ ${rd} ${[0, 1, 2, 3].map((k) => `${this.x(r, k)} = ${lane(this.x(r, k), `w${k}`)};`).join(" ")} }`;
+    }
+    if (key === "pmovmskb" && i.mod === 3) {
+      return this.wrReg(32, i.reg, i.reg, `JX.mskb(${this.x(i.rm, 0)}, ${this.x(i.rm, 1)}, ${this.x(i.rm, 2)}, ${this.x(i.rm, 3)})`, "0");
+    }
+    return null;
+  }
+
   setRsp(v: string): string {
     this.written.add(4);
     return `{ const n = ${v}; ${this.l(4)} = n | 0; ${this.h(4)} = Math.floor(n / ${TWO32}) | 0; }`;
@@ -703,7 +789,7 @@ class Gen {
     const name = `region_${this.blocks[0]!.insns[0]!.addr.toString(16)}`;
     return `${this.inlined.join(" ")}
 return function ${name}(cpu, left, loopOk) {
-  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}
+  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}
   ${decl}
   ${fdecl}
   let k = 0, done = 0, nx = 0, inFb = false, bi = 0;
