@@ -1,71 +1,78 @@
 #!/usr/bin/env node
-// The `uabi` command. An installed package ships only dist/: run the built CLI in this process (no second
-// Node, no loader). In a checkout, the built CLI runs only while it is at least as new as every workspace
-// package's sources; otherwise (or with UABI_FROM_SOURCE=1) the TypeScript sources run through tsx with the
-// workspace's "@uabi/source" export condition, so no build is ever needed and a stale dist/ is never used.
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+// The `uabi` command. It runs the built CLI in this process: one bundled file, dist/uabi.cjs (scripts/bundle.mjs,
+// part of `pnpm build`), compiled with a V8 code cache kept beside it, so neither ~150 ES modules nor their
+// compilation is paid at every start. An installed package ships only bin/ and dist/ and always runs the bundle.
+// In a checkout the bundle runs only while it is at least as new as every file it was built from (the list
+// that dist/uabi.manifest.json holds); otherwise (or with UABI_FROM_SOURCE=1) the TypeScript sources run through
+// tsx with the workspace's "@uabi/source" export condition, so no build is ever needed and a stale one never runs.
+import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { constants } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
+import { Script } from "node:vm";
 
 const app = join(dirname(fileURLToPath(import.meta.url)), "..");
-const built = join(app, "dist", "main.js");
-const sources = join(app, "src", "main.ts");
+const bundle = join(app, "dist", "uabi.cjs");
+const inCheckout = statSync(join(app, "src"), { throwIfNoEntry: false }) !== undefined;
 
-/** Newest modification time under dir (0 when it does not exist). */
-function newest(dir) {
-  let t = 0;
-  let entries;
+/** The bundle's manifest ({ hash, inputs: paths relative to the package }), undefined without a complete build. */
+function manifest() {
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    return JSON.parse(readFileSync(join(app, "dist", "uabi.manifest.json"), "utf8"));
   } catch {
-    return 0;
+    return undefined;
   }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
 }
 
-/** A file's modification time, 0 when it does not exist. */
-function mtime(file) {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return 0;
+/** No input of the bundle was modified (or removed) after the bundle was written. */
+function fresh(m) {
+  const built = statSync(bundle, { throwIfNoEntry: false });
+  if (!built) return false;
+  for (const f of m.inputs) {
+    const st = statSync(join(app, f), { throwIfNoEntry: false });
+    if (!st || st.mtimeMs > built.mtimeMs) return false;
   }
+  return true;
 }
 
 /**
- * When a package's dist/ was last written, without walking it (it has four files per source): tsc writes the
- * tsbuildinfo after every build that emits, and a turbo cache restore rewrites dist/ (its entry point among
- * it) but not the tsbuildinfo, so the later of the two. No entry point: no build (0). Neither file says
- * anything (another build tool): the newest file under dist/, as before.
+ * Runs the bundle as Node runs a CommonJS module, but compiled through node:vm with cached data: V8's code for
+ * every function the previous run compiled. The cache file starts with one line naming the bundle's hash and
+ * the Node version, and V8 itself rejects data from another V8 or other flags; a missing or rejected cache is
+ * written after the command (written aside, then renamed; a read-only installation keeps none).
  */
-function builtAt(dir) {
-  const entry = Math.max(mtime(join(dir, "dist", "index.js")), mtime(join(dir, "dist", "main.js")));
-  if (entry === 0) return newest(join(dir, "dist"));
-  const info = mtime(join(dir, "tsconfig.build.tsbuildinfo"));
-  return Math.max(entry, info);
+async function runBundle(m) {
+  const cacheFile = join(app, "dist", "uabi.v8cache");
+  const tag = Buffer.from(`uabi ${m.hash} ${process.version} ${process.arch}\n`);
+  let cachedData;
+  try {
+    const b = readFileSync(cacheFile);
+    if (b.subarray(0, tag.length).equals(tag)) cachedData = b.subarray(tag.length);
+  } catch {
+    // no cache yet
+  }
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, "utf8")}\n})`;
+  const script = new Script(source, { filename: bundle, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  await module.exports.start(process.argv.slice(2));
+  if (cachedData === undefined || script.cachedDataRejected) {
+    try {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat([tag, script.createCachedData()]));
+      renameSync(tmp, cacheFile);
+    } catch {
+      // read-only: no cache
+    }
+  }
 }
 
-/** In a checkout: every package with sources has a dist/ written after its newest source file. */
-function builtIsFresh() {
-  const workspace = join(app, "..", "..");
-  const dirs = [app, ...readdirSync(join(workspace, "packages")).map((d) => join(workspace, "packages", d))];
-  return dirs.every((d) => !existsSync(join(d, "src")) || builtAt(d) >= newest(join(d, "src")));
-}
-
-const fromSource = !existsSync(built) || (existsSync(sources) && (process.env.UABI_FROM_SOURCE === "1" || !builtIsFresh()));
-
-if (!fromSource) {
-  await import(pathToFileURL(built).href);
-} else {
+/** The TypeScript sources in a child node through tsx; this process mirrors the child's exit. */
+async function runSources() {
+  const { spawn } = await import("node:child_process");
+  const { constants } = await import("node:os");
   const tsx = createRequire(import.meta.url).resolve("tsx");
-  const child = spawn(process.execPath, ["--conditions=@uabi/source", "--import", tsx, sources, ...process.argv.slice(2)], { stdio: "inherit" });
+  const child = spawn(process.execPath, ["--conditions=@uabi/source", "--import", tsx, join(app, "src", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
   // A signal sent to this process (kill, a supervisor) is meant for the CLI: pass it on and let the child decide.
   const forwarded = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
   const forward = (sig) => child.kill(sig);
@@ -81,3 +88,7 @@ if (!fromSource) {
     process.exit(code ?? 1);
   });
 }
+
+const m = manifest();
+if (m && (!inCheckout || (process.env.UABI_FROM_SOURCE !== "1" && fresh(m)))) await runBundle(m);
+else await runSources();

@@ -4,6 +4,8 @@
  * vdso build, calibrate...), add a row and a module exporting `run(args, io): Promise<number>`.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { appRoot } from "./app-root.js";
 import { ParsedArgs, UsageError, parseArgs, usageLine, type OptionSpec, type PositionalSpec } from "./args.js";
 import { CORES, DEFAULT_MODE, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, type Choice } from "./choices.js";
 
@@ -177,7 +179,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
 ];
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+export const VERSION: string = (JSON.parse(readFileSync(join(appRoot(), "package.json"), "utf8")) as { version: string }).version;
 
 const nodeIo: Io = { stdout: process.stdout, stderr: process.stderr };
 

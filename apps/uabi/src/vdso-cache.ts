@@ -5,14 +5,14 @@
  *
  * The cache key is the build of every package the image comes from: each one's tsbuildinfo (tsc writes it at
  * every build that emits anything) and its dist/index.js (what a turbo cache restore rewrites), by mtime and
- * size, with the package version. A rebuild of any of them is a new key; the image is then generated once more
+ * size, with the package version; in the bundle the bin runs (dist/uabi.cjs, which holds all that code itself),
+ * the bundle's own mtime and size. A rebuild of any of them is a new key; the image is then generated once more
  * and written. Running from sources (the development loader) never caches: the key would need a walk of the
  * sources. A cache directory that cannot be written (an installed, read-only package) just means no cache.
  *
  * The image read back is the generated one, field for field; its dispatch policy, which holds functions, is
  * recomputed from @uabi/libkernel (test/vdso-cache.test.ts compares both).
  */
-import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -50,25 +50,43 @@ export function deserializeVdso(text: string, key: string): VdsoImage | undefine
   };
 }
 
+/** True in the bundle the bin runs (scripts/bundle.mjs defines it); undeclared elsewhere. */
+declare const __UABI_BUNDLED__: boolean | undefined;
+
+/**
+ * 64-bit FNV-1a of a string, as 16 hex digits: a file name for a key, not a defence against anyone (node:crypto
+ * would cost ~10 ms of the CLI's start to load).
+ */
+export function fnv1a64(s: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < s.length; i++) h = BigInt.asUintN(64, (h ^ BigInt(s.charCodeAt(i))) * 0x100000001b3n);
+  return h.toString(16).padStart(16, "0");
+}
+
 /** The build of the generating packages, as one hash; undefined when running from sources. */
 function buildKey(): string | undefined {
+  // The bundle holds every generator's code itself: it is the build (its modification time and size).
+  if (typeof __UABI_BUNDLED__ !== "undefined") {
+    const st = statSync(fileURLToPath(import.meta.url));
+    return fnv1a64(`bundle:${st.mtimeMs}:${st.size}`);
+  }
   if (!/[\\/]dist[\\/]/.test(fileURLToPath(import.meta.url))) return undefined;
   const req = createRequire(import.meta.url);
-  const h = createHash("sha1");
+  let key = "";
   for (const name of GENERATORS) {
     const entry = req.resolve(name); // the "default" condition: <package>/dist/index.js
     const pkg = dirname(dirname(entry));
-    h.update(name);
+    key += name;
     for (const f of [entry, join(pkg, "tsconfig.build.tsbuildinfo"), join(pkg, "package.json")]) {
       try {
         const st = statSync(f);
-        h.update(`:${st.mtimeMs}:${st.size}`);
+        key += `:${st.mtimeMs}:${st.size}`;
       } catch {
-        h.update(":-");
+        key += ":-";
       }
     }
   }
-  return h.digest("hex").slice(0, 16);
+  return fnv1a64(key);
 }
 
 let key: string | undefined | null = null;

@@ -1,7 +1,7 @@
 /** The on-disk vDSO cache gives back exactly the generated image (its policy recomputed). */
 import { describe, expect, it } from "vitest";
 import { buildVdso } from "@uabi/vdso";
-import { deserializeVdso, serializeVdso } from "../src/vdso-cache.js";
+import { deserializeVdso, fnv1a64, serializeVdso } from "../src/vdso-cache.js";
 
 describe("vdso cache", () => {
   for (const arch of ["arm64", "x86_64"] as const) {
@@ -21,6 +21,11 @@ describe("vdso cache", () => {
       });
     }
   }
+  it("names a key by 64-bit FNV-1a (the published test vectors)", () => {
+    expect(fnv1a64("")).toBe("cbf29ce484222325");
+    expect(fnv1a64("a")).toBe("af63dc4c8601ec8c");
+    expect(fnv1a64("foobar")).toBe("85944171f73967e8");
+  });
   it("another build's key is a miss", () => {
     const img = buildVdso({ arch: "arm64" });
     expect(deserializeVdso(serializeVdso(img, "k1", []), "k2")).toBeUndefined();

@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { appRoot } from "../app-root.js";
 import { UsageError, type ParsedArgs } from "../args.js";
 import type { Io } from "../cli.js";
 import { buildSyscallLoop, type Arch } from "../demo/program.js";
@@ -52,7 +52,7 @@ const ARCHES: readonly Arch[] = ["arm64", "x86_64"];
 
 /** fixtures/corpus of the checkout this app runs from. */
 export function corpusRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  let dir = appRoot();
   for (;;) {
     const c = join(dir, "fixtures", "corpus");
     if (existsSync(join(c, "bin"))) return c;
@@ -152,7 +152,7 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void; cor
 
   // 3. `uabi run hello`: a fresh process start to exit (the command as a user runs it: bin/uabi.js, which runs
   //    the built CLI when it is fresh), and the run alone in this process.
-  const bin = fileURLToPath(new URL("../../bin/uabi.js", import.meta.url));
+  const bin = join(appRoot(), "bin", "uabi.js");
   for (const arch of ARCHES) {
     const binary = join(corpus, "bin", TARGET_OF[arch], "hello-O2");
     progress(`bench: uabi run hello-O2 (${arch})…`);

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { repoRoot } from "../app-root.js";
 import { vdsoWindowFilter } from "@uabi/kernel";
 import type { Workload } from "./observe.js";
 
@@ -91,7 +91,7 @@ export function reflectorSpec(ws: readonly Workload[], dir: string, rounds: numb
 }
 
 function findSource(): string {
-  const p = fileURLToPath(new URL("../../../../scripts/study/reflector.c", import.meta.url));
+  const p = join(repoRoot(), "scripts/study/reflector.c");
   if (existsSync(p)) return p;
   const q = join(process.cwd(), "scripts/study/reflector.c");
   if (existsSync(q)) return q;

@@ -6,11 +6,11 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { repoRoot } from "../app-root.js";
 import { PROVOKERS, buildProvoker } from "./provoke.js";
 import type { Workload } from "./observe.js";
 
-const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
+const REPO = repoRoot();
 export const CORPUS_DIR = join(REPO, "fixtures/corpus");
 /** Where scripts/study/fetch-busybox.sh unpacks Debian's busybox-static (not committed). */
 export const BUSYBOX_DIR = join(REPO, "fixtures/study/busybox");
