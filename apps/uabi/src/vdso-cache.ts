@@ -11,30 +11,64 @@
  * sources. A cache directory that cannot be written (an installed, read-only package) just means no cache.
  *
  * The image read back is the generated one, field for field; its dispatch policy, which holds functions, is
- * recomputed from @uabi/libkernel (test/vdso-cache.test.ts compares both).
+ * recomputed from @uabi/libkernel when more than its dispositions is read (test/vdso-cache.test.ts compares both).
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Arch } from "@uabi/isa-core";
-import { dispatchPolicy, type Personality } from "@uabi/libkernel";
+import { dispatchPolicy, type DispatchPolicy, type Disposition, type Personality } from "@uabi/libkernel";
 import { buildVdso, type VdsoImage } from "@uabi/vdso";
 
 /** Every package whose code goes into a generated image (@uabi/vdso and what it builds on). */
 const GENERATORS = ["@uabi/vdso", "@uabi/libkernel", "@uabi/uapi", "@uabi/elf", "@uabi/isa-core", "@uabi/isa-arm64", "@uabi/isa-x86", "@uabi/vdso-parser"];
 
-/** On-disk form: the image with its bytes in base64, its map as pairs, and no policy (recomputed). */
+/**
+ * On-disk form: the image with its bytes in base64, its map as pairs, and of its policy only what the kernel
+ * asks at run time (each handled call's disposition, the movable set); the rest of the policy holds functions.
+ */
 interface Stored {
   key: string;
   image: Omit<VdsoImage, "bytes" | "syscallEntries" | "policy"> & { bytes: string; syscallEntries: [number, number][] };
   personalities: Personality[];
+  kinds: [number, Disposition][];
+  movable: number[];
 }
 
 export function serializeVdso(img: VdsoImage, key: string, personalities: readonly Personality[]): string {
-  const { bytes, syscallEntries, policy: _policy, ...rest } = img;
-  const stored: Stored = { key, image: { ...rest, bytes: Buffer.from(bytes).toString("base64"), syscallEntries: [...syscallEntries] }, personalities: [...personalities] };
+  const { bytes, syscallEntries, policy, ...rest } = img;
+  const stored: Stored = {
+    key,
+    image: { ...rest, bytes: Buffer.from(bytes).toString("base64"), syscallEntries: [...syscallEntries] },
+    personalities: [...personalities],
+    kinds: [...policy.handled.values()].map((e) => [e.nr, e.kind]),
+    movable: [...policy.movable],
+  };
   return JSON.stringify(stored);
+}
+
+/**
+ * The policy `dispatchPolicy` gives, with what the kernel asks per call (kindOf, movable) answered from the
+ * cache and the rest (entries and their handlers' IR, ~10 ms to build) computed only when first read.
+ */
+function lazyPolicy(arch: Arch, s: Stored): DispatchPolicy {
+  let full: DispatchPolicy | undefined;
+  const get = () => (full ??= dispatchPolicy(arch, { personalities: s.personalities, switchable: [] }));
+  const kinds = new Map(s.kinds);
+  return Object.freeze({
+    arch,
+    personalities: s.personalities,
+    switchable: [],
+    get entries() {
+      return get().entries;
+    },
+    get handled() {
+      return get().handled;
+    },
+    movable: new Set(s.movable),
+    kindOf: (nr: number): Disposition => kinds.get(nr) ?? "passthrough",
+  });
 }
 
 export function deserializeVdso(text: string, key: string): VdsoImage | undefined {
@@ -46,7 +80,7 @@ export function deserializeVdso(text: string, key: string): VdsoImage | undefine
     ...rest,
     bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
     syscallEntries: new Map(syscallEntries),
-    policy: dispatchPolicy(rest.arch, { personalities: s.personalities, switchable: [] }),
+    policy: lazyPolicy(rest.arch, s),
   };
 }
 

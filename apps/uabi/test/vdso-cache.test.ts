@@ -18,6 +18,7 @@ describe("vdso cache", () => {
         expect([...backPolicy.handled.keys()]).toEqual([...policy.handled.keys()]);
         expect(backPolicy.personalities).toEqual(policy.personalities);
         for (const e of policy.entries) expect(backPolicy.kindOf(e.nr)).toBe(policy.kindOf(e.nr));
+        expect(backPolicy.kindOf(1e6)).toBe("passthrough");
       });
     }
   }
