@@ -5,14 +5,17 @@
 // dist/uabi.manifest.json lists every input (sources, package.json and tsconfig files) with the bundle's
 // hash: the bin compares their modification times with the bundle's, so a stale bundle never runs.
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const app = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(app, "dist", "uabi.cjs");
-const manifest = join(app, "dist", "uabi.manifest.json");
+// `--outdir DIR` (the tests): somewhere else than dist/; input paths stay relative to the package.
+const at = process.argv.indexOf("--outdir");
+const outdir = at > 0 ? resolve(process.argv[at + 1]) : join(app, "dist");
+const out = join(outdir, "uabi.cjs");
+const manifest = join(outdir, "uabi.manifest.json");
 
 const result = await build({
   absWorkingDir: app,
@@ -56,6 +59,7 @@ inputs.add(fileURLToPath(import.meta.url));
 const hash = createHash("sha256").update(code).digest("hex").slice(0, 16);
 
 // The bundle first, then the manifest, each whole (written aside, then renamed).
+mkdirSync(outdir, { recursive: true });
 writeFileSync(`${out}.tmp`, code);
 renameSync(`${out}.tmp`, out);
 writeFileSync(`${manifest}.tmp`, `${JSON.stringify({ hash, inputs: [...inputs].map((f) => relative(app, f)).sort() }, null, 1)}\n`);
