@@ -87,7 +87,7 @@ export const JX = {
     return ((x >>> 7) & 1) | ((x >>> 14) & 2) | ((x >>> 21) & 4) | ((x >>> 28) & 8);
   },
   /** Store the flag locals into the CPU (before an inline handler, a generic condition, or leaving). */
-  wbf(c: X86Cpu, fop: number, fsz: number, fd: number, fdh: number, fs: number, fsh: number, fr: number, frh: number, fcin: number, fbits: number): void {
+  wbf(c: X86Cpu, fop: number, fsz: number, fd: number, fdh: number, fs: number, fsh: number, fr: number, frh: number, fcin: number): void {
     // The CPU's record holds unsigned halves (its compares read them so).
     c.fop = fop;
     c.fsz = fsz;
@@ -98,7 +98,6 @@ export const JX = {
     c.fr = fr >>> 0;
     c.frh = frh >>> 0;
     c.fcin = fcin;
-    c.fbits = fbits;
   },
 };
 
@@ -222,7 +221,8 @@ class Gen {
    */
   tlb(write: boolean, a: string, span: number, fast: string, slow: string): string {
     this.usesTlb = true;
-    const [T, V] = write ? ["WT", "WV"] : ["RT", "RV"];
+    // Byte accesses index the page's Uint8Array (an element access, no DataView method call in the lower tiers).
+    const [T, V] = write ? ["WT", span === 1 ? "WB" : "WV"] : ["RT", span === 1 ? "RB" : "RV"];
     const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
     return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = tp_ & 255; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
   }
@@ -232,7 +232,7 @@ class Gen {
       case 64: return `let ${v} = 0, ${vh} = 0; ${this.tlb(false, a, 8, `${v} = tv_.getInt32(to_, true); ${vh} = tv_.getInt32(to_ + 4, true);`, `${v} = cpu.rdMem(ta_, 64) | 0; ${vh} = cpu.vh | 0;`)}`;
       case 32: return `let ${v} = 0; const ${vh} = 0; ${this.tlb(false, a, 4, `${v} = tv_.getInt32(to_, true);`, `${v} = mem.read32(ta_) | 0;`)}`;
       case 16: return `let ${v} = 0; const ${vh} = 0; ${this.tlb(false, a, 2, `${v} = tv_.getUint16(to_, true);`, `${v} = mem.read16(ta_);`)}`;
-      default: return `let ${v} = 0; const ${vh} = 0; ${this.tlb(false, a, 1, `${v} = tv_.getUint8(to_);`, `${v} = mem.read8(ta_);`)}`;
+      default: return `let ${v} = 0; const ${vh} = 0; ${this.tlb(false, a, 1, `${v} = tv_[to_];`, `${v} = mem.read8(ta_);`)}`;
     }
   }
   wrMem(sz: number, a: string, v: string, vh: string): string {
@@ -240,12 +240,13 @@ class Gen {
       case 64: return this.tlb(true, a, 8, `tv_.setInt32(to_, ${v}, true); tv_.setInt32(to_ + 4, ${vh}, true);`, `cpu.wrMem(ta_, 64, ${v} >>> 0, ${vh} >>> 0);`);
       case 32: return this.tlb(true, a, 4, `tv_.setInt32(to_, ${v}, true);`, `mem.write32(ta_, ${v});`);
       case 16: return this.tlb(true, a, 2, `tv_.setUint16(to_, ${v} & 0xffff, true);`, `mem.write16(ta_, ${v} & 0xffff);`);
-      default: return this.tlb(true, a, 1, `tv_.setUint8(to_, ${v} & 0xff);`, `mem.write8(ta_, ${v} & 0xff);`);
+      default: return this.tlb(true, a, 1, `tv_[to_] = ${v};`, `mem.write8(ta_, ${v} & 0xff);`);
     }
   }
 
   /** Mark the current instruction as one that may throw (the catch needs its index). */
   mayFault(): string {
+    this.fFaults[this.k] = true;
     return `k = ${this.k};`;
   }
 
@@ -256,12 +257,40 @@ class Gen {
     this.known = { op, sz };
     if (this.firstSet < 0) this.firstSet = this.k;
     const set: [string, string][] = [["fop", `${op}`], ["fsz", `${sz}`], ["fd", d], ["fdh", dh], ["fs", s], ["fsh", sh], ["fr", r], ["frh", rh], ["fcin", cin]];
-    // A field the operation keeps (its old value) needs no assignment.
-    return set.filter(([f, v]) => f !== v).map(([f, v]) => `${f} = ${v};`).join(" ");
+    // A field the operation keeps (its old value) needs no assignment (no flag getter reads it for that operation).
+    const code = set.filter(([f, v]) => f !== v).map(([f, v]) => `${f} = ${v};`).join(" ");
+    // A placeholder: the block's flag liveness (flagLiveness) drops the record when nothing can observe it.
+    const key = `@F${this.bi}_${this.k}@`;
+    this.flagCode.set(key, code);
+    this.fSets[this.k] = key;
+    return key;
+  }
+  /** The flag records set (placeholder → assignments), and the dead ones. */
+  readonly flagCode = new Map<string, string>();
+  readonly deadFlags = new Set<string>();
+  /** Per instruction of the block being emitted: its flag-record placeholder, whether it reads the record, whether it may fault. */
+  fSets: (string | undefined)[] = [];
+  fReads: boolean[] = [];
+  fFaults: boolean[] = [];
+  /**
+   * A flag record is dead when the block's next setter replaces it before anything can observe it: no reader (a
+   * condition, an inline handler, a trap's writeback), no instruction that may fault (the catch writes the record
+   * back as it was before that instruction) and not the block's end (successors and the run loop may read it).
+   */
+  flagLiveness(n: number): void {
+    let live = true;
+    for (let k = n - 1; k >= 0; k--) {
+      const key = this.fSets[k];
+      const observes = this.fReads[k] === true || this.fFaults[k] === true;
+      if (key !== undefined) {
+        if (!live) this.deadFlags.add(key);
+        live = observes;
+      } else if (observes) live = true;
+    }
   }
 
   /** Flag-local writeback expression (a statement). */
-  static readonly WBF = "JX.wbf(cpu, fop, fsz, fd, fdh, fs, fsh, fr, frh, fcin, fbits)";
+  static readonly WBF = "JX.wbf(cpu, fop, fsz, fd, fdh, fs, fsh, fr, frh, fcin)";
 
   /** One status flag as a 0/1 expression from the known record, or null. */
   flagExpr(f: "cf" | "zf" | "sf" | "of" | "pf", kn: Known): string | null {
@@ -295,6 +324,7 @@ class Gen {
   /** Condition code cc as a boolean expression. */
   cond(cc: number): string {
     this.usesFlags = true;
+    this.fReads[this.k] = true;
     const kn = this.known;
     const neg = (cc & 1) === 1;
     const generic = `(${Gen.WBF}, cpu.cond(${cc}))`;
@@ -334,6 +364,7 @@ class Gen {
   /** CF as a 0/1 expression (inc/dec keep it). */
   cf(): string {
     this.usesFlags = true;
+    this.fReads[this.k] = true;
     const kn = this.known;
     const e = kn ? this.flagExpr("cf", kn) : null;
     if (e === null && this.firstSet < 0) this.liveIn = true;
@@ -606,6 +637,7 @@ class Gen {
     // The trap writes the locals back: they must hold the CPU's flags if none were set in this block yet.
     if (this.firstSet < 0) this.liveIn = true;
     this.usesFlags = true;
+    this.fReads[this.k] = true;
     return `if (ea % 16 !== 0) { @WB@ cpu.rip = ${i.addr}; cpu.pending = { kind: "alignment", pc: ${i.addr}, addr: ea }; return done + ${this.k}; }`;
   }
   /** SSE instructions translated here (moves and lane-wise logic), or null for the interpreter's handler. */
@@ -704,13 +736,20 @@ class Gen {
   leave(): string {
     return `done += ${this.insns.length}; break run;`;
   }
+  /** Whether the block being emitted branches to its own start. */
+  selfLoop = false;
   /** Go to constant address t: the region's block there when another whole block fits, else leave. */
   exitTo(t: number): string {
     const n = this.insns.length;
     const j = this.index.get(t);
     if (j === undefined) return `{ nx = ${t}; ${this.leave()} }`;
     const nj = this.blocks[j]!.insns.length;
-    return `{ done += ${n}; if (loopOk && B[${j}].valid && done + ${nj} <= left) { bi = ${j}; continue run; } nx = ${t}; break run; }`;
+    // A block branching to its own start loops in place (its case is a labelled host loop).
+    if (j === this.bi) {
+      this.selfLoop = true;
+      return `{ done += ${n}; if (loopOk && B${j}.valid && done + ${nj} <= left) continue b${j}; nx = ${t}; break run; }`;
+    }
+    return `{ done += ${n}; if (loopOk && B${j}.valid && done + ${nj} <= left) { bi = ${j}; continue run; } nx = ${t}; break run; }`;
   }
 
   wbRegs(): string {
@@ -723,7 +762,7 @@ class Gen {
     for (const r of [...this.used].sort((x, y) => x - y)) s += `l${r} = L[${r}]; h${r} = H[${r}]; `;
     return s;
   }
-  static readonly LOADF = "fop = cpu.fop; fsz = cpu.fsz; fd = cpu.fd | 0; fdh = cpu.fdh | 0; fs = cpu.fs | 0; fsh = cpu.fsh | 0; fr = cpu.fr | 0; frh = cpu.frh | 0; fcin = cpu.fcin; fbits = cpu.fbits;";
+  static readonly LOADF = "fop = cpu.fop; fsz = cpu.fsz; fd = cpu.fd | 0; fdh = cpu.fdh | 0; fs = cpu.fs | 0; fsh = cpu.fsh | 0; fr = cpu.fr | 0; frh = cpu.frh | 0; fcin = cpu.fcin;";
 
   /** An instruction run by its interpreter handler: the markers are replaced once the register sets are known. */
   inline(k: number, i: Insn, last: boolean): string {
@@ -731,6 +770,7 @@ class Gen {
     const ii = `i${this.bi}_${k}`;
     this.inlined.push(`const ${f} = B[${this.bi}].insns[${k}].exec, ${ii} = B[${this.bi}].insns[${k}];`);
     this.known = null;
+    this.fReads[k] = true;
     // The handler sees the CPU's flags: if none were set here yet, the locals must hold the CPU's own.
     if (this.firstSet < 0) this.liveIn = true;
     const call = `${this.mayFault()} inFb = true; @WB@ cpu.rip = ${i.next}; ${f}(cpu, ${ii}); if (cpu.pending !== null) return done + ${k};`;
@@ -746,7 +786,11 @@ class Gen {
     this.known = null;
     this.firstSet = -1;
     this.liveIn = false;
+    this.selfLoop = false;
     const n = insns.length;
+    this.fSets = [];
+    this.fReads = [];
+    this.fFaults = [];
     const parts: string[] = [];
     for (let k = 0; k < n; k++) {
       this.k = k;
@@ -760,7 +804,9 @@ class Gen {
       else if (last && !isBranch) code += " " + this.exitTo(i.next);
       parts.push(`/* ${i.addr.toString(16)} ${i.def.mn} */ ${code}`);
     }
-    return `case ${bi}: {\n${parts.join("\n")}\n}`;
+    this.flagLiveness(n);
+    // Every path through a block ends in continue, break or return, so its loop never falls out.
+    return this.selfLoop ? `case ${bi}: b${bi}: for (;;) {\n${parts.join("\n")}\n}` : `case ${bi}: {\n${parts.join("\n")}\n}`;
   }
 
   source(): string {
@@ -778,18 +824,20 @@ class Gen {
     const regs = [...this.used].sort((x, y) => x - y);
     const wb = this.wbRegs() + (F ? Gen.WBF + ";" : "");
     const load = this.loadRegs() + (F ? Gen.LOADF : "");
-    const body = cases.join("\n").replaceAll("@WB@", wb).replaceAll("@LOAD@", load);
+    const body = cases.join("\n").replaceAll("@WB@", wb).replaceAll("@LOAD@", load)
+      .replace(/@F\d+_\d+@/g, (m) => (this.deadFlags.has(m) ? "" : this.flagCode.get(m)!));
     const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
     const fdecl = !F
       ? ""
       : !liveIn
-        ? "let fop = 0, fsz = 32, fd = 0, fdh = 0, fs = 0, fsh = 0, fr = 0, frh = 0, fcin = 0, fbits = 0;"
-        : "let fop = cpu.fop, fsz = cpu.fsz, fd = cpu.fd | 0, fdh = cpu.fdh | 0, fs = cpu.fs | 0, fsh = cpu.fsh | 0, fr = cpu.fr | 0, frh = cpu.frh | 0, fcin = cpu.fcin, fbits = cpu.fbits;";
+        ? "let fop = 0, fsz = 32, fd = 0, fdh = 0, fs = 0, fsh = 0, fr = 0, frh = 0, fcin = 0;"
+        : "let fop = cpu.fop, fsz = cpu.fsz, fd = cpu.fd | 0, fdh = cpu.fdh | 0, fs = cpu.fs | 0, fsh = cpu.fsh | 0, fr = cpu.fr | 0, frh = cpu.frh | 0, fcin = cpu.fcin;";
     const catchWb = this.wbRegs() + (!F ? "" : liveIn ? Gen.WBF + ";" : `if (done > 0 || k > ${firstSet0}) ${Gen.WBF};`);
     const name = `region_${this.blocks[0]!.insns[0]!.addr.toString(16)}`;
-    return `${this.inlined.join(" ")}
+    const blockRefs = this.blocks.map((_, j) => `B${j} = B[${j}]`).join(", ");
+    return `const ${blockRefs}; ${this.inlined.join(" ")}
 return function ${name}(cpu, left, loopOk) {
-  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}
+  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, RB = mem.readTlb.bytes, WT = mem.writeTlb.tag, WV = mem.writeTlb.view, WB = mem.writeTlb.bytes;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}
   ${decl}
   ${fdecl}
   let k = 0, done = 0, nx = 0, inFb = false, bi = 0;
