@@ -8,8 +8,9 @@ import { ESRCH } from "./errno.js";
 import {
   SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, SI_KERNEL, SI_TKILL, SEGV_ACCERR,
   SEGV_MAPERR, BUS_ADRALN, ILL_ILLOPC, FPE_INTDIV, TRAP_BRKPT, SYNCHRONOUS_MASK, UNBLOCKABLE, SS_AUTODISARM, SS_DISABLE,
-  defaultAction, encodeSigInfo, onAltStack, sasFlags, sigbit, type SigInfo,
+  defaultAction, encodeSigInfoInto, onAltStack, sasFlags, sigbit, type SigInfo,
 } from "./signal.js";
+import type { SignalDelivery } from "./arch/types.js";
 import type { KernelServices } from "./services.js";
 import type { ExitInfo, Process, Thread } from "./task.js";
 
@@ -31,18 +32,39 @@ export function waitStatus(e: ExitInfo): number {
   return ((e.code ?? 0) & 0xff) << 8;
 }
 
+/** The lowest signal in a non-empty mask (bit n-1 is signal n), from 32-bit words: no BigInt shift per bit. */
 function lowestSignal(mask: bigint): number {
-  let sig = 1;
-  while (!(mask & 1n)) {
-    mask >>= 1n;
-    sig++;
-  }
+  const lo = Number(mask & 0xffffffffn);
+  if (lo !== 0) return 32 - Math.clz32(lo & -lo);
+  const hi = Number((mask >> 32n) & 0xffffffffn);
+  if (hi !== 0) return 64 - Math.clz32(hi & -hi);
+  let sig = 65;
+  for (let m = mask >> 64n; !(m & 1n); m >>= 1n) sig++;
   return sig;
 }
+
+/** The siginfo of the signal being delivered: the frame builder copies it into the frame at once. */
+const INFO = new Uint8Array(128);
+const INFO_VIEW = new DataView(INFO.buffer);
 
 export class Signals {
   /** Per-thread extra data for the next frame built for a forced fault signal. */
   private readonly faultCtx = new WeakMap<Thread, FaultContext>();
+
+  /**
+   * The one delivery description the frame builders read, rewritten for each delivery (they keep nothing of
+   * it); `ensure` grows the stack of the process being delivered to.
+   */
+  private deliveringTo: Process | undefined;
+  private readonly delivery: SignalDelivery = {
+    sig: 0, info: INFO, handler: 0, flags: 0, restorer: 0, savedMask: 0n, sp: 0, altstack: { sp: 0, flags: 0, size: 0 },
+    faultAddr: 0, esr: 0, trapno: 0, err: 0, vdsoSigreturn: 0, onAltstack: false,
+    ensure: (lo) => {
+      // Make the frame's range part of the stack if it lies in the grow-down range (a frame write faults it in).
+      const mm = this.deliveringTo!.mm;
+      if (!mm.findVma(lo)) mm.growStack(lo);
+    },
+  };
 
   constructor(private readonly k: KernelServices) {}
 
@@ -216,28 +238,26 @@ export class Signals {
     // A thread on the task page's small bounce stack takes its signal frame on the caller's stack (mechanisms).
     const sp = useAlt ? t.altstack.sp + t.altstack.size : this.k.mechanisms.signalStack(t, userSp) - arch.redZone;
     // uc_stack as __save_altstack writes it: ss_flags = sas_ss_flags(interrupted sp) plus SS_AUTODISARM if set.
-    const alt = { sp: t.altstack.sp, flags: (sasFlags(t.altstack, userSp) | (t.altstack.flags & SS_AUTODISARM)) | 0, size: t.altstack.size };
+    const d = this.delivery;
+    d.altstack.sp = t.altstack.sp;
+    d.altstack.flags = (sasFlags(t.altstack, userSp) | (t.altstack.flags & SS_AUTODISARM)) | 0;
+    d.altstack.size = t.altstack.size;
     const fc = fault ?? NO_FAULT;
-    const r = arch.buildSignalFrame(t.cpu, {
-      sig,
-      info: encodeSigInfo(si),
-      handler: act.handler,
-      flags: act.flags,
-      restorer: act.restorer,
-      savedMask: t.savedMask ?? t.sigmask,
-      sp,
-      altstack: alt,
-      faultAddr: fc.faultAddr,
-      esr: fc.esr,
-      trapno: fc.trapno,
-      err: fc.err,
-      vdsoSigreturn: p.vdsoSigreturn,
-      onAltstack: onAlt,
-      ensure: (lo) => {
-        // Make the frame's range part of the stack if it lies in the grow-down range (a frame write faults it in).
-        if (!p.mm.findVma(lo)) p.mm.growStack(lo);
-      },
-    });
+    encodeSigInfoInto(si, INFO_VIEW);
+    d.sig = sig;
+    d.handler = act.handler;
+    d.flags = act.flags;
+    d.restorer = act.restorer;
+    d.savedMask = t.savedMask ?? t.sigmask;
+    d.sp = sp;
+    d.faultAddr = fc.faultAddr;
+    d.esr = fc.esr;
+    d.trapno = fc.trapno;
+    d.err = fc.err;
+    d.vdsoSigreturn = p.vdsoSigreturn;
+    d.onAltstack = onAlt;
+    this.deliveringTo = p;
+    const r = arch.buildSignalFrame(t.cpu, d);
     if (!r.ok) {
       // signal_setup_done(failed): force SIGSEGV with SIG_DFL: the task dies.
       p.sigactions[SIGSEGV]!.handler = 0;

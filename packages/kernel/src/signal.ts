@@ -63,23 +63,36 @@ export interface SigInfo {
 /** Encode a siginfo_t (128 bytes) for a signal frame. */
 export function encodeSigInfo(si: SigInfo): Uint8Array {
   const b = new Uint8Array(128);
-  const v = new DataView(b.buffer);
+  encodeSigInfoInto(si, new DataView(b.buffer));
+  return b;
+}
+
+/** The same into a 128-byte view that is reused (signal delivery: the frame copies it at once). */
+export function encodeSigInfoInto(si: SigInfo, v: DataView): void {
+  for (let o = 0; o < 128; o += 4) v.setUint32(o, 0);
   v.setInt32(0, si.signo, true);
   v.setInt32(4, si.errno ?? 0, true);
   v.setInt32(8, si.code, true);
   // The union starts at offset 16 on 64-bit (3 ints + padding).
   if (si.signo === SIGSYS && si.callAddr !== undefined) {
-    v.setBigUint64(16, BigInt(si.callAddr), true);
+    setU64(v, 16, si.callAddr);
     v.setInt32(24, si.syscall ?? 0, true);
     v.setUint32(28, si.arch ?? 0, true);
   } else if (si.addr !== undefined) {
-    v.setBigUint64(16, BigInt.asUintN(64, BigInt(si.addr)), true);
+    if (typeof si.addr === "number") setU64(v, 16, si.addr);
+    else v.setBigUint64(16, si.addr, true); // modulo 2^64, as BigInt.asUintN(64, …)
   } else if (si.pid !== undefined) {
     v.setInt32(16, si.pid, true);
     v.setInt32(20, si.uid ?? 0, true);
     if (si.status !== undefined) v.setInt32(24, si.status, true);
   }
-  return b;
+}
+
+/** A 64-bit slot from an integral Number, two's complement for negatives (as `BigInt.asUintN(64, BigInt(x))`). */
+function setU64(v: DataView, off: number, x: number): void {
+  if (!Number.isInteger(x)) throw new RangeError(`${x} is not an integer`); // what BigInt(x) throws
+  v.setInt32(off, x | 0, true);
+  v.setInt32(off + 4, Math.floor(x / 0x1_0000_0000) | 0, true);
 }
 
 export interface AltStack {

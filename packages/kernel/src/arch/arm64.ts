@@ -10,7 +10,7 @@ import type { Cpu, GuestMemory } from "@uabi/isa-core";
 import { Arm64Cpu, ARM64_HWCAP } from "@uabi/isa-arm64";
 import { ARM64_SIGFRAME, LAYOUTS, offsetOf } from "@uabi/uapi";
 import { EM } from "@uabi/elf";
-import { Bytes, regFromHalves, roundDown, setHalvesFromNumber, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+import { FrameScratch, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, touchTail, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 /** The arm64-specific CPU state the kernel reads and writes (isa-arm64's Arm64Cpu). */
 export interface A64State extends Cpu {
@@ -64,9 +64,48 @@ const REC = {
 export const PSTATE_RES0 = ARM64_SIGFRAME.PSR_RES0_MASK;
 /** TASK_SIZE_64 with 48-bit VAs. */
 const TASK_SIZE_64 = 2 ** 48;
-const PSTATE_MODE_MASK = 0x1fn; // M[3:0] and MODE32
-const PSTATE_DAIF = 0x3c0n;
+const PSTATE_MODE_MASK = 0x1f; // M[3:0] and MODE32
+const PSTATE_DAIF = 0x3c0;
+/** The low word of PSTATE_RES0: every PSTATE bit sigreturn looks at (mode, DAIF, NZCV) is in the low word. */
+const PSTATE_RES0_LO = Number(PSTATE_RES0 & 0xffffffffn) | 0;
+/** TASK_SIZE_64's high word: a PC at or above it is outside user space. */
+const TASK_SIZE_64_HI = TASK_SIZE_64 / 0x1_0000_0000;
 
+
+/**
+ * The bytes of ucontext, up to __reserved, that the frame writer does not store (uc_stack's padding, uc.__unused,
+ * the pad before __reserved): the complement of the fields it writes, so they keep what memory held.
+ */
+const KEPT: readonly (readonly [number, number])[] = (() => {
+  const written: [number, number][] = [
+    [F.ucFlags, 8], [F.ucLink, 8], [F.ssSp, 8], [F.ssFlags, 4], [F.ssSize, 8], [F.sigmask, 8], [F.faultAddress, 8],
+    [F.regs, 31 * 8], [F.sp, 8], [F.pc, 8], [F.pstate, 8],
+  ];
+  written.sort((a, b) => a[0] - b[0]);
+  const gaps: [number, number][] = [];
+  let at = F.uc;
+  for (const [off, len] of written) {
+    if (off > at) gaps.push([at, off]);
+    at = Math.max(at, off + len);
+  }
+  if (at < F.reserved) gaps.push([at, F.reserved]);
+  if (gaps.some(([lo, hi]) => lo % 4 !== 0 || hi % 4 !== 0)) throw new Error("arm64 rt_sigframe: gaps not word aligned");
+  return gaps;
+})();
+/** Where Arm64Cpu keeps SP in its register halves (x0..x30 are 0..30, [31] the zero register). */
+const SP_SLOT = 32;
+/** The frame up to the longest records' terminator (fpsimd, esr, terminator), and the {fp, lr} frame record. */
+const SCRATCH = new FrameScratch(F.reserved + FPSIMD_SIZE + ESR.size + 8);
+const RECORD = new FrameScratch(16);
+/** The frame sigreturn restores from, copied out of guest memory whole (its records may lie anywhere in __reserved). */
+const FRAME_IN = new FrameScratch(A64_SIGFRAME_SIZE);
+/** Typed arrays use the host's byte order; the frame is little-endian. */
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Copy [lo, hi) of the frame at `frame` from guest memory into the scratch (bytes the kernel leaves as they are). */
+function keep(f: FrameScratch, mem: GuestMemory, frame: number, lo: number, hi: number): void {
+  for (let o = lo; o < hi; o += 4) f.v.setUint32(o, mem.read32(frame + o), true);
+}
 
 function nzcvToPstate(n: number): bigint {
   return BigInt((n & 0xf) >>> 0) << 28n;
@@ -156,58 +195,89 @@ export const arm64Adapter: ArchAdapter = {
     const top = d.sp;
     try {
       d.ensure(frame, record + 16);
-      // Start from the current bytes: the kernel leaves padding it does not write untouched.
-      const f = new Bytes(A64_SIGFRAME_SIZE);
-      f.b.set(mem.readBytes(frame, A64_SIGFRAME_SIZE));
+      // The whole frame is the copy-out's range (a fault leaves memory unchanged); bytes the kernel does not
+      // write keep their contents. Only the frame up to the records' terminator is assembled and written (the
+      // gaps in it copied from memory first): the rest of __reserved is left as it is.
+      probeReadable(mem, frame, A64_SIGFRAME_SIZE); // read first: the pages become resident even if the write then faults
+      mem.checkWritable(frame, A64_SIGFRAME_SIZE);
+      const f = SCRATCH;
       if (d.flags & 4 /* SA_SIGINFO */) f.b.set(d.info, 0);
-      f.u64(F.ucFlags, 0);
-      f.u64(F.ucLink, 0);
-      f.u64(F.ssSp, d.altstack.sp);
+      else keep(f, mem, frame, 0, F.uc);
+      for (const [lo, hi] of KEPT) keep(f, mem, frame, lo, hi);
+      f.num(F.ucFlags, 0);
+      f.num(F.ucLink, 0);
+      f.num(F.ssSp, d.altstack.sp);
       f.i32(F.ssFlags, d.altstack.flags);
-      f.u64(F.ssSize, d.altstack.size);
-      f.u64(F.sigmask, d.savedMask);
-      f.u64(F.faultAddress, d.faultAddr);
-      for (let i = 0; i < 31; i++) f.u64(F.regs + 8 * i, cpu.getReg(i));
-      f.u64(F.sp, cpu.sp);
-      f.u64(F.pc, cpu.pc);
-      f.u64(F.pstate, nzcvToPstate(cpu.nzcv));
+      f.num(F.ssSize, d.altstack.size);
+      f.big(F.sigmask, d.savedMask);
+      f.num(F.faultAddress, d.faultAddr);
+      if (cpu instanceof Core) {
+        const L = cpu.L, H = cpu.H;
+        for (let i = 0; i < 31; i++) f.halves(F.regs + 8 * i, L[i]!, H[i]!);
+        f.halves(F.sp, L[SP_SLOT]!, H[SP_SLOT]!);
+      } else {
+        for (let i = 0; i < 31; i++) f.big(F.regs + 8 * i, cpu.getReg(i));
+        f.big(F.sp, cpu.sp);
+      }
+      f.num(F.pc, cpu.pc);
+      f.halves(F.pstate, (cpu.nzcv & 0xf) << 28, 0);
       // fpsimd_context
       let off = F.reserved;
       f.u32(off + REC.magic, FPSIMD_MAGIC);
       f.u32(off + REC.size, FPSIMD_SIZE);
       f.u32(off + REC.fpsr, cpu.fpsr);
       f.u32(off + REC.fpcr, cpu.fpcr);
-      for (let i = 0; i < 32; i++) {
+      if (cpu instanceof Core && HOST_LE) f.b.set(cpu.vb, off + REC.vregs); // V0..V31 as 16 little-endian bytes each
+      else for (let i = 0; i < 32; i++) {
         const [lo, hi] = cpu.getVec(i);
-        f.u64(off + REC.vregs + 16 * i, lo);
-        f.u64(off + REC.vregs + 16 * i + 8, hi);
+        f.big(off + REC.vregs + 16 * i, lo);
+        f.big(off + REC.vregs + 16 * i + 8, hi);
       }
       off += FPSIMD_SIZE;
       if (d.esr !== 0) {
         f.u32(off + REC.magic, ESR_MAGIC);
         f.u32(off + REC.size, ESR.size);
-        f.u64(off + REC.esr, d.esr);
+        f.num(off + REC.esr, d.esr);
         off += ESR.size;
       }
       f.u32(off + REC.magic, 0); // terminator
       f.u32(off + REC.size, 0);
-      mem.writeBytes(frame, f.b);
-      const rec = new Bytes(16);
-      rec.u64(0, cpu.getReg(29));
-      rec.u64(8, cpu.getReg(30));
+      const end = off + 8;
+      mem.writeBytes(frame, f.view(0, end));
+      touchTail(mem, frame + end, frame + A64_SIGFRAME_SIZE);
+      const rec = RECORD;
+      if (cpu instanceof Core) {
+        rec.halves(0, cpu.L[29]!, cpu.H[29]!);
+        rec.halves(8, cpu.L[30]!, cpu.H[30]!);
+      } else {
+        rec.big(0, cpu.getReg(29));
+        rec.big(8, cpu.getReg(30));
+      }
       mem.writeBytes(record, rec.b);
     } catch {
       return { ok: false, frame, bytes: top - frame };
     }
     // setup_return
-    cpu.setReg(0, BigInt(d.sig));
-    if (d.flags & 4) {
-      cpu.setReg(1, BigInt(frame));
-      cpu.setReg(2, BigInt(frame + F.uc));
+    const lr = d.flags & 0x04000000 /* SA_RESTORER */ ? d.restorer : d.vdsoSigreturn;
+    if (cpu instanceof Core) {
+      toHalves(cpu, 0, d.sig);
+      if (d.flags & 4) {
+        toHalves(cpu, 1, frame);
+        toHalves(cpu, 2, frame + F.uc);
+      }
+      toHalves(cpu, SP_SLOT, frame);
+      toHalves(cpu, 29, record);
+      toHalves(cpu, 30, lr);
+    } else {
+      cpu.setReg(0, BigInt(d.sig));
+      if (d.flags & 4) {
+        cpu.setReg(1, BigInt(frame));
+        cpu.setReg(2, BigInt(frame + F.uc));
+      }
+      cpu.sp = BigInt(frame);
+      cpu.setReg(29, BigInt(record));
+      cpu.setReg(30, BigInt(lr));
     }
-    cpu.sp = BigInt(frame);
-    cpu.setReg(29, BigInt(record));
-    cpu.setReg(30, BigInt(d.flags & 0x04000000 /* SA_RESTORER */ ? d.restorer : d.vdsoSigreturn));
     cpu.pc = d.handler;
     return { ok: true, frame, bytes: top - frame };
   },
@@ -215,30 +285,29 @@ export const arm64Adapter: ArchAdapter = {
   sigreturn(cpu0: Cpu): SigreturnResult {
     const cpu = cpu0 as A64State;
     const mem = cpu.mem;
-    const sp = Number(cpu.sp);
+    const sp = cpu instanceof Core ? (cpu.H[SP_SLOT]! >>> 0) * 0x1_0000_0000 + (cpu.L[SP_SLOT]! >>> 0) : Number(cpu.sp);
     const fail = (reason: string): SigreturnResult => ({ ok: false, mask: 0n, altstack: { sp: 0, flags: 0, size: 0 }, reason });
     // Frames are 16-byte aligned: anything else is not a frame we built (restore_sigframe).
     if (sp % 16 !== 0) return fail("misaligned sp");
-    let raw: Uint8Array;
+    const v = FRAME_IN.v;
     try {
-      raw = mem.readBytes(sp, A64_SIGFRAME_SIZE);
+      readInto(mem, sp, A64_SIGFRAME_SIZE, FRAME_IN.b);
     } catch {
       return fail("frame not readable");
     }
-    const v = new DataView(raw.buffer);
-    const mask = v.getBigUint64(F.sigmask, true);
-    let pstate = v.getBigUint64(F.pstate, true);
+    const u32 = (off: number) => v.getUint32(off, true);
     // valid_user_regs: silently clear RES0, then require EL0t with DAIF clear.
-    pstate &= ~PSTATE_RES0;
-    let ok = (pstate & PSTATE_MODE_MASK) === 0n && (pstate & PSTATE_DAIF) === 0n;
+    const pstateLo = (u32(F.pstate) & ~PSTATE_RES0_LO) >>> 0;
+    let ok = (pstateLo & PSTATE_MODE_MASK) === 0 && (pstateLo & PSTATE_DAIF) === 0;
+    const nzcv = (pstateLo >>> 28) & 0xf;
     // Parse the records in __reserved (parse_user_sigframe).
     let off = F.reserved;
     let fpsimd = -1;
     let reason = ok ? "" : "invalid pstate";
     while (ok) {
       if (off + 8 > A64_SIGFRAME_SIZE) { ok = false; reason = "records overrun"; break; }
-      const magic = v.getUint32(off + REC.magic, true);
-      const size = v.getUint32(off + REC.size, true);
+      const magic = u32(off + REC.magic);
+      const size = u32(off + REC.size);
       if (magic === 0) {
         if (size !== 0) { ok = false; reason = "bad terminator"; }
         break;
@@ -259,24 +328,36 @@ export const arm64Adapter: ArchAdapter = {
     if (ok && fpsimd < 0) { ok = false; reason = "missing fpsimd record"; }
     if (!ok) {
       // The task gets SIGSEGV; PSTATE is forced to a valid EL0t state keeping only NZCV.
-      cpu.nzcv = Number((pstate >> 28n) & 0xfn);
+      cpu.nzcv = nzcv;
       return fail(reason);
     }
-    for (let i = 0; i < 31; i++) cpu.setReg(i, v.getBigUint64(F.regs + 8 * i, true));
-    cpu.sp = v.getBigUint64(F.sp, true);
-    const pc = v.getBigUint64(F.pc, true);
-    cpu.pc = Number(pc & ((1n << 53n) - 1n));
-    cpu.nzcv = Number((pstate >> 28n) & 0xfn);
-    cpu.fpsr = v.getUint32(fpsimd + REC.fpsr, true);
-    cpu.fpcr = v.getUint32(fpsimd + REC.fpcr, true);
-    for (let i = 0; i < 32; i++) cpu.setVec(i, v.getBigUint64(fpsimd + REC.vregs + 16 * i, true), v.getBigUint64(fpsimd + REC.vregs + 16 * i + 8, true));
+    const pcLo = u32(F.pc), pcHi = u32(F.pc + 4);
+    const vregs = fpsimd + REC.vregs;
+    if (cpu instanceof Core) {
+      const L = cpu.L, H = cpu.H;
+      for (let i = 0; i < 31; i++) {
+        L[i] = v.getInt32(F.regs + 8 * i, true);
+        H[i] = v.getInt32(F.regs + 8 * i + 4, true);
+      }
+      L[SP_SLOT] = v.getInt32(F.sp, true);
+      H[SP_SLOT] = v.getInt32(F.sp + 4, true);
+    } else {
+      for (let i = 0; i < 31; i++) cpu.setReg(i, v.getBigUint64(F.regs + 8 * i, true));
+      cpu.sp = v.getBigUint64(F.sp, true);
+    }
+    if (cpu instanceof Core && HOST_LE) cpu.vb.set(FRAME_IN.view(vregs, vregs + 512)); // V0..V31, 16 little-endian bytes each
+    else for (let i = 0; i < 32; i++) cpu.setVec(i, v.getBigUint64(vregs + 16 * i, true), v.getBigUint64(vregs + 16 * i + 8, true));
+    cpu.pc = (pcHi & 0x1fffff) * 0x1_0000_0000 + pcLo; // the low 53 bits
+    cpu.nzcv = nzcv;
+    cpu.fpsr = u32(fpsimd + REC.fpsr);
+    cpu.fpcr = u32(fpsimd + REC.fpcr);
     return {
       ok: true,
       // A PC outside user space (any of bits 63..48 set, or above TASK_SIZE) faults on the first fetch: an
       // instruction abort, SIGSEGV SEGV_MAPERR at the PC (do_page_fault for a lower-EL instruction abort).
-      ...(pc >= BigInt(TASK_SIZE_64) ? { returnFault: { signo: 11, code: 1, addr: pc } } : {}),
-      mask,
-      altstack: { sp: Number(v.getBigUint64(F.ssSp, true)), flags: v.getInt32(F.ssFlags, true), size: Number(v.getBigUint64(F.ssSize, true)) },
+      ...(pcHi >= TASK_SIZE_64_HI ? { returnFault: { signo: 11, code: 1, addr: (BigInt(pcHi) << 32n) | BigInt(pcLo) } } : {}),
+      mask: v.getBigUint64(F.sigmask, true),
+      altstack: { sp: u32(F.ssSp + 4) * 0x1_0000_0000 + u32(F.ssSp), flags: u32(F.ssFlags) | 0, size: u32(F.ssSize + 4) * 0x1_0000_0000 + u32(F.ssSize) },
     };
   },
 };

@@ -4,7 +4,7 @@
  * AUDIT_ARCH and CPU construction. Everything else in the kernel is
  * arch-neutral.
  */
-import type { Arch, Cpu, GuestMemory } from "@uabi/isa-core";
+import { PAGE_MASK, PAGE_SIZE, TLB_INDEX_MASK, type Arch, type Cpu, type GuestMemory } from "@uabi/isa-core";
 import type { SigInfo } from "../signal.js";
 
 /** What a signal frame needs to know about the signal being delivered. */
@@ -155,6 +155,97 @@ export function regFromHalves(r: RegisterHalves, i: number): bigint {
 export function setHalvesFromNumber(r: RegisterHalves, i: number, x: number): void {
   r.L[i] = x | 0; // ToInt32 is x modulo 2^32
   r.H[i] = Math.floor(x / 0x1_0000_0000) | 0;
+}
+
+/**
+ * A signal frame's bytes, assembled in a buffer reused for every delivery (a fresh 4.6 KiB buffer per SIGSYS was
+ * most of a reflected call's allocation): the writers store 64-bit values from 32-bit halves, never via BigInt.
+ */
+export class FrameScratch {
+  readonly b: Uint8Array;
+  readonly v: DataView;
+  /** `b.subarray(lo, hi)` views, made once per distinct range (a frame writes one of a few ranges). */
+  private readonly views = new Map<number, Uint8Array>();
+  constructor(n: number) {
+    this.b = new Uint8Array(n);
+    this.v = new DataView(this.b.buffer);
+  }
+  view(lo: number, hi: number): Uint8Array {
+    const key = lo * 0x10000 + hi;
+    let s = this.views.get(key);
+    if (!s) {
+      s = this.b.subarray(lo, hi);
+      this.views.set(key, s);
+    }
+    return s;
+  }
+  /** A 64-bit slot from its halves (each taken modulo 2^32). */
+  halves(off: number, lo: number, hi: number): void {
+    this.v.setInt32(off, lo | 0, true);
+    this.v.setInt32(off + 4, hi | 0, true);
+  }
+  /** A 64-bit slot from an integral Number, as `BigInt.asUintN(64, BigInt(x))` stores it (negatives in two's complement). */
+  num(off: number, x: number): void {
+    this.v.setInt32(off, x | 0, true); // ToInt32 is x modulo 2^32, exact for any integral double
+    this.v.setInt32(off + 4, Math.floor(x / 0x1_0000_0000) | 0, true);
+  }
+  u16(off: number, x: number): void {
+    this.v.setUint16(off, x, true);
+  }
+  u32(off: number, x: number): void {
+    this.v.setUint32(off, x >>> 0, true);
+  }
+  i32(off: number, x: number): void {
+    this.v.setInt32(off, x, true);
+  }
+  big(off: number, x: bigint): void {
+    this.v.setBigUint64(off, x, true); // ToBigUint64: modulo 2^64, as BigInt.asUintN(64, x)
+  }
+  /** The 64-bit slot at `off` as a Number, as `Number(getBigUint64(off))` rounds it. */
+  numAt(off: number): number {
+    return (this.v.getUint32(off + 4, true) * 0x1_0000_0000) + this.v.getUint32(off, true);
+  }
+}
+
+/**
+ * Throws the fault `readBytes(addr, len)` would throw, without copying: one read per page of the range (a read
+ * resolves the page exactly as the copy does).
+ */
+export function probeReadable(mem: GuestMemory, addr: number, len: number): void {
+  if (len <= 0) return;
+  mem.read8(addr);
+  for (let a = (Math.floor(addr / PAGE_SIZE) + 1) * PAGE_SIZE; a < addr + len; a += PAGE_SIZE) mem.read8(a);
+}
+
+/**
+ * `readBytes(addr, len)` into `dst` (from offset 0) without a fresh buffer: each page is copied from the read
+ * TLB, a miss resolved by a one-byte read first, which faults exactly where the copy would (page by page, in
+ * order) and fills the slot. Throws GuestMemoryFault like readBytes.
+ */
+export function readInto(mem: GuestMemory, addr: number, len: number, dst: Uint8Array): void {
+  const tlb = mem.readTlb;
+  let done = 0;
+  while (done < len) {
+    const a = addr + done;
+    const off = a & PAGE_MASK;
+    const n = Math.min(len - done, PAGE_SIZE - off);
+    const pn = Math.floor(a / PAGE_SIZE);
+    const i = pn & TLB_INDEX_MASK;
+    if (tlb.tag[i] !== pn) mem.read8(a);
+    const page = tlb.tag[i] === pn ? tlb.bytes[i] : undefined;
+    if (page) dst.set(page.subarray(off, off + n), done);
+    else for (let k = 0; k < n; k++) dst[done + k] = mem.read8(a + k);
+    done += n;
+  }
+}
+
+/**
+ * After a copy-out of [lo, written) whose range is [lo, hi): rewrite one byte of each further page with its own
+ * value. A builder that leaves a frame's tail untouched still owes what the whole-frame copy did to those pages:
+ * they become resident, and one holding decoded code is invalidated (SMC). Same pages, same order; no byte changes.
+ */
+export function touchTail(mem: GuestMemory, written: number, hi: number): void {
+  for (let a = Math.floor((written - 1) / PAGE_SIZE + 1) * PAGE_SIZE; a < hi; a += PAGE_SIZE) mem.write8(a, mem.read8(a));
 }
 
 export const roundDown = (x: number, a: number) => x - (((x % a) + a) % a);

@@ -11,7 +11,7 @@ import { X86Cpu, CPUID } from "@uabi/isa-x86";
 import { LAYOUTS, X86_64_SIGFRAME, offsetOf } from "@uabi/uapi";
 import { EM } from "@uabi/elf";
 import type { SigInfo } from "../signal.js";
-import { Bytes, regFromHalves, roundDown, setHalvesFromNumber, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+import { FrameScratch, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 export interface X86State extends Cpu {
   rflags: bigint | number;
@@ -70,14 +70,78 @@ const USER_CS = 0x33, USER_DS = 0x2b;
 const HWCAP_X86 = BigInt(CPUID[1]![3] >>> 0);
 
 /** Initial FXSAVE image (fpu__init: FCW 0x37f, MXCSR 0x1f80), loaded at signal-handler entry. */
-function initFxImage(): Uint8Array {
-  const b = new Bytes(FXSAVE_SIZE);
+function initFxImage(): FrameScratch {
+  const b = new FrameScratch(FXSAVE_SIZE);
   b.u16(offsetOf(FX, "cwd"), 0x37f);
   b.u32(offsetOf(FX, "mxcsr"), 0x1f80);
   b.u32(offsetOf(FX, "mxcsr_mask"), 0xffff);
-  return b.b;
+  return b;
 }
-const INIT_FX = initFxImage();
+const INIT_FX_IMAGE = initFxImage();
+const INIT_FX = INIT_FX_IMAGE.b;
+
+/**
+ * The FXSAVE image as a frame carries it, assembled in place (isa-x86's fxsave() builds a fresh image and ten-byte
+ * arrays per x87 register): the bytes X86Cpu.fxsave() gives, with save_sw_bytes()'s software-reserved words. The
+ * constant parts — MXCSR_MASK, the reserved words, the sw bytes — are written once; everything else the image
+ * holds is zero. Kept equal to the core's image by test/signal-frame-writer.test.ts.
+ */
+const FX_OUT = (() => {
+  const b = new FrameScratch(FXSAVE_SIZE);
+  b.u32(offsetOf(FX, "mxcsr_mask"), 0xffff);
+  b.u32(SW.magic1, FP_XSTATE_MAGIC1);
+  b.u32(SW.extendedSize, FXSAVE_SIZE + X86_64_SIGFRAME.FP_XSTATE_MAGIC2_SIZE);
+  b.big(SW.xfeatures, 3n); // XFEATURE_MASK_FP | XFEATURE_MASK_SSE
+  b.u32(SW.xstateSize, FXSAVE_SIZE);
+  return b;
+})();
+/** FXSAVE offsets: x87 registers (16-byte slots, st(0) first) and XMM0..15. */
+const FX_ST = offsetOf(FX, "st_space"), FX_XMM = offsetOf(FX, "xmm_space"), FX_XMM_END = FX_XMM + 16 * 16;
+const FX_CWD = offsetOf(FX, "cwd"), FX_SWD = offsetOf(FX, "swd"), FX_TWD = offsetOf(FX, "twd");
+
+function saveFx(c: X86Cpu, out: FrameScratch): void {
+  const v = out.v;
+  v.setUint16(FX_CWD, c.fpCw, true);
+  v.setUint16(FX_SWD, (c.fpSw & ~(7 << 11)) | (c.fpTop << 11), true); // TOP lives in fpTop
+  out.b[FX_TWD] = ~c.fpTag & 0xff; // abridged tag: bit set = register valid
+  v.setUint32(SW.mxcsr, c.mxcsr, true);
+  for (let k = 0; k < 8; k++) {
+    const r = c.st[(c.fpTop + k) & 7]!;
+    v.setBigUint64(FX_ST + 16 * k, r.m, true);
+    v.setUint16(FX_ST + 16 * k + 8, (r.s << 15) | r.e, true);
+  }
+  out.b.set(c.xmmU8, FX_XMM);
+}
+
+type F80 = X86Cpu["st"][number];
+/** The value every empty or zeroed x87 register holds (the core's values are immutable: one can be shared). */
+const F80_ZERO: F80 = { s: 0, e: 0, m: 0n };
+
+/** fxrstor from an image in a scratch (no allocation for a zero register, the common case). */
+function loadFx(c: X86Cpu, img: FrameScratch): void {
+  const v = img.v;
+  c.fpCw = v.getUint16(FX_CWD, true);
+  const sw = v.getUint16(FX_SWD, true);
+  c.fpSw = sw & ~(7 << 11);
+  c.fpTop = (sw >> 11) & 7;
+  c.fpTag = ~img.b[FX_TWD]! & 0xff;
+  c.mxcsr = v.getUint32(SW.mxcsr, true) & 0xffff;
+  for (let k = 0; k < 8; k++) {
+    const o = FX_ST + 16 * k;
+    const se = v.getUint16(o + 8, true);
+    c.st[(c.fpTop + k) & 7] = se === 0 && v.getUint32(o, true) === 0 && v.getUint32(o + 4, true) === 0
+      ? F80_ZERO
+      : { s: se >> 15, e: se & 0x7fff, m: v.getBigUint64(o, true) };
+  }
+  c.xmmU8.set(img.view(FX_XMM, FX_XMM_END));
+}
+
+/** The frame being built, the frame being restored, the restored FXSAVE image. */
+const SCRATCH = new FrameScratch(X86_SIGFRAME_SIZE);
+const FRAME_IN = new FrameScratch(X86_SIGFRAME_SIZE);
+const FX_IN = new FrameScratch(FXSAVE_SIZE);
+/** FIX_EFLAGS lies in RFLAGS' low word. */
+const FIX_EFLAGS_LO = X86_64_SIGFRAME.FIX_EFLAGS;
 
 function getFlags(cpu: X86State): bigint {
   return BigInt(cpu.rflags);
@@ -87,7 +151,6 @@ function setFlags(cpu: X86State, v: bigint): void {
   else cpu.rflags = Number(v);
 }
 
-const MAX_SAFE_PC = (1n << 53n) - 1n;
 const TASK_SIZE_MAX = 0x7ffffffff000;
 /** RFLAGS.TF: trap after each instruction (#DB → SIGTRAP TRAP_TRACE). */
 const EFLAGS_TF = 0x100n;
@@ -99,11 +162,12 @@ const SI_KERNEL = 0x80, SEGV_MAPERR = 1;
  * other than __USER_CS, or with UC_STRICT_RESTORE_SS an SS other than __USER_DS, faults with #GP (SIGSEGV,
  * SI_KERNEL, address 0), as does a non-canonical RIP; a canonical RIP above user space faults on the first fetch
  * (SEGV_MAPERR at RIP). Without UC_STRICT_RESTORE_SS a bad SS is replaced by __USER_DS (force_valid_ss).
+ * RIP comes as its two 32-bit words.
  */
-function returnFault(rip: bigint, cs: number, ss: number, strictSs: boolean): { returnFault?: SigInfo } {
-  const canonical = rip < 1n << 47n || rip >= 0xffff_8000_0000_0000n;
+function returnFault(ripLo: number, ripHi: number, cs: number, ss: number, strictSs: boolean): { returnFault?: SigInfo } {
+  const canonical = ripHi < 0x8000 || ripHi >= 0xffff8000; // below 2^47, or at or above 0xffff_8000_0000_0000
   if (cs !== USER_CS || (strictSs && ss !== USER_DS) || !canonical) return { returnFault: { signo: 11, code: SI_KERNEL, addr: 0 } };
-  if (rip >= BigInt(TASK_SIZE_MAX)) return { returnFault: { signo: 11, code: SEGV_MAPERR, addr: rip } };
+  if (ripHi * 0x1_0000_0000 + ripLo >= TASK_SIZE_MAX) return { returnFault: { signo: 11, code: SEGV_MAPERR, addr: (BigInt(ripHi) << 32n) | BigInt(ripLo) } };
   return {};
 }
 
@@ -191,52 +255,81 @@ export const x86Adapter: ArchAdapter = {
     const frame = roundDown(bufFx - X86_SIGFRAME_SIZE, 16) - 8;
     try {
       d.ensure(frame, bufFx + FXSAVE_SIZE);
-      const fx = cpu.fxsave().slice();
-      const sw = new DataView(fx.buffer);
-      // save_sw_bytes(): magic1, extended_size, xfeatures (FP|SSE), xstate_size; MAGIC2 only with XSAVE.
-      sw.setUint32(SW.magic1, FP_XSTATE_MAGIC1, true);
-      sw.setUint32(SW.extendedSize, FXSAVE_SIZE + X86_64_SIGFRAME.FP_XSTATE_MAGIC2_SIZE, true);
-      sw.setBigUint64(SW.xfeatures, 3n, true); // XFEATURE_MASK_FP | XFEATURE_MASK_SSE
-      sw.setUint32(SW.xstateSize, FXSAVE_SIZE, true);
-      fx.fill(0, SW.padding, FXSAVE_SIZE);
-      const f = new Bytes(X86_SIGFRAME_SIZE);
-      f.b.set(mem.readBytes(frame, X86_SIGFRAME_SIZE));
-      f.u64(F.pretcode, d.restorer);
-      f.u64(F.ucFlags, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
-      f.u64(F.ucLink, 0);
-      f.u64(F.ssSp, d.altstack.sp);
+      // save_sw_bytes(): magic1, extended_size, xfeatures (FP|SSE), xstate_size are in the scratch image already.
+      let fx: Uint8Array;
+      if (cpu instanceof Core) {
+        saveFx(cpu, FX_OUT);
+        fx = FX_OUT.b;
+      } else {
+        fx = cpu.fxsave().slice();
+        const sw = new DataView(fx.buffer);
+        sw.setUint32(SW.magic1, FP_XSTATE_MAGIC1, true);
+        sw.setUint32(SW.extendedSize, FXSAVE_SIZE + X86_64_SIGFRAME.FP_XSTATE_MAGIC2_SIZE, true);
+        sw.setBigUint64(SW.xfeatures, 3n, true); // XFEATURE_MASK_FP | XFEATURE_MASK_SSE
+        sw.setUint32(SW.xstateSize, FXSAVE_SIZE, true);
+        fx.fill(0, SW.padding, FXSAVE_SIZE);
+      }
+      // The frame's bytes are read first (a fault there writes nothing), then the FXSAVE image, then the frame.
+      probeReadable(mem, frame, X86_SIGFRAME_SIZE);
+      const f = SCRATCH;
+      f.num(F.pretcode, d.restorer);
+      f.num(F.ucFlags, UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS);
+      f.num(F.ucLink, 0);
+      f.num(F.ssSp, d.altstack.sp);
       f.i32(F.ssFlags, d.altstack.flags);
       f.u32(F.ssFlags + 4, 0); // padding after ss_flags
-      f.u64(F.ssSize, d.altstack.size);
-      for (const { at: slot, reg } of SC_REGS) f.u64(slot, reg === X86_REG_NUMBER.rsp ? cpu.sp : cpu.getReg(reg));
-      f.u64(F.rip, cpu.pc);
-      f.u64(F.eflags, getFlags(cpu));
+      f.num(F.ssSize, d.altstack.size);
+      if (cpu instanceof Core) {
+        const L = cpu.L, H = cpu.H;
+        for (let i = 0; i < SC_REGS.length; i++) {
+          const r = SC_REGS[i]!;
+          f.halves(r.at, L[r.reg]!, H[r.reg]!); // rsp is register 4
+        }
+        f.halves(F.eflags, cpu.flags32(), 0);
+      } else {
+        for (const { at: slot, reg } of SC_REGS) f.big(slot, reg === X86_REG_NUMBER.rsp ? cpu.sp : cpu.getReg(reg));
+        f.big(F.eflags, getFlags(cpu));
+      }
+      f.num(F.rip, cpu.pc);
       f.u16(F.cs, USER_CS);
       f.u16(F.gs, 0);
       f.u16(F.fs, 0);
       f.u16(F.ss, USER_DS);
-      f.u64(F.err, d.err);
-      f.u64(F.trapno, d.trapno);
-      f.u64(F.oldmask, d.savedMask);
-      f.u64(F.cr2, d.faultAddr);
-      f.u64(F.fpstate, bufFx);
+      f.num(F.err, d.err);
+      f.num(F.trapno, d.trapno);
+      f.big(F.oldmask, d.savedMask);
+      f.num(F.cr2, d.faultAddr);
+      f.num(F.fpstate, bufFx);
       f.b.fill(0, F.reserved1, F.reserved1 + F.reserved1Size);
-      f.u64(F.sigmask, d.savedMask);
+      f.big(F.sigmask, d.savedMask);
+      // Without SA_SIGINFO the siginfo bytes are left as they are.
       if (d.flags & 4) f.b.set(d.info, F.info);
+      else for (let o = F.info; o < X86_SIGFRAME_SIZE; o += 4) f.v.setUint32(o, mem.read32(frame + o), true);
       mem.writeBytes(bufFx, fx);
       mem.writeBytes(frame, f.b);
     } catch {
       return { ok: false, frame, bytes: top - frame };
     }
-    cpu.setReg(7, BigInt(d.sig));
-    cpu.setReg(6, BigInt(frame + F.info));
-    cpu.setReg(2, BigInt(frame + F.uc));
-    cpu.setReg(0, 0n);
-    cpu.sp = BigInt(frame);
-    cpu.pc = d.handler;
-    // The handler starts with DF, RF and TF clear and a fresh FPU state (fpu__clear_user_states).
-    setFlags(cpu, getFlags(cpu) & ~0x10500n);
-    cpu.fxrstor(INIT_FX);
+    if (cpu instanceof Core) {
+      toHalves(cpu, 7, d.sig);
+      toHalves(cpu, 6, frame + F.info);
+      toHalves(cpu, 2, frame + F.uc);
+      toHalves(cpu, 0, 0);
+      toHalves(cpu, 4, frame);
+      cpu.pc = d.handler;
+      // The handler starts with DF, RF and TF clear and a fresh FPU state (fpu__clear_user_states).
+      cpu.setFlags32(cpu.flags32() & ~0x10500);
+      loadFx(cpu, INIT_FX_IMAGE);
+    } else {
+      cpu.setReg(7, BigInt(d.sig));
+      cpu.setReg(6, BigInt(frame + F.info));
+      cpu.setReg(2, BigInt(frame + F.uc));
+      cpu.setReg(0, 0n);
+      cpu.sp = BigInt(frame);
+      cpu.pc = d.handler;
+      setFlags(cpu, getFlags(cpu) & ~0x10500n);
+      cpu.fxrstor(INIT_FX);
+    }
     return { ok: true, frame, bytes: top - frame };
   },
 
@@ -245,43 +338,54 @@ export const x86Adapter: ArchAdapter = {
     const mem = cpu.mem;
     const fail = (reason: string): SigreturnResult => ({ ok: false, mask: 0n, altstack: { sp: 0, flags: 0, size: 0 }, reason });
     // The handler's `ret` popped pretcode: the frame starts 8 bytes below the current rsp.
-    const frame = Number(cpu.sp) - 8;
-    let raw: Uint8Array;
+    const frame = (cpu instanceof Core ? (cpu.H[4]! >>> 0) * 0x1_0000_0000 + (cpu.L[4]! >>> 0) : Number(cpu.sp)) - 8;
+    const v = FRAME_IN;
     try {
-      raw = mem.readBytes(frame, X86_SIGFRAME_SIZE);
+      readInto(mem, frame, X86_SIGFRAME_SIZE, v.b);
     } catch {
       return fail("frame not readable");
     }
-    const v = new DataView(raw.buffer);
-    const fpstate = Number(v.getBigUint64(F.fpstate, true));
-    let fx: Uint8Array | undefined;
+    const fpstate = v.numAt(F.fpstate);
+    let fx: FrameScratch | undefined;
     if (fpstate !== 0) {
       if (fpstate % 16 !== 0) return fail("misaligned fpstate");
       try {
-        fx = mem.readBytes(fpstate, FXSAVE_SIZE).slice();
+        readInto(mem, fpstate, FXSAVE_SIZE, FX_IN.b);
       } catch {
         return fail("fpstate not readable");
       }
+      fx = FX_IN;
       // MXCSR reserved bits would #GP in fxrstor; the kernel masks them with mxcsr_feature_mask.
-      const fv = new DataView(fx.buffer);
-      fv.setUint32(SW.mxcsr, fv.getUint32(SW.mxcsr, true) & 0xffff, true);
+      fx.v.setUint32(SW.mxcsr, fx.v.getUint32(SW.mxcsr, true) & 0xffff, true);
     }
-    for (const { at: slot, reg } of SC_REGS) {
-      const val = v.getBigUint64(slot, true);
-      if (reg === X86_REG_NUMBER.rsp) cpu.sp = val;
-      else cpu.setReg(reg, val);
+    const ripLo = v.v.getUint32(F.rip, true), ripHi = v.v.getUint32(F.rip + 4, true);
+    if (cpu instanceof Core) {
+      const L = cpu.L, H = cpu.H;
+      for (let i = 0; i < SC_REGS.length; i++) {
+        const r = SC_REGS[i]!;
+        L[r.reg] = v.v.getInt32(r.at, true);
+        H[r.reg] = v.v.getInt32(r.at + 4, true);
+      }
+      cpu.pc = (ripHi & 0x1fffff) * 0x1_0000_0000 + ripLo; // the low 53 bits
+      // Only the low word of RFLAGS holds bits FIX_EFLAGS lets through.
+      cpu.setFlags32(((cpu.flags32() & ~FIX_EFLAGS_LO) | (v.v.getUint32(F.eflags, true) & FIX_EFLAGS_LO)) >>> 0);
+      loadFx(cpu, fx ?? INIT_FX_IMAGE);
+    } else {
+      for (const { at: slot, reg } of SC_REGS) {
+        const val = v.v.getBigUint64(slot, true);
+        if (reg === X86_REG_NUMBER.rsp) cpu.sp = val;
+        else cpu.setReg(reg, val);
+      }
+      cpu.pc = (ripHi & 0x1fffff) * 0x1_0000_0000 + ripLo;
+      const saved = v.v.getBigUint64(F.eflags, true);
+      setFlags(cpu, (getFlags(cpu) & ~FIX_EFLAGS) | (saved & FIX_EFLAGS));
+      cpu.fxrstor(fx ? fx.b : INIT_FX);
     }
-    const rip = v.getBigUint64(F.rip, true);
-    cpu.pc = Number(rip & MAX_SAFE_PC);
-    const saved = v.getBigUint64(F.eflags, true);
-    setFlags(cpu, (getFlags(cpu) & ~FIX_EFLAGS) | (saved & FIX_EFLAGS));
-    if (fx) cpu.fxrstor(fx);
-    else cpu.fxrstor(INIT_FX);
     return {
       ok: true,
-      ...returnFault(rip, v.getUint16(F.cs, true) | 3, v.getUint16(F.ss, true) | 3, (v.getBigUint64(F.ucFlags, true) & BigInt(UC_STRICT_RESTORE_SS)) !== 0n),
-      mask: v.getBigUint64(F.sigmask, true),
-      altstack: { sp: Number(v.getBigUint64(F.ssSp, true)), flags: v.getInt32(F.ssFlags, true), size: Number(v.getBigUint64(F.ssSize, true)) },
+      ...returnFault(ripLo, ripHi, v.v.getUint16(F.cs, true) | 3, v.v.getUint16(F.ss, true) | 3, (v.v.getUint32(F.ucFlags, true) & UC_STRICT_RESTORE_SS) !== 0),
+      mask: v.v.getBigUint64(F.sigmask, true),
+      altstack: { sp: v.numAt(F.ssSp), flags: v.v.getInt32(F.ssFlags, true), size: v.numAt(F.ssSize) },
     };
   },
 };
