@@ -34,6 +34,8 @@ interface Block {
   valid: boolean;
   /** Instructions run through the run loop's entries, until it is translated. */
   hits: number;
+  /** Calls of its region left with a short budget (PROBE_CALLS). */
+  probe: number;
   /** The translated region entered here (undefined: not translated yet). */
   fn: RegionFn | undefined;
   /** Lowest and highest block start in that region (the exec watch must not cover one for it to loop). */
@@ -43,6 +45,15 @@ interface Block {
   rend: number;
 }
 const MAX_BLOCK = 64;
+/**
+ * A new region's first calls get at most PROBE_INSNS of budget, so that they return through the epilogue
+ * (and its edge check) while V8 still interprets the function: a long first call would be optimised in its
+ * loop (on-stack replacement) before the exit code ever ran, and V8 then deoptimises at that exit for lack
+ * of type feedback, again at every later call that enters the same optimised loop. Stopping early changes
+ * nothing observable: the run loop goes on from the PC the region left.
+ */
+const PROBE_CALLS = 8;
+const PROBE_INSNS = 2000;
 /** Blocks of one translated region at most. */
 const MAX_REGION = 24;
 /**
@@ -283,7 +294,7 @@ export class Arm64Cpu implements Cpu {
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, probe: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -329,7 +340,12 @@ export class Arm64Cpu implements Cpu {
           if (fn === undefined && (b.hits += len) >= this.jitThreshold) fn = this.translateAt(b);
           if (fn !== undefined) {
             const loopOk = !(this.watchLo <= b.rhi && this.watchHi > b.rlo) && this.keepLo <= b.rlo && b.rend <= this.keepHi;
-            n += fn(this, budget - n, loopOk);
+            let left = budget - n;
+            if (b.probe > 0) {
+              b.probe--;
+              if (left > PROBE_INSNS) left = PROBE_INSNS;
+            }
+            n += fn(this, left, loopOk);
             pc = this.pc;
             if (this.pendingTrap !== undefined) {
               trap = this.pendingTrap;
@@ -388,6 +404,7 @@ export class Arm64Cpu implements Cpu {
       return undefined;
     }
     const { fn, source } = t;
+    b.probe = PROBE_CALLS;
     b.fn = fn;
     b.rlo = Math.min(...blocks.map((x) => x.start));
     b.rhi = Math.max(...blocks.map((x) => x.start));

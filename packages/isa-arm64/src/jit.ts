@@ -31,7 +31,11 @@ import { decode, decodeBitMasks, type Decoded } from "./decode.js";
 import { SP_SLOT } from "./state.js";
 import type { FieldMap, RowName } from "./table.js";
 
-/** A region's function: (cpu, budget left, may loop) → instructions retired. */
+/**
+ * A region's function: (cpu, budget left, may loop) → instructions retired. Every exit path that V8 may
+ * not have run before it optimises the function is constant assignments only (`Gen.leave`); the shared
+ * edge check and the epilogue get their type feedback from the first calls, which the run loop keeps short.
+ */
 export type RegionFn = (cpu: Arm64Cpu, left: number, loopOk: boolean) => number;
 
 /** What the translator needs of a decoded block (cpu.ts's Block). */
@@ -636,17 +640,24 @@ class Gen {
   }
 
   // ------------------------------------------------------------ control flow
+  /**
+   * Leave the function after `count` instructions of this block. Only constant assignments: a path V8 has
+   * not run yet when it optimises the function then needs no type feedback, so taking it later (a loop's
+   * exit, typically) does not deoptimise the function and send it back through the compiler.
+   */
   leave(count: number): string {
-    return `done += ${count}; break run;`;
+    return `dn = ${count}; break run;`;
   }
   /** Go to constant address t: the region's block there when it fits, else leave with nx = t. */
   exitTo(t: number): string {
     const j = this.index.get(t);
     if (j === undefined) return `{ nx = ${t}; ${this.leave(this.n)} }`;
     const nj = this.blocks[j]!.hs.length;
-    // A self-loop continues its own host loop; other blocks of the region go through the dispatch switch.
-    const go = j === this.bi ? `continue b${j};` : `bi = ${j}; continue run;`;
-    return `{ done += ${this.n}; if (loopOk && B${j}.valid && done + ${nj} <= left) { ${go} } nx = ${t}; break run; }`;
+    // A self-loop continues its own host loop (checked here: its taken path is the hot one); other blocks of
+    // the region go through the one shared check after the dispatch switch, so an edge first taken after V8
+    // optimised the function runs only constant assignments (see `leave`).
+    if (j === this.bi) return `{ if (loopOk && B${j}.valid && done + ${this.n + nj} <= left) { done += ${this.n}; continue b${j}; } nx = ${t}; ${this.leave(this.n)} }`;
+    return `{ bi = ${j}; nx = ${t}; dn = ${this.n}; break chk; }`;
   }
 
   /** Code for a block-ending branch, or null to run its handler. */
@@ -763,18 +774,24 @@ class Gen {
     const body = cases.join("\n").replaceAll("@WBALL@", wbAll);
     const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
     const fdecl = F ? "let fk = 0, fa = 0, fah = 0, fb = 0, fbh = 0, fr = 0, frh = 0, fN = cpu.fN, fZ = cpu.fZ, fC = cpu.fC, fV = cpu.fV;" : "";
-    const consts = `const ${this.blocks.map((_b, j) => `B${j} = B[${j}]`).concat(this.consts).join(", ")};`;
+    const consts = `const ${this.blocks.map((_b, j) => `B${j} = B[${j}]`).concat(this.consts).join(", ")}, NJ = [${this.blocks.map((b) => b.hs.length).join(", ")}];`;
     return `${consts}
 return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}
   ${decl}
   ${fdecl}
-  let k = 0, done = 0, nx = 0, bi = 0;
+  let k = 0, done = 0, nx = 0, bi = 0, dn = 0;
   try {
     run: for (;;) {
-      switch (bi) {
+      chk: {
+        switch (bi) {
 ${body}
+        }
       }
+      // An edge to block bi of the region (nx = its start, dn = the instructions retired before it).
+      done += dn; dn = 0;
+      if (loopOk && B[bi].valid && done + NJ[bi] <= left) continue run;
+      break run;
     }
   } catch (e) {
     ${wbAll}
@@ -784,6 +801,7 @@ ${body}
     cpu.pendingTrap = { kind: "page-fault", pc, addr: e.addr, access: e.access, reason: e.reason };
     return done + k;
   }
+  done += dn;
   ${wbAll}
   cpu.pc = nx;
   return done;
