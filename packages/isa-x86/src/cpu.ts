@@ -13,7 +13,7 @@
 import { CpuCounters, GuestMemory, GuestMemoryFault, PAGE_SIZE, type Cpu, type Trap } from "@uabi/isa-core";
 import { decode, Insn, UndefinedInstruction, BASE_RIP } from "./decode.js";
 import {
-  FL_ADC, FL_ADD, FL_EAGER, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SBB, FL_SUB, IF, linkHandlers, PARITY, STATUS, TrapSignal, USER_WRITABLE,
+  FL_ADC, FL_ADD, FL_EAGER, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SBB, FL_SUB, IF, linkDef, linkHandlers, PARITY, STATUS, TrapSignal, USER_WRITABLE,
 } from "./registry.js";
 import { INT_OPS } from "./ops-int.js";
 import { SSE_OPS } from "./ops-sse.js";
@@ -439,7 +439,9 @@ export class X86Cpu implements Cpu {
         }
         throw e;
       }
-      i.exec = (i.def.special && i.def.special(i)) || i.def.exec || unimplemented;
+      const d = i.def;
+      if (d.linked !== true) linkDef(d);
+      i.exec = (d.special && d.special(i)) || d.exec || unimplemented;
       i.indexInBlock = block.length;
       block.push(i);
       mem.markCodePage(Math.floor(a / PAGE_SIZE));

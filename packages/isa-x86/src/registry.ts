@@ -132,21 +132,27 @@ export function rowsWithoutHandler(sets: readonly OpSet[]): OpDef[] {
 }
 
 let linked: readonly OpSet[] | null = null;
+let merged: ReturnType<typeof mergeSets> | null = null;
 /**
- * Attach the sets' handlers to every table row (once per process: the rows are shared). Rows without a
- * handler decode but trap as undefined (test/handlers.test.ts keeps that list empty).
+ * Choose the sets whose handlers table rows get (once per process: the rows are shared). Each row is linked on
+ * its first decode (linkDef): building all ~700 rows' handlers up front cost a short run several milliseconds.
+ * Rows without a handler decode but trap as undefined (test/handlers.test.ts keeps that list empty).
  */
 export function linkHandlers(sets: readonly OpSet[]): void {
   if (linked) {
     if (linked.length !== sets.length || linked.some((s, k) => s !== sets[k])) throw new Error("x86 handlers already linked with other sets");
     return;
   }
-  const { factories, specials } = mergeSets(sets);
-  for (const d of allDefs()) {
-    const form = formOf(d);
-    d.exec = factories.get(d.key)?.(d, form);
-    const sp = specials.get(d.key);
-    d.special = sp ? composeSpecials(sp, d, form) : undefined;
-  }
+  merged = mergeSets(sets);
   linked = sets;
+}
+/** Attach the linked sets' handler and fast paths to one row (a no-op once done). */
+export function linkDef(d: OpDef): void {
+  if (d.linked === true) return;
+  if (merged === null) throw new Error("x86 handlers not linked (construct an X86Cpu first)");
+  const form = formOf(d);
+  d.exec = merged.factories.get(d.key)?.(d, form);
+  const sp = merged.specials.get(d.key);
+  d.special = sp ? composeSpecials(sp, d, form) : undefined;
+  d.linked = true;
 }

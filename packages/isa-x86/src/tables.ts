@@ -30,6 +30,8 @@ export interface OpDef {
   exec?: Handler;
   /** Optional per-instruction specialisation (fast paths for common register/size shapes). */
   special?: (insn: any) => Handler | undefined;
+  /** Whether `exec` and `special` were linked (on the row's first decode by a CPU: registry.ts linkDef). */
+  linked?: boolean;
   /** Precomputed: index of the operand that has ModRM (bit 0), immediate widths etc. */
   modrm: boolean;
   /** Byte register operand naming applies to E (rm) / G (reg) operands. */
@@ -66,6 +68,10 @@ export function def(mn: string, ops = "", flags = 0, key?: string): OpDef {
     imm1: imms[0] ?? "",
     imm2: imms[1] ?? "",
     sizeKind: sized ? sized[sized.length - 1]! : "",
+    // Linked later (registry.ts); present from the start so every row keeps one shape.
+    exec: undefined,
+    special: undefined,
+    linked: false,
   };
 }
 

@@ -116,8 +116,11 @@ function atanhB(x: Big): Big {
     sum = add(sum, term);
   }
 }
-const LN2 = mul(big(2), atanhB(div(big(1), big(3))));
-const PI = sub(mul(big(16), atanB(div(big(1), big(5)))), mul(big(4), atanB(div(big(1), big(239)))));
+/** ln 2 and pi to PREC bits, computed on first use (the series cost every process ~2 ms at module load). */
+let ln2: Big | null = null;
+let pi: Big | null = null;
+const LN2 = (): Big => (ln2 ??= mul(big(2), atanhB(div(big(1), big(3)))));
+const PI = (): Big => (pi ??= sub(mul(big(16), atanB(div(big(1), big(5)))), mul(big(4), atanB(div(big(1), big(239))))));
 /** ln(f) for f in [1/2, 2]. */
 const lnNear1 = (f: Big): Big => mul(big(2), atanhB(div(sub(f, big(1)), add(f, big(1)))));
 /** log2 of a positive finite value: its binary exponent plus log2 of the significand in [sqrt(1/2), sqrt(2)). */
@@ -129,7 +132,7 @@ function log2B(a: Big): Big {
     f = { s: 0, m: f.m, e: f.e - 1 };
     k++;
   }
-  return add(big(k), div(lnNear1(f), LN2));
+  return add(big(k), div(lnNear1(f), LN2()));
 }
 /** e^y − 1 for |y| ≤ 1 (no cancellation near 0). */
 function expm1B(y: Big): Big {
@@ -147,12 +150,14 @@ function toF80(b: Big, rc: number): F80 {
 }
 
 /** The 66-bit pi the x87 reduces with: pi rounded to 66 significant bits. */
-const PI66: Big = (() => {
-  const n = bitLen(PI.m);
-  const sh = n - 66;
-  const m = (PI.m + (1n << BigInt(sh - 1))) >> BigInt(sh);
-  return { s: 0, m, e: PI.e + sh };
-})();
+let pi66: Big | null = null;
+const PI66 = (): Big => {
+  if (pi66 !== null) return pi66;
+  const p = PI();
+  const sh = bitLen(p.m) - 66;
+  const m = (p.m + (1n << BigInt(sh - 1))) >> BigInt(sh);
+  return (pi66 = { s: 0, m, e: p.e + sh });
+};
 
 /** Whether |x| < 2^63, the trigonometric instructions' range (outside it they set C2 and leave st(0) alone). */
 export function trigInRange(a: F80): boolean {
@@ -162,7 +167,7 @@ export function trigInRange(a: F80): boolean {
 
 /** sin and cos of a finite in-range x, reduced by multiples of pi66/2 with the exact quotient's nearest integer. */
 function sinCos(x: Big): [Big, Big] {
-  const half = { s: 0, m: PI66.m, e: PI66.e - 1 };
+  const half = { s: 0, m: PI66().m, e: PI66().e - 1 };
   const q = div(x, half);
   // k = nearest integer of q.
   let k = 0n;
@@ -203,8 +208,8 @@ export function atan2(y: F80, x: F80, rc: number): F80 {
   // atan of the ratio ≤ 1, then the octant.
   const swap = cmpMag(ay, ax) > 0;
   let r = atanB(swap ? div(ax, ay) : div(ay, ax));
-  if (swap) r = sub({ s: 0, m: PI.m, e: PI.e - 1 }, r);
-  if (x.s) r = sub(PI, r);
+  if (swap) r = sub({ s: 0, m: PI().m, e: PI().e - 1 }, r);
+  if (x.s) r = sub(PI(), r);
   if (y.s) r = neg(r);
   return toF80(r, rc);
 }
@@ -215,7 +220,7 @@ function cmpMag(a: Big, b: Big): number {
 /** 2^x − 1 for |x| ≤ 1. */
 export function exp2m1(a: F80, rc: number): F80 {
   if (F.isZero80(a)) return a;
-  return toF80(expm1B(mul(fromF80(a), LN2)), rc);
+  return toF80(expm1B(mul(fromF80(a), LN2())), rc);
 }
 /** y·log2(x) for finite x > 0, finite y; exact when x is a power of two. */
 export function ylog2x(y: F80, x: F80, rc: number): F80 {
@@ -228,9 +233,9 @@ export function ylog2xp1(y: F80, x: F80, rc: number): F80 {
   const X = fromF80(x);
   if (X.m === 0n || F.isZero80(y)) return F.mul(y, x, rc);
   const ln1p = mul(big(2), atanhB(div(X, add(big(2), X))));
-  return toF80(mul(fromF80(y), div(ln1p, LN2)), rc);
+  return toF80(mul(fromF80(y), div(ln1p, LN2())), rc);
 }
 /** pi, pi/2, pi/4, 3pi/4 rounded per rc (fpatan's exact-angle cases). */
 export function piMultiple(num: number, den: number, s: number, rc: number): F80 {
-  return toF80({ ...div(mul(PI, big(num)), big(den)), s }, rc);
+  return toF80({ ...div(mul(PI(), big(num)), big(den)), s }, rc);
 }
