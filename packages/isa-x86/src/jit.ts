@@ -632,13 +632,16 @@ class Gen {
     const slow = "if ((ta_ & 4095) > 4080) { mem.read8(ta_); mem.read8(ta_ - (ta_ & 4095) + 4096); } w0 = mem.read32(ta_) | 0; w1 = mem.read32(ta_ + 4) | 0; w2 = mem.read32(ta_ + 8) | 0; w3 = mem.read32(ta_ + 12) | 0;";
     return `${this.mayFault()} const ea = ${e}; ${aligned ? this.alignTrap(i) : ""} let w0 = 0, w1 = 0, w2 = 0, w3 = 0; ${this.tlb(false, "ea", 16, fast, slow)}`;
   }
-  /** The alignment trap of a misaligned m128 operand at `ea` (the run loop reports `cpu.pending`). */
+  /**
+   * The alignment trap of a misaligned m128 operand at `ea` (the run loop reports `cpu.pending`); `ea & 15` keeps
+   * the low bits of any address below 2^53 and, unlike `%` on a double, needs no floating-point remainder.
+   */
   alignTrap(i: Insn): string {
     // The trap writes the locals back: they must hold the CPU's flags if none were set in this block yet.
     if (this.firstSet < 0) this.liveIn = true;
     this.usesFlags = true;
     this.fReads[this.k] = true;
-    return `if (ea % 16 !== 0) { @WB@ cpu.rip = ${i.addr}; cpu.pending = { kind: "alignment", pc: ${i.addr}, addr: ea }; return done + ${this.k}; }`;
+    return `if ((ea & 15) !== 0) { @WB@ cpu.rip = ${i.addr}; cpu.pending = { kind: "alignment", pc: ${i.addr}, addr: ea }; return done + ${this.k}; }`;
   }
   /** SSE instructions translated here (moves and lane-wise logic), or null for the interpreter's handler. */
   emitSse(i: Insn): string | null {

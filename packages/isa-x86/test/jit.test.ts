@@ -115,6 +115,47 @@ describe("translating tier = interpreter", () => {
     sameUnderBothTiers(code);
   });
 
+  it("translated SSE moves, lane logic, pcmpeqb and pmovmskb; a misaligned movaps traps at its own address", () => {
+    const a = new X86Assembler();
+    const loop = a.newLabel();
+    a.mov("rdi", DATA).xor("ebx", "ebx").bytes([0x66, 0x0f, 0x76, 0xc9]); // pcmpeqd %xmm1,%xmm1
+    a.bind(loop);
+    a.bytes([0x0f, 0x11, 0x0f]); // movups %xmm1,(%rdi)
+    a.bytes([0x0f, 0x28, 0x17]); // movaps (%rdi),%xmm2
+    a.bytes([0x66, 0x0f, 0x6f, 0x27]); // movdqa (%rdi),%xmm4
+    a.bytes([0x66, 0x0f, 0xef, 0xca]); // pxor %xmm2,%xmm1
+    a.bytes([0x66, 0x0f, 0x74, 0xdc]); // pcmpeqb %xmm4,%xmm3
+    a.bytes([0x66, 0x0f, 0xd7, 0xc3]); // pmovmskb %xmm3,%eax
+    a.add("rbx", "rax");
+    a.bytes([0x66, 0x0f, 0xeb, 0xcb, 0x66, 0x0f, 0xdb, 0xd1, 0x66, 0x0f, 0xdf, 0xe1]); // por, pand, pandn
+    a.bytes([0x66, 0x0f, 0x76, 0xe9, 0x0f, 0x28, 0xe9, 0x0f, 0x29, 0xee]); // pcmpeqd, movaps xmm→xmm both forms
+    a.bytes([0x0f, 0x57, 0x3f, 0x66, 0x0f, 0x74, 0x27]); // xorps (%rdi),%xmm7; pcmpeqb (%rdi),%xmm4
+    a.bytes([0x0f, 0x29, 0x77, 0x10]); // movaps %xmm6,0x10(%rdi)
+    a.add("rdi", 16).cmp("rdi", DATA + 0x200).j("ne", loop);
+    a.add("rdi", 8).jmp(loop); // movups stays legal; movaps (%rdi) then traps
+    const code = a.finish();
+    sameUnderBothTiers(code);
+    const cpu = machine(code, JIT);
+    const t = cpu.run(1e6);
+    expect(t.kind).toBe("alignment");
+    expect(cpu.jitBlocks).toBeGreaterThan(0);
+  });
+
+  it("16-byte SSE loads and stores crossing into an unmapped page fault as the interpreter does (nothing stored)", () => {
+    const a = new X86Assembler();
+    const loop = a.newLabel();
+    a.mov("rdi", DATA + 0xf00).bytes([0x66, 0x0f, 0x76, 0xc9]); // pcmpeqd %xmm1,%xmm1
+    a.bind(loop);
+    a.bytes([0xf3, 0x0f, 0x6f, 0x1f]); // movdqu (%rdi),%xmm3
+    a.bytes([0x66, 0x0f, 0xfe, 0xcb]); // paddd %xmm3,%xmm1 (run by its handler)
+    a.bytes([0x0f, 0x11, 0x4f, 0x04]); // movups %xmm1,0x4(%rdi)
+    a.add("rdi", 8).jmp(loop);
+    const code = a.finish();
+    sameUnderBothTiers(code);
+    const cpu = machine(code, JIT);
+    expect(cpu.run(1e6).kind).toBe("page-fault");
+  });
+
   it("the exec watch stops a self-loop at its next entry, nothing of it retired", () => {
     const a = new X86Assembler();
     const loop = a.newLabel();
