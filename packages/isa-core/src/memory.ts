@@ -92,6 +92,8 @@ export class GuestMemory {
   private readonly rTlb = new Tlb();
   private readonly wTlb = new Tlb();
   private readonly xTlb = new Tlb();
+  /** Bumped by every change that can make a `kernelPage` reference stale (see there). */
+  private pageEpoch = 0;
 
   /**
    * The read TLB (pages readable now; see {@link TlbArrays}): translated code's inline fast path for loads.
@@ -217,11 +219,13 @@ export class GuestMemory {
   markCodePage(pn: number): void {
     if (!this.codePages.has(pn)) {
       this.codePages.add(pn);
+      this.pageEpoch++;
       this.wTlb.flushPage(pn);
     }
   }
 
   private invalidate(first: number, last: number): void {
+    this.pageEpoch++;
     this.rTlb.flush();
     this.wTlb.flush();
     this.xTlb.flush();
@@ -451,6 +455,32 @@ export class GuestMemory {
       done += n;
       if (this.codePages.delete(pn)) for (const l of this.listeners) l(pn, pn);
     }
+  }
+
+  /**
+   * Changes whenever a page reference from `kernelPage` may have gone stale: a map, unmap or protect anywhere,
+   * or a page becoming a code page. A reference taken at one epoch stays valid while the epoch is unchanged.
+   */
+  get epoch(): number {
+    return this.pageEpoch;
+  }
+
+  /**
+   * The storage of the mapped page holding `addr` (allocated if needed), for a kernel that rewrites a page of
+   * its own before every run slice (the vvar and per-task pages): writing into it is what `poke` does, without
+   * poke's region search, page look-up and code-page check on every write. Undefined when the page is unmapped
+   * or holds cached code (write that with `poke`, which invalidates the code). Valid while `epoch` is unchanged.
+   */
+  kernelPage(addr: number): Uint8Array | undefined {
+    if (!(addr >= 0 && addr < MAX_GUEST_ADDRESS) || !this.findRegion(addr)) return undefined;
+    const pn = Math.floor(addr / PAGE_SIZE);
+    if (this.codePages.has(pn)) return undefined;
+    let page = this.pages.get(pn);
+    if (!page) {
+      page = new Uint8Array(PAGE_SIZE);
+      this.pages.set(pn, page);
+    }
+    return page;
   }
 
   /** Read a NUL-terminated string of at most `max` bytes (without the NUL). Returns undefined if no NUL within max. */

@@ -15,17 +15,42 @@ function hostMonotonicNs(): bigint {
   return hr ? hr() : BigInt(Math.round(performance.now() * 1e6));
 }
 
+/** MONOTONIC_BASE_NS as a Number (exact). */
+const MONOTONIC_BASE = 1e9;
+/** realtime − monotonic in virtual mode: a constant. */
+export const VIRTUAL_REALTIME_OFFSET_NS = REALTIME_BASE_NS - MONOTONIC_BASE_NS;
+
 export class KernelClock {
   /** Virtual time added by sleeps (and, in real mode, the part of a sleep the host cut short). */
   private skewNs = 0n;
+  /** skewNs as a Number, and whether that is exact (a sum of exact non-negative Numbers below 2^53 is exact). */
+  private skewNum = 0;
+  private skewExact = true;
   private realStart: bigint | undefined;
+  /** Virtual mode with a non-negative safe integer rate: time can be computed in Numbers (see virtualNs). */
+  private readonly fastRate: number;
 
   constructor(
     private readonly mode: "virtual" | "real",
     private readonly nsPerInstruction: bigint,
     /** Instructions retired by every CPU so far. */
     private readonly retired: () => number,
-  ) {}
+  ) {
+    const rate = Number(nsPerInstruction);
+    this.fastRate = mode === "virtual" && rate >= 0 && Number.isSafeInteger(rate) ? rate : -1;
+  }
+
+  /**
+   * Virtual CLOCK_MONOTONIC in ns as a Number, or -1 when it is not exactly one (real mode, or 2^53 ns and
+   * beyond): the same value as monotonicNs without BigInt arithmetic, for the per-slice vvar refresh.
+   */
+  virtualNs(): number {
+    const rate = this.fastRate;
+    if (rate < 0 || !this.skewExact) return -1;
+    const n = MONOTONIC_BASE + this.retired() * rate + this.skewNum;
+    // Every term is a non-negative integer, so a sum at most 2^53 - 1 had exact terms and an exact sum.
+    return n <= Number.MAX_SAFE_INTEGER ? n : -1;
+  }
 
   /** CLOCK_MONOTONIC in ns. */
   monotonicNs(): bigint {
@@ -34,6 +59,8 @@ export class KernelClock {
       this.realStart ??= now;
       return now - this.realStart + MONOTONIC_BASE_NS + this.skewNs;
     }
+    const n = this.virtualNs();
+    if (n >= 0) return BigInt(n);
     return MONOTONIC_BASE_NS + BigInt(this.retired()) * this.nsPerInstruction + this.skewNs;
   }
 
@@ -54,7 +81,13 @@ export class KernelClock {
       const ms = Number((deadline - now) / 1_000_000n);
       if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
       const after = this.monotonicNs();
-      if (after < deadline) this.skewNs += deadline - after;
-    } else this.skewNs += deadline - now;
+      if (after < deadline) this.addSkew(deadline - after);
+    } else this.addSkew(deadline - now);
+  }
+
+  private addSkew(ns: bigint): void {
+    this.skewNs += ns;
+    this.skewNum = Number(this.skewNs);
+    this.skewExact = this.skewNs >= 0n && this.skewNs <= BigInt(Number.MAX_SAFE_INTEGER);
   }
 }

@@ -3,7 +3,7 @@
  * data pages (vvar, uts, libkernel's per-task and per-fs pages) placed as map_vdso does, the auxv, and the
  * per-run refresh of the vvar page and the pages libkernel handlers read and write.
  */
-import { PAGE_SIZE, type Arch, type Cpu, type GuestMemory } from "@uabi/isa-core";
+import { PAGE_SIZE, PERM_READ, PERM_WRITE, type Arch, type Cpu, type GuestMemory } from "@uabi/isa-core";
 import { RLIMIT, RLIM_INFINITY } from "@uabi/uapi";
 import { buildVdso } from "@uabi/vdso";
 import { VVAR_PAGE, VVAR_NCLOCKS, CLOCK_MODE, TASK_PAGE, FS_PAGE, UTS_PAGE } from "@uabi/libkernel";
@@ -17,6 +17,7 @@ import { AddressSpace } from "./mm.js";
 import { SS_DISABLE } from "./signal.js";
 import type { KernelServices } from "./services.js";
 import { Process, rootCredentials, type Thread } from "./task.js";
+import { VIRTUAL_REALTIME_OFFSET_NS } from "./clock.js";
 import type { SpawnOptions, VdsoImage } from "./types.js";
 import { DirNode, FileNode, FileTooBigError, tooBigForExec, type CharDevNode } from "./vfs.js";
 
@@ -76,12 +77,60 @@ const NCLOCKS = VVAR_NCLOCKS;
 const TP_PERSONALITY = TASK_PAGE.personality, TP_PID = TASK_PAGE.pid, TP_TID = TASK_PAGE.tid;
 const TP_ROBUST_HEAD = TASK_PAGE.robustHead, TP_ROBUST_LEN = TASK_PAGE.robustLen;
 const FS_UMASK = FS_PAGE.umask;
+/**
+ * A kernel-written guest page's storage (GuestMemory.kernelPage), kept while the memory's epoch is unchanged so
+ * that the per-slice refresh writes into it directly instead of through poke's region search and page look-up.
+ */
+class PageRef {
+  private mem: GuestMemory | undefined;
+  private epoch = -1;
+  private addr = -1;
+  private page: Uint8Array | undefined;
+  /** The page's bytes as a DataView, and whether userspace may read the page (as read32 would allow). */
+  view: DataView | undefined;
+  readable = false;
+
+  /** Write `data` at `addr`, as mem.poke does (which it falls back to for an unmapped or code page, or a page crossing). */
+  write(mem: GuestMemory, addr: number, data: Uint8Array): void {
+    const page = this.get(mem, addr);
+    const off = addr & (PAGE_SIZE - 1);
+    if (page !== undefined && off + data.length <= PAGE_SIZE) page.set(data, off);
+    else mem.poke(addr, data);
+  }
+
+  /** The page's storage, or undefined when poke must do the write (only a page found is kept). */
+  get(mem: GuestMemory, addr: number): Uint8Array | undefined {
+    if (this.page !== undefined && this.mem === mem && this.addr === addr && this.epoch === mem.epoch) return this.page;
+    this.mem = mem;
+    this.addr = addr;
+    this.epoch = mem.epoch;
+    const page = (this.page = mem.kernelPage(addr));
+    this.view = page && new DataView(page.buffer, page.byteOffset, page.byteLength);
+    // GuestMemory's rule for reads: PROT_WRITE implies readable.
+    this.readable = page !== undefined && ((mem.findRegion(addr)?.perm ?? 0) & (PERM_READ | PERM_WRITE)) !== 0;
+    return page;
+  }
+
+  /** The page's DataView when `addr` is on it and userspace could read [addr, addr+len) there; else undefined. */
+  readable4(mem: GuestMemory, addr: number, len: number): DataView | undefined {
+    if (this.get(mem, addr) === undefined || !this.readable || (addr & (PAGE_SIZE - 1)) + len > PAGE_SIZE) return undefined;
+    return this.view;
+  }
+}
+
 /** A process's vvar image, and the seconds last written into it (they change once a second: rewritten only then). */
 interface VvarImage {
   readonly view: DataView;
   readonly bytes: Uint8Array;
+  /** The same bytes as 32-bit words, for the per-slice refresh on a little-endian host (see LE_HOST). */
+  readonly words: Uint32Array;
   monoSec: number;
   realSec: number;
+  /** Where the refresh writes: the vvar page, the library's vvar copy, the running thread's task page, the fs page. */
+  readonly vvarRef: PageRef;
+  readonly libVvarRef: PageRef;
+  readonly taskRef: PageRef;
+  readonly fsRef: PageRef;
 }
 /** The largest monotonic time in ns whose seconds/nanoseconds split is exact in doubles. */
 const MAX_SAFE_NS = BigInt(Number.MAX_SAFE_INTEGER);
@@ -128,6 +177,17 @@ const CLOCKS = Array.from({ length: VVAR_NCLOCKS }, (_, id) => {
 
 /** Which clock ids read the realtime base (1) rather than the monotonic one. */
 const CLOCK_IS_REALTIME = Uint8Array.from(CLOCKS, (c) => (c.realtime ? 1 : 0));
+
+/** The host stores a Uint32Array little-endian (as the guest's vvar page is): the refresh may write words. */
+const LE_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** The vvar's 32-bit word indices the refresh writes (every offset is 8-byte aligned: checked below). */
+const W_SEQ = OFF_SEQ / 4, W_CYCLE_LAST = OFF_CYCLE_LAST / 4, W_TASK_PAGE_PTR = OFF_TASK_PAGE_PTR / 4, W_FS_PAGE_PTR = OFF_FS_PAGE_PTR / 4;
+const clockWords = (offs: readonly number[], realtime: boolean) => Int32Array.from(offs.filter((_, id) => (CLOCK_IS_REALTIME[id] === 1) === realtime), (o) => o / 4);
+const W_MONO_SEC = clockWords(CLOCK_SEC_OFF, false), W_REAL_SEC = clockWords(CLOCK_SEC_OFF, true);
+const W_MONO_NSEC = clockWords(CLOCK_NSEC_OFF, false), W_REAL_NSEC = clockWords(CLOCK_NSEC_OFF, true);
+if (![OFF_CYCLE_LAST, OFF_TASK_PAGE_PTR, OFF_FS_PAGE_PTR, ...CLOCK_SEC_OFF, ...CLOCK_NSEC_OFF].every((o) => o % 8 === 0) || OFF_SEQ % 4 !== 0) {
+  throw new Error("vvar layout: the refresh writes 32-bit words at 8-byte aligned u64 fields");
+}
 
 /** mmap protections and flags used for the kernel's own mappings. */
 const PROT_R = 1, PROT_RW = 3, PROT_RX = 5, MAP_PRIVATE_ANON = 0x22;
@@ -331,6 +391,8 @@ export class ProcessLoader {
   private realOffset = -1n;
   private realOffsetSec = 0;
   private realOffsetNsec = 0;
+  /** realOffset is virtual mode's constant (a boolean test instead of a BigInt comparison per slice). */
+  private realOffsetVirtual = false;
   private readonly taskScratch = new DataView(new ArrayBuffer(TASK_PAGE_BYTES));
   private readonly taskScratchBytes = new Uint8Array(this.taskScratch.buffer);
   private readonly fsScratch = new DataView(new ArrayBuffer(4));
@@ -348,7 +410,7 @@ export class ProcessLoader {
         v.setUint32(o + VVAR_PAGE.clock.mode, c.mode, true);
         v.setUint32(o + VVAR_PAGE.clock.resNsec, c.resNsec, true);
       });
-      img = { view: v, bytes: new Uint8Array(v.buffer), monoSec: -1, realSec: -1 };
+      img = { view: v, bytes: new Uint8Array(v.buffer), words: new Uint32Array(v.buffer), monoSec: -1, realSec: -1, vvarRef: new PageRef(), libVvarRef: new PageRef(), taskRef: new PageRef(), fsRef: new PageRef() };
       this.vvarImages.set(p, img);
     }
     this.lastVvarProc = p;
@@ -370,12 +432,94 @@ export class ProcessLoader {
     const img = this.vvarImage(p);
     const v = img.view;
     const clock = this.k.clock;
-    const now = clock.monotonicNs();
-    const real = clock.realtimeNs();
+    // Virtual time below 2^53 ns comes as a Number, with the constant realtime offset; else as BigInts.
+    const fast = clock.virtualNs();
+    if (fast >= 0 && LE_HOST) this.fillVvarWords(p, img, fast, t);
+    else this.fillVvar(p, img, fast, t);
+    this.writePages(p, img, t);
+  }
+
+  /**
+   * The vvar image's changing fields for virtual time `n` < 2^53 ns, as fillVvar writes them, in 32-bit words:
+   * every value is a non-negative integer, nanoseconds below 10^9 (high word 0), seconds below 2^53.
+   */
+  private fillVvarWords(p: Process, img: VvarImage, n: number, t: Thread | undefined): void {
+    const w = img.words;
+    let monoSec = Math.floor(n / 1e9);
+    let monoNsec = n - monoSec * 1e9;
+    if (monoNsec < 0) {
+      monoSec -= 1;
+      monoNsec += 1e9;
+    } else if (monoNsec >= 1e9) {
+      monoSec += 1;
+      monoNsec -= 1e9;
+    }
+    if (!this.realOffsetVirtual) this.splitRealOffset(VIRTUAL_REALTIME_OFFSET_NS);
+    let realSec = monoSec + this.realOffsetSec;
+    let realNsec = monoNsec + this.realOffsetNsec;
+    if (realNsec >= 1e9) {
+      realSec += 1;
+      realNsec -= 1e9;
+    }
+    w[W_CYCLE_LAST] = n >>> 0;
+    w[W_CYCLE_LAST + 1] = (n / 0x1_0000_0000) >>> 0;
+    p.vvarSeq = (p.vvarSeq + 2) >>> 0;
+    w[W_SEQ] = p.vvarSeq;
+    const tp = t?.taskPage ?? 0;
+    w[W_TASK_PAGE_PTR] = tp >>> 0;
+    w[W_TASK_PAGE_PTR + 1] = (tp / 0x1_0000_0000) >>> 0;
+    const fp = p.fsPage;
+    w[W_FS_PAGE_PTR] = fp >>> 0;
+    w[W_FS_PAGE_PTR + 1] = (fp / 0x1_0000_0000) >>> 0;
+    if (monoSec !== img.monoSec) {
+      img.monoSec = monoSec;
+      const lo = monoSec >>> 0, hi = (monoSec / 0x1_0000_0000) >>> 0;
+      for (let i = 0; i < W_MONO_SEC.length; i++) {
+        w[W_MONO_SEC[i]!] = lo;
+        w[W_MONO_SEC[i]! + 1] = hi;
+      }
+    }
+    if (realSec !== img.realSec) {
+      img.realSec = realSec;
+      const lo = realSec >>> 0, hi = (realSec / 0x1_0000_0000) >>> 0;
+      for (let i = 0; i < W_REAL_SEC.length; i++) {
+        w[W_REAL_SEC[i]!] = lo;
+        w[W_REAL_SEC[i]! + 1] = hi;
+      }
+    }
+    for (let i = 0; i < W_MONO_NSEC.length; i++) {
+      w[W_MONO_NSEC[i]!] = monoNsec;
+      w[W_MONO_NSEC[i]! + 1] = 0;
+    }
+    for (let i = 0; i < W_REAL_NSEC.length; i++) {
+      w[W_REAL_NSEC[i]!] = realNsec;
+      w[W_REAL_NSEC[i]! + 1] = 0;
+    }
+  }
+
+  /** realtime − monotonic, split into seconds and nanoseconds (once per change of the offset). */
+  private splitRealOffset(off: bigint): void {
+    this.realOffset = off;
+    this.realOffsetVirtual = off === VIRTUAL_REALTIME_OFFSET_NS;
+    let sec = off / NS_PER_SEC, nsec = off % NS_PER_SEC;
+    if (nsec < 0n) {
+      sec -= 1n;
+      nsec += NS_PER_SEC;
+    }
+    this.realOffsetSec = Number(sec);
+    this.realOffsetNsec = Number(nsec);
+  }
+
+  /** The vvar image's changing fields, through the DataView (any host; real time, or time beyond 2^53 ns). */
+  private fillVvar(p: Process, img: VvarImage, fast: number, t: Thread | undefined): void {
+    const v = img.view;
+    const clock = this.k.clock;
+    const now = fast >= 0 ? 0n : clock.monotonicNs();
+    const real = fast >= 0 ? 0n : clock.realtimeNs();
     let monoSec: number, monoNsec: number, realSec: number, realNsec: number;
-    if (now >= 0n && now <= MAX_SAFE_NS) {
+    if (fast >= 0 || (now >= 0n && now <= MAX_SAFE_NS)) {
       // Exact in doubles below 2^53; the quotient may round up across a second, which the remainder corrects.
-      const n = Number(now);
+      const n = fast >= 0 ? fast : Number(now);
       monoSec = Math.floor(n / 1e9);
       monoNsec = n - monoSec * 1e9;
       if (monoNsec < 0) {
@@ -386,17 +530,8 @@ export class ProcessLoader {
         monoNsec -= 1e9;
       }
       // realtime = monotonic + an offset that changes rarely (real-clock mode): split it once per change.
-      const off = real - now;
-      if (off !== this.realOffset) {
-        this.realOffset = off;
-        let sec = off / NS_PER_SEC, nsec = off % NS_PER_SEC;
-        if (nsec < 0n) {
-          sec -= 1n;
-          nsec += NS_PER_SEC;
-        }
-        this.realOffsetSec = Number(sec);
-        this.realOffsetNsec = Number(nsec);
-      }
+      const off = fast >= 0 ? VIRTUAL_REALTIME_OFFSET_NS : real - now;
+      if (off !== this.realOffset) this.splitRealOffset(off);
       realSec = monoSec + this.realOffsetSec;
       realNsec = monoNsec + this.realOffsetNsec;
       if (realNsec >= 1e9) {
@@ -423,11 +558,17 @@ export class ProcessLoader {
       if (realtime ? realSecChanged : monoSecChanged) setU64(v, CLOCK_SEC_OFF[id]!, realtime ? realSec : monoSec);
       setU64(v, CLOCK_NSEC_OFF[id]!, realtime ? realNsec : monoNsec);
     }
+  }
+
+  /** Copy the image to the vvar page(s) and refresh the per-task and per-fs pages. */
+  private writePages(p: Process, img: VvarImage, t: Thread | undefined): void {
+    const mem = p.mm.mem;
+    // Each write as poke would do it (an unmapped page throws and ends the refresh), through the cached page.
     try {
       const page = img.bytes;
-      mem.poke(p.vvarBase, page);
+      img.vvarRef.write(mem, p.vvarBase, page);
       const libVvar = this.k.mechanisms.libraryVvar(p);
-      if (libVvar !== undefined) mem.poke(libVvar, page);
+      if (libVvar !== undefined) img.libVvarRef.write(mem, libVvar, page);
       if (t?.taskPage) {
         const tp = this.taskScratch;
         tp.setUint32(TP_PERSONALITY, p.personality, true);
@@ -435,11 +576,24 @@ export class ProcessLoader {
         tp.setUint32(TP_TID, t.tid, true);
         setU64(tp, TP_ROBUST_HEAD, t.robustList);
         setU64(tp, TP_ROBUST_LEN, t.robustLen);
-        mem.poke(t.taskPage, this.taskScratchBytes);
+        img.taskRef.write(mem, t.taskPage, this.taskScratchBytes);
       }
       if (p.fsPage) {
-        this.fsScratch.setUint32(0, p.fs.umask, true);
-        if (!holds(mem, p.fsPage + FS_UMASK, this.fsScratch)) mem.poke(p.fsPage + FS_UMASK, this.fsScratchBytes);
+        const umask = p.fs.umask;
+        const at = p.fsPage + FS_UMASK;
+        const fsPage = img.fsRef.get(mem, at);
+        const off = at & (PAGE_SIZE - 1);
+        if (fsPage !== undefined && off + 4 <= PAGE_SIZE) {
+          // The same bytes as before need no write (and writing them would change nothing).
+          const old = fsPage[off]! | (fsPage[off + 1]! << 8) | (fsPage[off + 2]! << 16) | (fsPage[off + 3]! << 24);
+          if (old >>> 0 !== umask >>> 0) {
+            this.fsScratch.setUint32(0, umask, true);
+            fsPage.set(this.fsScratchBytes, off);
+          }
+        } else {
+          this.fsScratch.setUint32(0, umask, true);
+          if (!holds(mem, at, this.fsScratch)) mem.poke(at, this.fsScratchBytes);
+        }
       }
     } catch {
       // The user unmapped a libkernel page: nothing to refresh (the next exec maps them again).
@@ -454,6 +608,7 @@ export class ProcessLoader {
   syncFromPages(p: Process, t: Thread): void {
     if (!p.vvarBase) return;
     const mem = p.mm.mem;
+    if (this.syncFromCachedPages(p, t, mem)) return;
     try {
       if (t.taskPage) {
         p.personality = mem.read32(t.taskPage + TP_PERSONALITY);
@@ -468,5 +623,30 @@ export class ProcessLoader {
     } catch {
       // unmapped by the user: keep the kernel's values
     }
+  }
+
+  /**
+   * syncFromPages through the pages the refresh cached, when each is mapped, readable by userspace and holds
+   * the fields (so none of read32's faults can happen): the same reads without read32's TLB look-up per word.
+   * False when some page is not like that, and the caller reads as before.
+   */
+  private syncFromCachedPages(p: Process, t: Thread, mem: GuestMemory): boolean {
+    const img = this.vvarImage(p);
+    const tv = t.taskPage ? img.taskRef.readable4(mem, t.taskPage, TASK_PAGE_BYTES) : undefined;
+    if (t.taskPage && tv === undefined) return false;
+    const fsAt = p.fsPage + FS_UMASK;
+    const fv = p.fsPage ? img.fsRef.readable4(mem, fsAt, 4) : undefined;
+    if (p.fsPage && fv === undefined) return false;
+    if (tv !== undefined) {
+      const o = t.taskPage & (PAGE_SIZE - 1);
+      p.personality = tv.getUint32(o + TP_PERSONALITY, true);
+      const head = tv.getUint32(o + TP_ROBUST_HEAD + 4, true) * 0x1_0000_0000 + tv.getUint32(o + TP_ROBUST_HEAD, true);
+      if (tv.getUint32(o + TP_ROBUST_LEN, true) === 24 && tv.getUint32(o + TP_ROBUST_LEN + 4, true) === 0) {
+        t.robustList = head;
+        t.robustLen = 24;
+      }
+    }
+    if (fv !== undefined) p.fs.umask = fv.getUint32(fsAt & (PAGE_SIZE - 1), true) & 0o777;
+    return true;
   }
 }

@@ -86,7 +86,7 @@ export class Scheduler {
     const before = t.cpu.counters.instructions;
     const trap = runCpu(this.k.mechanisms, t, stepping ? 1 : budget);
     const retired = t.cpu.counters.instructions - before;
-    p.ledger.add("userInsns", retired);
+    p.ledger.addUserInsns(retired);
     if (p.vvarBase && t.state !== "dead") loader.syncFromPages(p, t);
     if (t.state === "dead") return;
     this.handleTrap(t, trap);
@@ -147,7 +147,7 @@ export class Scheduler {
     t.waitingSyscall = undefined;
     t.state = "runnable";
     t.proc.arch.setSyscallResult(t.cpu, BigInt(result));
-    t.proc.ledger.add("kernelExits");
+    t.proc.ledger.addKernelExit();
     if (sc) {
       const entry = this.k.entry;
       entry.traceExit(t, this.k.table(t.proc.arch.arch)[sc.nr], sc.name, sc.args, result);

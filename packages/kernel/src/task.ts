@@ -12,6 +12,7 @@ import type { AltStack, SigAction, SigInfo } from "./signal.js";
 import type { DirNode } from "./vfs.js";
 import { CostLedger } from "./cost/index.js";
 import type { SyscallEvent } from "./entry/types.js";
+import type { LibkernelText, ThreadMech } from "./mechanisms/state.js";
 
 /** What a blocked thread waits for. `poll` answers the syscall result once the wait is over. */
 export interface Wait {
@@ -67,6 +68,8 @@ export class Thread {
   waitingSyscall: { nr: number; name: string; args: bigint[]; pc: number; event?: SyscallEvent } | undefined;
   /** Signal mask to restore after a handler that interrupted sigsuspend-style calls. */
   savedMask: bigint | undefined;
+  /** The mechanisms' state of this thread (MechanismState's, kept here: it is read on every slice and entry). */
+  mech: ThreadMech | undefined = undefined;
   /** Instructions this thread has retired. */
   get instructions(): number {
     return this.cpu.counters.instructions;
@@ -113,6 +116,12 @@ export class Process {
   vvarSeq = 0;
   /** libkernel per-fs page, shared by CLONE_FS threads (0 without a vDSO). */
   fsPage = 0;
+  /**
+   * MechanismState's per-process cache, kept here because it is read on every slice and entry: the libkernel
+   * text (null: none; undefined: not looked up since the last exec) and the thread that last entered the kernel.
+   */
+  mechText: LibkernelText | null | undefined = undefined;
+  lastEntered: Thread | undefined = undefined;
   exitSignal = 17; // SIGCHLD
   rlimits: [bigint, bigint][] = [];
   /** Credentials (include/linux/cred.h): shared by the threads of the process in this model. */

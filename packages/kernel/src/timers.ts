@@ -36,9 +36,23 @@ class TimerSet {
   nextId = 0;
 }
 const SETS = new WeakMap<KernelServices, TimerSet>();
+/** The kernel whose set was looked up last, and its set: the run loop asks once per slice. */
+let lastKernel: KernelServices | undefined;
+let lastSet: TimerSet | undefined;
+function existingSet(k: KernelServices): TimerSet | undefined {
+  if (k === lastKernel) return lastSet;
+  const s = SETS.get(k);
+  lastKernel = k;
+  lastSet = s;
+  return s;
+}
 export function timerSet(k: KernelServices): TimerSet {
-  let s = SETS.get(k);
-  if (!s) SETS.set(k, (s = new TimerSet()));
+  let s = existingSet(k);
+  if (!s) {
+    SETS.set(k, (s = new TimerSet()));
+    lastKernel = k;
+    lastSet = s;
+  }
   return s;
 }
 
@@ -54,7 +68,7 @@ export function clockNow(k: KernelServices, t: Pick<Timer, "clock" | "owner" | "
 
 /** Deliver every expired timer's signal and re-arm periodic ones (overruns counted for POSIX timers). */
 export function fireTimers(k: KernelServices): void {
-  const set = SETS.get(k);
+  const set = existingSet(k);
   if (!set || set.timers.length === 0) return;
   for (const t of set.timers) {
     if (t.expiry === 0n) continue;

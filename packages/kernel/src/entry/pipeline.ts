@@ -9,6 +9,7 @@ import { EFAULT, ENOSYS } from "../errno.js";
 import { SyscallError } from "../errors.js";
 import { NO_RETURN, SyscallContext, type SyscallRow } from "../syscall.js";
 import { NRS } from "../mechanisms/modes.js";
+import type { MechanismConfig } from "../mechanisms/state.js";
 import type { KernelServices } from "../services.js";
 import type { SigInfo } from "../signal.js";
 import { ENTRY_STAGES } from "./stages.js";
@@ -18,10 +19,19 @@ import type { ArchAdapter } from "../arch/types.js";
 /** The per-entry record, reused per thread (its fields are rewritten at every entry). */
 type MutableCall = { -readonly [K in keyof EntryCall]: EntryCall[K] };
 
-/** What the pipeline keeps per thread between entries: the handler context and the call record. */
+/** An event the pipeline may rewrite for the next call (its arguments copied in place). */
+type ReusableEvent = SyscallEvent & { args: bigint[] };
+
+/** What the pipeline keeps per thread between entries: the handler context, the call record, a reusable event. */
 interface ThreadSlot {
   ctx: SyscallContext;
   call: MutableCall | undefined;
+  /**
+   * The event of the thread's last call, rewritten for the next one while nothing can have kept it: no
+   * observer is attached, no extra stage ran, and the call neither blocked nor was diverted (a reflection
+   * keeps its event until the thread leaves the libkernel text). A kept event is given away (undefined here).
+   */
+  ev: ReusableEvent | undefined;
 }
 
 /** The name of a call with no table row. */
@@ -46,8 +56,10 @@ export class EntryPipeline implements EntryServices {
 
   constructor(private readonly k: KernelServices) {}
 
-  get config() {
-    return this.k.mechanisms.config;
+  /** The mechanisms' configuration (fixed for the kernel's life), read by every stage of every entry. */
+  private cfg: MechanismConfig | undefined;
+  get config(): MechanismConfig {
+    return (this.cfg ??= this.k.mechanisms.config);
   }
   get mechanisms() {
     return this.k.mechanisms;
@@ -75,7 +87,7 @@ export class EntryPipeline implements EntryServices {
     const arch = p.arch;
     let slot = t === this.lastThread ? this.lastSlot : this.slots.get(t);
     if (!slot) {
-      slot = { ctx: new SyscallContext(this.k, t), call: undefined };
+      slot = { ctx: new SyscallContext(this.k, t), call: undefined, ev: undefined };
       this.slots.set(t, slot);
     }
     this.lastThread = t;
@@ -87,12 +99,12 @@ export class EntryPipeline implements EntryServices {
     arch.syscallArgs(t.cpu, c.args);
     const ledger = p.ledger;
     ledger.begin(nr);
-    ledger.add("kernelEntries");
+    ledger.addKernelEntry();
     try {
-      this.run(this.prepare(t, slot, pc, nr));
+      this.run(this.prepare(t, slot, pc, nr), slot);
     } finally {
       // A blocked call leaves the kernel when its wait ends (the scheduler charges that exit).
-      if (t.state === "runnable") ledger.add("kernelExits");
+      if (t.state === "runnable") ledger.addKernelExit();
       ledger.end();
     }
   }
@@ -109,8 +121,7 @@ export class EntryPipeline implements EntryServices {
     const row = this.row(isa, nr);
     c.nr = nr;
     c.name = row ? row.name : unknownName(nr);
-    // The event outlives the entry (observers, a blocked call's wait, an open reflection): a new one per call.
-    const ev: SyscallEvent = { pid: p.pid, tid: t.tid, nr, name: c.name, pc, args: c.args.slice(), path: [] };
+    const ev = this.event(slot, p.pid, t.tid, nr, c.name, pc, c.args);
     const fromText = lib !== undefined && pc >= lib.textLo && pc < lib.textHi;
     const call = slot.call;
     if (call === undefined) {
@@ -131,7 +142,39 @@ export class EntryPipeline implements EntryServices {
     return call;
   }
 
-  private run(call: MutableCall): void {
+  /**
+   * The call's event. It may outlive the entry (observers, a blocked call's wait, an open reflection): then a new
+   * one per call; when nothing can keep it, the slot's event rewritten (see ThreadSlot.ev).
+   */
+  private event(slot: ThreadSlot, pid: number, tid: number, nr: number, name: string, pc: number, args: readonly bigint[]): SyscallEvent {
+    const k = this.k;
+    // A ptrace supervisor or tracer is handed the arguments array: it may keep it too.
+    const cfg = this.config;
+    const reusable = k.syscallObservers.length === 0 && k.reflectionReturnObservers.length === 0 && this.stages.length === ENTRY_STAGES.length && cfg.supervisor === undefined && cfg.tracer === undefined;
+    if (!reusable) return { pid, tid, nr, name, pc, args: args.slice(), path: [] };
+    let ev = slot.ev;
+    if (ev === undefined) {
+      ev = slot.ev = { pid, tid, nr, name, pc, args: args.slice(), path: [] };
+      return ev;
+    }
+    ev.pid = pid;
+    ev.tid = tid;
+    ev.nr = nr;
+    ev.name = name;
+    ev.pc = pc;
+    const a = ev.args;
+    const n = args.length;
+    for (let i = 0; i < n; i++) a[i] = args[i]!;
+    if (a.length !== n) a.length = n;
+    // pop, not `length = 0`: a length store is a runtime call, a pop of the one or two entries is inlined.
+    const path = ev.path;
+    while (path.length > 0) path.pop();
+    ev.result = undefined;
+    ev.mark = undefined;
+    return ev;
+  }
+
+  private run(call: MutableCall, slot: ThreadSlot): void {
     const { thread: t, ev } = call;
     let outcome: EntryOutcome = CONTINUE;
     const stages = this.stages;
@@ -164,10 +207,14 @@ export class EntryPipeline implements EntryServices {
         // A blocked call is reported when its wait completes, with its result.
         if (t.state === "blocked" && t.waitingSyscall) {
           t.waitingSyscall.event = ev;
+          if (slot.ev === ev) slot.ev = undefined; // kept by the wait
           return;
         }
         break;
-      default: // redirected, resumed: the thread is elsewhere and no result is written here
+      case "redirected": // the thread is elsewhere and no result is written here; a reflection keeps the event
+        if (slot.ev === ev) slot.ev = undefined;
+        break;
+      default: // resumed: the thread is back at its caller, and no result is written here
     }
     this.emit(ev);
   }

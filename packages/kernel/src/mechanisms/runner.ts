@@ -52,8 +52,8 @@ export function runCpu(mechanisms: MechanismState, t: Thread, budget: number): T
     break;
   }
   if (handler) {
-    p.ledger.add("handlerInsns", handler);
-    p.ledger.add("userInsns", -handler); // the scheduler charges every retired instruction as user
+    p.ledger.addHandlerInsns(handler);
+    p.ledger.addUserInsns(-handler); // the scheduler charges every retired instruction as user
   }
   return trap ?? { kind: "budget", pc: cpu.pc };
 }

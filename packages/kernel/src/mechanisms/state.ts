@@ -105,9 +105,7 @@ function libraryImage(arch: "arm64" | "x86_64", fakeroot: boolean): LibkernelIma
 }
 
 export class MechanismState {
-  private readonly state = new WeakMap<Thread, ThreadMech>();
-  /** Thread that most recently entered the kernel, per process: clone's caller for lazily-created state. */
-  private readonly lastEntered = new WeakMap<Process, Thread>();
+  // Per-thread state is `Thread.mech`; the libkernel text and the last thread to enter are on the Process.
   private readonly libs = new WeakMap<Process, number>();
 
   constructor(private readonly host: MechanismHost, readonly config: MechanismConfig) {}
@@ -131,15 +129,14 @@ export class MechanismState {
 
   /** The libkernel text of a process (cached until its next exec): the image, its base and the text bounds. */
   text(p: Process): LibkernelText | undefined {
-    let t = this.texts.get(p);
+    let t = p.mechText;
     if (t === undefined) {
       const i = this.image(p);
       t = i ? { img: i.img, base: i.base, textLo: i.base + i.img.textStart, textHi: i.base + i.img.textEnd } : null;
-      this.texts.set(p, t);
+      p.mechText = t;
     }
     return t ?? undefined;
   }
-  private readonly texts = new WeakMap<Process, LibkernelText | null>();
 
   /** Address of the library's vvar page (the kernel refreshes it with the vDSO's), if one is mapped. */
   libraryVvar(p: Process): number | undefined {
@@ -175,19 +172,19 @@ export class MechanismState {
   }
 
   thread(t: Thread): ThreadMech {
-    let s = this.state.get(t);
+    let s = t.mech;
     if (s) return s;
     const p = t.proc;
-    const from = this.lastEntered.get(p) ?? (p.parent ? this.lastEntered.get(p.parent) : undefined);
-    const src = from && from !== t ? this.state.get(from) : undefined;
+    const from = p.lastEntered ?? p.parent?.lastEntered;
+    const src = from && from !== t ? from.mech : undefined;
     s = src ? this.inherit(src) : { frames: [], sud: null, kernelSud: null, seccomp: this.fresh(p.arch.arch), program: null, taskFrameSp: null, open: [] };
-    this.state.set(t, s);
+    t.mech = s;
     return s;
   }
 
   /** Record the thread entering the kernel (the parent of lazily-created state in its process). */
   entered(t: Thread): void {
-    this.lastEntered.set(t.proc, t);
+    t.proc.lastEntered = t;
   }
 
   /**
@@ -209,7 +206,7 @@ export class MechanismState {
   }
 
   onClone(parent: Thread, child: Thread): void {
-    this.state.set(child, this.inherit(this.thread(parent)));
+    child.mech = this.inherit(this.thread(parent));
   }
 
   /** The SUD configuration of a thread (for tests and the CLI): the mechanism's own if it has one, else the program's. */
@@ -233,8 +230,8 @@ export class MechanismState {
   /** After a successful exec: SUD is reset (Linux clears it in begin_new_exec), live frames vanish, the mode's setup runs. */
   onExec(t: Thread): void {
     const p = t.proc;
-    this.texts.delete(p);
-    const old = this.state.get(t);
+    p.mechText = undefined;
+    const old = t.mech;
     const isa = p.arch.arch;
     // seccomp filters survive exec in Linux. In seccomp mode the thread's chain is the mechanism's (rebuilt
     // for the new vDSO below) and the program's own filters are the intercepted chain, which carries over.
@@ -248,7 +245,7 @@ export class MechanismState {
       taskFrameSp: null,
       open: [],
     };
-    this.state.set(t, s);
+    t.mech = s;
     if (!p.vdsoBase) return; // no vDSO: every mechanism degrades to direct
     if (this.config.libkernel === "library") this.mapLibrary(p);
     const lib = this.image(p);
@@ -331,8 +328,8 @@ export class MechanismState {
    * handler that interrupted the handler is not a return.
    */
   leftText(t: Thread): void {
-    const s = this.state.get(t);
-    if (!s) return;
+    const s = t.mech;
+    if (!s || (s.open.length === 0 && s.taskFrameSp === null)) return; // nothing open: the usual case
     const c = s.open[s.open.length - 1];
     if (c && t.cpu.pc === c.pc && t.cpu.sp === c.sp) {
       c.ev.result = Number(BigInt.asIntN(64, t.proc.arch.getSyscallResult(t.cpu)));
