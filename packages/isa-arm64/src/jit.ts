@@ -55,6 +55,8 @@ const K_NZCV = 0, K_ADD64 = 1, K_SUB64 = 2, K_ADD32 = 3, K_SUB32 = 4, K_LOG64 = 
 export const JX = {
   Fault: GuestMemoryFault,
   mulhu: mulhu32,
+  /** The bytes `dc zva` writes when its page misses the write TLB. */
+  zero64: new Uint8Array(64),
   rbit: rbit32,
   /** The lazy record as the 4-bit N:Z:C:V value. */
   nzcv(fk: number, fa: number, fah: number, fb: number, fbh: number, fr: number, frh: number): number {
@@ -327,6 +329,29 @@ class Gen {
     return `{ ${this.readN(size)} v_ = (v_ << ${sh}) >> ${sh}; ${this.set(d, "v_", opc === 2 ? "v_ >> 31" : "0")} }`;
   }
 
+  /** Whether the region touches the vector registers inline (its prologue then loads their views). */
+  usesVec = false;
+  /**
+   * Statements performing one SIMD&FP access at a_ for vector register t (the interpreter's accessor with
+   * V = 1: a load reads every byte before it writes the register, and zeroes the rest of it), or null.
+   */
+  vecAccess(size: number, opc: number, t: number): string | null {
+    const bytes = opc >= 2 ? (size === 0 ? 16 : 0) : 1 << size;
+    if (bytes === 0) return null;
+    this.usesVec = true;
+    const base = t * 4;
+    const zero = (from: number) => Array.from({ length: 4 - from }, (_v, j) => `VW[${base + from + j}] = 0;`).join(" ");
+    if ((opc & 1) === 0) {
+      if (bytes === 1) return this.tlb(true, 1, `tv_.setUint8(to_, VB[${t * 16}]);`, `mem.write8(a_, VB[${t * 16}]);`);
+      if (bytes === 2) return this.tlb(true, 2, `tv_.setUint16(to_, VH[${t * 8}], true);`, `mem.write16(a_, VH[${t * 8}]);`);
+      return this.write32s(Array.from({ length: bytes / 4 }, (_v, j) => `VW[${base + j}]`));
+    }
+    if (bytes === 1) return `{ ${this.readN(0)} ${zero(0)} VB[${t * 16}] = v_; }`;
+    if (bytes === 2) return `{ ${this.readN(1)} ${zero(0)} VH[${t * 8}] = v_; }`;
+    const names = ["p_", "q_", "r_", "s_"].slice(0, bytes / 4);
+    return `{ ${this.read32s(names)} ${names.map((v, j) => `VW[${base + j}] = ${v};`).join(" ")} ${zero(bytes / 4)} }`;
+  }
+
   // ------------------------------------------------------------ one instruction
   /** Code for a non-branch instruction, or null to run its handler. */
   emit(d: Decoded, pc: number): string | null {
@@ -517,6 +542,17 @@ class Gen {
         return `{ ${prod} ${neg} const s_ = (${this.l(a)} >>> 0) + (pl_ >>> 0); ${this.set(dd, "s_", `${this.h(a)} + ph_ + (s_ > 4294967295 ? 1 : 0)`)} }`;
       }
       case "HINT": return "";
+      case "SYS": {
+        const { op1, crn, crm, op2, rt } = F(d, "SYS");
+        // dc zva: zero the 64-byte block holding the address (one page: 64 divides 4096), as the handler does.
+        if (op1 === 3 && crn === 7 && crm === 4 && op2 === 1) {
+          const fast = Array.from({ length: 16 }, (_v, j) => `tv_.setInt32(to_ + ${4 * j}, 0, true);`).join(" ");
+          return `{ ${this.mayFault()} const a_ = ${this.addr(rt)} - (${this.l(rt)} & 63); ${this.tlb(true, 64, fast, "mem.writeBytes(a_, JX.zero64);")} }`;
+        }
+        // Cache maintenance (dc cvau/civac/cvac/cvap, ic ivau) is invisible here, as in the handler.
+        if (op1 === 3 && crn === 7 && ((crm === 14 && op2 === 1) || (crm === 11 && op2 === 1) || (crm === 10 && op2 === 1) || (crm === 12 && op2 === 1) || (crm === 5 && op2 === 1))) return "";
+        return null;
+      }
       case "BARRIER": {
         const { crm, op2 } = F(d, "BARRIER");
         if (op2 === 2) return "cpu.exAddr = -1;";
@@ -526,19 +562,19 @@ class Gen {
       // ---------------------------------------------------------- loads/stores (integer)
       case "LDST_UIMM": {
         const { size, V, opc, imm12 } = F(d, "LDST_UIMM");
-        if (V) return null;
-        const acc = this.intAccess(size, opc, F(d, "LDST_UIMM").rt);
+        const acc = V ? this.vecAccess(size, opc, F(d, "LDST_UIMM").rt) : this.intAccess(size, opc, F(d, "LDST_UIMM").rt);
         if (acc === null) return null;
         if (acc === "") return "";
         const n = rs(F(d, "LDST_UIMM").rn);
-        return `{ ${this.mayFault()} const a_ = (${this.h(n)} >>> 0) * ${TWO32} + (${this.l(n)} >>> 0) + ${imm12 * 2 ** size}; ${acc} }`;
+        const scale = V && opc >= 2 ? 4 : size;
+        return `{ ${this.mayFault()} const a_ = (${this.h(n)} >>> 0) * ${TWO32} + (${this.l(n)} >>> 0) + ${imm12 * 2 ** scale}; ${acc} }`;
       }
       case "LDST_IMM9": {
         const { size, V, opc, idx, imm } = F(d, "LDST_IMM9");
-        if (V) return null;
-        const prefetch = size === 3 && opc === 2;
+        if (V && idx === 2) return null;
+        const prefetch = !V && size === 3 && opc === 2;
         if (prefetch && idx !== 0) return null;
-        const acc = this.intAccess(size, opc, F(d, "LDST_IMM9").rt);
+        const acc = V ? this.vecAccess(size, opc, F(d, "LDST_IMM9").rt) : this.intAccess(size, opc, F(d, "LDST_IMM9").rt);
         if (acc === null) return null;
         const n = rs(F(d, "LDST_IMM9").rn);
         if (idx === 0 || idx === 2) return acc === "" ? "" : `{ ${this.mayFault()} const a_ = ${this.addr(n)} + ${imm}; ${acc} }`;
@@ -547,12 +583,12 @@ class Gen {
       }
       case "LDST_REGOFF": {
         const { size, V, opc, option, S } = F(d, "LDST_REGOFF");
-        if ((option & 2) === 0 || V) return null;
-        const acc = this.intAccess(size, opc, F(d, "LDST_REGOFF").rt);
+        if ((option & 2) === 0) return null;
+        const acc = V ? this.vecAccess(size, opc, F(d, "LDST_REGOFF").rt) : this.intAccess(size, opc, F(d, "LDST_REGOFF").rt);
         if (acc === null) return null;
         if (acc === "") return "";
         const n = rs(F(d, "LDST_REGOFF").rn), m = F(d, "LDST_REGOFF").rm;
-        const amt = S ? size : 0;
+        const amt = S ? (V && opc >= 2 ? 4 : size) : 0;
         // base + (extended index << amt) modulo 2^64, added in halves: the interpreter's regOffsetAddress.
         const ilo = this.l(m), ihi = (option & 1) !== 0 ? this.h(m) : (option & 4) !== 0 ? `(${this.l(m)} >> 31)` : "0";
         const slo = amt === 0 ? `(${ilo} >>> 0)` : `((${ilo} << ${amt}) >>> 0)`;
@@ -569,11 +605,20 @@ class Gen {
       }
       case "LDSTP": {
         const { opc, V, mode, L: load, imm } = F(d, "LDSTP");
-        if (V || opc === 3 || (opc === 1 && (!load || mode === 0))) return null;
-        const bytes = opc === 2 ? 8 : 4;
+        if (opc === 3 || (!V && opc === 1 && (!load || mode === 0))) return null;
+        const bytes = V ? 4 << opc : opc === 2 ? 8 : 4;
         const off = imm * bytes, n = rs(F(d, "LDSTP").rn), t1 = F(d, "LDSTP").rt, t2 = F(d, "LDSTP").rt2;
         let acc: string;
-        if (bytes === 8) {
+        if (V) {
+          // Both registers' words, the first's then the second's (the interpreter's order for ldp v, v).
+          this.usesVec = true;
+          const w = bytes / 4, regs = [t1, t2];
+          if (load) {
+            const names = Array.from({ length: 2 * w }, (_v, j) => `v${j}_`);
+            const put = regs.map((t, r) => Array.from({ length: 4 }, (_v, j) => `VW[${t * 4 + j}] = ${j < w ? names[r * w + j] : "0"};`).join(" ")).join(" ");
+            acc = `{ ${this.read32s(names)} ${put} }`;
+          } else acc = this.write32s(regs.flatMap((t) => Array.from({ length: w }, (_v, j) => `VW[${t * 4 + j}]`)));
+        } else if (bytes === 8) {
           acc = load
             ? `{ ${this.read32s(["p_", "q_", "r_", "s_"])} ${this.set(wz(t1), "p_", "q_")} ${this.set(wz(t2), "r_", "s_")} }`
             : this.write32s([this.l(t1), this.h(t1), this.l(t2), this.h(t2)]);
@@ -777,7 +822,7 @@ class Gen {
     const consts = `const ${this.blocks.map((_b, j) => `B${j} = B[${j}]`).concat(this.consts).join(", ")}, NJ = [${this.blocks.map((b) => b.hs.length).join(", ")}];`;
     return `${consts}
 return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) {
-  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}
+  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}${this.usesVec ? "\n  const VW = cpu.vw, VH = cpu.vh, VB = cpu.vb;" : ""}
   ${decl}
   ${fdecl}
   let k = 0, done = 0, nx = 0, bi = 0, dn = 0;
