@@ -10,7 +10,7 @@ import type { Cpu, GuestMemory } from "@uabi/isa-core";
 import { Arm64Cpu, ARM64_HWCAP } from "@uabi/isa-arm64";
 import { ARM64_SIGFRAME, LAYOUTS, offsetOf } from "@uabi/uapi";
 import { EM } from "@uabi/elf";
-import { FrameScratch, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, touchTail, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+import { FrameScratch, copyOut, sigreturnFailure, inWriteTlb, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, touchTail, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 /** The arm64-specific CPU state the kernel reads and writes (isa-arm64's Arm64Cpu). */
 export interface A64State extends Cpu {
@@ -198,12 +198,14 @@ export const arm64Adapter: ArchAdapter = {
       // The whole frame is the copy-out's range (a fault leaves memory unchanged); bytes the kernel does not
       // write keep their contents. Only the frame up to the records' terminator is assembled and written (the
       // gaps in it copied from memory first): the rest of __reserved is left as it is.
-      probeReadable(mem, frame, A64_SIGFRAME_SIZE); // read first: the pages become resident even if the write then faults
-      mem.checkWritable(frame, A64_SIGFRAME_SIZE);
+      if (!inWriteTlb(mem, frame, A64_SIGFRAME_SIZE)) {
+        probeReadable(mem, frame, A64_SIGFRAME_SIZE); // read first: the pages become resident even if the write then faults
+        mem.checkWritable(frame, A64_SIGFRAME_SIZE);
+      }
       const f = SCRATCH;
       if (d.flags & 4 /* SA_SIGINFO */) f.b.set(d.info, 0);
       else keep(f, mem, frame, 0, F.uc);
-      for (const [lo, hi] of KEPT) keep(f, mem, frame, lo, hi);
+      for (let k = 0; k < KEPT.length; k++) keep(f, mem, frame, KEPT[k]![0], KEPT[k]![1]);
       f.num(F.ucFlags, 0);
       f.num(F.ucLink, 0);
       f.num(F.ssSp, d.altstack.sp);
@@ -243,7 +245,7 @@ export const arm64Adapter: ArchAdapter = {
       f.u32(off + REC.magic, 0); // terminator
       f.u32(off + REC.size, 0);
       const end = off + 8;
-      mem.writeBytes(frame, f.view(0, end));
+      copyOut(mem, frame, f.view(0, end));
       touchTail(mem, frame + end, frame + A64_SIGFRAME_SIZE);
       const rec = RECORD;
       if (cpu instanceof Core) {
@@ -253,7 +255,7 @@ export const arm64Adapter: ArchAdapter = {
         rec.big(0, cpu.getReg(29));
         rec.big(8, cpu.getReg(30));
       }
-      mem.writeBytes(record, rec.b);
+      copyOut(mem, record, rec.b);
     } catch {
       return { ok: false, frame, bytes: top - frame };
     }
@@ -286,7 +288,7 @@ export const arm64Adapter: ArchAdapter = {
     const cpu = cpu0 as A64State;
     const mem = cpu.mem;
     const sp = cpu instanceof Core ? (cpu.H[SP_SLOT]! >>> 0) * 0x1_0000_0000 + (cpu.L[SP_SLOT]! >>> 0) : Number(cpu.sp);
-    const fail = (reason: string): SigreturnResult => ({ ok: false, mask: 0n, altstack: { sp: 0, flags: 0, size: 0 }, reason });
+    const fail = sigreturnFailure;
     // Frames are 16-byte aligned: anything else is not a frame we built (restore_sigframe).
     if (sp % 16 !== 0) return fail("misaligned sp");
     const v = FRAME_IN.v;
@@ -295,9 +297,8 @@ export const arm64Adapter: ArchAdapter = {
     } catch {
       return fail("frame not readable");
     }
-    const u32 = (off: number) => v.getUint32(off, true);
     // valid_user_regs: silently clear RES0, then require EL0t with DAIF clear.
-    const pstateLo = (u32(F.pstate) & ~PSTATE_RES0_LO) >>> 0;
+    const pstateLo = (v.getUint32(F.pstate, true) & ~PSTATE_RES0_LO) >>> 0;
     let ok = (pstateLo & PSTATE_MODE_MASK) === 0 && (pstateLo & PSTATE_DAIF) === 0;
     const nzcv = (pstateLo >>> 28) & 0xf;
     // Parse the records in __reserved (parse_user_sigframe).
@@ -306,8 +307,8 @@ export const arm64Adapter: ArchAdapter = {
     let reason = ok ? "" : "invalid pstate";
     while (ok) {
       if (off + 8 > A64_SIGFRAME_SIZE) { ok = false; reason = "records overrun"; break; }
-      const magic = u32(off + REC.magic);
-      const size = u32(off + REC.size);
+      const magic = v.getUint32(off + REC.magic, true);
+      const size = v.getUint32(off + REC.size, true);
       if (magic === 0) {
         if (size !== 0) { ok = false; reason = "bad terminator"; }
         break;
@@ -331,7 +332,7 @@ export const arm64Adapter: ArchAdapter = {
       cpu.nzcv = nzcv;
       return fail(reason);
     }
-    const pcLo = u32(F.pc), pcHi = u32(F.pc + 4);
+    const pcLo = v.getUint32(F.pc, true), pcHi = v.getUint32(F.pc + 4, true);
     const vregs = fpsimd + REC.vregs;
     if (cpu instanceof Core) {
       const L = cpu.L, H = cpu.H;
@@ -349,15 +350,15 @@ export const arm64Adapter: ArchAdapter = {
     else for (let i = 0; i < 32; i++) cpu.setVec(i, v.getBigUint64(vregs + 16 * i, true), v.getBigUint64(vregs + 16 * i + 8, true));
     cpu.pc = (pcHi & 0x1fffff) * 0x1_0000_0000 + pcLo; // the low 53 bits
     cpu.nzcv = nzcv;
-    cpu.fpsr = u32(fpsimd + REC.fpsr);
-    cpu.fpcr = u32(fpsimd + REC.fpcr);
+    cpu.fpsr = v.getUint32(fpsimd + REC.fpsr, true);
+    cpu.fpcr = v.getUint32(fpsimd + REC.fpcr, true);
     return {
       ok: true,
       // A PC outside user space (any of bits 63..48 set, or above TASK_SIZE) faults on the first fetch: an
       // instruction abort, SIGSEGV SEGV_MAPERR at the PC (do_page_fault for a lower-EL instruction abort).
       ...(pcHi >= TASK_SIZE_64_HI ? { returnFault: { signo: 11, code: 1, addr: (BigInt(pcHi) << 32n) | BigInt(pcLo) } } : {}),
       mask: v.getBigUint64(F.sigmask, true),
-      altstack: { sp: u32(F.ssSp + 4) * 0x1_0000_0000 + u32(F.ssSp), flags: u32(F.ssFlags) | 0, size: u32(F.ssSize + 4) * 0x1_0000_0000 + u32(F.ssSize) },
+      altstack: { sp: v.getUint32(F.ssSp + 4, true) * 0x1_0000_0000 + v.getUint32(F.ssSp, true), flags: v.getUint32(F.ssFlags, true) | 0, size: v.getUint32(F.ssSize + 4, true) * 0x1_0000_0000 + v.getUint32(F.ssSize, true) },
     };
   },
 };

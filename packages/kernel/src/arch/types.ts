@@ -114,28 +114,6 @@ export interface ArchAdapter {
   readonly frameSize: number;
 }
 
-/** Little-endian byte builder over a scratch buffer. */
-export class Bytes {
-  readonly b: Uint8Array;
-  readonly v: DataView;
-  constructor(n: number) {
-    this.b = new Uint8Array(n);
-    this.v = new DataView(this.b.buffer);
-  }
-  u16(off: number, x: number): void {
-    this.v.setUint16(off, x, true);
-  }
-  u32(off: number, x: number): void {
-    this.v.setUint32(off, x >>> 0, true);
-  }
-  i32(off: number, x: number): void {
-    this.v.setInt32(off, x, true);
-  }
-  u64(off: number, x: bigint | number): void {
-    this.v.setBigUint64(off, BigInt.asUintN(64, BigInt(x)), true);
-  }
-}
-
 /**
  * Both cores keep each 64-bit register as two 32-bit halves (`L`, `H`). The syscall path reads and writes them
  * there directly: the BigInt a `getReg` builds costs more than the rest of a simple syscall's entry.
@@ -240,12 +218,44 @@ export function readInto(mem: GuestMemory, addr: number, len: number, dst: Uint8
 }
 
 /**
+ * Whether every page of [addr, addr + len) is in the write TLB: writable now and holding no decoded code, so a
+ * copy-out there cannot fault and has no effect beyond its bytes (the TLB's contract), and a read cannot fault.
+ */
+export function inWriteTlb(mem: GuestMemory, addr: number, len: number): boolean {
+  const tag = mem.writeTlb.tag;
+  const last = Math.floor((addr + len - 1) / PAGE_SIZE);
+  for (let pn = Math.floor(addr / PAGE_SIZE); pn <= last; pn++) if (tag[pn & TLB_INDEX_MASK] !== pn) return false;
+  return true;
+}
+
+/** `writeBytes(addr, src)`, copied straight into the page when it lies in one page of the write TLB. */
+export function copyOut(mem: GuestMemory, addr: number, src: Uint8Array): void {
+  const off = addr & PAGE_MASK;
+  if (off + src.length <= PAGE_SIZE) {
+    const tlb = mem.writeTlb;
+    const pn = Math.floor(addr / PAGE_SIZE);
+    const i = pn & TLB_INDEX_MASK;
+    const page = tlb.tag[i] === pn ? tlb.bytes[i] : undefined;
+    if (page) {
+      page.set(src, off);
+      return;
+    }
+  }
+  mem.writeBytes(addr, src);
+}
+
+/**
  * After a copy-out of [lo, written) whose range is [lo, hi): rewrite one byte of each further page with its own
  * value. A builder that leaves a frame's tail untouched still owes what the whole-frame copy did to those pages:
  * they become resident, and one holding decoded code is invalidated (SMC). Same pages, same order; no byte changes.
  */
 export function touchTail(mem: GuestMemory, written: number, hi: number): void {
   for (let a = Math.floor((written - 1) / PAGE_SIZE + 1) * PAGE_SIZE; a < hi; a += PAGE_SIZE) mem.write8(a, mem.read8(a));
+}
+
+/** A refused sigreturn (the task gets SIGSEGV). */
+export function sigreturnFailure(reason: string): SigreturnResult {
+  return { ok: false, mask: 0n, altstack: { sp: 0, flags: 0, size: 0 }, reason };
 }
 
 export const roundDown = (x: number, a: number) => x - (((x % a) + a) % a);

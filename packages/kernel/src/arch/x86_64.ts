@@ -11,7 +11,7 @@ import { X86Cpu, CPUID } from "@uabi/isa-x86";
 import { LAYOUTS, X86_64_SIGFRAME, offsetOf } from "@uabi/uapi";
 import { EM } from "@uabi/elf";
 import type { SigInfo } from "../signal.js";
-import { FrameScratch, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+import { FrameScratch, copyOut, sigreturnFailure, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 export interface X86State extends Cpu {
   rflags: bigint | number;
@@ -305,8 +305,8 @@ export const x86Adapter: ArchAdapter = {
       // Without SA_SIGINFO the siginfo bytes are left as they are.
       if (d.flags & 4) f.b.set(d.info, F.info);
       else for (let o = F.info; o < X86_SIGFRAME_SIZE; o += 4) f.v.setUint32(o, mem.read32(frame + o), true);
-      mem.writeBytes(bufFx, fx);
-      mem.writeBytes(frame, f.b);
+      copyOut(mem, bufFx, fx);
+      copyOut(mem, frame, f.b);
     } catch {
       return { ok: false, frame, bytes: top - frame };
     }
@@ -336,7 +336,7 @@ export const x86Adapter: ArchAdapter = {
   sigreturn(cpu0: Cpu): SigreturnResult {
     const cpu = cpu0 as X86State;
     const mem = cpu.mem;
-    const fail = (reason: string): SigreturnResult => ({ ok: false, mask: 0n, altstack: { sp: 0, flags: 0, size: 0 }, reason });
+    const fail = sigreturnFailure;
     // The handler's `ret` popped pretcode: the frame starts 8 bytes below the current rsp.
     const frame = (cpu instanceof Core ? (cpu.H[4]! >>> 0) * 0x1_0000_0000 + (cpu.L[4]! >>> 0) : Number(cpu.sp)) - 8;
     const v = FRAME_IN;

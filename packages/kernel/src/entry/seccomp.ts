@@ -7,7 +7,7 @@
  * The mechanism's own RET_TRAP is the reflection: SIGSYS to libkernel's handler, delivered even when blocked.
  * A program's RET_TRAP has force_sig_seccomp semantics: blocked or ignored, the signal resets to SIG_DFL and kills.
  */
-import { fillSeccompData, newSeccompDataBuffer, seccompOutcome, type SeccompState } from "../seccomp/index.js";
+import { SECCOMP_RET_ALLOW, fillSeccompDataAt, newSeccompDataBuffer, seccompOutcome, type SeccompState } from "../seccomp/index.js";
 import { SIGSYS } from "../signal.js";
 import { SYS_SECCOMP_CODE } from "../mechanisms/modes.js";
 import { ENOSYS } from "../errno.js";
@@ -18,11 +18,12 @@ const DATA = newSeccompDataBuffer();
 function evaluate(chain: SeccompState, call: EntryCall, s: EntryServices): EntryOutcome {
   if (chain.mode === 0) return CONTINUE;
   const { ev, proc: p, lib } = call;
-  fillSeccompData(DATA, { nr: ev.nr, arch: p.arch.auditArch, instructionPointer: BigInt(call.post), args: ev.args },
-    { start: BigInt(lib?.textLo ?? 0), end: BigInt(lib?.textHi ?? 0) });
+  fillSeccompDataAt(DATA, ev.nr, p.arch.auditArch, call.post, ev.args, lib ? lib.textLo : 0, lib ? lib.textHi : 0);
   const v = chain.evaluate(DATA);
   p.ledger.add("filterRuns", v.filtersRun);
   p.ledger.add("cbpfInsns", v.insns);
+  // Most calls are allowed: seccompOutcome's answer for a plain ALLOW, without building it.
+  if (v.action === SECCOMP_RET_ALLOW && !v.strictViolation) return CONTINUE;
   const o = seccompOutcome(v, { liveThreads: p.threads.length });
   switch (o.kind) {
     case "allow":

@@ -23,22 +23,47 @@ export interface VdsoBounds {
   end: bigint;
 }
 
-const M64 = (1n << 64n) - 1n;
-
 /** Allocates an 80-byte buffer; the first 64 bytes are plain seccomp_data. Reuse it per task. */
 export function newSeccompDataBuffer(): DataView {
   return new DataView(new ArrayBuffer(SECCOMP_DATA_EXT_SIZE));
 }
 
-/** Fills `dv` (from `newSeccompDataBuffer`) in place: no allocation on the syscall path. */
+/**
+ * Fills `dv` (from `newSeccompDataBuffer`) in place: no allocation on the syscall path. setBigUint64 stores its
+ * value modulo 2^64, which is what masking with 2^64 - 1 gives (negative values in two's complement).
+ */
 export function fillSeccompData(dv: DataView, d: SeccompData, vdso?: VdsoBounds): DataView {
   dv.setInt32(0, d.nr | 0, true);
   dv.setUint32(4, d.arch >>> 0, true);
-  dv.setBigUint64(8, d.instructionPointer & M64, true);
-  for (let i = 0; i < 6; i++) dv.setBigUint64(16 + 8 * i, (d.args[i] ?? 0n) & M64, true);
-  dv.setBigUint64(SECCOMP_DATA_VDSO_START, vdso ? vdso.start & M64 : 0n, true);
-  dv.setBigUint64(SECCOMP_DATA_VDSO_END, vdso ? vdso.end & M64 : 0n, true);
+  dv.setBigUint64(8, d.instructionPointer, true);
+  setArgs(dv, d.args);
+  dv.setBigUint64(SECCOMP_DATA_VDSO_START, vdso ? vdso.start : 0n, true);
+  dv.setBigUint64(SECCOMP_DATA_VDSO_END, vdso ? vdso.end : 0n, true);
   return dv;
+}
+
+/**
+ * The same for the kernel's entry path, where the instruction pointer and the vDSO bounds are user addresses
+ * held as integral Numbers: stored as two 32-bit words, no BigInt made.
+ */
+export function fillSeccompDataAt(dv: DataView, nr: number, arch: number, ip: number, args: readonly bigint[], vdsoStart: number, vdsoEnd: number): DataView {
+  dv.setInt32(0, nr | 0, true);
+  dv.setUint32(4, arch >>> 0, true);
+  setAddress(dv, 8, ip);
+  setArgs(dv, args);
+  setAddress(dv, SECCOMP_DATA_VDSO_START, vdsoStart);
+  setAddress(dv, SECCOMP_DATA_VDSO_END, vdsoEnd);
+  return dv;
+}
+
+function setArgs(dv: DataView, args: readonly bigint[]): void {
+  for (let i = 0; i < 6; i++) dv.setBigUint64(16 + 8 * i, args[i] ?? 0n, true);
+}
+
+/** An integral Number as 64 bits (two's complement for a negative one, as BigInt.asUintN(64, BigInt(x)) gives). */
+function setAddress(dv: DataView, off: number, x: number): void {
+  dv.setInt32(off, x | 0, true); // ToInt32: x modulo 2^32
+  dv.setInt32(off + 4, Math.floor(x / 0x1_0000_0000) | 0, true);
 }
 
 /** The bytes of seccomp_data: 64, or 80 with the vDSO bounds appended. */

@@ -24,7 +24,7 @@ export {
   toProgram, fromProgram, runBpf, BpfEncodingError, BpfRuntimeError,
 } from "./bpf.js";
 export { type ValidationResult, type ValidateOptions, validateSeccompFilter, checkClassic, checkLoadAndStores, ebpfLength } from "./validate.js";
-export { type SeccompData, type VdsoBounds, newSeccompDataBuffer, fillSeccompData, buildSeccompData, seccompDataField } from "./data.js";
+export { type SeccompData, type VdsoBounds, newSeccompDataBuffer, fillSeccompData, fillSeccompDataAt, buildSeccompData, seccompDataField } from "./data.js";
 export {
   type AttachedFilter, type CopyIn, type CopyOut, type SeccompCallEnv, type InstallDetail, type SeccompVerdict,
   type SeccompOutcome, type OutcomeEnv, SeccompState, seccompOutcome, STRICT_SYSCALLS,
