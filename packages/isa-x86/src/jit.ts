@@ -40,6 +40,10 @@ export interface RegionBlock {
 }
 
 const TWO32 = 4294967296;
+/** An operand expression used in place (a local or an integer literal). */
+const SIMPLE = /^(?:-?\d+|[a-z]\w*)$/;
+/** `x >>> 0`, folded for a literal. */
+const u32 = (x: string): string => (/^-?\d+$/.test(x) ? `${Number(x) >>> 0}` : `(${x} >>> 0)`);
 /** The flag and register locals are int32 (never boxed when V8 tags them); `U` reads one as unsigned. */
 const U = (v: string) => `(${v} >>> 0)`;
 
@@ -391,24 +395,35 @@ class Gen {
     return [`${i.imm & 0xff}`, "0"];
   }
 
-  /** Arithmetic result and flags for op on (a, ah) and (b, bh); returns [statements, r, rh]. */
-  aluCore(op: number, sz: number): [string, string] {
+  /**
+   * Arithmetic result and flags for op on (a, ah) and (b, bh), each a local or a literal (no temporaries: fewer
+   * bytecodes while V8 interprets a fresh region, and smaller graphs to optimise); returns [statements, flags].
+   */
+  aluCore(op: number, sz: number, a: string, ah: string, b: string, bh: string): [string, string] {
     const m = sz === 8 ? " & 0xff" : sz === 16 ? " & 0xffff" : " | 0";
     switch (op) {
       case 0:
-        if (sz === 64) return ["const t0 = (a >>> 0) + (b >>> 0); const r = t0 | 0; const rh = (ah + bh + (t0 > 4294967295 ? 1 : 0)) | 0;",
-          this.setFlags(FL_ADD, 64, "a", "ah", "b", "bh", "r", "rh", "0")];
-        return [`const r = (a + b)${m}; const rh = 0;`, this.setFlags(FL_ADD, sz, "a", "0", "b", "0", "r", "0", "0")];
+        if (sz === 64) return [`const t0 = ${u32(a)} + ${u32(b)}; const r = t0 | 0; const rh = (${ah} + ${bh} + (t0 > 4294967295 ? 1 : 0)) | 0;`,
+          this.setFlags(FL_ADD, 64, a, ah, b, bh, "r", "rh", "0")];
+        return [`const r = (${a} + ${b})${m}; const rh = 0;`, this.setFlags(FL_ADD, sz, a, "0", b, "0", "r", "0", "0")];
       case 5:
       case 7:
-        if (sz === 64) return ["const r = (a - b) | 0; const rh = (ah - bh - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0;",
-          this.setFlags(FL_SUB, 64, "a", "ah", "b", "bh", "r", "rh", "0")];
-        return [`const r = (a - b)${m}; const rh = 0;`, this.setFlags(FL_SUB, sz, "a", "0", "b", "0", "r", "0", "0")];
+        if (sz === 64) return [`const r = (${a} - ${b}) | 0; const rh = (${ah} - ${bh} - (${u32(a)} < ${u32(b)} ? 1 : 0)) | 0;`,
+          this.setFlags(FL_SUB, 64, a, ah, b, bh, "r", "rh", "0")];
+        return [`const r = (${a} - ${b})${m}; const rh = 0;`, this.setFlags(FL_SUB, sz, a, "0", b, "0", "r", "0", "0")];
       default: {
         const o = op === 1 ? "|" : op === 6 ? "^" : "&";
-        return [`const r = a ${o} b; const rh = ah ${o} bh;`, this.setFlags(FL_LOGIC, sz, "0", "fdh", "0", "fsh", "r", "rh", "fcin")];
+        return [`const r = ${a} ${o} ${b}; const rh = ${ah} ${o} ${bh};`, this.setFlags(FL_LOGIC, sz, "0", "fdh", "0", "fsh", "r", "rh", "fcin")];
       }
     }
+  }
+  /** A register operand as [lo, hi] locals or literals: simple expressions are used in place, others bound to names. */
+  operand(sz: number, r: number, rb: number, lo: string, hi: string): [string, string, string] {
+    const [el, eh] = this.rdReg(sz, r, rb);
+    const bind = (e: string, n: string): [string, string] => (SIMPLE.test(e) ? ["", e] : [`const ${n} = ${e}; `, n]);
+    const [sl, vl] = bind(el, lo);
+    const [sh, vh] = bind(eh, hi);
+    return [sl + sh, vl, vh];
   }
 
   /** Code for one instruction, or null to run its handler inline. */
@@ -425,22 +440,38 @@ class Gen {
       const write = alu !== 7 && alu !== 8;
       let src: string;
       let dst: string;
-      let rd: string | null;
+      let ops: [string, string, string, string];
       if (form === "EG" || form === "EI") {
-        rd = this.rdE(i, sz, "a", "ah", write);
-        if (rd === null) return null;
-        const [bl, bh] = form === "EI" ? this.imm(i, sz) : this.rdReg(sz, i.reg, i.regb);
-        src = `${rd} const b = ${bl}; const bh = ${bh};`;
+        let sa: string, a: string, ah: string;
+        if (i.mod === 3) [sa, a, ah] = this.operand(sz, i.rm, i.rmb, "a", "ah");
+        else {
+          const rd = this.rdE(i, sz, "a", "ah", write);
+          if (rd === null) return null;
+          [sa, a, ah] = [rd, "a", "ah"];
+        }
+        let sb = "", b: string, bh: string;
+        if (form === "EI") [b, bh] = this.imm(i, sz);
+        else [sb, b, bh] = this.operand(sz, i.reg, i.regb, "b", "bh");
+        src = `${sa} ${sb}`;
+        ops = [a, ah, b, bh];
         dst = !write ? "" : i.mod === 3 ? this.wrReg(sz, i.rm, i.rmb, "r", "rh") : this.wrMem(sz, "ea", "r", "rh");
       } else if (form === "GE") {
-        rd = this.rdE(i, sz, "b", "bh", false);
-        if (rd === null) return null;
-        const [al, ah] = this.rdReg(sz, i.reg, i.regb);
-        src = `${rd} const a = ${al}; const ah = ${ah};`;
+        let sb: string, b: string, bh: string;
+        if (i.mod === 3) [sb, b, bh] = this.operand(sz, i.rm, i.rmb, "b", "bh");
+        else {
+          const rd = this.rdE(i, sz, "b", "bh", false);
+          if (rd === null) return null;
+          [sb, b, bh] = [rd, "b", "bh"];
+        }
+        const [sa, a, ah] = this.operand(sz, i.reg, i.regb, "a", "ah");
+        src = `${sb} ${sa}`;
+        ops = [a, ah, b, bh];
         dst = write ? this.wrReg(sz, i.reg, i.regb, "r", "rh") : "";
       } else return null;
-      const [calc, flags] = this.aluCore(alu, sz);
-      return `{ ${src} ${calc} ${dst} ${flags} }`;
+      const [calc, flags] = this.aluCore(alu, sz, ...ops);
+      // The operands may name the destination register: record the flags before writing it. A memory destination
+      // is written first (the store may fault, and the catch needs the flags as they were before the instruction).
+      return i.mod === 3 || form === "GE" ? `{ ${src} ${calc} ${flags} ${dst} }` : `{ ${src} ${calc} ${dst} ${flags} }`;
     }
     switch (key) {
       case "mov": {
@@ -543,7 +574,9 @@ class Gen {
         const n = (form === "E1" ? 1 : i.imm & 0xff) & (sz === 64 ? 63 : 31);
         if (n === 0) return null;
         const r = i.rm;
-        return `{ ${this.shift(kind, sz, n, this.l(r), sz === 64 ? this.h(r) : "0")} ${this.wrReg(sz, r, r, "v", "vh")} ${this.setFlags(FL_RES, sz, "fd", "fdh", "of", "fsh", "v", "vh", "cf")} }`;
+        // The flags read the source register: record them before writing it.
+        const [calc, cf, of] = this.shift(kind, sz, n, this.l(r), sz === 64 ? this.h(r) : "0");
+        return `{ ${calc} ${this.setFlags(FL_RES, sz, "fd", "fdh", of, "fsh", "v", "vh", cf)} ${this.wrReg(sz, r, r, "v", "vh")} }`;
       }
       case "imul2":
       case "imul3": {
@@ -683,21 +716,26 @@ class Gen {
     return `{ const n = ${v}; ${this.l(4)} = n | 0; ${this.h(4)} = Math.floor(n / ${TWO32}) | 0; }`;
   }
 
-  /** shl/shr/sar by a constant n ≠ 0 (ops-int.ts shiftOp): defines v, vh, cf, of. */
-  shift(kind: number, sz: number, n: number, a: string, ah: string): string {
+  /**
+   * shl/shr/sar by a constant n ≠ 0 (ops-int.ts shiftOp) of the locals x, xh: statements defining v, vh, and the
+   * CF and OF expressions (evaluated only where the flag record is live, before the destination is written).
+   */
+  shift(kind: number, sz: number, n: number, x: string, xh: string): [string, string, string] {
     if (sz === 32) {
-      if (kind === 4) return `const x = ${a}; const v = x << ${n}; const vh = 0; const cf = (x >>> ${32 - n}) & 1; const of = (v >>> 31) ^ cf;`;
-      if (kind === 5) return `const x = ${a}; const v = (x >>> ${n}) | 0; const vh = 0; const cf = (x >>> ${n - 1}) & 1; const of = x >>> 31;`;
-      return `const x = ${a}; const v = x >> ${n}; const vh = 0; const cf = (x >>> ${n - 1}) & 1; const of = 0;`;
+      if (kind === 4) return [`const v = ${x} << ${n}; const vh = 0;`, `((${x} >>> ${32 - n}) & 1)`, `((v >>> 31) ^ ((${x} >>> ${32 - n}) & 1))`];
+      if (kind === 5) return [`const v = (${x} >>> ${n}) | 0; const vh = 0;`, `((${x} >>> ${n - 1}) & 1)`, `(${x} >>> 31)`];
+      return [`const v = ${x} >> ${n}; const vh = 0;`, `((${x} >>> ${n - 1}) & 1)`, "0"];
     }
     if (kind === 4) {
-      if (n < 32) return `const x = ${a}; const xh = ${ah}; const vh = (xh << ${n}) | (x >>> ${32 - n}); const v = x << ${n}; const cf = (xh >>> ${32 - n}) & 1; const of = (vh >>> 31) ^ cf;`;
-      return `const x = ${a}; const xh = ${ah}; const vh = x << ${n - 32}; const v = 0; const cf = ${n === 32 ? "xh & 1" : `(x >>> ${64 - n}) & 1`}; const of = (vh >>> 31) ^ cf;`;
+      const cf = n < 32 ? `((${xh} >>> ${32 - n}) & 1)` : n === 32 ? `(${xh} & 1)` : `((${x} >>> ${64 - n}) & 1)`;
+      const calc = n < 32 ? `const vh = (${xh} << ${n}) | (${x} >>> ${32 - n}); const v = ${x} << ${n};` : `const vh = ${x} << ${n - 32}; const v = 0;`;
+      return [calc, cf, `((vh >>> 31) ^ ${cf})`];
     }
     const sar = kind === 7;
     const hs = sar ? ">>" : ">>>";
-    if (n < 32) return `const x = ${a}; const xh = ${ah}; const v = (x >>> ${n}) | (xh << ${32 - n}); const vh = (xh ${hs} ${n}) | 0; const cf = (x >>> ${n - 1}) & 1; const of = ${sar ? "0" : "xh >>> 31"};`;
-    return `const x = ${a}; const xh = ${ah}; const v = (xh ${hs} ${n - 32}) | 0; const vh = ${sar ? "xh >> 31" : "0"}; const cf = ${n === 32 ? "x >>> 31" : `(xh >>> ${n - 33}) & 1`}; const of = ${sar ? "0" : "xh >>> 31"};`;
+    const of = sar ? "0" : `(${xh} >>> 31)`;
+    if (n < 32) return [`const v = (${x} >>> ${n}) | (${xh} << ${32 - n}); const vh = (${xh} ${hs} ${n}) | 0;`, `((${x} >>> ${n - 1}) & 1)`, of];
+    return [`const v = (${xh} ${hs} ${n - 32}) | 0; const vh = ${sar ? `${xh} >> 31` : "0"};`, n === 32 ? `(${x} >>> 31)` : `((${xh} >>> ${n - 33}) & 1)`, of];
   }
 
   /** Control transfer at the end of the block: statements that set `nx` (or loop) and leave. */
