@@ -91,21 +91,9 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   let rex = 0;
   let seg = SEG_NONE;
   let b = 0;
-  const fail = (detail: string): never => {
-    const n = Math.max(1, Math.min(p - addr + 1, MAX_LEN));
-    const bytes = new Uint8Array(n);
-    for (let k = 0; k < n; k++) {
-      try {
-        bytes[k] = src.fetch8(addr + k);
-      } catch {
-        return bytesFail(addr, bytes.subarray(0, k), detail);
-      }
-    }
-    throw new UndefinedInstruction(addr, bytes, detail);
-  };
   // Legacy prefixes and REX (a REX followed by a legacy prefix is ignored, as on hardware).
   for (;;) {
-    if (p - addr >= MAX_LEN) fail("instruction longer than 15 bytes");
+    if (p - addr >= MAX_LEN) fail(src, addr, p, "instruction longer than 15 bytes");
     b = src.fetch8(p);
     switch (b) {
       case 0x66: if (pfx & P_66) pfx += P_66_EXTRA; pfx |= P_66; rex = 0; p++; continue;
@@ -140,11 +128,11 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     }
   } else if (b === 0xc4 || b === 0xc5 || b === 0x62) {
     // VEX (C4/C5) and EVEX (62): LES/LDS/BOUND are invalid in 64-bit mode, so these bytes only start vector encodings.
-    fail("VEX/EVEX encodings are not implemented");
+    fail(src, addr, p, "VEX/EVEX encodings are not implemented");
   }
   const opcode = b;
   let row: Row | undefined = MAPS[map]![opcode];
-  if (!row) fail("opcode not in table");
+  if (!row) fail(src, addr, p, "opcode not in table");
   let modrm = -1;
   // Mandatory-prefix split (SSE and friends).
   if (!isDef(row!) && "pfx" in row!) {
@@ -154,7 +142,7 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     else if (pfx & P_F2 && v.pf2) { pick = v.pf2; pfx |= P_REP_MANDATORY; }
     else if (pfx & P_66 && v.p66) { pick = v.p66; pfx |= P_66_MANDATORY; }
     else pick = (pfx & (P_F2 | P_F3)) && (v.pf2 || v.pf3) ? undefined : v.none;
-    if (!pick) fail("prefix combination not in table");
+    if (!pick) fail(src, addr, p, "prefix combination not in table");
     // A 66 that selects a non-SSE row (66 0F BC = 16-bit bsf) is still an operand-size prefix.
     if (isDef(pick!) && !(pick.flags & F_SSE)) pfx &= ~P_66_MANDATORY;
     row = pick;
@@ -171,7 +159,7 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
       const e = g.regForm[r];
       d = Array.isArray(e) ? e[modrm & 7] : e;
     } else d = g.group[r];
-    if (!d) fail("opcode extension not in table");
+    if (!d) fail(src, addr, p, "opcode extension not in table");
   }
   const df = d!;
   // endbr64 is exactly F3 0F 1E FA; other F3 0F 1E forms are hint nops here.
@@ -191,7 +179,7 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   }
   const D = d!;
   // Rows that exist only without a 66/F2/F3 prefix (group 15's fxsave...stmxcsr and fences, movnti): #UD with one.
-  if (D.flags & F_NOPFX && pfx & (P_66 | P_F2 | P_F3)) fail("66/F2/F3 prefix on a row that has no prefixed form");
+  if (D.flags & F_NOPFX && pfx & (P_66 | P_F2 | P_F3)) fail(src, addr, p, "66/F2/F3 prefix on a row that has no prefixed form");
   const flags = D.flags;
   const rexW = (rex & 8) !== 0;
   // Operand size. A mandatory 66 does not change it.
@@ -243,12 +231,12 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     i.reg = reg;
     i.regb = !rex && reg >= 4 && reg < 8 ? reg + 12 : reg;
     if (mod === 3) {
-      if (flags & F_MEMONLY) fail("register form of a memory-only instruction");
+      if (flags & F_MEMONLY) fail(src, addr, p, "register form of a memory-only instruction");
       const rm = rmLow | (rex & 1 ? 8 : 0);
       i.rm = rm;
       i.rmb = !rex && rm >= 4 && rm < 8 ? rm + 12 : rm;
     } else {
-      if (flags & F_REGONLY) fail("memory form of a register-only instruction");
+      if (flags & F_REGONLY) fail(src, addr, p, "memory form of a register-only instruction");
       if (rmLow === 4) {
         const sib = src.fetch8(p++);
         const idx = ((sib >> 3) & 7) | (rex & 2 ? 8 : 0);
@@ -274,7 +262,7 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     }
   }
   // LOCK is only valid on the listed read-modify-write instructions with a memory destination (SDM "LOCK").
-  if (pfx & P_LOCK && (!(flags & F_LOCKOK) || i.mod === 3)) fail("LOCK prefix on an instruction that cannot be locked");
+  if (pfx & P_LOCK && (!(flags & F_LOCKOK) || i.mod === 3)) fail(src, addr, p, "LOCK prefix on an instruction that cannot be locked");
   // Operand normalisation (see the header comment).
   const ops = D.ops;
   for (let k = 0; k < ops.length; k++) {
@@ -329,13 +317,30 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   }
   i.pfx = pfx;
   i.len = p - addr;
-  if (i.len > MAX_LEN) fail("instruction longer than 15 bytes");
+  if (i.len > MAX_LEN) fail(src, addr, p, "instruction longer than 15 bytes");
   i.next = addr + i.len;
   return i;
 }
 
 function readS32(src: ByteSource, p: number): number {
   return src.fetch8(p) | (src.fetch8(p + 1) << 8) | (src.fetch8(p + 2) << 16) | (src.fetch8(p + 3) << 24);
+}
+
+/**
+ * Throw {@link UndefinedInstruction} with the bytes from `addr` to the failing position `p` (a module function, not a
+ * closure in decode: capturing `p` would keep every decoder variable it shares a scope with in a heap context).
+ */
+function fail(src: ByteSource, addr: number, p: number, detail: string): never {
+  const n = Math.max(1, Math.min(p - addr + 1, MAX_LEN));
+  const bytes = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    try {
+      bytes[k] = src.fetch8(addr + k);
+    } catch {
+      return bytesFail(addr, bytes.subarray(0, k), detail);
+    }
+  }
+  throw new UndefinedInstruction(addr, bytes, detail);
 }
 
 function bytesFail(addr: number, bytes: Uint8Array, detail: string): never {
