@@ -54,6 +54,13 @@ const MAX_BLOCK = 64;
  */
 const PROBE_CALLS = 8;
 const PROBE_INSNS = 2000;
+/**
+ * Every later call gets at most SLICE_INSNS: a loop that V8 first optimised inside a running call
+ * (on-stack replacement) then moves to the function's regularly optimised code at the next call, which
+ * runs it faster (the OSR code's loop variables are typed less precisely). A return costs far less than
+ * the instructions in between.
+ */
+const SLICE_INSNS = 1 << 18;
 /** Blocks of one translated region at most. */
 const MAX_REGION = 24;
 /**
@@ -344,7 +351,7 @@ export class Arm64Cpu implements Cpu {
             if (b.probe > 0) {
               b.probe--;
               if (left > PROBE_INSNS) left = PROBE_INSNS;
-            }
+            } else if (left > SLICE_INSNS) left = SLICE_INSNS;
             n += fn(this, left, loopOk);
             pc = this.pc;
             if (this.pendingTrap !== undefined) {
