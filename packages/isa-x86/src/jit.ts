@@ -207,10 +207,12 @@ class Gen {
       // cpu.ea sums the limbs as a double when that is exact, else modulo 2^64 on limbs (JX.eaWrap, which
       // equals the double sum whenever that is exact): zero high halves take the short sum.
       const scaled = s === 1 ? `(${lx} >>> 0)` : `(${lx} >>> 0) * ${s}`;
-      a = `((${hx} | ${hb}) === 0 ? ${i.disp} + ${scaled} + (${lb} >>> 0) : JX.eaWrap(${lb}, ${hb}, ${lx}, ${hx}, ${s}, ${i.disp}))`;
+      // Zero terms are left out (adding 0 changes no sum).
+      const sum = [i.disp !== 0 ? `${i.disp}` : "", scaled, b >= 0 ? `(${lb} >>> 0)` : ""].filter((t) => t !== "").join(" + ");
+      a = `((${hx} | ${hb}) === 0 ? ${sum} : JX.eaWrap(${lb}, ${hb}, ${lx}, ${hx}, ${s}, ${i.disp}))`;
     } else if (b < 0) a = `${i.disp}`;
     else if (b === BASE_RIP) a = `${i.next + i.disp}`;
-    else a = `(${this.h(b)} * ${TWO32} + (${this.l(b)} >>> 0) + ${i.disp})`;
+    else a = `(${this.h(b)} * ${TWO32} + (${this.l(b)} >>> 0)${i.disp !== 0 ? ` + ${i.disp}` : ""})`;
     if (i.seg === 4) a = `(${a} + cpu.fsBase)`;
     else if (i.seg === 5) a = `(${a} + cpu.gsBaseNum)`;
     else if (i.seg !== 0) return null;
