@@ -46,6 +46,18 @@ const SIMPLE = /^(?:-?\d+|[a-z]\w*)$/;
 const u32 = (x: string): string => (/^-?\d+$/.test(x) ? `${Number(x) >>> 0}` : `(${x} >>> 0)`);
 /** The flag and register locals are int32 (never boxed when V8 tags them); `U` reads one as unsigned. */
 const U = (v: string) => `(${v} >>> 0)`;
+/**
+ * 64-bit comparisons of int32 halves with both halves' comparisons always evaluated (into the locals t_, u_) and
+ * the choice made on the high halves' equality: a short-circuit (`hi < hi' || (hi === hi' && lo < lo')`) leaves an
+ * operation V8 may first reach only after optimising the region, which then deoptimises for lack of type feedback.
+ */
+const cmp64 = (lo: string, hi: string, ah: string, bh: string) => `(t_ = ${lo}, u_ = ${hi}, ${ah} === ${bh} ? t_ : u_)`;
+const LT64: Record<"ltu" | "leu" | "lts" | "les", (a: string, ah: string, b: string, bh: string) => string> = {
+  ltu: (a, ah, b, bh) => cmp64(`${U(a)} < ${U(b)}`, `${U(ah)} < ${U(bh)}`, ah, bh),
+  leu: (a, ah, b, bh) => cmp64(`${U(a)} <= ${U(b)}`, `${U(ah)} < ${U(bh)}`, ah, bh),
+  lts: (a, ah, b, bh) => cmp64(`${U(a)} < ${U(b)}`, `${ah} < ${bh}`, ah, bh),
+  les: (a, ah, b, bh) => cmp64(`${U(a)} <= ${U(b)}`, `${ah} < ${bh}`, ah, bh),
+};
 
 /** Unsigned high 32 bits of a 32×32 product (16-bit limbs: every partial product is exact in a double). */
 function mulhu(a: number, b: number): number {
@@ -303,13 +315,13 @@ class Gen {
     const { op, sz } = kn;
     const top = sz - 1;
     switch (f) {
-      case "zf": return sz === 64 ? "(fr === 0 && frh === 0 ? 1 : 0)" : "(fr === 0 ? 1 : 0)";
+      case "zf": return sz === 64 ? "((fr | frh) === 0 ? 1 : 0)" : "(fr === 0 ? 1 : 0)";
       case "sf": return sz === 64 ? "(frh >>> 31)" : `((fr >>> ${top}) & 1)`;
       case "pf": return "JX.P[fr & 0xff]";
       case "cf":
         switch (op) {
-          case FL_ADD: return sz === 64 ? `(${U("frh")} < ${U("fdh")} || (frh === fdh && ${U("fr")} < ${U("fd")}) ? 1 : 0)` : `(${U("fr")} < ${U("fd")} ? 1 : 0)`;
-          case FL_SUB: return sz === 64 ? `(${U("fdh")} < ${U("fsh")} || (fdh === fsh && ${U("fd")} < ${U("fs")}) ? 1 : 0)` : `(${U("fd")} < ${U("fs")} ? 1 : 0)`;
+          case FL_ADD: return sz === 64 ? `(${LT64.ltu("fr", "frh", "fd", "fdh")} ? 1 : 0)` : `(${U("fr")} < ${U("fd")} ? 1 : 0)`;
+          case FL_SUB: return sz === 64 ? `(${LT64.ltu("fd", "fdh", "fs", "fsh")} ? 1 : 0)` : `(${U("fd")} < ${U("fs")} ? 1 : 0)`;
           case FL_LOGIC: return "0";
           case FL_INC: case FL_DEC: case FL_RES: return "fcin";
         }
@@ -344,11 +356,11 @@ class Gen {
       const sh = 32 - kn.sz;
       const sx = (v: string) => (kn.sz === 32 ? `(${v} | 0)` : `((${v} << ${sh}) >> ${sh})`);
       switch (cc >> 1) {
-        case 1: e = wide ? `(${U("fdh")} < ${U("fsh")} || (fdh === fsh && ${U("fd")} < ${U("fs")}))` : `(${U("fd")} < ${U("fs")})`; break;
-        case 2: e = wide ? "(fd === fs && fdh === fsh)" : "(fd === fs)"; break;
-        case 3: e = wide ? `(${U("fdh")} < ${U("fsh")} || (fdh === fsh && ${U("fd")} <= ${U("fs")}))` : `(${U("fd")} <= ${U("fs")})`; break;
-        case 6: e = wide ? `(fdh < fsh || (fdh === fsh && ${U("fd")} < ${U("fs")}))` : `(${sx("fd")} < ${sx("fs")})`; break;
-        case 7: e = wide ? `(fdh < fsh || (fdh === fsh && ${U("fd")} <= ${U("fs")}))` : `(${sx("fd")} <= ${sx("fs")})`; break;
+        case 1: e = wide ? LT64.ltu("fd", "fdh", "fs", "fsh") : `(${U("fd")} < ${U("fs")})`; break;
+        case 2: e = wide ? "(((fd ^ fs) | (fdh ^ fsh)) === 0)" : "(fd === fs)"; break;
+        case 3: e = wide ? LT64.leu("fd", "fdh", "fs", "fsh") : `(${U("fd")} <= ${U("fs")})`; break;
+        case 6: e = wide ? LT64.lts("fd", "fdh", "fs", "fsh") : `(${sx("fd")} < ${sx("fs")})`; break;
+        case 7: e = wide ? LT64.les("fd", "fdh", "fs", "fsh") : `(${sx("fd")} <= ${sx("fs")})`; break;
       }
       if (e !== null) return neg ? `!${e}` : e;
     }
@@ -883,7 +895,7 @@ return function ${name}(cpu, left, loopOk) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, RB = mem.readTlb.bytes, WT = mem.writeTlb.tag, WV = mem.writeTlb.view, WB = mem.writeTlb.bytes;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}
   ${decl}
   ${fdecl}
-  let k = 0, done = 0, nx = 0, inFb = false, bi = 0;
+  let k = 0, done = 0, nx = 0, inFb = false, bi = 0, t_ = false, u_ = false;
   try {
     run: for (;;) {
       switch (bi) {
