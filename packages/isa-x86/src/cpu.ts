@@ -34,13 +34,18 @@ export interface X86CpuOptions {
    * Off runs the interpreter alone; both give the same registers, counts and traps.
    */
   jit?: boolean;
-  /** Block entries before a block is translated (default 32; 0 translates on first entry). */
+  /** Block entries before a block is translated (default 128; 0 translates on first entry). */
   jitThreshold?: number;
   /** Told the JavaScript source of every region translated (diagnostics: scripts/jit-dump.ts). */
   onTranslate?: (entry: number, source: string) => void;
 }
 
-const DEFAULT_JIT_THRESHOLD = 32;
+/**
+ * A fresh region runs in V8's bytecode interpreter, slower than the warmed-up handlers, until V8 optimises it
+ * (hundreds of iterations): code entered only a few dozen times is cheaper left to the interpreter, which is
+ * what a short run such as hello spends its time on (32 translated a few regions there that never paid back).
+ */
+const DEFAULT_JIT_THRESHOLD = 128;
 /** Most blocks one translated region holds. */
 const REGION_BLOCKS = 8;
 
