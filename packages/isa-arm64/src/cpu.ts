@@ -174,10 +174,15 @@ export class Arm64Cpu implements Cpu {
 
   private readonly unsubscribe: () => void;
 
-  /** Stop listening for code invalidations (call when the thread this core models exits). */
+  /**
+   * Stop listening for code invalidations (call when the thread this core models exits; the core must not
+   * run again). Its blocks are dropped, not marked invalid one by one: nothing reaches them but this core's
+   * page cache (a translated region only from its entry block), and the walk cost milliseconds at every exit.
+   */
   dispose(): void {
     this.unsubscribe();
-    this.flushDecodeCache();
+    this.pages.clear();
+    this.curPn = -1;
   }
 
   // ------------------------------------------------------------ registers
