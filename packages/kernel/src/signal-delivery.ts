@@ -220,7 +220,7 @@ export class Signals {
     const sig = si.signo;
     const act = p.sigactions[sig]!;
     const fault = this.faultCtx.get(t);
-    this.faultCtx.delete(t);
+    if (fault) this.faultCtx.delete(t);
     const { tracer, tasks, stats } = this.k;
     if (act.handler === 1) return; // SIG_IGN
     if (act.handler === 0) {

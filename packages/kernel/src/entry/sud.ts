@@ -17,7 +17,10 @@ import { CONTINUE, type EntryCall, type EntryOutcome, type EntryServices, type E
 /** One SUD configuration's decision: undefined lets the call through. */
 function dispatch(sud: SudConfig, call: EntryCall, s: EntryServices): EntryOutcome | undefined {
   const { ev, proc: p, isa } = call;
-  const inRegion = ((BigInt(call.post) - sud.offset) & M64) < sud.len;
+  // (post - offset) mod 2^64 < len; without a BigInt when the region starts at or below the call (the usual
+  // case: then offset < 2^53 and the difference is exact; BigInt and Number compare exactly).
+  const post = call.post, offset = sud.offset;
+  const inRegion = offset <= post ? post - Number(offset) < sud.len : ((BigInt(post) - offset) & M64) < sud.len;
   // arch_syscall_is_vdso_sigreturn: arm64's vDSO trampoline (`mov x8, #139; svc #0`) is never dispatched;
   // x86-64 only exempts the ia32 vDSO's, which this model does not have.
   const vdsoSigreturn = isa === "arm64" && ev.nr === NRS.arm64.rtSigreturn && ev.pc === p.vdsoSigreturn + 4;
