@@ -232,7 +232,7 @@ export class Signals {
     }
     tracer?.signal(tasks.tracePrefix(t), si);
     const arch = p.arch;
-    const userSp = Number(t.cpu.sp);
+    const userSp = arch.stackPointer(t.cpu);
     const onAlt = onAltStack(t.altstack, userSp);
     const useAlt = (act.flags & SA_ONSTACK) !== 0 && t.altstack.size !== 0 && !onAlt;
     // A thread on the task page's small bounce stack takes its signal frame on the caller's stack (mechanisms).

@@ -147,6 +147,9 @@ export const arm64Adapter: ArchAdapter = {
   setUserFlags(cpu, flags) {
     (cpu as A64State).nzcv = Number((flags >> 28n) & 0xfn);
   },
+  stackPointer(cpu) {
+    return cpu instanceof Core ? (cpu.H[SP_SLOT]! >>> 0) * 0x1_0000_0000 + (cpu.L[SP_SLOT]! >>> 0) : Number(cpu.sp);
+  },
   syscallNr(cpu) {
     return cpu instanceof Core ? cpu.L[8]! >>> 0 : Number(BigInt.asUintN(32, cpu.getReg(8)));
   },
@@ -287,7 +290,7 @@ export const arm64Adapter: ArchAdapter = {
   sigreturn(cpu0: Cpu): SigreturnResult {
     const cpu = cpu0 as A64State;
     const mem = cpu.mem;
-    const sp = cpu instanceof Core ? (cpu.H[SP_SLOT]! >>> 0) * 0x1_0000_0000 + (cpu.L[SP_SLOT]! >>> 0) : Number(cpu.sp);
+    const sp = arm64Adapter.stackPointer(cpu);
     const fail = sigreturnFailure;
     // Frames are 16-byte aligned: anything else is not a frame we built (restore_sigframe).
     if (sp % 16 !== 0) return fail("misaligned sp");

@@ -95,6 +95,8 @@ export interface ArchAdapter {
   userFlags(cpu: Cpu): bigint;
   /** Set the condition flags from a (sanitised) PSTATE / RFLAGS value. */
   setUserFlags(cpu: Cpu, flags: bigint): void;
+  /** The stack pointer as `Number(cpu.sp)` gives it, read from the register halves (no BigInt). */
+  stackPointer(cpu: Cpu): number;
   syscallNr(cpu: Cpu): number;
   /** Write the six syscall arguments into `out`. */
   syscallArgs(cpu: Cpu, out: bigint[]): void;

@@ -209,6 +209,9 @@ export const x86Adapter: ArchAdapter = {
   setUserFlags(cpu, flags) {
     setFlags(cpu as X86State, flags);
   },
+  stackPointer(cpu) {
+    return cpu instanceof Core ? (cpu.H[4]! >>> 0) * 0x1_0000_0000 + (cpu.L[4]! >>> 0) : Number(cpu.sp);
+  },
   syscallNr(cpu) {
     return cpu instanceof Core ? cpu.L[0]! >>> 0 : Number(BigInt.asUintN(32, cpu.getReg(0)));
   },
@@ -338,7 +341,7 @@ export const x86Adapter: ArchAdapter = {
     const mem = cpu.mem;
     const fail = sigreturnFailure;
     // The handler's `ret` popped pretcode: the frame starts 8 bytes below the current rsp.
-    const frame = (cpu instanceof Core ? (cpu.H[4]! >>> 0) * 0x1_0000_0000 + (cpu.L[4]! >>> 0) : Number(cpu.sp)) - 8;
+    const frame = x86Adapter.stackPointer(cpu) - 8;
     const v = FRAME_IN;
     try {
       readInto(mem, frame, X86_SIGFRAME_SIZE, v.b);

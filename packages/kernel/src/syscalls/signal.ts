@@ -88,7 +88,7 @@ function rtSigreturn(c: SyscallContext): typeof NO_RETURN {
 
 function setAltstack(c: SyscallContext, ss: { sp: number; flags: number; size: number }, quiet: boolean): number {
   const t = c.thread;
-  if (onAltStack(t.altstack, Number(t.cpu.sp))) return -EPERM;
+  if (onAltStack(t.altstack, t.proc.arch.stackPointer(t.cpu))) return -EPERM;
   const mode = ss.flags & ~SS_AUTODISARM;
   if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) return -EINVAL;
   if (mode === SS_DISABLE) {
