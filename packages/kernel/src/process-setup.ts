@@ -155,6 +155,19 @@ function holds(mem: GuestMemory, addr: number, want: DataView): boolean {
     return false;
   }
 }
+/** The 32-bit words of the per-task page's first TASK_PAGE_BYTES that no field the kernel writes covers (written 0). */
+const TASK_ZERO_WORDS = Array.from({ length: TASK_PAGE_BYTES / 4 }, (_, i) => i * 4).filter(
+  (o) => ![[TASK_PAGE.personality, 4], [TASK_PAGE.pid, 4], [TASK_PAGE.tid, 4], [TASK_PAGE.robustHead, 8], [TASK_PAGE.robustLen, 8]].some(([f, n]) => o >= f! && o < f! + n!),
+);
+/** The per-task page's kernel-written bytes [0, TASK_PAGE_BYTES) at `o` in `v`: the fields, and zero elsewhere. */
+function fillTaskFields(v: DataView, o: number, p: Process, t: Thread): void {
+  v.setUint32(o + TP_PERSONALITY, p.personality, true);
+  v.setUint32(o + TP_PID, p.pid, true);
+  v.setUint32(o + TP_TID, t.tid, true);
+  setU64(v, o + TP_ROBUST_HEAD, t.robustList);
+  setU64(v, o + TP_ROBUST_LEN, t.robustLen);
+  for (let i = 0; i < TASK_ZERO_WORDS.length; i++) v.setUint32(o + TASK_ZERO_WORDS[i]!, 0, true);
+}
 /** Store a non-negative safe integer as a little-endian u64 without a BigInt. */
 function setU64(v: DataView, off: number, x: number): void {
   v.setUint32(off, x >>> 0, true);
@@ -570,13 +583,14 @@ export class ProcessLoader {
       const libVvar = this.k.mechanisms.libraryVvar(p);
       if (libVvar !== undefined) img.libVvarRef.write(mem, libVvar, page);
       if (t?.taskPage) {
-        const tp = this.taskScratch;
-        tp.setUint32(TP_PERSONALITY, p.personality, true);
-        tp.setUint32(TP_PID, p.pid, true);
-        tp.setUint32(TP_TID, t.tid, true);
-        setU64(tp, TP_ROBUST_HEAD, t.robustList);
-        setU64(tp, TP_ROBUST_LEN, t.robustLen);
-        img.taskRef.write(mem, t.taskPage, this.taskScratchBytes);
+        // Straight into the page when it is cached, else through the scratch and poke.
+        const tref = img.taskRef;
+        if (tref.get(mem, t.taskPage) !== undefined && (t.taskPage & (PAGE_SIZE - 1)) + TASK_PAGE_BYTES <= PAGE_SIZE) {
+          fillTaskFields(tref.view!, t.taskPage & (PAGE_SIZE - 1), p, t);
+        } else {
+          fillTaskFields(this.taskScratch, 0, p, t);
+          mem.poke(t.taskPage, this.taskScratchBytes);
+        }
       }
       if (p.fsPage) {
         const umask = p.fs.umask;

@@ -136,8 +136,14 @@ export class CostLedger {
 
   /** A frame of `bytes` was written to the user stack. */
   frame(bytes: number, kind: "signal" | "bounce"): void {
-    this.add("stackBytes", bytes);
-    if (kind === "bounce") this.add("bounceFrames");
+    // As add("stackBytes", bytes) and add("bounceFrames"), with named properties (see addKernelEntry).
+    const c = this.current;
+    this.total.stackBytes += bytes;
+    if (c !== null) c.stackBytes += bytes;
+    if (kind === "bounce") {
+      this.total.bounceFrames++;
+      if (c !== null) c.bounceFrames++;
+    }
     if (bytes > this.peakFrameBytes) this.peakFrameBytes = bytes;
   }
 

@@ -29,14 +29,19 @@ function bounceable(call: EntryCall, s: EntryServices): boolean {
   return s.mechanisms.policy(isa).movable.has(ev.nr);
 }
 
+/** The modes that bounce calls; under the others no bounce frame is ever pushed. */
+export const BOUNCE_MODES: readonly string[] = ["bounce", "selective"];
+
 export const bounceStage: EntryStage = {
   name: "bounce",
+  inert: (config) => !BOUNCE_MODES.includes(config.mode),
   run(call, s) {
     const { mode } = s.config;
     if ((mode !== "bounce" && mode !== "selective") || call.fromText || !call.lib || !bounceable(call, s)) return CONTINUE;
     const { thread: t, proc: p, isa, ev, mech } = call;
     const cpu = t.cpu;
-    const sp = Number(cpu.sp);
+    const spBig = cpu.sp; // read once: the core builds a BigInt per read
+    const sp = Number(spBig);
     const n = NRS[isa];
     let variant = s.config.frame;
     // vfork: the child shares the stack and would clobber a stack frame; x86-64 reads it after the call.
@@ -50,7 +55,7 @@ export const bounceStage: EntryStage = {
       if (variant === "stack" && !p.mm.findVma(f)) p.mm.growStack(f);
       const mem = p.mm.mem;
       mem.write64(f + BOUNCE.frame.nr, BigInt(ev.nr));
-      mem.write64(f + BOUNCE.frame.sp, cpu.sp);
+      mem.write64(f + BOUNCE.frame.sp, spBig);
       mem.write64(f + BOUNCE.frame.pc, BigInt(cpu.pc));
       mem.write64(f + BOUNCE.frame.flags, call.arch.userFlags(cpu));
     } catch (e) {
@@ -61,12 +66,12 @@ export const bounceStage: EntryStage = {
       return { kind: "kill", signal: SIGSEGV };
     }
     p.ledger.frame(variant === "stack" ? sp - f : 0, "bounce");
-    if (variant === "task-page") mech.taskFrameSp = cpu.sp;
+    if (variant === "task-page") mech.taskFrameSp = spBig;
     const callerPc = cpu.pc;
     cpu.sp = BigInt(f);
     cpu.pc = call.lib.base + call.lib.img.entries.bounce;
     if (isa === "arm64") mech.frames.push(f);
-    s.mechanisms.openReflection(p, mech, ev, callerPc, BigInt(sp));
+    s.mechanisms.openReflection(p, mech, ev, callerPc, Number.isSafeInteger(sp) ? spBig : BigInt(sp));
     ev.mark = s.mechanisms.policy(isa).kindOf(ev.nr) === "passthrough" ? "bounce→kernel" : "bounce→user";
     return { kind: "redirected" };
   },

@@ -26,6 +26,7 @@ function sitePermits(img: LibkernelImage, off: number, nr: number, s: ThreadMech
 
 export const pinStage: EntryStage = {
   name: "pin",
+  inert: (config) => !config.pinSyscalls,
   run(call, s) {
     if (!s.config.pinSyscalls || !call.fromText || !call.lib) return CONTINUE;
     if (sitePermits(call.lib.img, call.post - call.lib.base, call.ev.nr, call.mech)) return CONTINUE;

@@ -44,8 +44,16 @@ function writeResult(arch: ArchAdapter, t: Thread, r: number): void {
 }
 
 export class EntryPipeline implements EntryServices {
-  /** The built-in stages, then any added with addStage (before table dispatch). */
-  private readonly stages: EntryStage[] = [...ENTRY_STAGES];
+  /**
+   * The built-in stages that are not inert under this kernel's configuration, then any added with addStage
+   * (before table dispatch). Built on first use: the mechanisms' state comes after the pipeline's services.
+   */
+  private stageList: EntryStage[] | undefined;
+  /** Stages added with addStage (they may keep a call's event). */
+  private extraStages = 0;
+  private get stages(): EntryStage[] {
+    return (this.stageList ??= ENTRY_STAGES.filter((st) => !st.inert?.(this.config)));
+  }
   private readonly slots = new WeakMap<Thread, ThreadSlot>();
   /** The thread that entered last and its slot: a syscall-bound thread enters again and again. */
   private lastThread: Thread | undefined;
@@ -74,6 +82,7 @@ export class EntryPipeline implements EntryServices {
   /** An extra stage, run after the built-in ones and before table dispatch (observers, experiments, tests). */
   addStage(stage: EntryStage): void {
     this.stages.push(stage);
+    this.extraStages++;
   }
 
   /** Unknown syscalls seen so far, as "arch:nr[:name]". */
@@ -150,7 +159,7 @@ export class EntryPipeline implements EntryServices {
     const k = this.k;
     // A ptrace supervisor or tracer is handed the arguments array: it may keep it too.
     const cfg = this.config;
-    const reusable = k.syscallObservers.length === 0 && k.reflectionReturnObservers.length === 0 && this.stages.length === ENTRY_STAGES.length && cfg.supervisor === undefined && cfg.tracer === undefined;
+    const reusable = k.syscallObservers.length === 0 && k.reflectionReturnObservers.length === 0 && this.extraStages === 0 && cfg.supervisor === undefined && cfg.tracer === undefined;
     if (!reusable) return { pid, tid, nr, name, pc, args: args.slice(), path: [] };
     let ev = slot.ev;
     if (ev === undefined) {

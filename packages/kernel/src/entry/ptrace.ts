@@ -12,6 +12,7 @@ import { CONTINUE, type EntryStage } from "./types.js";
 
 export const ptraceStage: EntryStage = {
   name: "ptrace",
+  inert: (config) => config.mode !== "ptrace" && !config.tracer,
   run(call, s) {
     const { mode, supervisor, tracer } = s.config;
     const stop = mode === "ptrace" ? supervisor : tracer;

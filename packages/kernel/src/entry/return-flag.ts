@@ -13,9 +13,12 @@ import { GuestMemoryFault } from "@uabi/isa-core";
 import { BOUNCE, TASK_PAGE, decodeReturnFlag, sanitizeBounceFlags } from "@uabi/libkernel";
 import { SIGSEGV } from "../signal.js";
 import { CONTINUE, type EntryStage } from "./types.js";
+import { BOUNCE_MODES } from "./bounce.js";
 
 export const returnFlagStage: EntryStage = {
   name: "return-flag",
+  // Bounce frames are pushed by the bounce stage alone: without it there is never a live frame.
+  inert: (config) => !BOUNCE_MODES.includes(config.mode),
   run(call, s) {
     const { thread: t, proc: p, mech } = call;
     if (!call.fromText || mech.frames.length === 0) return CONTINUE; // the cheap tests first: most calls stop here

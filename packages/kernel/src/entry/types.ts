@@ -78,4 +78,9 @@ export interface EntryServices {
 export interface EntryStage {
   readonly name: string;
   run(call: EntryCall, s: EntryServices): EntryOutcome;
+  /**
+   * True when, under this configuration (fixed for a kernel's life), `run` passes every call on: the pipeline
+   * then leaves the stage out instead of calling it on every entry.
+   */
+  inert?(config: MechanismConfig): boolean;
 }

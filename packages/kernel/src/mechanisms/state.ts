@@ -160,10 +160,17 @@ export class MechanismState {
 
   /** The dispatch policy (which calls libkernel answers, which it passes through) of the vDSO for an ISA. */
   policy(isa: "arm64" | "x86_64"): DispatchPolicy {
+    // The kernel's vDSO per ISA never changes: its policy is looked up once (the bounce asks on every call).
+    const known = isa === "arm64" ? this.armPolicy : this.x86Policy;
+    if (known) return known;
     const vd = this.host.vdsoFor(isa) as LibkernelImage | undefined;
-    if (vd?.policy) return vd.policy;
-    throw new Error("vDSO image without a dispatch policy");
+    if (!vd?.policy) throw new Error("vDSO image without a dispatch policy");
+    if (isa === "arm64") this.armPolicy = vd.policy;
+    else this.x86Policy = vd.policy;
+    return vd.policy;
   }
+  private armPolicy: DispatchPolicy | undefined;
+  private x86Policy: DispatchPolicy | undefined;
 
   // ------------------------------------------------------------------ per-thread state
 
