@@ -441,9 +441,7 @@ export class ProcessLoader {
    */
   updateVvar(p: Process, t?: Thread): void {
     if (!p.vvarBase) return;
-    const mem = p.mm.mem;
     const img = this.vvarImage(p);
-    const v = img.view;
     const clock = this.k.clock;
     // Virtual time below 2^53 ns comes as a Number, with the constant realtime offset; else as BigInts.
     const fast = clock.virtualNs();
