@@ -136,9 +136,18 @@ export function syscallByNr(arch: Arch, nr: number): SyscallInfo | undefined {
   return table(checkArch(arch)).byNr[nr];
 }
 
+// Name to number alone, from the generated list: modules that only need numbers (the kernel's seccomp and
+// mechanism tables, at load) then build no SyscallInfo and parse no signature, for either arch.
+const NUMBERS = new Map<Arch, ReadonlyMap<string, number>>();
+
 /** Number of a syscall that must exist (throws UapiError otherwise): handy for kernel tables. */
 export function syscallNr(arch: Arch, name: string): number {
-  const s = syscallByName(arch, name);
-  if (!s) throw new UapiError(`${arch} has no syscall ${JSON.stringify(name)}`);
-  return s.nr;
+  let byName = NUMBERS.get(checkArch(arch));
+  if (!byName) {
+    byName = new Map((arch === "x86_64" ? X86_64_NUMBERS : ARM64_NUMBERS).map(([nr, n]) => [n, nr]));
+    NUMBERS.set(arch, byName);
+  }
+  const nr = byName.get(name);
+  if (nr === undefined) throw new UapiError(`${arch} has no syscall ${JSON.stringify(name)}`);
+  return nr;
 }

@@ -80,3 +80,20 @@ describe("formatEnum", () => {
     }
   });
 });
+
+describe("tables built on first read", () => {
+  it("every flag and enum table builds, and a second read is the same object", () => {
+    for (const tables of [x, a, ENUM_TABLES] as const) {
+      const names = Object.keys(tables);
+      expect(names.length).toBeGreaterThan(20);
+      for (const name of names) {
+        const t: object | undefined = (tables as Readonly<Record<string, object>>)[name];
+        expect(t, name).toBeDefined();
+        expect((tables as Readonly<Record<string, object>>)[name], name).toBe(t);
+      }
+    }
+    expect(Object.isFrozen(x) && Object.isFrozen(ENUM_TABLES)).toBe(true);
+    expect(Object.keys(x)).toContain("open_flags");
+    expect(Object.keys(ENUM_TABLES)[0]).toBe("futex_op");
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ARCHES, layout, parseArgs, syscallByName, syscallByNr, syscalls, UapiError } from "../src/index.js";
+import { ARCHES, layout, parseArgs, syscallByName, syscallByNr, syscallNr, syscalls, UapiError } from "../src/index.js";
 
 describe("syscall tables", () => {
   it("pins well-known numbers (arch/x86/entry/syscalls/syscall_64.tbl, include/uapi/asm-generic/unistd.h)", () => {
@@ -15,6 +15,12 @@ describe("syscall tables", () => {
     }
   });
 
+  it("syscallNr throws a UapiError for a name or arch it does not know", () => {
+    expect(() => syscallNr("arm64", "open")).toThrow(UapiError);
+    expect(() => syscallNr("arm64", "open")).toThrow('arm64 has no syscall "open"');
+    expect(() => syscallNr("riscv64" as never, "read")).toThrow(UapiError);
+  });
+
   it("has unique numbers and names, and lookups agree", () => {
     for (const arch of ARCHES) {
       const list = syscalls(arch);
@@ -23,6 +29,7 @@ describe("syscall tables", () => {
       for (const s of list) {
         expect(syscallByNr(arch, s.nr)).toBe(s);
         expect(syscallByName(arch, s.name)).toBe(s);
+        expect(syscallNr(arch, s.name)).toBe(s.nr);
         expect(s.args.length).toBeLessThanOrEqual(6);
         for (const a of s.args) if (a.len !== undefined) expect(a.len).toBeLessThan(s.args.length);
       }
