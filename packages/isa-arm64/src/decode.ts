@@ -27,14 +27,19 @@ function wordOfKey(key: number): number {
   return ((((key >>> 4) & 0xff) << KEY_HI_SHIFT) | ((key & 0xf) << KEY_LO_SHIFT)) >>> 0;
 }
 
-const BUCKETS: CompiledRow<RowName>[][] = Array.from({ length: 4096 }, (_, key) => {
+// Each bucket is built on its first lookup: building all 4096 at module load cost ~8-30 ms of every start-up
+// (an x86-64 guest loads this module too), while a program touches a few hundred keys.
+const BUCKETS: (CompiledRow<RowName>[] | undefined)[] = Array.from({ length: 4096 }, () => undefined);
+
+function bucketOf(key: number): CompiledRow<RowName>[] {
   const w = wordOfKey(key);
-  return COMPILED_TABLE.filter((r) => (((w ^ r.match) & r.mask & KEY_BITS) >>> 0) === 0).sort((a, b) => b.fixedBits - a.fixedBits);
-});
+  return (BUCKETS[key] = COMPILED_TABLE.filter((r) => (((w ^ r.match) & r.mask & KEY_BITS) >>> 0) === 0).sort((a, b) => b.fixedBits - a.fixedBits));
+}
 
 /** The row a word belongs to, or undefined when no row's fixed bits match (unallocated). */
 export function matchRow(word: number): CompiledRow<RowName> | undefined {
-  const bucket = BUCKETS[keyOf(word)] ?? [];
+  const key = keyOf(word);
+  const bucket = BUCKETS[key] ?? bucketOf(key);
   for (const r of bucket) if (((word & r.mask) >>> 0) === r.match) return r;
   return undefined;
 }
