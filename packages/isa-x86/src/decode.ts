@@ -8,7 +8,7 @@
  * operand (register when `mod === 3`, memory otherwise); an accumulator
  * paired with E becomes the "G" operand.
  */
-import { F_D64, F_F64, F_LOCKOK, F_MEMONLY, F_NOPFX, F_REGONLY, F_SSE, INCSSP, isDef, MAPS, RDSSP, type OpDef, type Row } from "./tables.js";
+import { F_D64, F_F64, F_LOCKOK, F_MEMONLY, F_NOPFX, F_REGONLY, F_SSE, INCSSP, isDef, opcodeMaps, RDSSP, type OpDef, type Row } from "./tables.js";
 
 export const P_66 = 1;
 export const P_67 = 2;
@@ -131,7 +131,7 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     fail(src, addr, p, "VEX/EVEX encodings are not implemented");
   }
   const opcode = b;
-  let row: Row | undefined = MAPS[map]![opcode];
+  let row: Row | undefined = opcodeMaps()[map]![opcode];
   if (!row) fail(src, addr, p, "opcode not in table");
   let modrm = -1;
   // Mandatory-prefix split (SSE and friends).
@@ -167,7 +167,7 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     const m = src.fetch8(p);
     if (m === 0xfa) p++;
     else {
-      d = (MAPS[1]![0x1e] as { pfx: { none: OpDef } }).pfx.none;
+      d = (opcodeMaps()[1]![0x1e] as { pfx: { none: OpDef } }).pfx.none;
       pfx &= ~P_REP_MANDATORY;
       modrm = src.fetch8(p++);
     }
