@@ -36,6 +36,19 @@ describe("A64 encoding table", () => {
     }
   });
 
+  it("decodes like a linear scan in every one of the 4096 buckets (each built on its first word)", () => {
+    const sorted = [...COMPILED_TABLE].sort((a, b) => b.fixedBits - a.fixedBits);
+    let seed = 777;
+    for (let key = 0; key < 4096; key++) {
+      for (let k = 0; k < 3; k++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        // bits 29..22 and 13..10 from the key, the others random
+        const w = ((seed & ~0x3fc03c00) | (((key >>> 4) & 0xff) << 22) | ((key & 0xf) << 10)) >>> 0;
+        expect(matchRow(w)?.name, w.toString(16)).toBe(sorted.find((r) => ((w & r.mask) >>> 0) === r.match)?.name);
+      }
+    }
+  });
+
   it("extracts named fields", () => {
     const d = decode(0x91004210)!; // add x16, x16, #0x10
     expect(d.row.name).toBe("ADDSUB_IMM");
