@@ -201,10 +201,12 @@ function lazily<T>(make: Readonly<Record<string, () => T>>): Readonly<Record<str
   return Object.freeze(out);
 }
 
+let x86Flags: Readonly<Record<string, FlagTable>> | undefined;
+let arm64Flags: Readonly<Record<string, FlagTable>> | undefined;
 /** Flag tables per arch (open_flags and socket_type differ: O_DIRECTORY & co. are arch-specific). */
 export const FLAG_TABLES: { readonly [A in Arch]: Readonly<Record<string, FlagTable>> } = Object.freeze({
-  x86_64: lazily(commonFlagTables(C.O_X86_64, "x86_64")),
-  arm64: lazily(commonFlagTables(C.O_ARM64, "arm64")),
+  get x86_64() { return (x86Flags ??= lazily(commonFlagTables(C.O_X86_64, "x86_64"))); },
+  get arm64() { return (arm64Flags ??= lazily(commonFlagTables(C.O_ARM64, "arm64"))); },
 });
 /** Enum tables (identical on both arches; arch_prctl is only meaningful on x86-64). */
 export const ENUM_TABLES: Readonly<Record<string, EnumTable>> = lazily(commonEnumTables());

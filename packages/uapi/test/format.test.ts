@@ -92,7 +92,10 @@ describe("tables built on first read", () => {
         expect((tables as Readonly<Record<string, object>>)[name], name).toBe(t);
       }
     }
-    expect(Object.isFrozen(x) && Object.isFrozen(ENUM_TABLES)).toBe(true);
+    expect(FLAG_TABLES.x86_64).toBe(x);
+    expect(FLAG_TABLES.arm64).toBe(a);
+    expect(Object.keys(FLAG_TABLES)).toEqual(["x86_64", "arm64"]);
+    expect(Object.isFrozen(FLAG_TABLES) && Object.isFrozen(x) && Object.isFrozen(ENUM_TABLES)).toBe(true);
     expect(Object.keys(x)).toContain("open_flags");
     expect(Object.keys(ENUM_TABLES)[0]).toBe("futex_op");
   });
