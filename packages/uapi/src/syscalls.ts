@@ -75,13 +75,23 @@ export function parseArgs(sig: string): ArgSpec[] {
     const m = /^\s*([>~]?)(\S+)\s+(\w+)\s*$/.exec(part);
     if (!m) throw new UapiError(`bad signature argument ${JSON.stringify(part)} in ${JSON.stringify(sig)}`);
     const [, mark, type, name] = m as unknown as [string, string, string, string];
-    const out = mark === ">" ? { out: true } : mark === "~" ? { hidden: true } : {};
-    if (type.startsWith("*")) return { name, kind: "struct", struct: type.slice(1), ...out };
-    const colon = /^(flags|enum):(\w+)$/.exec(type);
-    if (colon) return { name, kind: colon[1] as "flags" | "enum", table: colon[2]!, ...out };
-    const slash = /^(\w+)(?:\/(\d))?$/.exec(type);
-    if (!slash || !KIND_TOKENS.has(slash[1]!)) throw new UapiError(`unknown argument kind ${JSON.stringify(type)}`);
-    return { name, kind: slash[1] as ArgKind, ...(slash[2] !== undefined ? { len: Number(slash[2]) } : {}), ...out };
+    // Properties set in place, in the order the spec lists them (no object spreads: the guest's table is built
+    // at its first process, and this was most of that).
+    let a: { -readonly [K in keyof ArgSpec]: ArgSpec[K] };
+    if (type.charCodeAt(0) === 42 /* * */) a = { name, kind: "struct", struct: type.slice(1) };
+    else {
+      const colon = type.indexOf(":");
+      if (colon > 0 && /^(flags|enum):\w+$/.test(type)) a = { name, kind: type.slice(0, colon) as "flags" | "enum", table: type.slice(colon + 1) };
+      else {
+        const slash = /^(\w+)(?:\/(\d))?$/.exec(type);
+        if (!slash || !KIND_TOKENS.has(slash[1]!)) throw new UapiError(`unknown argument kind ${JSON.stringify(type)}`);
+        a = { name, kind: slash[1] as ArgKind };
+        if (slash[2] !== undefined) a.len = Number(slash[2]);
+      }
+    }
+    if (mark === ">") a.out = true;
+    else if (mark === "~") a.hidden = true;
+    return a;
   });
 }
 

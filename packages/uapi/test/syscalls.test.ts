@@ -73,6 +73,13 @@ describe("syscall tables", () => {
       { name: "st", kind: "struct", struct: "stat", out: true },
     ]);
     expect(parseArgs("~ulong pos_h")).toEqual([{ name: "pos_h", kind: "ulong", hidden: true }]);
+    // Property order as well (what JSON output shows): name, kind, then struct/table/len, then out/hidden.
+    expect(JSON.stringify(parseArgs(">*stat st, ~ulong h, >buf/2 b, flags:open_flags f, enum:whence w"))).toBe(
+      '[{"name":"st","kind":"struct","struct":"stat","out":true},{"name":"h","kind":"ulong","hidden":true},' +
+        '{"name":"b","kind":"buf","len":2,"out":true},{"name":"f","kind":"flags","table":"open_flags"},{"name":"w","kind":"enum","table":"whence"}]',
+    );
+    expect(() => parseArgs("flags: x")).toThrow(UapiError);
+    expect(() => parseArgs("flags:a:b x")).toThrow(UapiError);
     expect(parseArgs("")).toEqual([]);
     expect(() => parseArgs("bogus x")).toThrow(UapiError);
     expect(() => parseArgs("fd")).toThrow(UapiError);
