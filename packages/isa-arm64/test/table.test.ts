@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ALLOWED_OVERLAPS, COMPILED_TABLE, compileRow, decode, FORMATTED_ROWS, matchRow, rowsOverlap, TableError } from "../src/index.js";
+import { ALLOWED_OVERLAPS, COMPILED_TABLE, compileRow, decode, extractFields, FORMATTED_ROWS, matchRow, rowsOverlap, TableError } from "../src/index.js";
 
 describe("A64 encoding table", () => {
   it("has no unintended overlaps between rows", () => {
@@ -45,6 +45,21 @@ describe("A64 encoding table", () => {
         // bits 29..22 and 13..10 from the key, the others random
         const w = ((seed & ~0x3fc03c00) | (((key >>> 4) & 0xff) << 22) | ((key & 0xf) << 10)) >>> 0;
         expect(matchRow(w)?.name, w.toString(16)).toBe(sorted.find((r) => ((w & r.mask) >>> 0) === r.match)?.name);
+      }
+    }
+  });
+
+  it("decode's generated extractors give extractFields' objects: same keys, same order, same values", () => {
+    let seed = 4242;
+    for (const row of COMPILED_TABLE) {
+      for (let k = 0; k < 40; k++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const w = ((seed & ~row.mask) | row.match) >>> 0;
+        const d = decode(w);
+        if (d?.row !== row) continue; // a more specific row claims this word
+        const ref = extractFields(row, w);
+        expect(Object.keys(d.f), row.name).toEqual(Object.keys(ref));
+        expect(d.f, row.name).toStrictEqual(ref);
       }
     }
   });
