@@ -150,6 +150,24 @@ export const arm64Adapter: ArchAdapter = {
   stackPointer(cpu) {
     return cpu instanceof Core ? (cpu.H[SP_SLOT]! >>> 0) * 0x1_0000_0000 + (cpu.L[SP_SLOT]! >>> 0) : Number(cpu.sp);
   },
+  userFlagsWord(cpu) {
+    return ((cpu as A64State).nzcv & 0xf) * 0x1000_0000; // nzcvToPstate, unsigned
+  },
+  setUserFlagsWord(cpu, flags) {
+    (cpu as A64State).nzcv = (flags >>> 28) & 0xf;
+  },
+  setStackPointerWords(cpu, lo, hi) {
+    if (cpu instanceof Core) {
+      cpu.L[SP_SLOT] = lo;
+      cpu.H[SP_SLOT] = hi;
+    } else cpu.sp = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  },
+  setRegWords(cpu, i, lo, hi) {
+    if (cpu instanceof Core && i >= 0 && i < 31) {
+      cpu.L[i] = lo;
+      cpu.H[i] = hi;
+    } else cpu.setReg(i, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+  },
   syscallNr(cpu) {
     return cpu instanceof Core ? cpu.L[8]! >>> 0 : Number(BigInt.asUintN(32, cpu.getReg(8)));
   },

@@ -97,6 +97,14 @@ export interface ArchAdapter {
   setUserFlags(cpu: Cpu, flags: bigint): void;
   /** The stack pointer as `Number(cpu.sp)` gives it, read from the register halves (no BigInt). */
   stackPointer(cpu: Cpu): number;
+  /** `userFlags` as a Number: both ISAs' user flags lie in the low 32 bits (the bounce path: no BigInt). */
+  userFlagsWord(cpu: Cpu): number;
+  /** `setUserFlags` from a value below 2^32. */
+  setUserFlagsWord(cpu: Cpu, flags: number): void;
+  /** `cpu.sp = (hi << 32) | lo` from two 32-bit words, stored into the register halves. */
+  setStackPointerWords(cpu: Cpu, lo: number, hi: number): void;
+  /** `cpu.setReg(i, (hi << 32) | lo)` from two 32-bit words. */
+  setRegWords(cpu: Cpu, i: number, lo: number, hi: number): void;
   syscallNr(cpu: Cpu): number;
   /** Write the six syscall arguments into `out`. */
   syscallArgs(cpu: Cpu, out: bigint[]): void;

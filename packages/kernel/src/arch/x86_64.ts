@@ -176,6 +176,8 @@ const Core = X86Cpu, fromHalves = regFromHalves, toHalves = setHalvesFromNumber;
 
 /** rdi, rsi, rdx, r10, r8, r9: the syscall argument registers in order. */
 const ARG_REGS = [7, 6, 2, 10, 8, 9] as const;
+/** RFLAGS.TF as a Number: the core keeps it in `flagsOther` (only the status flags are computed lazily). */
+const EFLAGS_TF_BIT = 0x100;
 
 export const x86Adapter: ArchAdapter = {
   arch: "x86_64",
@@ -201,6 +203,7 @@ export const x86Adapter: ArchAdapter = {
     if (cpu instanceof Core) cpu.dispose();
   },
   singleStepping(cpu) {
+    if (cpu instanceof Core) return (cpu.flagsOther & EFLAGS_TF_BIT) !== 0; // flags32() without the lazy status flags
     return (getFlags(cpu as X86State) & EFLAGS_TF) !== 0n;
   },
   userFlags(cpu) {
@@ -211,6 +214,25 @@ export const x86Adapter: ArchAdapter = {
   },
   stackPointer(cpu) {
     return cpu instanceof Core ? (cpu.H[4]! >>> 0) * 0x1_0000_0000 + (cpu.L[4]! >>> 0) : Number(cpu.sp);
+  },
+  userFlagsWord(cpu) {
+    return cpu instanceof Core ? cpu.flags32() : Number(getFlags(cpu as X86State));
+  },
+  setUserFlagsWord(cpu, flags) {
+    if (cpu instanceof Core) cpu.setFlags32(flags);
+    else setFlags(cpu as X86State, BigInt(flags >>> 0));
+  },
+  setStackPointerWords(cpu, lo, hi) {
+    if (cpu instanceof Core) {
+      cpu.L[4] = lo;
+      cpu.H[4] = hi;
+    } else cpu.sp = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  },
+  setRegWords(cpu, i, lo, hi) {
+    if (cpu instanceof Core && i >= 0 && i < 16) {
+      cpu.L[i] = lo;
+      cpu.H[i] = hi;
+    } else cpu.setReg(i, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
   },
   syscallNr(cpu) {
     return cpu instanceof Core ? cpu.L[0]! >>> 0 : Number(BigInt.asUintN(32, cpu.getReg(0)));

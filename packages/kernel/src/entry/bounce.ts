@@ -6,11 +6,11 @@
  *
  * `bounce` reflects every call; `selective` only the numbers the lean kernel table lacks.
  */
-import { GuestMemoryFault } from "@uabi/isa-core";
+import { GuestMemoryFault, PAGE_MASK, PAGE_SIZE, TLB_INDEX_MASK, type GuestMemory, type TlbArrays } from "@uabi/isa-core";
 import { BOUNCE, TASK_PAGE, bounceFrameAddress } from "@uabi/libkernel";
 import { SIGSEGV } from "../signal.js";
 import { CLONE_VFORK, NRS } from "../mechanisms/modes.js";
-import { CONTINUE, type EntryCall, type EntryServices, type EntryStage } from "./types.js";
+import { CONTINUE, REDIRECTED, type EntryCall, type EntryServices, type EntryStage } from "./types.js";
 
 /** Calls that cannot take the bounce, whatever the mode. */
 function bounceable(call: EntryCall, s: EntryServices): boolean {
@@ -32,16 +32,41 @@ function bounceable(call: EntryCall, s: EntryServices): boolean {
 /** The modes that bounce calls; under the others no bounce frame is ever pushed. */
 export const BOUNCE_MODES: readonly string[] = ["bounce", "selective"];
 
+/** A frame's field offsets, read once (under the development loader each use of an import is a getter call). */
+const { nr: NR_AT, sp: SP_AT, pc: PC_AT, flags: FLAGS_AT } = BOUNCE.frame;
+const frameAddress = bounceFrameAddress;
+
+/** Store a safe integer as a 64-bit little-endian word, as `write64(addr, BigInt(x))` does (negative: two's complement). */
+function put64(mem: GuestMemory, addr: number, x: number): void {
+  mem.write32(addr, x >>> 0);
+  mem.write32(addr + 4, Math.floor(x / 0x1_0000_0000) >>> 0);
+}
+function put64View(v: DataView, off: number, x: number): void {
+  v.setUint32(off, x >>> 0, true);
+  v.setUint32(off + 4, Math.floor(x / 0x1_0000_0000) >>> 0, true);
+}
+
+/**
+ * The page holding the whole frame at `f`, if it is in `tlb` (a hit: the access is allowed and has no effect
+ * beyond the bytes, the TLB's contract), else undefined: the caller then goes through the accessors.
+ */
+export function framePage(tlb: TlbArrays, f: number): DataView | undefined {
+  if ((f & PAGE_MASK) > PAGE_SIZE - FRAME_SIZE) return undefined;
+  const pn = Math.floor(f / PAGE_SIZE);
+  const i = pn & TLB_INDEX_MASK;
+  return tlb.tag[i] === pn ? tlb.view[i] : undefined;
+}
+const FRAME_SIZE = BOUNCE.frameSize;
+
 export const bounceStage: EntryStage = {
   name: "bounce",
   inert: (config) => !BOUNCE_MODES.includes(config.mode),
   run(call, s) {
     const { mode } = s.config;
     if ((mode !== "bounce" && mode !== "selective") || call.fromText || !call.lib || !bounceable(call, s)) return CONTINUE;
-    const { thread: t, proc: p, isa, ev, mech } = call;
+    const { thread: t, proc: p, isa, ev, mech, arch } = call;
     const cpu = t.cpu;
-    const spBig = cpu.sp; // read once: the core builds a BigInt per read
-    const sp = Number(spBig);
+    const sp = arch.stackPointer(cpu); // Number(cpu.sp), from the register halves
     const n = NRS[isa];
     let variant = s.config.frame;
     // vfork: the child shares the stack and would clobber a stack frame; x86-64 reads it after the call.
@@ -50,14 +75,31 @@ export const bounceStage: EntryStage = {
     // One live task-page frame per thread: a bounce while it is live (from the bounce area, or from a signal
     // handler that interrupted a bounced call) uses the stack.
     if (variant === "task-page" && (!tp || mech.taskFrameSp !== null || (sp >= tp + TASK_PAGE.bounceStackLow && sp <= tp + 0x1000))) variant = "stack";
-    const f = bounceFrameAddress(isa, sp, variant, tp);
+    const f = frameAddress(isa, sp, variant, tp);
     try {
       if (variant === "stack" && !p.mm.findVma(f)) p.mm.growStack(f);
       const mem = p.mm.mem;
-      mem.write64(f + BOUNCE.frame.nr, BigInt(ev.nr));
-      mem.write64(f + BOUNCE.frame.sp, spBig);
-      mem.write64(f + BOUNCE.frame.pc, BigInt(cpu.pc));
-      mem.write64(f + BOUNCE.frame.flags, call.arch.userFlags(cpu));
+      const pc = cpu.pc;
+      const page = Number.isSafeInteger(sp) && Number.isSafeInteger(pc) ? framePage(mem.writeTlb, f) : undefined;
+      if (page !== undefined) {
+        const o = f & PAGE_MASK;
+        put64View(page, o + NR_AT, ev.nr);
+        put64View(page, o + SP_AT, sp);
+        put64View(page, o + PC_AT, pc);
+        put64View(page, o + FLAGS_AT, arch.userFlagsWord(cpu));
+      } else if ((f & 7) === 0 && Number.isSafeInteger(sp) && Number.isSafeInteger(pc)) {
+        // Each 64-bit field as two 32-bit stores to the same page (the frame is 8-aligned): the same bytes, faults
+        // and code-page invalidation as four write64s, without a BigInt per field.
+        put64(mem, f + NR_AT, ev.nr);
+        put64(mem, f + SP_AT, sp);
+        put64(mem, f + PC_AT, pc);
+        put64(mem, f + FLAGS_AT, arch.userFlagsWord(cpu));
+      } else {
+        mem.write64(f + NR_AT, BigInt(ev.nr));
+        mem.write64(f + SP_AT, cpu.sp);
+        mem.write64(f + PC_AT, BigInt(pc));
+        mem.write64(f + FLAGS_AT, arch.userFlags(cpu));
+      }
     } catch (e) {
       if (!(e instanceof GuestMemoryFault)) throw e;
       // As signal_setup_done(failed): the frame does not fit, SIGSEGV with SIG_DFL kills the task.
@@ -66,13 +108,15 @@ export const bounceStage: EntryStage = {
       return { kind: "kill", signal: SIGSEGV };
     }
     p.ledger.frame(variant === "stack" ? sp - f : 0, "bounce");
-    if (variant === "task-page") mech.taskFrameSp = spBig;
+    if (variant === "task-page") mech.taskFrameSp = cpu.sp;
     const callerPc = cpu.pc;
-    cpu.sp = BigInt(f);
+    // cpu.sp = BigInt(f): f is a safe integer (the frame was written there), stored as its two words.
+    arch.setStackPointerWords(cpu, f >>> 0, Math.floor(f / 0x1_0000_0000) >>> 0);
     cpu.pc = call.lib.base + call.lib.img.entries.bounce;
     if (isa === "arm64") mech.frames.push(f);
-    s.mechanisms.openReflection(p, mech, ev, callerPc, Number.isSafeInteger(sp) ? spBig : BigInt(sp));
+    // The caller's SP as the Number read above (a SP of 2^53 or more is recorded rounded, as before).
+    s.mechanisms.openReflection(p, mech, ev, callerPc, BigInt(sp));
     ev.mark = s.mechanisms.policy(isa).kindOf(ev.nr) === "passthrough" ? "bounce→kernel" : "bounce→user";
-    return { kind: "redirected" };
+    return REDIRECTED;
   },
 };

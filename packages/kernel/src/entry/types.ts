@@ -45,6 +45,9 @@ export type EntryOutcome =
 
 /** The outcome most stages give most calls, shared so that passing a call on allocates nothing. */
 export const CONTINUE: EntryOutcome = Object.freeze({ kind: "continue" });
+/** The same for the bounce's two outcomes without data (the pipeline only reads an outcome, never keeps it). */
+export const REDIRECTED: EntryOutcome = Object.freeze({ kind: "redirected" });
+export const RESUMED: EntryOutcome = Object.freeze({ kind: "resumed" });
 
 /** Everything a stage may read about the call being entered, computed once per entry by the pipeline. */
 export interface EntryCall {
