@@ -2,7 +2,8 @@
  * Cold runs of a corpus fixture: each run a fresh `node` process loading a built isa-x86 (`dist/`, or a copy of
  * an older build), so V8's warm-up (regions interpreted until optimised, deoptimisations, compile threads) is
  * counted as `uabi run` pays it. Builds given are alternated run by run (a shared machine penalises them alike);
- * the CPU of all the process's threads (Linux /proc) and of the main thread, min and median per build.
+ * the CPU of all the process's threads (Linux /proc, 10 ms ticks; and process.cpuUsage, microseconds) and of the
+ * main thread, min and median per build.
  * Run: node --import tsx packages/isa-x86/bench/cold.ts [runs=6] [fixture=bench-O2] [build dirs... = packages/isa-x86/dist]
  */
 import { spawnSync } from "node:child_process";
@@ -32,25 +33,28 @@ if (process.argv[2] === "--child") {
   const fx = corpusFixture(TARGET, id);
   const elf = readFixtureBinary(fx);
   const before = threadCpu();
+  const u0 = process.cpuUsage();
   const r = runStatic(new X86Cpu(new GuestMemory()), elf, { argv: fx.expected.argv, env: fx.expected.env, maxInsns: 5e9 });
+  const u = process.cpuUsage(u0);
   const after = threadCpu();
   let total = 0;
   for (const [t, ms] of after) total += ms - (before.get(t) ?? 0);
   const main = after.get(String(process.pid))! - before.get(String(process.pid))!;
   if (r.stdout !== fx.expected.stdout) throw new Error(`${dir}: output differs`);
-  console.log(JSON.stringify({ total, main, insns: r.instructions }));
+  console.log(JSON.stringify({ total, main, cpu: (u.user + u.system) / 1000, insns: r.instructions }));
 } else {
   const runs = Number(process.argv[2] ?? 6);
   const id = process.argv[3] ?? "bench-O2";
   const here = fileURLToPath(import.meta.url);
   const dirs = process.argv.length > 4 ? process.argv.slice(4) : [resolve(here, "../../dist")];
-  const got = new Map<string, { total: number[]; main: number[]; insns: number }>();
+  const got = new Map<string, { total: number[]; main: number[]; cpu: number[]; insns: number }>();
   for (let k = 0; k < runs; k++) {
     for (const d of dirs) {
       const p = spawnSync(process.execPath, [...process.execArgv, here, "--child", d, id], { encoding: "utf8" });
       if (p.status !== 0) throw new Error(`${d}: ${p.stderr}`);
-      const r = JSON.parse(p.stdout.trim().split("\n").at(-1)!) as { total: number; main: number; insns: number };
-      const g = got.get(d) ?? { total: [], main: [], insns: r.insns };
+      const r = JSON.parse(p.stdout.trim().split("\n").at(-1)!) as { total: number; main: number; cpu: number; insns: number };
+      const g = got.get(d) ?? { total: [], main: [], cpu: [], insns: r.insns };
+      g.cpu.push(r.cpu);
       g.total.push(r.total);
       g.main.push(r.main);
       got.set(d, g);
@@ -58,10 +62,10 @@ if (process.argv[2] === "--child") {
   }
   const stat = (v: number[]) => {
     const s = [...v].sort((a, b) => a - b);
-    return `${s[0]} / ${s[s.length >> 1]} ms`;
+    return `${+s[0]!.toFixed(1)} / ${+s[s.length >> 1]!.toFixed(1)} ms`;
   };
   for (const [d, g] of got) {
     const best = Math.min(...g.total);
-    console.log(`${d}: process CPU ${stat(g.total)} (min / median), main thread ${stat(g.main)}; ${(g.insns / best / 1000).toFixed(0)} M insns/s at the min`);
+    console.log(`${d}: process CPU ${stat(g.total)} (min / median; cpuUsage ${stat(g.cpu)}), main thread ${stat(g.main)}; ${(g.insns / best / 1000).toFixed(0)} M insns/s at the min`);
   }
 }

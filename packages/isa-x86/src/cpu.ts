@@ -449,8 +449,11 @@ export class X86Cpu implements Cpu {
       i.exec = (d.special && d.special(i)) || d.exec || unimplemented;
       i.indexInBlock = block.length;
       block.push(i);
-      mem.markCodePage(Math.floor(a / PAGE_SIZE));
-      mem.markCodePage(Math.floor((i.next - 1) / PAGE_SIZE));
+      // Every instruction starts on `page` (the loop stops at a page change), so only the first and one ending
+      // on the next page have a page to mark.
+      if (block.length === 1) mem.markCodePage(page);
+      const endPage = Math.floor((i.next - 1) / PAGE_SIZE);
+      if (endPage !== page) mem.markCodePage(endPage);
       a = i.next;
       if (i.def.flags & 64 /* F_BRANCH */ || Math.floor(a / PAGE_SIZE) !== page) break;
     }

@@ -8,7 +8,8 @@
  * operand (register when `mod === 3`, memory otherwise); an accumulator
  * paired with E becomes the "G" operand.
  */
-import { F_D64, F_F64, F_LOCKOK, F_MEMONLY, F_NOPFX, F_REGONLY, F_SSE, INCSSP, isDef, opcodeMaps, RDSSP, type OpDef, type Row } from "./tables.js";
+import { PAGE_SIZE } from "@uabi/isa-core";
+import { F_D64, F_F64, F_LOCKOK, F_MEMONLY, F_NOPFX, F_REGONLY, F_SSE, INCSSP, isDef, NORM_A, NORM_A_IS_G, NORM_Z, opcodeMaps, RDSSP, type OpDef, type Row } from "./tables.js";
 
 export const P_66 = 1;
 export const P_67 = 2;
@@ -77,15 +78,52 @@ export class UndefinedInstruction {
 /** Byte source: the interpreter passes guest memory (fetch permission), the disassembler a buffer. */
 export interface ByteSource {
   fetch8(addr: number): number;
+  /**
+   * Optional: the aligned page holding `addr` (PAGE_SIZE bytes, throwing what fetch8(addr) would), so the decoder
+   * reads an instruction inside one page from an array rather than by a call per byte (GuestMemory has it).
+   */
+  fetchPage?(addr: number): Uint8Array;
 }
 
 const MAX_LEN = 15;
+
+/**
+ * The bytes the current decode reads without a call per byte: win[k] is the byte at winBase + k, for addresses in
+ * [winBase, winEnd); anything else (an instruction running into the next page, a plain ByteSource) goes through
+ * the source's fetch8, which also raises its faults exactly where the per-byte reads did. Module state rather than
+ * decode's locals so that `at` stays a small function V8 inlines (decode is not re-entered by a byte source).
+ */
+const NO_BYTES = new Uint8Array(0);
+let win: Uint8Array = NO_BYTES;
+let winBase = 0;
+let winEnd = 0;
+let winSrc: ByteSource = { fetch8: () => 0 };
+
+function at(p: number): number {
+  return p < winEnd && p >= winBase ? win[p - winBase]! : winSrc.fetch8(p);
+}
+
+function setWindow(src: ByteSource, addr: number): void {
+  winSrc = src;
+  if (src instanceof BufferSource) {
+    win = src.bytes;
+    winBase = src.base;
+  } else if (src.fetchPage !== undefined) {
+    win = src.fetchPage(addr);
+    winBase = Math.floor(addr / PAGE_SIZE) * PAGE_SIZE;
+  } else {
+    win = NO_BYTES;
+    winBase = addr;
+  }
+  winEnd = winBase + win.length;
+}
 
 /**
  * Decode one instruction at `addr`. Throws {@link UndefinedInstruction} for encodings not in the tables
  * (and propagates the byte source's own faults).
  */
 export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): Insn {
+  setWindow(src, addr);
   let p = addr;
   let pfx = 0;
   let rex = 0;
@@ -94,7 +132,7 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   // Legacy prefixes and REX (a REX followed by a legacy prefix is ignored, as on hardware).
   for (;;) {
     if (p - addr >= MAX_LEN) fail(src, addr, p, "instruction longer than 15 bytes");
-    b = src.fetch8(p);
+    b = at(p);
     switch (b) {
       case 0x66: if (pfx & P_66) pfx += P_66_EXTRA; pfx |= P_66; rex = 0; p++; continue;
       case 0x67: pfx |= P_67; rex = 0; p++; continue;
@@ -120,11 +158,11 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   let map = 0;
   p++;
   if (b === 0x0f) {
-    b = src.fetch8(p++);
+    b = at(p++);
     map = 1;
     if (b === 0x38 || b === 0x3a) {
       map = b === 0x38 ? 2 : 3;
-      b = src.fetch8(p++);
+      b = at(p++);
     }
   } else if (b === 0xc4 || b === 0xc5 || b === 0x62) {
     // VEX (C4/C5) and EVEX (62): LES/LDS/BOUND are invalid in 64-bit mode, so these bytes only start vector encodings.
@@ -150,9 +188,9 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   let d: OpDef | undefined;
   if (isDef(row!)) {
     d = row;
-    if (d.modrm) modrm = src.fetch8(p++);
+    if (d.modrm) modrm = at(p++);
   } else {
-    modrm = src.fetch8(p++);
+    modrm = at(p++);
     const g = row as { group: (OpDef | undefined)[]; regForm?: (OpDef | undefined | (OpDef | undefined)[])[] };
     const r = (modrm >> 3) & 7;
     if ((modrm & 0xc0) === 0xc0 && g.regForm) {
@@ -164,12 +202,12 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   const df = d!;
   // endbr64 is exactly F3 0F 1E FA; other F3 0F 1E forms are hint nops here.
   if (map === 1 && opcode === 0x1e && df.key === "endbr") {
-    const m = src.fetch8(p);
+    const m = at(p);
     if (m === 0xfa) p++;
     else {
       d = (opcodeMaps()[1]![0x1e] as { pfx: { none: OpDef } }).pfx.none;
       pfx &= ~P_REP_MANDATORY;
-      modrm = src.fetch8(p++);
+      modrm = at(p++);
     }
   }
   // CET hints in the F3 0F AE /5 and F3 0F 1E /1 register forms.
@@ -238,25 +276,25 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
     } else {
       if (flags & F_REGONLY) fail(src, addr, p, "memory form of a register-only instruction");
       if (rmLow === 4) {
-        const sib = src.fetch8(p++);
+        const sib = at(p++);
         const idx = ((sib >> 3) & 7) | (rex & 2 ? 8 : 0);
         i.scale = sib >> 6;
         i.index = idx === 4 ? -1 : idx;
         const bl = sib & 7;
         if (bl === 5 && mod === 0) {
           i.base = -1;
-          i.disp = readS32(src, p);
+          i.disp = readS32(p);
           p += 4;
         } else i.base = bl | (rex & 1 ? 8 : 0);
       } else if (rmLow === 5 && mod === 0) {
         i.base = BASE_RIP;
-        i.disp = readS32(src, p);
+        i.disp = readS32(p);
         p += 4;
       } else i.base = rmLow | (rex & 1 ? 8 : 0);
       if (mod === 1) {
-        i.disp = (src.fetch8(p++) << 24) >> 24;
+        i.disp = (at(p++) << 24) >> 24;
       } else if (mod === 2) {
-        i.disp = readS32(src, p);
+        i.disp = readS32(p);
         p += 4;
       }
     }
@@ -264,45 +302,41 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   // LOCK is only valid on the listed read-modify-write instructions with a memory destination (SDM "LOCK").
   if (pfx & P_LOCK && (!(flags & F_LOCKOK) || i.mod === 3)) fail(src, addr, p, "LOCK prefix on an instruction that cannot be locked");
   // Operand normalisation (see the header comment).
-  const ops = D.ops;
-  for (let k = 0; k < ops.length; k++) {
-    const o = ops[k]!;
-    const c = o.charCodeAt(0);
-    if (c === 90 /* Z */) {
-      const r = (opcode & 7) | (rex & 1 ? 8 : 0);
-      i.mod = 3;
-      i.rm = r;
-      i.rmb = !rex && r >= 4 && r < 8 ? r + 12 : r;
-    } else if (c === 65 /* A */ && o !== "AXw") {
-      // Accumulator: G when another operand is E-like; else E.
-      const other = ops.some((x) => /^[EZOMXY]/.test(x));
-      if (other) { i.reg = 0; i.regb = 0; } else if (modrm < 0 && !ops.some((x) => x[0] === "Z")) { i.mod = 3; i.rm = 0; i.rmb = 0; }
-    }
+  const norm = D.norm;
+  if (norm & NORM_Z) {
+    const r = (opcode & 7) | (rex & 1 ? 8 : 0);
+    i.mod = 3;
+    i.rm = r;
+    i.rmb = !rex && r >= 4 && r < 8 ? r + 12 : r;
+  }
+  if (norm & NORM_A) {
+    // Accumulator: G when another operand is E-like; else E.
+    if (norm & NORM_A_IS_G) { i.reg = 0; i.regb = 0; } else if (modrm < 0 && !(norm & NORM_Z)) { i.mod = 3; i.rm = 0; i.rmb = 0; }
   }
   // Immediates.
   const im = D.imm1;
   if (im) {
     switch (im) {
-      case "Ib": i.imm = src.fetch8(p++); i.immHi = 0; break;
+      case "Ib": i.imm = at(p++); i.immHi = 0; break;
       case "Ibs":
-      case "Jb": i.imm = (src.fetch8(p++) << 24) >> 24; i.immHi = i.imm < 0 ? -1 : 0; break;
-      case "Iw": i.imm = src.fetch8(p) | (src.fetch8(p + 1) << 8); p += 2; i.immHi = 0; break;
+      case "Jb": i.imm = (at(p++) << 24) >> 24; i.immHi = i.imm < 0 ? -1 : 0; break;
+      case "Iw": i.imm = at(p) | (at(p + 1) << 8); p += 2; i.immHi = 0; break;
       case "Iz":
-        if (osz === 16) { i.imm = ((src.fetch8(p) | (src.fetch8(p + 1) << 8)) << 16) >> 16; p += 2; }
-        else { i.imm = readS32(src, p); p += 4; }
+        if (osz === 16) { i.imm = ((at(p) | (at(p + 1) << 8)) << 16) >> 16; p += 2; }
+        else { i.imm = readS32(p); p += 4; }
         i.immHi = i.imm < 0 ? -1 : 0;
         break;
-      case "Jz": i.imm = readS32(src, p); p += 4; i.immHi = i.imm < 0 ? -1 : 0; break;
+      case "Jz": i.imm = readS32(p); p += 4; i.immHi = i.imm < 0 ? -1 : 0; break;
       case "Iv":
-        if (osz === 64) { i.imm = readS32(src, p); i.immHi = readS32(src, p + 4); p += 8; }
-        else if (osz === 16) { i.imm = src.fetch8(p) | (src.fetch8(p + 1) << 8); p += 2; }
-        else { i.imm = readS32(src, p); p += 4; }
+        if (osz === 64) { i.imm = readS32(p); i.immHi = readS32(p + 4); p += 8; }
+        else if (osz === 16) { i.imm = at(p) | (at(p + 1) << 8); p += 2; }
+        else { i.imm = readS32(p); p += 4; }
         break;
       case "Ob":
       case "Ov": {
         // moffs: an absolute address as the E operand.
-        const lo = readS32(src, p) >>> 0;
-        const hi = asz === 64 ? readS32(src, p + 4) : 0;
+        const lo = readS32(p) >>> 0;
+        const hi = asz === 64 ? readS32(p + 4) : 0;
         p += asz === 64 ? 8 : 4;
         i.mod = 0;
         i.base = -1;
@@ -313,7 +347,7 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
         break;
       }
     }
-    if (D.imm2 === "Ib") i.imm2 = src.fetch8(p++);
+    if (D.imm2 === "Ib") i.imm2 = at(p++);
   }
   i.pfx = pfx;
   i.len = p - addr;
@@ -322,8 +356,12 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   return i;
 }
 
-function readS32(src: ByteSource, p: number): number {
-  return src.fetch8(p) | (src.fetch8(p + 1) << 8) | (src.fetch8(p + 2) << 16) | (src.fetch8(p + 3) << 24);
+function readS32(p: number): number {
+  if (p + 4 <= winEnd && p >= winBase) {
+    const k = p - winBase;
+    return win[k]! | (win[k + 1]! << 8) | (win[k + 2]! << 16) | (win[k + 3]! << 24);
+  }
+  return at(p) | (at(p + 1) << 8) | (at(p + 2) << 16) | (at(p + 3) << 24);
 }
 
 /**

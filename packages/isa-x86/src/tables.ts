@@ -38,7 +38,16 @@ export interface OpDef {
   imm1: string; // template of the first immediate ("" none)
   imm2: string; // second immediate (enter)
   sizeKind: string; // operand-size letter that determines osz
+  /** Operand normalisation the decoder applies, precomputed from `ops` (NORM_* bits; 0 = none). */
+  norm: number;
 }
+
+/** `ops` has a Z (opcode register) operand. */
+export const NORM_Z = 1;
+/** `ops` has an accumulator operand other than AXw. */
+export const NORM_A = 2;
+/** `ops` has an E-like operand (E, Z, O, M, X, Y), so the accumulator is the G operand. */
+export const NORM_A_IS_G = 4;
 
 // Flags
 export const F_D64 = 1; // default operand size 64 in long mode (push/pop/branches)
@@ -59,6 +68,10 @@ export function def(mn: string, ops = "", flags = 0, key?: string): OpDef {
   const hasModrm = list.some((o) => /^[EGMVWUNPQRS]/.test(o) && o !== "S" && !o.startsWith("ST"));
   const imms = list.filter((o) => /^[IJO]/.test(o));
   const sized = list.find((o) => /^[EGZAMXY]/.test(o) && o.length >= 2 && /[bwdqvyz]$/.test(o));
+  const norm =
+    (list.some((o) => o[0] === "Z") ? NORM_Z : 0) |
+    (list.some((o) => o[0] === "A" && o !== "AXw") ? NORM_A : 0) |
+    (list.some((o) => /^[EZOMXY]/.test(o)) ? NORM_A_IS_G : 0);
   return {
     mn,
     ops: list,
@@ -68,6 +81,7 @@ export function def(mn: string, ops = "", flags = 0, key?: string): OpDef {
     imm1: imms[0] ?? "",
     imm2: imms[1] ?? "",
     sizeKind: sized ? sized[sized.length - 1]! : "",
+    norm,
     // Linked later (registry.ts); present from the start so every row keeps one shape.
     exec: undefined,
     special: undefined,
