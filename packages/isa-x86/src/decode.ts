@@ -122,7 +122,7 @@ function setWindow(src: ByteSource, addr: number): void {
  * Decode one instruction at `addr`. Throws {@link UndefinedInstruction} for encodings not in the tables
  * (and propagates the byte source's own faults).
  */
-export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): Insn {
+export function decode(src: ByteSource, addr: number, out?: Insn): Insn {
   setWindow(src, addr);
   let p = addr;
   let pfx = 0;
@@ -238,7 +238,8 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   if (flags & F_SSE && (D.sizeKind === "" || D.sizeKind === "x")) osz = rexW ? 64 : 32;
   const asz = pfx & P_67 ? 32 : 64;
 
-  const i = out;
+  // A fresh record already holds the operand defaults (the class's initialisers); only a reused one is reset.
+  const i = out === undefined ? new Insn() : resetOperands(out);
   i.addr = addr;
   i.map = map;
   i.opcode = opcode;
@@ -248,18 +249,6 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   i.osz = osz;
   i.asz = asz;
   i.modrm = modrm;
-  i.base = -1;
-  i.index = -1;
-  i.scale = 0;
-  i.disp = 0;
-  i.imm = 0;
-  i.immHi = 0;
-  i.imm2 = 0;
-  i.mod = 3;
-  i.reg = 0;
-  i.rm = 0;
-  i.regb = 0;
-  i.rmb = 0;
 
   if (modrm >= 0) {
     const mod = modrm >> 6;
@@ -353,6 +342,23 @@ export function decode(src: ByteSource, addr: number, out: Insn = new Insn()): I
   i.len = p - addr;
   if (i.len > MAX_LEN) fail(src, addr, p, "instruction longer than 15 bytes");
   i.next = addr + i.len;
+  return i;
+}
+
+/** The operand fields a decode may leave untouched, set to the values a new {@link Insn} starts with. */
+function resetOperands(i: Insn): Insn {
+  i.base = -1;
+  i.index = -1;
+  i.scale = 0;
+  i.disp = 0;
+  i.imm = 0;
+  i.immHi = 0;
+  i.imm2 = 0;
+  i.mod = 3;
+  i.reg = 0;
+  i.rm = 0;
+  i.regb = 0;
+  i.rmb = 0;
   return i;
 }
 
