@@ -24,12 +24,15 @@
  *   when an access throws, the locals hold the state before the instruction; the catch writes them back
  *   and reports the fault at that instruction, with the instructions before it retired.
  */
-import { GuestMemoryFault } from "@uabi/isa-core";
+import { GuestMemoryFault, tlbSlotSource } from "@uabi/isa-core";
 import { branchTarget, mulhu32, rbit32 } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import { decode, decodeBitMasks, type Decoded } from "./decode.js";
 import { SP_SLOT } from "./state.js";
 import type { FieldMap, RowName } from "./table.js";
+
+/** The inline probes' TLB slot for page number tp_ (the memory's own index: they cannot disagree). */
+const TLB_SLOT = tlbSlotSource("tp_");
 
 /**
  * A region's function: (cpu, budget left, may loop) → instructions retired. Every exit path is constant
@@ -286,7 +289,7 @@ class Gen {
     this.usesTlb = true;
     const [T, V] = write ? ["WT", "WV"] : ["RT", "RV"];
     const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
-    return `{ const to_ = a_ & 4095, tp_ = Math.floor(a_ / 4096), ts_ = tp_ & 255; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
+    return `{ const to_ = a_ & 4095, tp_ = Math.floor(a_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
   }
   /** Reads of `n` 32-bit words at a_ (+4 each) into the names given (unsigned, as mem.read32 returns them). */
   read32s(names: readonly string[]): string {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { GuestMemory, PAGE_SIZE, PERM_EXEC, PERM_READ, PERM_WRITE, TLB_INDEX_MASK, type TlbArrays } from "../src/index.js";
+import { GuestMemory, PAGE_SIZE, PERM_EXEC, PERM_READ, PERM_WRITE, tlbSlot, tlbSlotSource, type TlbArrays } from "../src/index.js";
 
 /** The inline probe translated code performs: the page's DataView on a hit, else undefined. */
 function probe(t: TlbArrays, addr: number): DataView | undefined {
   const pn = Math.floor(addr / PAGE_SIZE);
-  const s = pn & TLB_INDEX_MASK;
+  const s = tlbSlot(pn);
   return t.tag[s] === pn ? t.view[s] : undefined;
 }
 
@@ -40,5 +40,13 @@ describe("GuestMemory's public TLBs", () => {
     m.write8(A + 1, 2);
     expect(dropped).toEqual([A / PAGE_SIZE]);
     expect(probe(m.writeTlb, A)).toBeDefined();
+  });
+
+  it("the slot index: the JITs' inline source agrees with tlbSlot; 1024 consecutive pages never evict each other", () => {
+    const inline = new Function("pn", `return ${tlbSlotSource("pn")};`) as (pn: number) => number;
+    const vvar = 0x7ffff7ffe000 / PAGE_SIZE, stackTop = 0x7fffffffe000 / PAGE_SIZE;
+    for (const pn of [0, 1, 0x400, 0x4ff, 0x10000, vvar, stackTop, 0xffff_ffff, 2 ** 41 - 1]) expect(inline(pn)).toBe(tlbSlot(pn));
+    const slots = new Set(Array.from({ length: 1024 }, (_, k) => tlbSlot(0x4a5 + k)));
+    expect(slots.size).toBe(1024);
   });
 });

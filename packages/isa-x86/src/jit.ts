@@ -21,10 +21,14 @@
  *   and records the faulting instruction's address and the retired count (`jitPc`, `jitRetired`) for the
  *   run loop, which then reports the fault exactly as the interpreter does.
  */
+import { tlbSlotSource } from "@uabi/isa-core";
 import { BASE_RIP, P_LOCK, type Insn } from "./decode.js";
 import { FL_ADD, FL_DEC, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SUB, formOf, PARITY } from "./registry.js";
 import { CC, F_SSE } from "./tables.js";
 import type { X86Cpu } from "./cpu.js";
+
+/** The inline probes' TLB slot for page number tp_ (the memory's own index: they cannot disagree). */
+const TLB_SLOT = tlbSlotSource("tp_");
 
 /**
  * A translated region: runs from its entry block through the region's blocks (self-loops and branches between
@@ -242,7 +246,7 @@ class Gen {
     // Byte accesses index the page's Uint8Array (an element access, no DataView method call in the lower tiers).
     const [T, V] = write ? ["WT", span === 1 ? "WB" : "WV"] : ["RT", span === 1 ? "RB" : "RV"];
     const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
-    return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = tp_ & 255; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
+    return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
   }
   /** Statements reading size sz at address variable `a` into `v` (and `vh`). */
   rdMem(sz: number, a: string, v: string, vh: string): string {

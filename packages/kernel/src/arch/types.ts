@@ -4,7 +4,7 @@
  * AUDIT_ARCH and CPU construction. Everything else in the kernel is
  * arch-neutral.
  */
-import { PAGE_MASK, PAGE_SIZE, TLB_INDEX_MASK, type Arch, type Cpu, type GuestMemory } from "@uabi/isa-core";
+import { PAGE_MASK, PAGE_SIZE, tlbSlot, type Arch, type Cpu, type GuestMemory } from "@uabi/isa-core";
 import type { SigInfo } from "../signal.js";
 
 /** What a signal frame needs to know about the signal being delivered. */
@@ -218,7 +218,7 @@ export function readInto(mem: GuestMemory, addr: number, len: number, dst: Uint8
     const off = a & PAGE_MASK;
     const n = Math.min(len - done, PAGE_SIZE - off);
     const pn = Math.floor(a / PAGE_SIZE);
-    const i = pn & TLB_INDEX_MASK;
+    const i = tlbSlot(pn);
     if (tlb.tag[i] !== pn) mem.read8(a);
     const page = tlb.tag[i] === pn ? tlb.bytes[i] : undefined;
     if (page) dst.set(page.subarray(off, off + n), done);
@@ -234,7 +234,7 @@ export function readInto(mem: GuestMemory, addr: number, len: number, dst: Uint8
 export function inWriteTlb(mem: GuestMemory, addr: number, len: number): boolean {
   const tag = mem.writeTlb.tag;
   const last = Math.floor((addr + len - 1) / PAGE_SIZE);
-  for (let pn = Math.floor(addr / PAGE_SIZE); pn <= last; pn++) if (tag[pn & TLB_INDEX_MASK] !== pn) return false;
+  for (let pn = Math.floor(addr / PAGE_SIZE); pn <= last; pn++) if (tag[tlbSlot(pn)] !== pn) return false;
   return true;
 }
 
@@ -244,7 +244,7 @@ export function copyOut(mem: GuestMemory, addr: number, src: Uint8Array): void {
   if (off + src.length <= PAGE_SIZE) {
     const tlb = mem.writeTlb;
     const pn = Math.floor(addr / PAGE_SIZE);
-    const i = pn & TLB_INDEX_MASK;
+    const i = tlbSlot(pn);
     const page = tlb.tag[i] === pn ? tlb.bytes[i] : undefined;
     if (page) {
       page.set(src, off);

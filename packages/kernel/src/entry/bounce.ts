@@ -6,7 +6,7 @@
  *
  * `bounce` reflects every call; `selective` only the numbers the lean kernel table lacks.
  */
-import { GuestMemoryFault, PAGE_MASK, PAGE_SIZE, TLB_INDEX_MASK, type GuestMemory, type TlbArrays } from "@uabi/isa-core";
+import { GuestMemoryFault, PAGE_MASK, PAGE_SIZE, tlbSlot, type GuestMemory, type TlbArrays } from "@uabi/isa-core";
 import { BOUNCE, TASK_PAGE, bounceFrameAddress } from "@uabi/libkernel";
 import { SIGSEGV } from "../signal.js";
 import { CLONE_VFORK, NRS } from "../mechanisms/modes.js";
@@ -53,7 +53,7 @@ function put64View(v: DataView, off: number, x: number): void {
 export function framePage(tlb: TlbArrays, f: number): DataView | undefined {
   if ((f & PAGE_MASK) > PAGE_SIZE - FRAME_SIZE) return undefined;
   const pn = Math.floor(f / PAGE_SIZE);
-  const i = pn & TLB_INDEX_MASK;
+  const i = tlbSlot(pn);
   return tlb.tag[i] === pn ? tlb.view[i] : undefined;
 }
 const FRAME_SIZE = BOUNCE.frameSize;
