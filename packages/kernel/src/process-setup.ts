@@ -456,15 +456,8 @@ export class ProcessLoader {
    */
   private fillVvarWords(p: Process, img: VvarImage, n: number, t: Thread | undefined): void {
     const w = img.words;
-    let monoSec = Math.floor(n / 1e9);
-    let monoNsec = n - monoSec * 1e9;
-    if (monoNsec < 0) {
-      monoSec -= 1;
-      monoNsec += 1e9;
-    } else if (monoNsec >= 1e9) {
-      monoSec += 1;
-      monoNsec -= 1e9;
-    }
+    const monoSec = wholeSeconds(n);
+    const monoNsec = n - monoSec * 1e9;
     if (!this.realOffsetVirtual) this.splitRealOffset(VIRTUAL_REALTIME_OFFSET_NS);
     let realSec = monoSec + this.realOffsetSec;
     let realNsec = monoNsec + this.realOffsetNsec;
@@ -529,17 +522,9 @@ export class ProcessLoader {
     const real = fast >= 0 ? 0n : clock.realtimeNs();
     let monoSec: number, monoNsec: number, realSec: number, realNsec: number;
     if (fast >= 0 || (now >= 0n && now <= MAX_SAFE_NS)) {
-      // Exact in doubles below 2^53; the quotient may round up across a second, which the remainder corrects.
       const n = fast >= 0 ? fast : Number(now);
-      monoSec = Math.floor(n / 1e9);
+      monoSec = wholeSeconds(n);
       monoNsec = n - monoSec * 1e9;
-      if (monoNsec < 0) {
-        monoSec -= 1;
-        monoNsec += 1e9;
-      } else if (monoNsec >= 1e9) {
-        monoSec += 1;
-        monoNsec -= 1e9;
-      }
       // realtime = monotonic + an offset that changes rarely (real-clock mode): split it once per change.
       const off = fast >= 0 ? VIRTUAL_REALTIME_OFFSET_NS : real - now;
       if (off !== this.realOffset) this.splitRealOffset(off);
@@ -661,4 +646,14 @@ export class ProcessLoader {
     if (fv !== undefined) p.fs.umask = fv.getUint32(fsAt & (PAGE_SIZE - 1), true) & 0o777;
     return true;
   }
+}
+
+/**
+ * ⌊n / 10^9⌋ for an integral n below 2^53 ns, without BigInt: exact in doubles, except that the quotient may round
+ * up (or down) across a second, which the remainder's sign corrects.
+ */
+function wholeSeconds(n: number): number {
+  const s = Math.floor(n / 1e9);
+  const r = n - s * 1e9;
+  return r < 0 ? s - 1 : r >= 1e9 ? s + 1 : s;
 }

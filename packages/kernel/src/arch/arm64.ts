@@ -10,7 +10,7 @@ import type { Cpu, GuestMemory } from "@uabi/isa-core";
 import { Arm64Cpu, ARM64_HWCAP } from "@uabi/isa-arm64";
 import { ARM64_SIGFRAME, LAYOUTS, offsetOf } from "@uabi/uapi";
 import { EM } from "@uabi/elf";
-import { FrameScratch, copyOut, sigreturnFailure, inWriteTlb, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, touchTail, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+import { FrameScratch, bigFromWords, copyOut, sigreturnFailure, inWriteTlb, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, touchTail, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 /** The arm64-specific CPU state the kernel reads and writes (isa-arm64's Arm64Cpu). */
 export interface A64State extends Cpu {
@@ -160,13 +160,13 @@ export const arm64Adapter: ArchAdapter = {
     if (cpu instanceof Core) {
       cpu.L[SP_SLOT] = lo;
       cpu.H[SP_SLOT] = hi;
-    } else cpu.sp = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    } else cpu.sp = bigFromWords(lo, hi);
   },
   setRegWords(cpu, i, lo, hi) {
     if (cpu instanceof Core && i >= 0 && i < 31) {
       cpu.L[i] = lo;
       cpu.H[i] = hi;
-    } else cpu.setReg(i, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+    } else cpu.setReg(i, bigFromWords(lo, hi));
   },
   syscallNr(cpu) {
     return cpu instanceof Core ? cpu.L[8]! >>> 0 : Number(BigInt.asUintN(32, cpu.getReg(8)));

@@ -137,6 +137,10 @@ export function regFromHalves(r: RegisterHalves, i: number): bigint {
   const hi = r.H[i]!;
   const lo = r.L[i]!;
   if (hi === 0) return lo === 0 ? 0n : BigInt(lo >>> 0);
+  return bigFromWords(lo, hi);
+}
+/** The unsigned 64-bit value of two 32-bit words (each taken modulo 2^32), for a core without halves. */
+export function bigFromWords(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 /** Store a safe integer (negative ones in two's complement) as a register's halves. */

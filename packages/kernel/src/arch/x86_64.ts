@@ -11,7 +11,7 @@ import { X86Cpu, CPUID } from "@uabi/isa-x86";
 import { LAYOUTS, X86_64_SIGFRAME, offsetOf } from "@uabi/uapi";
 import { EM } from "@uabi/elf";
 import type { SigInfo } from "../signal.js";
-import { FrameScratch, copyOut, sigreturnFailure, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
+import { FrameScratch, bigFromWords, copyOut, sigreturnFailure, probeReadable, readInto, regFromHalves, roundDown, setHalvesFromNumber, type ArchAdapter, type CpuOptions, type FrameResult, type SignalDelivery, type SigreturnResult } from "./types.js";
 
 export interface X86State extends Cpu {
   rflags: bigint | number;
@@ -226,13 +226,13 @@ export const x86Adapter: ArchAdapter = {
     if (cpu instanceof Core) {
       cpu.L[4] = lo;
       cpu.H[4] = hi;
-    } else cpu.sp = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    } else cpu.sp = bigFromWords(lo, hi);
   },
   setRegWords(cpu, i, lo, hi) {
     if (cpu instanceof Core && i >= 0 && i < 16) {
       cpu.L[i] = lo;
       cpu.H[i] = hi;
-    } else cpu.setReg(i, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+    } else cpu.setReg(i, bigFromWords(lo, hi));
   },
   syscallNr(cpu) {
     return cpu instanceof Core ? cpu.L[0]! >>> 0 : Number(BigInt.asUintN(32, cpu.getReg(0)));
