@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   }));
   const pages = Array.from({ length: npages }, () => new Uint8Array(PAGE));
   const tag = new Float64Array(1024).fill(NaN);
-  const tb: (Uint8Array | undefined)[] = new Array(1024).fill(undefined);
+  const tb: (Uint8Array | undefined)[] = Array.from({ length: 1024 }, () => undefined);
   const sieveWant = (() => { for (const p of pages) p.fill(0); return sieveTlb(pages, tag, tb); })();
   rows.push(best("sieve js TLB probe on page arrays", () => { for (const p of pages) p.fill(0); return sieveTlb(pages, tag, tb); }));
   rows.push(best("sieve wasm page table in linear memory", () => { u8.fill(0, base, base + npages * PAGE); return ex.sieve(N); }));
