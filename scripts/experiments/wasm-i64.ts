@@ -14,6 +14,10 @@
  * hash. Run: node --import tsx scripts/experiments/wasm-i64.ts
  */
 
+// Node's global WebAssembly, as far as this script uses it (@types/node 20 and the project's lib, without DOM, do
+// not declare it).
+declare const WebAssembly: { instantiate(bytes: Uint8Array): Promise<{ instance: { exports: unknown } }> };
+
 const ITER = 4_000_000;
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -221,7 +225,7 @@ async function main(): Promise<void> {
     { name: "sieve", params: [I32], results: [I32], locals: [[1, I32], [1, I64], [2, I32]], body: sieveBody() },
   ], memPages);
   const { instance } = await WebAssembly.instantiate(bytes);
-  const ex = instance.exports as { memory: WebAssembly.Memory; hash: (h: bigint, x: bigint, from: number, to: number) => bigint; sieve: (n: number) => number };
+  const ex = instance.exports as { memory: { buffer: ArrayBuffer }; hash: (h: bigint, x: bigint, from: number, to: number) => bigint; sieve: (n: number) => number };
   const u8 = new Uint8Array(ex.memory.buffer);
   const dv = new DataView(ex.memory.buffer);
   // page table at 0; guest pages from 64 KiB on, in reverse order so the table really translates
