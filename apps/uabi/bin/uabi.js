@@ -5,13 +5,18 @@
 // In a checkout the bundle runs only while it is at least as new as every file it was built from (the list
 // that dist/uabi.manifest.json holds); otherwise (or with UABI_FROM_SOURCE=1) the TypeScript sources run through
 // tsx with the workspace's "@uabi/source" export condition, so no build is ever needed and a stale one never runs.
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Script } from "node:vm";
+//
+// This file is CommonJS (bin/package.json): Node starts a CommonJS entry ~10 ms sooner than an ES module one (no
+// ES module loader, no facades for the built-in modules). It has no import, export or require, so that it also
+// runs as an ES module if it is ever copied without bin/package.json (then its own path comes from argv[1]).
+"use strict";
+const { readFileSync, realpathSync, renameSync, statSync, writeFileSync } = process.getBuiltinModule("node:fs");
+const { createRequire } = process.getBuiltinModule("node:module");
+const { dirname, join } = process.getBuiltinModule("node:path");
+const { Script } = process.getBuiltinModule("node:vm");
 
-const app = join(dirname(fileURLToPath(import.meta.url)), "..");
+const self = typeof __filename === "string" ? __filename : realpathSync(process.argv[1]);
+const app = join(dirname(self), "..");
 const bundle = join(app, "dist", "uabi.cjs");
 const inCheckout = statSync(join(app, "src"), { throwIfNoEntry: false }) !== undefined;
 
@@ -68,10 +73,10 @@ async function runBundle(m) {
 }
 
 /** The TypeScript sources in a child node through tsx; this process mirrors the child's exit. */
-async function runSources() {
-  const { spawn } = await import("node:child_process");
-  const { constants } = await import("node:os");
-  const tsx = createRequire(import.meta.url).resolve("tsx");
+function runSources() {
+  const { spawn } = process.getBuiltinModule("node:child_process");
+  const { constants } = process.getBuiltinModule("node:os");
+  const tsx = createRequire(self).resolve("tsx");
   const child = spawn(process.execPath, ["--conditions=@uabi/source", "--import", tsx, join(app, "src", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
   // A signal sent to this process (kill, a supervisor) is meant for the CLI: pass it on and let the child decide.
   const forwarded = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
@@ -90,5 +95,6 @@ async function runSources() {
 }
 
 const m = manifest();
-if (m && (!inCheckout || (process.env.UABI_FROM_SOURCE !== "1" && fresh(m)))) await runBundle(m);
-else await runSources();
+// A rejection (none is expected: the CLI's main returns a status) ends the process as an uncaught error does.
+if (m && (!inCheckout || (process.env.UABI_FROM_SOURCE !== "1" && fresh(m)))) runBundle(m);
+else runSources();
