@@ -24,15 +24,21 @@
  *   when an access throws, the locals hold the state before the instruction; the catch writes them back
  *   and reports the fault at that instruction, with the instructions before it retired.
  */
-import { GuestMemoryFault, tlbSlotSource } from "@uabi/isa-core";
+import { GuestMemoryFault, tlbSlot, tlbSlotSource } from "@uabi/isa-core";
 import { branchTarget, mulhu32, rbit32 } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import { decode, decodeBitMasks, type Decoded } from "./decode.js";
 import { SP_SLOT } from "./state.js";
 import type { FieldMap, RowName } from "./table.js";
 
-/** The inline probes' TLB slot for page number tp_ (the memory's own index: they cannot disagree). */
-const TLB_SLOT = tlbSlotSource("tp_");
+/**
+ * The inline probes' TLB slot (the memory's own index: they cannot disagree). When the index depends only on
+ * the page number's low 20 bits (its bits inside the address's low word, as with the plain mask), it is taken
+ * from the low word alone, an int32 operation instead of one on the page number as a double.
+ */
+const TLB_SLOT = [0x12345, 2 ** 40 + 0x3ff, 0xf_ffff_ffff, 2 ** 51 + 0x54321].every((pn) => tlbSlot(pn) === tlbSlot(pn % 1048576))
+  ? tlbSlotSource("(mal_ >>> 12)")
+  : tlbSlotSource("tp_");
 
 /**
  * A region's function: (cpu, budget left, may loop) → instructions retired. Every exit path is constant
@@ -157,9 +163,20 @@ class Gen {
   native = 0;
   inlined = 0;
   readonly index = new Map<number, number>();
+  /**
+   * Whether every branch between the region's blocks goes forward (to a later block), to the entry block or
+   * to the block itself: the blocks are then nested labelled statements, a forward branch a `break` to the
+   * label ending just before its target and a branch to the entry the host loop's `continue`, with no
+   * dispatch on a block number in between. Otherwise a `switch` in a loop dispatches every transition.
+   */
+  readonly structured: boolean;
 
   constructor(readonly blocks: readonly RegionBlock[]) {
     blocks.forEach((b, j) => this.index.set(b.start, j));
+    this.structured = blocks.every((b, i) => successors(b).every((t) => {
+      const j = this.index.get(t);
+      return j === undefined || j >= i || j === 0;
+    }));
   }
 
   // ------------------------------------------------------------ registers
@@ -183,18 +200,35 @@ class Gen {
     if (!new RegExp(`\\bl${d}\\b`).test(hi)) return `{ l${d} = (${lo}) | 0; h${d} = (${hi}) | 0; }`;
     return `{ const sv_ = ${lo}, sw_ = ${hi}; l${d} = sv_ | 0; h${d} = sw_ | 0; }`;
   }
+  /**
+   * `const mal_, mah_` = the 64-bit address slot s + imm as int32 halves (imm a JS integer of |imm| < 2^31):
+   * the TLB probe then needs no floating-point division, and the address as a double only on its slow path.
+   */
+  ea(s: number, imm: number): string {
+    const l = this.l(s), h = this.h(s);
+    if (imm === 0) return `const mal_ = ${l}, mah_ = ${h};`;
+    return `const mal_ = (${l} + ${imm}) | 0, mah_ = (${h} + ${imm < 0 ? -1 : 0} + ((mal_ >>> 0) < (${l} >>> 0) ? 1 : 0)) | 0;`;
+  }
+  /** Slot s = the address in mal_, mah_ + imm (post-index write-back: from the base as it was before the access). */
+  addImm(s: number, imm: number): string {
+    this.used.add(s);
+    this.written.add(s);
+    if (imm === 0) return `l${s} = mal_; h${s} = mah_;`;
+    return `l${s} = (mal_ + ${imm}) | 0; h${s} = (mah_ + ${imm < 0 ? -1 : 0} + ((l${s} >>> 0) < (mal_ >>> 0) ? 1 : 0)) | 0;`;
+  }
   /** Slot d as an address (the interpreter's addrOf). */
   addr(s: number): string {
     return `((${this.h(s)} >>> 0) * ${TWO32} + (${this.l(s)} >>> 0))`;
   }
-  /** The interpreter's setAddr. */
-  setAddr(s: number, a: string): string {
+  /** Slot s = the address in mal_, mah_ (pre-index write-back). */
+  setHalves(s: number): string {
     this.used.add(s);
     this.written.add(s);
-    return `l${s} = ${a} | 0; h${s} = Math.floor(${a} / ${TWO32}) | 0;`;
+    return `l${s} = mal_; h${s} = mah_;`;
   }
   mayFault(): string {
-    return `k = ${this.k};`;
+    // Structured regions have no dispatch variable: the catch learns the block from `bi` set here.
+    return this.structured ? `k = ${this.k}; bi = ${this.bi};` : `k = ${this.k};`;
   }
 
   // ------------------------------------------------------------ flags
@@ -217,8 +251,8 @@ class Gen {
         if (f === "N") return "(frh < 0)";
         if (f === "Z") return "((fr | frh) === 0)";
         if (kind === K_LOG64) return "false";
-        if (kind === K_ADD64) return f === "C" ? "((frh >>> 0) < (fah >>> 0) || (frh === fah && (fr >>> 0) < (fa >>> 0)))" : "(((fah ^ frh) & (fbh ^ frh)) < 0)";
-        return f === "C" ? "((fah >>> 0) > (fbh >>> 0) || (fah === fbh && (fa >>> 0) >= (fb >>> 0)))" : "(((fah ^ fbh) & (fah ^ frh)) < 0)";
+        if (kind === K_ADD64) return f === "C" ? this.cmp64("(fr >>> 0) < (fa >>> 0)", "(frh >>> 0) < (fah >>> 0)", "frh", "fah") : "(((fah ^ frh) & (fbh ^ frh)) < 0)";
+        return f === "C" ? this.cmp64("(fa >>> 0) >= (fb >>> 0)", "(fah >>> 0) > (fbh >>> 0)", "fah", "fbh") : "(((fah ^ fbh) & (fah ^ frh)) < 0)";
       default:
         if (f === "N") return "(fr < 0)";
         if (f === "Z") return "(fr === 0)";
@@ -226,6 +260,17 @@ class Gen {
         if (kind === K_ADD32) return f === "C" ? "((fr >>> 0) < (fa >>> 0))" : "(((fa ^ fr) & (fb ^ fr)) < 0)";
         return f === "C" ? "((fa >>> 0) >= (fb >>> 0))" : "(((fa ^ fb) & (fa ^ fr)) < 0)";
     }
+  }
+  /** Whether a condition used the comparison temporaries t_, u_ (the prologue then declares them). */
+  usesCmp = false;
+  /**
+   * A 64-bit comparison of int32 halves as the low halves' result when the high halves are equal, else the
+   * high halves': both always evaluated, so V8 has type feedback for each before it optimises (a `||`/`&&`
+   * whose second operand it first meets in optimised code deoptimises the function).
+   */
+  cmp64(lo: string, hi: string, ah: string, bh: string): string {
+    this.usesCmp = true;
+    return `(t_ = ${lo}, u_ = ${hi}, ${ah} === ${bh} ? t_ : u_)`;
   }
   /** ConditionHolds(cc): [statements to run first, boolean expression]. */
   cond(cc: number): [string, string] {
@@ -237,9 +282,9 @@ class Gen {
     let e: string | undefined;
     if (kind === K_SUB64) {
       switch (cc >> 1) {
-        case 4: e = "((fah >>> 0) > (fbh >>> 0) || (fah === fbh && (fa >>> 0) > (fb >>> 0)))"; break;
-        case 5: e = "(fah > fbh || (fah === fbh && (fa >>> 0) >= (fb >>> 0)))"; break;
-        case 6: e = "(fah > fbh || (fah === fbh && (fa >>> 0) > (fb >>> 0)))"; break;
+        case 4: e = this.cmp64("(fa >>> 0) > (fb >>> 0)", "(fah >>> 0) > (fbh >>> 0)", "fah", "fbh"); break;
+        case 5: e = this.cmp64("(fa >>> 0) >= (fb >>> 0)", "fah > fbh", "fah", "fbh"); break;
+        case 6: e = this.cmp64("(fa >>> 0) > (fb >>> 0)", "fah > fbh", "fah", "fbh"); break;
       }
     } else if (kind === K_SUB32) {
       switch (cc >> 1) {
@@ -281,15 +326,16 @@ class Gen {
   /** Whether the region reads or writes memory inline (its prologue then loads the TLB arrays). */
   usesTlb = false;
   /**
-   * The inline TLB fast path for an access of `span` bytes at address variable `a_`: `fast` (with the page's
-   * DataView in `tv_` and the offset in `to_`) when the read (write) TLB maps the page and the span stays in
-   * it, else `slow` (the accessors: faults, TLB fills, self-modifying code, page-crossing spans).
+   * The inline TLB fast path for an access of `span` bytes at the address in the halves `mal_`, `mah_` (see
+   * `ea`): `fast` (with the page's DataView in `tv_` and the offset in `to_`) when the read (write) TLB maps
+   * the page and the span stays in it, else `slow` with the address as a double in `a_` (the accessors:
+   * faults, TLB fills, self-modifying code, page-crossing spans).
    */
   tlb(write: boolean, span: number, fast: string, slow: string): string {
     this.usesTlb = true;
     const [T, V] = write ? ["WT", "WV"] : ["RT", "RV"];
     const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
-    return `{ const to_ = a_ & 4095, tp_ = Math.floor(a_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
+    return `{ const to_ = mal_ & 4095, tp_ = (mah_ >>> 0) * 1048576 + (mal_ >>> 12), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { const a_ = (mah_ >>> 0) * ${TWO32} + (mal_ >>> 0); ${slow} } }`;
   }
   /** Reads of `n` 32-bit words at a_ (+4 each) into the names given (unsigned, as mem.read32 returns them). */
   read32s(names: readonly string[]): string {
@@ -550,7 +596,7 @@ class Gen {
         // dc zva: zero the 64-byte block holding the address (one page: 64 divides 4096), as the handler does.
         if (op1 === 3 && crn === 7 && crm === 4 && op2 === 1) {
           const fast = Array.from({ length: 16 }, (_v, j) => `tv_.setInt32(to_ + ${4 * j}, 0, true);`).join(" ");
-          return `{ ${this.mayFault()} const a_ = ${this.addr(rt)} - (${this.l(rt)} & 63); ${this.tlb(true, 64, fast, "mem.writeBytes(a_, JX.zero64);")} }`;
+          return `{ ${this.mayFault()} const mal_ = ${this.l(rt)} & -64, mah_ = ${this.h(rt)}; ${this.tlb(true, 64, fast, "mem.writeBytes(a_, JX.zero64);")} }`;
         }
         // Cache maintenance (dc cvau/civac/cvac/cvap, ic ivau) is invisible here, as in the handler.
         if (op1 === 3 && crn === 7 && ((crm === 14 && op2 === 1) || (crm === 11 && op2 === 1) || (crm === 10 && op2 === 1) || (crm === 12 && op2 === 1) || (crm === 5 && op2 === 1))) return "";
@@ -570,7 +616,7 @@ class Gen {
         if (acc === "") return "";
         const n = rs(F(d, "LDST_UIMM").rn);
         const scale = V && opc >= 2 ? 4 : size;
-        return `{ ${this.mayFault()} const a_ = (${this.h(n)} >>> 0) * ${TWO32} + (${this.l(n)} >>> 0) + ${imm12 * 2 ** scale}; ${acc} }`;
+        return `{ ${this.mayFault()} ${this.ea(n, imm12 * 2 ** scale)} ${acc} }`;
       }
       case "LDST_IMM9": {
         const { size, V, opc, idx, imm } = F(d, "LDST_IMM9");
@@ -580,9 +626,9 @@ class Gen {
         const acc = V ? this.vecAccess(size, opc, F(d, "LDST_IMM9").rt) : this.intAccess(size, opc, F(d, "LDST_IMM9").rt);
         if (acc === null) return null;
         const n = rs(F(d, "LDST_IMM9").rn);
-        if (idx === 0 || idx === 2) return acc === "" ? "" : `{ ${this.mayFault()} const a_ = ${this.addr(n)} + ${imm}; ${acc} }`;
-        if (idx === 1) return `{ ${this.mayFault()} const a_ = ${this.addr(n)}; ${acc} { const b_ = a_ + ${imm}; ${this.setAddr(n, "b_")} } }`;
-        return `{ ${this.mayFault()} const a_ = ${this.addr(n)} + ${imm}; ${acc} ${this.setAddr(n, "a_")} }`;
+        if (idx === 0 || idx === 2) return acc === "" ? "" : `{ ${this.mayFault()} ${this.ea(n, imm)} ${acc} }`;
+        if (idx === 1) return `{ ${this.mayFault()} ${this.ea(n, 0)} ${acc} ${this.addImm(n, imm)} }`;
+        return `{ ${this.mayFault()} ${this.ea(n, imm)} ${acc} ${this.setHalves(n)} }`;
       }
       case "LDST_REGOFF": {
         const { size, V, opc, option, S } = F(d, "LDST_REGOFF");
@@ -594,9 +640,10 @@ class Gen {
         const amt = S ? (V && opc >= 2 ? 4 : size) : 0;
         // base + (extended index << amt) modulo 2^64, added in halves: the interpreter's regOffsetAddress.
         const ilo = this.l(m), ihi = (option & 1) !== 0 ? this.h(m) : (option & 4) !== 0 ? `(${this.l(m)} >> 31)` : "0";
-        const slo = amt === 0 ? `(${ilo} >>> 0)` : `((${ilo} << ${amt}) >>> 0)`;
+        const slo = amt === 0 ? ilo : `(${ilo} << ${amt})`;
         const shi = amt === 0 ? ihi : `((${ihi} << ${amt}) | (${ilo} >>> ${32 - amt}))`;
-        return `{ ${this.mayFault()} const lo_ = (${this.l(n)} >>> 0) + ${slo}; const a_ = ((${this.h(n)} + ${shi} + (lo_ > 0xffffffff ? 1 : 0)) >>> 0) * ${TWO32} + (lo_ >>> 0); ${acc} }`;
+        const bl = this.l(n);
+        return `{ ${this.mayFault()} const mal_ = (${bl} + ${slo}) | 0, mah_ = (${this.h(n)} + ${shi} + ((mal_ >>> 0) < (${bl} >>> 0) ? 1 : 0)) | 0; ${acc} }`;
       }
       case "LDR_LIT": {
         const { opc, V } = F(d, "LDR_LIT");
@@ -604,7 +651,8 @@ class Gen {
         if (opc === 3) return "";
         const acc = this.intAccess(opc === 1 ? 3 : 2, opc === 2 ? 2 : 1, F(d, "LDR_LIT").rt);
         if (acc === null) return null;
-        return `{ ${this.mayFault()} const a_ = ${pc + F(d, "LDR_LIT").off}; ${acc} }`;
+        const [cl, ch] = halves(pc + F(d, "LDR_LIT").off);
+        return `{ ${this.mayFault()} const mal_ = ${cl}, mah_ = ${ch}; ${acc} }`;
       }
       case "LDSTP": {
         const { opc, V, mode, L: load, imm } = F(d, "LDSTP");
@@ -631,9 +679,9 @@ class Gen {
             ? `{ ${this.read32s(["p_", "q_"])} p_ |= 0; q_ |= 0; ${this.set(wz(t1), "p_", sx ? "p_ >> 31" : "0")} ${this.set(wz(t2), "q_", sx ? "q_ >> 31" : "0")} }`
             : this.write32s([this.l(t1), this.l(t2)]);
         }
-        if (mode === 0 || mode === 2) return `{ ${this.mayFault()} const a_ = ${this.addr(n)} + ${off}; ${acc} }`;
-        if (mode === 1) return `{ ${this.mayFault()} const a_ = ${this.addr(n)}; ${acc} { const b_ = a_ + ${off}; ${this.setAddr(n, "b_")} } }`;
-        return `{ ${this.mayFault()} const a_ = ${this.addr(n)} + ${off}; ${acc} ${this.setAddr(n, "a_")} }`;
+        if (mode === 0 || mode === 2) return `{ ${this.mayFault()} ${this.ea(n, off)} ${acc} }`;
+        if (mode === 1) return `{ ${this.mayFault()} ${this.ea(n, 0)} ${acc} ${this.addImm(n, off)} }`;
+        return `{ ${this.mayFault()} ${this.ea(n, off)} ${acc} ${this.setHalves(n)} }`;
       }
     }
     return null;
@@ -704,7 +752,14 @@ class Gen {
     // A self-loop continues its own host loop; other blocks of the region go through the dispatch switch. The
     // check is inline with constants (a shared one indexed by block measured 30% slower on a two-block loop);
     // an edge V8 has not seen taken when it optimises costs one deoptimisation, its exit none (see `leave`).
-    const go = j === this.bi ? `continue b${j};` : `bi = ${j}; continue run;`;
+    let go: string;
+    if (!this.structured) go = j === this.bi ? `continue b${j};` : `bi = ${j}; continue run;`;
+    else if (j === 0) go = "continue run;";
+    else if (j === this.bi) { go = `continue b${j};`; this.selfEdge = true; }
+    else if (j > this.bi) go = `break L${j};`;
+    // A backward branch the structured form cannot express (a bl into the region, which `successors` does not
+    // follow): leave the function, the run loop goes on there.
+    else return `{ nx = ${t}; ${this.leave(this.n)} }`;
     return `{ if (loopOk && B${j}.valid && done + ${this.n + nj} <= left) { done += ${this.n}; ${go} } nx = ${t}; ${this.leave(this.n)} }`;
   }
 
@@ -786,6 +841,7 @@ class Gen {
   block(bi: number): string {
     const b = this.blocks[bi]!;
     this.bi = bi;
+    this.selfEdge = false;
     this.known = null;
     this.n = b.hs.length;
     const parts: string[] = [];
@@ -808,8 +864,13 @@ class Gen {
       } else this.native++;
       parts.push(`/* ${pc.toString(16)} ${d?.row.name ?? "?"} */ ${code}`);
     }
-    return `case ${bi}: b${bi}: for (;;) {\n${parts.join("\n")}\n}`;
+    if (!this.structured) return `case ${bi}: b${bi}: for (;;) {\n${parts.join("\n")}\n}`;
+    // Structured: block bi's code follows the label L<bi> that forward branches to it break out of.
+    const body = bi === 0 || !this.selfEdge ? parts.join("\n") : `b${bi}: for (;;) {\n${parts.join("\n")}\n}`;
+    return bi === 0 ? body : `}\n${body}`;
   }
+  /** Whether the block being emitted branches to itself (it then runs in its own host loop). */
+  selfEdge = false;
 
   source(): string {
     const cases: string[] = [];
@@ -819,7 +880,8 @@ class Gen {
     const F = this.usesFlags;
     const wbRegs = written.map((r) => `L[${r}] = l${r}; H[${r}] = h${r};`).join(" ");
     const wbAll = wbRegs + (F ? ` ${Gen.WBF}` : "");
-    const body = cases.join("\n").replaceAll("@WBALL@", wbAll);
+    const labels = this.structured ? Array.from({ length: this.blocks.length - 1 }, (_v, j) => `L${this.blocks.length - 1 - j}: {`).join(" ") : "";
+    const body = (this.structured ? `${labels}\n${cases.join("\n")}` : `switch (bi) {\n${cases.join("\n")}\n}`).replaceAll("@WBALL@", wbAll);
     const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
     const fdecl = F ? "let fk = 0, fa = 0, fah = 0, fb = 0, fbh = 0, fr = 0, frh = 0, fN = cpu.fN, fZ = cpu.fZ, fC = cpu.fC, fV = cpu.fV;" : "";
     const consts = `const ${this.blocks.map((_b, j) => `B${j} = B[${j}]`).concat(this.consts).join(", ")};`;
@@ -828,12 +890,10 @@ return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) 
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}${this.usesVec ? "\n  const VW = cpu.vw, VH = cpu.vh, VB = cpu.vb;" : ""}
   ${decl}
   ${fdecl}
-  let k = 0, done = 0, nx = 0, bi = 0, dn = 0;
+  let k = 0, done = 0, nx = 0, bi = 0, dn = 0;${this.usesCmp ? " let t_ = false, u_ = false;" : ""}
   try {
     run: for (;;) {
-      switch (bi) {
 ${body}
-      }
     }
   } catch (e) {
     ${wbAll}
