@@ -40,28 +40,40 @@ function fresh(m) {
   return true;
 }
 
+/** The cache file's V8 data if its first line is `tag` (this bundle, this Node), else undefined. */
+function readCache(cacheFile, tag) {
+  try {
+    const b = readFileSync(cacheFile);
+    if (b.subarray(0, tag.length).equals(tag)) return b.subarray(tag.length);
+  } catch {
+    // no cache yet
+  }
+  return undefined;
+}
+
 /**
  * Runs the bundle as Node runs a CommonJS module, but compiled through node:vm with cached data: V8's code for
  * every function the previous run compiled. The cache file starts with one line naming the bundle's hash and
  * the Node version, and V8 itself rejects data from another V8 or other flags; a missing or rejected cache is
- * written after the command (written aside, then renamed; a read-only installation keeps none).
+ * written after the command (written aside, then renamed; a read-only installation keeps none), unless another
+ * process wrote one meanwhile: `uabi bench` starts `uabi run hello` five times, and its own cache (everything
+ * the bench compiled; 1.2 MB after `uabi demo` against 0.9 MB after a hello) would otherwise replace theirs.
  */
 async function runBundle(m) {
+  // The young generation starts at 1 MB a semi-space and doubles only after scavenges that keep much of it (a
+  // start-up keeps most of what it allocates: code, tables, decoded guest blocks), so a short run paid 5-6 of
+  // them (10-35 ms for hello-O2). Growing straight to V8's maximum (16 MB) at the first growth leaves 2 (3-7 ms).
+  // Set before the bundle is compiled: the code cache is made and used under the same flags.
+  process.getBuiltinModule("node:v8").setFlagsFromString("--semi-space-growth-factor=16");
   const cacheFile = join(app, "dist", "uabi.v8cache");
   const tag = Buffer.from(`uabi ${m.hash} ${process.version} ${process.arch}\n`);
-  let cachedData;
-  try {
-    const b = readFileSync(cacheFile);
-    if (b.subarray(0, tag.length).equals(tag)) cachedData = b.subarray(tag.length);
-  } catch {
-    // no cache yet
-  }
+  const cachedData = readCache(cacheFile, tag);
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, "utf8")}\n})`;
   const script = new Script(source, { filename: bundle, cachedData });
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   await module.exports.start(process.argv.slice(2));
-  if (cachedData === undefined || script.cachedDataRejected) {
+  if (script.cachedDataRejected || (cachedData === undefined && readCache(cacheFile, tag) === undefined)) {
     try {
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       writeFileSync(tmp, Buffer.concat([tag, script.createCachedData()]));
