@@ -46,6 +46,11 @@ export interface X86CpuOptions {
  * what a short run such as hello spends its time on (32 translated a few regions there that never paid back).
  */
 const DEFAULT_JIT_THRESHOLD = 128;
+/** A new region's first WARM_CALLS calls run at most WARM_LEFT instructions (see run). */
+const WARM_CALLS = 8;
+const WARM_LEFT = 2000;
+/** A region leaves out a successor entered fewer than 1/COLD_RATIO times as often as its entry. */
+const COLD_RATIO = 8;
 /** Most blocks one translated region holds. */
 const REGION_BLOCKS = 8;
 
@@ -56,8 +61,9 @@ class Block {
   b1: Block | null = null;
   a2 = -1;
   b2: Block | null = null;
-  /** Entries counted toward translation; the translated function once compiled. */
+  /** Entries counted toward translation; the translated function once compiled, and its calls so far (to WARM_CALLS). */
   hits = 0;
+  warm = 0;
   fn: BlockFn | null = null;
   /** Lowest and highest block start in the translated region (the exec watch test for staying inside it). */
   jitLo = 0;
@@ -137,6 +143,11 @@ export class X86Cpu implements Cpu {
     this.jit = options.jit ?? true;
     this.jitThreshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
     this.onTranslate = options.onTranslate;
+    // The lazy-flag record's halves are unsigned 32-bit values, which pass 2^31 in most programs: a double stored
+    // first gives the fields V8's double representation from the start, where a change from small-integer fields
+    // later would deoptimise every optimised function (translated regions included) that stores them.
+    this.fd = this.fdh = this.fs = this.fsh = this.fr = this.frh = 0.5;
+    this.fd = this.fdh = this.fs = this.fsh = this.fr = this.frh = 0;
     linkHandlers(HANDLERS);
     this.detach = mem.onCodeInvalidated((first, last) => this.dropPages(first, last));
   }
@@ -315,7 +326,16 @@ export class X86Cpu implements Cpu {
           if (fn !== null) {
             inJit = true;
             const loopOk = !(this.watchLo <= block.jitHi && this.watchHi > block.jitLo) && this.keepLo <= block.jitLo && block.jitEnd <= this.keepHi;
-            const done = fn(this, left, loopOk);
+            // A new region's first calls stop early, so its exits and write-back run, and every other one takes the
+            // memory accessors instead of the TLB's fast path, so its slow paths run too (and get V8's type feedback)
+            // before V8 optimises it: code first reached after optimisation deoptimises the region.
+            let lim = left;
+            let slow = false;
+            if (block.warm < WARM_CALLS) {
+              if (lim > WARM_LEFT) lim = WARM_LEFT;
+              slow = (block.warm++ & 1) === 1;
+            }
+            const done = fn(this, lim, loopOk, slow);
             inJit = false;
             left -= done;
             if (this.pending !== null) break;
@@ -401,7 +421,9 @@ export class X86Cpu implements Cpu {
       for (const t of succ) {
         if (seen.has(t) || list.length >= REGION_BLOCKS) continue;
         const b = this.cache.get(t);
-        if (b === undefined || !b.valid) continue;
+        // A block entered far less often than the entry (a loop's exit path, memset's tail) stays out: code V8
+        // first reaches after optimising the region deoptimises it, and a larger region compiles longer.
+        if (b === undefined || !b.valid || b.hits * COLD_RATIO < Math.min(entry.hits, this.jitThreshold)) continue;
         seen.add(t);
         list.push(b);
       }
@@ -411,7 +433,7 @@ export class X86Cpu implements Cpu {
     entry.jitHi = Math.max(...starts);
     entry.jitEnd = Math.max(...list.map((b) => b.insns[b.insns.length - 1]!.addr)) + 1;
     this.jitBlocks++;
-    const t = translate(list);
+    const t = translate(list, this);
     this.onTranslate?.(starts[0]!, t.source);
     return (entry.fn = t.fn);
   }

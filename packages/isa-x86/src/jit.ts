@@ -21,9 +21,9 @@
  *   and records the faulting instruction's address and the retired count (`jitPc`, `jitRetired`) for the
  *   run loop, which then reports the fault exactly as the interpreter does.
  */
-import { tlbSlotSource } from "@uabi/isa-core";
+import { tlbSlotSource, type GuestMemory } from "@uabi/isa-core";
 import { BASE_RIP, P_LOCK, type Insn } from "./decode.js";
-import { FL_ADD, FL_DEC, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SUB, formOf, PARITY } from "./registry.js";
+import { FL_ADD, FL_DEC, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SUB, formOf, PARITY, TrapSignal } from "./registry.js";
 import { CC, F_SSE } from "./tables.js";
 import type { X86Cpu } from "./cpu.js";
 
@@ -35,7 +35,7 @@ const TLB_SLOT = tlbSlotSource("tp_");
  * them stay in the function while the budget allows another whole block, the target block is valid and
  * `loopOk`), returns instructions retired.
  */
-export type BlockFn = (cpu: X86Cpu, left: number, loopOk: boolean) => number;
+export type BlockFn = (cpu: X86Cpu, left: number, loopOk: boolean, slow: boolean) => number;
 
 /** What the translator needs of a decoded block (cpu.ts's Block). */
 export interface RegionBlock {
@@ -102,6 +102,45 @@ export const JX = {
   /** pmovmskb: the top bit of each of the 16 bytes. */
   mskb(x0: number, x1: number, x2: number, x3: number): number {
     return JX.msk4(x0) | (JX.msk4(x1) << 4) | (JX.msk4(x2) << 8) | (JX.msk4(x3) << 12);
+  },
+  /** An m128 load from a page's DataView into JX.q, and a store to it (the TLB's fast path). */
+  r128(v: DataView, o: number): void {
+    const q = JX.q;
+    q[0] = v.getInt32(o, true);
+    q[1] = v.getInt32(o + 4, true);
+    q[2] = v.getInt32(o + 8, true);
+    q[3] = v.getInt32(o + 12, true);
+  },
+  w128(v: DataView, o: number, x0: number, x1: number, x2: number, x3: number): void {
+    v.setInt32(o, x0, true);
+    v.setInt32(o + 4, x1, true);
+    v.setInt32(o + 8, x2, true);
+    v.setInt32(o + 12, x3, true);
+  },
+  /** An m128 load off the TLB's fast path into JX.q (ops-sse.ts loadW: a page-crossing operand probes both pages first). */
+  q: new Int32Array(4),
+  ld128(mem: GuestMemory, a: number): void {
+    if ((a & 4095) > 4080) {
+      mem.read8(a);
+      mem.read8(a - (a & 4095) + 4096);
+    }
+    const q = JX.q;
+    q[0] = mem.read32(a);
+    q[1] = mem.read32(a + 4);
+    q[2] = mem.read32(a + 8);
+    q[3] = mem.read32(a + 12);
+  },
+  /** An m128 store off the fast path (ops-sse.ts store128: a page-crossing store checks both pages first, all or nothing). */
+  st128(mem: GuestMemory, a: number, x0: number, x1: number, x2: number, x3: number): void {
+    if ((a & 4095) > 4080) mem.checkWritable(a, 16);
+    mem.write32(a, x0);
+    mem.write32(a + 4, x1);
+    mem.write32(a + 8, x2);
+    mem.write32(a + 12, x3);
+  },
+  /** The alignment trap of a misaligned legacy m128 operand (the run loop reports it at the instruction). */
+  align(pc: number, addr: number): never {
+    throw new TrapSignal({ kind: "alignment", pc, addr });
   },
   msk4(x: number): number {
     return ((x >>> 7) & 1) | ((x >>> 14) & 2) | ((x >>> 21) & 4) | ((x >>> 28) & 8);
@@ -246,7 +285,8 @@ class Gen {
     // Byte accesses index the page's Uint8Array (an element access, no DataView method call in the lower tiers).
     const [T, V] = write ? ["WT", span === 1 ? "WB" : "WV"] : ["RT", span === 1 ? "RB" : "RV"];
     const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
-    return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
+    // `slow`: a warm-up call takes the accessors (see cpu.ts run), which do what the fast path does.
+    return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage} && !slow) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
   }
   /** Statements reading size sz at address variable `a` into `v` (and `vh`). */
   rdMem(sz: number, a: string, v: string, vh: string): string {
@@ -421,7 +461,9 @@ class Gen {
     const m = sz === 8 ? " & 0xff" : sz === 16 ? " & 0xffff" : " | 0";
     switch (op) {
       case 0:
-        if (sz === 64) return [`const t0 = ${u32(a)} + ${u32(b)}; const r = t0 | 0; const rh = (${ah} + ${bh} + (t0 > 4294967295 ? 1 : 0)) | 0;`,
+        // The carry from the truncated sum (r <u a): a 33-bit sum in a double would make V8 speculate on a small
+        // integer and deoptimise the region when a sum first passes 2^31 (the sieve's running total).
+        if (sz === 64) return [`const r = (${a} + ${b}) | 0; const rh = (${ah} + ${bh} + ((r >>> 0) < ${u32(a)} ? 1 : 0)) | 0;`,
           this.setFlags(FL_ADD, 64, a, ah, b, bh, "r", "rh", "0")];
         return [`const r = (${a} + ${b})${m}; const rh = 0;`, this.setFlags(FL_ADD, sz, a, "0", b, "0", "r", "0", "0")];
       case 5:
@@ -678,9 +720,9 @@ class Gen {
     if (i.mod === 3) return `const w0 = ${this.x(i.rm, 0)}, w1 = ${this.x(i.rm, 1)}, w2 = ${this.x(i.rm, 2)}, w3 = ${this.x(i.rm, 3)};`;
     const e = this.ea(i);
     if (e === null) return null;
-    const fast = "w0 = tv_.getInt32(to_, true); w1 = tv_.getInt32(to_ + 4, true); w2 = tv_.getInt32(to_ + 8, true); w3 = tv_.getInt32(to_ + 12, true);";
+    const fast = "JX.r128(tv_, to_); w0 = JX.q[0]; w1 = JX.q[1]; w2 = JX.q[2]; w3 = JX.q[3];";
     // ops-sse.ts loadW: a page-crossing operand probes both pages before reading.
-    const slow = "if ((ta_ & 4095) > 4080) { mem.read8(ta_); mem.read8(ta_ - (ta_ & 4095) + 4096); } w0 = mem.read32(ta_) | 0; w1 = mem.read32(ta_ + 4) | 0; w2 = mem.read32(ta_ + 8) | 0; w3 = mem.read32(ta_ + 12) | 0;";
+    const slow = "JX.ld128(mem, ta_); w0 = JX.q[0]; w1 = JX.q[1]; w2 = JX.q[2]; w3 = JX.q[3];";
     return `${this.mayFault()} const ea = ${e}; ${aligned ? this.alignTrap(i) : ""} let w0 = 0, w1 = 0, w2 = 0, w3 = 0; ${this.tlb(false, "ea", 16, fast, slow)}`;
   }
   /**
@@ -688,11 +730,9 @@ class Gen {
    * the low bits of any address below 2^53 and, unlike `%` on a double, needs no floating-point remainder.
    */
   alignTrap(i: Insn): string {
-    // The trap writes the locals back: they must hold the CPU's flags if none were set in this block yet.
-    if (this.firstSet < 0) this.liveIn = true;
-    this.usesFlags = true;
-    this.fReads[this.k] = true;
-    return `if ((ea & 15) !== 0) { @WB@ cpu.rip = ${i.addr}; cpu.pending = { kind: "alignment", pc: ${i.addr}, addr: ea }; return done + ${this.k}; }`;
+    // Thrown (JX.align) after mayFault(): the catch writes the state back as for a fault at this instruction, so
+    // the check is one short call here instead of a write-back of every local per m128 access.
+    return `if ((ea & 15) !== 0) JX.align(${i.addr}, ea);`;
   }
   /** SSE instructions translated here (moves and lane-wise logic), or null for the interpreter's handler. */
   emitSse(i: Insn): string | null {
@@ -711,9 +751,10 @@ class Gen {
       if (i.mod === 3) return `{ const v0 = ${v[0]}, v1 = ${v[1]}, v2 = ${v[2]}, v3 = ${v[3]}; ${this.x(i.rm, 0)} = v0; ${this.x(i.rm, 1)} = v1; ${this.x(i.rm, 2)} = v2; ${this.x(i.rm, 3)} = v3; }`;
       const e = this.ea(i);
       if (e === null) return null;
-      const fast = `tv_.setInt32(to_, ${v[0]}, true); tv_.setInt32(to_ + 4, ${v[1]}, true); tv_.setInt32(to_ + 8, ${v[2]}, true); tv_.setInt32(to_ + 12, ${v[3]}, true);`;
-      // ops-sse.ts store128: a page-crossing store checks both pages before writing (all or nothing).
-      const slow = `if ((ta_ & 4095) > 4080) mem.checkWritable(ta_, 16); mem.write32(ta_, ${v[0]}); mem.write32(ta_ + 4, ${v[1]}); mem.write32(ta_ + 8, ${v[2]}); mem.write32(ta_ + 12, ${v[3]});`;
+      // One call of a shared helper (hot, so optimised early, and inlined into optimised regions) instead of four
+      // DataView calls, which a fresh region pays ~50 ns each for in V8's interpreter.
+      const fast = `JX.w128(tv_, to_, ${v[0]}, ${v[1]}, ${v[2]}, ${v[3]});`;
+      const slow = `JX.st128(mem, ta_, ${v[0]}, ${v[1]}, ${v[2]}, ${v[3]});`;
       return `{ ${this.mayFault()} const ea = ${e}; ${aligned ? this.alignTrap(i) : ""} ${this.tlb(true, "ea", 16, fast, slow)} }`;
     }
     const lane = SSE_LANES[key];
@@ -791,24 +832,26 @@ class Gen {
 
   // ------------------------------------------------------------ the block
 
-  /** Leave the region with `nx` set (this block retired). */
+  /** Leave the region with `nx` set (this block retired: its count was added at its head). */
   leave(): string {
-    return `done += ${this.insns.length}; break run;`;
+    return "break run;";
   }
   /** Whether the block being emitted branches to its own start. */
   selfLoop = false;
-  /** Go to constant address t: the region's block there when another whole block fits, else leave. */
+  /**
+   * Go to constant address t: the region's block there (whose head checks the budget and its validity), else
+   * leave. Every exit is constant assignments only: a path first taken after V8 optimised the region then has no
+   * arithmetic lacking type feedback, so it does not deoptimise the region.
+   */
   exitTo(t: number): string {
-    const n = this.insns.length;
     const j = this.index.get(t);
-    if (j === undefined) return `{ nx = ${t}; ${this.leave()} }`;
-    const nj = this.blocks[j]!.insns.length;
+    if (j === undefined) return `{ nx = ${t}; break run; }`;
     // A block branching to its own start loops in place (its case is a labelled host loop).
     if (j === this.bi) {
       this.selfLoop = true;
-      return `{ done += ${n}; if (loopOk && B${j}.valid && done + ${nj} <= left) continue b${j}; nx = ${t}; break run; }`;
+      return `continue b${j};`;
     }
-    return `{ done += ${n}; if (loopOk && B${j}.valid && done + ${nj} <= left) { bi = ${j}; continue run; } nx = ${t}; break run; }`;
+    return `{ bi = ${j}; continue run; }`;
   }
 
   wbRegs(): string {
@@ -832,8 +875,8 @@ class Gen {
     this.fReads[k] = true;
     // The handler sees the CPU's flags: if none were set here yet, the locals must hold the CPU's own.
     if (this.firstSet < 0) this.liveIn = true;
-    const call = `${this.mayFault()} inFb = true; @WB@ cpu.rip = ${i.next}; ${f}(cpu, ${ii}); if (cpu.pending !== null) return done + ${k};`;
-    if (last) return `${call} return done + ${this.insns.length};`;
+    const call = `${this.mayFault()} inFb = true; @WB@ cpu.rip = ${i.next}; ${f}(cpu, ${ii}); if (cpu.pending !== null) return done + ${k - this.insns.length};`;
+    if (last) return `${call} return done;`;
     return `${call} @LOAD@ inFb = false;`;
   }
 
@@ -864,8 +907,12 @@ class Gen {
       parts.push(`/* ${i.addr.toString(16)} ${i.def.mn} */ ${code}`);
     }
     this.flagLiveness(n);
+    // The head: the block runs only when it is still valid (self-modifying code) and wholly fits in the budget
+    // (`left` is the entry block's length when the region may not loop); its count is added here, once, so the
+    // exits need no arithmetic (a fault or trap inside it subtracts the instructions not yet retired).
+    const head = `if (done > left - ${n} || !B${bi}.valid) { nx = ${this.start}; break run; } done += ${n};`;
     // Every path through a block ends in continue, break or return, so its loop never falls out.
-    return this.selfLoop ? `case ${bi}: b${bi}: for (;;) {\n${parts.join("\n")}\n}` : `case ${bi}: {\n${parts.join("\n")}\n}`;
+    return this.selfLoop ? `case ${bi}: b${bi}: for (;;) {\n${head}\n${parts.join("\n")}\n}` : `case ${bi}: {\n${head}\n${parts.join("\n")}\n}`;
   }
 
   source(): string {
@@ -891,15 +938,16 @@ class Gen {
       : !liveIn
         ? "let fop = 0, fsz = 32, fd = 0, fdh = 0, fs = 0, fsh = 0, fr = 0, frh = 0, fcin = 0;"
         : "let fop = cpu.fop, fsz = cpu.fsz, fd = cpu.fd | 0, fdh = cpu.fdh | 0, fs = cpu.fs | 0, fsh = cpu.fsh | 0, fr = cpu.fr | 0, frh = cpu.frh | 0, fcin = cpu.fcin;";
-    const catchWb = this.wbRegs() + (!F ? "" : liveIn ? Gen.WBF + ";" : `if (done > 0 || k > ${firstSet0}) ${Gen.WBF};`);
+    const catchWb = this.wbRegs() + (!F ? "" : liveIn ? Gen.WBF + ";" : `if (done > ${this.blocks[0]!.insns.length} || k > ${firstSet0}) ${Gen.WBF};`);
     const name = `region_${this.blocks[0]!.insns[0]!.addr.toString(16)}`;
     const blockRefs = this.blocks.map((_, j) => `B${j} = B[${j}]`).join(", ");
     return `const ${blockRefs}; ${this.inlined.join(" ")}
-return function ${name}(cpu, left, loopOk) {
+return function ${name}(cpu, left, loopOk, slow) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, RB = mem.readTlb.bytes, WT = mem.writeTlb.tag, WV = mem.writeTlb.view, WB = mem.writeTlb.bytes;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}
   ${decl}
   ${fdecl}
   let k = 0, done = 0, nx = 0, inFb = false, bi = 0, t_ = false, u_ = false;
+  if (!loopOk) left = ${this.blocks[0]!.insns.length};
   try {
     run: for (;;) {
       switch (bi) {
@@ -909,7 +957,7 @@ ${body}
   } catch (e) {
     if (!inFb) { ${catchWb} }
     cpu.jitPc = B[bi].insns[k].addr;
-    cpu.jitRetired = done + k;
+    cpu.jitRetired = done - B[bi].insns.length + k;
     throw e;
   }
   ${wb}
@@ -923,7 +971,8 @@ ${body}
  * Translate a region: `blocks[0]` is the entry, the others blocks it can reach by constant branches (decoded
  * blocks whose instructions already carry their handlers).
  */
-export function translate(blocks: readonly RegionBlock[]): { fn: BlockFn; source: string } {
+export function translate(blocks: readonly RegionBlock[], cpu: X86Cpu): { fn: BlockFn; source: string } {
+  if (!primed) primeHelpers(cpu);
   const g = new Gen(blocks);
   const src = g.source();
   // One compiled factory per distinct source: the same code in another CPU (threads, processes running the same
@@ -935,6 +984,24 @@ export function translate(blocks: readonly RegionBlock[]): { fn: BlockFn; source
     FACTORIES.set(src, factory);
   }
   return { fn: factory(blocks, JX), source: src };
+}
+/**
+ * The helpers' arithmetic first met with small operands gets V8's small-integer feedback, and a region that inlined
+ * it deoptimises when a value first passes 2^31 (a flag half's `>>> 0`, a product). Running them with full-width
+ * operands before the first region (enough calls for V8 to allocate their feedback) records double arithmetic from
+ * the start; `cpu`'s flag record is restored after.
+ */
+let primed = false;
+function primeHelpers(c: X86Cpu): void {
+  primed = true;
+  const { fop, fsz, fd, fdh, fs, fsh, fr, frh, fcin } = c;
+  for (let k = 0; k < 64; k++) {
+    const x = k & 1 ? -1 : 0x7fffffff - k;
+    JX.mul64(x, x, -x | 0, k);
+    JX.eaWrap(x, k, x, -1, 8, -x | 0);
+    JX.wbf(c, fop, fsz, x, -1, -x | 0, x, -1, x, fcin);
+  }
+  Object.assign(c, { fop, fsz, fd, fdh, fs, fsh, fr, frh, fcin });
 }
 type Factory = (blocks: readonly RegionBlock[], jx: typeof JX) => BlockFn;
 const FACTORIES = new Map<string, Factory>();
