@@ -145,6 +145,9 @@ describe.skipIf(skipReason !== "")("packed packages in an empty npm project (off
 
   it("the installed uabi bin runs the built CLI (no sources, no tsx shipped)", () => {
     const bin = join(work, "consumer/node_modules/.bin/uabi");
+    // bin/package.json ships: the bin starts as CommonJS (no ES module loader at every start).
+    const binPkg = join(work, "consumer/node_modules/@uabi/cli/bin/package.json");
+    expect(JSON.parse(readFileSync(binPkg, "utf8")).type).toBe("commonjs");
     const t0 = performance.now();
     const help = spawnSync(bin, ["run", "--help"], { encoding: "utf8" });
     const ms = performance.now() - t0;

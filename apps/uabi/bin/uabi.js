@@ -11,7 +11,6 @@
 // runs as an ES module if it is ever copied without bin/package.json (then its own path comes from argv[1]).
 "use strict";
 const { readFileSync, realpathSync, renameSync, statSync, writeFileSync } = process.getBuiltinModule("node:fs");
-const { createRequire } = process.getBuiltinModule("node:module");
 const { dirname, join } = process.getBuiltinModule("node:path");
 const { Script } = process.getBuiltinModule("node:vm");
 
@@ -52,14 +51,13 @@ function readCache(cacheFile, tag) {
 }
 
 /**
- * Runs the bundle as Node runs a CommonJS module, but compiled through node:vm with cached data: V8's code for
- * every function the previous run compiled. The cache file starts with one line naming the bundle's hash and
- * the Node version, and V8 itself rejects data from another V8 or other flags; a missing or rejected cache is
- * written after the command (written aside, then renamed; a read-only installation keeps none), unless another
- * process wrote one meanwhile: `uabi bench` starts `uabi run hello` five times, and its own cache (everything
- * the bench compiled; 1.2 MB after `uabi demo` against 0.9 MB after a hello) would otherwise replace theirs.
+ * The bundle compiled as Node compiles a CommonJS module, but through node:vm with cached data: V8's code for
+ * every function an earlier run compiled. The cache file starts with one line naming the bundle's hash and the
+ * Node version, and V8 itself rejects data from another V8 or other flags. Returns the bundle's `start` and
+ * `saveCache()`, which writes what this process compiled (aside, then renamed; a read-only installation keeps
+ * none).
  */
-async function runBundle(m) {
+function loadBundle(m) {
   // The young generation starts at 1 MB a semi-space and doubles only after scavenges that keep much of it (a
   // start-up keeps most of what it allocates: code, tables, decoded guest blocks), so a short run paid 5-6 of
   // them (10-35 ms for hello-O2). Growing straight to V8's maximum (16 MB) at the first growth leaves 2 (3-7 ms).
@@ -71,24 +69,57 @@ async function runBundle(m) {
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, "utf8")}\n})`;
   const script = new Script(source, { filename: bundle, cachedData });
   const module = { exports: {} };
-  script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-  await module.exports.start(process.argv.slice(2));
-  if (script.cachedDataRejected || (cachedData === undefined && readCache(cacheFile, tag) === undefined)) {
-    try {
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.concat([tag, script.createCachedData()]));
-      renameSync(tmp, cacheFile);
-    } catch {
-      // read-only: no cache
-    }
-  }
+  // The bundle requires only Node's built-in modules: they are given as they are, without node:module's
+  // createRequire (loading node:module and the ES module loader parts it pulls in cost 2-10 ms of every start).
+  const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule("node:module").createRequire(bundle)(id);
+  script.runInThisContext().call(module.exports, module.exports, require, module, bundle, dirname(bundle));
+  return {
+    start: module.exports.start,
+    /** No usable cache was found: none, another bundle's or Node's, or rejected by V8. */
+    uncached: () => cachedData === undefined || script.cachedDataRejected,
+    /** Another process wrote a cache for this bundle and Node since this one started. */
+    cachedElsewhere: () => cachedData === undefined && readCache(cacheFile, tag) !== undefined,
+    saveCache() {
+      try {
+        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(tmp, Buffer.concat([tag, script.createCachedData()]));
+        renameSync(tmp, cacheFile);
+      } catch {
+        // read-only: no cache
+      }
+    },
+  };
+}
+
+/**
+ * Runs the command in the bundle. A missing or rejected cache is written after the command, unless another
+ * process wrote one meanwhile: `uabi bench` starts `uabi run hello` five times, and its own cache (everything
+ * the bench compiled; 1.2 MB after `uabi demo` against 0.9 MB after a hello) would otherwise replace theirs.
+ */
+async function runBundle(m) {
+  const b = loadBundle(m);
+  await b.start(process.argv.slice(2));
+  if (b.uncached() && !b.cachedElsewhere()) b.saveCache();
+}
+
+/**
+ * Writes the code cache of a fresh build from the commands `argvs` run one after the other in this process
+ * (scripts/bundle.mjs runs hello-O2 of both ISAs), so that it holds both ISAs' paths: a cache written after an
+ * arm64 run left every x86-64 function to be compiled at each x86-64 start, and the reverse.
+ */
+async function warmCache(argvs) {
+  const m = manifest();
+  if (!m) throw new Error(`uabi: no bundle manifest in ${join(app, "dist")}`);
+  const b = loadBundle(m);
+  for (const argv of argvs) await b.start(argv);
+  b.saveCache();
 }
 
 /** The TypeScript sources in a child node through tsx; this process mirrors the child's exit. */
 function runSources() {
   const { spawn } = process.getBuiltinModule("node:child_process");
   const { constants } = process.getBuiltinModule("node:os");
-  const tsx = createRequire(self).resolve("tsx");
+  const tsx = process.getBuiltinModule("node:module").createRequire(self).resolve("tsx");
   const child = spawn(process.execPath, ["--conditions=@uabi/source", "--import", tsx, join(app, "src", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
   // A signal sent to this process (kill, a supervisor) is meant for the CLI: pass it on and let the child decide.
   const forwarded = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
@@ -106,7 +137,12 @@ function runSources() {
   });
 }
 
-const m = manifest();
-// A rejection (none is expected: the CLI's main returns a status) ends the process as an uncaught error does.
-if (m && (!inCheckout || (process.env.UABI_FROM_SOURCE !== "1" && fresh(m)))) runBundle(m);
-else runSources();
+// Required (scripts/bundle.mjs), the bin only exports warmCache; run as a program (or as an ES module), it runs.
+if (typeof module === "object" && typeof require === "function" && require.main !== module) {
+  module.exports = { warmCache };
+} else {
+  const m = manifest();
+  // A rejection (none is expected: the CLI's main returns a status) ends the process as an uncaught error does.
+  if (m && (!inCheckout || (process.env.UABI_FROM_SOURCE !== "1" && fresh(m)))) runBundle(m);
+  else runSources();
+}

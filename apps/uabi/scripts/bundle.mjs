@@ -8,7 +8,8 @@
 // dist/uabi.manifest.json lists every input (sources, package.json and tsconfig files) with the bundle's
 // hash: the bin compares their modification times with the bundle's, so a stale bundle never runs.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -72,3 +73,15 @@ renameSync(`${out}.tmp`, out);
 writeFileSync(`${manifest}.tmp`, `${JSON.stringify({ hash, inputs: [...inputs].map((f) => relative(app, f)).sort() }, null, 1)}\n`);
 renameSync(`${manifest}.tmp`, manifest);
 console.log(`bundle: ${relative(process.cwd(), out)} (${(code.length / 1024).toFixed(0)} KiB, ${inputs.size} inputs)`);
+
+// The bin's V8 code cache for this build (dist/uabi.v8cache; the bin writes one itself when it finds none): made
+// now by `uabi run hello-O2` on both ISAs in one process, so it holds both ISAs' run paths (the vDSO images are
+// generated and cached on the way). Only for the package's own dist/, in a checkout that has the corpus.
+const hellos = ["aarch64-glibc", "x86_64-glibc"].map((t) => resolve(app, "../../fixtures/corpus/bin", t, "hello-O2"));
+if (outdir === join(app, "dist") && hellos.every((f) => existsSync(f))) {
+  const bin = join(app, "bin", "uabi.js");
+  const argvs = hellos.map((f) => ["run", "--core", "jit", f]);
+  const w = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(bin)}).warmCache(JSON.parse(process.argv[1]))`, JSON.stringify(argvs)], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (w.status === 0) console.log(`bundle: ${relative(process.cwd(), join(outdir, "uabi.v8cache"))} (V8 code cache of run hello-O2, arm64 and x86-64)`);
+  else console.warn(`bundle: no V8 code cache made (the bin writes one at its first run): ${w.stderr.trim() || `status ${w.status}`}`);
+}
