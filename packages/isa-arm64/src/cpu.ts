@@ -34,8 +34,13 @@ interface Block {
   valid: boolean;
   /** Instructions run through the run loop's entries, until it is translated. */
   hits: number;
-  /** Calls of its region left with a short budget (PROBE_CALLS). */
+  /** Instructions its region may still run in short warm-up calls (WARM_INSNS each; 0 or less: warmed up). */
   probe: number;
+  /** While warming up after WARM_FEED: entry-block instructions to interpret before the next warm-up call. */
+  cool: number;
+  /** The first warm-up calls' instructions and wall milliseconds (the unoptimised function's speed). */
+  warmN: number;
+  warmMs: number;
   /** The translated region entered here (undefined: not translated yet). */
   fn: RegionFn | undefined;
   /** Lowest and highest block start in that region (the exec watch must not cover one for it to loop). */
@@ -46,14 +51,31 @@ interface Block {
 }
 const MAX_BLOCK = 64;
 /**
- * A new region's first calls get at most PROBE_INSNS of budget, so that they return through the epilogue
- * (and its edge check) while V8 still interprets the function: a long first call would be optimised in its
- * loop (on-stack replacement) before the exit code ever ran, and V8 then deoptimises at that exit for lack
- * of type feedback, again at every later call that enters the same optimised loop. Stopping early changes
- * nothing observable: the run loop goes on from the PC the region left.
+ * Warm-up: a new region runs in short calls (at most WARM_INSNS each) until V8 has optimised it.
+ * - Its exits run, and get type feedback, while V8 still interprets the function: a long first call would be
+ *   optimised in its loop (on-stack replacement) before the exit code ever ran, and V8 then deoptimises at
+ *   that exit for lack of feedback, again at every later call entering the same optimised loop.
+ * - No call is still running in the unoptimised code when the optimised code is installed: V8 compiles a
+ *   function a second time (on-stack replacement) when its profiler tick lands in such a call, and a compile
+ *   of a region costs as much CPU as millions of its instructions.
+ * - The unoptimised function is slower than the interpreter's handlers (5-20 times slower than its optimised
+ *   code): after WARM_FEED instructions, enough for V8 to queue it for optimisation, the run loop interprets
+ *   the region's code while V8 compiles, with one warm-up call per COOL_INSNS entry-block instructions to see
+ *   whether the optimised code is there yet.
+ * A warm-up call that runs at least 128 instructions eight times faster than the first calls did (WARM_BASE
+ * instructions of them after the first WARM_SKIP; WARM_NS_PER_INSN if too few ran) ends the warm-up; after
+ * PROBE_MAX instructions of warm-up calls (code that never gets that fast) the region runs in long calls
+ * anyway. Stopping a call early, or interpreting instead of calling, changes nothing observable (the run loop
+ * goes on from the PC the region left, both tiers retire the same instructions); only which of the two runs
+ * depends on timing.
  */
-const PROBE_CALLS = 8;
-const PROBE_INSNS = 2000;
+const WARM_INSNS = 256;
+const WARM_FEED = 32_768;
+const COOL_INSNS = 4096;
+const WARM_NS_PER_INSN = 6;
+const WARM_BASE = 4096;
+const WARM_SKIP = 2048;
+const PROBE_MAX = 262_144;
 /**
  * Every later call gets at most SLICE_INSNS: a loop that V8 first optimised inside a running call
  * (on-stack replacement) then moves to the function's regularly optimised code at the next call, which
@@ -306,7 +328,7 @@ export class Arm64Cpu implements Cpu {
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, probe: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, probe: 0, cool: 0, warmN: 0, warmMs: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -350,14 +372,15 @@ export class Arm64Cpu implements Cpu {
         if (this.jit && !cut && len <= budget - n) {
           let fn = b.fn;
           if (fn === undefined && (b.hits += len) >= this.jitThreshold) fn = this.translateAt(b);
-          if (fn !== undefined) {
+          // A warming region between its warm-up calls: the interpreter runs the block.
+          if (fn !== undefined && (b.cool <= 0 || (b.cool -= len) <= 0)) {
             const loopOk = !(this.watchLo <= b.rhi && this.watchHi > b.rlo) && this.keepLo <= b.rlo && b.rend <= this.keepHi;
             let left = budget - n;
-            if (b.probe > 0) {
-              b.probe--;
-              if (left > PROBE_INSNS) left = PROBE_INSNS;
-            } else if (left > SLICE_INSNS) left = SLICE_INSNS;
-            n += fn(this, left, loopOk);
+            if (b.probe > 0) n += this.warmCall(b, fn, left, loopOk);
+            else {
+              if (left > SLICE_INSNS) left = SLICE_INSNS;
+              n += fn(this, left, loopOk);
+            }
             pc = this.pc;
             if (this.pendingTrap !== undefined) {
               trap = this.pendingTrap;
@@ -416,7 +439,12 @@ export class Arm64Cpu implements Cpu {
       return undefined;
     }
     const { fn, source } = t;
-    b.probe = PROBE_CALLS;
+    b.probe = PROBE_MAX;
+    b.warmN = -WARM_SKIP;
+    b.warmMs = 0;
+    // The region's other blocks are interpreted while it warms up: they need more entries of their own
+    // before they are translated as regions, which they would duplicate.
+    for (const x of blocks) if (x !== b && x.fn === undefined) x.hits = -8 * this.jitThreshold;
     b.fn = fn;
     b.rlo = Math.min(...blocks.map((x) => x.start));
     b.rhi = Math.max(...blocks.map((x) => x.start));
@@ -424,6 +452,31 @@ export class Arm64Cpu implements Cpu {
     this.jitRegions++;
     this.jitSource = source;
     return fn;
+  }
+
+  /** One warm-up call of the region entered at b (see WARM_INSNS). */
+  private warmCall(b: Block, fn: RegionFn, left: number, loopOk: boolean): number {
+    const t0 = performance.now();
+    const r = fn(this, left > WARM_INSNS ? WARM_INSNS : left, loopOk);
+    const ms = performance.now() - t0;
+    b.cool = 0;
+    if (r >= 128) {
+      // The very first calls also pay for parsing the function and its first inline-cache misses.
+      if (b.warmN < 0) b.warmN += r;
+      else if (b.warmN < WARM_BASE) {
+        b.warmN += r;
+        b.warmMs += ms;
+      } else if (ms * 8 * b.warmN < b.warmMs * r) {
+        b.probe = 0;
+        return r;
+      }
+      if (b.warmN < WARM_BASE && b.probe <= PROBE_MAX - WARM_FEED && ms * 1e6 < WARM_NS_PER_INSN * r) {
+        b.probe = 0;
+        return r;
+      }
+    }
+    if ((b.probe -= r + 1) <= PROBE_MAX - WARM_FEED) b.cool = COOL_INSNS;
+    return r;
   }
 
   /** Execute exactly one instruction. */

@@ -70,6 +70,11 @@ export const JX = {
   /** The lazy record as the 4-bit N:Z:C:V value. */
   nzcv(fk: number, fa: number, fah: number, fb: number, fbh: number, fr: number, frh: number): number {
     let n: boolean, z: boolean, c = false, v = false;
+    // Add/subtract records hold only the operands (fewer values live round a loop): the result again.
+    if (fk === K_ADD64) { fr = (fa + fb) | 0; frh = (fah + fbh + ((fr >>> 0) < (fa >>> 0) ? 1 : 0)) | 0; }
+    else if (fk === K_SUB64) { fr = (fa - fb) | 0; frh = (fah - fbh - ((fa >>> 0) < (fb >>> 0) ? 1 : 0)) | 0; }
+    else if (fk === K_ADD32) fr = (fa + fb) | 0;
+    else if (fk === K_SUB32) fr = (fa - fb) | 0;
     switch (fk) {
       case K_ADD64: n = frh < 0; z = (fr | frh) === 0; c = frh >>> 0 < fah >>> 0 || (frh === fah && fr >>> 0 < fa >>> 0); v = ((fah ^ frh) & (fbh ^ frh)) < 0; break;
       case K_SUB64: n = frh < 0; z = (fr | frh) === 0; c = fah >>> 0 > fbh >>> 0 || (fah === fbh && fa >>> 0 >= fb >>> 0); v = ((fah ^ fbh) & (fah ^ frh)) < 0; break;
@@ -132,6 +137,12 @@ function shift32C(v: string, type: number, s: number): string {
     default: return `((${v} >>> ${s}) | (${v} << ${32 - s}))`;
   }
 }
+/** Register locals and int32 literals as they are, anything else `(e) | 0` (int32 for V8 and for the halves). */
+function i32(e: string): string {
+  if (/^(?:[lh]\d+|r_|rh_|pl_|ph_|m_|mh_)$/.test(e)) return e;
+  if (/^-?\d+$/.test(e) && (Number(e) | 0) === Number(e)) return e;
+  return `(${e}) | 0`;
+}
 /** 64-bit constant of a JS number below 2^64 as int32 halves. */
 function halves(v: number): [number, number] {
   return [v | 0, Math.floor(v / TWO32) | 0];
@@ -191,13 +202,17 @@ class Gen {
     this.used.add(s);
     return `h${s}`;
   }
-  /** Assign slot d (33 discards); the values are computed before either half is written. */
+  /**
+   * Assign slot d (33 discards) as statements; each half's value is computed before it is written. Direct
+   * assignments (the low half first unless the high half reads it), no temporaries: less bytecode for V8's
+   * interpreter, which runs a region until it is optimised, and a smaller function to optimise.
+   */
   set(d: number, lo: string, hi: string): string {
     if (d === 33 || d === 31) return "";
     this.used.add(d);
     this.written.add(d);
-    // Direct assignments unless the high half reads the low half being replaced.
-    if (!new RegExp(`\\bl${d}\\b`).test(hi)) return `{ l${d} = (${lo}) | 0; h${d} = (${hi}) | 0; }`;
+    if (!new RegExp(`\\bl${d}\\b`).test(hi)) return `l${d} = ${i32(lo)}; h${d} = ${i32(hi)};`;
+    if (!new RegExp(`\\bh${d}\\b`).test(lo)) return `h${d} = ${i32(hi)}; l${d} = ${i32(lo)};`;
     return `{ const sv_ = ${lo}, sw_ = ${hi}; l${d} = sv_ | 0; h${d} = sw_ | 0; }`;
   }
   /**
@@ -237,8 +252,9 @@ class Gen {
     this.known = kind;
     if (kind === K_LOG32) return `fk = ${kind}; fr = ${r};`;
     if (kind === K_LOG64) return `fk = ${kind}; fr = ${r}; frh = ${rh};`;
-    if (kind === K_ADD32 || kind === K_SUB32) return `fk = ${kind}; fa = ${a}; fb = ${b}; fr = ${r};`;
-    return `fk = ${kind}; fa = ${a}; fah = ${ah}; fb = ${b}; fbh = ${bh}; fr = ${r}; frh = ${rh};`;
+    // Add/subtract: the operands only (the result is recomputed where a flag needs it).
+    if (kind === K_ADD32 || kind === K_SUB32) return `fk = ${kind}; fa = ${a}; fb = ${b};`;
+    return `fk = ${kind}; fa = ${a}; fah = ${ah}; fb = ${b}; fbh = ${bh};`;
   }
   static readonly MAT = "if (fk !== 0) { const z_ = JX.nzcv(fk, fa, fah, fb, fbh, fr, frh); fN = z_ >> 3; fZ = (z_ >> 2) & 1; fC = (z_ >> 1) & 1; fV = z_ & 1; fk = 0; }";
   static readonly WBF = `${Gen.MAT} cpu.fN = fN; cpu.fZ = fZ; cpu.fC = fC; cpu.fV = fV;`;
@@ -247,18 +263,40 @@ class Gen {
   flag(f: "N" | "Z" | "C" | "V", kind: number): string {
     switch (kind) {
       case K_NZCV: return `(f${f} === 1)`;
-      case K_ADD64: case K_SUB64: case K_LOG64:
+      case K_LOG64:
         if (f === "N") return "(frh < 0)";
         if (f === "Z") return "((fr | frh) === 0)";
-        if (kind === K_LOG64) return "false";
-        if (kind === K_ADD64) return f === "C" ? this.cmp64("(fr >>> 0) < (fa >>> 0)", "(frh >>> 0) < (fah >>> 0)", "frh", "fah") : "(((fah ^ frh) & (fbh ^ frh)) < 0)";
-        return f === "C" ? this.cmp64("(fa >>> 0) >= (fb >>> 0)", "(fah >>> 0) > (fbh >>> 0)", "fah", "fbh") : "(((fah ^ fbh) & (fah ^ frh)) < 0)";
-      default:
+        return "false";
+      case K_LOG32:
         if (f === "N") return "(fr < 0)";
         if (f === "Z") return "(fr === 0)";
-        if (kind === K_LOG32) return "false";
-        if (kind === K_ADD32) return f === "C" ? "((fr >>> 0) < (fa >>> 0))" : "(((fa ^ fr) & (fb ^ fr)) < 0)";
-        return f === "C" ? "((fa >>> 0) >= (fb >>> 0))" : "(((fa ^ fb) & (fa ^ fr)) < 0)";
+        return "false";
+      case K_SUB64: {
+        const rh = "((fah - fbh - ((fa >>> 0) < (fb >>> 0) ? 1 : 0)) | 0)";
+        if (f === "N") return `(${rh} < 0)`;
+        if (f === "Z") return "(((fa ^ fb) | (fah ^ fbh)) === 0)";
+        if (f === "C") return this.cmp64("(fa >>> 0) >= (fb >>> 0)", "(fah >>> 0) > (fbh >>> 0)", "fah", "fbh");
+        return `(((fah ^ fbh) & (fah ^ ${rh})) < 0)`;
+      }
+      case K_ADD64: {
+        const r = "((fa + fb) | 0)", rh = `((fah + fbh + ((${r} >>> 0) < (fa >>> 0) ? 1 : 0)) | 0)`;
+        if (f === "N") return `(${rh} < 0)`;
+        if (f === "Z") return `((${r} | ${rh}) === 0)`;
+        if (f === "C") return this.cmp64(`(${r} >>> 0) < (fa >>> 0)`, `(${rh} >>> 0) < (fah >>> 0)`, rh, "fah");
+        return `(((fah ^ ${rh}) & (fbh ^ ${rh})) < 0)`;
+      }
+      case K_SUB32:
+        if (f === "N") return "(((fa - fb) | 0) < 0)";
+        if (f === "Z") return "(fa === fb)";
+        if (f === "C") return "((fa >>> 0) >= (fb >>> 0))";
+        return "(((fa ^ fb) & (fa ^ ((fa - fb) | 0))) < 0)";
+      default: {
+        const r = "((fa + fb) | 0)";
+        if (f === "N") return `(${r} < 0)`;
+        if (f === "Z") return `(${r} === 0)`;
+        if (f === "C") return `((${r} >>> 0) < (fa >>> 0))`;
+        return `(((fa ^ ${r}) & (fb ^ ${r})) < 0)`;
+      }
     }
   }
   /** Whether a condition used the comparison temporaries t_, u_ (the prologue then declares them). */
@@ -311,6 +349,28 @@ class Gen {
   // ------------------------------------------------------------ arithmetic pieces
   /** 64-bit a ± b into slot d (and flags when S). */
   addSub64(sub: boolean, S: boolean, d: number, al: string, ah: string, bl: string, bh: string): string {
+    if (!S) {
+      if (d === 33) return "";
+      this.used.add(d);
+      this.written.add(d);
+      const L = `l${d}`, H = `h${d}`;
+      const imm = /^\d+$/.test(bl) && bh === "0" ? Number(bl) : -1;
+      // An immediate in place: the carry is the new low half below it, the borrow the old low half below it.
+      if (imm === 0) return this.set(d, al, ah);
+      if (imm > 0 && imm < 2 ** 31) {
+        return sub
+          ? `${H} = (${ah} - ((${al} >>> 0) < ${imm} ? 1 : 0)) | 0; ${L} = (${al} - ${imm}) | 0;`
+          : `${L} = (${al} + ${imm}) | 0; ${H} = (${ah} + ((${L} >>> 0) < ${imm} ? 1 : 0)) | 0;`;
+      }
+      return sub
+        ? `{ const a_ = ${al}, b_ = ${bl}; ${H} = (${ah} - ${bh} - ((a_ >>> 0) < (b_ >>> 0) ? 1 : 0)) | 0; ${L} = (a_ - b_) | 0; }`
+        : `{ const a_ = ${al}, r_ = (a_ + ${bl}) | 0; ${H} = (${ah} + ${bh} + ((r_ >>> 0) < (a_ >>> 0) ? 1 : 0)) | 0; ${L} = r_; }`;
+    }
+    if (d === 33) {
+      // A compare: only the flag record (its operands) changes.
+      const cmp = this.setFlags(sub ? K_SUB64 : K_ADD64, i32(al), i32(ah), i32(bl), i32(bh), "", "");
+      return /^(?:[lh]\d+|-?\d+|m_|mh_)$/.test(bl) && /^(?:[lh]\d+|-?\d+|m_|mh_)$/.test(bh) ? cmp : `{ ${cmp} }`;
+    }
     const calc = sub
       ? `const a_ = ${al} | 0, ah_ = ${ah} | 0, b_ = ${bl} | 0, bh_ = ${bh} | 0; const r_ = (a_ - b_) | 0, rh_ = (ah_ - bh_ - ((a_ >>> 0) < (b_ >>> 0) ? 1 : 0)) | 0;`
       : `const a_ = ${al} | 0, ah_ = ${ah} | 0, b_ = ${bl} | 0, bh_ = ${bh} | 0; const r_ = (a_ + b_) | 0, rh_ = (ah_ + bh_ + ((r_ >>> 0) < (a_ >>> 0) ? 1 : 0)) | 0;`;
@@ -318,6 +378,8 @@ class Gen {
     return `{ ${calc} ${this.set(d, "r_", "rh_")} ${fl} }`;
   }
   addSub32(sub: boolean, S: boolean, d: number, a: string, b: string): string {
+    if (!S) return this.set(d, `${a} ${sub ? "-" : "+"} ${b}`, "0");
+    if (d === 33) return this.setFlags(sub ? K_SUB32 : K_ADD32, i32(a), "0", i32(b), "0", "", "");
     const fl = S ? this.setFlags(sub ? K_SUB32 : K_ADD32, "a_", "0", "b_", "0", "r_", "0") : "";
     return `{ const a_ = ${a} | 0, b_ = ${b} | 0; const r_ = (a_ ${sub ? "-" : "+"} b_) | 0; ${this.set(d, "r_", "0")} ${fl} }`;
   }
@@ -468,7 +530,8 @@ class Gen {
           return `{ const m_ = ${this.l(m)}; const r_ = ${this.l(n)} ${op} (${b}${inv}); ${this.set(dd, "r_", "0")} ${fl} }`;
         }
         const [bl, bh] = SHIFT_C[shift]!("m_", "mh_", imm6);
-        const fl = opc === 3 ? this.setFlags(K_LOG64, "", "", "", "", "r_", "rh_") : "";
+        if (opc !== 3) return `{ const m_ = ${this.l(m)}, mh_ = ${this.h(m)}; ${this.set(dd, `${this.l(n)} ${op} (${bl}${inv})`, `${this.h(n)} ${op} (${bh}${inv})`)} }`;
+        const fl = this.setFlags(K_LOG64, "", "", "", "", "r_", "rh_");
         return `{ const m_ = ${this.l(m)}, mh_ = ${this.h(m)}; const r_ = ${this.l(n)} ${op} (${bl}${inv}), rh_ = ${this.h(n)} ${op} (${bh}${inv}); ${this.set(dd, "r_", "rh_")} ${fl} }`;
       }
       case "ADDSUB_SREG": {
