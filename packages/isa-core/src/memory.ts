@@ -47,6 +47,9 @@ export interface Region {
 /** Listener told which pages lost their cached code (written, unmapped or reprotected). */
 export type CodeInvalidationListener = (firstPage: number, lastPage: number) => void;
 
+/** Writes a deferred page's contents into its storage (see {@link GuestMemory.fillOnAccess}). */
+export type PageFiller = (page: Uint8Array) => void;
+
 // 1024 slots: bench-O2's 489-page sieve array fits (with 256 it missed on every page change).
 const TLB_BITS = 10;
 const TLB_SIZE = 1 << TLB_BITS;
@@ -109,6 +112,10 @@ export class GuestMemory {
   private readonly xTlb = new Tlb();
   /** Bumped by every change that can make a `kernelPage` reference stale (see there). */
   private pageEpoch = 0;
+  /** Pages whose contents are written on their next access (fillOnAccess), by page number. */
+  private readonly fillers = new Map<number, PageFiller>();
+  /** Bumped whenever a filler leaves the table: it ran, was cancelled or was replaced (see fillGeneration). */
+  private fillEvents = 0;
 
   /**
    * The read TLB (pages readable now; see {@link TlbArrays}): translated code's inline fast path for loads.
@@ -136,6 +143,7 @@ export class GuestMemory {
   map(addr: number, len: number, perm: Perm): void {
     checkRange(addr, len);
     if (len === 0) return;
+    if (this.fillers.size !== 0) this.fillAll();
     this.unmap(addr, len);
     const region: Region = { start: addr, end: addr + len, perm };
     const i = this.regionInsertionIndex(addr);
@@ -147,6 +155,7 @@ export class GuestMemory {
   unmap(addr: number, len: number): void {
     checkRange(addr, len);
     if (len === 0) return;
+    if (this.fillers.size !== 0) this.fillAll();
     const end = addr + len;
     this.splitAt(addr);
     this.splitAt(end);
@@ -172,6 +181,7 @@ export class GuestMemory {
     if (len === 0) return true;
     const end = addr + len;
     if (!this.isMapped(addr, len)) return false;
+    if (this.fillers.size !== 0) this.fillAll();
     this.splitAt(addr);
     this.splitAt(end);
     for (const r of this.regions) if (r.start >= addr && r.end <= end) r.perm = perm;
@@ -214,6 +224,7 @@ export class GuestMemory {
 
   /** Deep copy (used for fork): same regions, copied page contents. */
   clone(): GuestMemory {
+    if (this.fillers.size !== 0) this.fillAll();
     const m = new GuestMemory();
     m.regions = this.regions.map((r) => ({ ...r }));
     for (const [pn, bytes] of this.pages) m.pages.set(pn, bytes.slice());
@@ -260,6 +271,7 @@ export class GuestMemory {
     const pn = Math.floor(addr / PAGE_SIZE);
     const r = addr >= 0 && addr < MAX_GUEST_ADDRESS ? this.findRegion(addr) : undefined;
     if (!r) throw new GuestMemoryFault(addr, access, "unmapped");
+    if (this.fillers.size !== 0) this.fillPage(pn);
     const need = access === "read" ? PERM_READ : access === "write" ? PERM_WRITE : PERM_EXEC;
     // The MMUs of both ISAs cannot map a page write-only: PROT_WRITE implies readable.
     const readable = access === "read" && (r.perm & PERM_WRITE) !== 0;
@@ -459,6 +471,7 @@ export class GuestMemory {
       const a = addr + done;
       const pn = Math.floor(a / PAGE_SIZE);
       if (!this.findRegion(a)) throw new GuestMemoryFault(a, "write", "unmapped");
+      if (this.fillers.size !== 0) this.fillPage(pn);
       let page = this.pages.get(pn);
       if (!page) {
         page = new Uint8Array(PAGE_SIZE);
@@ -490,6 +503,7 @@ export class GuestMemory {
     if (!(addr >= 0 && addr < MAX_GUEST_ADDRESS) || !this.findRegion(addr)) return undefined;
     const pn = Math.floor(addr / PAGE_SIZE);
     if (this.codePages.has(pn)) return undefined;
+    if (this.fillers.size !== 0) this.fillPage(pn);
     let page = this.pages.get(pn);
     if (!page) {
       page = new Uint8Array(PAGE_SIZE);
@@ -499,6 +513,60 @@ export class GuestMemory {
   }
 
   /** Read a NUL-terminated string of at most `max` bytes (without the NUL). Returns undefined if no NUL within max. */
+  /**
+   * Defer writing the mapped, non-code page `pn`: `fill` is called once with the page's storage just before
+   * anything next resolves the page — a TLB miss of any accessor or of translated code (its TLB entries are
+   * dropped here, so the next access misses), `poke`, `kernelPage` — or copies it (`clone`), and before any
+   * map, unmap or protect. For a kernel that refreshes a page before every run slice (the vvar) which its
+   * program seldom reads: the page holds the refreshed bytes whenever anything can see them. A later call for
+   * the same page replaces the filler.
+   */
+  fillOnAccess(pn: number, fill: PageFiller): void {
+    if (this.fillers.has(pn)) this.fillEvents++;
+    this.fillers.set(pn, fill);
+    const i = tlbSlot(pn);
+    if (this.rTlb.tag[i] === pn) this.rTlb.tag[i] = NaN;
+    if (this.wTlb.tag[i] === pn) this.wTlb.tag[i] = NaN;
+    if (this.xTlb.tag[i] === pn) this.xTlb.tag[i] = NaN;
+  }
+
+  /**
+   * Changes whenever a filler leaves the table (it ran, or was cancelled or replaced): every filler installed
+   * while it had one value is still pending, unrun, while it has that value. Cheaper than fillPending per page.
+   */
+  get fillGeneration(): number {
+    return this.fillEvents;
+  }
+
+  /** True while page `pn` has a filler that has not run (see fillOnAccess). */
+  fillPending(pn: number): boolean {
+    return this.fillers.size !== 0 && this.fillers.has(pn);
+  }
+
+  /** Forget page `pn`'s filler without running it (its owner wrote the page itself). */
+  cancelFill(pn: number): void {
+    if (this.fillers.delete(pn)) this.fillEvents++;
+  }
+
+  /** Run page `pn`'s filler, if it has one (removed first: the filler may use the memory). */
+  private fillPage(pn: number): void {
+    const fill = this.fillers.get(pn);
+    if (fill === undefined) return;
+    this.fillers.delete(pn);
+    this.fillEvents++;
+    let page = this.pages.get(pn);
+    if (!page) {
+      page = new Uint8Array(PAGE_SIZE);
+      this.pages.set(pn, page);
+    }
+    fill(page);
+  }
+
+  /** Run every pending filler (before the mapping changes or the memory is copied). */
+  private fillAll(): void {
+    for (const pn of this.fillers.keys()) this.fillPage(pn); // a Map may lose entries while iterated
+  }
+
   readCString(addr: number, max = 4096): Uint8Array | undefined {
     const bytes: number[] = [];
     for (let i = 0; i < max; i++) {

@@ -3,7 +3,7 @@
  * data pages (vvar, uts, libkernel's per-task and per-fs pages) placed as map_vdso does, the auxv, and the
  * per-run refresh of the vvar page and the pages libkernel handlers read and write.
  */
-import { PAGE_SIZE, PERM_READ, PERM_WRITE, type Arch, type Cpu, type GuestMemory } from "@uabi/isa-core";
+import { PAGE_SIZE, PERM_READ, PERM_WRITE, type Arch, type Cpu, type GuestMemory, type PageFiller } from "@uabi/isa-core";
 import { RLIMIT, RLIM_INFINITY } from "@uabi/uapi";
 import { buildVdso } from "@uabi/vdso";
 import { VVAR_PAGE, VVAR_NCLOCKS, CLOCK_MODE, TASK_PAGE, FS_PAGE, UTS_PAGE } from "@uabi/libkernel";
@@ -89,6 +89,8 @@ class PageRef {
   /** The page's bytes as a DataView, and whether userspace may read the page (as read32 would allow). */
   view: DataView | undefined;
   readable = false;
+  /** The permissions of the region holding the page (0 when no page is cached). */
+  perm = 0;
 
   /** Write `data` at `addr`, as mem.poke does (which it falls back to for an unmapped or code page, or a page crossing). */
   write(mem: GuestMemory, addr: number, data: Uint8Array): void {
@@ -106,8 +108,9 @@ class PageRef {
     this.epoch = mem.epoch;
     const page = (this.page = mem.kernelPage(addr));
     this.view = page && new DataView(page.buffer, page.byteOffset, page.byteLength);
+    this.perm = page !== undefined ? (mem.findRegion(addr)?.perm ?? 0) : 0;
     // GuestMemory's rule for reads: PROT_WRITE implies readable.
-    this.readable = page !== undefined && ((mem.findRegion(addr)?.perm ?? 0) & (PERM_READ | PERM_WRITE)) !== 0;
+    this.readable = (this.perm & (PERM_READ | PERM_WRITE)) !== 0;
     return page;
   }
 
@@ -131,7 +134,32 @@ interface VvarImage {
   readonly libVvarRef: PageRef;
   readonly taskRef: PageRef;
   readonly fsRef: PageRef;
+  /**
+   * The deferred refresh (see ProcessLoader.deferVvar): the values of the last slice's refresh, whether the
+   * image holds them yet, the filler GuestMemory calls on the vvar page's next access, and the back-off that
+   * stops deferring while the program reads the page every slice.
+   */
+  pendN: number;
+  pendSeq: number;
+  pendTp: number;
+  pendFp: number;
+  filled: boolean;
+  filler: PageFiller;
+  deferred: boolean;
+  readonly vvarDefer: DeferPolicy;
+  /** The deferred per-task page refresh: the page, its fields' values and offset, the filler. */
+  taskAt: number;
+  taskVals: [personality: number, pid: number, tid: number, robustList: number, robustLen: number];
+  taskFiller: PageFiller;
+  readonly taskDefer: DeferPolicy;
+  /** The deferred per-fs page refresh: the umask field's address and value, the filler. */
+  fsAt: number;
+  fsUmask: number;
+  fsFiller: PageFiller;
+  readonly fsDefer: DeferPolicy;
 }
+/** The most slices the refresh stays eager after a deferred one was read (a bounce reads it every call). */
+const MAX_DEFER_BACKOFF = 64;
 /** The largest monotonic time in ns whose seconds/nanoseconds split is exact in doubles. */
 const MAX_SAFE_NS = BigInt(Number.MAX_SAFE_INTEGER);
 /** vvar offsets the refresh writes, resolved once. */
@@ -161,12 +189,76 @@ const TASK_ZERO_WORDS = Array.from({ length: TASK_PAGE_BYTES / 4 }, (_, i) => i 
 );
 /** The per-task page's kernel-written bytes [0, TASK_PAGE_BYTES) at `o` in `v`: the fields, and zero elsewhere. */
 function fillTaskFields(v: DataView, o: number, p: Process, t: Thread): void {
-  v.setUint32(o + TP_PERSONALITY, p.personality, true);
-  v.setUint32(o + TP_PID, p.pid, true);
-  v.setUint32(o + TP_TID, t.tid, true);
-  setU64(v, o + TP_ROBUST_HEAD, t.robustList);
-  setU64(v, o + TP_ROBUST_LEN, t.robustLen);
+  storeTaskFields(v, o, p.personality, p.pid, t.tid, t.robustList, t.robustLen);
+}
+function storeTaskFields(v: DataView, o: number, personality: number, pid: number, tid: number, robustList: number, robustLen: number): void {
+  v.setUint32(o + TP_PERSONALITY, personality, true);
+  v.setUint32(o + TP_PID, pid, true);
+  v.setUint32(o + TP_TID, tid, true);
+  setU64(v, o + TP_ROBUST_HEAD, robustList);
+  setU64(v, o + TP_ROBUST_LEN, robustLen);
   for (let i = 0; i < TASK_ZERO_WORDS.length; i++) v.setUint32(o + TASK_ZERO_WORDS[i]!, 0, true);
+}
+
+/** The per-fs page's umask field at `off`, stored only when the page does not already hold it (equal bytes need no write). */
+function writeUmask(page: Uint8Array, off: number, umask: number): void {
+  const old = page[off]! | (page[off + 1]! << 8) | (page[off + 2]! << 16) | (page[off + 3]! << 24);
+  if (old >>> 0 === umask >>> 0) return;
+  page[off] = umask & 0xff;
+  page[off + 1] = (umask >>> 8) & 0xff;
+  page[off + 2] = (umask >>> 16) & 0xff;
+  page[off + 3] = (umask >>> 24) & 0xff;
+}
+
+/**
+ * When to defer a page's per-slice refresh to its next access (GuestMemory.fillOnAccess). A deferred fill that
+ * runs costs a TLB miss on top of the write, so after one does the refresh stays eager for a number of slices
+ * that doubles while the program keeps touching the page every time (a bounce's glue reads the vvar and writes
+ * the task page on every call), and halves after a deferred slice that left the page alone.
+ */
+class DeferPolicy {
+  private backoff = 0;
+  private skip = 0;
+  /** A deferred fill was installed (in `mem`, when its fill generation was `stamp`) and has not run, as far as known. */
+  armed = false;
+  private mem: GuestMemory | undefined;
+  private stamp = -1;
+  /** Whether this slice may defer the page. */
+  allow(): boolean {
+    if (this.skip === 0) return true;
+    this.skip--;
+    return false;
+  }
+  /** The filler installed for page `pn` is certainly still pending (no filler of `mem` has left its table since). */
+  pending(mem: GuestMemory): boolean {
+    return this.armed && this.stamp === mem.fillGeneration && this.mem === mem;
+  }
+  /**
+   * Defer this slice's refresh of page `pn` to `fill` (which reads the values the caller just stored). A filler
+   * still pending from the last slice already reads them: it is left in place (the page was not touched, which
+   * halves the back-off).
+   */
+  arm(mem: GuestMemory, pn: number, fill: PageFiller): void {
+    if (this.armed) this.backoff >>= 1;
+    if (this.pending(mem)) return;
+    mem.fillOnAccess(pn, fill);
+    this.armed = true;
+    this.mem = mem;
+    this.stamp = mem.fillGeneration;
+  }
+  /** The deferred fill ran: the page was touched. */
+  fired(): void {
+    this.armed = false;
+    this.backoff = Math.min(MAX_DEFER_BACKOFF, this.backoff * 2 + 1);
+    this.skip = this.backoff;
+  }
+}
+
+/** A filler's place-holder until the image's own are made. */
+const noFill: PageFiller = () => {};
+/** The deferred fill of the page at `at` has not run: nothing touched the page since it was installed. */
+function untouched(policy: DeferPolicy, mem: GuestMemory, at: number): boolean {
+  return policy.armed && (policy.pending(mem) || mem.fillPending(Math.floor(at / PAGE_SIZE)));
 }
 /** Store a non-negative safe integer as a little-endian u64 without a BigInt. */
 function setU64(v: DataView, off: number, x: number): void {
@@ -395,6 +487,12 @@ export class ProcessLoader {
     return ["Linux", "uabi", "6.6.0-uabi", "#1 SMP PREEMPT_DYNAMIC", arch.machine, "(none)"];
   }
 
+  /**
+   * Defer each slice's page refresh to the pages' next access where that is equivalent (deferVvar,
+   * writeTaskPages). False refreshes every page before every slice, as before: tests compare the two.
+   */
+  deferRefresh = true;
+
   /** Per process: the vvar image last written (constants filled once), and scratch for the per-task page. */
   private readonly vvarImages = new WeakMap<Process, VvarImage>();
   /** The last process refreshed and its image: most slices run the same process again. */
@@ -423,12 +521,43 @@ export class ProcessLoader {
         v.setUint32(o + VVAR_PAGE.clock.mode, c.mode, true);
         v.setUint32(o + VVAR_PAGE.clock.resNsec, c.resNsec, true);
       });
-      img = { view: v, bytes: new Uint8Array(v.buffer), words: new Uint32Array(v.buffer), monoSec: -1, realSec: -1, vvarRef: new PageRef(), libVvarRef: new PageRef(), taskRef: new PageRef(), fsRef: new PageRef() };
+      img = {
+        view: v, bytes: new Uint8Array(v.buffer), words: new Uint32Array(v.buffer), monoSec: -1, realSec: -1,
+        vvarRef: new PageRef(), libVvarRef: new PageRef(), taskRef: new PageRef(), fsRef: new PageRef(),
+        pendN: 0, pendSeq: 0, pendTp: 0, pendFp: 0, filled: true, filler: noFill, deferred: false, vvarDefer: new DeferPolicy(),
+        taskAt: 0, taskVals: [0, 0, 0, 0, 0], taskFiller: noFill, taskDefer: new DeferPolicy(),
+        fsAt: 0, fsUmask: 0, fsFiller: noFill, fsDefer: new DeferPolicy(),
+      };
+      this.makeFillers(img);
       this.vvarImages.set(p, img);
     }
     this.lastVvarProc = p;
     this.lastVvarImage = img;
     return img;
+  }
+
+  /**
+   * The image's deferred fills, made once (a closure made where the refresh runs would put the variables it
+   * captures in a context allocated on every call). Each writes what the slice's refresh would have written.
+   */
+  private makeFillers(img: VvarImage): void {
+    img.filler = (page) => {
+      if (!img.filled) {
+        this.fillVvarWords(img, img.pendN, img.pendSeq, img.pendTp, img.pendFp);
+        img.filled = true;
+        img.vvarDefer.fired();
+      }
+      page.set(img.bytes, 0);
+    };
+    img.taskFiller = (page) => {
+      img.taskDefer.fired();
+      const v = img.taskVals;
+      storeTaskFields(new DataView(page.buffer, page.byteOffset, page.byteLength), img.taskAt & (PAGE_SIZE - 1), v[0], v[1], v[2], v[3], v[4]);
+    };
+    img.fsFiller = (page) => {
+      img.fsDefer.fired();
+      writeUmask(page, img.fsAt & (PAGE_SIZE - 1), img.fsUmask);
+    };
   }
 
   /**
@@ -445,16 +574,81 @@ export class ProcessLoader {
     const clock = this.k.clock;
     // Virtual time below 2^53 ns comes as a Number, with the constant realtime offset; else as BigInts.
     const fast = clock.virtualNs();
-    if (fast >= 0 && LE_HOST) this.fillVvarWords(p, img, fast, t);
-    else this.fillVvar(p, img, fast, t);
+    if (fast >= 0 && t !== undefined && this.stillDeferred(p, img, fast, t)) return;
+    if (fast >= 0 && LE_HOST && t !== undefined && this.deferVvar(p, img, fast, t)) {
+      this.writeTaskPages(p, img, t);
+      return;
+    }
+    if (fast >= 0 && LE_HOST) {
+      p.vvarSeq = (p.vvarSeq + 2) >>> 0;
+      this.fillVvarWords(img, fast, p.vvarSeq, t?.taskPage ?? 0, p.fsPage);
+    } else this.fillVvar(p, img, fast, t);
     this.writePages(p, img, t);
+  }
+
+  /**
+   * The usual slice of a syscall-bound thread: the same thread's vvar, task and fs fills all still pending from
+   * its last slice (nothing touched the pages, no mapping changed: a filler would have run), at the same
+   * addresses. Then the fillers stay and only the values they will write change — what deferVvar and
+   * writeTaskPages would store, without their checks.
+   */
+  private stillDeferred(p: Process, img: VvarImage, n: number, t: Thread): boolean {
+    const mem = p.mm.mem;
+    if (!(this.deferRefresh && img.vvarDefer.pending(mem) && img.taskDefer.pending(mem) && img.fsDefer.pending(mem))) return false;
+    if (img.taskAt !== t.taskPage || img.fsAt !== p.fsPage + FS_UMASK || img.pendTp !== t.taskPage) return false;
+    p.vvarSeq = (p.vvarSeq + 2) >>> 0;
+    img.pendN = n;
+    img.pendSeq = p.vvarSeq;
+    img.pendFp = p.fsPage;
+    const v = img.taskVals;
+    v[0] = p.personality;
+    v[1] = p.pid;
+    v[2] = t.tid;
+    v[3] = t.robustList;
+    v[4] = t.robustLen;
+    img.fsUmask = p.fs.umask;
+    return true;
+  }
+
+  /**
+   * Defer the vvar copy of a slice to the page's next access (GuestMemory.fillOnAccess): most syscall-bound
+   * slices never read the vvar, and the filler writes exactly the image this slice's refresh would have, before
+   * anything (the program, the kernel, a copy for fork or a checkpoint, a change of the mapping) can see the
+   * page. Only for a page userspace can read but neither write nor execute, held as kernel page storage: a
+   * writable page's user stores would otherwise land before the refresh instead of after it. While the program
+   * reads the page slice after slice (a bounce's glue reads the task-page pointer), the refresh stays eager for
+   * a while (a deferred fill costs a TLB miss on top of the copy).
+   */
+  private deferVvar(p: Process, img: VvarImage, n: number, t: Thread): boolean {
+    if (!this.deferRefresh || !img.vvarDefer.allow()) return false;
+    const mem = p.mm.mem;
+    const vref = img.vvarRef;
+    if (vref.get(mem, p.vvarBase) === undefined || vref.perm !== PERM_READ || (p.vvarBase & (PAGE_SIZE - 1)) !== 0) return false;
+    const lib = this.k.mechanisms.libraryVvar(p);
+    if (lib !== undefined) {
+      const lref = img.libVvarRef;
+      if (lref.get(mem, lib) === undefined || lref.perm !== PERM_READ || (lib & (PAGE_SIZE - 1)) !== 0) return false;
+    }
+    p.vvarSeq = (p.vvarSeq + 2) >>> 0;
+    img.pendN = n;
+    img.pendSeq = p.vvarSeq;
+    img.pendTp = t.taskPage;
+    img.pendFp = p.fsPage;
+    img.filled = false;
+    img.deferred = true;
+    const filler = img.filler;
+    // Both vvar pages share the filler and the policy: installed together, pending together unless one ran.
+    const policy = img.vvarDefer;
+    if (lib !== undefined && !policy.pending(mem)) mem.fillOnAccess(lib / PAGE_SIZE, filler);
+    policy.arm(mem, p.vvarBase / PAGE_SIZE, filler);
+    return true;
   }
 
   /**
    * The vvar image's changing fields for virtual time `n` < 2^53 ns, as fillVvar writes them, in 32-bit words:
    * every value is a non-negative integer, nanoseconds below 10^9 (high word 0), seconds below 2^53.
    */
-  private fillVvarWords(p: Process, img: VvarImage, n: number, t: Thread | undefined): void {
+  private fillVvarWords(img: VvarImage, n: number, seq: number, tp: number, fp: number): void {
     const w = img.words;
     const monoSec = wholeSeconds(n);
     const monoNsec = n - monoSec * 1e9;
@@ -467,12 +661,9 @@ export class ProcessLoader {
     }
     w[W_CYCLE_LAST] = n >>> 0;
     w[W_CYCLE_LAST + 1] = (n / 0x1_0000_0000) >>> 0;
-    p.vvarSeq = (p.vvarSeq + 2) >>> 0;
-    w[W_SEQ] = p.vvarSeq;
-    const tp = t?.taskPage ?? 0;
+    w[W_SEQ] = seq;
     w[W_TASK_PAGE_PTR] = tp >>> 0;
     w[W_TASK_PAGE_PTR + 1] = (tp / 0x1_0000_0000) >>> 0;
-    const fp = p.fsPage;
     w[W_FS_PAGE_PTR] = fp >>> 0;
     w[W_FS_PAGE_PTR + 1] = (fp / 0x1_0000_0000) >>> 0;
     if (monoSec !== img.monoSec) {
@@ -491,14 +682,9 @@ export class ProcessLoader {
         w[W_REAL_SEC[i]! + 1] = hi;
       }
     }
-    for (let i = 0; i < W_MONO_NSEC.length; i++) {
-      w[W_MONO_NSEC[i]!] = monoNsec;
-      w[W_MONO_NSEC[i]! + 1] = 0;
-    }
-    for (let i = 0; i < W_REAL_NSEC.length; i++) {
-      w[W_REAL_NSEC[i]!] = realNsec;
-      w[W_REAL_NSEC[i]! + 1] = 0;
-    }
+    // Nanoseconds are below 10^9: their high words are always 0 (as every store, this one included, leaves them).
+    for (let i = 0; i < W_MONO_NSEC.length; i++) w[W_MONO_NSEC[i]!] = monoNsec;
+    for (let i = 0; i < W_REAL_NSEC.length; i++) w[W_REAL_NSEC[i]!] = realNsec;
   }
 
   /** realtime − monotonic, split into seconds and nanoseconds (once per change of the offset). */
@@ -562,38 +748,111 @@ export class ProcessLoader {
     // Each write as poke would do it (an unmapped page throws and ends the refresh), through the cached page.
     try {
       const page = img.bytes;
-      img.vvarRef.write(mem, p.vvarBase, page);
       const libVvar = this.k.mechanisms.libraryVvar(p);
+      if (img.deferred) {
+        img.deferred = false;
+        img.filled = true;
+        img.vvarDefer.armed = false;
+      }
+      // The copy below supersedes a deferred one: this process's, or (a vfork child sharing the memory) another's.
+      if (mem.fillPending(p.vvarBase / PAGE_SIZE)) mem.cancelFill(p.vvarBase / PAGE_SIZE);
+      if (libVvar !== undefined && mem.fillPending(libVvar / PAGE_SIZE)) mem.cancelFill(libVvar / PAGE_SIZE);
+      img.vvarRef.write(mem, p.vvarBase, page);
       if (libVvar !== undefined) img.libVvarRef.write(mem, libVvar, page);
-      if (t?.taskPage) {
-        // Straight into the page when it is cached, else through the scratch and poke.
-        const tref = img.taskRef;
-        if (tref.get(mem, t.taskPage) !== undefined && (t.taskPage & (PAGE_SIZE - 1)) + TASK_PAGE_BYTES <= PAGE_SIZE) {
-          fillTaskFields(tref.view!, t.taskPage & (PAGE_SIZE - 1), p, t);
-        } else {
-          fillTaskFields(this.taskScratch, 0, p, t);
-          mem.poke(t.taskPage, this.taskScratchBytes);
-        }
-      }
-      if (p.fsPage) {
-        const umask = p.fs.umask;
-        const at = p.fsPage + FS_UMASK;
-        const fsPage = img.fsRef.get(mem, at);
-        const off = at & (PAGE_SIZE - 1);
-        if (fsPage !== undefined && off + 4 <= PAGE_SIZE) {
-          // The same bytes as before need no write (and writing them would change nothing).
-          const old = fsPage[off]! | (fsPage[off + 1]! << 8) | (fsPage[off + 2]! << 16) | (fsPage[off + 3]! << 24);
-          if (old >>> 0 !== umask >>> 0) {
-            this.fsScratch.setUint32(0, umask, true);
-            fsPage.set(this.fsScratchBytes, off);
-          }
-        } else {
-          this.fsScratch.setUint32(0, umask, true);
-          if (!holds(mem, at, this.fsScratch)) mem.poke(at, this.fsScratchBytes);
-        }
-      }
     } catch {
       // The user unmapped a libkernel page: nothing to refresh (the next exec maps them again).
+      return;
+    }
+    if (t) this.writeTaskPages(p, img, t);
+    else this.writeFsPage(p, img);
+  }
+
+  /**
+   * Refresh the running thread's per-task page and the per-fs page. Like the vvar (deferVvar), each is written
+   * when something next touches it rather than now, when it is kernel page storage userspace can read: its
+   * fill runs before any access (a user store lands after it, as after an eager refresh), and a page nothing
+   * touched during the slice needs no read-back (syncFromPages). Each deferred page has a page of its own (the
+   * memory keeps one filler per page).
+   */
+  private writeTaskPages(p: Process, img: VvarImage, t: Thread): void {
+    const mem = p.mm.mem;
+    const at = t.taskPage;
+    const fsAt = p.fsPage ? p.fsPage + FS_UMASK : 0;
+    // Deferred fills need pages of their own (the memory keeps one filler per page), distinct from the vvar's.
+    const taskPn = Math.floor(at / PAGE_SIZE), fsPn = Math.floor(fsAt / PAGE_SIZE);
+    const lib = this.k.mechanisms.libraryVvar(p);
+    const vvarPn = Math.floor(p.vvarBase / PAGE_SIZE), libPn = lib === undefined ? -1 : Math.floor(lib / PAGE_SIZE);
+    const apart = this.deferRefresh && taskPn !== fsPn && taskPn !== vvarPn && taskPn !== libPn && fsPn !== vvarPn && fsPn !== libPn;
+    if (at) {
+      try {
+        // Another thread's deferred fill still pending: written now, before its values are replaced.
+        if (img.taskDefer.armed && img.taskAt !== at) this.flushDeferred(mem, img.taskAt, img.taskDefer);
+        // Straight into the page when it is cached, else through the scratch and poke.
+        const tref = img.taskRef;
+        const off = at & (PAGE_SIZE - 1);
+        if (tref.get(mem, at) !== undefined && off + TASK_PAGE_BYTES <= PAGE_SIZE) {
+          if (apart && tref.readable && img.taskDefer.allow()) {
+            const v = img.taskVals;
+            v[0] = p.personality;
+            v[1] = p.pid;
+            v[2] = t.tid;
+            v[3] = t.robustList;
+            v[4] = t.robustLen;
+            img.taskAt = at;
+            img.taskDefer.arm(mem, taskPn, img.taskFiller);
+          } else {
+            if (img.taskDefer.armed) this.cancelDeferred(mem, img.taskAt, img.taskDefer);
+            fillTaskFields(tref.view!, off, p, t);
+          }
+        } else {
+          fillTaskFields(this.taskScratch, 0, p, t);
+          mem.poke(at, this.taskScratchBytes);
+        }
+      } catch {
+        return; // unmapped by the user, as above
+      }
+    }
+    this.writeFsPage(p, img, apart);
+  }
+
+  /** Run a deferred fill now (kernelPage runs a page's pending filler), e.g. before its values are replaced. */
+  private flushDeferred(mem: GuestMemory, at: number, policy: DeferPolicy): void {
+    policy.armed = false;
+    if (mem.fillPending(Math.floor(at / PAGE_SIZE))) mem.kernelPage(at);
+  }
+
+  /** Forget a deferred fill the caller is about to supersede with an eager write of the same fields. */
+  private cancelDeferred(mem: GuestMemory, at: number, policy: DeferPolicy): void {
+    policy.armed = false;
+    const pn = Math.floor(at / PAGE_SIZE);
+    if (mem.fillPending(pn)) mem.cancelFill(pn);
+  }
+
+  /** The per-fs page's umask, written only when the page does not already hold it (deferred when `defer`). */
+  private writeFsPage(p: Process, img: VvarImage, defer = false): void {
+    if (!p.fsPage) return;
+    const mem = p.mm.mem;
+    try {
+      const umask = p.fs.umask;
+      const at = p.fsPage + FS_UMASK;
+      if (img.fsDefer.armed && img.fsAt !== at) this.flushDeferred(mem, img.fsAt, img.fsDefer);
+      const fsPage = img.fsRef.get(mem, at);
+      const off = at & (PAGE_SIZE - 1);
+      if (fsPage !== undefined && off + 4 <= PAGE_SIZE) {
+        if (defer && img.fsRef.readable && img.fsDefer.allow()) {
+          img.fsAt = at;
+          img.fsUmask = umask;
+          img.fsDefer.arm(mem, Math.floor(at / PAGE_SIZE), img.fsFiller);
+          return;
+        }
+        if (img.fsDefer.armed) this.cancelDeferred(mem, img.fsAt, img.fsDefer);
+        writeUmask(fsPage, off, umask);
+      } else {
+        this.fsScratch.setUint32(0, umask, true);
+        if (!holds(mem, at, this.fsScratch)) mem.poke(at, this.fsScratchBytes);
+      }
+    } catch {
+      // unmapped by the user, as above
     }
   }
 
@@ -605,9 +864,16 @@ export class ProcessLoader {
   syncFromPages(p: Process, t: Thread): void {
     if (!p.vvarBase) return;
     const mem = p.mm.mem;
-    if (this.syncFromCachedPages(p, t, mem)) return;
+    const img = this.vvarImage(p);
+    // A page whose deferred fill has not run was not touched during the slice: it still holds (once filled)
+    // the values the refresh took from the kernel, so reading it back would change nothing.
+    if (img.taskDefer.pending(mem) && img.fsDefer.pending(mem) && img.taskAt === t.taskPage && img.fsAt === p.fsPage + FS_UMASK) return;
+    const task = t.taskPage !== 0 && !(img.taskAt === t.taskPage && untouched(img.taskDefer, mem, t.taskPage));
+    const fs = p.fsPage !== 0 && !(img.fsAt === p.fsPage + FS_UMASK && untouched(img.fsDefer, mem, p.fsPage + FS_UMASK));
+    if (!task && !fs) return;
+    if (this.syncFromCachedPages(p, t, mem, img, task, fs)) return;
     try {
-      if (t.taskPage) {
+      if (task) {
         p.personality = mem.read32(t.taskPage + TP_PERSONALITY);
         // 64-bit fields as two 32-bit reads (no BigInt): hi × 2^32 + lo rounds exactly as Number(read64) does.
         const head = mem.read32(t.taskPage + TP_ROBUST_HEAD + 4) * 0x1_0000_0000 + mem.read32(t.taskPage + TP_ROBUST_HEAD);
@@ -616,7 +882,7 @@ export class ProcessLoader {
           t.robustLen = 24;
         }
       }
-      if (p.fsPage) p.fs.umask = mem.read32(p.fsPage + FS_UMASK) & 0o777;
+      if (fs) p.fs.umask = mem.read32(p.fsPage + FS_UMASK) & 0o777;
     } catch {
       // unmapped by the user: keep the kernel's values
     }
@@ -625,15 +891,14 @@ export class ProcessLoader {
   /**
    * syncFromPages through the pages the refresh cached, when each is mapped, readable by userspace and holds
    * the fields (so none of read32's faults can happen): the same reads without read32's TLB look-up per word.
-   * False when some page is not like that, and the caller reads as before.
+   * False when some page is not like that, and the caller reads as before. `task` and `fs`: the pages to read.
    */
-  private syncFromCachedPages(p: Process, t: Thread, mem: GuestMemory): boolean {
-    const img = this.vvarImage(p);
-    const tv = t.taskPage ? img.taskRef.readable4(mem, t.taskPage, TASK_PAGE_BYTES) : undefined;
-    if (t.taskPage && tv === undefined) return false;
+  private syncFromCachedPages(p: Process, t: Thread, mem: GuestMemory, img: VvarImage, task: boolean, fs: boolean): boolean {
+    const tv = task ? img.taskRef.readable4(mem, t.taskPage, TASK_PAGE_BYTES) : undefined;
+    if (task && tv === undefined) return false;
     const fsAt = p.fsPage + FS_UMASK;
-    const fv = p.fsPage ? img.fsRef.readable4(mem, fsAt, 4) : undefined;
-    if (p.fsPage && fv === undefined) return false;
+    const fv = fs ? img.fsRef.readable4(mem, fsAt, 4) : undefined;
+    if (fs && fv === undefined) return false;
     if (tv !== undefined) {
       const o = t.taskPage & (PAGE_SIZE - 1);
       p.personality = tv.getUint32(o + TP_PERSONALITY, true);
