@@ -19,7 +19,7 @@ import { INT_OPS } from "./ops-int.js";
 import { SSE_OPS } from "./ops-sse.js";
 import { fxrstorImage, fxsaveImage, X87_OPS } from "./ops-x87.js";
 import { F80_ZERO, type F80 } from "./f80.js";
-import { translate, type BlockFn } from "./jit.js";
+import { successors, translate, type BlockFn } from "./jit.js";
 
 const TWO32 = 4294967296;
 
@@ -46,9 +46,13 @@ export interface X86CpuOptions {
  * what a short run such as hello spends its time on (32 translated a few regions there that never paid back).
  */
 const DEFAULT_JIT_THRESHOLD = 128;
-/** A new region's first WARM_CALLS calls run at most WARM_LEFT instructions (see run). */
-const WARM_CALLS = 8;
-const WARM_LEFT = 2000;
+/**
+ * A new region's first WARM_CALLS calls return at their first time back at the entry block after WARM_LEFT
+ * instructions, the first SLOW_CALLS of them every other one through the memory accessors (see run).
+ */
+const WARM_CALLS = 2048;
+const SLOW_CALLS = 32;
+const WARM_LEFT = 500;
 /** A region leaves out a successor entered fewer than 1/COLD_RATIO times as often as its entry. */
 const COLD_RATIO = 8;
 /** Most blocks one translated region holds. */
@@ -326,16 +330,19 @@ export class X86Cpu implements Cpu {
           if (fn !== null) {
             inJit = true;
             const loopOk = !(this.watchLo <= block.jitHi && this.watchHi > block.jitLo) && this.keepLo <= block.jitLo && block.jitEnd <= this.keepHi;
-            // A new region's first calls stop early, so its exits and write-back run, and every other one takes the
-            // memory accessors instead of the TLB's fast path, so its slow paths run too (and get V8's type feedback)
-            // before V8 optimises it: code first reached after optimisation deoptimises the region.
-            let lim = left;
+            // A new region's first calls return early (back at their entry), so its exits and write-back run, and
+            // the first few every other one through the memory accessors instead of the TLB's fast path, so its
+            // slow paths run too, all getting V8's type feedback before V8 optimises the region (code first
+            // reached after optimisation deoptimises it); and while V8 still interprets it, the next call enters
+            // the optimised function as soon as V8 has compiled it, instead of waiting for on-stack replacement.
+            let cap = left;
             let slow = false;
             if (block.warm < WARM_CALLS) {
-              if (lim > WARM_LEFT) lim = WARM_LEFT;
-              slow = (block.warm++ & 1) === 1;
+              if (cap > WARM_LEFT) cap = WARM_LEFT;
+              slow = block.warm < SLOW_CALLS && (block.warm & 1) === 1;
+              block.warm++;
             }
-            const done = fn(this, lim, loopOk, slow);
+            const done = fn(this, left, loopOk, slow, cap);
             inJit = false;
             left -= done;
             if (this.pending !== null) break;
@@ -415,15 +422,14 @@ export class X86Cpu implements Cpu {
     const list = [entry];
     const seen = new Set<number>([entry.insns[0]!.addr]);
     for (let q = 0; q < list.length && list.length < REGION_BLOCKS; q++) {
-      const last = list[q]!.insns[list[q]!.insns.length - 1]!;
-      const key = last.def.key;
-      const succ = !(last.def.flags & 64) ? [last.next] : key === "jcc" ? [last.next + last.imm, last.next] : key === "jmprel" ? [last.next + last.imm] : [];
-      for (const t of succ) {
+      for (const t of successors(list[q]!)) {
         if (seen.has(t) || list.length >= REGION_BLOCKS) continue;
         const b = this.cache.get(t);
         // A block entered far less often than the entry (a loop's exit path, memset's tail) stays out: code V8
-        // first reaches after optimising the region deoptimises it, and a larger region compiles longer.
-        if (b === undefined || !b.valid || b.hits * COLD_RATIO < Math.min(entry.hits, this.jitThreshold)) continue;
+        // first reaches after optimising the region deoptimises it, and a larger region compiles longer. So does
+        // the entry of another region (an inner loop translated first): the run loop goes on in that region's
+        // code, already optimised, instead of V8 compiling the loop a second time inside this one.
+        if (b === undefined || !b.valid || b.fn !== null || b.hits * COLD_RATIO < Math.min(entry.hits, this.jitThreshold)) continue;
         seen.add(t);
         list.push(b);
       }

@@ -32,10 +32,11 @@ const TLB_SLOT = tlbSlotSource("tp_");
 
 /**
  * A translated region: runs from its entry block through the region's blocks (self-loops and branches between
- * them stay in the function while the budget allows another whole block, the target block is valid and
- * `loopOk`), returns instructions retired.
+ * them stay in the function while the budget `left` allows another whole block, the target block is valid and
+ * `loopOk`; back at the entry also while `cap` does), returns instructions retired. `slow`: every memory access
+ * through the accessors (a warm-up call).
  */
-export type BlockFn = (cpu: X86Cpu, left: number, loopOk: boolean, slow: boolean) => number;
+export type BlockFn = (cpu: X86Cpu, left: number, loopOk: boolean, slow: boolean, cap: number) => number;
 
 /** What the translator needs of a decoded block (cpu.ts's Block). */
 export interface RegionBlock {
@@ -200,8 +201,17 @@ class Gen {
   /** Region block index by start address. */
   readonly index = new Map<number, number>();
 
-  constructor(readonly blocks: readonly RegionBlock[]) {
+  /**
+   * Whether every branch between the region's blocks goes to a later block, to the entry or to the block itself
+   * (see `order`): the blocks are then nested labelled statements, a forward branch a `break` out of the label
+   * that ends just before its target and a branch to the entry the host loop's `continue`, so a transition is a
+   * jump instead of a dispatch on a block number through a `switch`.
+   */
+  readonly structured: boolean;
+
+  constructor(readonly blocks: readonly RegionBlock[], structured: boolean) {
     blocks.forEach((b, j) => this.index.set(b.insns[0]!.addr, j));
+    this.structured = structured;
   }
 
   // --------------------------------------------------------------- registers
@@ -309,7 +319,8 @@ class Gen {
   /** Mark the current instruction as one that may throw (the catch needs its index). */
   mayFault(): string {
     this.fFaults[this.k] = true;
-    return `k = ${this.k};`;
+    // A structured region has no dispatch variable: the catch learns the block from `bi` set here.
+    return this.structured ? `k = ${this.k}; bi = ${this.bi};` : `k = ${this.k};`;
   }
 
   // ------------------------------------------------------------------- flags
@@ -846,6 +857,12 @@ class Gen {
   exitTo(t: number): string {
     const j = this.index.get(t);
     if (j === undefined) return `{ nx = ${t}; break run; }`;
+    if (this.structured) {
+      if (j === 0) return "continue run;";
+      if (j > this.bi) return `break L${j};`;
+      // A branch back the nested form cannot express (a call into the region): the run loop goes on there.
+      if (j !== this.bi) return `{ nx = ${t}; break run; }`;
+    }
     // A block branching to its own start loops in place (its case is a labelled host loop).
     if (j === this.bi) {
       this.selfLoop = true;
@@ -910,9 +927,13 @@ class Gen {
     // The head: the block runs only when it is still valid (self-modifying code) and wholly fits in the budget
     // (`left` is the entry block's length when the region may not loop); its count is added here, once, so the
     // exits need no arithmetic (a fault or trap inside it subtracts the instructions not yet retired).
-    const head = `if (done > left - ${n} || !B${bi}.valid) { nx = ${this.start}; break run; } done += ${n};`;
+    // The entry block also returns once `cap` (≤ left) instructions are done (a warm-up call, see cpu.ts run).
+    const head = `if (done > ${bi === 0 ? "cap" : "left"} - ${n} || !B${bi}.valid) { nx = ${this.start}; break run; } done += ${n};`;
     // Every path through a block ends in continue, break or return, so its loop never falls out.
-    return this.selfLoop ? `case ${bi}: b${bi}: for (;;) {\n${head}\n${parts.join("\n")}\n}` : `case ${bi}: {\n${head}\n${parts.join("\n")}\n}`;
+    const code = this.selfLoop ? `b${bi}: for (;;) {\n${head}\n${parts.join("\n")}\n}` : `${head}\n${parts.join("\n")}`;
+    // Structured: block bi follows the end of the label L<bi> that branches to it break out of.
+    if (this.structured) return bi === 0 ? code : `}\n${code}`;
+    return this.selfLoop ? `case ${bi}: ${code}` : `case ${bi}: {\n${code}\n}`;
   }
 
   source(): string {
@@ -930,7 +951,8 @@ class Gen {
     const regs = [...this.used].sort((x, y) => x - y);
     const wb = this.wbRegs() + (F ? Gen.WBF + ";" : "");
     const load = this.loadRegs() + (F ? Gen.LOADF : "");
-    const body = cases.join("\n").replaceAll("@WB@", wb).replaceAll("@LOAD@", load)
+    const labels = Array.from({ length: this.blocks.length - 1 }, (_v, j) => `L${this.blocks.length - 1 - j}: {`).join(" ");
+    const body = (this.structured ? `${labels}\n${cases.join("\n")}` : `switch (bi) {\n${cases.join("\n")}\n}`).replaceAll("@WB@", wb).replaceAll("@LOAD@", load)
       .replace(/@F\d+_\d+@/g, (m) => (this.deadFlags.has(m) ? "" : this.flagCode.get(m)!));
     const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
     const fdecl = !F
@@ -942,17 +964,15 @@ class Gen {
     const name = `region_${this.blocks[0]!.insns[0]!.addr.toString(16)}`;
     const blockRefs = this.blocks.map((_, j) => `B${j} = B[${j}]`).join(", ");
     return `const ${blockRefs}; ${this.inlined.join(" ")}
-return function ${name}(cpu, left, loopOk, slow) {
+return function ${name}(cpu, left, loopOk, slow, cap) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, RB = mem.readTlb.bytes, WT = mem.writeTlb.tag, WV = mem.writeTlb.view, WB = mem.writeTlb.bytes;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}
   ${decl}
   ${fdecl}
   let k = 0, done = 0, nx = 0, inFb = false, bi = 0, t_ = false, u_ = false;
-  if (!loopOk) left = ${this.blocks[0]!.insns.length};
+  if (!loopOk) left = cap = ${this.blocks[0]!.insns.length};
   try {
     run: for (;;) {
-      switch (bi) {
 ${body}
-      }
     }
   } catch (e) {
     if (!inFb) { ${catchWb} }
@@ -971,9 +991,11 @@ ${body}
  * Translate a region: `blocks[0]` is the entry, the others blocks it can reach by constant branches (decoded
  * blocks whose instructions already carry their handlers).
  */
-export function translate(blocks: readonly RegionBlock[], cpu: X86Cpu): { fn: BlockFn; source: string } {
+export function translate(region: readonly RegionBlock[], cpu: X86Cpu): { fn: BlockFn; source: string } {
   if (!primed) primeHelpers(cpu);
-  const g = new Gen(blocks);
+  const ordered = order(region);
+  const blocks = ordered ?? region;
+  const g = new Gen(blocks, ordered !== null);
   const src = g.source();
   // One compiled factory per distinct source: the same code in another CPU (threads, processes running the same
   // binary) reuses V8's parse, and its closures share the function's type feedback.
@@ -985,6 +1007,37 @@ export function translate(blocks: readonly RegionBlock[], cpu: X86Cpu): { fn: Bl
   }
   return { fn: factory(blocks, JX), source: src };
 }
+/** Constant successors of a block (branch targets and fall-through), as the region is grown (cpu.ts translate). */
+export function successors(b: RegionBlock): number[] {
+  const last = b.insns[b.insns.length - 1]!;
+  const key = last.def.key;
+  if (!(last.def.flags & 64)) return [last.next];
+  return key === "jcc" ? [last.next + last.imm, last.next] : key === "jmprel" ? [last.next + last.imm] : [];
+}
+
+/**
+ * The region's blocks, entry first, in an order where every branch between them goes to a later block, to the
+ * entry or to the block itself (a topological order of the other edges, ties in the given order), or null when
+ * the other edges have a cycle.
+ */
+function order(blocks: readonly RegionBlock[]): RegionBlock[] | null {
+  const n = blocks.length;
+  const index = new Map<number, number>();
+  blocks.forEach((b, j) => index.set(b.insns[0]!.addr, j));
+  const preds = new Array<number>(n).fill(0);
+  const succ = blocks.map((b, i) => [...new Set(successors(b).map((t) => index.get(t)).filter((j): j is number => j !== undefined && j !== 0 && j !== i))]);
+  for (const list of succ) for (const j of list) preds[j]!++;
+  const out = [0];
+  const ready = new Set<number>(succ[0]!.filter((j) => --preds[j]! === 0));
+  while (ready.size > 0) {
+    const j = Math.min(...ready);
+    ready.delete(j);
+    out.push(j);
+    for (const t of succ[j]!) if (--preds[t]! === 0) ready.add(t);
+  }
+  return out.length === n ? out.map((j) => blocks[j]!) : null;
+}
+
 /**
  * The helpers' arithmetic first met with small operands gets V8's small-integer feedback, and a region that inlined
  * it deoptimises when a value first passes 2^31 (a flag half's `>>> 0`, a product). Running them with full-width
