@@ -7,7 +7,7 @@
  * 64-bit arithmetic works on 32-bit halves; module-level temporaries (tl, th)
  * carry two-word results between helpers so nothing allocates per instruction.
  */
-import type { GuestMemory } from "@uabi/isa-core";
+import { PAGE_SIZE, tlbSlot, type GuestMemory } from "@uabi/isa-core";
 import { branchTarget, mulhu32, rbit32 } from "./bits.js";
 import type { Arm64Cpu, Handler } from "./cpu.js";
 import { decode, decodeBitMasks, type Decoded } from "./decode.js";
@@ -362,9 +362,14 @@ const C = {
     const t = rz(f.rt), next = pc + 4;
     if (key === "3.7.4.1") {
       const zero = new Uint8Array(DC_ZVA_BYTES);
+      const wt = c.mem.writeTlb;
       return () => {
         const a = addrOf(c, t);
-        c.mem.writeBytes(a - (a % DC_ZVA_BYTES), zero);
+        const z = a - (a % DC_ZVA_BYTES), pn = Math.floor(z / PAGE_SIZE), i = tlbSlot(pn);
+        // The write TLB's page when it holds it (writable, no decoded code: what writeBytes would find), as the
+        // translated code does; glibc's memset zeroes with dc zva, 64 bytes a call.
+        if (wt.tag[i] === pn) wt.bytes[i]!.fill(0, z & (PAGE_SIZE - 1), (z & (PAGE_SIZE - 1)) + DC_ZVA_BYTES);
+        else c.mem.writeBytes(z, zero);
         return next;
       };
     }

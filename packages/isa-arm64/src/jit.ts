@@ -56,6 +56,12 @@ export interface RegionBlock {
 }
 
 const TWO32 = 4294967296;
+/**
+ * Blocks are invalidated (self-modifying code) only by the memory accessors and handlers a region calls, never
+ * by its inline fast paths: `loopOk` (may the region go on to another of its blocks) is rechecked at entry and
+ * after each such call, instead of the target block's `valid` at every transition.
+ */
+const RECHECK = "if (loopOk) loopOk = JX.valid(B);";
 
 /** Lazy flag record kinds: 0 means the NZCV locals hold the flags. */
 const K_NZCV = 0, K_ADD64 = 1, K_SUB64 = 2, K_ADD32 = 3, K_SUB32 = 4, K_LOG64 = 5, K_LOG32 = 6;
@@ -67,6 +73,11 @@ export const JX = {
   /** The bytes `dc zva` writes when its page misses the write TLB. */
   zero64: new Uint8Array(64),
   rbit: rbit32,
+  /** Whether every block of a region is still valid (no write to its page since it was decoded). */
+  valid(blocks: readonly RegionBlock[]): boolean {
+    for (const b of blocks) if (!b.valid) return false;
+    return true;
+  },
   /** The lazy record as the 4-bit N:Z:C:V value. */
   nzcv(fk: number, fa: number, fah: number, fb: number, fbh: number, fr: number, frh: number): number {
     let n: boolean, z: boolean, c = false, v = false;
@@ -397,7 +408,7 @@ class Gen {
     this.usesTlb = true;
     const [T, V] = write ? ["WT", "WV"] : ["RT", "RV"];
     const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
-    return `{ const to_ = mal_ & 4095, tp_ = (mah_ >>> 0) * 1048576 + (mal_ >>> 12), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { const a_ = (mah_ >>> 0) * ${TWO32} + (mal_ >>> 0); ${slow} } }`;
+    return `{ const to_ = mal_ & 4095, tp_ = (mah_ >>> 0) * 1048576 + (mal_ >>> 12), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { const a_ = (mah_ >>> 0) * ${TWO32} + (mal_ >>> 0); ${slow} ${RECHECK} } }`;
   }
   /** Reads of `n` 32-bit words at a_ (+4 each) into the names given (unsigned, as mem.read32 returns them). */
   read32s(names: readonly string[]): string {
@@ -812,9 +823,10 @@ class Gen {
     const j = this.index.get(t);
     if (j === undefined) return `{ nx = ${t}; ${this.leave(this.n)} }`;
     const nj = this.blocks[j]!.hs.length;
-    // A self-loop continues its own host loop; other blocks of the region go through the dispatch switch. The
-    // check is inline with constants (a shared one indexed by block measured 30% slower on a two-block loop);
-    // an edge V8 has not seen taken when it optimises costs one deoptimisation, its exit none (see `leave`).
+    // A self-loop continues its own host loop; another block of the region is a `break` to its label (structured)
+    // or goes through the dispatch switch. The budget check is inline with constants (a shared one indexed by
+    // block measured 30% slower on a two-block loop); block validity is in `loopOk` (RECHECK). An edge V8 has
+    // not seen taken when it optimises costs one deoptimisation, its exit none (see `leave`).
     let go: string;
     if (!this.structured) go = j === this.bi ? `continue b${j};` : `bi = ${j}; continue run;`;
     else if (j === 0) go = "continue run;";
@@ -823,7 +835,7 @@ class Gen {
     // A backward branch the structured form cannot express (a bl into the region, which `successors` does not
     // follow): leave the function, the run loop goes on there.
     else return `{ nx = ${t}; ${this.leave(this.n)} }`;
-    return `{ if (loopOk && B${j}.valid && done + ${this.n + nj} <= left) { done += ${this.n}; ${go} } nx = ${t}; ${this.leave(this.n)} }`;
+    return `{ if (loopOk && done + ${this.n + nj} <= left) { done += ${this.n}; ${go} } nx = ${t}; ${this.leave(this.n)} }`;
   }
 
   /** Code for a block-ending branch, or null to run its handler. */
@@ -895,7 +907,7 @@ class Gen {
     }
     const pc = this.pc;
     const trap = `if (r_ < 0) { @WBALL@ if (r_ === -2) { cpu.pc = ${pc}; return done + ${k}; } return done + ${k + 1}; }`;
-    const call = `{ ${this.mayFault()} ${wb} const r_ = ${h}(); ${load} ${trap}`;
+    const call = `{ ${this.mayFault()} ${wb} const r_ = ${h}(); ${load} ${RECHECK} ${trap}`;
     if (!last) return `${call} }`;
     // The handler ends the block: its return value is the next PC.
     return `${call} nx = r_; ${this.leave(this.n)} }`;
@@ -947,12 +959,13 @@ class Gen {
     const body = (this.structured ? `${labels}\n${cases.join("\n")}` : `switch (bi) {\n${cases.join("\n")}\n}`).replaceAll("@WBALL@", wbAll);
     const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
     const fdecl = F ? "let fk = 0, fa = 0, fah = 0, fb = 0, fbh = 0, fr = 0, frh = 0, fN = cpu.fN, fZ = cpu.fZ, fC = cpu.fC, fV = cpu.fV;" : "";
-    const consts = `const ${this.blocks.map((_b, j) => `B${j} = B[${j}]`).concat(this.consts).join(", ")};`;
+    const consts = this.consts.length > 0 ? `const ${this.consts.join(", ")};` : "";
     return `${consts}
 return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}${this.usesVec ? "\n  const VW = cpu.vw, VH = cpu.vh, VB = cpu.vb;" : ""}
   ${decl}
   ${fdecl}
+  if (loopOk) loopOk = JX.valid(B);
   let k = 0, done = 0, nx = 0, bi = 0, dn = 0;${this.usesCmp ? " let t_ = false, u_ = false;" : ""}
   try {
     run: for (;;) {
