@@ -6,7 +6,8 @@
  *  - simulated syscalls per second per mechanism (a generated getppid loop, best of five runs, less a one-call
  *    loop's best of five: the process's start and exit are not a call's cost), with the modelled cost;
  *  - `uabi run hello` start to exit (a new process running bin/uabi.js, as a user would run it; the median of
- *    several runs) and in-process.
+ *    several runs) beside `node -e 0` timed the same way, and in-process. The timed processes run without the
+ *    variables that change Node's own start (NODE_START_VARIABLES).
  * `--core interp|jit` picks the CPU cores' tier for every run (default jit).
  * Timings are wall-clock on this host; nothing here is asserted by tests except the report's shape.
  */
@@ -42,8 +43,11 @@ export interface BenchReport {
   /** The calibration run the default profile and measuredNsPerCall come from. */
   measuredBy: { run: string; machine: string; date: string };
   unsupported: { mechanism: string; why: string }[];
-  /** processSeconds: `node bin/uabi.js run <hello-O2>` start to exit, the median of processRuns runs (null: not measured). */
-  runHello: { arch: Arch; binary: string; processSeconds: number | null; processRuns: number; inProcessSeconds: number; exitStatus: number }[];
+  /**
+   * processSeconds: `node bin/uabi.js run <hello-O2>` start to exit, the median of processRuns runs (null: not
+   * measured); nodeSeconds: `node -e 0` the same way, Node's own start and exit, which every processSeconds includes.
+   */
+  runHello: { arch: Arch; binary: string; processSeconds: number | null; processRuns: number; nodeSeconds: number | null; inProcessSeconds: number; exitStatus: number }[];
   durationMs: number;
 }
 
@@ -65,9 +69,22 @@ export function corpusRoot(): string {
 
 const has = (tool: string): boolean => spawnSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status === 0;
 
+/**
+ * Variables that change what Node itself does before any of uabi runs, left out of the timed processes'
+ * environment so a figure measures the command and not the shell it ran from: NODE_OPTIONS adds flags and
+ * preloads; NODE_EXTRA_CA_CERTS makes Node 20 parse the named certificate bundle at every start (~50–100 ms of CPU
+ * on the project's machine, for TLS that uabi never uses).
+ */
+const NODE_START_VARIABLES = ["NODE_OPTIONS", "NODE_EXTRA_CA_CERTS"] as const;
+function timedEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const v of NODE_START_VARIABLES) delete env[v];
+  return env;
+}
+
 function timeProcess(cmd: string, args: string[]): { seconds: number; status: number | null } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "ignore"], timeout: 300_000 });
+  const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "ignore"], timeout: 300_000, env: timedEnvironment() });
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, status: r.status };
 }
 
@@ -171,27 +188,26 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void; cor
   }
 
   // 3. `uabi run hello`: a fresh process start to exit (the command as a user runs it: bin/uabi.js, which runs
-  //    the built CLI when it is fresh), and the run alone in this process.
+  //    the built CLI when it is fresh), beside Node's own start and exit, and the run alone in this process.
   const bin = join(appRoot(), "bin", "uabi.js");
+  const medianOfRuns = (args: string[]): number | null => {
+    const times: number[] = [];
+    for (let i = 0; i < HELLO_RUNS; i++) {
+      const t = timeProcess(process.execPath, args);
+      if (t.status !== 0) return null;
+      times.push(t.seconds);
+    }
+    return median(times);
+  };
+  if (!quick) progress("bench: node -e 0…");
+  const nodeSeconds = quick ? null : medianOfRuns(["-e", "0"]);
   for (const arch of ARCHES) {
     const binary = join(corpus, "bin", TARGET_OF[arch], "hello-O2");
     progress(`bench: uabi run hello-O2 (${arch})…`);
     const inproc = runInProcess(new Uint8Array(readFileSync(binary)), { mode: "direct" }, 1e8, ["./hello-O2"], core);
-    let processSeconds: number | null = null;
-    let processRuns = 0;
-    if (!quick) {
-      const times: number[] = [];
-      for (let i = 0; i < HELLO_RUNS; i++) {
-        const t = timeProcess(process.execPath, [bin, "run", "--core", core, binary]);
-        if (t.status !== 0) break;
-        times.push(t.seconds);
-      }
-      if (times.length === HELLO_RUNS) {
-        processSeconds = median(times);
-        processRuns = HELLO_RUNS;
-      }
-    }
-    report.runHello.push({ arch, binary: `fixtures/corpus/bin/${TARGET_OF[arch]}/hello-O2`, processSeconds, processRuns, inProcessSeconds: inproc.seconds, exitStatus: inproc.r.exitStatus });
+    const processSeconds = quick ? null : medianOfRuns([bin, "run", "--core", core, binary]);
+    const processRuns = processSeconds === null ? 0 : HELLO_RUNS;
+    report.runHello.push({ arch, binary: `fixtures/corpus/bin/${TARGET_OF[arch]}/hello-O2`, processSeconds, processRuns, nodeSeconds, inProcessSeconds: inproc.seconds, exitStatus: inproc.r.exitStatus });
   }
   report.durationMs = Math.round(performance.now() - t0);
   return report;
@@ -222,7 +238,8 @@ export function formatBench(r: BenchReport): string {
   L.push("", "uabi run hello-O2:");
   for (const h of r.runHello) {
     const proc = h.processSeconds === null ? "—" : `${(h.processSeconds * 1000).toFixed(0)} ms (median of ${h.processRuns})`;
-    L.push(`  ${h.arch.padEnd(7)} process start to exit ${proc}, in-process ${(h.inProcessSeconds * 1000).toFixed(1)} ms`);
+    const node = h.nodeSeconds === null ? "" : ` (node -e 0: ${(h.nodeSeconds * 1000).toFixed(0)} ms)`;
+    L.push(`  ${h.arch.padEnd(7)} process start to exit ${proc}${node}, in-process ${(h.inProcessSeconds * 1000).toFixed(1)} ms`);
   }
   L.push("", `(${(r.durationMs / 1000).toFixed(1)} s)`, "");
   return L.join("\n");
