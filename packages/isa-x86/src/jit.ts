@@ -21,7 +21,7 @@
  *   and records the faulting instruction's address and the retired count (`jitPc`, `jitRetired`) for the
  *   run loop, which then reports the fault exactly as the interpreter does.
  */
-import { tlbSlotSource, type GuestMemory } from "@uabi/isa-core";
+import { tlbSlot, tlbSlotSource, type GuestMemory } from "@uabi/isa-core";
 import { BASE_RIP, P_LOCK, type Insn } from "./decode.js";
 import { FL_ADD, FL_DEC, FL_IMUL, FL_INC, FL_LOGIC, FL_RES, FL_SUB, formOf, PARITY, TrapSignal } from "./registry.js";
 import { CC, F_SSE } from "./tables.js";
@@ -29,6 +29,22 @@ import type { X86Cpu } from "./cpu.js";
 
 /** The inline probes' TLB slot for page number tp_ (the memory's own index: they cannot disagree). */
 const TLB_SLOT = tlbSlotSource("tp_");
+/**
+ * The slot for an address in int32 halves mal_, mah_: when the index depends only on the page number's low 20
+ * bits (those inside the low word, as with the plain mask), an int32 operation on the low word.
+ */
+const TLB_SLOT_HALVES = [0x12345, 2 ** 40 + 0x3ff, 0xf_ffff_ffff, 2 ** 51 + 0x54321].every((pn) => tlbSlot(pn) === tlbSlot(pn % 1048576))
+  ? tlbSlotSource("(mal_ >>> 12)")
+  : TLB_SLOT;
+
+/**
+ * An address as int32 halves: `pre` defines `mal_`, `mah_` (the sum modulo 2^64), `dbl` is cpu.ea's double for
+ * the slow path (the same value wherever the fast path can hit: a user page).
+ */
+interface Halves {
+  pre: string;
+  dbl: string;
+}
 
 /**
  * A translated region: runs from its entry block through the region's blocks (self-loops and branches between
@@ -290,16 +306,63 @@ class Gen {
    * `tv_` and the offset in `to_`) when the read (write) TLB maps the page and the span stays in it, else
    * `slow` with the address in `ta_` (the accessors: faults, TLB fills, self-modifying code, page crossings).
    */
-  tlb(write: boolean, a: string, span: number, fast: string, slow: string): string {
+  tlb(write: boolean, a: string | Halves, span: number, fast: string, slow: string): string {
     this.usesTlb = true;
     // Byte accesses index the page's Uint8Array (an element access, no DataView method call in the lower tiers).
     const [T, V] = write ? ["WT", span === 1 ? "WB" : "WV"] : ["RT", span === 1 ? "RB" : "RV"];
     const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
     // `slow`: a warm-up call takes the accessors (see cpu.ts run), which do what the fast path does.
-    return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage} && !slow) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
+    if (typeof a === "string") return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage} && !slow) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
+    // Halves (defined before, by a.pre): the page number without a floating-point division, the double address
+    // only on the slow path.
+    return `{ const to_ = mal_ & 4095, tp_ = (mah_ >>> 0) * 1048576 + (mal_ >>> 12), ts_ = ${TLB_SLOT_HALVES}; if (${T}[ts_] === tp_${inPage} && !slow) { const tv_ = ${V}[ts_]; ${fast} } else { const ta_ = ${a.dbl}; ${slow} } }`;
   }
+  /**
+   * The E operand's address as halves (64-bit addressing without a segment base), or null. cpu.ea's value is the
+   * sum modulo 2^64 read as signed for an index form; for base + disp it is the double sum, which differs from
+   * that only for a base of magnitude ≥ 2^53, outside user space either way (the slow path then uses cpu.ea's).
+   */
+  halves(i: Insn): Halves | null {
+    if (i.asz !== 64 || i.seg !== 0) return null;
+    const b = i.base;
+    const x = i.index;
+    const d = i.disp;
+    const dh = d < 0 ? -1 : 0;
+    // a (lo, hi) + (bl, bh) into (rl, rh), with the carry out of the low words.
+    const add = (rl: string, rh: string, al: string, ah: string, bl: string, bh: string) =>
+      `const ${rl} = (${al} + ${bl}) | 0, ${rh} = (${ah} + ${bh} + ((${rl} >>> 0) < (${al} >>> 0) ? 1 : 0)) | 0;`;
+    if (x < 0) {
+      if (b === BASE_RIP || b < 0) {
+        const a = b === BASE_RIP ? i.next + d : d;
+        const hi = Math.floor(a / TWO32);
+        return { pre: `const mal_ = ${(a - hi * TWO32) | 0}, mah_ = ${hi | 0};`, dbl: `${a}` };
+      }
+      const dbl = `(${this.h(b)} * ${TWO32} + (${this.l(b)} >>> 0)${d !== 0 ? ` + ${d}` : ""})`;
+      if (d === 0) return { pre: `const mal_ = ${this.l(b)}, mah_ = ${this.h(b)};`, dbl };
+      return { pre: add("mal_", "mah_", this.l(b), this.h(b), `${d}`, `${dh}`), dbl };
+    }
+    if (b === BASE_RIP) return null;
+    const s = i.scale;
+    let pre = "";
+    let [xl, xh] = [this.l(x), this.h(x)];
+    if (s !== 0) {
+      pre += `const xl_ = ${xl} << ${s}, xh_ = (${xh} << ${s}) | (${xl} >>> ${32 - s});`;
+      [xl, xh] = ["xl_", "xh_"];
+    }
+    let [sl, sh] = [xl, xh];
+    if (b >= 0) {
+      const [rl, rh] = d === 0 ? ["mal_", "mah_"] : ["sl_", "sh_"];
+      pre += add(rl, rh, this.l(b), this.h(b), xl, xh);
+      [sl, sh] = [rl, rh];
+    }
+    if (d !== 0) pre += add("mal_", "mah_", sl, sh, `${d}`, `${dh}`);
+    else if (sl !== "mal_") pre += `const mal_ = ${sl}, mah_ = ${sh};`;
+    return { pre, dbl: `(mah_ * ${TWO32} + (mal_ >>> 0))` };
+  }
+  /** The address of the E operand last read by rdE (for a read-modify-write's store). */
+  lastAddr: string | Halves = "ea";
   /** Statements reading size sz at address variable `a` into `v` (and `vh`). */
-  rdMem(sz: number, a: string, v: string, vh: string): string {
+  rdMem(sz: number, a: string | Halves, v: string, vh: string): string {
     switch (sz) {
       case 64: return `let ${v} = 0, ${vh} = 0; ${this.tlb(false, a, 8, `${v} = tv_.getInt32(to_, true); ${vh} = tv_.getInt32(to_ + 4, true);`, `${v} = cpu.rdMem(ta_, 64) | 0; ${vh} = cpu.vh | 0;`)}`;
       case 32: return `let ${v} = 0; const ${vh} = 0; ${this.tlb(false, a, 4, `${v} = tv_.getInt32(to_, true);`, `${v} = mem.read32(ta_) | 0;`)}`;
@@ -307,7 +370,7 @@ class Gen {
       default: return `let ${v} = 0; const ${vh} = 0; ${this.tlb(false, a, 1, `${v} = tv_[to_];`, `${v} = mem.read8(ta_);`)}`;
     }
   }
-  wrMem(sz: number, a: string, v: string, vh: string): string {
+  wrMem(sz: number, a: string | Halves, v: string, vh: string): string {
     switch (sz) {
       case 64: return this.tlb(true, a, 8, `tv_.setInt32(to_, ${v}, true); tv_.setInt32(to_ + 4, ${vh}, true);`, `cpu.wrMem(ta_, 64, ${v} >>> 0, ${vh} >>> 0);`);
       case 32: return this.tlb(true, a, 4, `tv_.setInt32(to_, ${v}, true);`, `mem.write32(ta_, ${v});`);
@@ -452,8 +515,14 @@ class Gen {
       const [lo, hi] = this.rdReg(sz, i.rm, i.rmb);
       return `const ${a} = ${lo}; const ${ah} = ${hi};`;
     }
+    const hv = this.halves(i);
+    if (hv !== null) {
+      this.lastAddr = hv;
+      return `${this.mayFault()} ${hv.pre} ${this.rdMem(sz, hv, a, ah)}`;
+    }
     const e = this.ea(i);
     if (e === null) return null;
+    this.lastAddr = keepEa ? "ea" : "ea_";
     return `${this.mayFault()} const ${keepEa ? "ea" : "ea_"} = ${e}; ${this.rdMem(sz, keepEa ? "ea" : "ea_", a, ah)}`;
   }
 
@@ -525,7 +594,7 @@ class Gen {
         else [sb, b, bh] = this.operand(sz, i.reg, i.regb, "b", "bh");
         src = `${sa} ${sb}`;
         ops = [a, ah, b, bh];
-        dst = !write ? "" : i.mod === 3 ? this.wrReg(sz, i.rm, i.rmb, "r", "rh") : this.wrMem(sz, "ea", "r", "rh");
+        dst = !write ? "" : i.mod === 3 ? this.wrReg(sz, i.rm, i.rmb, "r", "rh") : this.wrMem(sz, this.lastAddr, "r", "rh");
       } else if (form === "GE") {
         let sb: string, b: string, bh: string;
         if (i.mod === 3) [sb, b, bh] = this.operand(sz, i.rm, i.rmb, "b", "bh");
@@ -550,6 +619,8 @@ class Gen {
         if (form === "EG") {
           const [v, vh] = this.rdReg(sz, i.reg, i.regb);
           if (i.mod === 3) return this.wrReg(sz, i.rm, i.rmb, v, vh);
+          const hv = this.halves(i);
+          if (hv !== null) return `{ ${this.mayFault()} const v = ${v}; const vh = ${vh}; ${hv.pre} ${this.wrMem(sz, hv, "v", "vh")} }`;
           const e = this.ea(i);
           if (e === null) return null;
           return `{ ${this.mayFault()} const v = ${v}; const vh = ${vh}; ${this.wrMem(sz, e, "v", "vh")} }`;
@@ -562,6 +633,8 @@ class Gen {
         if (form === "EI") {
           const [v, vh] = this.imm(i, sz);
           if (i.mod === 3) return this.wrReg(sz, i.rm, i.rmb, v, vh);
+          const hv = this.halves(i);
+          if (hv !== null) return `{ ${this.mayFault()} ${hv.pre} ${this.wrMem(sz, hv, v, vh)} }`;
           const e = this.ea(i);
           if (e === null) return null;
           return `{ ${this.mayFault()} ${this.wrMem(sz, e, v, vh)} }`;
@@ -681,10 +754,11 @@ class Gen {
         const cc = CC.indexOf(d.mn.slice(3) as (typeof CC)[number]);
         const c = this.cond(cc);
         if (i.mod === 3) return this.wrReg(8, i.rm, i.rmb, `(${c} ? 1 : 0)`, "0");
-        const e = this.ea(i);
+        const hv = this.halves(i);
+        const e = hv ?? this.ea(i);
         if (e === null) return null;
         // The condition is evaluated before the store may fault (it only reads flags).
-        return `{ ${this.mayFault()} const v = ${c} ? 1 : 0; ${this.wrMem(8, e, "v", "0")} }`;
+        return `{ ${this.mayFault()} const v = ${c} ? 1 : 0; ${hv?.pre ?? ""} ${this.wrMem(8, e, "v", "0")} }`;
       }
       case "cbw": // cltq / cwtl
         if (sz === 64) {
@@ -702,7 +776,7 @@ class Gen {
         if (sz === 16) return null;
         const rd = this.rdE(i, sz, "a", "ah", true);
         if (rd === null) return null;
-        const wr = i.mod === 3 ? this.wrReg(sz, i.rm, i.rmb, "r", "rh") : this.wrMem(sz, "ea", "r", "rh");
+        const wr = i.mod === 3 ? this.wrReg(sz, i.rm, i.rmb, "r", "rh") : this.wrMem(sz, this.lastAddr, "r", "rh");
         if (key === "not") return `{ ${rd} const r = ~a; const rh = ~ah; ${wr} }`;
         const m = sz === 8 ? "& 0xff" : "| 0";
         const calc = sz === 64 ? "const r = -a | 0; const rh = (-ah - (a !== 0 ? 1 : 0)) | 0;" : `const r = (-a) ${m}; const rh = 0;`;
