@@ -43,7 +43,7 @@ const TLB_SLOT = [0x12345, 2 ** 40 + 0x3ff, 0xf_ffff_ffff, 2 ** 51 + 0x54321].ev
 /**
  * A region's function: (cpu, budget left, may loop) → instructions retired. Every exit path is constant
  * assignments only (`Gen.leave`), so V8 needs no type feedback for one it has not seen taken; the epilogue
- * gets its feedback from the first calls, which the run loop keeps short (cpu.ts, PROBE_CALLS).
+ * gets its feedback from the first calls, which the run loop keeps short (cpu.ts, WARM_INSNS).
  */
 export type RegionFn = (cpu: Arm64Cpu, left: number, loopOk: boolean) => number;
 
