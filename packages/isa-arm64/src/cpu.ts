@@ -38,6 +38,8 @@ interface Block {
   probe: number;
   /** While warming up after WARM_FEED: entry-block instructions to interpret before the next warm-up call. */
   cool: number;
+  /** While warming up: the region's other blocks (not counting entries towards regions of their own). */
+  members: Block[];
   /** The first warm-up calls' instructions and wall milliseconds (the unoptimised function's speed). */
   warmN: number;
   warmMs: number;
@@ -50,6 +52,14 @@ interface Block {
   rend: number;
 }
 const MAX_BLOCK = 64;
+/**
+ * `hits` of a block that is not to be translated (for a very long while): a small integer, not -Infinity, so
+ * the field stays a small-integer field (a double there would change every block's hidden class, and V8 would
+ * deoptimise every function that read one).
+ */
+const NEVER = -(2 ** 30);
+/** The empty `members` list (shared: it is replaced, never changed). */
+const NO_BLOCKS: Block[] = [];
 /**
  * Warm-up: a new region runs in short calls (at most WARM_INSNS each) until V8 has optimised it.
  * - Its exits run, and get type feedback, while V8 still interprets the function: a long first call would be
@@ -328,7 +338,7 @@ export class Arm64Cpu implements Cpu {
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, probe: 0, cool: 0, warmN: 0, warmMs: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, probe: 0, cool: 0, members: NO_BLOCKS, warmN: 0, warmMs: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -435,16 +445,17 @@ export class Arm64Cpu implements Cpu {
     }
     const t = translate(blocks);
     if (!t) {
-      b.hits = -Infinity; // not worth translating: stay in the interpreter
+      b.hits = NEVER; // not worth translating: stay in the interpreter
       return undefined;
     }
     const { fn, source } = t;
     b.probe = PROBE_MAX;
     b.warmN = -WARM_SKIP;
     b.warmMs = 0;
-    // The region's other blocks are interpreted while it warms up: they need more entries of their own
-    // before they are translated as regions, which they would duplicate.
-    for (const x of blocks) if (x !== b && x.fn === undefined) x.hits = -8 * this.jitThreshold;
+    // The region's other blocks are interpreted while it warms up: they count no entries towards a region of
+    // their own (which would duplicate this one) until it has warmed up.
+    b.members = blocks.filter((x) => x !== b && x.fn === undefined && x.hits > NEVER / 2);
+    for (const x of b.members) x.hits = NEVER;
     b.fn = fn;
     b.rlo = Math.min(...blocks.map((x) => x.start));
     b.rhi = Math.max(...blocks.map((x) => x.start));
@@ -467,16 +478,24 @@ export class Arm64Cpu implements Cpu {
         b.warmN += r;
         b.warmMs += ms;
       } else if (ms * 8 * b.warmN < b.warmMs * r) {
-        b.probe = 0;
+        this.warmed(b);
         return r;
       }
       if (b.warmN < WARM_BASE && b.probe <= PROBE_MAX - WARM_FEED && ms * 1e6 < WARM_NS_PER_INSN * r) {
-        b.probe = 0;
+        this.warmed(b);
         return r;
       }
     }
-    if ((b.probe -= r + 1) <= PROBE_MAX - WARM_FEED) b.cool = COOL_INSNS;
+    if ((b.probe -= r + 1) <= 0) this.warmed(b);
+    else if (b.probe <= PROBE_MAX - WARM_FEED) b.cool = COOL_INSNS;
     return r;
+  }
+  /** End b's warm-up: long calls from now on, its region's other blocks count their entries again. */
+  private warmed(b: Block): void {
+    b.probe = 0;
+    b.cool = 0;
+    for (const x of b.members) if (x.hits < NEVER / 2) x.hits = 0;
+    b.members = NO_BLOCKS;
   }
 
   /** Execute exactly one instruction. */

@@ -827,14 +827,17 @@ class Gen {
     // or goes through the dispatch switch. The budget check is inline with constants (a shared one indexed by
     // block measured 30% slower on a two-block loop); block validity is in `loopOk` (RECHECK). An edge V8 has
     // not seen taken when it optimises costs one deoptimisation, its exit none (see `leave`).
-    let go: string;
-    if (!this.structured) go = j === this.bi ? `continue b${j};` : `bi = ${j}; continue run;`;
-    else if (j === 0) go = "continue run;";
-    else if (j === this.bi) { go = `continue b${j};`; this.selfEdge = true; }
-    else if (j > this.bi) go = `break L${j};`;
-    // A backward branch the structured form cannot express (a bl into the region, which `successors` does not
-    // follow): leave the function, the run loop goes on there.
-    else return `{ nx = ${t}; ${this.leave(this.n)} }`;
+    if (this.structured) {
+      // Constant assignments and a jump only: the budget check is shared at the target (`enter`), so a branch
+      // first taken after V8 optimised the function needs no feedback of its own (no deoptimisation).
+      if (j === 0) return `{ dn = ${this.n}; break head; }`;
+      if (j === this.bi) { this.selfEdge = true; return `{ dn = ${this.n}; continue b${j}; }`; }
+      if (j > this.bi) return `{ dn = ${this.n}; break L${j}; }`;
+      // A backward branch the structured form cannot express (a bl into the region, which `successors` does
+      // not follow): leave the function, the run loop goes on there.
+      return `{ nx = ${t}; ${this.leave(this.n)} }`;
+    }
+    const go = j === this.bi ? `continue b${j};` : `bi = ${j}; continue run;`;
     return `{ if (loopOk && done + ${this.n + nj} <= left) { done += ${this.n}; ${go} } nx = ${t}; ${this.leave(this.n)} }`;
   }
 
@@ -942,9 +945,18 @@ class Gen {
       parts.push(`/* ${pc.toString(16)} ${d?.row.name ?? "?"} */ ${code}`);
     }
     if (!this.structured) return `case ${bi}: b${bi}: for (;;) {\n${parts.join("\n")}\n}`;
-    // Structured: block bi's code follows the label L<bi> that forward branches to it break out of.
-    const body = bi === 0 || !this.selfEdge ? parts.join("\n") : `b${bi}: for (;;) {\n${parts.join("\n")}\n}`;
-    return bi === 0 ? body : `}\n${body}`;
+    // Structured: block bi's code follows the label L<bi> that forward branches to it break out of, after the
+    // shared check of every branch into it (block 0's is at the end of the host loop).
+    if (bi === 0) return parts.join("\n");
+    const body = `${this.enter(bi)}\n${parts.join("\n")}`;
+    return `}\n${this.selfEdge ? `b${bi}: for (;;) {\n${body}\n}` : body}`;
+  }
+  /**
+   * A branch into block j of a structured region arrives with its source block's length in `dn`: count it, and
+   * go on only while the region may loop and the whole block j fits in the budget, else leave at block j.
+   */
+  enter(j: number): string {
+    return `done += dn; if (!loopOk || done + ${this.blocks[j]!.hs.length} > left) { nx = ${this.blocks[j]!.start}; dn = 0; break run; }`;
   }
   /** Whether the block being emitted branches to itself (it then runs in its own host loop). */
   selfEdge = false;
@@ -971,7 +983,7 @@ return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) 
   let k = 0, done = 0, nx = 0, bi = 0, dn = 0, caught = null;${this.usesCmp ? " let t_ = false, u_ = false;" : ""}
   try {
     run: for (;;) {
-${body}
+${this.structured ? `head: {\n${body}\n}\n${this.enter(0)}` : body}
     }
   } catch (e) {
     caught = e;
