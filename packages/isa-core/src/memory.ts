@@ -564,7 +564,7 @@ export class GuestMemory {
 
   /** Run every pending filler (before the mapping changes or the memory is copied). */
   private fillAll(): void {
-    for (const pn of this.fillers.keys()) this.fillPage(pn); // a Map may lose entries while iterated
+    for (const pn of this.fillers.keys()) this.fillPage(pn); // deleting the visited entry is safe in a Map's iteration
   }
 
   readCString(addr: number, max = 4096): Uint8Array | undefined {

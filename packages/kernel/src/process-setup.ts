@@ -3,7 +3,7 @@
  * data pages (vvar, uts, libkernel's per-task and per-fs pages) placed as map_vdso does, the auxv, and the
  * per-run refresh of the vvar page and the pages libkernel handlers read and write.
  */
-import { PAGE_SIZE, PERM_READ, PERM_WRITE, type Arch, type Cpu, type GuestMemory, type PageFiller } from "@uabi/isa-core";
+import { PAGE_SIZE, PERM_EXEC, PERM_READ, PERM_WRITE, type Arch, type Cpu, type GuestMemory, type PageFiller } from "@uabi/isa-core";
 import { RLIMIT, RLIM_INFINITY } from "@uabi/uapi";
 import { buildVdso } from "@uabi/vdso";
 import { VVAR_PAGE, VVAR_NCLOCKS, CLOCK_MODE, TASK_PAGE, FS_PAGE, UTS_PAGE } from "@uabi/libkernel";
@@ -769,7 +769,8 @@ export class ProcessLoader {
 
   /**
    * Refresh the running thread's per-task page and the per-fs page. Like the vvar (deferVvar), each is written
-   * when something next touches it rather than now, when it is kernel page storage userspace can read: its
+   * when something next touches it rather than now, when it is kernel page storage userspace can read but not
+   * execute (a core may fetch from its current code page without the TLB): its
    * fill runs before any access (a user store lands after it, as after an eager refresh), and a page nothing
    * touched during the slice needs no read-back (syncFromPages). Each deferred page has a page of its own (the
    * memory keeps one filler per page).
@@ -791,7 +792,7 @@ export class ProcessLoader {
         const tref = img.taskRef;
         const off = at & (PAGE_SIZE - 1);
         if (tref.get(mem, at) !== undefined && off + TASK_PAGE_BYTES <= PAGE_SIZE) {
-          if (apart && tref.readable && img.taskDefer.allow()) {
+          if (apart && tref.readable && (tref.perm & PERM_EXEC) === 0 && img.taskDefer.allow()) {
             const v = img.taskVals;
             v[0] = p.personality;
             v[1] = p.pid;
@@ -839,7 +840,7 @@ export class ProcessLoader {
       const fsPage = img.fsRef.get(mem, at);
       const off = at & (PAGE_SIZE - 1);
       if (fsPage !== undefined && off + 4 <= PAGE_SIZE) {
-        if (defer && img.fsRef.readable && img.fsDefer.allow()) {
+        if (defer && img.fsRef.readable && (img.fsRef.perm & PERM_EXEC) === 0 && img.fsDefer.allow()) {
           img.fsAt = at;
           img.fsUmask = umask;
           img.fsDefer.arm(mem, Math.floor(at / PAGE_SIZE), img.fsFiller);
