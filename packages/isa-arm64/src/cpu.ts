@@ -36,8 +36,6 @@ interface Block {
   hits: number;
   /** Instructions its region may still run in short warm-up calls (WARM_INSNS each; 0 or less: warmed up). */
   probe: number;
-  /** While warming up after WARM_FEED: entry-block instructions to interpret before the next warm-up call. */
-  cool: number;
   /** While warming up: the region's other blocks (not counting entries towards regions of their own). */
   members: Block[];
   /** The first warm-up calls' instructions and wall milliseconds (the unoptimised function's speed). */
@@ -68,20 +66,15 @@ const NO_BLOCKS: Block[] = [];
  * - No call is still running in the unoptimised code when the optimised code is installed: V8 compiles a
  *   function a second time (on-stack replacement) when its profiler tick lands in such a call, and a compile
  *   of a region costs as much CPU as millions of its instructions.
- * - The unoptimised function is slower than the interpreter's handlers (5-20 times slower than its optimised
- *   code): after WARM_FEED instructions, enough for V8 to queue it for optimisation, the run loop interprets
- *   the region's code while V8 compiles, with one warm-up call per COOL_INSNS entry-block instructions to see
- *   whether the optimised code is there yet.
  * A warm-up call that runs at least 128 instructions eight times faster than the first calls did (WARM_BASE
  * instructions of them after the first WARM_SKIP; WARM_NS_PER_INSN if too few ran) ends the warm-up; after
  * PROBE_MAX instructions of warm-up calls (code that never gets that fast) the region runs in long calls
- * anyway. Stopping a call early, or interpreting instead of calling, changes nothing observable (the run loop
- * goes on from the PC the region left, both tiers retire the same instructions); only which of the two runs
- * depends on timing.
+ * anyway. Stopping a call early changes nothing observable (the run loop goes on from the PC the region
+ * left); only the length of the calls depends on timing. (Interpreting the region's code between timed
+ * warm-up calls while V8 compiles, since the unoptimised function is slower than the handlers, measured
+ * ~10% slower in two A/Bs of bench-O2 under the kernel, as it did for isa-x86.)
  */
 const WARM_INSNS = 256;
-const WARM_FEED = 32_768;
-const COOL_INSNS = 4096;
 const WARM_NS_PER_INSN = 6;
 const WARM_BASE = 4096;
 const WARM_SKIP = 2048;
@@ -338,7 +331,7 @@ export class Arm64Cpu implements Cpu {
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, probe: 0, cool: 0, members: NO_BLOCKS, warmN: 0, warmMs: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, probe: 0, members: NO_BLOCKS, warmN: 0, warmMs: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -382,8 +375,7 @@ export class Arm64Cpu implements Cpu {
         if (this.jit && !cut && len <= budget - n) {
           let fn = b.fn;
           if (fn === undefined && (b.hits += len) >= this.jitThreshold) fn = this.translateAt(b);
-          // A warming region between its warm-up calls: the interpreter runs the block.
-          if (fn !== undefined && (b.cool <= 0 || (b.cool -= len) <= 0)) {
+          if (fn !== undefined) {
             const loopOk = !(this.watchLo <= b.rhi && this.watchHi > b.rlo) && this.keepLo <= b.rlo && b.rend <= this.keepHi;
             let left = budget - n;
             if (b.probe > 0) n += this.warmCall(b, fn, left, loopOk);
@@ -452,8 +444,8 @@ export class Arm64Cpu implements Cpu {
     b.probe = PROBE_MAX;
     b.warmN = -WARM_SKIP;
     b.warmMs = 0;
-    // The region's other blocks are interpreted while it warms up: they count no entries towards a region of
-    // their own (which would duplicate this one) until it has warmed up.
+    // Short warm-up calls end in the middle of the region, whose next block the interpreter then runs: the
+    // region's other blocks count no entries towards regions of their own (duplicates) until it has warmed up.
     b.members = blocks.filter((x) => x !== b && x.fn === undefined && x.hits > NEVER / 2);
     for (const x of b.members) x.hits = NEVER;
     b.fn = fn;
@@ -470,7 +462,6 @@ export class Arm64Cpu implements Cpu {
     const t0 = performance.now();
     const r = fn(this, left > WARM_INSNS ? WARM_INSNS : left, loopOk);
     const ms = performance.now() - t0;
-    b.cool = 0;
     if (r >= 128) {
       // The very first calls also pay for parsing the function and its first inline-cache misses.
       if (b.warmN < 0) b.warmN += r;
@@ -481,19 +472,17 @@ export class Arm64Cpu implements Cpu {
         this.warmed(b);
         return r;
       }
-      if (b.warmN < WARM_BASE && b.probe <= PROBE_MAX - WARM_FEED && ms * 1e6 < WARM_NS_PER_INSN * r) {
+      if (b.warmN < WARM_BASE && b.probe <= PROBE_MAX / 2 && ms * 1e6 < WARM_NS_PER_INSN * r) {
         this.warmed(b);
         return r;
       }
     }
     if ((b.probe -= r + 1) <= 0) this.warmed(b);
-    else if (b.probe <= PROBE_MAX - WARM_FEED) b.cool = COOL_INSNS;
     return r;
   }
   /** End b's warm-up: long calls from now on, its region's other blocks count their entries again. */
   private warmed(b: Block): void {
     b.probe = 0;
-    b.cool = 0;
     for (const x of b.members) if (x.hits < NEVER / 2) x.hits = 0;
     b.members = NO_BLOCKS;
   }
