@@ -512,7 +512,6 @@ export class GuestMemory {
     return page;
   }
 
-  /** Read a NUL-terminated string of at most `max` bytes (without the NUL). Returns undefined if no NUL within max. */
   /**
    * Defer writing the mapped, non-code page `pn`: `fill` is called once with the page's storage just before
    * anything next resolves the page — a TLB miss of any accessor or of translated code (its TLB entries are
@@ -567,6 +566,7 @@ export class GuestMemory {
     for (const pn of this.fillers.keys()) this.fillPage(pn); // deleting the visited entry is safe in a Map's iteration
   }
 
+  /** Read a NUL-terminated string of at most `max` bytes (without the NUL). Returns undefined if no NUL within max. */
   readCString(addr: number, max = 4096): Uint8Array | undefined {
     const bytes: number[] = [];
     for (let i = 0; i < max; i++) {
