@@ -68,7 +68,8 @@ const NO_BLOCKS: Block[] = [];
  *   of a region costs as much CPU as millions of its instructions.
  * A warm-up call that runs at least 128 instructions eight times faster than the first calls did (WARM_BASE
  * instructions of them after the first WARM_SKIP; WARM_NS_PER_INSN if too few ran) ends the warm-up; after
- * PROBE_MAX instructions of warm-up calls (code that never gets that fast) the region runs in long calls
+ * PROBE_MAX instructions of warm-up calls (code that never gets that fast; a short call counts as 128, so at
+ * most PROBE_MAX / 128 calls) the region runs in long calls
  * anyway. Stopping a call early changes nothing observable (the run loop goes on from the PC the region
  * left); only the length of the calls depends on timing. (Interpreting the region's code between timed
  * warm-up calls while V8 compiles, since the unoptimised function is slower than the handlers, measured
@@ -477,7 +478,10 @@ export class Arm64Cpu implements Cpu {
         return r;
       }
     }
-    if ((b.probe -= r + 1) <= 0) this.warmed(b);
+    // A call that ran fewer than 128 instructions (a region left at a syscall a few instructions in, as in a
+    // syscall-bound loop) is charged as 128: it cannot end the warm-up by its speed, and charged what it ran, a
+    // region of a 4-instruction syscall loop stayed in timed warm-up calls for its first 65 000 calls.
+    if ((b.probe -= (r < 128 ? 128 : r) + 1) <= 0) this.warmed(b);
     return r;
   }
   /** End b's warm-up: long calls from now on, its region's other blocks count their entries again. */
