@@ -88,6 +88,22 @@ function timeProcess(cmd: string, args: string[]): { seconds: number; status: nu
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, status: r.status };
 }
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** The median start-to-exit seconds of `runs` fresh processes, null if one fails. */
+function medianProcessSeconds(cmd: string, args: string[], runs: number): number | null {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = timeProcess(cmd, args);
+    if (t.status !== 0) return null;
+    times.push(t.seconds);
+  }
+  return median(times);
+}
+
 function runInProcess(elf: Uint8Array, config: MachineConfig, maxInstructions: number, argv: string[], core: "jit" | "interp") {
   const k = createKernel({ ...config, core }, { maxInstructions, onMissingSyscall: () => {} });
   const t0 = process.hrtime.bigint();
@@ -104,11 +120,6 @@ const OTHER_RUNS = 3;
 
 /** How many times `uabi run hello` is started for its start-to-exit figure (the median is reported). */
 const HELLO_RUNS = 5;
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export function bench(opts: { quick: boolean; progress: (s: string) => void; core?: "jit" | "interp" }): BenchReport {
   const t0 = performance.now();
@@ -139,13 +150,8 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void; cor
       for (const [runner, cmd, args] of runners) {
         if (runner !== "native" && !has(cmd)) continue;
         progress(`bench: ${arch} bench-O2 under ${runner} (median of ${OTHER_RUNS})…`);
-        const times: number[] = [];
-        for (let i = 0; i < OTHER_RUNS; i++) {
-          const t = timeProcess(cmd, args);
-          if (t.status !== 0) break;
-          times.push(t.seconds);
-        }
-        if (times.length === OTHER_RUNS) row.others.push({ runner, seconds: median(times), ratio: seconds / median(times) });
+        const theirs = medianProcessSeconds(cmd, args, OTHER_RUNS);
+        if (theirs !== null) row.others.push({ runner, seconds: theirs, ratio: seconds / theirs });
       }
     }
     report.mips.push(row);
@@ -190,22 +196,13 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void; cor
   // 3. `uabi run hello`: a fresh process start to exit (the command as a user runs it: bin/uabi.js, which runs
   //    the built CLI when it is fresh), beside Node's own start and exit, and the run alone in this process.
   const bin = join(appRoot(), "bin", "uabi.js");
-  const medianOfRuns = (args: string[]): number | null => {
-    const times: number[] = [];
-    for (let i = 0; i < HELLO_RUNS; i++) {
-      const t = timeProcess(process.execPath, args);
-      if (t.status !== 0) return null;
-      times.push(t.seconds);
-    }
-    return median(times);
-  };
   if (!quick) progress("bench: node -e 0…");
-  const nodeSeconds = quick ? null : medianOfRuns(["-e", "0"]);
+  const nodeSeconds = quick ? null : medianProcessSeconds(process.execPath, ["-e", "0"], HELLO_RUNS);
   for (const arch of ARCHES) {
     const binary = join(corpus, "bin", TARGET_OF[arch], "hello-O2");
     progress(`bench: uabi run hello-O2 (${arch})…`);
     const inproc = runInProcess(new Uint8Array(readFileSync(binary)), { mode: "direct" }, 1e8, ["./hello-O2"], core);
-    const processSeconds = quick ? null : medianOfRuns([bin, "run", "--core", core, binary]);
+    const processSeconds = quick ? null : medianProcessSeconds(process.execPath, [bin, "run", "--core", core, binary], HELLO_RUNS);
     const processRuns = processSeconds === null ? 0 : HELLO_RUNS;
     report.runHello.push({ arch, binary: `fixtures/corpus/bin/${TARGET_OF[arch]}/hello-O2`, processSeconds, processRuns, nodeSeconds, inProcessSeconds: inproc.seconds, exitStatus: inproc.r.exitStatus });
   }
