@@ -200,6 +200,16 @@ function storeTaskFields(v: DataView, o: number, personality: number, pid: numbe
   for (let i = 0; i < TASK_ZERO_WORDS.length; i++) v.setUint32(o + TASK_ZERO_WORDS[i]!, 0, true);
 }
 
+/** The per-task fields a deferred task-page fill will write (the values fillTaskFields takes, now). */
+function recordTaskValues(img: VvarImage, p: Process, t: Thread): void {
+  const v = img.taskVals;
+  v[0] = p.personality;
+  v[1] = p.pid;
+  v[2] = t.tid;
+  v[3] = t.robustList;
+  v[4] = t.robustLen;
+}
+
 /** The per-fs page's umask field at `off`, stored only when the page does not already hold it (equal bytes need no write). */
 function writeUmask(page: Uint8Array, off: number, umask: number): void {
   const old = page[off]! | (page[off + 1]! << 8) | (page[off + 2]! << 16) | (page[off + 3]! << 24);
@@ -600,12 +610,7 @@ export class ProcessLoader {
     img.pendN = n;
     img.pendSeq = p.vvarSeq;
     img.pendFp = p.fsPage;
-    const v = img.taskVals;
-    v[0] = p.personality;
-    v[1] = p.pid;
-    v[2] = t.tid;
-    v[3] = t.robustList;
-    v[4] = t.robustLen;
+    recordTaskValues(img, p, t);
     img.fsUmask = p.fs.umask;
     return true;
   }
@@ -793,12 +798,7 @@ export class ProcessLoader {
         const off = at & (PAGE_SIZE - 1);
         if (tref.get(mem, at) !== undefined && off + TASK_PAGE_BYTES <= PAGE_SIZE) {
           if (apart && tref.readable && (tref.perm & PERM_EXEC) === 0 && img.taskDefer.allow()) {
-            const v = img.taskVals;
-            v[0] = p.personality;
-            v[1] = p.pid;
-            v[2] = t.tid;
-            v[3] = t.robustList;
-            v[4] = t.robustLen;
+            recordTaskValues(img, p, t);
             img.taskAt = at;
             img.taskDefer.arm(mem, taskPn, img.taskFiller);
           } else {
