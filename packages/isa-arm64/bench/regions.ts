@@ -26,9 +26,9 @@ for (let r = 0; r < repeats; r++) {
     const s = { calls: 0, insns: 0, ms: 0, warm: 0 };
     stats.set(b.start.toString(16), s);
     const wrapped: RegionFn = (c, left, loopOk) => {
-      // Warm-up calls (cpu.ts WARM_INSNS) are not timed: the run loop times them itself to see when V8 has
+      // Warm-up calls (cpu.ts WARM_INSNS) and probes (loopOk false) are not timed: the run loop times them to see when V8 has
       // optimised the region, and a cpuUsage call would double their cost. Their time counts as the rest's.
-      if (left <= 256) {
+      if (left <= 256 || !loopOk) {
         const n = fn(c, left, loopOk);
         s.warm += n;
         return n;

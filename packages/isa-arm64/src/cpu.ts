@@ -34,11 +34,13 @@ interface Block {
   valid: boolean;
   /** Instructions run through the run loop's entries, until it is translated. */
   hits: number;
-  /** Instructions its region may still run in short warm-up calls (WARM_INSNS each; 0 or less: warmed up). */
+  /** The region's warm-up phase (see WARM_*): FED (done: long calls), FEEDING or COMPILING. */
+  warm: number;
+  /** FEEDING: instructions of short calls still to run; COMPILING: interpreted entries (×length) until the next probe. */
   probe: number;
   /** While warming up: the region's other blocks (not counting entries towards regions of their own). */
   members: Block[];
-  /** The first warm-up calls' instructions and wall milliseconds (the unoptimised function's speed). */
+  /** COMPILING: probe events made, and the first one's fastest spin call (the unoptimised function's, ms). */
   warmN: number;
   warmMs: number;
   /** The translated region entered here (undefined: not translated yet). */
@@ -59,27 +61,34 @@ const NEVER = -(2 ** 30);
 /** The empty `members` list (shared: it is replaced, never changed). */
 const NO_BLOCKS: Block[] = [];
 /**
- * Warm-up: a new region runs in short calls (at most WARM_INSNS each) until V8 has optimised it.
- * - Its exits run, and get type feedback, while V8 still interprets the function: a long first call would be
- *   optimised in its loop (on-stack replacement) before the exit code ever ran, and V8 then deoptimises at
- *   that exit for lack of feedback, again at every later call entering the same optimised loop.
- * - No call is still running in the unoptimised code when the optimised code is installed: V8 compiles a
- *   function a second time (on-stack replacement) when its profiler tick lands in such a call, and a compile
- *   of a region costs as much CPU as millions of its instructions.
- * A warm-up call that runs at least 128 instructions eight times faster than the first calls did (WARM_BASE
- * instructions of them after the first WARM_SKIP; WARM_NS_PER_INSN if too few ran) ends the warm-up; after
- * PROBE_MAX instructions of warm-up calls (code that never gets that fast; a short call counts as 128, so at
- * most PROBE_MAX / 128 calls) the region runs in long calls
- * anyway. Stopping a call early changes nothing observable (the run loop goes on from the PC the region
- * left); only the length of the calls depends on timing. (Interpreting the region's code between timed
- * warm-up calls while V8 compiles, since the unoptimised function is slower than the handlers, measured
- * ~10% slower in two A/Bs of bench-O2 under the kernel, as it did for isa-x86.)
+ * Warm-up: what a new region does before it runs in long calls. V8 first runs a function in its bytecode
+ * interpreter (or baseline code), 5–20× slower than this file's interpreter, and optimises it only after it has
+ * run some bytecode (ticks of ~66 KB, about 3 + length / 150 of them) and then compiles it on another thread
+ * for 5–25 ms; a long call running when that happens is compiled a second time, on the stack (OSR).
+ * - FEEDING: calls of at most WARM_INSNS instructions until FEED_INSNS ran (a call shorter than 128 counts as
+ *   128): every path the region takes early gets type feedback, its exits and epilogue included (a path first
+ *   met in optimised code deoptimises the function; exits are constant assignments, which need none).
+ * - COMPILING: the run loop interprets the region's code (5–20× faster than V8's unoptimised code), and every
+ *   PROBE_EVERY instructions entering it makes SPIN calls with `left` < 0, timed (at once SPIN_FIRST of them):
+ *   an empty loop of SPIN_TURNS turns, no effect. They run the cheapest bytecode there is, so V8's ticks
+ *   towards optimising the function come in microseconds instead of 5–60 K guest instructions of slow code,
+ *   and they are the probe: their loop has no back edge into guest code (no OSR of it), and once the fastest
+ *   of them is PROBE_GAIN times faster than the fastest of the first event's (which ended long before any
+ *   compile could), V8's optimised code is installed: long calls from then on. After PROBE_MAX events the
+ *   region runs in long calls anyway.
+ * Stopping a call early or interpreting changes nothing observable (the run loop goes on from the PC the region
+ * left); only the length of the calls depends on timing.
  */
 const WARM_INSNS = 256;
-const WARM_NS_PER_INSN = 6;
-const WARM_BASE = 4096;
-const WARM_SKIP = 2048;
-const PROBE_MAX = 262_144;
+const FEED_INSNS = 4096;
+const PROBE_EVERY = 16_384;
+const PROBE_GAIN = 4;
+const PROBE_MAX = 512;
+const SPIN_TURNS = 2048;
+const SPIN_FIRST = 64;
+const SPIN = 4;
+/** Warm-up phases (Block.warm). */
+const FED = 0, FEEDING = 1, COMPILING = 2;
 /**
  * Every later call gets at most SLICE_INSNS: a loop that V8 first optimised inside a running call
  * (on-stack replacement) then moves to the function's regularly optimised code at the next call, which
@@ -332,7 +341,7 @@ export class Arm64Cpu implements Cpu {
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, probe: 0, members: NO_BLOCKS, warmN: 0, warmMs: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, warm: FED, probe: 0, members: NO_BLOCKS, warmN: 0, warmMs: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -376,21 +385,20 @@ export class Arm64Cpu implements Cpu {
         if (this.jit && !cut && len <= budget - n) {
           let fn = b.fn;
           if (fn === undefined && (b.hits += len) >= this.jitThreshold) fn = this.translateAt(b);
-          if (fn !== undefined) {
+          // While V8 compiles a region (COMPILING), the interpreter runs its code, but for a probe now and then.
+          if (fn !== undefined && (b.warm !== COMPILING || (b.probe -= len) <= 0)) {
             const loopOk = !(this.watchLo <= b.rhi && this.watchHi > b.rlo) && this.keepLo <= b.rlo && b.rend <= this.keepHi;
-            let left = budget - n;
-            if (b.probe > 0) n += this.warmCall(b, fn, left, loopOk);
-            else {
-              if (left > SLICE_INSNS) left = SLICE_INSNS;
-              n += fn(this, left, loopOk);
-            }
+            const left = budget - n;
+            const r = b.warm === FED ? fn(this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk) : this.warmCall(b, fn, left, loopOk);
+            n += r;
             pc = this.pc;
             if (this.pendingTrap !== undefined) {
               trap = this.pendingTrap;
               this.pendingTrap = undefined;
               break;
             }
-            continue;
+            // Nothing retired (a TLB miss at the entry's first instruction): the interpreter runs the block.
+            if (r !== 0) continue;
           }
         }
         const lim = budget - n < len ? budget - n : len;
@@ -442,9 +450,8 @@ export class Arm64Cpu implements Cpu {
       return undefined;
     }
     const { fn, source } = t;
-    b.probe = PROBE_MAX;
-    b.warmN = -WARM_SKIP;
-    b.warmMs = 0;
+    b.warm = FEEDING;
+    b.probe = FEED_INSNS;
     // Short warm-up calls end in the middle of the region, whose next block the interpreter then runs: the
     // region's other blocks count no entries towards regions of their own (duplicates) until it has warmed up.
     b.members = blocks.filter((x) => x !== b && x.fn === undefined && x.hits > NEVER / 2);
@@ -455,38 +462,46 @@ export class Arm64Cpu implements Cpu {
     b.rend = Math.max(...blocks.map((x) => x.start + 4 * x.hs.length));
     this.jitRegions++;
     this.jitSource = source;
+    // V8 allocates a function's feedback vector after it ran ~8× its length: spin calls (no effect) do that now,
+    // so the first real calls already record type feedback.
+    fn(this, -SPIN_TURNS, false);
     return fn;
   }
 
-  /** One warm-up call of the region entered at b (see WARM_INSNS). */
+  /** A call of the region entered at b while it warms up (FEEDING or COMPILING: see WARM_INSNS). */
   private warmCall(b: Block, fn: RegionFn, left: number, loopOk: boolean): number {
-    const t0 = performance.now();
-    const r = fn(this, left > WARM_INSNS ? WARM_INSNS : left, loopOk);
-    const ms = performance.now() - t0;
-    if (r >= 128) {
-      // The very first calls also pay for parsing the function and its first inline-cache misses.
-      if (b.warmN < 0) b.warmN += r;
-      else if (b.warmN < WARM_BASE) {
-        b.warmN += r;
-        b.warmMs += ms;
-      } else if (ms * 8 * b.warmN < b.warmMs * r) {
-        this.warmed(b);
-        return r;
+    if (b.warm === FEEDING) {
+      const r = fn(this, left > WARM_INSNS ? WARM_INSNS : left, loopOk);
+      if ((b.probe -= r < 128 ? 128 : r) <= 0) {
+        b.warm = COMPILING;
+        b.probe = 0;
+        b.warmN = 0;
+        b.warmMs = Infinity;
       }
-      if (b.warmN < WARM_BASE && b.probe <= PROBE_MAX / 2 && ms * 1e6 < WARM_NS_PER_INSN * r) {
-        this.warmed(b);
-        return r;
-      }
+      return r;
     }
-    // A call that ran fewer than 128 instructions (a region left at a syscall a few instructions in, as in a
-    // syscall-bound loop) is charged as 128: it cannot end the warm-up by its speed, and charged what it ran, a
-    // region of a 4-instruction syscall loop stayed in timed warm-up calls for its first 65 000 calls.
-    if ((b.probe -= (r < 128 ? 128 : r) + 1) <= 0) this.warmed(b);
-    return r;
+    // Spin calls, timed: V8's ticks towards optimising the function, and the probe of whether it has. The first
+    // event's calls (SPIN_FIRST, while no compile can have ended) give the unoptimised time, its fastest.
+    const first = b.warmN === 0;
+    let best = Infinity;
+    for (let i = first ? SPIN_FIRST : SPIN; i > 0; i--) {
+      const t0 = performance.now();
+      fn(this, -SPIN_TURNS, false);
+      const ms = performance.now() - t0;
+      if (ms < best) best = ms;
+    }
+    b.warmN++;
+    if (first) b.warmMs = best;
+    else if (best * PROBE_GAIN < b.warmMs || b.warmN >= PROBE_MAX) {
+      this.warmed(b);
+      return fn(this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk);
+    }
+    b.probe = PROBE_EVERY;
+    return 0;
   }
   /** End b's warm-up: long calls from now on, its region's other blocks count their entries again. */
   private warmed(b: Block): void {
-    b.probe = 0;
+    b.warm = FED;
     for (const x of b.members) if (x.hits < NEVER / 2) x.hits = 0;
     b.members = NO_BLOCKS;
   }

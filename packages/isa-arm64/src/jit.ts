@@ -70,8 +70,6 @@ const K_NZCV = 0, K_ADD64 = 1, K_SUB64 = 2, K_ADD32 = 3, K_SUB32 = 4, K_LOG64 = 
 export const JX = {
   Fault: GuestMemoryFault,
   mulhu: mulhu32,
-  /** The bytes `dc zva` writes when its page misses the write TLB. */
-  zero64: new Uint8Array(64),
   rbit: rbit32,
   /** Whether every block of a region is still valid (no write to its page since it was decoded). */
   valid(blocks: readonly RegionBlock[]): boolean {
@@ -404,38 +402,39 @@ class Gen {
    * the page and the span stays in it, else `slow` with the address as a double in `a_` (the accessors:
    * faults, TLB fills, self-modifying code, page-crossing spans).
    */
-  tlb(write: boolean, span: number, fast: string, slow: string): string {
+  tlb(write: boolean, span: number, fast: string): string {
     this.usesTlb = true;
     const [T, V] = write ? ["WT", "WV"] : ["RT", "RV"];
-    const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
-    return `{ const to_ = mal_ & 4095, tp_ = (mah_ >>> 0) * 1048576 + (mal_ >>> 12), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { const a_ = (mah_ >>> 0) * ${TWO32} + (mal_ >>> 0); ${slow} ${RECHECK} } }`;
+    const outPage = span === 1 ? "" : ` || to_ > ${4096 - span}`;
+    // A miss leaves the region before the instruction (constants only: no feedback, so a miss first met in
+    // optimised code does not deoptimise it); the run loop's interpreter runs it through the accessors, which
+    // fault, fill the TLB, fill deferred pages or drop modified code exactly as for any other instruction.
+    return `{ const to_ = mal_ & 4095, tp_ = (mah_ >>> 0) * 1048576 + (mal_ >>> 12), ts_ = ${TLB_SLOT}; if (${T}[ts_] !== tp_${outPage}) { nx = ${this.pc}; ${this.leave(this.k)} } const tv_ = ${V}[ts_]; ${fast} }`;
   }
   /** Reads of `n` 32-bit words at a_ (+4 each) into the names given (unsigned, as mem.read32 returns them). */
   read32s(names: readonly string[]): string {
     const fast = names.map((v, j) => `${v} = tv_.getUint32(to_${j ? ` + ${4 * j}` : ""}, true);`).join(" ");
-    const slow = names.map((v, j) => `${v} = mem.read32(a_${j ? ` + ${4 * j}` : ""});`).join(" ");
-    return `let ${names.map((v) => `${v} = 0`).join(", ")}; ${this.tlb(false, 4 * names.length, fast, slow)}`;
+    return `let ${names.map((v) => `${v} = 0`).join(", ")}; ${this.tlb(false, 4 * names.length, fast)}`;
   }
   /** Writes of 32-bit values at a_ (+4 each), checking the whole span first as the interpreter does. */
   write32s(values: readonly string[]): string {
     const span = 4 * values.length;
     const fast = values.map((v, j) => `tv_.setInt32(to_${j ? ` + ${4 * j}` : ""}, ${v}, true);`).join(" ");
-    const slow = `${span > 4 ? `if ((a_ & 4095) > ${4096 - span}) mem.checkWritable(a_, ${span}); ` : ""}${values.map((v, j) => `mem.write32(a_${j ? ` + ${4 * j}` : ""}, ${v});`).join(" ")}`;
-    return this.tlb(true, span, fast, slow);
+    return this.tlb(true, span, fast);
   }
   /** One unsigned load of 1, 2 or 4 bytes at a_ into `v_`. */
   readN(size: number): string {
     if (size === 2) return this.read32s(["v_"]);
-    const [get, acc] = size === 0 ? ["getUint8", "read8"] : ["getUint16", "read16"];
-    return `let v_ = 0; ${this.tlb(false, 1 << size, `v_ = tv_.${get}(to_${size ? ", true" : ""});`, `v_ = mem.${acc}(a_);`)}`;
+    const get = size === 0 ? "getUint8" : "getUint16";
+    return `let v_ = 0; ${this.tlb(false, 1 << size, `v_ = tv_.${get}(to_${size ? ", true" : ""});`)}`;
   }
 
   /** Statements performing one integer access of `size` at address variable `a` for transfer register t. */
   intAccess(size: number, opc: number, t: number): string | null {
     if (opc === 0) {
       switch (size) {
-        case 0: return this.tlb(true, 1, `tv_.setUint8(to_, ${this.l(t)} & 0xff);`, `mem.write8(a_, ${this.l(t)} & 0xff);`);
-        case 1: return this.tlb(true, 2, `tv_.setUint16(to_, ${this.l(t)} & 0xffff, true);`, `mem.write16(a_, ${this.l(t)} & 0xffff);`);
+        case 0: return this.tlb(true, 1, `tv_.setUint8(to_, ${this.l(t)} & 0xff);`);
+        case 1: return this.tlb(true, 2, `tv_.setUint16(to_, ${this.l(t)} & 0xffff, true);`);
         case 2: return this.write32s([this.l(t)]);
         default: return this.write32s([this.l(t), this.h(t)]);
       }
@@ -464,8 +463,8 @@ class Gen {
     const base = t * 4;
     const zero = (from: number) => Array.from({ length: 4 - from }, (_v, j) => `VW[${base + from + j}] = 0;`).join(" ");
     if ((opc & 1) === 0) {
-      if (bytes === 1) return this.tlb(true, 1, `tv_.setUint8(to_, VB[${t * 16}]);`, `mem.write8(a_, VB[${t * 16}]);`);
-      if (bytes === 2) return this.tlb(true, 2, `tv_.setUint16(to_, VH[${t * 8}], true);`, `mem.write16(a_, VH[${t * 8}]);`);
+      if (bytes === 1) return this.tlb(true, 1, `tv_.setUint8(to_, VB[${t * 16}]);`);
+      if (bytes === 2) return this.tlb(true, 2, `tv_.setUint16(to_, VH[${t * 8}], true);`);
       return this.write32s(Array.from({ length: bytes / 4 }, (_v, j) => `VW[${base + j}]`));
     }
     if (bytes === 1) return `{ ${this.readN(0)} ${zero(0)} VB[${t * 16}] = v_; }`;
@@ -670,7 +669,7 @@ class Gen {
         // dc zva: zero the 64-byte block holding the address (one page: 64 divides 4096), as the handler does.
         if (op1 === 3 && crn === 7 && crm === 4 && op2 === 1) {
           const fast = Array.from({ length: 16 }, (_v, j) => `tv_.setInt32(to_ + ${4 * j}, 0, true);`).join(" ");
-          return `{ ${this.mayFault()} const mal_ = ${this.l(rt)} & -64, mah_ = ${this.h(rt)}; ${this.tlb(true, 64, fast, "mem.writeBytes(a_, JX.zero64);")} }`;
+          return `{ const mal_ = ${this.l(rt)} & -64, mah_ = ${this.h(rt)}; ${this.tlb(true, 64, fast)} }`;
         }
         // Cache maintenance (dc cvau/civac/cvac/cvap, ic ivau) is invisible here, as in the handler.
         if (op1 === 3 && crn === 7 && ((crm === 14 && op2 === 1) || (crm === 11 && op2 === 1) || (crm === 10 && op2 === 1) || (crm === 12 && op2 === 1) || (crm === 5 && op2 === 1))) return "";
@@ -690,7 +689,7 @@ class Gen {
         if (acc === "") return "";
         const n = rs(F(d, "LDST_UIMM").rn);
         const scale = V && opc >= 2 ? 4 : size;
-        return `{ ${this.mayFault()} ${this.ea(n, imm12 * 2 ** scale)} ${acc} }`;
+        return `{ ${this.ea(n, imm12 * 2 ** scale)} ${acc} }`;
       }
       case "LDST_IMM9": {
         const { size, V, opc, idx, imm } = F(d, "LDST_IMM9");
@@ -700,9 +699,9 @@ class Gen {
         const acc = V ? this.vecAccess(size, opc, F(d, "LDST_IMM9").rt) : this.intAccess(size, opc, F(d, "LDST_IMM9").rt);
         if (acc === null) return null;
         const n = rs(F(d, "LDST_IMM9").rn);
-        if (idx === 0 || idx === 2) return acc === "" ? "" : `{ ${this.mayFault()} ${this.ea(n, imm)} ${acc} }`;
-        if (idx === 1) return `{ ${this.mayFault()} ${this.ea(n, 0)} ${acc} ${this.addImm(n, imm)} }`;
-        return `{ ${this.mayFault()} ${this.ea(n, imm)} ${acc} ${this.setHalves(n)} }`;
+        if (idx === 0 || idx === 2) return acc === "" ? "" : `{ ${this.ea(n, imm)} ${acc} }`;
+        if (idx === 1) return `{ ${this.ea(n, 0)} ${acc} ${this.addImm(n, imm)} }`;
+        return `{ ${this.ea(n, imm)} ${acc} ${this.setHalves(n)} }`;
       }
       case "LDST_REGOFF": {
         const { size, V, opc, option, S } = F(d, "LDST_REGOFF");
@@ -717,7 +716,7 @@ class Gen {
         const slo = amt === 0 ? ilo : `(${ilo} << ${amt})`;
         const shi = amt === 0 ? ihi : `((${ihi} << ${amt}) | (${ilo} >>> ${32 - amt}))`;
         const bl = this.l(n);
-        return `{ ${this.mayFault()} const mal_ = (${bl} + ${slo}) | 0, mah_ = (${this.h(n)} + ${shi} + ((mal_ >>> 0) < (${bl} >>> 0) ? 1 : 0)) | 0; ${acc} }`;
+        return `{ const mal_ = (${bl} + ${slo}) | 0, mah_ = (${this.h(n)} + ${shi} + ((mal_ >>> 0) < (${bl} >>> 0) ? 1 : 0)) | 0; ${acc} }`;
       }
       case "LDR_LIT": {
         const { opc, V } = F(d, "LDR_LIT");
@@ -726,7 +725,7 @@ class Gen {
         const acc = this.intAccess(opc === 1 ? 3 : 2, opc === 2 ? 2 : 1, F(d, "LDR_LIT").rt);
         if (acc === null) return null;
         const [cl, ch] = halves(pc + F(d, "LDR_LIT").off);
-        return `{ ${this.mayFault()} const mal_ = ${cl}, mah_ = ${ch}; ${acc} }`;
+        return `{ const mal_ = ${cl}, mah_ = ${ch}; ${acc} }`;
       }
       case "LDSTP": {
         const { opc, V, mode, L: load, imm } = F(d, "LDSTP");
@@ -753,9 +752,9 @@ class Gen {
             ? `{ ${this.read32s(["p_", "q_"])} p_ |= 0; q_ |= 0; ${this.set(wz(t1), "p_", sx ? "p_ >> 31" : "0")} ${this.set(wz(t2), "q_", sx ? "q_ >> 31" : "0")} }`
             : this.write32s([this.l(t1), this.l(t2)]);
         }
-        if (mode === 0 || mode === 2) return `{ ${this.mayFault()} ${this.ea(n, off)} ${acc} }`;
-        if (mode === 1) return `{ ${this.mayFault()} ${this.ea(n, 0)} ${acc} ${this.addImm(n, off)} }`;
-        return `{ ${this.mayFault()} ${this.ea(n, off)} ${acc} ${this.setHalves(n)} }`;
+        if (mode === 0 || mode === 2) return `{ ${this.ea(n, off)} ${acc} }`;
+        if (mode === 1) return `{ ${this.ea(n, 0)} ${acc} ${this.addImm(n, off)} }`;
+        return `{ ${this.ea(n, off)} ${acc} ${this.setHalves(n)} }`;
       }
     }
     return null;
@@ -976,11 +975,16 @@ class Gen {
     const consts = this.consts.length > 0 ? `const ${this.consts.join(", ")};` : "";
     return `${consts}
 return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) {
+  let done = 0;
+  // left < 0: a spin call (cpu.ts, warm-up): -left turns of an empty loop, no effect. V8 optimises a function
+  // after it has run enough of its bytecode; this loop's bytecode is the cheapest to run.
+  if (left < 0) while (left < 0) left++;
+  else {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}${this.usesVec ? "\n  const VW = cpu.vw, VH = cpu.vh, VB = cpu.vb;" : ""}
   ${decl}
   ${fdecl}
   if (loopOk) loopOk = JX.valid(B);
-  let k = 0, done = 0, nx = 0, bi = 0, dn = 0, caught = null;${this.usesCmp ? " let t_ = false, u_ = false;" : ""}
+  let k = 0, nx = 0, bi = 0, dn = 0, caught = null;${this.usesCmp ? " let t_ = false, u_ = false;" : ""}
   try {
     run: for (;;) {
 ${this.structured ? `head: {\n${body}\n}\n${this.enter(0)}` : body}
@@ -999,6 +1003,7 @@ ${this.structured ? `head: {\n${body}\n}\n${this.enter(0)}` : body}
   }
   done += dn;
   ${this.inlined > 0 ? "if (nx >= 0) cpu.pc = nx;" : "cpu.pc = nx;"}
+  }
   return done;
 };`;
   }

@@ -248,6 +248,50 @@ describe("translating tier = interpreter on hand-written programs", () => {
     }
   });
 
+  it("a TLB miss at any instruction, the region's first included, leaves the region to the interpreter", () => {
+    // A store at the loop's head walks 4 pages (a new one every 4 iterations) and a load reads them back at
+    // another stride; a second load alternates, every 8 iterations, between the first page and one 4 MiB away
+    // (the same TLB slot): misses at the region's first instruction and inside it, each run by the interpreter.
+    const a = new A64Assembler();
+    const loop = a.newLabel();
+    const far = DATA + 0x40_0000;
+    a.mov(x(10), DATA + 0x1000).mov(x(7), 0).mov(x(8), 0).mov(x(1), 300).mov(x(0), 0);
+    a.bind(loop);
+    a.add(x(2), x(10), x(7)).add(x(3), x(10), x(8)).and(x(13), x(1), 8).lsl(x(13), x(13), 19).add(x(12), x(10), x(13));
+    a.str(x(1), mem(x(2), 8)).add(x(0), x(0), x(1)).ldr(x(4), mem(x(3), 8)).add(x(0), x(0), x(4));
+    a.ldr(x(9), mem(x(12), 16)).add(x(0), x(0), x(9));
+    a.stp(x(0), x(1), mem(x(2), 16)).add(x(7), x(7), 0x400).add(x(8), x(8), 0x300);
+    a.and(x(7), x(7), 0x3fff).and(x(8), x(8), 0x3ff8);
+    a.subs(x(1), x(1), 1).bcond("ne", loop);
+    a.svc(0);
+    const code = a.finish();
+    const make = (opts: Arm64CpuOptions) => {
+      const c = machine(code, opts);
+      c.mem.map(DATA + 0x1000, 0x4000, PERM_READ | PERM_WRITE);
+      c.mem.map(far + 0x1000, 0x1000, PERM_READ | PERM_WRITE);
+      c.mem.poke(far + 0x1010, new Uint8Array([7]));
+      return c;
+    };
+    for (const piece of [1, 5, 1000]) {
+      const i = make(INTERP), j = make(JIT);
+      expectSameLogs(drive(i, piece), drive(j, piece));
+      expect(j.jitRegions).toBeGreaterThan(0);
+      expect(Buffer.from(j.mem.readBytes(DATA + 0x1000, 0x4000))).toEqual(Buffer.from(i.mem.readBytes(DATA + 0x1000, 0x4000)));
+    }
+  });
+
+  it("a spin call (left < 0, the warm-up's) retires nothing and changes nothing", () => {
+    const c = machine(arithmeticLoop(), JIT);
+    c.run(2000);
+    const pages = (c as unknown as { pages: Map<number, ({ fn?: (cpu: Arm64Cpu, left: number, loopOk: boolean) => number } | undefined)[]> }).pages;
+    const fns = [...pages.values()].flatMap((p) => p.map((b) => b?.fn)).filter((f) => f !== undefined);
+    expect(fns.length).toBeGreaterThan(0);
+    const before = snapshot(c, { kind: "budget", pc: c.pc });
+    for (const fn of fns) expect(fn(c, -1000, true)).toBe(0);
+    expect(snapshot(c, { kind: "budget", pc: c.pc })).toBe(before);
+    expect(c.pendingTrap).toBeUndefined();
+  });
+
   it("the exec watch stops a translated self-loop at its next iteration", () => {
     const a = new A64Assembler();
     const loop = a.newLabel();
