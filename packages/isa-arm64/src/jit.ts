@@ -56,6 +56,8 @@ export interface RegionBlock {
 }
 
 const TWO32 = 4294967296;
+/** Access sites per region with a page cache (three locals each, live round the loop). */
+const MAX_SITES = 8;
 /**
  * Blocks are invalidated (self-modifying code) only by the memory accessors and handlers a region calls, never
  * by its inline fast paths: `loopOk` (may the region go on to another of its blocks) is rechecked at entry and
@@ -69,6 +71,8 @@ const K_NZCV = 0, K_ADD64 = 1, K_SUB64 = 2, K_ADD32 = 3, K_SUB32 = 4, K_LOG64 = 
 /** Helpers the generated code calls (small, so V8 inlines them). */
 export const JX = {
   Fault: GuestMemoryFault,
+  /** A page cache's view before its first hit (a DataView, so the cache's type never changes). */
+  noView: new DataView(new ArrayBuffer(8)),
   mulhu: mulhu32,
   rbit: rbit32,
   /** Whether every block of a region is still valid (no write to its page since it was decoded). */
@@ -396,6 +400,8 @@ class Gen {
   // ------------------------------------------------------------ memory
   /** Whether the region reads or writes memory inline (its prologue then loads the TLB arrays). */
   usesTlb = false;
+  /** Memory access sites given a page cache of their own (the first MAX_SITES). */
+  sites = 0;
   /**
    * The inline TLB fast path for an access of `span` bytes at the address in the halves `mal_`, `mah_` (see
    * `ea`): `fast` (with the page's DataView in `tv_` and the offset in `to_`) when the read (write) TLB maps
@@ -406,6 +412,15 @@ class Gen {
     this.usesTlb = true;
     const [T, V] = write ? ["WT", "WV"] : ["RT", "RV"];
     const outPage = span === 1 ? "" : ` || to_ > ${4096 - span}`;
+    if (this.sites < MAX_SITES) {
+      // This site's last page (its number as int32 halves, its view): a loop walking an array within a page
+      // compares two int32s instead of probing the TLB (page number as a double, two array loads). A page a
+      // site has seen in the TLB stays mapped, with the same access and (for writes) free of decoded code, for
+      // the whole call: mappings change only in syscalls, which leave the region, and pages become code pages
+      // only when the run loop decodes.
+      const c = `c${this.sites++}`;
+      return `{ const to_ = mal_ & 4095, pl_ = mal_ >>> 12; if (pl_ !== ${c}l_ || mah_ !== ${c}h_${outPage}) { const tp_ = (mah_ >>> 0) * 1048576 + pl_, ts_ = ${TLB_SLOT}; if (${T}[ts_] !== tp_${outPage}) { nx = ${this.pc}; ${this.leave(this.k)} } ${c}v_ = ${V}[ts_]; ${c}l_ = pl_; ${c}h_ = mah_; } const tv_ = ${c}v_; ${fast} }`;
+    }
     // A miss leaves the region before the instruction (constants only: no feedback, so a miss first met in
     // optimised code does not deoptimise it); the run loop's interpreter runs it through the accessors, which
     // fault, fill the TLB, fill deferred pages or drop modified code exactly as for any other instruction.
@@ -980,7 +995,7 @@ return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) 
   // after it has run enough of its bytecode; this loop's bytecode is the cheapest to run.
   if (left < 0) while (left < 0) left++;
   else {
-  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}${this.usesVec ? "\n  const VW = cpu.vw, VH = cpu.vh, VB = cpu.vb;" : ""}
+  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, WT = mem.writeTlb.tag, WV = mem.writeTlb.view;" : ""}${this.sites > 0 ? `\n  let ${Array.from({ length: this.sites }, (_v, j) => `c${j}l_ = -1, c${j}h_ = 0, c${j}v_ = JX.noView`).join(", ")};` : ""}${this.usesVec ? "\n  const VW = cpu.vw, VH = cpu.vh, VB = cpu.vb;" : ""}
   ${decl}
   ${fdecl}
   if (loopOk) loopOk = JX.valid(B);

@@ -250,14 +250,15 @@ describe("translating tier = interpreter on hand-written programs", () => {
 
   it("a TLB miss at any instruction, the region's first included, leaves the region to the interpreter", () => {
     // A store at the loop's head walks 4 pages (a new one every 4 iterations) and a load reads them back at
-    // another stride; a second load alternates, every 8 iterations, between the first page and one 4 MiB away
-    // (the same TLB slot): misses at the region's first instruction and inside it, each run by the interpreter.
+    // another stride; a second load alternates, every 8 iterations, between the first page and one 4 GiB away
+    // (the same TLB slot, the same low address word: the per-site page cache must compare both halves): misses
+    // at the region's first instruction and inside it, each run by the interpreter.
     const a = new A64Assembler();
     const loop = a.newLabel();
-    const far = DATA + 0x40_0000;
+    const far = DATA + 2 ** 32;
     a.mov(x(10), DATA + 0x1000).mov(x(7), 0).mov(x(8), 0).mov(x(1), 300).mov(x(0), 0);
     a.bind(loop);
-    a.add(x(2), x(10), x(7)).add(x(3), x(10), x(8)).and(x(13), x(1), 8).lsl(x(13), x(13), 19).add(x(12), x(10), x(13));
+    a.add(x(2), x(10), x(7)).add(x(3), x(10), x(8)).and(x(13), x(1), 8).lsl(x(13), x(13), 29).add(x(12), x(10), x(13));
     a.str(x(1), mem(x(2), 8)).add(x(0), x(0), x(1)).ldr(x(4), mem(x(3), 8)).add(x(0), x(0), x(4));
     a.ldr(x(9), mem(x(12), 16)).add(x(0), x(0), x(9));
     a.stp(x(0), x(1), mem(x(2), 16)).add(x(7), x(7), 0x400).add(x(8), x(8), 0x300);
