@@ -341,7 +341,7 @@ export class Arm64Cpu implements Cpu {
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, warm: FED, probe: 0, members: NO_BLOCKS, warmN: 0, warmMs: 0, fn: undefined, rlo: pc, rhi: pc, rend: a };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, warm: FED, probe: 0, members: NO_BLOCKS, warmN: 0, warmMs: NaN, fn: undefined, rlo: pc, rhi: pc, rend: a };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -350,8 +350,37 @@ export class Arm64Cpu implements Cpu {
   run(budget: number): Trap {
     // NaN would never compare as spent; a negative budget is a caller bug. Infinity runs to the next trap.
     if (Number.isNaN(budget) || budget < 0) throw new RangeError(`run(${budget}): budget must be a non-negative number`);
-    let pc = this.pc;
     let n = 0;
+    for (;;) {
+      n = this.runBlocks(budget, n);
+      const trap = this.stop;
+      if (trap !== undefined) {
+        this.stop = undefined;
+        this.counters.record(trap, n);
+        return trap;
+      }
+      // runBlocks met a PC without a decoded block: decode it here, outside the hot loop. V8 would otherwise
+      // inline the decoder into that loop's optimised code (a compile of 30–120 ms, redone whenever a decoder
+      // path first met after it deoptimised it).
+      const pc = this.pc;
+      const pn = Math.floor(pc / PAGE_SIZE);
+      try {
+        this.buildBlock(pn === this.curPn ? this.curPage : this.loadPage(pn), pc);
+      } catch (e) {
+        if (!(e instanceof GuestMemoryFault)) throw e;
+        const t: Trap = { kind: "page-fault", pc, addr: e.addr, access: e.access, reason: e.reason };
+        this.counters.record(t, n);
+        return t;
+      }
+    }
+  }
+
+  /** How runBlocks stopped: the trap, or undefined when it needs the block at `pc` decoded (see run). */
+  private stop: Trap | undefined;
+
+  /** Run blocks from `this.pc` until a trap (in `stop`) or a PC with no decoded block; returns `n` + instructions run. */
+  private runBlocks(budget: number, n: number): number {
+    let pc = this.pc;
     let i = 0;
     let start = pc;
     let trap: Trap | undefined;
@@ -376,7 +405,11 @@ export class Arm64Cpu implements Cpu {
         i = 0;
         const pn = Math.floor(pc / PAGE_SIZE);
         const page = pn === this.curPn ? this.curPage : this.loadPage(pn);
-        const b = page[(pc & (PAGE_SIZE - 1)) >>> 2] ?? this.buildBlock(page, pc);
+        const b = page[(pc & (PAGE_SIZE - 1)) >>> 2];
+        if (b === undefined) {
+          this.pc = pc;
+          return n;
+        }
         const hs = b.hs;
         let len = hs.length;
         // The leave watch cuts a block reaching past its range at the first instruction outside.
@@ -389,7 +422,7 @@ export class Arm64Cpu implements Cpu {
           if (fn !== undefined && (b.warm !== COMPILING || (b.probe -= len) <= 0)) {
             const loopOk = !(this.watchLo <= b.rhi && this.watchHi > b.rlo) && this.keepLo <= b.rlo && b.rend <= this.keepHi;
             const left = budget - n;
-            const r = b.warm === FED ? fn(this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk) : this.warmCall(b, fn, left, loopOk);
+            const r = b.warm === FED ? callRegion(fn, this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk) : this.warmCall(b, fn, left, loopOk);
             n += r;
             pc = this.pc;
             if (this.pendingTrap !== undefined) {
@@ -424,8 +457,8 @@ export class Arm64Cpu implements Cpu {
       this.pc = start + 4 * i;
       trap = { kind: "page-fault", pc: this.pc, addr: e.addr, access: e.access, reason: e.reason };
     }
-    this.counters.record(trap, n);
-    return trap;
+    this.stop = trap;
+    return n;
   }
 
   /**
@@ -464,14 +497,14 @@ export class Arm64Cpu implements Cpu {
     this.jitSource = source;
     // V8 allocates a function's feedback vector after it ran ~8× its length: spin calls (no effect) do that now,
     // so the first real calls already record type feedback.
-    fn(this, -SPIN_TURNS, false);
+    callRegion(fn, this, -SPIN_TURNS, false);
     return fn;
   }
 
   /** A call of the region entered at b while it warms up (FEEDING or COMPILING: see WARM_INSNS). */
   private warmCall(b: Block, fn: RegionFn, left: number, loopOk: boolean): number {
     if (b.warm === FEEDING) {
-      const r = fn(this, left > WARM_INSNS ? WARM_INSNS : left, loopOk);
+      const r = callRegion(fn, this, left > WARM_INSNS ? WARM_INSNS : left, loopOk);
       if ((b.probe -= r < 128 ? 128 : r) <= 0) {
         b.warm = COMPILING;
         b.probe = 0;
@@ -486,7 +519,7 @@ export class Arm64Cpu implements Cpu {
     let best = Infinity;
     for (let i = first ? SPIN_FIRST : SPIN; i > 0; i--) {
       const t0 = performance.now();
-      fn(this, -SPIN_TURNS, false);
+      callRegion(fn, this, -SPIN_TURNS, false);
       const ms = performance.now() - t0;
       if (ms < best) best = ms;
     }
@@ -494,7 +527,7 @@ export class Arm64Cpu implements Cpu {
     if (first) b.warmMs = best;
     else if (best * PROBE_GAIN < b.warmMs || b.warmN >= PROBE_MAX) {
       this.warmed(b);
-      return fn(this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk);
+      return callRegion(fn, this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk);
     }
     b.probe = PROBE_EVERY;
     return 0;
@@ -511,6 +544,17 @@ export class Arm64Cpu implements Cpu {
     return this.run(1);
   }
 }
+
+/**
+ * Every call of a region goes through here, a call site whose type feedback is megamorphic from the start (the
+ * two calls below): V8 then never specialises the run loop's optimised code to the one region it had seen,
+ * which deoptimised it ("wrong call target") when the next region was called.
+ */
+function callRegion(fn: RegionFn, cpu: Arm64Cpu, left: number, loopOk: boolean): number {
+  return fn(cpu, left, loopOk);
+}
+callRegion(() => 0, undefined as unknown as Arm64Cpu, 0, false);
+callRegion(() => 1, undefined as unknown as Arm64Cpu, 0, false);
 
 function killBlocks(p: (Block | undefined)[]): void {
   for (const b of p) if (b) b.valid = false;

@@ -281,6 +281,25 @@ describe("translating tier = interpreter on hand-written programs", () => {
     }
   });
 
+  it("a jump to an unmapped page after a translated loop: the fetch fault (decoded outside the run loop) counts what ran", () => {
+    const a = new A64Assembler();
+    const loop = a.newLabel();
+    a.mov(x(1), 100);
+    a.bind(loop);
+    a.subs(x(1), x(1), 1).bcond("ne", loop);
+    a.mov(x(2), 0x90000).br(x(2));
+    const code = a.finish();
+    for (const piece of [1, 7, 1000]) {
+      const i = machine(code, INTERP), j = machine(code, JIT);
+      const lj = drive(j, piece);
+      expectSameLogs(drive(i, piece), lj);
+      expect(lj.at(-1)).toContain('"kind":"page-fault"');
+    }
+    const c = machine(code, JIT);
+    expect(c.run(10_000)).toEqual({ kind: "page-fault", pc: 0x90000, addr: 0x90000, access: "exec", reason: "unmapped" });
+    expect(c.counters.instructions).toBe(1 + 200 + 2);
+  });
+
   it("a spin call (left < 0, the warm-up's) retires nothing and changes nothing", () => {
     const c = machine(arithmeticLoop(), JIT);
     c.run(2000);
