@@ -999,23 +999,26 @@ return function region_${this.blocks[0]!.start.toString(16)}(cpu, left, loopOk) 
   ${decl}
   ${fdecl}
   if (loopOk) loopOk = JX.valid(B);
-  let k = 0, nx = 0, bi = 0, dn = 0, caught = null;${this.usesCmp ? " let t_ = false, u_ = false;" : ""}
-  try {
+  let nx = 0, dn = 0${this.structured ? "" : ", bi = 0"};${this.usesCmp ? " let t_ = false, u_ = false;" : ""}
+  ${this.inlined > 0 ? `let k = 0, caught = null;${this.structured ? " let bi = 0;" : ""}
+  try {` : "{"}
     run: for (;;) {
 ${this.structured ? `head: {\n${body}\n}\n${this.enter(0)}` : body}
     }
-  } catch (e) {
+  ${this.inlined > 0 ? `} catch (e) {
     caught = e;
-  }
+  }` : "}"}
   // One write-back for every way out (a smaller function: less for V8 to interpret and to compile).
-  ${wbAll}
+  ${wbAll}${this.inlined > 0 ? `
+  // Only the interpreter handlers called in place can throw (inline accesses leave on a TLB miss): no try/catch
+  // without them, a smaller function for V8.
   if (caught !== null) {
     if (!(caught instanceof JX.Fault)) throw caught;
     const pc = B[bi].start + 4 * k;
     cpu.pc = pc;
     cpu.pendingTrap = { kind: "page-fault", pc, addr: caught.addr, access: caught.access, reason: caught.reason };
     return done + k;
-  }
+  }` : ""}
   done += dn;
   ${this.inlined > 0 ? "if (nx >= 0) cpu.pc = nx;" : "cpu.pc = nx;"}
   }
