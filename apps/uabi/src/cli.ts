@@ -181,7 +181,34 @@ export const COMMANDS: readonly CommandSpec[] = [
 
 export const VERSION: string = (JSON.parse(readFileSync(join(appRoot(), "package.json"), "utf8")) as { version: string }).version;
 
-const nodeIo: Io = { stdout: process.stdout, stderr: process.stderr };
+/**
+ * The process's stdout or stderr as a Writer whose Node stream is made at its first write. `uabi run` writes the
+ * guest's bytes to fd 1 and 2 itself (commands/run.ts), so a run that prints nothing of its own never makes the
+ * streams: making them loads tty/net and the stream machinery, ~2-4 ms of a start.
+ */
+export class HostOutput implements Writer {
+  #stream: NodeJS.WriteStream | undefined;
+  /** Called once with the stream when it is made (src/start.ts handles EPIPE on stdout). */
+  onOpen: ((stream: NodeJS.WriteStream) => void) | undefined;
+  constructor(readonly fd: 1 | 2) {}
+  write(data: string | Uint8Array): boolean {
+    return this.stream().write(data);
+  }
+  stream(): NodeJS.WriteStream {
+    if (this.#stream === undefined) {
+      this.#stream = this.fd === 1 ? process.stdout : process.stderr;
+      this.onOpen?.(this.#stream);
+    }
+    return this.#stream;
+  }
+  /** Bytes written but not yet handed to the system (a full pipe); 0 when the stream was never made. */
+  get pending(): number {
+    return this.#stream?.writableLength ?? 0;
+  }
+}
+
+/** The CLI's own output when `main` is given no Io: the process's fd 1 and 2. */
+export const hostIo = { stdout: new HostOutput(1), stderr: new HostOutput(2) } as const satisfies Io;
 
 function commandHelp(c: CommandSpec): string {
   const lines = [`usage: uabi ${c.path.join(" ")} ${usageLine(c.options, c.positionals)}`.trimEnd(), "", c.summary];
@@ -218,7 +245,7 @@ function findCommand(argv: readonly string[]): CommandSpec | undefined {
 }
 
 /** Run the CLI; returns the exit status (0 ok, 1 failure, 2 usage error). Never throws. */
-export async function main(argv: readonly string[], io: Io = nodeIo): Promise<number> {
+export async function main(argv: readonly string[], io: Io = hostIo): Promise<number> {
   try {
     const first = argv[0];
     if (first === "--version" || first === "-V") {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError, type ParsedArgs } from "../args.js";
-import type { Io } from "../cli.js";
+import { HostOutput, type Io } from "../cli.js";
 import {
   CORES, DEFAULT_MODE, ExecError, FRAMES, LIBKERNELS, MECHANISMS, PERSONALITIES, Kernel, createKernel, execErrorLine,
   pick, type MachineConfig,
@@ -40,8 +40,10 @@ export function parseSize(text: string, option = "mem-limit"): number {
  * its reader takes the bytes, so nothing piles up inside Node), and -EPIPE when the reader has gone (the guest gets
  * EPIPE and SIGPIPE, as `yes | head -c1` does). Any other writer (tests, collectors) is called as it is.
  */
-function hostSink(w: Io["stdout"], fd: number): (b: Uint8Array) => number | void {
-  if (w !== (fd === 1 ? process.stdout : process.stderr)) return (b) => void w.write(b);
+function hostSink(w: Io["stdout"], fd: 1 | 2): (b: Uint8Array) => number | void {
+  // The CLI's own fd writer, checked first: comparing with process.stdout would make the stream (see HostOutput).
+  const host = w instanceof HostOutput ? w.fd === fd : w === (fd === 1 ? process.stdout : process.stderr);
+  if (!host) return (b) => void w.write(b);
   return (b) => {
     let off = 0;
     while (off < b.length) {
