@@ -5,6 +5,7 @@
  * specific row. Decoding is a bucket index plus a short mask/match scan.
  */
 import { COMPILED_TABLE, type CompiledRow, type FieldMap, type RowName } from "./table.js";
+import { EXTRACTORS } from "./table.gen.js";
 
 /** Any row's decoded fields by name, as the table declares them (extended and scaled). */
 export type Fields = Readonly<Record<string, number>>;
@@ -66,30 +67,13 @@ export function extractFields(row: CompiledRow, word: number): Fields {
   return f;
 }
 
-/**
- * `extractFields` for one row as a generated function that returns the field set as one object literal (the
- * same properties in the same order, the same arithmetic). The loop above stores each field under a computed
- * name, which V8 cannot specialise: decoding was most of the cold start of a short program.
- */
-function extractorOf(row: CompiledRow): (word: number) => Fields {
-  const props = row.fields.map((fs) => {
-    let e = fs.segments.map((sg) => `((w >>> ${sg.shift}) & ${sg.mask}) << ${sg.at}`).join(" | ");
-    if (fs.signed) e = `((${e}) << ${32 - fs.width}) >> ${32 - fs.width}`;
-    return `${JSON.stringify(fs.name)}: (${e}) * ${fs.scale}`;
-  });
-  return new Function("w", `return { ${props.join(", ")} };`) as (word: number) => Fields;
-}
-
-/** Per table row (by `index`), its generated extractor, made on the row's first decode. */
-const EXTRACTORS: ((word: number) => Fields)[] = [];
-
 /** Decode a 32-bit word into its class and fields; undefined when the encoding is unallocated. */
 export function decode(word: number): Decoded | undefined {
   const row = matchRow(word >>> 0);
   if (!row) return undefined;
-  const extract = EXTRACTORS[row.index] ?? (EXTRACTORS[row.index] = extractorOf(row));
-  // The one place where the typed pairing is asserted: `compileRow` extracted exactly the row's declared fields.
-  return { row, f: extract(word >>> 0) } as Decoded;
+  // The row's extractor from src/table.gen.ts (one object literal per row, `extractFields`' values). The one place
+  // where the typed pairing is asserted: the generator extracts exactly the row's declared fields.
+  return { row, f: EXTRACTORS[row.index]!(word >>> 0) } as Decoded;
 }
 
 /** Sign-extend the low `bits` of v. */

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ALLOWED_OVERLAPS, COMPILED_TABLE, compileRow, decode, extractFields, FORMATTED_ROWS, matchRow, rowsOverlap, TableError } from "../src/index.js";
+import { renderTableModule } from "../src/table.js";
+import { A64_TABLE, ALLOWED_OVERLAPS, COMPILED_TABLE, compileRow, decode, extractFields, FORMATTED_ROWS, matchRow, rowsOverlap, TableError } from "../src/index.js";
 
 describe("A64 encoding table", () => {
   it("has no unintended overlaps between rows", () => {
@@ -47,6 +50,11 @@ describe("A64 encoding table", () => {
         expect(matchRow(w)?.name, w.toString(16)).toBe(sorted.find((r) => ((w & r.mask) >>> 0) === r.match)?.name);
       }
     }
+  });
+
+  it("src/table.gen.ts is what scripts/gen-table.ts writes for the current table (compileRow of every row)", () => {
+    expect(readFileSync(join(import.meta.dirname, "../src/table.gen.ts"), "utf8"), "run: node --import tsx packages/isa-arm64/scripts/gen-table.ts").toBe(renderTableModule());
+    expect(COMPILED_TABLE).toStrictEqual(A64_TABLE.map((r, i) => compileRow(r, i)));
   });
 
   it("decode's generated extractors give extractFields' objects: same keys, same order, same values", () => {
