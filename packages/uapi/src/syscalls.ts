@@ -99,17 +99,39 @@ function genericArgs(n: number): ArgSpec[] {
   return Array.from({ length: n }, (_, i) => ({ name: `arg${i}`, kind: "hex" as const }));
 }
 
+/**
+ * One row; its `args` are parsed from the signature (or made from the arity) when first read. The kernel builds
+ * the guest ISA's whole table at its first process, and a run that traces nothing reads no row's arguments:
+ * parsing ~350 signatures was most of that (2-6 ms of a `uabi run hello`).
+ */
+function info(nr: number, name: string, sig: string | number, ret: RetKind, detailed: boolean, ni: boolean): SyscallInfo {
+  let args: readonly ArgSpec[] | undefined;
+  return Object.freeze({
+    nr,
+    name,
+    get args(): readonly ArgSpec[] {
+      return (args ??= Object.freeze(typeof sig === "string" ? parseArgs(sig) : genericArgs(sig)));
+    },
+    ret,
+    detailed,
+    ni,
+  });
+}
+
 function build(arch: Arch, numbers: readonly (readonly [number, string])[]): readonly SyscallInfo[] {
-  return Object.freeze(
-    numbers.map(([nr, name]) => {
-      const sig = SIGNATURES[`${name}@${arch}`] ?? SIGNATURES[name];
-      const ni = NI[arch].has(name);
-      if (sig) return Object.freeze({ nr, name, args: Object.freeze(parseArgs(sig[1])), ret: sig[0], detailed: true, ni });
+  const rows: SyscallInfo[] = [];
+  for (let i = 0; i < numbers.length; i++) {
+    const [nr, name] = numbers[i]!;
+    const sig = SIGNATURES[`${name}@${arch}`] ?? SIGNATURES[name];
+    const ni = NI[arch].has(name);
+    if (sig) rows.push(info(nr, name, sig[1], sig[0], true, ni));
+    else {
       const arity = ARITY[name];
       if (arity === undefined) throw new UapiError(`no arity for syscall ${name}`);
-      return Object.freeze({ nr, name, args: Object.freeze(genericArgs(arity)), ret: "int" as const, detailed: false, ni });
-    }),
-  );
+      rows.push(info(nr, name, arity, "int", false, ni));
+    }
+  }
+  return Object.freeze(rows);
 }
 
 interface Table {
