@@ -35,10 +35,14 @@ const BUCKETS: (CompiledRow<RowName>[] | undefined)[] = Array.from({ length: 409
 // bucket itself gives).
 let bySpecificity: readonly CompiledRow<RowName>[] | undefined;
 
+// Indexed loops below, not for...of: these run cold (V8's interpreter) once per word a block decodes, and an
+// array iterator there is a call and an allocated result per step.
 function bucketOf(key: number): CompiledRow<RowName>[] {
   const w = wordOfKey(key);
   const bucket: CompiledRow<RowName>[] = [];
-  for (const r of (bySpecificity ??= [...COMPILED_TABLE].sort((a, b) => b.fixedBits - a.fixedBits))) {
+  const rows = (bySpecificity ??= [...COMPILED_TABLE].sort((a, b) => b.fixedBits - a.fixedBits));
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     if ((((w ^ r.match) & r.mask & KEY_BITS) >>> 0) === 0) bucket.push(r);
   }
   return (BUCKETS[key] = bucket);
@@ -48,7 +52,10 @@ function bucketOf(key: number): CompiledRow<RowName>[] {
 export function matchRow(word: number): CompiledRow<RowName> | undefined {
   const key = keyOf(word);
   const bucket = BUCKETS[key] ?? bucketOf(key);
-  for (const r of bucket) if (((word & r.mask) >>> 0) === r.match) return r;
+  for (let i = 0; i < bucket.length; i++) {
+    const r = bucket[i]!;
+    if (((word & r.mask) >>> 0) === r.match) return r;
+  }
   return undefined;
 }
 
