@@ -45,9 +45,14 @@ export class KernelClock {
    * beyond): the same value as monotonicNs without BigInt arithmetic, for the per-slice vvar refresh.
    */
   virtualNs(): number {
+    return this.virtualNsAt(this.retired());
+  }
+
+  /** virtualNs when every CPU has retired `retired` instructions (the run loop has just summed them). */
+  virtualNsAt(retired: number): number {
     const rate = this.fastRate;
     if (rate < 0 || !this.skewExact) return -1;
-    const n = MONOTONIC_BASE + this.retired() * rate + this.skewNum;
+    const n = MONOTONIC_BASE + retired * rate + this.skewNum;
     // Every term is a non-negative integer, so a sum at most 2^53 - 1 had exact terms and an exact sum.
     return n <= Number.MAX_SAFE_INTEGER ? n : -1;
   }

@@ -57,6 +57,21 @@ const CHOICES = {
 
 const TABLES = new Map<Arch, SyscallRow[]>();
 
+/**
+ * The run's statistics. `syscallsByName` is the entry pipeline's table, brought up to date when read (the pipeline
+ * counts a run of the same call without a keyed update per call): same keys, order and counts, at any time.
+ */
+function runStats(byName: () => Record<string, number>): RunStats {
+  return {
+    instructions: 0, syscalls: 0,
+    get syscallsByName() {
+      return byName();
+    },
+    kernelEntries: 0, exceptions: 0, signalsDelivered: 0, sigreturns: 0,
+    signalFrameBytes: [], contextSwitches: 0, missingSyscalls: [], virtualTimeNs: 0n, cost: zeroCounters(),
+  };
+}
+
 export class Kernel implements KernelServices {
   /** Boot time offset so CLOCK_MONOTONIC does not start at 0 (Linux starts near boot uptime). */
   static readonly MONOTONIC_BASE_NS = MONOTONIC_BASE_NS;
@@ -74,10 +89,7 @@ export class Kernel implements KernelServices {
   readonly vfs: Vfs;
   readonly rng: Rng;
   readonly tracer: Tracer | undefined;
-  readonly stats: RunStats = {
-    instructions: 0, syscalls: 0, syscallsByName: {}, kernelEntries: 0, exceptions: 0, signalsDelivered: 0, sigreturns: 0,
-    signalFrameBytes: [], contextSwitches: 0, missingSyscalls: [], virtualTimeNs: 0n, cost: zeroCounters(),
-  };
+  readonly stats: RunStats = runStats(() => this.entry.countsByName());
   readonly cmdlines = new Map<number, string>();
   /** Observers of every syscall event. */
   readonly syscallObservers: ((ev: SyscallEvent) => void)[] = [];

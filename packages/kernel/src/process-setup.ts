@@ -578,12 +578,13 @@ export class ProcessLoader {
    * split with Numbers, only the vvar's changing fields are rewritten in a per-process image, and the per-fs
    * umask is written only when the page does not already hold it.
    */
-  updateVvar(p: Process, t?: Thread): void {
+  updateVvar(p: Process, t?: Thread, retired?: number): void {
     if (!p.vvarBase) return;
     const img = this.vvarImage(p);
     const clock = this.k.clock;
-    // Virtual time below 2^53 ns comes as a Number, with the constant realtime offset; else as BigInts.
-    const fast = clock.virtualNs();
+    // Virtual time below 2^53 ns comes as a Number, with the constant realtime offset; else as BigInts. The run
+    // loop passes the instructions retired so far, which it has just summed for the budget.
+    const fast = retired === undefined ? clock.virtualNs() : clock.virtualNsAt(retired);
     if (fast >= 0 && t !== undefined && this.stillDeferred(p, img, fast, t)) return;
     if (fast >= 0 && LE_HOST && t !== undefined && this.deferVvar(p, img, fast, t)) {
       this.writeTaskPages(p, img, t);

@@ -42,7 +42,10 @@ export class Scheduler {
     let reason: RunResult["reason"] = "exit";
     for (;;) {
       if (allDead(tasks.threads)) break;
-      const remaining = this.maxInstructions - tasks.retired;
+      // No instruction retires until the slice runs (timers and waits only queue signals and end waits), so the
+      // sum is also the slice's virtual time.
+      const retired = tasks.retired;
+      const remaining = this.maxInstructions - retired;
       if (remaining <= 0) {
         reason = "budget";
         break;
@@ -57,7 +60,7 @@ export class Scheduler {
         continue;
       }
       stats.contextSwitches++;
-      this.runThread(t, Math.min(this.quantum, remaining));
+      this.runThread(t, Math.min(this.quantum, remaining), retired);
     }
     if (reason !== "exit") {
       // Budget or deadlock: every remaining process is killed (SIGKILL) so the result is final.
@@ -77,10 +80,10 @@ export class Scheduler {
     return res;
   }
 
-  private runThread(t: Thread, budget: number): void {
+  private runThread(t: Thread, budget: number, retiredBefore: number): void {
     const p = t.proc;
     const loader = this.k.loader;
-    if (p.vvarBase) loader.updateVvar(p, t);
+    if (p.vvarBase) loader.updateVvar(p, t, retiredBefore);
     // Single-stepping (x86-64 TF): one instruction, then the debug trap (SIGTRAP TRAP_TRACE at the next PC).
     const stepping = p.arch.singleStepping(t.cpu);
     const before = t.cpu.counters.instructions;

@@ -50,6 +50,8 @@ const INFO_VIEW = new DataView(INFO.buffer);
 export class Signals {
   /** Per-thread extra data for the next frame built for a forced fault signal. */
   private readonly faultCtx = new WeakMap<Thread, FaultContext>();
+  /** Entries set in faultCtx and not yet taken (a thread that died holding one keeps it counted): 0 skips the look-up. */
+  private faultCtxLive = 0;
 
   /**
    * The one delivery description the frame builders read, rewritten for each delivery (they keep nothing of
@@ -116,7 +118,10 @@ export class Signals {
       act.handler = 0;
       if (blocked) t.sigmask &= ~bit;
     }
-    if (ctx) this.faultCtx.set(t, ctx);
+    if (ctx) {
+      if (!this.faultCtx.has(t)) this.faultCtxLive++;
+      this.faultCtx.set(t, ctx);
+    }
     this.queueThread(t, si);
   }
 
@@ -219,8 +224,12 @@ export class Signals {
     const p = t.proc;
     const sig = si.signo;
     const act = p.sigactions[sig]!;
-    const fault = this.faultCtx.get(t);
-    if (fault) this.faultCtx.delete(t);
+    // Most deliveries are not of a fault (a SIGSYS reflection, kill): no WeakMap look-up for them.
+    const fault = this.faultCtxLive > 0 ? this.faultCtx.get(t) : undefined;
+    if (fault) {
+      this.faultCtx.delete(t);
+      this.faultCtxLive--;
+    }
     const { tracer, tasks, stats } = this.k;
     if (act.handler === 1) return; // SIG_IGN
     if (act.handler === 0) {
@@ -268,7 +277,7 @@ export class Signals {
     stats.signalsDelivered++;
     const frameBytes = (useAlt ? t.altstack.sp + t.altstack.size : userSp) - r.frame;
     stats.signalFrameBytes.push(frameBytes);
-    p.ledger.add("signalDeliveries");
+    p.ledger.addSignalDelivery();
     p.ledger.frame(frameBytes, "signal");
     if (t.altstack.flags & SS_AUTODISARM) t.altstack = { sp: 0, size: 0, flags: SS_DISABLE };
     let mask = t.sigmask | act.mask;

@@ -32,7 +32,9 @@ export interface SigAction {
   mask: bigint;
 }
 
-export const sigbit = (sig: number): bigint => 1n << BigInt(sig - 1);
+/** Each signal's bit, made once: a SIGSYS reflection asks for it several times per call (a BigInt shift each). */
+const SIGBITS: readonly bigint[] = Array.from({ length: 65 }, (_, sig) => (sig > 0 ? 1n << BigInt(sig - 1) : 0n)); // 1n << -1n is 0n too
+export const sigbit = (sig: number): bigint => SIGBITS[sig] ?? 1n << BigInt(sig - 1);
 /** SIGKILL and SIGSTOP can never be blocked. */
 export const UNBLOCKABLE = sigbit(SIGKILL) | sigbit(SIGSTOP);
 /** Synchronous (fault) signals are dequeued first (kernel/signal.c SYNCHRONOUS_MASK). */

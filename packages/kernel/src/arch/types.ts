@@ -245,13 +245,29 @@ export function inWriteTlb(mem: GuestMemory, addr: number, len: number): boolean
 /** `writeBytes(addr, src)`, copied straight into the page when it lies in one page of the write TLB. */
 export function copyOut(mem: GuestMemory, addr: number, src: Uint8Array): void {
   const off = addr & PAGE_MASK;
+  const tlb = mem.writeTlb;
+  const pn = Math.floor(addr / PAGE_SIZE);
   if (off + src.length <= PAGE_SIZE) {
-    const tlb = mem.writeTlb;
-    const pn = Math.floor(addr / PAGE_SIZE);
     const i = tlbSlot(pn);
     const page = tlb.tag[i] === pn ? tlb.bytes[i] : undefined;
     if (page) {
       page.set(src, off);
+      return;
+    }
+  } else if (Number.isSafeInteger(addr) && src.length > 0) {
+    // A copy across pages (a signal frame usually is): page by page from the TLB when every page is in it (so
+    // no part can fault or touch code), else writeBytes for the whole, as before.
+    const last = Math.floor((addr + src.length - 1) / PAGE_SIZE);
+    let all = true;
+    for (let q = pn; q <= last && all; q++) all = tlb.tag[tlbSlot(q)] === q;
+    if (all) {
+      let done = 0;
+      for (let q = pn; q <= last; q++) {
+        const o = q === pn ? off : 0;
+        const n = Math.min(src.length - done, PAGE_SIZE - o);
+        tlb.bytes[tlbSlot(q)]!.set(src.subarray(done, done + n), o);
+        done += n;
+      }
       return;
     }
   }

@@ -47,6 +47,18 @@ export function zeroCounters(): CostCounters {
   };
 }
 
+/**
+ * A syscall's zero counters, as a literal: `{ ...zeroCounters(), calls: 0 }` gave objects of differing maps (V8's
+ * object spread), so every use of a new kernel's entries deoptimised the ledger's adds ("wrong map"). Same keys
+ * in the same order.
+ */
+function zeroSyscallCost(): SyscallCost {
+  return {
+    kernelEntries: 0, kernelExits: 0, userInsns: 0, handlerInsns: 0, signalDeliveries: 0, sigreturns: 0,
+    bounceFrames: 0, stackBytes: 0, cbpfInsns: 0, filterRuns: 0, ptraceStops: 0, timerReads: 0, sudEntries: 0, faults: 0, calls: 0,
+  };
+}
+
 /** Counters with some fields set; the rest are 0. */
 export function counters(partial: Partial<CostCounters>): CostCounters {
   return { ...zeroCounters(), ...partial };
@@ -90,7 +102,7 @@ export class CostLedger {
     if (this.depth++ > 0) return;
     let c = nr === this.lastNr ? this.lastCost : this.bySyscall.get(nr);
     if (!c) {
-      c = { ...zeroCounters(), calls: 0 };
+      c = zeroSyscallCost();
       this.bySyscall.set(nr, c);
     }
     this.lastNr = nr;
@@ -132,6 +144,38 @@ export class CostLedger {
     this.total.handlerInsns += n;
     const c = this.current;
     if (c !== null) c.handlerInsns += n;
+  }
+  /* The same for the counters the SUD, seccomp, ptrace and SIGSYS paths add on every call they take. */
+  addSudEntry(): void {
+    this.total.sudEntries++;
+    const c = this.current;
+    if (c !== null) c.sudEntries++;
+  }
+  addPtraceStop(): void {
+    this.total.ptraceStops++;
+    const c = this.current;
+    if (c !== null) c.ptraceStops++;
+  }
+  /** add("filterRuns", runs) and add("cbpfInsns", insns). */
+  addFilterRuns(runs: number, insns: number): void {
+    const t = this.total;
+    t.filterRuns += runs;
+    t.cbpfInsns += insns;
+    const c = this.current;
+    if (c !== null) {
+      c.filterRuns += runs;
+      c.cbpfInsns += insns;
+    }
+  }
+  addSignalDelivery(): void {
+    this.total.signalDeliveries++;
+    const c = this.current;
+    if (c !== null) c.signalDeliveries++;
+  }
+  addSigreturn(): void {
+    this.total.sigreturns++;
+    const c = this.current;
+    if (c !== null) c.sigreturns++;
   }
 
   /** A frame of `bytes` was written to the user stack. */

@@ -115,7 +115,7 @@ export const bounceStage: EntryStage = {
     cpu.pc = call.lib.base + call.lib.img.entries.bounce;
     if (isa === "arm64") mech.frames.push(f);
     // The caller's SP as the Number read above (a SP of 2^53 or more is recorded rounded, as before).
-    s.mechanisms.openReflection(p, mech, ev, callerPc, BigInt(sp));
+    s.mechanisms.openReflection(p, mech, ev, callerPc, sp, undefined);
     ev.mark = s.mechanisms.policy(isa).kindOf(ev.nr) === "passthrough" ? "bounce→kernel" : "bounce→user";
     return REDIRECTED;
   },

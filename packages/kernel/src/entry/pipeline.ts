@@ -13,6 +13,11 @@ import type { MechanismConfig } from "../mechanisms/state.js";
 import type { KernelServices } from "../services.js";
 import type { SigInfo } from "../signal.js";
 import { ENTRY_STAGES } from "./stages.js";
+import { controlStage } from "./control.js";
+import { seccompStage } from "./seccomp.js";
+import { sudStage } from "./sud.js";
+import { returnFlagStage } from "./return-flag.js";
+import { bounceStage } from "./bounce.js";
 import { CONTINUE, type EntryCall, type EntryOutcome, type EntryServices, type EntryStage, type SyscallEvent } from "./types.js";
 import type { ArchAdapter } from "../arch/types.js";
 
@@ -32,6 +37,11 @@ interface ThreadSlot {
    * keeps its event until the thread leaves the libkernel text). A kept event is given away (undefined here).
    */
   ev: ReusableEvent | undefined;
+  /**
+   * A plain call's stand-in for its event while nothing can observe it (see `plainEntry`): the table writes its
+   * result here, and its arguments are the context's own. A call that blocks gets a real event then.
+   */
+  sink: ReusableEvent;
 }
 
 /** The name of a call with no table row. */
@@ -83,6 +93,20 @@ export class EntryPipeline implements EntryServices {
   addStage(stage: EntryStage): void {
     this.stages.push(stage);
     this.extraStages++;
+    this.plain = 0;
+  }
+
+  /**
+   * Whether this kernel's stage list lets a call skip the stages (see `plainEntry`): 1 direct (SUD, seccomp,
+   * control), 2 selective (also the return flag and the bounce), 0 never; -1 not worked out yet.
+   */
+  private plain = -1;
+  private plainKind(): number {
+    const st = this.stages;
+    const only = (allowed: readonly EntryStage[]) => this.extraStages === 0 && st.every((x) => allowed.includes(x));
+    if (only([sudStage, seccompStage, controlStage])) return (this.plain = 1);
+    if (this.config.mode === "selective" && only([sudStage, returnFlagStage, seccompStage, bounceStage, controlStage])) return (this.plain = 2);
+    return (this.plain = 0);
   }
 
   /** Unknown syscalls seen so far, as "arch:nr[:name]". */
@@ -96,7 +120,8 @@ export class EntryPipeline implements EntryServices {
     const arch = p.arch;
     let slot = t === this.lastThread ? this.lastSlot : this.slots.get(t);
     if (!slot) {
-      slot = { ctx: new SyscallContext(this.k, t), call: undefined, ev: undefined };
+      const ctx = new SyscallContext(this.k, t);
+      slot = { ctx, call: undefined, ev: undefined, sink: { pid: 0, tid: 0, nr: 0, name: "", pc: 0, args: ctx.args, path: [] } };
       this.slots.set(t, slot);
     }
     this.lastThread = t;
@@ -110,12 +135,62 @@ export class EntryPipeline implements EntryServices {
     ledger.begin(nr);
     ledger.addKernelEntry();
     try {
-      this.run(this.prepare(t, slot, pc, nr), slot);
+      const plain = this.plain < 0 ? this.plainKind() : this.plain;
+      if (plain === 0 || !this.plainEntry(t, slot, pc, nr, plain)) this.run(this.prepare(t, slot, pc, nr), slot);
     } finally {
       // A blocked call leaves the kernel when its wait ends (the scheduler charges that exit).
       if (t.state === "runnable") ledger.addKernelExit();
       ledger.end();
     }
+  }
+
+  /**
+   * A call none of this kernel's stages can act on, run without them: the thread has no SUD and no seccomp
+   * filter, the number is none of the calls the control stage answers, and (selective) it is neither a bounce
+   * return nor a call the bounce would take. Then every stage would pass it on unchanged with no effect, and the
+   * call goes to the table as after them (the control stage's mark, counted, dispatched); else false, before
+   * anything is changed, and the stages run.
+   */
+  private plainEntry(t: Thread, slot: ThreadSlot, pc: number, nr: number, plain: number): boolean {
+    const p = t.proc;
+    const arch = p.arch;
+    const isa = arch.arch;
+    const mechanisms = this.k.mechanisms;
+    const mech = t.mech ?? mechanisms.thread(t);
+    if (mech.sud !== null || mech.kernelSud !== null || mech.seccomp.mode !== 0 || mech.program !== null) return false;
+    const n = NRS[isa];
+    if (nr === n.seccomp || nr === n.prctl || nr === n.sigaltstack) return false;
+    const lib = mechanisms.text(p);
+    const fromText = lib !== undefined && pc >= lib.textLo && pc < lib.textHi;
+    // selective: the return-flag stage looks at calls from the text with a frame live, the bounce at the others.
+    if (plain === 2 && (fromText ? mech.frames.length > 0 : lib !== undefined && mechanisms.policy(isa).movable.has(nr))) return false;
+    mechanisms.entered(t);
+    const c = slot.ctx;
+    const row = this.row(isa, nr);
+    c.nr = nr;
+    const name = (c.name = row ? row.name : unknownName(nr));
+    const mark = fromText && mech.open.length > 0 ? "reissue" : "direct";
+    this.count(name);
+    if (!this.observable()) {
+      // Nobody can see this call's event: only a wait can keep it, and one is made if the call blocks.
+      const sink = slot.sink;
+      this.dispatch(t, c, row, sink);
+      if (t.state === "blocked" && t.waitingSyscall) {
+        t.waitingSyscall.event = { pid: p.pid, tid: t.tid, nr, name, pc, args: c.args.slice(), path: ["dispatch"], mark };
+      }
+      return true;
+    }
+    const ev = this.event(slot, p.pid, t.tid, nr, name, pc, c.args);
+    ev.mark = mark;
+    this.toTable(t, c, row, ev, slot);
+    return true;
+  }
+
+  /** Something may see or keep a call's event: an observer, an added stage, a ptrace supervisor or tracer. */
+  private observable(): boolean {
+    const k = this.k;
+    const cfg = this.config;
+    return k.syscallObservers.length !== 0 || k.reflectionReturnObservers.length !== 0 || this.extraStages !== 0 || cfg.supervisor !== undefined || cfg.tracer !== undefined;
   }
 
   private prepare(t: Thread, slot: ThreadSlot, pc: number, nr: number): MutableCall {
@@ -156,11 +231,8 @@ export class EntryPipeline implements EntryServices {
    * one per call; when nothing can keep it, the slot's event rewritten (see ThreadSlot.ev).
    */
   private event(slot: ThreadSlot, pid: number, tid: number, nr: number, name: string, pc: number, args: readonly bigint[]): SyscallEvent {
-    const k = this.k;
     // A ptrace supervisor or tracer is handed the arguments array: it may keep it too.
-    const cfg = this.config;
-    const reusable = k.syscallObservers.length === 0 && k.reflectionReturnObservers.length === 0 && this.extraStages === 0 && cfg.supervisor === undefined && cfg.tracer === undefined;
-    if (!reusable) return { pid, tid, nr, name, pc, args: args.slice(), path: [] };
+    if (this.observable()) return { pid, tid, nr, name, pc, args: args.slice(), path: [] };
     let ev = slot.ev;
     if (ev === undefined) {
       ev = slot.ev = { pid, tid, nr, name, pc, args: args.slice(), path: [] };
@@ -211,15 +283,8 @@ export class EntryPipeline implements EntryServices {
         this.k.lifecycle.exitProcess(t.proc, { signal: outcome.signal, core: true });
         break;
       case "continue":
-        ev.path.push("dispatch");
-        this.dispatch(t, call.ctx, call.row, ev);
-        // A blocked call is reported when its wait completes, with its result.
-        if (t.state === "blocked" && t.waitingSyscall) {
-          t.waitingSyscall.event = ev;
-          if (slot.ev === ev) slot.ev = undefined; // kept by the wait
-          return;
-        }
-        break;
+        this.toTable(t, call.ctx, call.row, ev, slot);
+        return;
       case "redirected": // the thread is elsewhere and no result is written here; a reflection keeps the event
         if (slot.ev === ev) slot.ev = undefined;
         break;
@@ -228,10 +293,48 @@ export class EntryPipeline implements EntryServices {
     this.emit(ev);
   }
 
+  /** The table runs the call; the event is reported now, or when a blocked call's wait completes. */
+  private toTable(t: Thread, c: SyscallContext, row: SyscallRow | undefined, ev: SyscallEvent, slot: ThreadSlot): void {
+    ev.path.push("dispatch");
+    this.dispatch(t, c, row, ev);
+    if (t.state === "blocked" && t.waitingSyscall) {
+      t.waitingSyscall.event = ev;
+      if (slot.ev === ev) slot.ev = undefined; // kept by the wait
+      return;
+    }
+    this.emit(ev);
+  }
+
+  /**
+   * RunStats.syscallsByName, counted here: calls of the same name in a row are added up and written when another
+   * name comes or the table is read (a keyed update of the dictionary per call was a megamorphic store). Names go
+   * in at their first call's turn, as before.
+   */
+  private readonly byName: Record<string, number> = {};
+  private runName = "";
+  private runCount = 0;
+
   private count(name: string): void {
-    const st = this.k.stats;
-    st.syscalls++;
-    st.syscallsByName[name] = (st.syscallsByName[name] ?? 0) + 1;
+    this.k.stats.syscalls++;
+    if (name === this.runName) {
+      this.runCount++;
+      return;
+    }
+    if (this.runCount > 0) this.flushCounts();
+    this.runName = name;
+    this.runCount = 1;
+  }
+
+  private flushCounts(): void {
+    const t = this.byName;
+    t[this.runName] = (t[this.runName] ?? 0) + this.runCount;
+    this.runCount = 0;
+  }
+
+  /** The calls counted so far by name (RunStats.syscallsByName), up to date. */
+  countsByName(): Record<string, number> {
+    if (this.runCount > 0) this.flushCounts();
+    return this.byName;
   }
 
   emit(ev: SyscallEvent): void {

@@ -18,11 +18,11 @@ export const ptraceStage: EntryStage = {
     const stop = mode === "ptrace" ? supervisor : tracer;
     if (mode !== "ptrace" && !stop) return CONTINUE;
     const { ev, proc: p } = call;
-    p.ledger.add("ptraceStops");
+    p.ledger.addPtraceStop();
     if (mode === "ptrace") ev.mark = "ptrace";
     const emulated = stop?.({ pid: p.pid, tid: call.thread.tid, nr: ev.nr, name: ev.name, pc: call.post, args: ev.args });
     if (emulated !== undefined) return { kind: "handled", result: emulated };
-    if (call.row?.info.ret !== "none") p.ledger.add("ptraceStops"); // the exit stop to come
+    if (call.row?.info.ret !== "none") p.ledger.addPtraceStop(); // the exit stop to come
     return CONTINUE;
   },
 };

@@ -20,8 +20,7 @@ function evaluate(chain: SeccompState, call: EntryCall, s: EntryServices): Entry
   const { ev, proc: p, lib } = call;
   fillSeccompDataAt(DATA, ev.nr, p.arch.auditArch, call.post, ev.args, lib ? lib.textLo : 0, lib ? lib.textHi : 0);
   const v = chain.evaluate(DATA);
-  p.ledger.add("filterRuns", v.filtersRun);
-  p.ledger.add("cbpfInsns", v.insns);
+  p.ledger.addFilterRuns(v.filtersRun, v.insns);
   // Most calls are allowed: seccompOutcome's answer for a plain ALLOW, without building it.
   if (v.action === SECCOMP_RET_ALLOW && !v.strictViolation) return CONTINUE;
   const o = seccompOutcome(v, { liveThreads: p.threads.length });

@@ -20,7 +20,11 @@ function dispatch(sud: SudConfig, call: EntryCall, s: EntryServices): EntryOutco
   // (post - offset) mod 2^64 < len; without a BigInt when the region starts at or below the call (the usual
   // case: then offset < 2^53 and the difference is exact; BigInt and Number compare exactly).
   const post = call.post, offset = sud.offset;
-  const inRegion = offset <= post ? post - Number(offset) < sud.len : ((BigInt(post) - offset) & M64) < sud.len;
+  const offsetNum = sud.offsetNum;
+  // In Numbers when offset and len are safe integers (exact): mixed BigInt/Number comparisons are runtime calls.
+  const inRegion = offsetNum >= 0 && Number.isSafeInteger(post)
+    ? offsetNum <= post ? (sud.lenNum >= 0 ? post - offsetNum < sud.lenNum : post - offsetNum < sud.len) : ((BigInt(post) - offset) & M64) < sud.len
+    : offset <= post ? post - Number(offset) < sud.len : ((BigInt(post) - offset) & M64) < sud.len;
   // arch_syscall_is_vdso_sigreturn: arm64's vDSO trampoline (`mov x8, #139; svc #0`) is never dispatched;
   // x86-64 only exempts the ia32 vDSO's, which this model does not have.
   const vdsoSigreturn = isa === "arm64" && ev.nr === NRS.arm64.rtSigreturn && ev.pc === p.vdsoSigreturn + 4;
@@ -47,7 +51,7 @@ export const sudStage: EntryStage = {
   run(call, s) {
     const { sud: own, kernelSud } = call.mech;
     if (!own && !kernelSud) return CONTINUE;
-    call.proc.ledger.add("sudEntries");
+    call.proc.ledger.addSudEntry();
     const programCall = !(call.fromText && call.mech.open.length > 0);
     const o = (own && programCall ? dispatch(own, call, s) : undefined) ?? (kernelSud ? dispatch(kernelSud, call, s) : undefined);
     return o ?? CONTINUE;

@@ -30,6 +30,15 @@ export interface SudConfig {
   selector: bigint;
   /** Installed by the `sud` mechanism itself (exempts the calls a reflection cannot carry: see modes.ts). */
   byKernel: boolean;
+  /** `offset` and `len` as Numbers when they are safe integers, else -1 (the entry check then uses the BigInts). */
+  offsetNum: number;
+  lenNum: number;
+}
+
+/** A SUD configuration with its Number forms (the entry check runs on every call). */
+export function sudConfig(offset: bigint, len: bigint, selector: bigint, byKernel: boolean): SudConfig {
+  const safe = (x: bigint) => (x >= 0n && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : -1);
+  return { offset, len, selector, byKernel, offsetNum: safe(offset), lenNum: safe(len) };
 }
 
 /** The mechanism configuration of a kernel (from KernelOptions, defaults applied). */
@@ -71,7 +80,18 @@ export interface ThreadMech {
   /** The caller's SP while the task-page frame is live (one per thread; cleared when the caller is resumed). */
   taskFrameSp: bigint | null;
   /** The diverted calls whose cost is still charged to them (innermost last) and where each caller resumes. */
-  open: { ev: SyscallEvent; pc: number; sp: bigint }[];
+  open: OpenReflection[];
+}
+
+/**
+ * A diverted call still charged: its event, and where its caller resumes (PC; SP as a Number, exact when it is a
+ * safe integer, else `spBig` holds the value compared).
+ */
+export interface OpenReflection {
+  ev: SyscallEvent;
+  pc: number;
+  sp: number;
+  spBig: bigint | undefined;
 }
 
 /** A libkernel image: a vDSO image with the syscall sites and dispatch policy @uabi/vdso records. */
@@ -264,7 +284,7 @@ export class MechanismState {
       const r = s.seccomp.attach(filter, { noNewPrivs: true, capSysAdmin: true, extended: this.config.extendedSeccompData });
       if (r.ret !== 0) throw new Error(`window filter refused: ${r.reason ?? r.ret}`);
     }
-    if (this.config.mode === "sud") s.kernelSud = { offset: start, len: end + BigInt(p.arch.syscallInsnLength) - start, selector: 0n, byKernel: true };
+    if (this.config.mode === "sud") s.kernelSud = sudConfig(start, end + BigInt(p.arch.syscallInsnLength) - start, 0n, true);
   }
 
   /**
@@ -301,9 +321,9 @@ export class MechanismState {
   // ------------------------------------------------------------------ reflections
 
   /** A diverted call starts: its cost stays charged to it until the thread leaves the libkernel text. */
-  openReflection(p: Process, s: ThreadMech, ev: SyscallEvent, callerPc: number, callerSp: bigint): void {
+  openReflection(p: Process, s: ThreadMech, ev: SyscallEvent, callerPc: number, callerSp: number, callerSpBig: bigint | undefined): void {
     p.ledger.begin(ev.nr);
-    s.open.push({ ev, pc: callerPc, sp: callerSp });
+    s.open.push({ ev, pc: callerPc, sp: callerSp, spBig: Number.isSafeInteger(callerSp) ? undefined : (callerSpBig ?? BigInt(callerSp)) });
   }
 
   closeReflection(p: Process, s: ThreadMech): void {
@@ -324,7 +344,8 @@ export class MechanismState {
       t.sigmask &= ~bit;
     }
     this.host.queueThreadSignal(t, { signo: SIGSYS, code, errno: data, callAddr: post, syscall: ev.nr, arch: t.proc.arch.auditArch });
-    this.openReflection(t.proc, s, ev, post, t.cpu.sp);
+    const sp = t.proc.arch.stackPointer(t.cpu);
+    this.openReflection(t.proc, s, ev, post, sp, Number.isSafeInteger(sp) ? undefined : t.cpu.sp);
   }
 
   /**
@@ -338,7 +359,8 @@ export class MechanismState {
     const s = t.mech;
     if (!s || (s.open.length === 0 && s.taskFrameSp === null)) return; // nothing open: the usual case
     const c = s.open[s.open.length - 1];
-    if (c && t.cpu.pc === c.pc && t.cpu.sp === c.sp) {
+    // SP compared as a Number when the caller's is a safe integer: equal exactly when the 64-bit values are.
+    if (c && t.cpu.pc === c.pc && (c.spBig === undefined ? t.proc.arch.stackPointer(t.cpu) === c.sp : t.cpu.sp === c.spBig)) {
       c.ev.result = Number(BigInt.asIntN(64, t.proc.arch.getSyscallResult(t.cpu)));
       for (const o of this.host.reflectionReturnObservers) o(c.ev);
     }
@@ -414,7 +436,7 @@ export class MechanismState {
         return -EINVAL;
     }
     if (selector !== 0n && selector > BigInt(c.proc.arch.taskSize) - 1n) return -EFAULT; // access_ok
-    s.sud = { offset, len, selector, byKernel: false };
+    s.sud = sudConfig(offset, len, selector, false);
     return 0;
   }
 }

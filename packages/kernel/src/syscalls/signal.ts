@@ -71,7 +71,7 @@ function rtSigprocmask(c: SyscallContext): number {
 function rtSigreturn(c: SyscallContext): typeof NO_RETURN {
   const t = c.thread;
   c.kernel.stats.sigreturns++;
-  c.proc.ledger.add("sigreturns");
+  c.proc.ledger.addSigreturn();
   const r = t.proc.arch.sigreturn(t.cpu);
   if (!r.ok) {
     // A frame we did not build (or a forged one): SIGSEGV, which cannot be caught here (force_sig).
