@@ -32,8 +32,14 @@ interface Block {
   readonly ws: number[];
   /** False once its page was written, unmapped, reprotected or flushed (a translated region checks it). */
   valid: boolean;
-  /** Instructions run through the run loop's entries, until it is translated. */
+  /** NEVER when it is not to be translated (for now), else 0. */
   hits: number;
+  /**
+   * Instructions the run loop interprets from here before it hands this block to `run` (translate it, call its
+   * region, a warm-up event): the run loop's one test for all of that (see runBlocks). Until it is translated,
+   * `jitThreshold` − `due` is what it ran (entries × length).
+   */
+  due: number;
   /** The region's warm-up phase (see WARM_*): FED (done: long calls), FEEDING or COMPILING. */
   warm: number;
   /** FEEDING: instructions of short calls still to run; COMPILING: interpreted entries (×length) until the next probe. */
@@ -58,6 +64,8 @@ const MAX_BLOCK = 64;
  * deoptimise every function that read one).
  */
 const NEVER = -(2 ** 30);
+/** `due` of a block the run loop is not to hand over (a small integer, as NEVER). */
+const NOT_DUE = 2 ** 30;
 /** The empty `members` list (shared: it is replaced, never changed). */
 const NO_BLOCKS: Block[] = [];
 /**
@@ -341,7 +349,7 @@ export class Arm64Cpu implements Cpu {
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, warm: FED, probe: 0, members: NO_BLOCKS, warmN: 0, warmMs: NaN, fn: undefined, rlo: pc, rhi: pc, rend: a };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, due: this.jitThreshold, warm: FED, probe: 0, members: NO_BLOCKS, warmN: 0, warmMs: NaN, fn: undefined, rlo: pc, rhi: pc, rend: a };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -353,32 +361,63 @@ export class Arm64Cpu implements Cpu {
     let n = 0;
     for (;;) {
       n = this.runBlocks(budget, n);
-      const trap = this.stop;
+      let trap = this.stop;
+      this.stop = undefined;
+      if (trap === undefined) {
+        // runBlocks stopped at a PC without a decoded block, or at a block that is due (see `due`). Both are
+        // handled here, outside its loop: V8 would otherwise inline the decoder and the translator into that
+        // loop's optimised code (compiles of 30–120 ms) and deoptimise it whenever one of their paths, or one of
+        // the region paths, was first met after it had optimised the loop.
+        const pc = this.pc;
+        const pn = Math.floor(pc / PAGE_SIZE);
+        const page = pn === this.curPn ? this.curPage : this.loadPage(pn);
+        const b = page[(pc & (PAGE_SIZE - 1)) >>> 2];
+        if (b === undefined) {
+          try {
+            this.buildBlock(page, pc);
+          } catch (e) {
+            if (!(e instanceof GuestMemoryFault)) throw e;
+            trap = { kind: "page-fault", pc, addr: e.addr, access: e.access, reason: e.reason };
+          }
+        } else {
+          n += this.enter(b, budget - n);
+          trap = this.pendingTrap;
+          this.pendingTrap = undefined;
+        }
+      }
       if (trap !== undefined) {
-        this.stop = undefined;
         this.counters.record(trap, n);
         return trap;
-      }
-      // runBlocks met a PC without a decoded block: decode it here, outside the hot loop. V8 would otherwise
-      // inline the decoder into that loop's optimised code (a compile of 30–120 ms, redone whenever a decoder
-      // path first met after it deoptimised it).
-      const pc = this.pc;
-      const pn = Math.floor(pc / PAGE_SIZE);
-      try {
-        this.buildBlock(pn === this.curPn ? this.curPage : this.loadPage(pn), pc);
-      } catch (e) {
-        if (!(e instanceof GuestMemoryFault)) throw e;
-        const t: Trap = { kind: "page-fault", pc, addr: e.addr, access: e.access, reason: e.reason };
-        this.counters.record(t, n);
-        return t;
       }
     }
   }
 
-  /** How runBlocks stopped: the trap, or undefined when it needs the block at `pc` decoded (see run). */
+  /**
+   * Block b is due (runBlocks checked that the translating tier is on, that its whole block fits `left` and no
+   * leave watch cuts it): translate it, call its region or make a warm-up event, and say when it is due again.
+   * Returns the instructions retired; 0 with no trap pending means the run loop interprets b this once.
+   */
+  private enter(b: Block, left: number): number {
+    let fn = b.fn;
+    if (fn === undefined) {
+      if (b.hits > NEVER / 2) fn = this.translateAt(b);
+      if (fn === undefined) {
+        b.due = NOT_DUE;
+        return 0;
+      }
+    }
+    const loopOk = !(this.watchLo <= b.rhi && this.watchHi > b.rlo) && this.keepLo <= b.rlo && b.rend <= this.keepHi;
+    const r = b.warm === FED ? callRegion(fn, this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk) : this.warmCall(b, fn, left, loopOk);
+    // Due at its next entry, unless it is compiling (warmCall set when) or nothing ran (a TLB miss at the entry's
+    // first instruction): then the run loop interprets it once.
+    if (b.warm !== COMPILING) b.due = r === 0 && this.pendingTrap === undefined ? b.hs.length + 1 : 0;
+    return r;
+  }
+
+  /** How runBlocks stopped: the trap, or undefined at a block to decode or a due block (see run). */
   private stop: Trap | undefined;
 
-  /** Run blocks from `this.pc` until a trap (in `stop`) or a PC with no decoded block; returns `n` + instructions run. */
+  /** Run blocks from `this.pc` until a trap (in `stop`), a PC with no decoded block or a due block; returns `n` + instructions run. */
   private runBlocks(budget: number, n: number): number {
     let pc = this.pc;
     let i = 0;
@@ -406,34 +445,15 @@ export class Arm64Cpu implements Cpu {
         const pn = Math.floor(pc / PAGE_SIZE);
         const page = pn === this.curPn ? this.curPage : this.loadPage(pn);
         const b = page[(pc & (PAGE_SIZE - 1)) >>> 2];
-        if (b === undefined) {
-          this.pc = pc;
-          return n;
-        }
+        if (b === undefined) break;
         const hs = b.hs;
         let len = hs.length;
         // The leave watch cuts a block reaching past its range at the first instruction outside.
         const cut = pc + 4 * len > this.keepHi;
         if (cut) len = Math.ceil((this.keepHi - pc) / 4);
-        if (this.jit && !cut && len <= budget - n) {
-          let fn = b.fn;
-          if (fn === undefined && (b.hits += len) >= this.jitThreshold) fn = this.translateAt(b);
-          // While V8 compiles a region (COMPILING), the interpreter runs its code, but for a probe now and then.
-          if (fn !== undefined && (b.warm !== COMPILING || (b.probe -= len) <= 0)) {
-            const loopOk = !(this.watchLo <= b.rhi && this.watchHi > b.rlo) && this.keepLo <= b.rlo && b.rend <= this.keepHi;
-            const left = budget - n;
-            const r = b.warm === FED ? callRegion(fn, this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk) : this.warmCall(b, fn, left, loopOk);
-            n += r;
-            pc = this.pc;
-            if (this.pendingTrap !== undefined) {
-              trap = this.pendingTrap;
-              this.pendingTrap = undefined;
-              break;
-            }
-            // Nothing retired (a TLB miss at the entry's first instruction): the interpreter runs the block.
-            if (r !== 0) continue;
-          }
-        }
+        // One test for everything the translating tier does (see `due`): its paths, run once a region exists,
+        // are not in this loop's code, where V8 would have no type feedback for them.
+        if (this.jit && !cut && len <= budget - n && (b.due -= len) <= 0) break;
         const lim = budget - n < len ? budget - n : len;
         let next = 0;
         for (i = 0; i < lim; i++) {
@@ -457,6 +477,7 @@ export class Arm64Cpu implements Cpu {
       this.pc = start + 4 * i;
       trap = { kind: "page-fault", pc: this.pc, addr: e.addr, access: e.access, reason: e.reason };
     }
+    if (trap === undefined) this.pc = pc;
     this.stop = trap;
     return n;
   }
@@ -474,7 +495,7 @@ export class Arm64Cpu implements Cpu {
         seen.add(t);
         const nb = this.pages.get(Math.floor(t / PAGE_SIZE))?.[(t & (PAGE_SIZE - 1)) >>> 2];
         // Only blocks that ran a fair share: cold paths would cost compile time for nothing.
-        if (nb?.valid && nb.hits >= this.jitThreshold / 8) blocks.push(nb);
+        if (nb?.valid && nb.hits > NEVER / 2 && this.jitThreshold - nb.due >= this.jitThreshold / 8) blocks.push(nb);
       }
     }
     const t = translate(blocks);
@@ -488,7 +509,10 @@ export class Arm64Cpu implements Cpu {
     // Short warm-up calls end in the middle of the region, whose next block the interpreter then runs: the
     // region's other blocks count no entries towards regions of their own (duplicates) until it has warmed up.
     b.members = blocks.filter((x) => x !== b && x.fn === undefined && x.hits > NEVER / 2);
-    for (const x of b.members) x.hits = NEVER;
+    for (const x of b.members) {
+      x.hits = NEVER;
+      x.due = NOT_DUE;
+    }
     b.fn = fn;
     b.rlo = Math.min(...blocks.map((x) => x.start));
     b.rhi = Math.max(...blocks.map((x) => x.start));
@@ -507,7 +531,7 @@ export class Arm64Cpu implements Cpu {
       const r = callRegion(fn, this, left > WARM_INSNS ? WARM_INSNS : left, loopOk);
       if ((b.probe -= r < 128 ? 128 : r) <= 0) {
         b.warm = COMPILING;
-        b.probe = 0;
+        b.due = 0;
         b.warmN = 0;
         b.warmMs = Infinity;
       }
@@ -529,13 +553,18 @@ export class Arm64Cpu implements Cpu {
       this.warmed(b);
       return callRegion(fn, this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk);
     }
-    b.probe = PROBE_EVERY;
+    b.due = PROBE_EVERY;
     return 0;
   }
   /** End b's warm-up: long calls from now on, its region's other blocks count their entries again. */
   private warmed(b: Block): void {
     b.warm = FED;
-    for (const x of b.members) if (x.hits < NEVER / 2) x.hits = 0;
+    for (const x of b.members) {
+      if (x.hits < NEVER / 2) {
+        x.hits = 0;
+        x.due = this.jitThreshold;
+      }
+    }
     b.members = NO_BLOCKS;
   }
 
