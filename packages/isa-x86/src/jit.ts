@@ -34,7 +34,7 @@ const TLB_SLOT = tlbSlotSource("tp_");
  * bits (those inside the low word, as with the plain mask), an int32 operation on the low word.
  */
 const TLB_SLOT_HALVES = [0x12345, 2 ** 40 + 0x3ff, 0xf_ffff_ffff, 2 ** 51 + 0x54321].every((pn) => tlbSlot(pn) === tlbSlot(pn % 1048576))
-  ? tlbSlotSource("(mal_ >>> 12)")
+  ? tlbSlotSource("pl_")
   : TLB_SLOT;
 
 /**
@@ -97,6 +97,11 @@ function mulhu(a: number, b: number): number {
 export const JX = {
   /** High half of the last mul64. */
   hi: 0,
+  /** A warm-up call's TLB tags (no page matches NaN: every access takes the accessors), sized on first use. */
+  NOTAG: new Float64Array(0),
+  /** The page memo's initial bytes and view (of no page: the memo's page number matches no address first). */
+  NOPAGE: new Uint8Array(4096),
+  NOVIEW: new DataView(new ArrayBuffer(4096)),
   P: PARITY,
   /** Low 64 bits of a 64×64 product (the same modulo 2^64 signed or unsigned); high half in JX.hi. */
   mul64(a: number, ah: number, b: number, bh: number): number {
@@ -193,6 +198,24 @@ const SSE_LANES: Record<string, (d: string, w: string) => string> = {
 /** m128 operands that may be misaligned (ops-sse.ts UNALIGNED_OK); every other legacy SSE m128 operand traps. */
 const SSE_UNALIGNED = new Set(["movups", "movupd", "movdqu"]);
 
+/**
+ * A cmp/test of registers and immediates whose flag record may stay pending: instead of nine assignments per
+ * execution the setter assigns `fp_ = id`, its block's conditions read the operands' registers directly, and every
+ * observer of the record (an exit, the catch, an inline handler, a generic condition) first materialises it from
+ * the registers. Valid while those registers keep their values until the next setter, in the setter's block and in
+ * every in-region successor (checked once every block is emitted); otherwise the setter writes the record.
+ */
+interface Pending {
+  id: number;
+  /** The setter's placeholder, block, the registers its fields read, and the fields (name → expression). */
+  key: string;
+  bi: number;
+  regs: Set<number>;
+  fields: Map<string, string>;
+  /** False once a register it reads is written before the next setter in its own block. */
+  ok: boolean;
+}
+
 interface Known {
   op: number;
   sz: number;
@@ -232,6 +255,16 @@ class Gen {
 
   // --------------------------------------------------------------- registers
 
+  /** Register r written by the instruction being emitted (a pending flag record reading it can no longer stay pending). */
+  markWrite(r: number): void {
+    this.written.add(r);
+    this.insWrites.add(r);
+    const p = this.knownPend;
+    if (p !== null && p.regs.has(r)) {
+      p.ok = false;
+      this.knownPend = null;
+    }
+  }
   l(r: number): string {
     this.used.add(r);
     return `l${r}`;
@@ -252,20 +285,20 @@ class Gen {
   wrReg(sz: number, r: number, rb: number, lo: string, hi: string): string {
     switch (sz) {
       case 64:
-        this.written.add(r);
+        this.markWrite(r);
         return `${this.l(r)} = ${lo} | 0; ${this.h(r)} = ${hi} | 0;`;
       case 32:
-        this.written.add(r);
+        this.markWrite(r);
         return `${this.l(r)} = ${lo} | 0; ${this.h(r)} = 0;`;
       case 16:
-        this.written.add(r);
+        this.markWrite(r);
         return `${this.l(r)} = (${this.l(r)} & ~0xffff) | (${lo} & 0xffff);`;
       default:
         if (rb < 16) {
-          this.written.add(rb);
+          this.markWrite(rb);
           return `${this.l(rb)} = (${this.l(rb)} & ~0xff) | (${lo} & 0xff);`;
         }
-        this.written.add(rb - 16);
+        this.markWrite(rb - 16);
         return `${this.l(rb - 16)} = (${this.l(rb - 16)} & ~0xff00) | ((${lo} & 0xff) << 8);`;
     }
   }
@@ -301,21 +334,36 @@ class Gen {
   }
   /** Whether the region reads or writes memory inline (its prologue then loads the TLB arrays). */
   usesTlb = false;
+  /** Whether the region's halves-form accesses read (write) through the page memo (its prologue declares it). */
+  memoR = false;
+  memoW = false;
   /**
-   * The inline TLB fast path for an access of `span` bytes at address `a`: `fast` (with the page's DataView in
-   * `tv_` and the offset in `to_`) when the read (write) TLB maps the page and the span stays in it, else
-   * `slow` with the address in `ta_` (the accessors: faults, TLB fills, self-modifying code, page crossings).
+   * The inline TLB fast path for an access of `span` bytes at address `a`: `fast` (with the page's bytes or
+   * DataView in `tv_` and the offset in `to_`) when the read (write) TLB maps the page and the span stays in it,
+   * else `slow` with the address in `ta_` (the accessors: faults, TLB fills, self-modifying code, page crossings).
+   * A warm-up call (`slow`, see cpu.ts run) probes an all-NaN tag array, so every access takes the accessors
+   * with no per-access test of the flag.
    */
   tlb(write: boolean, a: string | Halves, span: number, fast: string, slow: string): string {
     this.usesTlb = true;
     // Byte accesses index the page's Uint8Array (an element access, no DataView method call in the lower tiers).
     const [T, V] = write ? ["WT", span === 1 ? "WB" : "WV"] : ["RT", span === 1 ? "RB" : "RV"];
     const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
-    // `slow`: a warm-up call takes the accessors (see cpu.ts run), which do what the fast path does.
-    if (typeof a === "string") return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage} && !slow) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
+    // A store off the fast path may hit a page holding decoded code (the write TLB never maps one): the blocks'
+    // validity is read from then on (iv_).
+    if (write) slow += " iv_ = true;";
+    if (typeof a === "string") return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
     // Halves (defined before, by a.pre): the page number without a floating-point division, the double address
-    // only on the slow path.
-    return `{ const to_ = mal_ & 4095, tp_ = (mah_ >>> 0) * 1048576 + (mal_ >>> 12), ts_ = ${TLB_SLOT_HALVES}; if (${T}[ts_] === tp_${inPage} && !slow) { const tv_ = ${V}[ts_]; ${fast} } else { const ta_ = ${a.dbl}; ${slow} } }`;
+    // only on the slow path. The page last hit this call (its number as halves, bytes and view in the memo locals
+    // m<r|w>l_, m<r|w>h_, m<r|w>b_, m<r|w>v_) is used without probing the TLB: a page the TLB held when the call
+    // hit it stays mapped with the same permissions, storage and code-page state until the call returns (only
+    // map, unmap, protect, a decoder marking a code page or the kernel's page refresh change those, none of
+    // which runs inside a call; the memo is dropped after an inline handler all the same).
+    const m = write ? "mw" : "mr";
+    if (write) this.memoW = true;
+    else this.memoR = true;
+    const mv = span === 1 ? `${m}b_` : `${m}v_`;
+    return `{ const to_ = mal_ & 4095, pl_ = mal_ >>> 12; if (pl_ === ${m}l_ && mah_ === ${m}h_${inPage}) { const tv_ = ${mv}; ${fast} } else { const tp_ = (mah_ >>> 0) * 1048576 + pl_, ts_ = ${TLB_SLOT_HALVES}; if (${T}[ts_] === tp_${inPage}) { ${m}l_ = pl_; ${m}h_ = mah_; ${m}b_ = ${T[0]}B[ts_]; ${m}v_ = ${T[0]}V[ts_]; const tv_ = ${mv}; ${fast} } else { const ta_ = ${a.dbl}; ${slow} } } }`;
   }
   /**
    * The E operand's address as halves (64-bit addressing without a segment base), or null. cpu.ea's value is the
@@ -399,7 +447,35 @@ class Gen {
     const key = `@F${this.bi}_${this.k}@`;
     this.flagCode.set(key, code);
     this.fSets[this.k] = key;
+    this.knownPend = null;
+    const ops = this.pendOps;
+    if (ops !== null && (op === FL_SUB || op === FL_LOGIC)) {
+      const [A, AH, B, BH] = ops as [string, string, string, string];
+      const w = sz === 64;
+      const m = sz === 8 ? " & 0xff" : sz === 16 ? " & 0xffff" : " | 0";
+      const fields: [string, string][] = op === FL_SUB
+        ? [["fop", `${op}`], ["fsz", `${sz}`], ["fd", A], ["fdh", w ? AH : "0"], ["fs", B], ["fsh", w ? BH : "0"],
+          ["fr", w ? `((${A} - ${B}) | 0)` : `((${A} - ${B})${m})`], ["frh", w ? `((${AH} - ${BH} - (${u32(A)} < ${u32(B)} ? 1 : 0)) | 0)` : "0"], ["fcin", "0"]]
+        : [["fop", `${op}`], ["fsz", `${sz}`], ["fd", "0"], ["fs", "0"], ["fr", `(${A} & ${B})`], ["frh", `(${AH} & ${BH})`]];
+      const regs = new Set([...`${A} ${AH} ${B} ${BH}`.matchAll(/\b[lh](\d+)\b/g)].map((x) => Number(x[1])));
+      const p: Pending = { id: this.pending.length + 1, key, bi: this.bi, regs, fields: new Map(fields), ok: true };
+      this.pending.push(p);
+      this.knownPend = p;
+    }
     return key;
+  }
+  /** Whether a cmp/test of memory keeps its loaded value in pv_, pvh_ (declared then). */
+  usesPv = false;
+  /** The cmp/test operands (lo, hi expressions of registers, pv_, pvh_ or literals) of the setter being emitted, if any. */
+  pendOps: [string, string, string, string] | null = null;
+  /** Flag records that may stay pending (see Pending), and the one the current block's conditions read, if any. */
+  readonly pending: Pending[] = [];
+  knownPend: Pending | null = null;
+  /** The flag names of an expression replaced by the pending record's expressions (the registers are unchanged). */
+  subst(e: string): string {
+    const p = this.knownPend;
+    if (p === null) return e;
+    return e.replace(/\b(?:fop|fsz|fd|fdh|fs|fsh|fr|frh|fcin)\b/g, (f) => p.fields.get(f) ?? f);
   }
   /** The flag records set (placeholder → assignments), and the dead ones. */
   readonly flagCode = new Map<string, string>();
@@ -463,7 +539,7 @@ class Gen {
     this.fReads[this.k] = true;
     const kn = this.known;
     const neg = (cc & 1) === 1;
-    const generic = `(${Gen.WBF}, cpu.cond(${cc}))`;
+    const generic = `(@MATX@${Gen.WBF}, cpu.cond(${cc}))`;
     if (kn === null) {
       if (this.firstSet < 0) this.liveIn = true;
       return generic;
@@ -480,7 +556,7 @@ class Gen {
         case 6: e = wide ? LT64.lts("fd", "fdh", "fs", "fsh") : `(${sx("fd")} < ${sx("fs")})`; break;
         case 7: e = wide ? LT64.les("fd", "fdh", "fs", "fsh") : `(${sx("fd")} <= ${sx("fs")})`; break;
       }
-      if (e !== null) return neg ? `!${e}` : e;
+      if (e !== null) return this.subst(neg ? `!${e}` : e);
     }
     const F = (f: "cf" | "zf" | "sf" | "of" | "pf") => this.flagExpr(f, kn);
     let v: string | null;
@@ -495,7 +571,7 @@ class Gen {
       default: { const z = F("zf"), s = F("sf"), o = F("of"); v = z && s && o ? `(${z} | (${s} ^ ${o}))` : null; }
     }
     if (v === null) return generic;
-    return neg ? `(${v} === 0)` : `(${v} !== 0)`;
+    return this.subst(neg ? `(${v} === 0)` : `(${v} !== 0)`);
   }
   /** CF as a 0/1 expression (inc/dec keep it). */
   cf(): string {
@@ -504,7 +580,7 @@ class Gen {
     const kn = this.known;
     const e = kn ? this.flagExpr("cf", kn) : null;
     if (e === null && this.firstSet < 0) this.liveIn = true;
-    return e ?? `(${Gen.WBF}, cpu.getCF())`;
+    return e !== null ? this.subst(e) : `(@MATX@${Gen.WBF}, cpu.getCF())`;
   }
 
   // ---------------------------------------------------------- instructions
@@ -608,7 +684,23 @@ class Gen {
         ops = [a, ah, b, bh];
         dst = write ? this.wrReg(sz, i.reg, i.regb, "r", "rh") : "";
       } else return null;
-      const [calc, flags] = this.aluCore(alu, sz, ...ops);
+      // cmp/test of registers and immediates: the record's fields are expressions of registers (see Pending).
+      // A memory operand's loaded value is kept in pv_, pvh_ (assigned whether or not the record stays pending:
+      // the conditions after it read them).
+      let keep = "";
+      if (!write) {
+        const e: [string, string] = i.mod === 3 ? this.rdReg(sz, i.rm, i.rmb) : ["pv_", sz === 64 ? "pvh_" : "0"];
+        if (i.mod !== 3) {
+          const [v, vh] = form === "GE" ? [ops[2], ops[3]] : [ops[0], ops[1]];
+          keep = sz === 64 ? `pv_ = ${v}; pvh_ = ${vh};` : `pv_ = ${v};`;
+          this.usesPv = true;
+        }
+        const g = form === "EI" ? this.imm(i, sz) : this.rdReg(sz, i.reg, i.regb);
+        this.pendOps = form === "GE" ? [g[0], g[1], e[0], e[1]] : [e[0], e[1], g[0], g[1]];
+      }
+      const [calc, flags0] = this.aluCore(alu, sz, ...ops);
+      const flags = keep + flags0;
+      this.pendOps = null;
       // The operands may name the destination register: record the flags before writing it. A memory destination
       // is written first (the store may fault, and the catch needs the flags as they were before the instruction).
       return i.mod === 3 || form === "GE" ? `{ ${src} ${calc} ${flags} ${dst} }` : `{ ${src} ${calc} ${dst} ${flags} }`;
@@ -747,7 +839,7 @@ class Gen {
         if (rd === null) return null;
         const c = this.cond(cc);
         const els = sz === 32 ? ` else { ${this.h(i.reg)} = 0; }` : "";
-        this.written.add(i.reg);
+        this.markWrite(i.reg);
         return `{ ${rd} if (${c}) { ${this.wrReg(sz, i.reg, i.regb, "v", "vh")} }${els} }`;
       }
       case "setcc": {
@@ -762,7 +854,7 @@ class Gen {
       }
       case "cbw": // cltq / cwtl
         if (sz === 64) {
-          this.written.add(0);
+          this.markWrite(0);
           return `${this.h(0)} = ${this.l(0)} >> 31;`;
         }
         if (sz === 32) return this.wrReg(32, 0, 0, `((${this.l(0)} << 16) >> 16)`, "0");
@@ -856,7 +948,7 @@ class Gen {
   }
 
   setRsp(v: string): string {
-    this.written.add(4);
+    this.markWrite(4);
     return `{ const n = ${v}; ${this.l(4)} = n | 0; ${this.h(4)} = Math.floor(n / ${TWO32}) | 0; }`;
   }
 
@@ -921,6 +1013,44 @@ class Gen {
   leave(): string {
     return "break run;";
   }
+  /** Registers the instruction being emitted writes, and whether it runs its handler inline. */
+  insWrites = new Set<number>();
+  insInline = false;
+  /** Per emitted block, per instruction: its flag placeholder, the registers it writes, whether it is inline. */
+  readonly blockInfo: { sets: (string | undefined)[]; writes: Set<number>[]; inline: boolean[]; edges: Set<number> }[] = [];
+  /** The region blocks the block being emitted branches or falls to. */
+  edges = new Set<number>();
+
+  /**
+   * Whether pending record p may stay pending into block j: scanning j from its start, no instruction writes one
+   * of p's registers before j's first setter or inline handler (which observes it first); a block with neither
+   * passes the record on and is not followed here.
+   */
+  pendsInto(p: Pending, j: number): boolean {
+    const info = this.blockInfo[j]!;
+    for (let k = 0; k < info.sets.length; k++) {
+      if (info.inline[k] === true || info.sets[k] !== undefined) return true;
+      for (const r of info.writes[k]!) if (p.regs.has(r)) return false;
+    }
+    return false;
+  }
+  /** The pending records that stay pending (the others are written as records). */
+  decidePending(): Set<string> {
+    const out = new Set<string>();
+    for (const p of this.pending) {
+      if (!p.ok || this.deadFlags.has(p.key)) continue;
+      const sets = this.blockInfo[p.bi]!.sets;
+      // Superseded by a later setter of its block (its registers unwritten until then: p.ok), or at the block's
+      // end pending into every in-region successor.
+      let last = sets.length - 1;
+      while (last >= 0 && sets[last] === undefined) last--;
+      if (sets[last] === p.key) {
+        if (![...this.blockInfo[p.bi]!.edges].every((j) => this.pendsInto(p, j))) continue;
+      }
+      out.add(p.key);
+    }
+    return out;
+  }
   /** Whether the block being emitted branches to its own start. */
   selfLoop = false;
   /**
@@ -931,6 +1061,9 @@ class Gen {
   exitTo(t: number): string {
     const j = this.index.get(t);
     if (j === undefined) return `{ nx = ${t}; break run; }`;
+    // Every in-region target (a pending flag record must hold into each, see decidePending); an exit below is
+    // only an extra check.
+    this.edges.add(j);
     if (this.structured) {
       if (j === 0) return "continue run;";
       if (j > this.bi) return `break L${j};`;
@@ -963,12 +1096,14 @@ class Gen {
     const ii = `i${this.bi}_${k}`;
     this.inlined.push(`const ${f} = B[${this.bi}].insns[${k}].exec, ${ii} = B[${this.bi}].insns[${k}];`);
     this.known = null;
+    this.knownPend = null;
+    this.insInline = true;
     this.fReads[k] = true;
     // The handler sees the CPU's flags: if none were set here yet, the locals must hold the CPU's own.
     if (this.firstSet < 0) this.liveIn = true;
     const call = `${this.mayFault()} inFb = true; @WB@ cpu.rip = ${i.next}; ${f}(cpu, ${ii}); if (cpu.pending !== null) return done + ${k - this.insns.length};`;
     if (last) return `${call} return done;`;
-    return `${call} @LOAD@ inFb = false;`;
+    return `${call} @LOAD@ inFb = false; iv_ = true;`;
   }
 
   /** One block's code (a case of the region's dispatch switch). */
@@ -984,9 +1119,15 @@ class Gen {
     this.fSets = [];
     this.fReads = [];
     this.fFaults = [];
+    this.knownPend = null;
+    this.edges = new Set();
     const parts: string[] = [];
+    const writes: Set<number>[] = [];
+    const inl: boolean[] = [];
     for (let k = 0; k < n; k++) {
       this.k = k;
+      this.insWrites = new Set();
+      this.insInline = false;
       const i = insns[k]!;
       const last = k === n - 1;
       const isBranch = (i.def.flags & 64) !== 0;
@@ -996,13 +1137,17 @@ class Gen {
       if (code === null) code = this.inline(k, i, last);
       else if (last && !isBranch) code += " " + this.exitTo(i.next);
       parts.push(`/* ${i.addr.toString(16)} ${i.def.mn} */ ${code}`);
+      writes.push(this.insWrites);
+      inl.push(this.insInline);
     }
     this.flagLiveness(n);
+    this.blockInfo[bi] = { sets: this.fSets, writes, inline: inl, edges: this.edges };
     // The head: the block runs only when it is still valid (self-modifying code) and wholly fits in the budget
     // (`left` is the entry block's length when the region may not loop); its count is added here, once, so the
     // exits need no arithmetic (a fault or trap inside it subtracts the instructions not yet retired).
     // The entry block also returns once `cap` (≤ left) instructions are done (a warm-up call, see cpu.ts run).
-    const head = `if (done > ${bi === 0 ? "cap" : "left"} - ${n} || !B${bi}.valid) { nx = ${this.start}; break run; } done += ${n};`;
+    // Validity is read only once something may have invalidated a block (`iv_`, see source).
+    const head = `if (done > ${bi === 0 ? "cap" : "left"} - ${n} || (iv_ && !B${bi}.valid)) { nx = ${this.start}; break run; } done += ${n};`;
     // Every path through a block ends in continue, break or return, so its loop never falls out.
     const code = this.selfLoop ? `b${bi}: for (;;) {\n${head}\n${parts.join("\n")}\n}` : `${head}\n${parts.join("\n")}`;
     // Structured: block bi follows the end of the label L<bi> that branches to it break out of.
@@ -1023,26 +1168,36 @@ class Gen {
     }
     const F = this.usesFlags;
     const regs = [...this.used].sort((x, y) => x - y);
-    const wb = this.wbRegs() + (F ? Gen.WBF + ";" : "");
-    const load = this.loadRegs() + (F ? Gen.LOADF : "");
+    // Pending records: materialised (from the registers, unchanged since their setter) before any observer.
+    const pend = this.decidePending();
+    const live = this.pending.filter((p) => pend.has(p.key));
+    const assign = (p: Pending, sep: string) => [...p.fields].map(([f, e]) => `${f} = ${e}`).join(sep);
+    const mats = live.length === 0 ? "" : `if (fp_ !== 0) { ${live.map((p) => `if (fp_ === ${p.id}) { ${assign(p, "; ")}; }`).join(" else ")} fp_ = 0; } `;
+    const matx = live.length === 0 ? "" : `(fp_ !== 0 && (${live.map((p) => `fp_ === ${p.id} ? (${assign(p, ", ")}) : `).join("")}0, fp_ = 0)), `;
+    const wb = this.wbRegs() + (F ? mats + Gen.WBF + ";" : "");
+    // The page memo is dropped after an inline handler (see tlb); its locals start as a page no address has.
+    const memoDrop = (this.memoR ? " mrl_ = -1;" : "") + (this.memoW ? " mwl_ = -1;" : "");
+    const load = this.loadRegs() + (F ? Gen.LOADF : "") + memoDrop;
+    const memo = (["r", "w"] as const).filter((k) => (k === "r" ? this.memoR : this.memoW)).map((k) => `\n  let m${k}l_ = -1, m${k}h_ = 0, m${k}b_ = JX.NOPAGE, m${k}v_ = JX.NOVIEW;`).join("");
     const labels = Array.from({ length: this.blocks.length - 1 }, (_v, j) => `L${this.blocks.length - 1 - j}: {`).join(" ");
     const body = (this.structured ? `${labels}\n${cases.join("\n")}` : `switch (bi) {\n${cases.join("\n")}\n}`).replaceAll("@WB@", wb).replaceAll("@LOAD@", load)
-      .replace(/@F\d+_\d+@/g, (m) => (this.deadFlags.has(m) ? "" : this.flagCode.get(m)!));
+      .replace(/@F\d+_\d+@/g, (m) => (this.deadFlags.has(m) ? "" : pend.has(m) ? `fp_ = ${this.pending.find((p) => p.key === m)!.id};` : this.flagCode.get(m)! + (live.length > 0 ? " fp_ = 0;" : "")))
+      .replaceAll("@MATX@", matx);
     const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
     const fdecl = !F
       ? ""
       : !liveIn
         ? "let fop = 0, fsz = 32, fd = 0, fdh = 0, fs = 0, fsh = 0, fr = 0, frh = 0, fcin = 0;"
         : "let fop = cpu.fop, fsz = cpu.fsz, fd = cpu.fd | 0, fdh = cpu.fdh | 0, fs = cpu.fs | 0, fsh = cpu.fsh | 0, fr = cpu.fr | 0, frh = cpu.frh | 0, fcin = cpu.fcin;";
-    const catchWb = this.wbRegs() + (!F ? "" : liveIn ? Gen.WBF + ";" : `if (done > ${this.blocks[0]!.insns.length} || k > ${firstSet0}) ${Gen.WBF};`);
+    const catchWb = this.wbRegs() + (!F ? "" : liveIn ? mats + Gen.WBF + ";" : `if (done > ${this.blocks[0]!.insns.length} || k > ${firstSet0}) { ${mats}${Gen.WBF}; }`);
     const name = `region_${this.blocks[0]!.insns[0]!.addr.toString(16)}`;
     const blockRefs = this.blocks.map((_, j) => `B${j} = B[${j}]`).join(", ");
     return `const ${blockRefs}; ${this.inlined.join(" ")}
 return function ${name}(cpu, left, loopOk, slow, cap) {
-  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = mem.readTlb.tag, RV = mem.readTlb.view, RB = mem.readTlb.bytes, WT = mem.writeTlb.tag, WV = mem.writeTlb.view, WB = mem.writeTlb.bytes;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}
+  const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = slow ? JX.NOTAG : mem.readTlb.tag, RV = mem.readTlb.view, RB = mem.readTlb.bytes, WT = slow ? JX.NOTAG : mem.writeTlb.tag, WV = mem.writeTlb.view, WB = mem.writeTlb.bytes;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}${memo}
   ${decl}
   ${fdecl}
-  let k = 0, done = 0, nx = 0, inFb = false, bi = 0, t_ = false, u_ = false;
+  let k = 0, done = 0, nx = 0, inFb = false, bi = 0, t_ = false, u_ = false, iv_ = ${this.blocks.map((_, j) => `!B${j}.valid`).join(" || ")};${live.length > 0 ? " let fp_ = 0;" : ""}${this.usesPv ? " let pv_ = 0, pvh_ = 0;" : ""}
   if (!loopOk) left = cap = ${this.blocks[0]!.insns.length};
   try {
     run: for (;;) {
@@ -1098,7 +1253,7 @@ function order(blocks: readonly RegionBlock[]): RegionBlock[] | null {
   const n = blocks.length;
   const index = new Map<number, number>();
   blocks.forEach((b, j) => index.set(b.insns[0]!.addr, j));
-  const preds = new Array<number>(n).fill(0);
+  const preds = Array.from({ length: n }, () => 0);
   const succ = blocks.map((b, i) => [...new Set(successors(b).map((t) => index.get(t)).filter((j): j is number => j !== undefined && j !== 0 && j !== i))]);
   for (const list of succ) for (const j of list) preds[j]!++;
   const out = [0];
@@ -1121,6 +1276,7 @@ function order(blocks: readonly RegionBlock[]): RegionBlock[] | null {
 let primed = false;
 function primeHelpers(c: X86Cpu): void {
   primed = true;
+  JX.NOTAG = new Float64Array(c.mem.readTlb.tag.length).fill(NaN);
   const { fop, fsz, fd, fdh, fs, fsh, fr, frh, fcin } = c;
   for (let k = 0; k < 64; k++) {
     const x = k & 1 ? -1 : 0x7fffffff - k;

@@ -115,6 +115,39 @@ describe("translating tier = interpreter", () => {
     sameUnderBothTiers(code);
   });
 
+  it("cmp/test records left pending (fp_): observed at faults, budget stops, inline handlers and generic conditions", () => {
+    const a = new X86Assembler();
+    const loop = a.newLabel();
+    const mid = a.newLabel();
+    const next = a.newLabel();
+    const wr = a.newLabel();
+    const tail = a.newLabel();
+    a.mov("rsi", DATA).mov("rcx", 0).mov("rbx", 0x100000000n).mov("eax", 7);
+    a.bind(loop);
+    // A byte load that faults once rsi + rcx leaves the page: the record of the cmp at the block's end (pending
+    // into this block) is what the fault must report.
+    a.add("al", mem({ base: "rsi", index: "rcx", scale: 1, size: 8 })).mov(mem({ base: "rsi", index: "rcx", scale: 1, size: 8 }), "al");
+    a.add("rcx", 9).cmp("rcx", "rbx").j("ne", mid);
+    a.bind(mid);
+    // A block that starts with a condition (no setter before it: cpu.cond on the materialised record).
+    a.j("l", next).nop();
+    a.bind(next);
+    // 8-bit and high-byte operands; adc runs its handler inline and reads the pending test's CF.
+    a.test("ah", "cl").adc("edx", 0).cmp("cl", 3).j("b", wr);
+    a.test("r8", "r8").j("s", wr);
+    a.bind(wr);
+    // The pending cmp's register written before the next setter: its record is written in full instead.
+    a.cmp("rdx", "rax").j("a", tail);
+    a.mov("rdx", 5).nop().xor("r8d", "r8d");
+    a.bind(tail).cmp("ecx", 0x2000).j("b", loop);
+    a.int3();
+    const code = a.finish();
+    const { total, jit } = sameUnderBothTiers(code);
+    expect(total).toBeGreaterThan(1000);
+    expect(jit.jitBlocks).toBeGreaterThan(0);
+    expect(trace(code, JIT, 1e6).log.at(-1)).toContain(`"kind":"page-fault"`);
+  });
+
   it("translated SSE moves, lane logic, pcmpeqb and pmovmskb; a misaligned movaps traps at its own address", () => {
     const a = new X86Assembler();
     const loop = a.newLabel();
