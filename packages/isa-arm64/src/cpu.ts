@@ -95,6 +95,9 @@ const PROBE_MAX = 512;
 const SPIN_TURNS = 2048;
 const SPIN_FIRST = 64;
 const SPIN = 4;
+/** A warmed-up region's call of at least SLOW_INSNS instructions slower than SLOW_MIPS: V8 deoptimised it. */
+const SLOW_INSNS = 4096;
+const SLOW_MIPS = 25;
 /** Warm-up phases (Block.warm). */
 const FED = 0, FEEDING = 1, COMPILING = 2;
 /**
@@ -407,7 +410,7 @@ export class Arm64Cpu implements Cpu {
       }
     }
     const loopOk = !(this.watchLo <= b.rhi && this.watchHi > b.rlo) && this.keepLo <= b.rlo && b.rend <= this.keepHi;
-    const r = b.warm === FED ? callRegion(fn, this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk) : this.warmCall(b, fn, left, loopOk);
+    const r = b.warm === FED ? this.fedCall(b, fn, left, loopOk) : this.warmCall(b, fn, left, loopOk);
     // Due at its next entry, unless it is compiling (warmCall set when) or nothing ran (a TLB miss at the entry's
     // first instruction): then the run loop interprets it once.
     if (b.warm !== COMPILING) b.due = r === 0 && this.pendingTrap === undefined ? b.hs.length + 1 : 0;
@@ -525,6 +528,30 @@ export class Arm64Cpu implements Cpu {
     return fn;
   }
 
+  /**
+   * A call of a warmed-up region. Timed while its calls are long (a region left at a syscall a few instructions in
+   * is not: two clock reads would cost as much as the call): one that ran SLOW_INSNS or more at less than
+   * SLOW_MIPS means V8 deoptimised the function (a path first met in its optimised code), and the warm-up's
+   * COMPILING phase starts again (the interpreter meanwhile, spin calls for V8's ticks, probes).
+   */
+  private fedCall(b: Block, fn: RegionFn, left: number, loopOk: boolean): number {
+    if (b.probe >= 8) {
+      const r = callRegion(fn, this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk);
+      if (r >= SLOW_INSNS) b.probe = 0;
+      return r;
+    }
+    const t0 = performance.now();
+    const r = callRegion(fn, this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk);
+    const ms = performance.now() - t0;
+    if (r < SLOW_INSNS) b.probe++;
+    else if (ms * SLOW_MIPS * 1000 > r) {
+      b.warm = COMPILING;
+      b.warmN = 1; // the first probe's baseline stays
+      b.due = PROBE_EVERY;
+    }
+    return r;
+  }
+
   /** A call of the region entered at b while it warms up (FEEDING or COMPILING: see WARM_INSNS). */
   private warmCall(b: Block, fn: RegionFn, left: number, loopOk: boolean): number {
     if (b.warm === FEEDING) {
@@ -559,6 +586,7 @@ export class Arm64Cpu implements Cpu {
   /** End b's warm-up: long calls from now on, its region's other blocks count their entries again. */
   private warmed(b: Block): void {
     b.warm = FED;
+    b.probe = 0;
     for (const x of b.members) {
       if (x.hits < NEVER / 2) {
         x.hits = 0;

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { GuestMemory, PERM_EXEC, PERM_READ, PERM_WRITE, type Cpu, type Trap } from "@uabi/isa-core";
 import { readFixtureBinary, runStatic } from "@uabi/test-support";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { A64Assembler, Arm64Cpu, mem, post, pre, w, x, type Arm64CpuOptions } from "../src/index.js";
 import { BENCH, fixtures, HARNESS_LIMITED, HEAVY, TOO_SLOW_FOR_TESTS } from "./corpus-run.js";
 
@@ -298,6 +298,38 @@ describe("translating tier = interpreter on hand-written programs", () => {
     const c = machine(code, JIT);
     expect(c.run(10_000)).toEqual({ kind: "page-fault", pc: 0x90000, addr: 0x90000, access: "exec", reason: "unmapped" });
     expect(c.counters.instructions).toBe(1 + 200 + 2);
+  });
+
+  it("the warm-up's phases under a controlled clock: probes, long calls, a slow long call back to compiling", () => {
+    const a = new A64Assembler();
+    const loop = a.newLabel();
+    a.mov(x(0), 0).mov(x(1), 3).mov(x(2), 200_000);
+    a.bind(loop);
+    a.add(x(0), x(0), x(1)).eor(x(3), x(0), x(0), "lsl", 7).subs(x(2), x(2), 1).bcond("ne", loop);
+    a.svc(0);
+    const code = a.finish();
+    // Every timed call appears to take `dt` ms (the warm-up times calls with performance.now).
+    let t = 0, dt = 1;
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => (t += dt));
+    try {
+      const j = machine(code, JIT), i = machine(code, INTERP);
+      const pages = (j as unknown as { pages: Map<number, ({ fn?: unknown; warm: number } | undefined)[]> }).pages;
+      const phase = () => pages.get(CODE / 0x1000)!.find((b) => b?.fn !== undefined)?.warm;
+      const step = (n: number) => {
+        expect(snapshot(j, j.run(n))).toBe(snapshot(i, i.run(n)));
+        return phase();
+      };
+      expect(step(30_000)).toBe(2); // fed, then compiling: the probes' spin calls no faster than the first
+      dt = 0.001;
+      expect(step(40_000)).toBe(0); // a probe 1000x faster: optimised, long calls
+      dt = 100;
+      expect(step(300_000)).toBe(2); // a long call at < 25 M insns per second: deoptimised, compiling again
+      dt = 0.001;
+      expect(step(40_000)).toBe(0);
+      expect(snapshot(j, j.run(1e6))).toBe(snapshot(i, i.run(1e6)));
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("a spin call (left < 0, the warm-up's) retires nothing and changes nothing", () => {
