@@ -464,9 +464,7 @@ class Gen {
     }
     return key;
   }
-  /** Whether a cmp/test of memory keeps its loaded value in pv_, pvh_ (declared then). */
-  usesPv = false;
-  /** The cmp/test operands (lo, hi expressions of registers, pv_, pvh_ or literals) of the setter being emitted, if any. */
+  /** The cmp/test operands (lo, hi expressions of registers or literals) of the setter being emitted, if any. */
   pendOps: [string, string, string, string] | null = null;
   /** Flag records that may stay pending (see Pending), and the one the current block's conditions read, if any. */
   readonly pending: Pending[] = [];
@@ -685,21 +683,13 @@ class Gen {
         dst = write ? this.wrReg(sz, i.reg, i.regb, "r", "rh") : "";
       } else return null;
       // cmp/test of registers and immediates: the record's fields are expressions of registers (see Pending).
-      // A memory operand's loaded value is kept in pv_, pvh_ (assigned whether or not the record stays pending:
-      // the conditions after it read them).
-      let keep = "";
-      if (!write) {
-        const e: [string, string] = i.mod === 3 ? this.rdReg(sz, i.rm, i.rmb) : ["pv_", sz === 64 ? "pvh_" : "0"];
-        if (i.mod !== 3) {
-          const [v, vh] = form === "GE" ? [ops[2], ops[3]] : [ops[0], ops[1]];
-          keep = sz === 64 ? `pv_ = ${v}; pvh_ = ${vh};` : `pv_ = ${v};`;
-          this.usesPv = true;
-        }
+      // (A memory operand's value kept in a local for the same purpose measured no fewer instructions.)
+      if (!write && i.mod === 3) {
+        const e = this.rdReg(sz, i.rm, i.rmb);
         const g = form === "EI" ? this.imm(i, sz) : this.rdReg(sz, i.reg, i.regb);
         this.pendOps = form === "GE" ? [g[0], g[1], e[0], e[1]] : [e[0], e[1], g[0], g[1]];
       }
-      const [calc, flags0] = this.aluCore(alu, sz, ...ops);
-      const flags = keep + flags0;
+      const [calc, flags] = this.aluCore(alu, sz, ...ops);
       this.pendOps = null;
       // The operands may name the destination register: record the flags before writing it. A memory destination
       // is written first (the store may fault, and the catch needs the flags as they were before the instruction).
@@ -1197,7 +1187,7 @@ return function ${name}(cpu, left, loopOk, slow, cap) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = slow ? JX.NOTAG : mem.readTlb.tag, RV = mem.readTlb.view, RB = mem.readTlb.bytes, WT = slow ? JX.NOTAG : mem.writeTlb.tag, WV = mem.writeTlb.view, WB = mem.writeTlb.bytes;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}${memo}
   ${decl}
   ${fdecl}
-  let k = 0, done = 0, nx = 0, inFb = false, bi = 0, t_ = false, u_ = false, iv_ = ${this.blocks.map((_, j) => `!B${j}.valid`).join(" || ")};${live.length > 0 ? " let fp_ = 0;" : ""}${this.usesPv ? " let pv_ = 0, pvh_ = 0;" : ""}
+  let k = 0, done = 0, nx = 0, inFb = false, bi = 0, t_ = false, u_ = false, iv_ = ${this.blocks.map((_, j) => `!B${j}.valid`).join(" || ")};${live.length > 0 ? " let fp_ = 0;" : ""}
   if (!loopOk) left = cap = ${this.blocks[0]!.insns.length};
   try {
     run: for (;;) {
