@@ -35,35 +35,68 @@ export const SEG_GS = 5;
 /** Base value meaning "rip-relative". */
 export const BASE_RIP = 16;
 
-/** One decoded instruction. Plain numbers only, so the record stays monomorphic. */
+/**
+ * One decoded instruction. Plain numbers only, so the record stays monomorphic. The fields are set in the
+ * constructor (declared, not class fields): V8 runs class field initialisers as a separate function per `new`,
+ * a call that a cold start paid once per decoded instruction.
+ */
 export class Insn {
-  addr = 0;
-  len = 0;
-  next = 0;
-  map = 0; // 0 one-byte, 1 0F, 2 0F38, 3 0F3A
-  opcode = 0;
-  def!: OpDef;
-  pfx = 0;
-  rex = 0;
-  seg = SEG_NONE;
-  osz = 32;
-  asz = 64;
-  modrm = -1;
-  mod = 3;
-  reg = 0; // ModRM.reg with REX.R
-  rm = 0; // register operand of E (ModRM.rm with REX.B, or Z, or accumulator)
-  regb = 0; // byte-register number for G: 0..15, or 16..19 for ah/ch/dh/bh
-  rmb = 0; // same for E
-  base = -1;
-  index = -1;
-  scale = 0; // shift count 0..3
-  disp = 0;
-  imm = 0; // low 32 bits of the immediate (sign-extended per template), as an int32
-  immHi = 0; // high 32 bits (int32)
-  imm2 = 0; // second immediate (enter)
+  declare addr: number;
+  declare len: number;
+  declare next: number;
+  declare map: number; // 0 one-byte, 1 0F, 2 0F38, 3 0F3A
+  declare opcode: number;
+  declare def: OpDef;
+  declare pfx: number;
+  declare rex: number;
+  declare seg: number;
+  declare osz: number;
+  declare asz: number;
+  declare modrm: number;
+  declare mod: number;
+  declare reg: number; // ModRM.reg with REX.R
+  declare rm: number; // register operand of E (ModRM.rm with REX.B, or Z, or accumulator)
+  declare regb: number; // byte-register number for G: 0..15, or 16..19 for ah/ch/dh/bh
+  declare rmb: number; // same for E
+  declare base: number;
+  declare index: number;
+  declare scale: number; // shift count 0..3
+  declare disp: number;
+  declare imm: number; // low 32 bits of the immediate (sign-extended per template), as an int32
+  declare immHi: number; // high 32 bits (int32)
+  declare imm2: number; // second immediate (enter)
   /** Position in its decoded block (exact retired counts when a fault unwinds the block). */
-  indexInBlock = 0;
-  exec: (cpu: any, insn: Insn) => void = undefined as never;
+  declare indexInBlock: number;
+  declare exec: (cpu: any, insn: Insn) => void;
+  constructor() {
+    // The order of the former class fields: the same hidden class as before.
+    this.addr = 0;
+    this.len = 0;
+    this.next = 0;
+    this.map = 0;
+    this.opcode = 0;
+    this.def = undefined as never;
+    this.pfx = 0;
+    this.rex = 0;
+    this.seg = SEG_NONE;
+    this.osz = 32;
+    this.asz = 64;
+    this.modrm = -1;
+    this.mod = 3;
+    this.reg = 0;
+    this.rm = 0;
+    this.regb = 0;
+    this.rmb = 0;
+    this.base = -1;
+    this.index = -1;
+    this.scale = 0;
+    this.disp = 0;
+    this.imm = 0;
+    this.immHi = 0;
+    this.imm2 = 0;
+    this.indexInBlock = 0;
+    this.exec = undefined as never;
+  }
 }
 
 /** Thrown by the decoder for encodings outside the tables. */
