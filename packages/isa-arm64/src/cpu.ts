@@ -42,8 +42,10 @@ interface Block {
   due: number;
   /** The region's warm-up phase (see WARM_*): FED (done: long calls), FEEDING or COMPILING. */
   warm: number;
-  /** FEEDING: instructions of short calls still to run; COMPILING: interpreted entries (×length) until the next probe. */
+  /** FEEDING: instructions of short calls still to run; FED: short calls in a row (untimed from 8 on). */
   probe: number;
+  /** FED: long calls in a row that ran too slowly (see SLOW_INSNS). */
+  slow: number;
   /** While warming up: the region's other blocks (not counting entries towards regions of their own). */
   members: Block[];
   /** COMPILING: probe events made, and the first one's fastest spin call (the unoptimised function's, ms). */
@@ -95,8 +97,11 @@ const PROBE_MAX = 512;
 const SPIN_TURNS = 2048;
 const SPIN_FIRST = 64;
 const SPIN = 4;
-/** A warmed-up region's call of at least SLOW_INSNS instructions slower than SLOW_MIPS: V8 deoptimised it. */
-const SLOW_INSNS = 4096;
+/**
+ * Two warmed-up region calls in a row of at least SLOW_INSNS instructions each, slower than SLOW_MIPS: V8
+ * deoptimised it (a call this long takes ~0.1–1 ms optimised; two in a row is not a descheduled process).
+ */
+const SLOW_INSNS = 65_536;
 const SLOW_MIPS = 25;
 /** Warm-up phases (Block.warm). */
 const FED = 0, FEEDING = 1, COMPILING = 2;
@@ -352,7 +357,7 @@ export class Arm64Cpu implements Cpu {
       a += 4;
       if (endsBlock(word) || hs.length >= MAX_BLOCK || (a & (PAGE_SIZE - 1)) === 0) break;
     }
-    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, due: this.jitThreshold, warm: FED, probe: 0, members: NO_BLOCKS, warmN: 0, warmMs: NaN, fn: undefined, rlo: pc, rhi: pc, rend: a };
+    const b: Block = { start: pc, hs, ws, valid: true, hits: 0, due: this.jitThreshold, warm: FED, probe: 0, slow: 0, members: NO_BLOCKS, warmN: 0, warmMs: NaN, fn: undefined, rlo: pc, rhi: pc, rend: a };
     // Only cache into a page list that is still live (the fetch may have invalidated it).
     if (this.pages.get(Math.floor(pc / PAGE_SIZE)) === page) page[(pc & (PAGE_SIZE - 1)) >>> 2] = b;
     return b;
@@ -530,8 +535,8 @@ export class Arm64Cpu implements Cpu {
 
   /**
    * A call of a warmed-up region. Timed while its calls are long (a region left at a syscall a few instructions in
-   * is not: two clock reads would cost as much as the call): one that ran SLOW_INSNS or more at less than
-   * SLOW_MIPS means V8 deoptimised the function (a path first met in its optimised code), and the warm-up's
+   * is not: two clock reads would cost as much as the call): two in a row that ran SLOW_INSNS or more at less
+   * than SLOW_MIPS mean V8 deoptimised the function (a path first met in its optimised code), and the warm-up's
    * COMPILING phase starts again (the interpreter meanwhile, spin calls for V8's ticks, probes).
    */
   private fedCall(b: Block, fn: RegionFn, left: number, loopOk: boolean): number {
@@ -544,7 +549,9 @@ export class Arm64Cpu implements Cpu {
     const r = callRegion(fn, this, left > SLICE_INSNS ? SLICE_INSNS : left, loopOk);
     const ms = performance.now() - t0;
     if (r < SLOW_INSNS) b.probe++;
-    else if (ms * SLOW_MIPS * 1000 > r) {
+    else if (ms * SLOW_MIPS * 1000 <= r) b.slow = 0;
+    else if (++b.slow >= 2) {
+      b.slow = 0;
       b.warm = COMPILING;
       b.warmN = 1; // the first probe's baseline stays
       b.due = PROBE_EVERY;

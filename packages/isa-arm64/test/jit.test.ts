@@ -303,7 +303,7 @@ describe("translating tier = interpreter on hand-written programs", () => {
   it("the warm-up's phases under a controlled clock: probes, long calls, a slow long call back to compiling", () => {
     const a = new A64Assembler();
     const loop = a.newLabel();
-    a.mov(x(0), 0).mov(x(1), 3).mov(x(2), 200_000);
+    a.mov(x(0), 0).mov(x(1), 3).mov(x(2), 400_000);
     a.bind(loop);
     a.add(x(0), x(0), x(1)).eor(x(3), x(0), x(0), "lsl", 7).subs(x(2), x(2), 1).bcond("ne", loop);
     a.svc(0);
@@ -323,7 +323,8 @@ describe("translating tier = interpreter on hand-written programs", () => {
       dt = 0.001;
       expect(step(40_000)).toBe(0); // a probe 1000x faster: optimised, long calls
       dt = 100;
-      expect(step(300_000)).toBe(2); // a long call at < 25 M insns per second: deoptimised, compiling again
+      expect(step(300_000)).toBe(0); // one long call at < 25 M insns per second: a descheduled process, perhaps
+      expect(step(300_000)).toBe(2); // two in a row: deoptimised, compiling again
       dt = 0.001;
       expect(step(40_000)).toBe(0);
       expect(snapshot(j, j.run(1e6))).toBe(snapshot(i, i.run(1e6)));
