@@ -18,6 +18,7 @@ import { seccompStage } from "./seccomp.js";
 import { sudStage } from "./sud.js";
 import { returnFlagStage } from "./return-flag.js";
 import { bounceStage } from "./bounce.js";
+import { ptraceStage } from "./ptrace.js";
 import { CONTINUE, type EntryCall, type EntryOutcome, type EntryServices, type EntryStage, type SyscallEvent } from "./types.js";
 import type { ArchAdapter } from "../arch/types.js";
 
@@ -98,7 +99,8 @@ export class EntryPipeline implements EntryServices {
 
   /**
    * Whether this kernel's stage list lets a call skip the stages (see `plainEntry`): 1 direct (SUD, seccomp,
-   * control), 2 selective (also the return flag and the bounce), 0 never; -1 not worked out yet.
+   * control), 2 selective (also the return flag and the bounce), 3 ptrace without a supervisor or tracer, 0 never;
+   * -1 not worked out yet.
    */
   private plain = -1;
   private plainKind(): number {
@@ -106,6 +108,9 @@ export class EntryPipeline implements EntryServices {
     const only = (allowed: readonly EntryStage[]) => this.extraStages === 0 && st.every((x) => allowed.includes(x));
     if (only([sudStage, seccompStage, controlStage])) return (this.plain = 1);
     if (this.config.mode === "selective" && only([sudStage, returnFlagStage, seccompStage, bounceStage, controlStage])) return (this.plain = 2);
+    // ptrace with neither a supervisor nor a tracer: the stage only counts its stops and marks the call.
+    const cfg = this.config;
+    if (cfg.mode === "ptrace" && cfg.supervisor === undefined && cfg.tracer === undefined && only([sudStage, ptraceStage, seccompStage, controlStage])) return (this.plain = 3);
     return (this.plain = 0);
   }
 
@@ -169,7 +174,14 @@ export class EntryPipeline implements EntryServices {
     const row = this.row(isa, nr);
     c.nr = nr;
     const name = (c.name = row ? row.name : unknownName(nr));
-    const mark = fromText && mech.open.length > 0 ? "reissue" : "direct";
+    let mark: string;
+    if (plain === 3) {
+      // The ptrace stage's work with no one to stop for: the entry stop, and the exit stop of a call that returns.
+      const ledger = p.ledger;
+      ledger.addPtraceStop();
+      if (row?.info.ret !== "none") ledger.addPtraceStop();
+      mark = "ptrace";
+    } else mark = fromText && mech.open.length > 0 ? "reissue" : "direct";
     this.count(name);
     if (!this.observable()) {
       // Nobody can see this call's event: only a wait can keep it, and one is made if the call blocks.
