@@ -65,22 +65,36 @@ export const F_NOPFX = 2048; // a 66, F2 or F3 prefix makes the encoding #UD (no
 
 export function def(mn: string, ops = "", flags = 0, key?: string): OpDef {
   const list = ops ? ops.split(",") : [];
-  const hasModrm = list.some((o) => /^[EGMVWUNPQRS]/.test(o) && o !== "S" && !o.startsWith("ST"));
-  const imms = list.filter((o) => /^[IJO]/.test(o));
-  const sized = list.find((o) => /^[EGZAMXY]/.test(o) && o.length >= 2 && /[bwdqvyz]$/.test(o));
-  const norm =
-    (list.some((o) => o[0] === "Z") ? NORM_Z : 0) |
-    (list.some((o) => o[0] === "A" && o !== "AXw") ? NORM_A : 0) |
-    (list.some((o) => /^[EZOMXY]/.test(o)) ? NORM_A_IS_G : 0);
+  // One pass over the operand templates, by first and last character (the maps' ~600 rows are built at the first
+  // decode of every x86-64 run, in cold code: a regular expression and a closure per test were most of it).
+  let hasModrm = false;
+  let imm1 = "";
+  let imm2 = "";
+  let sizeKind = "";
+  let norm = 0;
+  for (let k = 0; k < list.length; k++) {
+    const o = list[k]!;
+    const c = o.charAt(0);
+    if (c !== "" && "EGMVWUNPQRS".includes(c) && o !== "S" && !o.startsWith("ST")) hasModrm = true;
+    if (c === "I" || c === "J" || c === "O") {
+      if (imm1 === "") imm1 = o;
+      else if (imm2 === "") imm2 = o;
+    }
+    const last = o.charAt(o.length - 1);
+    if (sizeKind === "" && c !== "" && "EGZAMXY".includes(c) && o.length >= 2 && "bwdqvyz".includes(last)) sizeKind = last;
+    if (c === "Z") norm |= NORM_Z;
+    if (c === "A" && o !== "AXw") norm |= NORM_A;
+    if (c !== "" && "EZOMXY".includes(c)) norm |= NORM_A_IS_G;
+  }
   return {
     mn,
     ops: list,
     flags,
     key: key ?? mn,
     modrm: hasModrm,
-    imm1: imms[0] ?? "",
-    imm2: imms[1] ?? "",
-    sizeKind: sized ? sized[sized.length - 1]! : "",
+    imm1,
+    imm2,
+    sizeKind,
     norm,
     // Linked later (registry.ts); present from the start so every row keeps one shape.
     exec: undefined,
