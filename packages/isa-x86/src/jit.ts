@@ -201,9 +201,10 @@ const SSE_UNALIGNED = new Set(["movups", "movupd", "movdqu"]);
 /**
  * A cmp/test of registers and immediates whose flag record may stay pending: instead of nine assignments per
  * execution the setter assigns `fp_ = id`, its block's conditions read the operands' registers directly, and every
- * observer of the record (an exit, the catch, an inline handler, a generic condition) first materialises it from
- * the registers. Valid while those registers keep their values until the next setter, in the setter's block and in
- * every in-region successor (checked once every block is emitted); otherwise the setter writes the record.
+ * observer of the record (an exit, the catch, an inline handler, a generic condition) stores it into the CPU from
+ * the registers (the region's `M_`) in place of the flag locals. Valid while those registers keep their values until
+ * the next setter, in the setter's block and in every in-region successor (checked once every block is emitted);
+ * otherwise the setter writes the record.
  */
 interface Pending {
   id: number;
@@ -537,7 +538,7 @@ class Gen {
     this.fReads[this.k] = true;
     const kn = this.known;
     const neg = (cc & 1) === 1;
-    const generic = `(@MATX@${Gen.WBF}, cpu.cond(${cc}))`;
+    const generic = `(@OBS@, cpu.cond(${cc}))`;
     if (kn === null) {
       if (this.firstSet < 0) this.liveIn = true;
       return generic;
@@ -578,7 +579,7 @@ class Gen {
     const kn = this.known;
     const e = kn ? this.flagExpr("cf", kn) : null;
     if (e === null && this.firstSet < 0) this.liveIn = true;
-    return e !== null ? this.subst(e) : `(@MATX@${Gen.WBF}, cpu.getCF())`;
+    return e !== null ? this.subst(e) : "(@OBS@, cpu.getCF())";
   }
 
   // ---------------------------------------------------------- instructions
@@ -1158,31 +1159,34 @@ class Gen {
     }
     const F = this.usesFlags;
     const regs = [...this.used].sort((x, y) => x - y);
-    // Pending records: materialised (from the registers, unchanged since their setter) before any observer.
+    // Pending records: an observer stores the record into the CPU from the registers (unchanged since the setter)
+    // through the region's M_, one call instead of the record's assignments at every observer (a smaller function
+    // is optimised sooner); the kept fields of a logic record stay the CPU's (no flag reads them).
     const pend = this.decidePending();
     const live = this.pending.filter((p) => pend.has(p.key));
-    const assign = (p: Pending, sep: string) => [...p.fields].map(([f, e]) => `${f} = ${e}`).join(sep);
-    const mats = live.length === 0 ? "" : `if (fp_ !== 0) { ${live.map((p) => `if (fp_ === ${p.id}) { ${assign(p, "; ")}; }`).join(" else ")} fp_ = 0; } `;
-    const matx = live.length === 0 ? "" : `(fp_ !== 0 && (${live.map((p) => `fp_ === ${p.id} ? (${assign(p, ", ")}) : `).join("")}0, fp_ = 0)), `;
-    const wb = this.wbRegs() + (F ? mats + Gen.WBF + ";" : "");
+    const mregs = [...new Set(live.flatMap((p) => [...p.regs]))].sort((x, y) => x - y).flatMap((r) => [`l${r}`, `h${r}`]);
+    const store = (f: string, e: string) => `c.${f} = ${f === "fop" || f === "fsz" || f === "fcin" ? e : `(${e}) >>> 0`};`;
+    const mfn = live.length === 0 ? "" : `const M_ = function (c, fp, ${mregs.join(", ")}) { ${live.map((p) => `if (fp === ${p.id}) { ${[...p.fields].map(([f, e]) => store(f, e)).join(" ")} }`).join(" else ")} };`;
+    const obs = live.length === 0 ? Gen.WBF : `(fp_ !== 0 ? M_(cpu, fp_, ${mregs.join(", ")}) : ${Gen.WBF})`;
+    const wb = this.wbRegs() + (F ? obs + ";" : "");
     // The page memo is dropped after an inline handler (see tlb); its locals start as a page no address has.
     const memoDrop = (this.memoR ? " mrl_ = -1;" : "") + (this.memoW ? " mwl_ = -1;" : "");
-    const load = this.loadRegs() + (F ? Gen.LOADF : "") + memoDrop;
+    const load = this.loadRegs() + (F ? Gen.LOADF : "") + memoDrop + (live.length > 0 ? " fp_ = 0;" : "");
     const memo = (["r", "w"] as const).filter((k) => (k === "r" ? this.memoR : this.memoW)).map((k) => `\n  let m${k}l_ = -1, m${k}h_ = 0, m${k}b_ = JX.NOPAGE, m${k}v_ = JX.NOVIEW;`).join("");
     const labels = Array.from({ length: this.blocks.length - 1 }, (_v, j) => `L${this.blocks.length - 1 - j}: {`).join(" ");
     const body = (this.structured ? `${labels}\n${cases.join("\n")}` : `switch (bi) {\n${cases.join("\n")}\n}`).replaceAll("@WB@", wb).replaceAll("@LOAD@", load)
       .replace(/@F\d+_\d+@/g, (m) => (this.deadFlags.has(m) ? "" : pend.has(m) ? `fp_ = ${this.pending.find((p) => p.key === m)!.id};` : this.flagCode.get(m)! + (live.length > 0 ? " fp_ = 0;" : "")))
-      .replaceAll("@MATX@", matx);
+      .replaceAll("@OBS@", obs);
     const decl = regs.map((r) => `let l${r} = L[${r}], h${r} = H[${r}];`).join(" ");
     const fdecl = !F
       ? ""
       : !liveIn
         ? "let fop = 0, fsz = 32, fd = 0, fdh = 0, fs = 0, fsh = 0, fr = 0, frh = 0, fcin = 0;"
         : "let fop = cpu.fop, fsz = cpu.fsz, fd = cpu.fd | 0, fdh = cpu.fdh | 0, fs = cpu.fs | 0, fsh = cpu.fsh | 0, fr = cpu.fr | 0, frh = cpu.frh | 0, fcin = cpu.fcin;";
-    const catchWb = this.wbRegs() + (!F ? "" : liveIn ? mats + Gen.WBF + ";" : `if (done > ${this.blocks[0]!.insns.length} || k > ${firstSet0}) { ${mats}${Gen.WBF}; }`);
+    const catchWb = this.wbRegs() + (!F ? "" : liveIn ? obs + ";" : `if (done > ${this.blocks[0]!.insns.length} || k > ${firstSet0}) ${obs};`);
     const name = `region_${this.blocks[0]!.insns[0]!.addr.toString(16)}`;
     const blockRefs = this.blocks.map((_, j) => `B${j} = B[${j}]`).join(", ");
-    return `const ${blockRefs}; ${this.inlined.join(" ")}
+    return `const ${blockRefs}; ${this.inlined.join(" ")} ${mfn}
 return function ${name}(cpu, left, loopOk, slow, cap) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = slow ? JX.NOTAG : mem.readTlb.tag, RV = mem.readTlb.view, RB = mem.readTlb.bytes, WT = slow ? JX.NOTAG : mem.writeTlb.tag, WV = mem.writeTlb.view, WB = mem.writeTlb.bytes;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}${memo}
   ${decl}
