@@ -461,8 +461,11 @@ export class Arm64Cpu implements Cpu {
         if (cut) len = Math.ceil((this.keepHi - pc) / 4);
         // One test for everything the translating tier does (see `due`): its paths, run once a region exists,
         // are not in this loop's code, where V8 would have no type feedback for them.
-        if (this.jit && !cut && len <= budget - n && (b.due -= len) <= 0) break;
-        const lim = budget - n < len ? budget - n : len;
+        // The budget left once per block (`budget - n` in the ternary's arm ran only when a budget ended inside a
+        // block, first met after V8 optimised this loop: a deoptimisation per run).
+        const rem = budget - n;
+        if (this.jit && !cut && len <= rem && (b.due -= len) <= 0) break;
+        const lim = rem < len ? rem : len;
         let next = 0;
         for (i = 0; i < lim; i++) {
           next = hs[i]!();
@@ -476,7 +479,9 @@ export class Arm64Cpu implements Cpu {
           break;
         }
         n += lim;
-        pc = lim === hs.length ? next : start + 4 * lim;
+        // Computed for every block, for the same reason as `rem`.
+        const cutAt = start + 4 * lim;
+        pc = lim === hs.length ? next : cutAt;
       }
     } catch (e) {
       if (!(e instanceof GuestMemoryFault)) throw e;
