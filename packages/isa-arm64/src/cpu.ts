@@ -431,16 +431,13 @@ export class Arm64Cpu implements Cpu {
     let i = 0;
     let start = pc;
     let trap: Trap | undefined;
+    // Whether the loop stopped for the budget or the leave watch: its trap is made on the path every return takes
+    // (a path of its own, first met after V8 optimised this loop, deoptimised it once per run).
+    let spent = false;
     try {
       for (;;) {
-        if (n >= budget) {
-          trap = { kind: "budget", pc };
-          this.pc = pc;
-          break;
-        }
-        if (pc < this.keepLo || pc >= this.keepHi) {
-          trap = { kind: "budget", pc };
-          this.pc = pc;
+        if (n >= budget || pc < this.keepLo || pc >= this.keepHi) {
+          spent = true;
           break;
         }
         if (pc < this.watchHi && pc >= this.watchLo) {
@@ -490,7 +487,12 @@ export class Arm64Cpu implements Cpu {
       this.pc = start + 4 * i;
       trap = { kind: "page-fault", pc: this.pc, addr: e.addr, access: e.access, reason: e.reason };
     }
-    if (trap === undefined) this.pc = pc;
+    if (trap === undefined) {
+      this.pc = pc;
+      // Made on every such return, used on a budget stop: the literal then has type feedback from the first return.
+      const stop: Trap = { kind: "budget", pc };
+      if (spent) trap = stop;
+    }
     this.stop = trap;
     return n;
   }
