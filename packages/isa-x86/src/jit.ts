@@ -352,7 +352,7 @@ class Gen {
     const inPage = span === 1 ? "" : ` && to_ <= ${4096 - span}`;
     // A store off the fast path may hit a page holding decoded code (the write TLB never maps one): the blocks'
     // validity is read from then on (iv_).
-    if (write) slow += " iv_ = true;";
+    if (write) slow += " iv_ = 1;";
     if (typeof a === "string") return `{ const ta_ = ${a}; const to_ = ta_ & 4095, tp_ = Math.floor(ta_ / 4096), ts_ = ${TLB_SLOT}; if (${T}[ts_] === tp_${inPage}) { const tv_ = ${V}[ts_]; ${fast} } else { ${slow} } }`;
     // Halves (defined before, by a.pre): the page number without a floating-point division, the double address
     // only on the slow path. The page last hit this call (its number as halves, bytes and view in the memo locals
@@ -1094,7 +1094,7 @@ class Gen {
     if (this.firstSet < 0) this.liveIn = true;
     const call = `${this.mayFault()} inFb = true; @WB@ cpu.rip = ${i.next}; ${f}(cpu, ${ii}); if (cpu.pending !== null) return done + ${k - this.insns.length};`;
     if (last) return `${call} return done;`;
-    return `${call} @LOAD@ inFb = false; iv_ = true;`;
+    return `${call} @LOAD@ inFb = false; iv_ = 1;`;
   }
 
   /** One block's code (a case of the region's dispatch switch). */
@@ -1137,8 +1137,11 @@ class Gen {
     // (`left` is the entry block's length when the region may not loop); its count is added here, once, so the
     // exits need no arithmetic (a fault or trap inside it subtracts the instructions not yet retired).
     // The entry block also returns once `cap` (≤ left) instructions are done (a warm-up call, see cpu.ts run).
-    // Validity is read only once something may have invalidated a block (`iv_`, see source).
-    const head = `if (done > ${bi === 0 ? "cap" : "left"} - ${n} || (iv_ && !B${bi}.valid)) { nx = ${this.start}; break run; } done += ${n};`;
+    // Validity is read only once something may have invalidated a block (`iv_`): after a store off the fast path
+    // or an inline handler, and in every warm-up call (`cap < left`), so each head's read has V8's type feedback
+    // before the region is optimised (a read first reached after optimising deoptimised the sieve's outer loop);
+    // `iv_` starts from every block's validity without a short circuit, for the same reason.
+    const head = `if (done > ${bi === 0 ? "cap" : "left"} - ${n} || (iv_ !== 0 && !B${bi}.valid)) { nx = ${this.start}; break run; } done += ${n};`;
     // Every path through a block ends in continue, break or return, so its loop never falls out.
     const code = this.selfLoop ? `b${bi}: for (;;) {\n${head}\n${parts.join("\n")}\n}` : `${head}\n${parts.join("\n")}`;
     // Structured: block bi follows the end of the label L<bi> that branches to it break out of.
@@ -1159,15 +1162,21 @@ class Gen {
     }
     const F = this.usesFlags;
     const regs = [...this.used].sort((x, y) => x - y);
-    // Pending records: an observer stores the record into the CPU from the registers (unchanged since the setter)
-    // through the region's M_, one call instead of the record's assignments at every observer (a smaller function
-    // is optimised sooner); the kept fields of a logic record stay the CPU's (no flag reads them).
+    // Pending records: an observer stores the record into the CPU through the region's M_, from the registers
+    // (unchanged since the setter) when one is pending, else from the flag locals; the kept fields of a logic record
+    // stay the CPU's (no flag reads them). Every observer is the same call (no branch at the site V8 may first take
+    // after optimising the region), and the factory runs each of M_'s cases once (on the translating CPU, its
+    // record restored), so M_ has type feedback throughout before any region inlines it.
     const pend = this.decidePending();
     const live = this.pending.filter((p) => pend.has(p.key));
     const mregs = [...new Set(live.flatMap((p) => [...p.regs]))].sort((x, y) => x - y).flatMap((r) => [`l${r}`, `h${r}`]);
     const store = (f: string, e: string) => `c.${f} = ${f === "fop" || f === "fsz" || f === "fcin" ? e : `(${e}) >>> 0`};`;
-    const mfn = live.length === 0 ? "" : `const M_ = function (c, fp, ${mregs.join(", ")}) { ${live.map((p) => `if (fp === ${p.id}) { ${[...p.fields].map(([f, e]) => store(f, e)).join(" ")} }`).join(" else ")} };`;
-    const obs = live.length === 0 ? Gen.WBF : `(fp_ !== 0 ? M_(cpu, fp_, ${mregs.join(", ")}) : ${Gen.WBF})`;
+    const FL = "fop, fsz, fd, fdh, fs, fsh, fr, frh, fcin";
+    const margs = [...mregs, FL].join(", ");
+    const prime = live.map((p) => `M_(C, ${p.id}, ${mregs.map((_, j) => (j & 1 ? -1 : 0x7fffffff - j)).join(", ")}, 0, 32, 0, 0, 0, 0, 0, 0, 0);`).join(" ");
+    const mfn = live.length === 0 ? "" : `const M_ = function (c, fp, ${margs}) { ${live.map((p) => `if (fp === ${p.id}) { ${[...p.fields].map(([f, e]) => store(f, e)).join(" ")} }`).join(" else ")} else JX.wbf(c, ${FL}); };
+{ const s = [C.fop, C.fsz, C.fd, C.fdh, C.fs, C.fsh, C.fr, C.frh, C.fcin]; ${prime} M_(C, 0, ${mregs.map(() => "0").join(", ")}, ...s); }`;
+    const obs = live.length === 0 ? Gen.WBF : `M_(cpu, fp_, ${margs})`;
     const wb = this.wbRegs() + (F ? obs + ";" : "");
     // The page memo is dropped after an inline handler (see tlb); its locals start as a page no address has.
     const memoDrop = (this.memoR ? " mrl_ = -1;" : "") + (this.memoW ? " mwl_ = -1;" : "");
@@ -1191,7 +1200,7 @@ return function ${name}(cpu, left, loopOk, slow, cap) {
   const L = cpu.L, H = cpu.H, mem = cpu.mem;${this.usesTlb ? "\n  const RT = slow ? JX.NOTAG : mem.readTlb.tag, RV = mem.readTlb.view, RB = mem.readTlb.bytes, WT = slow ? JX.NOTAG : mem.writeTlb.tag, WV = mem.writeTlb.view, WB = mem.writeTlb.bytes;" : ""}${this.usesXmm ? "\n  const X = cpu.xmm;" : ""}${memo}
   ${decl}
   ${fdecl}
-  let k = 0, done = 0, nx = 0, inFb = false, bi = 0, t_ = false, u_ = false, iv_ = ${this.blocks.map((_, j) => `!B${j}.valid`).join(" || ")};${live.length > 0 ? " let fp_ = 0;" : ""}
+  let k = 0, done = 0, nx = 0, inFb = false, bi = 0, t_ = false, u_ = false, iv_ = (cap < left ? 1 : 0)${this.blocks.map((_, j) => ` | (B${j}.valid ? 0 : 1)`).join("")};${live.length > 0 ? " let fp_ = 0;" : ""}
   if (!loopOk) left = cap = ${this.blocks[0]!.insns.length};
   try {
     run: for (;;) {
@@ -1225,10 +1234,10 @@ export function translate(region: readonly RegionBlock[], cpu: X86Cpu): { fn: Bl
   let factory = FACTORIES.get(src);
   if (factory === undefined) {
     if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.clear();
-    factory = new Function("B", "JX", src) as Factory;
+    factory = new Function("B", "JX", "C", src) as Factory;
     FACTORIES.set(src, factory);
   }
-  return { fn: factory(blocks, JX), source: src };
+  return { fn: factory(blocks, JX, cpu), source: src };
 }
 /** Constant successors of a block (branch targets and fall-through), as the region is grown (cpu.ts translate). */
 export function successors(b: RegionBlock): number[] {
@@ -1280,6 +1289,7 @@ function primeHelpers(c: X86Cpu): void {
   }
   Object.assign(c, { fop, fsz, fd, fdh, fs, fsh, fr, frh, fcin });
 }
-type Factory = (blocks: readonly RegionBlock[], jx: typeof JX) => BlockFn;
+/** A region's factory: its blocks, the helpers, and the translating CPU (the pending-record helper's warm-up). */
+type Factory = (blocks: readonly RegionBlock[], jx: typeof JX, cpu: X86Cpu) => BlockFn;
 const FACTORIES = new Map<string, Factory>();
 const MAX_FACTORIES = 1024;
