@@ -5,23 +5,24 @@
  * lstat never follows a symlink: the guest resolves symlinks itself inside
  * its own namespace. The root is canonicalised once with realpath.
  */
-import * as fs from "node:fs";
-import * as nodePath from "node:path";
+// Named imports: a namespace import makes the CommonJS bundle copy every property of both modules at load.
+import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { HostFs } from "./vfs.js";
 
 export class NodeHostFs implements HostFs {
   private readonly root: string;
   constructor(root: string) {
-    this.root = fs.realpathSync(root);
-    if (!fs.statSync(this.root).isDirectory()) throw new Error(`host root ${root} is not a directory`);
+    this.root = realpathSync(root);
+    if (!statSync(this.root).isDirectory()) throw new Error(`host root ${root} is not a directory`);
   }
   private p(path: readonly string[]): string {
     for (const c of path) if (c === "" || c === "." || c === ".." || c.includes("/") || c.includes("\0")) throw new Error(`bad component ${c}`);
-    return nodePath.join(this.root, ...path);
+    return join(this.root, ...path);
   }
   lstat(path: readonly string[]) {
     try {
-      const st = fs.lstatSync(this.p(path));
+      const st = lstatSync(this.p(path));
       const kind = st.isDirectory() ? "dir" : st.isFile() ? "file" : st.isSymbolicLink() ? "symlink" : "other";
       return { kind, size: st.size, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs } as const;
     } catch {
@@ -30,7 +31,7 @@ export class NodeHostFs implements HostFs {
   }
   readdir(path: readonly string[]): string[] {
     try {
-      return fs.readdirSync(this.p(path));
+      return readdirSync(this.p(path));
     } catch {
       return [];
     }
@@ -38,11 +39,11 @@ export class NodeHostFs implements HostFs {
   readFile(path: readonly string[]): Uint8Array {
     try {
       // O_NOFOLLOW: the last component was lstat'ed as a regular file; refuse if it changed into a symlink since.
-      const fd = fs.openSync(this.p(path), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      const fd = openSync(this.p(path), constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
-        return new Uint8Array(fs.readFileSync(fd));
+        return new Uint8Array(readFileSync(fd));
       } finally {
-        fs.closeSync(fd);
+        closeSync(fd);
       }
     } catch {
       return new Uint8Array(0);
@@ -50,7 +51,7 @@ export class NodeHostFs implements HostFs {
   }
   readlink(path: readonly string[]): string {
     try {
-      return fs.readlinkSync(this.p(path));
+      return readlinkSync(this.p(path));
     } catch {
       return "";
     }
