@@ -1,13 +1,13 @@
 /** `uabi bench --svg`: the chart from a fixed report (no timing), and the duration format it uses. */
 import { describe, expect, it } from "vitest";
-import { benchSvg, formatDuration, type BenchReport } from "../src/commands/bench.js";
+import { benchSvg, formatBench, formatDuration, type BenchReport } from "../src/commands/bench.js";
 
 const row = (mechanism: string, arch: "arm64" | "x86_64", modelled: number, measured: number | null, perSecond: number) => ({
   mechanism, config: `--mode ${mechanism}`, arch, calls: 20_000, seconds: 20_000 / perSecond, oneCallSeconds: 0.001, perSecond, kernelEntriesPerCall: 1, modelledNsPerCall: modelled, measuredNsPerCall: measured,
 });
 
 const REPORT: BenchReport = {
-  date: "2026-12-01T23:16:00.000Z", core: "jit", quick: false, host: { cpu: "Test CPU", cpus: 2, node: "v20.20.2", platform: "linux x64" },
+  date: "2026-12-01T23:16:00.000Z", core: "jit", quick: false, host: { cpu: "Test CPU", cpus: 2, node: "v20.20.2", platform: "linux x64", speedCheckMs: [41, 40, 42, 41] },
   mips: [
     { arch: "arm64", binary: "b", instructions: 128_794_688, seconds: 2.17, mips: 59.4, complete: true, others: [{ runner: "qemu-aarch64", seconds: 0.096, ratio: 22.6 }] },
     { arch: "x86_64", binary: "b", instructions: 161_525_780, seconds: 4.15, mips: 38.9, complete: true, others: [{ runner: "native", seconds: 0.023, ratio: 178 }] },
@@ -42,5 +42,16 @@ describe("uabi bench --svg", () => {
     const svg = benchSvg({ ...REPORT, quick: true, mips: REPORT.mips.map((m) => ({ ...m, others: [] })) });
     expect(svg).toContain("--quick");
     expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+  });
+});
+
+describe("uabi bench's text report", () => {
+  it("prints the host speed checks, and says so when the host's speed changed during the run", () => {
+    const steady = formatBench(REPORT);
+    expect(steady).toContain("Host speed check (a fixed loop before each section and at the end): 41, 40, 42, 41 ms\n");
+    expect(steady).not.toContain("speed changed");
+    const contended = formatBench({ ...REPORT, host: { ...REPORT.host, speedCheckMs: [41, 180, 42, 40] } });
+    expect(contended).toContain("180, 42, 40 ms — the host's speed changed 4.5× during the run");
+    expect(formatBench({ ...REPORT, quick: true, host: { ...REPORT.host, speedCheckMs: [] } })).not.toContain("Host speed check");
   });
 });

@@ -27,7 +27,12 @@ export interface BenchReport {
   date: string;
   /** The CPU cores' tier every run used (`--core`). */
   core: "jit" | "interp";
-  host: { cpu: string; cpus: number; node: string; platform: string };
+  /**
+   * speedCheckMs: a fixed JavaScript loop (SPEED_CHECK_ITERATIONS additions) timed before each section and at the
+   * end. On a shared host (a VM whose neighbours take the CPU, with no load or steal time visible inside) every
+   * figure of the report moves with it; equal checks say the host ran at one speed throughout.
+   */
+  host: { cpu: string; cpus: number; node: string; platform: string; speedCheckMs: number[] };
   quick: boolean;
   mips: {
     arch: Arch; binary: string; instructions: number; seconds: number; mips: number; complete: boolean;
@@ -118,6 +123,19 @@ function runInProcess(elf: Uint8Array, config: MachineConfig, maxInstructions: n
  */
 const OTHER_RUNS = 3;
 
+/** The speed check's loop: ~40 ms on an idle 2-CPU VM of 2026 (AMD EPYC, Node 20). */
+const SPEED_CHECK_ITERATIONS = 30_000_000;
+
+/** Wall milliseconds of a fixed integer loop: the same work every time, so only the host's speed moves it. */
+function speedCheckMs(): number {
+  const t0 = performance.now();
+  let acc = 0;
+  for (let i = 0; i < SPEED_CHECK_ITERATIONS; i++) acc = (acc + i * 7) | 0;
+  const ms = performance.now() - t0;
+  // Use acc so the loop cannot be dropped as dead code.
+  return acc === 0.5 ? -1 : Math.round(ms * 10) / 10;
+}
+
 /** How many times `uabi run hello` is started for its start-to-exit figure (the median is reported). */
 const HELLO_RUNS = 5;
 
@@ -128,12 +146,16 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void; cor
   const core = opts.core ?? "jit";
   const report: BenchReport = {
     date: new Date().toISOString(), core, quick,
-    host: { cpu: cpus()[0]?.model ?? "unknown", cpus: availableParallelism(), node: process.version, platform: `${process.platform} ${process.arch}` },
+    host: { cpu: cpus()[0]?.model ?? "unknown", cpus: availableParallelism(), node: process.version, platform: `${process.platform} ${process.arch}`, speedCheckMs: [] },
     mips: [], syscalls: [], unsupported: [], runHello: [], durationMs: 0,
     measuredBy: { run: `fixtures/calibrate/${DEFAULT_RUN.name}.txt`, machine: DEFAULT_RUN.machine, date: DEFAULT_RUN.date },
   };
 
+  const speedCheck = () => {
+    if (!quick) report.host.speedCheckMs.push(speedCheckMs());
+  };
   // 1. Guest MIPS on the CPU-bound fixture (quick: the first 5 M instructions only).
+  speedCheck();
   for (const arch of ARCHES) {
     const binary = join(corpus, "bin", TARGET_OF[arch], "bench-O2");
     const elf = new Uint8Array(readFileSync(binary));
@@ -158,6 +180,7 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void; cor
   }
 
   // 2. Simulated syscalls per second, per mechanism the kernel implements.
+  speedCheck();
   const calls = quick ? 2_000 : 50_000;
   // Best of five: the first run of a mechanism also pays for V8 compiling its path, and a shared host's other
   // jobs only ever add time.
@@ -195,6 +218,7 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void; cor
 
   // 3. `uabi run hello`: a fresh process start to exit (the command as a user runs it: bin/uabi.js, which runs
   //    the built CLI when it is fresh), beside Node's own start and exit, and the run alone in this process.
+  speedCheck();
   const bin = join(appRoot(), "bin", "uabi.js");
   if (!quick) progress("bench: node -e 0…");
   const nodeSeconds = quick ? null : medianProcessSeconds(process.execPath, ["-e", "0"], HELLO_RUNS);
@@ -206,6 +230,7 @@ export function bench(opts: { quick: boolean; progress: (s: string) => void; cor
     const processRuns = processSeconds === null ? 0 : HELLO_RUNS;
     report.runHello.push({ arch, binary: `fixtures/corpus/bin/${TARGET_OF[arch]}/hello-O2`, processSeconds, processRuns, nodeSeconds, inProcessSeconds: inproc.seconds, exitStatus: inproc.r.exitStatus });
   }
+  speedCheck();
   report.durationMs = Math.round(performance.now() - t0);
   return report;
 }
@@ -237,6 +262,12 @@ export function formatBench(r: BenchReport): string {
     const proc = h.processSeconds === null ? "—" : `${(h.processSeconds * 1000).toFixed(0)} ms (median of ${h.processRuns})`;
     const node = h.nodeSeconds === null ? "" : ` (node -e 0: ${(h.nodeSeconds * 1000).toFixed(0)} ms)`;
     L.push(`  ${h.arch.padEnd(7)} process start to exit ${proc}${node}, in-process ${(h.inProcessSeconds * 1000).toFixed(1)} ms`);
+  }
+  const checks = r.host.speedCheckMs;
+  if (checks.length) {
+    const spread = Math.max(...checks) / Math.min(...checks);
+    L.push("", `Host speed check (a fixed loop before each section and at the end): ${checks.map((c) => c.toFixed(0)).join(", ")} ms${
+      spread > 1.25 ? ` — the host's speed changed ${spread.toFixed(1)}× during the run: compare figures from runs with steady checks` : ""}`);
   }
   L.push("", `(${(r.durationMs / 1000).toFixed(1)} s)`, "");
   return L.join("\n");
