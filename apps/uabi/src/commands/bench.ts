@@ -123,7 +123,7 @@ function runInProcess(elf: Uint8Array, config: MachineConfig, maxInstructions: n
  */
 const OTHER_RUNS = 3;
 
-/** The speed check's loop: ~40 ms on an idle 2-CPU VM of 2026 (AMD EPYC, Node 20). */
+/** The speed check's loop: 27 ms at best on a 2-CPU AMD EPYC VM of 2026 (Node 20). */
 const SPEED_CHECK_ITERATIONS = 30_000_000;
 
 /** Wall milliseconds of a fixed integer loop: the same work every time, so only the host's speed moves it. */
