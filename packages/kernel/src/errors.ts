@@ -18,14 +18,16 @@ export type ExecErrorKind = "not-elf" | "bad-class" | "bad-arch" | "bad-type" | 
   | "bad-entry"
   /** PT_INTERP names a file that does not exist in the guest's filesystem (execve: ENOENT). */
   | "no-interpreter"
-  /** PT_INTERP names something that is not a loadable ELF for this machine (execve: ELIBBAD / ENOEXEC / EACCES). */
+  /** PT_INTERP names a directory, device or other non-regular file (execve: open_exec's EACCES). */
+  | "interpreter-not-regular"
+  /** PT_INTERP names something that is not a loadable ELF for this machine (execve: ELIBBAD / ENOEXEC). */
   | "bad-interpreter";
 
 export class ExecError extends Error {
   constructor(
     readonly kind: ExecErrorKind,
     message: string,
-    /** The PT_INTERP path when kind is "dynamic", "no-interpreter" or "bad-interpreter". */
+    /** The PT_INTERP path when kind is "dynamic" or one of the interpreter kinds. */
     readonly interpreter?: string,
   ) {
     super(message);

@@ -464,13 +464,13 @@ export class ProcessLoader {
   /**
    * The interpreter named by PT_INTERP, looked up in the guest's filesystem (a sysroot is the root filesystem's
    * business) and mapped by load_elf_interp's rules. A missing file is execve's ENOENT ("no-interpreter"); a
-   * directory or device is EACCES, a non-ELF or foreign one ELIBBAD/ENOEXEC ("bad-interpreter").
+   * directory or device is EACCES ("interpreter-not-regular"), a non-ELF or foreign one ELIBBAD ("bad-interpreter").
    */
   private loadInterp(mm: AddressSpace, arch: ArchAdapter, p: Process, name: string): LoadedImage {
     const vfs = this.k.vfs;
     const r = vfs.resolve(name, vfs.root, { pid: p.pid }, { follow: true });
     if (typeof r === "number" || !r.node) throw new ExecError("no-interpreter", `interpreter ${name} not found`, name);
-    if (!(r.node instanceof FileNode)) throw new ExecError("bad-interpreter", `interpreter ${name} is not a regular file`, name);
+    if (!(r.node instanceof FileNode)) throw new ExecError("interpreter-not-regular", `interpreter ${name} is not a regular file`, name);
     // /proc/<pid>/maps names the file where the symlinks led (d_path), e.g. /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2.
     const dir = r.parent ? vfs.pathOf(r.parent) : "/";
     const real = `${dir === "/" ? "" : dir}/${r.name}`;

@@ -10,7 +10,7 @@ import { HostSys } from "./host-sys.js";
 const AT_FDCWD = -100, O_RDWR = 2, O_CREAT = 0o100, O_RDONLY = 0;
 const SEEK_SET = 0, SEEK_DATA = 3, SEEK_HOLE = 4;
 const PROT_READ = 1, MAP_PRIVATE = 2;
-const ENOSPC = -28, ENXIO = -6, ENOMEM = -12, ENOEXEC = -8, EFBIG = -27, ELIBBAD = -80, ENOENT = -2;
+const ENOSPC = -28, ENXIO = -6, ENOMEM = -12, ENOEXEC = -8, EFBIG = -27, ELIBBAD = -80, ENOENT = -2, EACCES = -13;
 const GiB = 2 ** 30, TiB = 2 ** 40;
 
 function open(s: HostSys, path: string, mode = 0o644): number {
@@ -188,6 +188,11 @@ describe("sparse files", () => {
     const prog3 = makeElf({ machine: "x86_64", code: new Uint8Array([0xf4]), interp: "/tmp/no-such-ld.so" });
     expect(s.call("pwrite64", pfd, s.put(prog3), prog3.length, 0)).toBe(prog3.length);
     expect(s.call("execve", "/tmp/dyn", noArgs, noArgs)).toBe(ENOENT); // open_exec of the interpreter
+    // An interpreter that is a directory: open_exec's EACCES (do_open_execat refuses what is not S_ISREG).
+    const prog4 = makeElf({ machine: "x86_64", code: new Uint8Array([0xf4]), interp: "/tmp" });
+    expect(s.call("pwrite64", pfd, s.put(prog4), prog4.length, 0)).toBe(prog4.length);
+    expect(s.call("execve", "/tmp/dyn", noArgs, noArgs)).toBe(EACCES);
+    expect(s.p.threads[0]!.state).not.toBe("zombie");
   });
 
   it("a host-backed file loads lazily, its pages are not charged, and its growth is", () => {

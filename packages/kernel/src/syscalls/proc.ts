@@ -217,13 +217,14 @@ function execve(c: SyscallContext, dirfd: number, pathAddr: number, argvAddr: nu
 /**
  * What execve returns for an image the loader refuses, as load_elf_binary does (fs/binfmt_elf.c): a foreign or
  * malformed ELF is claimed by no binary format (ENOEXEC); e_entry outside user space is EINVAL; a missing
- * interpreter is open_exec's ENOENT and one that is not an ELF for this machine ELIBBAD; an image beyond the
+ * interpreter is open_exec's ENOENT, a directory or device open_exec's EACCES (do_open_execat: not S_ISREG), and
+ * one that is not an ELF for this machine ELIBBAD; an image beyond the
  * memory limit ENOMEM.
  */
 const EXEC_ERRNO: Readonly<Record<ExecErrorKind, number>> = {
   "not-elf": ENOEXEC, "bad-class": ENOEXEC, "bad-arch": ENOEXEC, "bad-type": ENOEXEC, dynamic: ENOEXEC,
   truncated: ENOEXEC, "bad-segment": ENOEXEC, "too-big": ENOMEM, "bad-entry": EINVAL,
-  "no-interpreter": ENOENT, "bad-interpreter": ELIBBAD,
+  "no-interpreter": ENOENT, "interpreter-not-regular": EACCES, "bad-interpreter": ELIBBAD,
 };
 
 // ------------------------------------------------------------------ futex
