@@ -69,7 +69,7 @@ export class Insn {
   declare indexInBlock: number;
   declare exec: (cpu: any, insn: Insn) => void;
   constructor() {
-    // The order of the former class fields: the same hidden class as before.
+    // The order of the former class fields (the operands' through resetOperands): the same hidden class as before.
     this.addr = 0;
     this.len = 0;
     this.next = 0;
@@ -82,18 +82,7 @@ export class Insn {
     this.osz = 32;
     this.asz = 64;
     this.modrm = -1;
-    this.mod = 3;
-    this.reg = 0;
-    this.rm = 0;
-    this.regb = 0;
-    this.rmb = 0;
-    this.base = -1;
-    this.index = -1;
-    this.scale = 0;
-    this.disp = 0;
-    this.imm = 0;
-    this.immHi = 0;
-    this.imm2 = 0;
+    resetOperands(this);
     this.indexInBlock = 0;
     this.exec = undefined as never;
   }
@@ -380,6 +369,12 @@ export function decode(src: ByteSource, addr: number, out?: Insn): Insn {
 
 /** The operand fields a decode may leave untouched, set to the values a new {@link Insn} starts with. */
 function resetOperands(i: Insn): Insn {
+  // In the constructor's field order: it also makes those fields of a new Insn.
+  i.mod = 3;
+  i.reg = 0;
+  i.rm = 0;
+  i.regb = 0;
+  i.rmb = 0;
   i.base = -1;
   i.index = -1;
   i.scale = 0;
@@ -387,11 +382,6 @@ function resetOperands(i: Insn): Insn {
   i.imm = 0;
   i.immHi = 0;
   i.imm2 = 0;
-  i.mod = 3;
-  i.reg = 0;
-  i.rm = 0;
-  i.regb = 0;
-  i.rmb = 0;
   return i;
 }
 
